@@ -1,0 +1,111 @@
+//! Domain errors: a stable machine code (for the API and the error reports) and a Chinese message
+//! for the person who has to fix the input.
+
+use std::fmt;
+
+/// Stable error codes. The string form (`as_str`) is part of the API and the import error reports:
+/// never rename one, add new ones freely.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Code {
+    UsccLength,
+    UsccCharset,
+    UsccRegistrationAuthority,
+    UsccDivision,
+    UsccOrgCodeCheckDigit,
+    UsccCheckDigit,
+    IdNumberLength,
+    IdNumberCharset,
+    IdNumberBirthDate,
+    IdNumberCheckDigit,
+    DateInvalid,
+    Required,
+    TooLong,
+    UnknownCategory,
+    UnknownSeverity,
+    UnknownScope,
+    UnknownSubjectKind,
+    UnknownState,
+    SubjectIdentifierMissing,
+    SubjectIdentifierConflict,
+    SubjectNotFound,
+    SubjectNameMismatch,
+    SubjectExists,
+    ParentNotFound,
+    ProviderNotFound,
+    ProviderNotAllowed,
+    DisclosureOutOfRange,
+    SeverityNotApplicable,
+    IllegalTransition,
+    Forbidden,
+    DuplicateConflict,
+    CategoryInvalid,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::UsccLength => "USCC_LENGTH",
+            Code::UsccCharset => "USCC_CHARSET",
+            Code::UsccRegistrationAuthority => "USCC_REGISTRATION_AUTHORITY",
+            Code::UsccDivision => "USCC_DIVISION",
+            Code::UsccOrgCodeCheckDigit => "USCC_ORG_CODE_CHECK_DIGIT",
+            Code::UsccCheckDigit => "USCC_CHECK_DIGIT",
+            Code::IdNumberLength => "ID_NUMBER_LENGTH",
+            Code::IdNumberCharset => "ID_NUMBER_CHARSET",
+            Code::IdNumberBirthDate => "ID_NUMBER_BIRTH_DATE",
+            Code::IdNumberCheckDigit => "ID_NUMBER_CHECK_DIGIT",
+            Code::DateInvalid => "DATE_INVALID",
+            Code::Required => "REQUIRED",
+            Code::TooLong => "TOO_LONG",
+            Code::UnknownCategory => "UNKNOWN_CATEGORY",
+            Code::UnknownSeverity => "UNKNOWN_SEVERITY",
+            Code::UnknownScope => "UNKNOWN_SCOPE",
+            Code::UnknownSubjectKind => "UNKNOWN_SUBJECT_KIND",
+            Code::UnknownState => "UNKNOWN_STATE",
+            Code::SubjectIdentifierMissing => "SUBJECT_IDENTIFIER_MISSING",
+            Code::SubjectIdentifierConflict => "SUBJECT_IDENTIFIER_CONFLICT",
+            Code::SubjectNotFound => "SUBJECT_NOT_FOUND",
+            Code::SubjectNameMismatch => "SUBJECT_NAME_MISMATCH",
+            Code::SubjectExists => "SUBJECT_EXISTS",
+            Code::ParentNotFound => "PARENT_NOT_FOUND",
+            Code::ProviderNotFound => "PROVIDER_NOT_FOUND",
+            Code::ProviderNotAllowed => "PROVIDER_NOT_ALLOWED",
+            Code::DisclosureOutOfRange => "DISCLOSURE_OUT_OF_RANGE",
+            Code::SeverityNotApplicable => "SEVERITY_NOT_APPLICABLE",
+            Code::IllegalTransition => "ILLEGAL_TRANSITION",
+            Code::Forbidden => "FORBIDDEN",
+            Code::DuplicateConflict => "DUPLICATE_CONFLICT",
+            Code::CategoryInvalid => "CATEGORY_INVALID",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A rule of the domain was broken. `message` is Chinese and names the offending value, so that an
+/// official reading an import report knows what to fix without asking anyone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainError {
+    pub code: Code,
+    pub message: String,
+}
+
+impl DomainError {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        DomainError { code, message: message.into() }
+    }
+}
+
+impl fmt::Display for DomainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for DomainError {}
+
+pub type Result<T, E = DomainError> = std::result::Result<T, E>;

@@ -1,0 +1,11 @@
+//! The domain of Probity (政务诚信信息平台): identifiers, subjects, the record catalog and the record
+//! lifecycle. Pure: no IO, no async, no clock (callers pass `today`).
+
+pub mod catalog;
+pub mod date;
+pub mod error;
+pub mod ident;
+pub mod record;
+pub mod subject;
+
+pub use error::{Code, DomainError, Result};

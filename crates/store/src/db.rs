@@ -1,0 +1,480 @@
+//! The thin layer under the store that makes SQLite and PostgreSQL look alike: one value type, one
+//! connection type, `$1`-style placeholders everywhere (rewritten to `?1` for SQLite), explicit
+//! write transactions that serialise writers (SQLite `BEGIN IMMEDIATE`, PostgreSQL an advisory
+//! lock), and multi-row inserts so that PostgreSQL is not paid a round trip per row.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use r2d2_sqlite::SqliteConnectionManager;
+use r2d2_sqlite::rusqlite;
+
+use crate::error::{StoreError, StoreResult};
+
+/// A value as it goes in and out of either database. Dates and times are text in fixed formats,
+/// integers are 64-bit, digests and ciphertexts are blobs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Val {
+    Null,
+    Int(i64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl Val {
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Val::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn int(&self) -> Option<i64> {
+        match self {
+            Val::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+    pub fn blob(&self) -> Option<&[u8]> {
+        match self {
+            Val::Blob(b) => Some(b),
+            _ => None,
+        }
+    }
+    /// Feeds the value into a digest in a form that cannot be confused with another value:
+    /// a type tag, a length, the bytes.
+    pub fn canonical_bytes(&self, out: &mut Vec<u8>) {
+        match self {
+            Val::Null => out.push(0),
+            Val::Int(i) => {
+                out.push(1);
+                out.extend_from_slice(&i.to_be_bytes());
+            }
+            Val::Text(s) => {
+                out.push(2);
+                out.extend_from_slice(&(s.len() as u64).to_be_bytes());
+                out.extend_from_slice(s.as_bytes());
+            }
+            Val::Blob(b) => {
+                out.push(3);
+                out.extend_from_slice(&(b.len() as u64).to_be_bytes());
+                out.extend_from_slice(b);
+            }
+        }
+    }
+}
+
+impl From<i64> for Val {
+    fn from(v: i64) -> Self {
+        Val::Int(v)
+    }
+}
+impl From<&str> for Val {
+    fn from(v: &str) -> Self {
+        Val::Text(v.to_string())
+    }
+}
+impl From<String> for Val {
+    fn from(v: String) -> Self {
+        Val::Text(v)
+    }
+}
+impl From<Vec<u8>> for Val {
+    fn from(v: Vec<u8>) -> Self {
+        Val::Blob(v)
+    }
+}
+impl<T: Into<Val>> From<Option<T>> for Val {
+    fn from(v: Option<T>) -> Self {
+        v.map(Into::into).unwrap_or(Val::Null)
+    }
+}
+
+pub type Row = Vec<Val>;
+
+impl ToSql for Val {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Val::Null => Ok(IsNull::Yes),
+            Val::Int(i) => match *ty {
+                Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(*i)?.to_sql(ty, out),
+                Type::BOOL => (*i != 0).to_sql(ty, out),
+                _ => i.to_sql(ty, out),
+            },
+            Val::Text(s) => s.to_sql(ty, out),
+            Val::Blob(b) => b.to_sql(ty, out),
+        }
+    }
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+    to_sql_checked!();
+}
+
+impl rusqlite::ToSql for Val {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(match self {
+            Val::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Val::Int(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
+            Val::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Val::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+        })
+    }
+}
+
+fn sqlite_val(v: rusqlite::types::ValueRef<'_>) -> Val {
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Null => Val::Null,
+        ValueRef::Integer(i) => Val::Int(i),
+        // No column is REAL; a float can only come from an aggregate such as AVG.
+        ValueRef::Real(f) => Val::Int(f as i64),
+        ValueRef::Text(t) => Val::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Val::Blob(b.to_vec()),
+    }
+}
+
+fn pg_row(row: &postgres::Row) -> StoreResult<Row> {
+    let mut out = Vec::with_capacity(row.len());
+    for (i, col) in row.columns().iter().enumerate() {
+        let v = match *col.type_() {
+            Type::INT8 => row.try_get::<_, Option<i64>>(i)?.into(),
+            Type::INT4 => row.try_get::<_, Option<i32>>(i)?.map(i64::from).into(),
+            Type::INT2 => row.try_get::<_, Option<i16>>(i)?.map(i64::from).into(),
+            Type::BOOL => row.try_get::<_, Option<bool>>(i)?.map(i64::from).into(),
+            Type::BYTEA => row.try_get::<_, Option<Vec<u8>>>(i)?.into(),
+            _ => row.try_get::<_, Option<String>>(i)?.into(),
+        };
+        out.push(v);
+    }
+    Ok(out)
+}
+
+/// `$1` → `?1`: SQLite takes numbered parameters with either sigil, but binds `$N` by name.
+fn to_sqlite(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(|n| n.is_ascii_digit()) {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// PostgreSQL connections keep their prepared statements, keyed by SQL text.
+pub struct PgConn {
+    client: postgres::Client,
+    statements: HashMap<String, postgres::Statement>,
+}
+
+impl PgConn {
+    fn statement(&mut self, sql: &str) -> StoreResult<postgres::Statement> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql)?;
+        if self.statements.len() > 512 {
+            self.statements.clear();
+        }
+        self.statements.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+}
+
+pub struct PgManager {
+    config: postgres::Config,
+}
+
+impl r2d2::ManageConnection for PgManager {
+    type Connection = PgConn;
+    type Error = postgres::Error;
+    fn connect(&self) -> Result<PgConn, postgres::Error> {
+        let client = self.config.connect(postgres::NoTls)?;
+        Ok(PgConn { client, statements: HashMap::new() })
+    }
+    fn is_valid(&self, conn: &mut PgConn) -> Result<(), postgres::Error> {
+        conn.client.simple_query("").map(|_| ())
+    }
+    fn has_broken(&self, conn: &mut PgConn) -> bool {
+        conn.client.is_closed()
+    }
+}
+
+#[derive(Clone)]
+pub enum Pool {
+    Sqlite(r2d2::Pool<SqliteConnectionManager>),
+    Postgres(r2d2::Pool<PgManager>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Pool {
+    pub fn open(url: &str) -> StoreResult<Pool> {
+        if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            let (path, memory) = match rest {
+                ":memory:" | "" => (String::new(), true),
+                p => (p.to_string(), false),
+            };
+            let manager = if memory {
+                // One shared in-memory database per pool, for tests.
+                let name = format!("file:probity-mem-{}?mode=memory&cache=shared", unique_suffix());
+                SqliteConnectionManager::file(name).with_flags(
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+                        | rusqlite::OpenFlags::SQLITE_OPEN_CREATE
+                        | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+                )
+            } else {
+                if let Some(dir) = std::path::Path::new(&path).parent()
+                    && !dir.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        StoreError::Config(format!("无法创建数据库目录 {}：{e}", dir.display()))
+                    })?;
+                }
+                SqliteConnectionManager::file(&path)
+            };
+            let manager = manager.with_init(move |c| {
+                c.busy_timeout(Duration::from_secs(30))?;
+                if !memory {
+                    c.pragma_update(None, "journal_mode", "WAL")?;
+                }
+                c.pragma_update(None, "synchronous", "NORMAL")?;
+                c.pragma_update(None, "foreign_keys", "ON")?;
+                c.pragma_update(None, "cache_size", -32000)?;
+                Ok(())
+            });
+            let pool = r2d2::Pool::builder()
+                .max_size(8)
+                .connection_timeout(Duration::from_secs(30))
+                .build(manager)
+                .map_err(|e| StoreError::Config(format!("无法打开 SQLite 数据库 {path}：{e}")))?;
+            Ok(Pool::Sqlite(pool))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let config: postgres::Config =
+                url.parse().map_err(|e| StoreError::Config(format!("PostgreSQL 连接串无效：{e}")))?;
+            let pool = r2d2::Pool::builder()
+                .max_size(8)
+                .connection_timeout(Duration::from_secs(15))
+                .build(PgManager { config })
+                .map_err(|e| StoreError::Config(format!("无法连接 PostgreSQL：{e}")))?;
+            Ok(Pool::Postgres(pool))
+        } else {
+            Err(StoreError::Config(format!(
+                "不支持的数据库地址：{url}（应以 sqlite:// 或 postgres:// 开头）"
+            )))
+        }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Pool::Sqlite(_) => Dialect::Sqlite,
+            Pool::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    pub fn get(&self) -> StoreResult<Conn> {
+        Ok(match self {
+            Pool::Sqlite(p) => Conn::Sqlite(p.get().map_err(|e| StoreError::Config(format!("数据库连接失败：{e}")))?),
+            Pool::Postgres(p) => {
+                Conn::Postgres(p.get().map_err(|e| StoreError::Config(format!("数据库连接失败：{e}")))?)
+            }
+        })
+    }
+}
+
+fn unique_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!("{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+}
+
+pub enum Conn {
+    Sqlite(r2d2::PooledConnection<SqliteConnectionManager>),
+    Postgres(r2d2::PooledConnection<PgManager>),
+}
+
+/// The key of the advisory lock that serialises writers on PostgreSQL (the journal is one chain).
+const WRITE_LOCK: i64 = 0x5052_4f42; // "PROB"
+
+impl Conn {
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Conn::Sqlite(_) => Dialect::Sqlite,
+            Conn::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    pub fn batch(&mut self, sql: &str) -> StoreResult<()> {
+        match self {
+            Conn::Sqlite(c) => c.execute_batch(sql)?,
+            Conn::Postgres(c) => c.client.batch_execute(sql)?,
+        }
+        Ok(())
+    }
+
+    pub fn exec(&mut self, sql: &str, params: &[Val]) -> StoreResult<u64> {
+        match self {
+            Conn::Sqlite(c) => {
+                let mut st = c.prepare_cached(&to_sqlite(sql))?;
+                Ok(st.execute(rusqlite::params_from_iter(params.iter()))? as u64)
+            }
+            Conn::Postgres(c) => {
+                let st = c.statement(sql)?;
+                let p: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+                Ok(c.client.execute(&st, &p)?)
+            }
+        }
+    }
+
+    pub fn query(&mut self, sql: &str, params: &[Val]) -> StoreResult<Vec<Row>> {
+        let mut out = Vec::new();
+        self.for_each(sql, params, |r| {
+            out.push(r);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    pub fn query_one(&mut self, sql: &str, params: &[Val]) -> StoreResult<Option<Row>> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+
+    /// Streams the rows of a query through `f` without holding them all.
+    pub fn for_each(
+        &mut self,
+        sql: &str,
+        params: &[Val],
+        mut f: impl FnMut(Row) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        match self {
+            Conn::Sqlite(c) => {
+                let mut st = c.prepare_cached(&to_sqlite(sql))?;
+                let n = st.column_count();
+                let mut rows = st.query(rusqlite::params_from_iter(params.iter()))?;
+                while let Some(r) = rows.next()? {
+                    let mut row = Vec::with_capacity(n);
+                    for i in 0..n {
+                        row.push(sqlite_val(r.get_ref(i)?));
+                    }
+                    f(row)?;
+                }
+                Ok(())
+            }
+            Conn::Postgres(c) => {
+                let st = c.statement(sql)?;
+                let mut it = c.client.query_raw(&st, params.iter())?;
+                use postgres::fallible_iterator::FallibleIterator;
+                while let Some(r) = it.next()? {
+                    f(pg_row(&r)?)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Starts a write transaction. Writers are serialised, which is what keeps the journal a single
+    /// gap-free chain.
+    pub fn begin_write(&mut self) -> StoreResult<()> {
+        match self {
+            Conn::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
+            Conn::Postgres(c) => {
+                c.client.batch_execute("BEGIN")?;
+                c.client.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn commit(&mut self) -> StoreResult<()> {
+        self.batch("COMMIT")
+    }
+
+    pub fn rollback(&mut self) {
+        if let Err(e) = self.batch("ROLLBACK") {
+            tracing::warn!("rollback failed: {e}");
+        }
+    }
+
+    /// Runs `f` in a write transaction: committed when it returns Ok, rolled back otherwise.
+    pub fn write<T>(&mut self, f: impl FnOnce(&mut Conn) -> StoreResult<T>) -> StoreResult<T> {
+        self.begin_write()?;
+        match f(self) {
+            Ok(v) => {
+                self.commit()?;
+                Ok(v)
+            }
+            Err(e) => {
+                self.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    /// Inserts many rows with as few statements as the parameter limits allow.
+    /// `suffix` is appended to each statement (e.g. an ON CONFLICT clause).
+    pub fn insert_many(&mut self, table: &str, columns: &[&str], rows: Vec<Vec<Val>>, suffix: &str) -> StoreResult<()> {
+        let per_stmt = (30_000 / columns.len().max(1)).clamp(1, 500);
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+            let mut params: Vec<Val> = Vec::with_capacity(per_stmt * columns.len());
+            for (i, row) in rows.by_ref().take(per_stmt).enumerate() {
+                if row.len() != columns.len() {
+                    return Err(StoreError::Internal(format!("{table}: row of {} values for {} columns", row.len(), columns.len())));
+                }
+                sql.push_str(if i == 0 { "(" } else { ", (" });
+                for j in 0..row.len() {
+                    let _ = write!(sql, "{}${}", if j == 0 { "" } else { ", " }, params.len() + j + 1);
+                }
+                sql.push(')');
+                params.extend(row);
+            }
+            sql.push_str(suffix);
+            self.exec(&sql, &params)?;
+        }
+        Ok(())
+    }
+}
+
+/// `$k, $k+1, …` for an IN list of `n` values starting at parameter `first`.
+pub fn placeholders(first: usize, n: usize) -> String {
+    let mut s = String::new();
+    for i in 0..n {
+        let _ = write!(s, "{}${}", if i == 0 { "" } else { ", " }, first + i);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_rewritten_for_sqlite() {
+        assert_eq!(to_sqlite("SELECT $1, '$x', $12"), "SELECT ?1, '$x', ?12");
+        assert_eq!(placeholders(3, 3), "$3, $4, $5");
+    }
+
+    #[test]
+    fn canonical_bytes_distinguish_types() {
+        let mut a = Vec::new();
+        Val::Text("1".into()).canonical_bytes(&mut a);
+        let mut b = Vec::new();
+        Val::Int(1).canonical_bytes(&mut b);
+        assert_ne!(a, b);
+    }
+}

@@ -1,0 +1,73 @@
+//! Persistence for Probity behind one interface, `Store`, on SQLite (the embedded default) and
+//! PostgreSQL. Every mutation goes through the domain's rules and appends to the journal — the
+//! audit chain and change feed — in the same transaction.
+
+mod catalog;
+pub mod crypto;
+pub mod db;
+pub mod error;
+pub mod journal;
+pub mod records;
+mod schema;
+pub mod subjects;
+
+pub use crypto::Keys;
+pub use db::Dialect;
+pub use error::{StoreError, StoreResult};
+pub use journal::{Problem, VerifyReport};
+pub use records::{Channel, ExportRow, ImportOptions, Outcome, RecordImport, StoredRecord};
+pub use subjects::{RosterReport, Subject};
+
+use db::{Conn, Pool};
+
+/// The one way into the database.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    keys: Keys,
+}
+
+/// Now, as stored: RFC 3339 UTC with microseconds, so that text order is time order.
+pub fn now_text() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+impl Store {
+    /// Opens the database at `url` (`sqlite://path`, `sqlite::memory:`, `postgres://…`), runs the
+    /// migrations and installs the default catalog into an empty one.
+    pub fn open(url: &str, keys: Keys) -> StoreResult<Store> {
+        let pool = Pool::open(url)?;
+        let store = Store { pool, keys };
+        let mut c = store.conn()?;
+        schema::migrate(&mut c)?;
+        drop(c);
+        store.seed_catalog()?;
+        Ok(store)
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.pool.dialect()
+    }
+
+    pub(crate) fn conn(&self) -> StoreResult<Conn> {
+        self.pool.get()
+    }
+
+    /// Recomputes the audit chain and checks every audited row (`probity audit verify`).
+    pub fn verify(&self) -> StoreResult<VerifyReport> {
+        journal::verify(&mut self.conn()?)
+    }
+
+    /// The newest change-feed sequence number (0 when nothing happened yet).
+    pub fn head_seq(&self) -> StoreResult<i64> {
+        let mut c = self.conn()?;
+        Ok(c.query_one("SELECT COALESCE(MAX(seq), 0) FROM journal", &[])?.and_then(|r| r[0].int()).unwrap_or(0))
+    }
+
+    /// Runs raw SQL against the database. For tests that play an intruder editing the database
+    /// behind the platform's back, and for benchmarks; never for application code.
+    #[doc(hidden)]
+    pub fn raw_exec(&self, sql: &str) -> StoreResult<()> {
+        self.conn()?.batch(sql)
+    }
+}

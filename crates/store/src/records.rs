@@ -1,0 +1,606 @@
+//! Credit records: batched import with dedup and provenance, lifecycle transitions, the archive of
+//! one subject, and the change-feed export.
+
+use std::collections::HashMap;
+
+use probity_domain::catalog::{Catalog, RecordKind, Scope, Severity};
+use probity_domain::ident::Uscc;
+use probity_domain::record::{Action, FieldError, NewRecord, RecordState, Role, transition};
+use probity_domain::subject::{SubjectKey, SubjectKind};
+use probity_domain::{Code, DomainError};
+
+use crate::Store;
+use crate::crypto::sm3;
+use crate::db::{Conn, Row, Val, placeholders};
+use crate::error::{StoreError, StoreResult};
+use crate::journal::{Appender, Entry, RECORD_COLS, state_digest};
+use crate::subjects::Subject;
+
+/// How a record arrived (来源渠道).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    File,
+    Form,
+    Api,
+    Exchange,
+}
+
+impl Channel {
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::File => "file",
+            Channel::Form => "form",
+            Channel::Api => "api",
+            Channel::Exchange => "exchange",
+        }
+    }
+}
+
+/// A record as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecord {
+    pub id: i64,
+    pub subject_id: i64,
+    pub provider_id: i64,
+    pub category: String,
+    pub kind: RecordKind,
+    pub document_no: String,
+    pub subject_name: String,
+    pub decided_on: String,
+    pub authority: String,
+    pub facts: String,
+    pub basis: Option<String>,
+    pub outcome: String,
+    pub severity: Option<Severity>,
+    pub scope: Scope,
+    pub disclosure_until: String,
+    pub state: RecordState,
+    pub channel: String,
+    pub source: String,
+    pub source_row: Option<i64>,
+    pub submitted_by: String,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub seen_count: i64,
+    pub last_seq: i64,
+}
+
+fn record_select(filter: &str) -> String {
+    format!("SELECT {}, last_seen, seen_count, last_seq FROM records {filter}", RECORD_COLS.join(", "))
+}
+
+impl StoredRecord {
+    fn from_vals(r: &Row) -> StoreResult<StoredRecord> {
+        let bad = |f: &str| StoreError::Internal(format!("records.{f}"));
+        let text = |i: usize| r[i].text().map(str::to_string).ok_or_else(|| bad(RECORD_COLS.get(i).unwrap_or(&"?")));
+        let opt = |i: usize| r[i].text().map(str::to_string);
+        let kind = RecordKind::parse(&text(4)?).map_err(|_| bad("kind"))?;
+        let severity = match opt(12) {
+            Some(s) => Some(Severity::parse(&s).map_err(|_| bad("severity"))?),
+            None => None,
+        };
+        Ok(StoredRecord {
+            id: r[0].int().ok_or_else(|| bad("id"))?,
+            subject_id: r[1].int().ok_or_else(|| bad("subject_id"))?,
+            provider_id: r[2].int().ok_or_else(|| bad("provider_id"))?,
+            category: text(3)?,
+            kind,
+            document_no: text(5)?,
+            subject_name: text(6)?,
+            decided_on: text(7)?,
+            authority: text(8)?,
+            facts: text(9)?,
+            basis: opt(10),
+            outcome: text(11)?,
+            severity,
+            scope: Scope::parse(&text(13)?).map_err(|_| bad("scope"))?,
+            disclosure_until: text(14)?,
+            state: RecordState::parse(&text(15)?).map_err(|_| bad("state"))?,
+            channel: text(17)?,
+            source: text(18)?,
+            source_row: r[19].int(),
+            submitted_by: text(20)?,
+            first_seen: text(21)?,
+            last_seen: text(22)?,
+            seen_count: r[23].int().unwrap_or(1),
+            last_seq: r[24].int().unwrap_or(0),
+        })
+    }
+
+    /// The audited part of the row, in `RECORD_COLS` order.
+    fn audited_vals(&self, content_digest: Vec<u8>) -> Vec<Val> {
+        vec![
+            Val::Int(self.id),
+            Val::Int(self.subject_id),
+            Val::Int(self.provider_id),
+            Val::from(self.category.clone()),
+            Val::from(self.kind.code()),
+            Val::from(self.document_no.clone()),
+            Val::from(self.subject_name.clone()),
+            Val::from(self.decided_on.clone()),
+            Val::from(self.authority.clone()),
+            Val::from(self.facts.clone()),
+            Val::from(self.basis.clone()),
+            Val::from(self.outcome.clone()),
+            Val::from(self.severity.map(|s| s.code())),
+            Val::from(self.scope.code()),
+            Val::from(self.disclosure_until.clone()),
+            Val::from(self.state.code()),
+            Val::Blob(content_digest),
+            Val::from(self.channel.clone()),
+            Val::from(self.source.clone()),
+            Val::from(self.source_row),
+            Val::from(self.submitted_by.clone()),
+            Val::from(self.first_seen.clone()),
+        ]
+    }
+}
+
+/// The digest of what a provider said about a record, to tell a re-sent row from a changed one.
+fn content_digest(subject_id: i64, r: &NewRecord) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(512);
+    for v in [
+        Val::Int(subject_id),
+        Val::from(r.category.as_str()),
+        Val::from(r.document_no.as_str()),
+        Val::from(r.decided_on.to_string()),
+        Val::from(r.authority.as_str()),
+        Val::from(r.facts.as_str()),
+        Val::from(r.basis.clone()),
+        Val::from(r.outcome.as_str()),
+        Val::from(r.severity.map(|s| s.code())),
+        Val::from(r.scope.code()),
+        Val::from(r.disclosure_until.to_string()),
+    ] {
+        v.canonical_bytes(&mut buf);
+    }
+    sm3(&buf).to_vec()
+}
+
+/// How one imported row ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Accepted { id: i64 },
+    /// The same record (same provider, document number and content) is already there.
+    Duplicate { id: i64 },
+    Rejected(Vec<FieldError>),
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub provider: Subject,
+    /// The account or process that runs the import, for the audit trail.
+    pub actor: String,
+    pub channel: Channel,
+    /// File name, API endpoint or package id.
+    pub source: String,
+    /// The credit office activates the records in the same step.
+    pub activate: bool,
+    /// One transaction for everything, rolled back by `finish(false)`.
+    pub all_or_nothing: bool,
+}
+
+#[derive(Debug, Clone)]
+struct SubjectHit {
+    id: i64,
+    kind: SubjectKind,
+    name: String,
+    short_name: Option<String>,
+    uscc_override: bool,
+}
+
+/// An import in progress: feed it batches of validated rows, then finish it.
+pub struct RecordImport<'s> {
+    store: &'s Store,
+    conn: Conn,
+    opts: ImportOptions,
+    catalog: Catalog,
+    in_tx: bool,
+    subjects: HashMap<Vec<u8>, Option<SubjectHit>>,
+}
+
+fn reject(column: &'static str, code: Code, message: String) -> Outcome {
+    Outcome::Rejected(vec![FieldError { column, error: DomainError::new(code, message) }])
+}
+
+impl Store {
+    pub fn start_import(&self, opts: ImportOptions) -> StoreResult<RecordImport<'_>> {
+        if !opts.provider.kind.is_unit() {
+            return Err(StoreError::domain(Code::ProviderNotFound, "报送单位必须是单位，不能是个人"));
+        }
+        let catalog = self.catalog()?;
+        Ok(RecordImport { store: self, conn: self.conn()?, opts, catalog, in_tx: false, subjects: HashMap::new() })
+    }
+}
+
+fn key_bytes(store: &Store, key: &SubjectKey) -> Vec<u8> {
+    match key {
+        SubjectKey::Uscc(u) => {
+            let mut v = b"U".to_vec();
+            v.extend_from_slice(u.as_str().as_bytes());
+            v
+        }
+        SubjectKey::IdNumber(n) => {
+            let mut v = b"I".to_vec();
+            v.extend(store.keys.lookup_hash(n.as_str()));
+            v
+        }
+    }
+}
+
+impl RecordImport<'_> {
+    /// Resolves the subjects of a batch that are not cached yet, in as few queries as possible.
+    fn resolve_subjects(&mut self, batch: &[(usize, NewRecord)]) -> StoreResult<()> {
+        let mut usccs: Vec<String> = Vec::new();
+        let mut hashes: Vec<Vec<u8>> = Vec::new();
+        for (_, r) in batch {
+            let k = key_bytes(self.store, &r.subject_key);
+            if self.subjects.contains_key(&k) {
+                continue;
+            }
+            self.subjects.insert(k.clone(), None);
+            match &r.subject_key {
+                SubjectKey::Uscc(u) => usccs.push(u.as_str().to_string()),
+                SubjectKey::IdNumber(_) => hashes.push(k[1..].to_vec()),
+            }
+        }
+        let cols = "id, kind, name, short_name, uscc_override, uscc, id_hash";
+        let mut found = Vec::new();
+        for chunk in usccs.chunks(500) {
+            let sql = format!("SELECT {cols} FROM subjects WHERE uscc IN ({})", placeholders(1, chunk.len()));
+            let params: Vec<Val> = chunk.iter().map(|s| Val::from(s.as_str())).collect();
+            found.extend(self.conn.query(&sql, &params)?);
+        }
+        for chunk in hashes.chunks(500) {
+            let sql = format!("SELECT {cols} FROM subjects WHERE id_hash IN ({})", placeholders(1, chunk.len()));
+            let params: Vec<Val> = chunk.iter().map(|h| Val::Blob(h.clone())).collect();
+            found.extend(self.conn.query(&sql, &params)?);
+        }
+        for r in found {
+            let hit = SubjectHit {
+                id: r[0].int().unwrap_or_default(),
+                kind: SubjectKind::parse(r[1].text().unwrap_or_default())
+                    .map_err(|_| StoreError::Internal("subjects.kind".into()))?,
+                name: r[2].text().unwrap_or_default().to_string(),
+                short_name: r[3].text().map(str::to_string),
+                uscc_override: r[4].int().unwrap_or(0) != 0,
+            };
+            let key = match (r[5].text(), r[6].blob()) {
+                (Some(u), _) => [b"U".as_slice(), u.as_bytes()].concat(),
+                (None, Some(h)) => [b"I".as_slice(), h].concat(),
+                _ => continue,
+            };
+            self.subjects.insert(key, Some(hit));
+        }
+        Ok(())
+    }
+
+    /// Checks the subject of one row against the roster.
+    fn subject_for(&self, r: &NewRecord) -> Result<SubjectHit, Outcome> {
+        let hit = self.subjects.get(&key_bytes(self.store, &r.subject_key)).cloned().flatten();
+        let (column, shown) = match &r.subject_key {
+            SubjectKey::Uscc(u) => ("uscc", u.as_str().to_string()),
+            SubjectKey::IdNumber(n) => ("id_number", n.masked()),
+        };
+        // A code that fails its check digit is accepted only for a subject the credit office
+        // registered with the override.
+        if let SubjectKey::Uscc(u) = &r.subject_key
+            && u.check_overridden()
+            && !hit.as_ref().is_some_and(|h| h.uscc_override)
+        {
+            let err = Uscc::parse(u.as_str()).err().unwrap_or_else(|| {
+                DomainError::new(Code::UsccCheckDigit, format!("统一社会信用代码 {} 校验位错误", u.as_str()))
+            });
+            return Err(Outcome::Rejected(vec![FieldError { column, error: err }]));
+        }
+        let Some(hit) = hit else {
+            return Err(reject(column, Code::SubjectNotFound, format!("主体不存在：{shown}（请先在主体名录中登记）")));
+        };
+        if hit.name != r.subject_name && hit.short_name.as_deref() != Some(r.subject_name.as_str()) {
+            return Err(reject(
+                "subject_name",
+                Code::SubjectNameMismatch,
+                format!("主体名称“{}”与名录中 {shown} 的名称“{}”不符", r.subject_name, hit.name),
+            ));
+        }
+        Ok(hit)
+    }
+
+    /// Writes one batch: every row either becomes a record, is recognised as a duplicate, or is
+    /// rejected with its reason. In the default mode the batch is one transaction.
+    pub fn push(&mut self, batch: Vec<(usize, NewRecord)>) -> StoreResult<Vec<(usize, Outcome)>> {
+        if !self.in_tx {
+            self.conn.begin_write()?;
+            self.in_tx = true;
+        }
+        match self.push_inner(batch) {
+            Ok(out) => {
+                if !self.opts.all_or_nothing {
+                    self.in_tx = false;
+                    self.conn.commit()?;
+                }
+                Ok(out)
+            }
+            Err(e) => {
+                self.in_tx = false;
+                self.conn.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    fn push_inner(&mut self, batch: Vec<(usize, NewRecord)>) -> StoreResult<Vec<(usize, Outcome)>> {
+        self.resolve_subjects(&batch)?;
+        let now = crate::now_text();
+        let provider = self.opts.provider.clone();
+
+        // Existing records of this provider with the batch's document numbers.
+        let mut existing: HashMap<String, (i64, Vec<u8>)> = HashMap::new();
+        let docs: Vec<&str> = batch.iter().map(|(_, r)| r.document_no.as_str()).collect();
+        for chunk in docs.chunks(500) {
+            let sql = format!(
+                "SELECT id, document_no, content_digest FROM records WHERE provider_id = $1 AND document_no IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let mut params = vec![Val::Int(provider.id)];
+            params.extend(chunk.iter().map(|d| Val::from(*d)));
+            for r in self.conn.query(&sql, &params)? {
+                if let (Some(id), Some(doc), Some(d)) = (r[0].int(), r[1].text(), r[2].blob()) {
+                    existing.insert(doc.to_string(), (id, d.to_vec()));
+                }
+            }
+        }
+
+        let mut next_id = self
+            .conn
+            .query_one("SELECT COALESCE(MAX(id), 0) FROM records", &[])?
+            .and_then(|r| r[0].int())
+            .unwrap_or(0)
+            + 1;
+        let mut journal = Appender::open(&mut self.conn, now.clone())?;
+        let state = if self.opts.activate { RecordState::Active } else { RecordState::Submitted };
+        let (action, actor) = if self.opts.activate {
+            ("activate", format!("信用办:{}", self.opts.actor))
+        } else {
+            ("submit", format!("{}:{}", provider.short_name.as_deref().unwrap_or(&provider.name), self.opts.actor))
+        };
+
+        let mut out = Vec::with_capacity(batch.len());
+        let mut rows = Vec::new();
+        let mut seen_again: Vec<i64> = Vec::new();
+        let mut allowed: HashMap<String, bool> = HashMap::new();
+        for (row_no, r) in batch {
+            let hit = match self.subject_for(&r) {
+                Ok(h) => h,
+                Err(o) => {
+                    out.push((row_no, o));
+                    continue;
+                }
+            };
+            let Some(cat) = self.catalog.get(&r.category) else {
+                out.push((row_no, reject("category", Code::UnknownCategory, format!("未知的记录类别：{}", r.category))));
+                continue;
+            };
+            let ok = *allowed
+                .entry(cat.code.clone())
+                .or_insert_with(|| cat.providers.allows(&provider.name, provider.short_name.as_deref()));
+            if !ok {
+                out.push((
+                    row_no,
+                    reject(
+                        "category",
+                        Code::ProviderNotAllowed,
+                        format!(
+                            "{} 无权报送“{}”类记录（允许报送的单位：{}）",
+                            provider.short_name.as_deref().unwrap_or(&provider.name),
+                            cat.name,
+                            cat.providers.describe()
+                        ),
+                    ),
+                ));
+                continue;
+            }
+            if hit.kind == SubjectKind::CivilServant && matches!(r.subject_key, SubjectKey::Uscc(_))
+                || hit.kind.is_unit() && matches!(r.subject_key, SubjectKey::IdNumber(_))
+            {
+                out.push((row_no, reject("uscc", Code::SubjectIdentifierConflict, "主体类型与标识不符".into())));
+                continue;
+            }
+            let digest = content_digest(hit.id, &r);
+            if let Some((id, d)) = existing.get(&r.document_no) {
+                if *d == digest {
+                    seen_again.push(*id);
+                    out.push((row_no, Outcome::Duplicate { id: *id }));
+                } else {
+                    out.push((
+                        row_no,
+                        reject(
+                            "document_no",
+                            Code::DuplicateConflict,
+                            format!("决定文书号 {} 已由本单位报送且内容不同；如需更正，请使用更正功能", r.document_no),
+                        ),
+                    ));
+                }
+                continue;
+            }
+            let id = next_id;
+            next_id += 1;
+            let rec = StoredRecord {
+                id,
+                subject_id: hit.id,
+                provider_id: provider.id,
+                category: r.category.clone(),
+                kind: r.kind,
+                document_no: r.document_no.clone(),
+                subject_name: r.subject_name.clone(),
+                decided_on: r.decided_on.to_string(),
+                authority: r.authority.clone(),
+                facts: r.facts.clone(),
+                basis: r.basis.clone(),
+                outcome: r.outcome.clone(),
+                severity: r.severity,
+                scope: r.scope,
+                disclosure_until: r.disclosure_until.to_string(),
+                state,
+                channel: self.opts.channel.code().to_string(),
+                source: self.opts.source.clone(),
+                source_row: i64::try_from(row_no).ok(),
+                submitted_by: self.opts.actor.clone(),
+                first_seen: now.clone(),
+                last_seen: now.clone(),
+                seen_count: 1,
+                last_seq: 0,
+            };
+            let mut vals = rec.audited_vals(digest.clone());
+            let seq = journal.append(Entry {
+                actor: actor.clone(),
+                action: action.to_string(),
+                entity: "record".into(),
+                entity_id: id.to_string(),
+                detail: format!(r#"{{"row":{row_no}}}"#),
+                state_digest: state_digest(&vals),
+            });
+            vals.extend([Val::from(now.clone()), Val::Int(1), Val::Int(seq)]);
+            rows.push(vals);
+            existing.insert(r.document_no, (id, digest));
+            out.push((row_no, Outcome::Accepted { id }));
+        }
+        let mut cols: Vec<&str> = RECORD_COLS.to_vec();
+        cols.extend(["last_seen", "seen_count", "last_seq"]);
+        self.conn.insert_many("records", &cols, rows, "")?;
+        journal.flush(&mut self.conn)?;
+        for chunk in seen_again.chunks(500) {
+            let sql = format!(
+                "UPDATE records SET last_seen = $1, seen_count = seen_count + 1 WHERE id IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let mut params = vec![Val::from(now.clone())];
+            params.extend(chunk.iter().map(|id| Val::Int(*id)));
+            self.conn.exec(&sql, &params)?;
+        }
+        Ok(out)
+    }
+
+    /// Ends the import: in all-or-nothing mode commits when `commit` is true and rolls back
+    /// otherwise; in batch mode every batch is already committed.
+    pub fn finish(mut self, commit: bool) -> StoreResult<()> {
+        if self.in_tx {
+            self.in_tx = false;
+            if commit {
+                self.conn.commit()?;
+            } else {
+                self.conn.rollback();
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for RecordImport<'_> {
+    fn drop(&mut self) {
+        if self.in_tx {
+            self.conn.rollback();
+        }
+    }
+}
+
+/// One line of the change-feed export.
+#[derive(Debug, Clone)]
+pub struct ExportRow {
+    pub record: StoredRecord,
+    pub subject_uscc: Option<String>,
+    pub subject_id_masked: Option<String>,
+    pub provider_name: String,
+}
+
+impl Store {
+    pub fn record(&self, id: i64) -> StoreResult<StoredRecord> {
+        let mut c = self.conn()?;
+        match c.query_one(&record_select("WHERE id = $1"), &[Val::Int(id)])? {
+            Some(r) => StoredRecord::from_vals(&r),
+            None => Err(StoreError::NotFound(format!("记录 {id}"))),
+        }
+    }
+
+    /// A subject's file (档案): its records and those of its predecessors, newest decision first.
+    pub fn records_of_subject(&self, subject_id: i64) -> StoreResult<Vec<StoredRecord>> {
+        let ids = self.lineage(subject_id)?;
+        let mut c = self.conn()?;
+        let sql = record_select(&format!(
+            "WHERE subject_id IN ({}) ORDER BY decided_on DESC, id DESC",
+            placeholders(1, ids.len())
+        ));
+        let params: Vec<Val> = ids.into_iter().map(Val::Int).collect();
+        c.query(&sql, &params)?.iter().map(StoredRecord::from_vals).collect()
+    }
+
+    /// Moves a record along its lifecycle. A provider may act only on its own records.
+    pub fn transition(
+        &self,
+        id: i64,
+        action: Action,
+        role: Role,
+        acting_unit: Option<i64>,
+        actor: &str,
+        reason: &str,
+    ) -> StoreResult<StoredRecord> {
+        let mut conn = self.conn()?;
+        let now = crate::now_text();
+        conn.write(|c| {
+            let row = c
+                .query_one(&record_select("WHERE id = $1"), &[Val::Int(id)])?
+                .ok_or_else(|| StoreError::NotFound(format!("记录 {id}")))?;
+            let mut rec = StoredRecord::from_vals(&row)?;
+            if role == Role::Provider && acting_unit != Some(rec.provider_id) {
+                return Err(StoreError::domain(Code::Forbidden, "只能处理本单位报送的记录"));
+            }
+            let next = transition(rec.state, action, role)?;
+            rec.state = next;
+            let digest = row[16].blob().map(<[u8]>::to_vec).ok_or_else(|| StoreError::Internal("records.content_digest".into()))?;
+            let vals = rec.audited_vals(digest);
+            let mut journal = Appender::open(c, now.clone())?;
+            let seq = journal.append(Entry {
+                actor: actor.to_string(),
+                action: action.code().to_string(),
+                entity: "record".into(),
+                entity_id: id.to_string(),
+                detail: serde_json::json!({ "reason": reason, "role": role.label() }).to_string(),
+                state_digest: state_digest(&vals),
+            });
+            c.exec("UPDATE records SET state = $1, last_seq = $2 WHERE id = $3", &[
+                Val::from(next.code()),
+                Val::Int(seq),
+                Val::Int(id),
+            ])?;
+            journal.flush(c)?;
+            rec.last_seq = seq;
+            Ok(rec)
+        })
+    }
+
+    /// Streams the records changed after change-feed sequence `since`, in feed order.
+    pub fn export_since(&self, since: i64, mut f: impl FnMut(ExportRow) -> StoreResult<()>) -> StoreResult<()> {
+        let mut c = self.conn()?;
+        let cols: Vec<String> = RECORD_COLS.iter().map(|c| format!("r.{c}")).collect();
+        let sql = format!(
+            "SELECT {}, r.last_seen, r.seen_count, r.last_seq, s.uscc, s.id_masked, p.name \
+             FROM records r JOIN subjects s ON s.id = r.subject_id JOIN subjects p ON p.id = r.provider_id \
+             WHERE r.last_seq > $1 ORDER BY r.last_seq",
+            cols.join(", ")
+        );
+        c.for_each(&sql, &[Val::Int(since)], |r| {
+            let n = RECORD_COLS.len() + 3;
+            f(ExportRow {
+                record: StoredRecord::from_vals(&r)?,
+                subject_uscc: r[n].text().map(str::to_string),
+                subject_id_masked: r[n + 1].text().map(str::to_string),
+                provider_name: r[n + 2].text().unwrap_or_default().to_string(),
+            })
+        })
+    }
+
+    pub fn record_count(&self) -> StoreResult<i64> {
+        let mut c = self.conn()?;
+        Ok(c.query_one("SELECT COUNT(*) FROM records", &[])?.and_then(|r| r[0].int()).unwrap_or(0))
+    }
+}
