@@ -288,9 +288,11 @@ impl Pool {
 
     pub fn get(&self) -> StoreResult<Conn> {
         Ok(match self {
-            Pool::Sqlite(p) => Conn::Sqlite(p.get().map_err(|e| StoreError::Config(format!("数据库连接失败：{e}")))?),
+            Pool::Sqlite(p) => {
+                Conn::Sqlite(Box::new(p.get().map_err(|e| StoreError::Config(format!("数据库连接失败：{e}")))?))
+            }
             Pool::Postgres(p) => {
-                Conn::Postgres(p.get().map_err(|e| StoreError::Config(format!("数据库连接失败：{e}")))?)
+                Conn::Postgres(Box::new(p.get().map_err(|e| StoreError::Config(format!("数据库连接失败：{e}")))?))
             }
         })
     }
@@ -303,8 +305,8 @@ fn unique_suffix() -> String {
 }
 
 pub enum Conn {
-    Sqlite(r2d2::PooledConnection<SqliteConnectionManager>),
-    Postgres(r2d2::PooledConnection<PgManager>),
+    Sqlite(Box<r2d2::PooledConnection<SqliteConnectionManager>>),
+    Postgres(Box<r2d2::PooledConnection<PgManager>>),
 }
 
 /// The key of the advisory lock that serialises writers on PostgreSQL (the journal is one chain).

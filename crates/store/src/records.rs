@@ -196,6 +196,8 @@ pub struct RecordImport<'s> {
     opts: ImportOptions,
     catalog: Catalog,
     in_tx: bool,
+    /// An all-or-nothing import whose transaction was lost: nothing more may be written.
+    failed: bool,
     subjects: HashMap<Vec<u8>, Option<SubjectHit>>,
 }
 
@@ -209,7 +211,15 @@ impl Store {
             return Err(StoreError::domain(Code::ProviderNotFound, "报送单位必须是单位，不能是个人"));
         }
         let catalog = self.catalog()?;
-        Ok(RecordImport { store: self, conn: self.conn()?, opts, catalog, in_tx: false, subjects: HashMap::new() })
+        Ok(RecordImport {
+            store: self,
+            conn: self.conn()?,
+            opts,
+            catalog,
+            in_tx: false,
+            failed: false,
+            subjects: HashMap::new(),
+        })
     }
 }
 
@@ -309,6 +319,9 @@ impl RecordImport<'_> {
     /// Writes one batch: every row either becomes a record, is recognised as a duplicate, or is
     /// rejected with its reason. In the default mode the batch is one transaction.
     pub fn push(&mut self, batch: Vec<(usize, NewRecord)>) -> StoreResult<Vec<(usize, Outcome)>> {
+        if self.failed {
+            return Err(StoreError::Internal("本次导入已因错误撤销，不能继续写入".into()));
+        }
         if !self.in_tx {
             self.conn.begin_write()?;
             self.in_tx = true;
@@ -323,6 +336,7 @@ impl RecordImport<'_> {
             }
             Err(e) => {
                 self.in_tx = false;
+                self.failed = self.opts.all_or_nothing;
                 self.conn.rollback();
                 Err(e)
             }
@@ -367,7 +381,7 @@ impl RecordImport<'_> {
 
         let mut out = Vec::with_capacity(batch.len());
         let mut rows = Vec::new();
-        let mut seen_again: Vec<i64> = Vec::new();
+        let mut seen_again: HashMap<i64, i64> = HashMap::new();
         let mut allowed: HashMap<String, bool> = HashMap::new();
         for (row_no, r) in batch {
             let hit = match self.subject_for(&r) {
@@ -409,7 +423,7 @@ impl RecordImport<'_> {
             let digest = content_digest(hit.id, &r);
             if let Some((id, d)) = existing.get(&r.document_no) {
                 if *d == digest {
-                    seen_again.push(*id);
+                    *seen_again.entry(*id).or_default() += 1;
                     out.push((row_no, Outcome::Duplicate { id: *id }));
                 } else {
                     out.push((
@@ -469,14 +483,21 @@ impl RecordImport<'_> {
         cols.extend(["last_seen", "seen_count", "last_seq"]);
         self.conn.insert_many("records", &cols, rows, "")?;
         journal.flush(&mut self.conn)?;
-        for chunk in seen_again.chunks(500) {
-            let sql = format!(
-                "UPDATE records SET last_seen = $1, seen_count = seen_count + 1 WHERE id IN ({})",
-                placeholders(2, chunk.len())
-            );
-            let mut params = vec![Val::from(now.clone())];
-            params.extend(chunk.iter().map(|id| Val::Int(*id)));
-            self.conn.exec(&sql, &params)?;
+        // Rows seen again: bump last_seen and the count, grouped by how often each came back.
+        let mut by_count: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (id, n) in seen_again {
+            by_count.entry(n).or_default().push(id);
+        }
+        for (n, ids) in by_count {
+            for chunk in ids.chunks(500) {
+                let sql = format!(
+                    "UPDATE records SET last_seen = $1, seen_count = seen_count + $2 WHERE id IN ({})",
+                    placeholders(3, chunk.len())
+                );
+                let mut params = vec![Val::from(now.clone()), Val::Int(n)];
+                params.extend(chunk.iter().map(|id| Val::Int(*id)));
+                self.conn.exec(&sql, &params)?;
+            }
         }
         Ok(out)
     }
@@ -484,6 +505,9 @@ impl RecordImport<'_> {
     /// Ends the import: in all-or-nothing mode commits when `commit` is true and rolls back
     /// otherwise; in batch mode every batch is already committed.
     pub fn finish(mut self, commit: bool) -> StoreResult<()> {
+        if self.failed && commit {
+            return Err(StoreError::Internal("本次导入已因错误撤销，没有写入任何数据".into()));
+        }
         if self.in_tx {
             self.in_tx = false;
             if commit {
@@ -544,6 +568,11 @@ impl Store {
         actor: &str,
         reason: &str,
     ) -> StoreResult<StoredRecord> {
+        // The unit acting and every predecessor whose records it inherited.
+        let lineage = match (role, acting_unit) {
+            (Role::Unit, Some(u)) => self.lineage(u)?,
+            _ => Vec::new(),
+        };
         let mut conn = self.conn()?;
         let now = crate::now_text();
         conn.write(|c| {
@@ -553,6 +582,9 @@ impl Store {
             let mut rec = StoredRecord::from_vals(&row)?;
             if role == Role::Provider && acting_unit != Some(rec.provider_id) {
                 return Err(StoreError::domain(Code::Forbidden, "只能处理本单位报送的记录"));
+            }
+            if role == Role::Unit && !lineage.contains(&rec.subject_id) {
+                return Err(StoreError::domain(Code::Forbidden, "只能对本单位（或其前身单位）的记录提出异议"));
             }
             let next = transition(rec.state, action, role)?;
             rec.state = next;

@@ -1,6 +1,6 @@
 //! Subjects on the roster: import, lookup, restructuring (successor links).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use probity_domain::Code;
 use probity_domain::subject::{NewSubject, SubjectKey, SubjectKind};
@@ -244,40 +244,41 @@ impl Store {
                 planned.push((row, s, id, is_new));
             }
             // Insert parents before children: repeat until no unit can be placed.
-            let mut placed: std::collections::HashSet<i64> = by_uscc.values().map(|r| r.s.id).collect();
+            let mut placed: HashSet<i64> = by_uscc.values().map(|r| r.s.id).collect();
+            // Parent links as they will be after this import, to refuse cycles.
+            let mut parents: HashMap<i64, Option<i64>> = by_uscc.values().map(|r| (r.s.id, r.s.parent_id)).collect();
+            // New units this import refused: nobody may hang under them.
+            let mut refused: HashSet<i64> = HashSet::new();
+            let not_found = |msg: String| probity_domain::DomainError::new(Code::ParentNotFound, msg);
             let mut remaining = planned;
             loop {
                 let before = remaining.len();
                 let mut next_round = Vec::new();
                 for (row, s, id, is_new) in remaining {
                     let parent_id = match s.parent.as_deref() {
-                        None => None,
+                        None => Ok(None),
                         Some(p) => match index.resolve(p) {
-                            Err(e) => {
-                                report.rejected.push((row, "parent", e));
-                                continue;
+                            Err(e) => Err(e),
+                            Ok(None) => Err(not_found(format!("上级单位“{p}”不在主体名录中"))),
+                            Ok(Some(pid)) if pid == id => Err(not_found("上级单位不能是本单位".into())),
+                            Ok(Some(pid)) if refused.contains(&pid) => {
+                                Err(not_found(format!("上级单位“{p}”在本次导入中被拒绝，请先修正该单位")))
                             }
-                            Ok(None) => {
-                                report.rejected.push((
-                                    row,
-                                    "parent",
-                                    probity_domain::DomainError::new(
-                                        Code::ParentNotFound,
-                                        format!("上级单位“{p}”不在主体名录中"),
-                                    ),
-                                ));
-                                continue;
+                            Ok(Some(pid)) if creates_cycle(&parents, id, pid) => {
+                                Err(not_found(format!("以“{p}”为上级单位会形成循环的隶属关系")))
                             }
-                            Ok(Some(pid)) if pid == id => {
-                                report.rejected.push((
-                                    row,
-                                    "parent",
-                                    probity_domain::DomainError::new(Code::ParentNotFound, "上级单位不能是本单位"),
-                                ));
-                                continue;
-                            }
-                            Ok(Some(pid)) => Some(pid),
+                            Ok(Some(pid)) => Ok(Some(pid)),
                         },
+                    };
+                    let parent_id = match parent_id {
+                        Ok(p) => p,
+                        Err(e) => {
+                            report.rejected.push((row, "parent", e));
+                            if is_new {
+                                refused.insert(id);
+                            }
+                            continue;
+                        }
                     };
                     if let Some(pid) = parent_id
                         && !placed.contains(&pid)
@@ -307,17 +308,20 @@ impl Store {
                         id_cipher: None,
                     };
                     placed.insert(id);
+                    parents.insert(id, parent_id);
                     apply(c, &mut journal, &mut report, old, new_row, actor, u.check_overridden())?;
                 }
                 if next_round.is_empty() || next_round.len() == before {
-                    for (row, s, _, _) in next_round {
+                    // What is left waits on a parent that waits on it: a cycle among new units.
+                    for (row, s, id, _) in next_round {
+                        refused.insert(id);
                         report.rejected.push((
                             row,
                             "parent",
-                            probity_domain::DomainError::new(
-                                Code::ParentNotFound,
-                                format!("上级单位“{}”无法确定（可能存在循环引用）", s.parent.unwrap_or_default()),
-                            ),
+                            not_found(format!(
+                                "上级单位“{}”与本单位互为上级（循环的隶属关系），无法导入",
+                                s.parent.unwrap_or_default()
+                            )),
                         ));
                     }
                     break;
@@ -343,7 +347,18 @@ impl Store {
                 }
                 let unit_ref = s.unit.as_deref().unwrap_or_default();
                 let unit_id = match index.resolve(unit_ref) {
-                    Ok(Some(id)) => id,
+                    Ok(Some(id)) if placed.contains(&id) => id,
+                    Ok(Some(_)) => {
+                        report.rejected.push((
+                            row,
+                            "unit",
+                            probity_domain::DomainError::new(
+                                Code::ParentNotFound,
+                                format!("所在单位“{unit_ref}”在本次导入中被拒绝，请先修正该单位"),
+                            ),
+                        ));
+                        continue;
+                    }
                     Ok(None) => {
                         report.rejected.push((
                             row,
@@ -500,6 +515,20 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Whether making `parent` the parent of `id` would close a loop in the hierarchy.
+fn creates_cycle(parents: &HashMap<i64, Option<i64>>, id: i64, parent: i64) -> bool {
+    let mut cursor = Some(parent);
+    let mut steps = 0;
+    while let Some(p) = cursor {
+        if p == id || steps > parents.len() {
+            return true;
+        }
+        cursor = parents.get(&p).copied().flatten();
+        steps += 1;
+    }
+    false
 }
 
 fn apply(
