@@ -71,9 +71,16 @@ impl Severity {
         let t = s.trim();
         Severity::ALL
             .into_iter()
-            .find(|v| t.eq_ignore_ascii_case(v.code()) || t == v.label() || t == format!("{}失信", v.label()))
+            .find(|v| {
+                t.eq_ignore_ascii_case(v.code())
+                    || t == v.label()
+                    || t == format!("{}失信", v.label())
+            })
             .ok_or_else(|| {
-                DomainError::new(Code::UnknownSeverity, format!("无法识别的严重程度：{t}（应为 轻微、一般 或 严重）"))
+                DomainError::new(
+                    Code::UnknownSeverity,
+                    format!("无法识别的严重程度：{t}（应为 轻微、一般 或 严重）"),
+                )
             })
     }
 }
@@ -109,7 +116,10 @@ impl Scope {
             .into_iter()
             .find(|v| t.eq_ignore_ascii_case(v.code()) || t == v.label())
             .ok_or_else(|| {
-                DomainError::new(Code::UnknownScope, format!("无法识别的公开范围：{t}（应为 社会公开、政务共享 或 授权查询）"))
+                DomainError::new(
+                    Code::UnknownScope,
+                    format!("无法识别的公开范围：{t}（应为 社会公开、政务共享 或 授权查询）"),
+                )
             })
     }
 }
@@ -128,7 +138,9 @@ impl ProviderRule {
     pub fn allows(&self, name: &str, short_name: Option<&str>) -> bool {
         match self {
             ProviderRule::AnyUnit => true,
-            ProviderRule::Named(names) => names.iter().any(|n| n == name || Some(n.as_str()) == short_name),
+            ProviderRule::Named(names) => names
+                .iter()
+                .any(|n| n == name || Some(n.as_str()) == short_name),
         }
     }
     pub fn describe(&self) -> String {
@@ -209,9 +221,15 @@ impl Category {
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(DomainError::new(Code::CategoryInvalid, m));
         if self.code.is_empty()
-            || !self.code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            || !self
+                .code
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
         {
-            return bad(format!("类别代码 {} 无效：只能由大写字母、数字和下划线组成", self.code));
+            return bad(format!(
+                "类别代码 {} 无效：只能由大写字母、数字和下划线组成",
+                self.code
+            ));
         }
         if self.name.trim().is_empty() {
             return bad(format!("类别 {} 缺少名称", self.code));
@@ -231,7 +249,9 @@ impl Category {
             (RecordKind::Trustworthy, Some(_)) => {
                 bad(format!("守信类别 {} 不应设置严重程度", self.code))
             }
-            (RecordKind::Dishonest, None) => bad(format!("失信类别 {} 必须设置默认严重程度", self.code)),
+            (RecordKind::Dishonest, None) => {
+                bad(format!("失信类别 {} 必须设置默认严重程度", self.code))
+            }
             _ => Ok(()),
         }
     }
@@ -267,7 +287,10 @@ impl Catalog {
 }
 
 const fn months(min_months: u32, max_months: u32) -> DisclosureBounds {
-    DisclosureBounds { min_months, max_months }
+    DisclosureBounds {
+        min_months,
+        max_months,
+    }
 }
 
 /// National defaults: minor at most 3 months, ordinary 3 months to 1 year, grave 1 to 3 years.
@@ -298,21 +321,156 @@ pub fn default_catalog() -> Vec<Category> {
         score_weight: weight,
     };
     vec![
-        cat("JUDGMENT_DEFAULTER", "失信被执行人", Dishonest, named(&["区法院"]), Some(Grave), Scope::Public, 10, -10),
-        cat("JUDICIAL_JUDGMENT", "司法判决（违约、拒不履行等）", Dishonest, named(&["区法院"]), Some(Ordinary), Scope::Public, 20, -5),
-        cat("ADMIN_PENALTY", "行政处罚", Dishonest, ProviderRule::AnyUnit, Some(Minor), Scope::Public, 20, -2),
-        cat("DISCIPLINARY_SANCTION", "纪律处分", Dishonest, named(&["区纪委", "区监察局"]), Some(Ordinary), Scope::Shared, 20, -5),
-        cat("ACCOUNTABILITY", "问责处理", Dishonest, named(&["区纪委", "区委组织部"]), Some(Minor), Scope::Shared, 20, -3),
-        cat("PROCUREMENT_BREACH", "政府采购毁约违约", Dishonest, named(&["区财政局"]), Some(Ordinary), Scope::Public, 15, -5),
-        cat("PPP_DEFAULT", "政府和社会资本合作政府方违约", Dishonest, named(&["区财政局", "区发展改革委"]), Some(Ordinary), Scope::Public, 15, -5),
-        cat("BIDDING_VIOLATION", "招标投标违法违规", Dishonest, named(&["区建交局", "区商务委"]), Some(Ordinary), Scope::Public, 15, -5),
-        cat("INVESTMENT_PROMISE_BREACH", "招商引资政策承诺或合同违约", Dishonest, named(&["区商务委", "区招商服务局"]), Some(Ordinary), Scope::Public, 15, -5),
-        cat("PAYMENT_ARREARS", "拖欠企业账款", Dishonest, named(&["区财政局"]), Some(Ordinary), Scope::Public, 10, -5),
-        cat("DEBT_DEFAULT", "政府债务违约或违规举债", Dishonest, named(&["区财政局"]), Some(Grave), Scope::Public, 10, -10),
-        cat("PUBLIC_COMMITMENT_BREACH", "公开承诺未兑现", Dishonest, ProviderRule::AnyUnit, Some(Minor), Scope::Public, 20, -2),
-        cat("COMPLAINT_UPHELD", "投诉举报查实的政务失信", Dishonest, named(&["区发展改革委", "人民银行滨海新区中心支行"]), Some(Minor), Scope::Public, 10, -2),
-        cat("HONOUR", "表彰奖励", Trustworthy, ProviderRule::AnyUnit, None, Scope::Public, 0, 3),
-        cat("COMMITMENT_KEPT", "承诺践行", Trustworthy, named(&["区发展改革委", "人民银行滨海新区中心支行"]), None, Scope::Public, 0, 2),
+        cat(
+            "JUDGMENT_DEFAULTER",
+            "失信被执行人",
+            Dishonest,
+            named(&["区法院"]),
+            Some(Grave),
+            Scope::Public,
+            10,
+            -10,
+        ),
+        cat(
+            "JUDICIAL_JUDGMENT",
+            "司法判决（违约、拒不履行等）",
+            Dishonest,
+            named(&["区法院"]),
+            Some(Ordinary),
+            Scope::Public,
+            20,
+            -5,
+        ),
+        cat(
+            "ADMIN_PENALTY",
+            "行政处罚",
+            Dishonest,
+            ProviderRule::AnyUnit,
+            Some(Minor),
+            Scope::Public,
+            20,
+            -2,
+        ),
+        cat(
+            "DISCIPLINARY_SANCTION",
+            "纪律处分",
+            Dishonest,
+            named(&["区纪委", "区监察局"]),
+            Some(Ordinary),
+            Scope::Shared,
+            20,
+            -5,
+        ),
+        cat(
+            "ACCOUNTABILITY",
+            "问责处理",
+            Dishonest,
+            named(&["区纪委", "区委组织部"]),
+            Some(Minor),
+            Scope::Shared,
+            20,
+            -3,
+        ),
+        cat(
+            "PROCUREMENT_BREACH",
+            "政府采购毁约违约",
+            Dishonest,
+            named(&["区财政局"]),
+            Some(Ordinary),
+            Scope::Public,
+            15,
+            -5,
+        ),
+        cat(
+            "PPP_DEFAULT",
+            "政府和社会资本合作政府方违约",
+            Dishonest,
+            named(&["区财政局", "区发展改革委"]),
+            Some(Ordinary),
+            Scope::Public,
+            15,
+            -5,
+        ),
+        cat(
+            "BIDDING_VIOLATION",
+            "招标投标违法违规",
+            Dishonest,
+            named(&["区建交局", "区商务委"]),
+            Some(Ordinary),
+            Scope::Public,
+            15,
+            -5,
+        ),
+        cat(
+            "INVESTMENT_PROMISE_BREACH",
+            "招商引资政策承诺或合同违约",
+            Dishonest,
+            named(&["区商务委", "区招商服务局"]),
+            Some(Ordinary),
+            Scope::Public,
+            15,
+            -5,
+        ),
+        cat(
+            "PAYMENT_ARREARS",
+            "拖欠企业账款",
+            Dishonest,
+            named(&["区财政局"]),
+            Some(Ordinary),
+            Scope::Public,
+            10,
+            -5,
+        ),
+        cat(
+            "DEBT_DEFAULT",
+            "政府债务违约或违规举债",
+            Dishonest,
+            named(&["区财政局"]),
+            Some(Grave),
+            Scope::Public,
+            10,
+            -10,
+        ),
+        cat(
+            "PUBLIC_COMMITMENT_BREACH",
+            "公开承诺未兑现",
+            Dishonest,
+            ProviderRule::AnyUnit,
+            Some(Minor),
+            Scope::Public,
+            20,
+            -2,
+        ),
+        cat(
+            "COMPLAINT_UPHELD",
+            "投诉举报查实的政务失信",
+            Dishonest,
+            named(&["区发展改革委", "人民银行滨海新区中心支行"]),
+            Some(Minor),
+            Scope::Public,
+            10,
+            -2,
+        ),
+        cat(
+            "HONOUR",
+            "表彰奖励",
+            Trustworthy,
+            ProviderRule::AnyUnit,
+            None,
+            Scope::Public,
+            0,
+            3,
+        ),
+        cat(
+            "COMMITMENT_KEPT",
+            "承诺践行",
+            Trustworthy,
+            named(&["区发展改革委", "人民银行滨海新区中心支行"]),
+            None,
+            Scope::Public,
+            0,
+            2,
+        ),
     ]
 }
 
@@ -338,7 +496,10 @@ mod tests {
         let cat = Catalog::new(default_catalog());
         assert_eq!(cat.lookup("行政处罚").unwrap().code, "ADMIN_PENALTY");
         assert_eq!(cat.lookup("admin_penalty").unwrap().code, "ADMIN_PENALTY");
-        assert_eq!(cat.lookup("火星处罚").unwrap_err().code, Code::UnknownCategory);
+        assert_eq!(
+            cat.lookup("火星处罚").unwrap_err().code,
+            Code::UnknownCategory
+        );
         assert_eq!(cat.lookup(" ").unwrap_err().code, Code::Required);
     }
 
@@ -346,18 +507,40 @@ mod tests {
     fn disclosure_window_follows_severity() {
         let cat = Catalog::new(default_catalog());
         let c = cat.get("JUDGMENT_DEFAULTER").unwrap();
-        assert_eq!(c.disclosure_until(d("2024-01-31"), Some(Severity::Grave), None).unwrap(), d("2027-01-31"));
         assert_eq!(
-            c.disclosure_until(d("2024-01-31"), Some(Severity::Ordinary), None).unwrap(),
+            c.disclosure_until(d("2024-01-31"), Some(Severity::Grave), None)
+                .unwrap(),
+            d("2027-01-31")
+        );
+        assert_eq!(
+            c.disclosure_until(d("2024-01-31"), Some(Severity::Ordinary), None)
+                .unwrap(),
             d("2025-01-31")
         );
         assert_eq!(
-            c.disclosure_until(d("2024-01-31"), Some(Severity::Minor), Some(d("2024-02-29"))).unwrap(),
+            c.disclosure_until(
+                d("2024-01-31"),
+                Some(Severity::Minor),
+                Some(d("2024-02-29"))
+            )
+            .unwrap(),
             d("2024-02-29")
         );
-        let err = c.disclosure_until(d("2024-01-31"), Some(Severity::Grave), Some(d("2024-06-01"))).unwrap_err();
+        let err = c
+            .disclosure_until(
+                d("2024-01-31"),
+                Some(Severity::Grave),
+                Some(d("2024-06-01")),
+            )
+            .unwrap_err();
         assert_eq!(err.code, Code::DisclosureOutOfRange);
-        let err = c.disclosure_until(d("2024-01-31"), Some(Severity::Minor), Some(d("2024-05-01"))).unwrap_err();
+        let err = c
+            .disclosure_until(
+                d("2024-01-31"),
+                Some(Severity::Minor),
+                Some(d("2024-05-01")),
+            )
+            .unwrap_err();
         assert_eq!(err.code, Code::DisclosureOutOfRange);
     }
 
@@ -365,7 +548,10 @@ mod tests {
     fn severity_and_scope_parse_codes_and_labels() {
         assert_eq!(Severity::parse("严重").unwrap(), Severity::Grave);
         assert_eq!(Severity::parse("ordinary").unwrap(), Severity::Ordinary);
-        assert_eq!(Severity::parse("很严重").unwrap_err().code, Code::UnknownSeverity);
+        assert_eq!(
+            Severity::parse("很严重").unwrap_err().code,
+            Code::UnknownSeverity
+        );
         assert_eq!(Scope::parse("政务共享").unwrap(), Scope::Shared);
         assert_eq!(Scope::parse("secret").unwrap_err().code, Code::UnknownScope);
     }
@@ -386,6 +572,11 @@ mod tests {
         let c = cat.get("JUDGMENT_DEFAULTER").unwrap();
         assert!(c.providers.allows("天津市滨海新区人民法院", Some("区法院")));
         assert!(!c.providers.allows("天津市滨海新区财政局", Some("区财政局")));
-        assert!(cat.get("ADMIN_PENALTY").unwrap().providers.allows("任何单位", None));
+        assert!(
+            cat.get("ADMIN_PENALTY")
+                .unwrap()
+                .providers
+                .allows("任何单位", None)
+        );
     }
 }

@@ -61,10 +61,12 @@ pub fn parse_date(s: &str) -> Result<NaiveDate> {
     match split_date(date_part).ok_or_else(unrecognised)? {
         // "2024" alone is far more likely a year with the month and day missing than Excel's
         // serial for 1905-07-16.
-        Raw::Serial(n) if date_part.len() == 4 && (1900..=2100).contains(&n) => Err(DomainError::new(
-            Code::DateInvalid,
-            format!("日期不完整：{date_part}（只有年份，缺少月和日），请使用 2024-01-05 格式"),
-        )),
+        Raw::Serial(n) if date_part.len() == 4 && (1900..=2100).contains(&n) => {
+            Err(DomainError::new(
+                Code::DateInvalid,
+                format!("日期不完整：{date_part}（只有年份，缺少月和日），请使用 2024-01-05 格式"),
+            ))
+        }
         Raw::Serial(n) => from_excel_serial(n),
         Raw::Ymd(y, m, d) => {
             let all_digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());

@@ -96,7 +96,10 @@ pub struct DomainError {
 
 impl DomainError {
     pub fn new(code: Code, message: impl Into<String>) -> Self {
-        DomainError { code, message: message.into() }
+        DomainError {
+            code,
+            message: message.into(),
+        }
     }
 }
 

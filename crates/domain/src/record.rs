@@ -63,7 +63,10 @@ impl RecordState {
     }
     /// Terminal states leave the public view but stay in the archive.
     pub fn is_final(self) -> bool {
-        matches!(self, RecordState::Repaired | RecordState::Expired | RecordState::Revoked)
+        matches!(
+            self,
+            RecordState::Repaired | RecordState::Expired | RecordState::Revoked
+        )
     }
 }
 
@@ -168,7 +171,11 @@ pub fn transition(state: RecordState, action: Action, role: Role) -> Result<Reco
     match next {
         None => Err(DomainError::new(
             Code::IllegalTransition,
-            format!("记录当前状态为“{}”，不能执行“{}”", state.label(), action.label()),
+            format!(
+                "记录当前状态为“{}”，不能执行“{}”",
+                state.label(),
+                action.label()
+            ),
         )),
         Some((_, roles)) if !roles.contains(&role) => Err(DomainError::new(
             Code::Forbidden,
@@ -231,7 +238,11 @@ pub const MAX_OUTCOME: usize = 1000;
 impl RecordRow {
     /// Validates every field and reports every fault, so that an official fixes a row once.
     /// `today` bounds the decision date: a record cannot be decided in the future.
-    pub fn validate(&self, catalog: &Catalog, today: NaiveDate) -> std::result::Result<NewRecord, Vec<FieldError>> {
+    pub fn validate(
+        &self,
+        catalog: &Catalog,
+        today: NaiveDate,
+    ) -> std::result::Result<NewRecord, Vec<FieldError>> {
         let take = |column: &'static str, errors: &mut Vec<FieldError>, r: Result<String>| match r {
             Ok(v) => v,
             Err(error) => {
@@ -240,27 +251,63 @@ impl RecordRow {
             }
         };
         let mut errs = Vec::new();
-        let subject_name = take("subject_name", &mut errs, required_text(&self.subject_name, "主体名称", 100));
-        let document_no = take("document_no", &mut errs, required_text(&self.document_no, "决定文书号", MAX_DOCUMENT_NO));
-        let authority = take("authority", &mut errs, required_text(&self.authority, "决定机关", MAX_AUTHORITY));
-        let facts = take("facts", &mut errs, required_text(&self.facts, "失信事实", MAX_FACTS));
-        let outcome = take("outcome", &mut errs, required_text(&self.outcome, "处理结果", MAX_OUTCOME));
+        let subject_name = take(
+            "subject_name",
+            &mut errs,
+            required_text(&self.subject_name, "主体名称", 100),
+        );
+        let document_no = take(
+            "document_no",
+            &mut errs,
+            required_text(&self.document_no, "决定文书号", MAX_DOCUMENT_NO),
+        );
+        let authority = take(
+            "authority",
+            &mut errs,
+            required_text(&self.authority, "决定机关", MAX_AUTHORITY),
+        );
+        let facts = take(
+            "facts",
+            &mut errs,
+            required_text(&self.facts, "失信事实", MAX_FACTS),
+        );
+        let outcome = take(
+            "outcome",
+            &mut errs,
+            required_text(&self.outcome, "处理结果", MAX_OUTCOME),
+        );
         let basis = match optional_text(&self.basis, "处理依据", MAX_BASIS) {
             Ok(v) => v,
             Err(error) => {
-                errs.push(FieldError { column: "basis", error });
+                errs.push(FieldError {
+                    column: "basis",
+                    error,
+                });
                 None
             }
         };
 
-        let subject_key = match (self.uscc.trim().is_empty(), self.id_number.trim().is_empty()) {
+        let subject_key = match (
+            self.uscc.trim().is_empty(),
+            self.id_number.trim().is_empty(),
+        ) {
             (false, true) => Uscc::parse_overriding_check(&self.uscc)
                 .map(SubjectKey::Uscc)
-                .map_err(|e| errs.push(FieldError { column: "uscc", error: e }))
+                .map_err(|e| {
+                    errs.push(FieldError {
+                        column: "uscc",
+                        error: e,
+                    })
+                })
                 .ok(),
             (true, false) => IdNumber::parse(&self.id_number)
                 .map(SubjectKey::IdNumber)
-                .map_err(|e| errs.push(FieldError { column: "id_number", error: e }))
+                .map_err(|e| {
+                    errs.push(FieldError {
+                        column: "id_number",
+                        error: e,
+                    })
+                })
                 .ok(),
             (true, true) => {
                 errs.push(FieldError {
@@ -288,7 +335,10 @@ impl RecordRow {
             Ok(d) if d > today => {
                 errs.push(FieldError {
                     column: "decided_on",
-                    error: DomainError::new(Code::DateInvalid, format!("决定日期 {d} 晚于今天（{today}）")),
+                    error: DomainError::new(
+                        Code::DateInvalid,
+                        format!("决定日期 {d} 晚于今天（{today}）"),
+                    ),
                 });
                 None
             }
@@ -304,7 +354,12 @@ impl RecordRow {
 
         let category = catalog
             .lookup(&self.category)
-            .map_err(|e| errs.push(FieldError { column: "category", error: e }))
+            .map_err(|e| {
+                errs.push(FieldError {
+                    column: "category",
+                    error: e,
+                })
+            })
             .ok();
 
         let mut severity = None;
@@ -326,13 +381,25 @@ impl RecordRow {
                 (RecordKind::Dishonest, true) => Some(cat.default_severity),
                 (RecordKind::Dishonest, false) => Severity::parse(sev_text)
                     .map(Some)
-                    .map_err(|e| errs.push(FieldError { column: "severity", error: e }))
+                    .map_err(|e| {
+                        errs.push(FieldError {
+                            column: "severity",
+                            error: e,
+                        })
+                    })
                     .ok(),
             };
             scope = if self.scope.trim().is_empty() {
                 Some(cat.default_scope)
             } else {
-                Scope::parse(&self.scope).map_err(|e| errs.push(FieldError { column: "scope", error: e })).ok()
+                Scope::parse(&self.scope)
+                    .map_err(|e| {
+                        errs.push(FieldError {
+                            column: "scope",
+                            error: e,
+                        })
+                    })
+                    .ok()
             };
         }
 
@@ -351,34 +418,51 @@ impl RecordRow {
         };
 
         let mut disclosure_until = None;
-        if let (Some(cat), Some(decided), Some(sev), Some(req)) = (category, decided_on, severity, requested_until) {
+        if let (Some(cat), Some(decided), Some(sev), Some(req)) =
+            (category, decided_on, severity, requested_until)
+        {
             match cat.disclosure_until(decided, sev, req) {
                 Ok(d) => disclosure_until = Some(d),
-                Err(error) => errs.push(FieldError { column: "disclosure_until", error }),
+                Err(error) => errs.push(FieldError {
+                    column: "disclosure_until",
+                    error,
+                }),
             }
         }
 
         if !errs.is_empty() {
             return Err(errs);
         }
-        match (subject_key, decided_on, category, severity, scope, disclosure_until) {
-            (Some(subject_key), Some(decided_on), Some(cat), Some(severity), Some(scope), Some(disclosure_until)) => {
-                Ok(NewRecord {
-                    subject_key,
-                    subject_name,
-                    category: cat.code.clone(),
-                    kind: cat.kind,
-                    document_no,
-                    decided_on,
-                    authority,
-                    facts,
-                    basis,
-                    outcome,
-                    severity,
-                    scope,
-                    disclosure_until,
-                })
-            }
+        match (
+            subject_key,
+            decided_on,
+            category,
+            severity,
+            scope,
+            disclosure_until,
+        ) {
+            (
+                Some(subject_key),
+                Some(decided_on),
+                Some(cat),
+                Some(severity),
+                Some(scope),
+                Some(disclosure_until),
+            ) => Ok(NewRecord {
+                subject_key,
+                subject_name,
+                category: cat.code.clone(),
+                kind: cat.kind,
+                document_no,
+                decided_on,
+                authority,
+                facts,
+                basis,
+                outcome,
+                severity,
+                scope,
+                disclosure_until,
+            }),
             // Every None above pushed an error, so this arm is unreachable in practice; answer
             // with an error rather than trust that.
             _ => Err(vec![FieldError {
@@ -401,7 +485,10 @@ mod tests {
     fn row() -> RecordRow {
         RecordRow {
             subject_name: "天津市滨海新区某街道办事处".into(),
-            uscc: Uscc::from_parts('1', '1', "120116", "MB123456").unwrap().as_str().into(),
+            uscc: Uscc::from_parts('1', '1', "120116", "MB123456")
+                .unwrap()
+                .as_str()
+                .into(),
             category: "政府采购毁约违约".into(),
             document_no: "津滨财采〔2024〕12号".into(),
             decided_on: "2024年3月5日".into(),
@@ -419,7 +506,10 @@ mod tests {
         assert_eq!(r.category, "PROCUREMENT_BREACH");
         assert_eq!(r.severity, Some(Severity::Ordinary));
         assert_eq!(r.scope, Scope::Public);
-        assert_eq!(r.disclosure_until, NaiveDate::from_ymd_opt(2025, 3, 5).unwrap());
+        assert_eq!(
+            r.disclosure_until,
+            NaiveDate::from_ymd_opt(2025, 3, 5).unwrap()
+        );
     }
 
     #[test]
@@ -431,7 +521,10 @@ mod tests {
         r.document_no = "  ".into();
         let errs = r.validate(&cat, today()).unwrap_err();
         let cols: Vec<_> = errs.iter().map(|e| (e.column, e.error.code)).collect();
-        assert!(cols.contains(&("decided_on", Code::DateInvalid)), "{cols:?}");
+        assert!(
+            cols.contains(&("decided_on", Code::DateInvalid)),
+            "{cols:?}"
+        );
         assert!(cols.contains(&("category", Code::UnknownCategory)));
         assert!(cols.contains(&("document_no", Code::Required)));
     }
@@ -441,7 +534,10 @@ mod tests {
         let cat = Catalog::new(default_catalog());
         let mut r = row();
         r.uscc.clear();
-        assert_eq!(r.validate(&cat, today()).unwrap_err()[0].error.code, Code::SubjectIdentifierMissing);
+        assert_eq!(
+            r.validate(&cat, today()).unwrap_err()[0].error.code,
+            Code::SubjectIdentifierMissing
+        );
         let mut r = row();
         r.id_number = "120116198005171234".into();
         assert!(r.validate(&cat, today()).is_err());
@@ -452,25 +548,61 @@ mod tests {
         let cat = Catalog::new(default_catalog());
         let mut r = row();
         r.decided_on = "2025-01-01".into();
-        assert_eq!(r.validate(&cat, today()).unwrap_err()[0].column, "decided_on");
+        assert_eq!(
+            r.validate(&cat, today()).unwrap_err()[0].column,
+            "decided_on"
+        );
         let mut r = row();
         r.category = "HONOUR".into();
         r.severity = "严重".into();
-        assert_eq!(r.validate(&cat, today()).unwrap_err()[0].error.code, Code::SeverityNotApplicable);
+        assert_eq!(
+            r.validate(&cat, today()).unwrap_err()[0].error.code,
+            Code::SeverityNotApplicable
+        );
     }
 
     #[test]
     fn lifecycle_allows_only_the_design() {
         use Action as A;
         use RecordState as S;
-        assert_eq!(transition(S::Draft, A::Submit, Role::Provider).unwrap(), S::Submitted);
-        assert_eq!(transition(S::Submitted, A::Activate, Role::CreditOffice).unwrap(), S::Active);
-        assert_eq!(transition(S::Submitted, A::Activate, Role::Provider).unwrap_err().code, Code::Forbidden);
-        assert_eq!(transition(S::Active, A::Object, Role::Unit).unwrap(), S::Objected);
-        assert_eq!(transition(S::Objected, A::ResolveObjection, Role::CreditOffice).unwrap(), S::Active);
-        assert_eq!(transition(S::Objected, A::Repair, Role::CreditOffice).unwrap_err().code, Code::IllegalTransition);
-        assert_eq!(transition(S::Revoked, A::Activate, Role::CreditOffice).unwrap_err().code, Code::IllegalTransition);
-        assert_eq!(transition(S::Active, A::Expire, Role::System).unwrap(), S::Expired);
+        assert_eq!(
+            transition(S::Draft, A::Submit, Role::Provider).unwrap(),
+            S::Submitted
+        );
+        assert_eq!(
+            transition(S::Submitted, A::Activate, Role::CreditOffice).unwrap(),
+            S::Active
+        );
+        assert_eq!(
+            transition(S::Submitted, A::Activate, Role::Provider)
+                .unwrap_err()
+                .code,
+            Code::Forbidden
+        );
+        assert_eq!(
+            transition(S::Active, A::Object, Role::Unit).unwrap(),
+            S::Objected
+        );
+        assert_eq!(
+            transition(S::Objected, A::ResolveObjection, Role::CreditOffice).unwrap(),
+            S::Active
+        );
+        assert_eq!(
+            transition(S::Objected, A::Repair, Role::CreditOffice)
+                .unwrap_err()
+                .code,
+            Code::IllegalTransition
+        );
+        assert_eq!(
+            transition(S::Revoked, A::Activate, Role::CreditOffice)
+                .unwrap_err()
+                .code,
+            Code::IllegalTransition
+        );
+        assert_eq!(
+            transition(S::Active, A::Expire, Role::System).unwrap(),
+            S::Expired
+        );
     }
 
     #[test]

@@ -61,7 +61,9 @@ impl SubjectKind {
                 .ok_or_else(|| {
                     DomainError::new(
                         Code::UnknownSubjectKind,
-                        format!("无法识别的主体类型：{t}（应为 区政府、功能区、部门、街镇 或 公务员）"),
+                        format!(
+                            "无法识别的主体类型：{t}（应为 区政府、功能区、部门、街镇 或 公务员）"
+                        ),
                     )
                 })?,
         };
@@ -129,7 +131,10 @@ pub fn optional_text(value: &str, field: &str, max_chars: usize) -> Result<Optio
 fn bounded<'a>(t: &'a str, field: &str, max_chars: usize) -> Result<&'a str> {
     let n = t.chars().count();
     if n > max_chars {
-        return Err(DomainError::new(Code::TooLong, format!("{field}过长：{n} 个字符，最多 {max_chars} 个")));
+        return Err(DomainError::new(
+            Code::TooLong,
+            format!("{field}过长：{n} 个字符，最多 {max_chars} 个"),
+        ));
     }
     Ok(t)
 }
@@ -148,10 +153,16 @@ impl RosterRow {
         let position = optional_text(&self.position, "职务", MAX_NAME_CHARS)?;
         if kind.is_unit() {
             if !self.id_number.trim().is_empty() {
-                return Err(DomainError::new(Code::SubjectIdentifierConflict, "单位主体不应填写身份证号"));
+                return Err(DomainError::new(
+                    Code::SubjectIdentifierConflict,
+                    "单位主体不应填写身份证号",
+                ));
             }
             if self.uscc.trim().is_empty() {
-                return Err(DomainError::new(Code::Required, "单位主体的统一社会信用代码为空"));
+                return Err(DomainError::new(
+                    Code::Required,
+                    "单位主体的统一社会信用代码为空",
+                ));
             }
             let uscc = if allow_check_override {
                 Uscc::parse_overriding_check(&self.uscc)?
@@ -169,7 +180,10 @@ impl RosterRow {
             })
         } else {
             if !self.uscc.trim().is_empty() {
-                return Err(DomainError::new(Code::SubjectIdentifierConflict, "公务员不应填写统一社会信用代码"));
+                return Err(DomainError::new(
+                    Code::SubjectIdentifierConflict,
+                    "公务员不应填写统一社会信用代码",
+                ));
             }
             if self.id_number.trim().is_empty() {
                 return Err(DomainError::new(Code::Required, "公务员的身份证号为空"));
@@ -211,8 +225,14 @@ mod tests {
     #[test]
     fn kinds_parse_from_codes_and_words() {
         assert_eq!(SubjectKind::parse("街道").unwrap(), SubjectKind::Township);
-        assert_eq!(SubjectKind::parse("functional_zone").unwrap(), SubjectKind::FunctionalZone);
-        assert_eq!(SubjectKind::parse("公司").unwrap_err().code, Code::UnknownSubjectKind);
+        assert_eq!(
+            SubjectKind::parse("functional_zone").unwrap(),
+            SubjectKind::FunctionalZone
+        );
+        assert_eq!(
+            SubjectKind::parse("公司").unwrap_err().code,
+            Code::UnknownSubjectKind
+        );
     }
 
     #[test]
@@ -221,13 +241,19 @@ mod tests {
         let s = unit_row(good.as_str()).validate(false).unwrap();
         assert_eq!(s.key, SubjectKey::Uscc(good.clone()));
         assert_eq!(s.short_name.as_deref(), Some("区财政局"));
-        assert_eq!(unit_row("").validate(false).unwrap_err().code, Code::Required);
+        assert_eq!(
+            unit_row("").validate(false).unwrap_err().code,
+            Code::Required
+        );
 
         // A wrong final check digit is refused unless the override is asked for.
         let mut bad: Vec<char> = good.as_str().chars().collect();
         bad[17] = if bad[17] == '0' { '1' } else { '0' };
         let bad: String = bad.into_iter().collect();
-        assert_eq!(unit_row(&bad).validate(false).unwrap_err().code, Code::UsccCheckDigit);
+        assert_eq!(
+            unit_row(&bad).validate(false).unwrap_err().code,
+            Code::UsccCheckDigit
+        );
         let s = unit_row(&bad).validate(true).unwrap();
         match s.key {
             SubjectKey::Uscc(u) => assert!(u.check_overridden()),
@@ -237,7 +263,12 @@ mod tests {
 
     #[test]
     fn civil_servant_row_needs_id_and_unit() {
-        let id = IdNumber::from_parts("120116", chrono::NaiveDate::from_ymd_opt(1980, 5, 17).unwrap(), 123).unwrap();
+        let id = IdNumber::from_parts(
+            "120116",
+            chrono::NaiveDate::from_ymd_opt(1980, 5, 17).unwrap(),
+            123,
+        )
+        .unwrap();
         let row = RosterRow {
             name: "张三".into(),
             kind: "公务员".into(),
@@ -254,7 +285,10 @@ mod tests {
         assert_eq!(no_unit.validate(false).unwrap_err().code, Code::Required);
         let mut with_uscc = row;
         with_uscc.uscc = valid_uscc().as_str().into();
-        assert_eq!(with_uscc.validate(false).unwrap_err().code, Code::SubjectIdentifierConflict);
+        assert_eq!(
+            with_uscc.validate(false).unwrap_err().code,
+            Code::SubjectIdentifierConflict
+        );
     }
 
     #[test]

@@ -13,13 +13,22 @@ impl Store {
         let mut cats = Vec::new();
         for r in c.query("SELECT code, body FROM categories ORDER BY code", &[])? {
             let body = r[1].text().unwrap_or_default();
-            let cat: Category = serde_json::from_str(body)
-                .map_err(|e| StoreError::Internal(format!("目录项 {} 无法解析：{e}", r[0].text().unwrap_or_default())))?;
+            let cat: Category = serde_json::from_str(body).map_err(|e| {
+                StoreError::Internal(format!(
+                    "目录项 {} 无法解析：{e}",
+                    r[0].text().unwrap_or_default()
+                ))
+            })?;
             cats.push(cat);
         }
         // Keep the order of the default catalog for the categories it has, then the rest.
         let order: Vec<String> = default_catalog().into_iter().map(|c| c.code).collect();
-        cats.sort_by_key(|c| order.iter().position(|o| *o == c.code).unwrap_or(usize::MAX));
+        cats.sort_by_key(|c| {
+            order
+                .iter()
+                .position(|o| *o == c.code)
+                .unwrap_or(usize::MAX)
+        });
         Ok(Catalog::new(cats))
     }
 
@@ -30,22 +39,31 @@ impl Store {
         let now = crate::now_text();
         let mut conn = self.conn()?;
         conn.write(|c| {
-            let old = c.query_one("SELECT body FROM categories WHERE code = $1", &[Val::from(cat.code.as_str())])?;
+            let old = c.query_one(
+                "SELECT body FROM categories WHERE code = $1",
+                &[Val::from(cat.code.as_str())],
+            )?;
             if old.as_ref().and_then(|r| r[0].text()) == Some(body.as_str()) {
                 return Ok(());
             }
             if old.is_some() {
-                c.exec("UPDATE categories SET body = $2, updated_at = $3 WHERE code = $1", &[
-                    Val::from(cat.code.as_str()),
-                    Val::from(body.as_str()),
-                    Val::from(now.as_str()),
-                ])?;
+                c.exec(
+                    "UPDATE categories SET body = $2, updated_at = $3 WHERE code = $1",
+                    &[
+                        Val::from(cat.code.as_str()),
+                        Val::from(body.as_str()),
+                        Val::from(now.as_str()),
+                    ],
+                )?;
             } else {
-                c.exec("INSERT INTO categories (code, body, updated_at) VALUES ($1, $2, $3)", &[
-                    Val::from(cat.code.as_str()),
-                    Val::from(body.as_str()),
-                    Val::from(now.as_str()),
-                ])?;
+                c.exec(
+                    "INSERT INTO categories (code, body, updated_at) VALUES ($1, $2, $3)",
+                    &[
+                        Val::from(cat.code.as_str()),
+                        Val::from(body.as_str()),
+                        Val::from(now.as_str()),
+                    ],
+                )?;
             }
             let mut j = Appender::open(c, now.clone())?;
             j.append(Entry {
@@ -54,7 +72,10 @@ impl Store {
                 entity: "category".into(),
                 entity_id: cat.code.clone(),
                 detail: "{}".into(),
-                state_digest: state_digest(&[Val::from(cat.code.as_str()), Val::from(body.as_str())]),
+                state_digest: state_digest(&[
+                    Val::from(cat.code.as_str()),
+                    Val::from(body.as_str()),
+                ]),
             });
             j.flush(c)
         })
@@ -63,7 +84,10 @@ impl Store {
     /// Installs the national default catalog into an empty database.
     pub(crate) fn seed_catalog(&self) -> StoreResult<()> {
         let mut c = self.conn()?;
-        let n = c.query_one("SELECT COUNT(*) FROM categories", &[])?.and_then(|r| r[0].int()).unwrap_or(0);
+        let n = c
+            .query_one("SELECT COUNT(*) FROM categories", &[])?
+            .and_then(|r| r[0].int())
+            .unwrap_or(0);
         drop(c);
         if n == 0 {
             for cat in default_catalog() {

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::AesGcm;
+use aes_gcm::aead::{Aead, KeyInit};
 use hmac::{Hmac, Mac};
 use sm3::{Digest, Sm3};
 
@@ -30,7 +30,8 @@ impl std::fmt::Debug for Keys {
 }
 
 fn derive(master: &[u8], label: &[u8]) -> [u8; 32] {
-    let mut mac = <Hmac<Sm3> as hmac::KeyInit>::new_from_slice(master).expect("HMAC takes keys of any length");
+    let mut mac = <Hmac<Sm3> as hmac::KeyInit>::new_from_slice(master)
+        .expect("HMAC takes keys of any length");
     mac.update(label);
     mac.finalize().into_bytes().into()
 }
@@ -40,7 +41,10 @@ impl Keys {
         let enc_full = derive(master, b"probity/id-number/sm4");
         let mut enc = [0u8; 16];
         enc.copy_from_slice(&enc_full[..16]);
-        Keys { enc, mac: derive(master, b"probity/id-number/lookup") }
+        Keys {
+            enc,
+            mac: derive(master, b"probity/id-number/lookup"),
+        }
     }
 
     /// Reads the master key file, creating it with a fresh random key (mode 0600) on first use.
@@ -49,43 +53,58 @@ impl Keys {
             Ok(bytes) => {
                 let text = String::from_utf8_lossy(&bytes);
                 let master = hex::decode(text.trim()).map_err(|_| {
-                    StoreError::Config(format!("密钥文件 {} 格式错误：应为 64 位十六进制字符", path.display()))
+                    StoreError::Config(format!(
+                        "密钥文件 {} 格式错误：应为 64 位十六进制字符",
+                        path.display()
+                    ))
                 })?;
                 if master.len() != 32 {
-                    return Err(StoreError::Config(format!("密钥文件 {} 长度错误：应为 32 字节", path.display())));
+                    return Err(StoreError::Config(format!(
+                        "密钥文件 {} 长度错误：应为 32 字节",
+                        path.display()
+                    )));
                 }
                 Ok(Keys::from_master(&master))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut master = [0u8; 32];
-                getrandom::fill(&mut master).map_err(|e| StoreError::Config(format!("无法生成密钥：{e}")))?;
+                getrandom::fill(&mut master)
+                    .map_err(|e| StoreError::Config(format!("无法生成密钥：{e}")))?;
                 if let Some(dir) = path.parent()
                     && !dir.as_os_str().is_empty()
                 {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| StoreError::Config(format!("无法创建目录 {}：{e}", dir.display())))?;
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        StoreError::Config(format!("无法创建目录 {}：{e}", dir.display()))
+                    })?;
                 }
-                write_private(path, hex::encode(master).as_bytes())
-                    .map_err(|e| StoreError::Config(format!("无法写入密钥文件 {}：{e}", path.display())))?;
+                write_private(path, hex::encode(master).as_bytes()).map_err(|e| {
+                    StoreError::Config(format!("无法写入密钥文件 {}：{e}", path.display()))
+                })?;
                 Ok(Keys::from_master(&master))
             }
-            Err(e) => Err(StoreError::Config(format!("无法读取密钥文件 {}：{e}", path.display()))),
+            Err(e) => Err(StoreError::Config(format!(
+                "无法读取密钥文件 {}：{e}",
+                path.display()
+            ))),
         }
     }
 
     /// Keyed hash of an ID number: equal numbers give equal hashes, and without the key the hash
     /// says nothing.
     pub fn lookup_hash(&self, id_number: &str) -> Vec<u8> {
-        let mut mac = <Hmac<Sm3> as hmac::KeyInit>::new_from_slice(&self.mac).expect("HMAC takes keys of any length");
+        let mut mac = <Hmac<Sm3> as hmac::KeyInit>::new_from_slice(&self.mac)
+            .expect("HMAC takes keys of any length");
         mac.update(id_number.as_bytes());
         mac.finalize().into_bytes().to_vec()
     }
 
     /// SM4-GCM: 12-byte random nonce followed by ciphertext and tag.
     pub fn encrypt(&self, plain: &str) -> StoreResult<Vec<u8>> {
-        let cipher = Sm4Gcm::new_from_slice(&self.enc).map_err(|_| StoreError::Internal("SM4 密钥长度错误".into()))?;
+        let cipher = Sm4Gcm::new_from_slice(&self.enc)
+            .map_err(|_| StoreError::Internal("SM4 密钥长度错误".into()))?;
         let mut nonce = [0u8; 12];
-        getrandom::fill(&mut nonce).map_err(|e| StoreError::Internal(format!("随机数生成失败：{e}")))?;
+        getrandom::fill(&mut nonce)
+            .map_err(|e| StoreError::Internal(format!("随机数生成失败：{e}")))?;
         let ct = cipher
             .encrypt(&nonce.into(), plain.as_bytes())
             .map_err(|_| StoreError::Internal("SM4 加密失败".into()))?;
@@ -98,9 +117,12 @@ impl Keys {
         if data.len() < 12 + 16 {
             return Err(StoreError::Internal("密文过短".into()));
         }
-        let cipher = Sm4Gcm::new_from_slice(&self.enc).map_err(|_| StoreError::Internal("SM4 密钥长度错误".into()))?;
+        let cipher = Sm4Gcm::new_from_slice(&self.enc)
+            .map_err(|_| StoreError::Internal("SM4 密钥长度错误".into()))?;
         let (nonce, ct) = data.split_at(12);
-        let nonce: [u8; 12] = nonce.try_into().map_err(|_| StoreError::Internal("密文格式错误".into()))?;
+        let nonce: [u8; 12] = nonce
+            .try_into()
+            .map_err(|_| StoreError::Internal("密文格式错误".into()))?;
         let plain = cipher
             .decrypt(&nonce.into(), ct)
             .map_err(|_| StoreError::Internal("SM4 解密失败：密钥不符或密文被改动".into()))?;
@@ -112,7 +134,11 @@ impl Keys {
 fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(data)
 }
 

@@ -200,7 +200,10 @@ impl r2d2::ManageConnection for PgManager {
     type Error = postgres::Error;
     fn connect(&self) -> Result<PgConn, postgres::Error> {
         let client = self.config.connect(postgres::NoTls)?;
-        Ok(PgConn { client, statements: HashMap::new() })
+        Ok(PgConn {
+            client,
+            statements: HashMap::new(),
+        })
     }
     fn is_valid(&self, conn: &mut PgConn) -> Result<(), postgres::Error> {
         conn.client.simple_query("").map(|_| ())
@@ -224,14 +227,20 @@ pub enum Dialect {
 
 impl Pool {
     pub fn open(url: &str) -> StoreResult<Pool> {
-        if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        if let Some(rest) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             let (path, memory) = match rest {
                 ":memory:" | "" => (String::new(), true),
                 p => (p.to_string(), false),
             };
             let manager = if memory {
                 // One shared in-memory database per pool, for tests.
-                let name = format!("file:probity-mem-{}?mode=memory&cache=shared", unique_suffix());
+                let name = format!(
+                    "file:probity-mem-{}?mode=memory&cache=shared",
+                    unique_suffix()
+                );
                 SqliteConnectionManager::file(name).with_flags(
                     rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
                         | rusqlite::OpenFlags::SQLITE_OPEN_CREATE
@@ -264,8 +273,9 @@ impl Pool {
                 .map_err(|e| StoreError::Config(format!("无法打开 SQLite 数据库 {path}：{e}")))?;
             Ok(Pool::Sqlite(pool))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let config: postgres::Config =
-                url.parse().map_err(|e| StoreError::Config(format!("PostgreSQL 连接串无效：{e}")))?;
+            let config: postgres::Config = url
+                .parse()
+                .map_err(|e| StoreError::Config(format!("PostgreSQL 连接串无效：{e}")))?;
             let pool = r2d2::Pool::builder()
                 .max_size(8)
                 .connection_timeout(Duration::from_secs(15))
@@ -288,12 +298,14 @@ impl Pool {
 
     pub fn get(&self) -> StoreResult<Conn> {
         Ok(match self {
-            Pool::Sqlite(p) => {
-                Conn::Sqlite(Box::new(p.get().map_err(|e| StoreError::Config(format!("数据库连接失败：{e}")))?))
-            }
-            Pool::Postgres(p) => {
-                Conn::Postgres(Box::new(p.get().map_err(|e| StoreError::Config(format!("数据库连接失败：{e}")))?))
-            }
+            Pool::Sqlite(p) => Conn::Sqlite(Box::new(
+                p.get()
+                    .map_err(|e| StoreError::Config(format!("数据库连接失败：{e}")))?,
+            )),
+            Pool::Postgres(p) => Conn::Postgres(Box::new(
+                p.get()
+                    .map_err(|e| StoreError::Config(format!("数据库连接失败：{e}")))?,
+            )),
         })
     }
 }
@@ -301,7 +313,11 @@ impl Pool {
 fn unique_suffix() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
-    format!("{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 pub enum Conn {
@@ -336,7 +352,8 @@ impl Conn {
             }
             Conn::Postgres(c) => {
                 let st = c.statement(sql)?;
-                let p: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+                let p: Vec<&(dyn ToSql + Sync)> =
+                    params.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
                 Ok(c.client.execute(&st, &p)?)
             }
         }
@@ -395,7 +412,8 @@ impl Conn {
             Conn::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
             Conn::Postgres(c) => {
                 c.client.batch_execute("BEGIN")?;
-                c.client.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+                c.client
+                    .execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
             }
         }
         Ok(())
@@ -428,7 +446,13 @@ impl Conn {
 
     /// Inserts many rows with as few statements as the parameter limits allow.
     /// `suffix` is appended to each statement (e.g. an ON CONFLICT clause).
-    pub fn insert_many(&mut self, table: &str, columns: &[&str], rows: Vec<Vec<Val>>, suffix: &str) -> StoreResult<()> {
+    pub fn insert_many(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: Vec<Vec<Val>>,
+        suffix: &str,
+    ) -> StoreResult<()> {
         let per_stmt = (30_000 / columns.len().max(1)).clamp(1, 500);
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
@@ -436,11 +460,20 @@ impl Conn {
             let mut params: Vec<Val> = Vec::with_capacity(per_stmt * columns.len());
             for (i, row) in rows.by_ref().take(per_stmt).enumerate() {
                 if row.len() != columns.len() {
-                    return Err(StoreError::Internal(format!("{table}: row of {} values for {} columns", row.len(), columns.len())));
+                    return Err(StoreError::Internal(format!(
+                        "{table}: row of {} values for {} columns",
+                        row.len(),
+                        columns.len()
+                    )));
                 }
                 sql.push_str(if i == 0 { "(" } else { ", (" });
                 for j in 0..row.len() {
-                    let _ = write!(sql, "{}${}", if j == 0 { "" } else { ", " }, params.len() + j + 1);
+                    let _ = write!(
+                        sql,
+                        "{}${}",
+                        if j == 0 { "" } else { ", " },
+                        params.len() + j + 1
+                    );
                 }
                 sql.push(')');
                 params.extend(row);

@@ -13,16 +13,48 @@ pub const GENESIS: [u8; 32] = [0u8; 32];
 
 /// Columns whose values make up a subject's audited state.
 pub const SUBJECT_COLS: &[&str] = &[
-    "id", "kind", "name", "short_name", "uscc", "uscc_override", "id_hash", "id_cipher", "id_masked",
-    "parent_id", "unit_id", "position", "successor_id", "created_at", "updated_at",
+    "id",
+    "kind",
+    "name",
+    "short_name",
+    "uscc",
+    "uscc_override",
+    "id_hash",
+    "id_cipher",
+    "id_masked",
+    "parent_id",
+    "unit_id",
+    "position",
+    "successor_id",
+    "created_at",
+    "updated_at",
 ];
 
 /// Columns whose values make up a record's audited state. `last_seen`, `seen_count` and
 /// `last_seq` are bookkeeping that re-imports touch; they are not part of the state.
 pub const RECORD_COLS: &[&str] = &[
-    "id", "subject_id", "provider_id", "category", "kind", "document_no", "subject_name", "decided_on",
-    "authority", "facts", "basis", "outcome", "severity", "scope", "disclosure_until", "state",
-    "content_digest", "channel", "source", "source_row", "submitted_by", "first_seen",
+    "id",
+    "subject_id",
+    "provider_id",
+    "category",
+    "kind",
+    "document_no",
+    "subject_name",
+    "decided_on",
+    "authority",
+    "facts",
+    "basis",
+    "outcome",
+    "severity",
+    "scope",
+    "disclosure_until",
+    "state",
+    "content_digest",
+    "channel",
+    "source",
+    "source_row",
+    "submitted_by",
+    "first_seen",
 ];
 
 pub const CATEGORY_COLS: &[&str] = &["code", "body"];
@@ -58,8 +90,18 @@ fn entry_hash(prev: &[u8], seq: i64, at: &str, e: &Entry) -> [u8; 32] {
     sm3(&buf)
 }
 
-const JOURNAL_COLS: &[&str] =
-    &["seq", "at", "actor", "action", "entity", "entity_id", "detail", "state_digest", "prev_hash", "hash"];
+const JOURNAL_COLS: &[&str] = &[
+    "seq",
+    "at",
+    "actor",
+    "action",
+    "entity",
+    "entity_id",
+    "detail",
+    "state_digest",
+    "prev_hash",
+    "hash",
+];
 
 /// An open append position on the chain, valid inside one write transaction.
 pub struct Appender {
@@ -72,11 +114,16 @@ pub struct Appender {
 impl Appender {
     /// Reads the chain head. Call only inside a write transaction.
     pub fn open(conn: &mut Conn, at: String) -> StoreResult<Appender> {
-        let head = conn.query_one("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1", &[])?;
+        let head = conn.query_one(
+            "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",
+            &[],
+        )?;
         let (next_seq, head) = match head {
             None => (1, GENESIS),
             Some(r) => {
-                let seq = r[0].int().ok_or_else(|| StoreError::Internal("journal.seq".into()))?;
+                let seq = r[0]
+                    .int()
+                    .ok_or_else(|| StoreError::Internal("journal.seq".into()))?;
                 let hash: [u8; 32] = r[1]
                     .blob()
                     .and_then(|b| b.try_into().ok())
@@ -84,7 +131,12 @@ impl Appender {
                 (seq + 1, hash)
             }
         };
-        Ok(Appender { next_seq, head, at, pending: Vec::new() })
+        Ok(Appender {
+            next_seq,
+            head,
+            at,
+            pending: Vec::new(),
+        })
     }
 
     /// The sequence number the next appended entry will get.
@@ -137,7 +189,11 @@ pub enum Problem {
     /// A journal entry was edited, deleted, reordered or inserted.
     Entry { seq: i64, reason: String },
     /// A subject, record or category row does not match its last audited state.
-    Row { entity: String, id: String, reason: String },
+    Row {
+        entity: String,
+        id: String,
+        reason: String,
+    },
 }
 
 impl std::fmt::Display for Problem {
@@ -229,14 +285,25 @@ pub fn verify(conn: &mut Conn) -> StoreResult<VerifyReport> {
             Ok(())
         },
     )?;
-    let head = if entries > 0 && problem.is_none() { Some(hex::encode(prev)) } else { None };
+    let head = if entries > 0 && problem.is_none() {
+        Some(hex::encode(prev))
+    } else {
+        None
+    };
     if let Some(p) = problem {
-        return Ok(VerifyReport { entries, rows: 0, head: None, problem: Some(p) });
+        return Ok(VerifyReport {
+            entries,
+            rows: 0,
+            head: None,
+            problem: Some(p),
+        });
     }
 
     let mut rows = 0u64;
-    let checks: [(&str, &str, &[&str], u8); 2] =
-        [("subject", "subjects", SUBJECT_COLS, 0), ("record", "records", RECORD_COLS, 1)];
+    let checks: [(&str, &str, &[&str], u8); 2] = [
+        ("subject", "subjects", SUBJECT_COLS, 0),
+        ("record", "records", RECORD_COLS, 1),
+    ];
     for (entity, table, cols, tag) in checks {
         let sql = format!("SELECT {} FROM {table} ORDER BY id", cols.join(", "));
         conn.for_each(&sql, &[], |r: Row| {
@@ -247,45 +314,78 @@ pub fn verify(conn: &mut Conn) -> StoreResult<VerifyReport> {
             let id = r[0].int().unwrap_or_default();
             let reason = match last_num.remove(&(tag, id)) {
                 None => Some("没有审计记录（疑似被直接写入数据库）"),
-                Some(d) if d != state_digest(&r) => Some("内容与最后一次审计的状态不符（疑似被直接修改）"),
+                Some(d) if d != state_digest(&r) => {
+                    Some("内容与最后一次审计的状态不符（疑似被直接修改）")
+                }
                 Some(_) => None,
             };
             if let Some(reason) = reason {
-                problem = Some(Problem::Row { entity: entity.into(), id: id.to_string(), reason: reason.into() });
+                problem = Some(Problem::Row {
+                    entity: entity.into(),
+                    id: id.to_string(),
+                    reason: reason.into(),
+                });
             }
             Ok(())
         })?;
     }
     if problem.is_none() {
-        conn.for_each("SELECT code, body FROM categories ORDER BY code", &[], |r| {
-            if problem.is_some() {
-                return Ok(());
-            }
-            rows += 1;
-            let code = r[0].text().unwrap_or_default().to_string();
-            let reason = match last_text.remove(&code) {
-                None => Some("没有审计记录（疑似被直接写入数据库）"),
-                Some(d) if d != state_digest(&r) => Some("内容与最后一次审计的状态不符（疑似被直接修改）"),
-                Some(_) => None,
-            };
-            if let Some(reason) = reason {
-                problem = Some(Problem::Row { entity: "category".into(), id: code, reason: reason.into() });
-            }
-            Ok(())
-        })?;
+        conn.for_each(
+            "SELECT code, body FROM categories ORDER BY code",
+            &[],
+            |r| {
+                if problem.is_some() {
+                    return Ok(());
+                }
+                rows += 1;
+                let code = r[0].text().unwrap_or_default().to_string();
+                let reason = match last_text.remove(&code) {
+                    None => Some("没有审计记录（疑似被直接写入数据库）"),
+                    Some(d) if d != state_digest(&r) => {
+                        Some("内容与最后一次审计的状态不符（疑似被直接修改）")
+                    }
+                    Some(_) => None,
+                };
+                if let Some(reason) = reason {
+                    problem = Some(Problem::Row {
+                        entity: "category".into(),
+                        id: code,
+                        reason: reason.into(),
+                    });
+                }
+                Ok(())
+            },
+        )?;
     }
     if problem.is_none() {
         // Whatever is left was audited but is no longer in its table.
         let mut gone: Vec<(String, String)> = last_num
             .keys()
-            .map(|(t, id)| ((if *t == 0 { "subject" } else { "record" }).to_string(), id.to_string()))
-            .chain(last_text.keys().map(|c| ("category".to_string(), c.clone())))
+            .map(|(t, id)| {
+                (
+                    (if *t == 0 { "subject" } else { "record" }).to_string(),
+                    id.to_string(),
+                )
+            })
+            .chain(
+                last_text
+                    .keys()
+                    .map(|c| ("category".to_string(), c.clone())),
+            )
             .collect();
         gone.sort();
         if let Some((entity, id)) = gone.into_iter().next() {
-            problem = Some(Problem::Row { entity, id, reason: "审计记录存在但数据行已不存在（疑似被直接删除）".into() });
+            problem = Some(Problem::Row {
+                entity,
+                id,
+                reason: "审计记录存在但数据行已不存在（疑似被直接删除）".into(),
+            });
         }
     }
-    Ok(VerifyReport { entries, rows, head: if problem.is_none() { head } else { None }, problem })
+    Ok(VerifyReport {
+        entries,
+        rows,
+        head: if problem.is_none() { head } else { None },
+        problem,
+    })
 }
-

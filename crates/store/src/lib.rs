@@ -29,7 +29,9 @@ pub struct Store {
 
 /// Now, as stored: RFC 3339 UTC with microseconds, so that text order is time order.
 pub fn now_text() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string()
 }
 
 impl Store {
@@ -61,7 +63,11 @@ impl Store {
     /// The newest change-feed sequence number (0 when nothing happened yet).
     pub fn head_seq(&self) -> StoreResult<i64> {
         let mut c = self.conn()?;
-        Ok(c.query_one("SELECT COALESCE(MAX(seq), 0) FROM journal", &[])?.and_then(|r| r[0].int()).unwrap_or(0))
+        Ok(
+            c.query_one("SELECT COALESCE(MAX(seq), 0) FROM journal", &[])?
+                .and_then(|r| r[0].int())
+                .unwrap_or(0),
+        )
     }
 
     /// Runs raw SQL against the database. For tests that play an intruder editing the database

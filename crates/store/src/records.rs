@@ -66,13 +66,20 @@ pub struct StoredRecord {
 }
 
 fn record_select(filter: &str) -> String {
-    format!("SELECT {}, last_seen, seen_count, last_seq FROM records {filter}", RECORD_COLS.join(", "))
+    format!(
+        "SELECT {}, last_seen, seen_count, last_seq FROM records {filter}",
+        RECORD_COLS.join(", ")
+    )
 }
 
 impl StoredRecord {
     fn from_vals(r: &Row) -> StoreResult<StoredRecord> {
         let bad = |f: &str| StoreError::Internal(format!("records.{f}"));
-        let text = |i: usize| r[i].text().map(str::to_string).ok_or_else(|| bad(RECORD_COLS.get(i).unwrap_or(&"?")));
+        let text = |i: usize| {
+            r[i].text()
+                .map(str::to_string)
+                .ok_or_else(|| bad(RECORD_COLS.get(i).unwrap_or(&"?")))
+        };
         let opt = |i: usize| r[i].text().map(str::to_string);
         let kind = RecordKind::parse(&text(4)?).map_err(|_| bad("kind"))?;
         let severity = match opt(12) {
@@ -160,9 +167,13 @@ fn content_digest(subject_id: i64, r: &NewRecord) -> Vec<u8> {
 /// How one imported row ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    Accepted { id: i64 },
+    Accepted {
+        id: i64,
+    },
     /// The same record (same provider, document number and content) is already there.
-    Duplicate { id: i64 },
+    Duplicate {
+        id: i64,
+    },
     Rejected(Vec<FieldError>),
 }
 
@@ -202,13 +213,19 @@ pub struct RecordImport<'s> {
 }
 
 fn reject(column: &'static str, code: Code, message: String) -> Outcome {
-    Outcome::Rejected(vec![FieldError { column, error: DomainError::new(code, message) }])
+    Outcome::Rejected(vec![FieldError {
+        column,
+        error: DomainError::new(code, message),
+    }])
 }
 
 impl Store {
     pub fn start_import(&self, opts: ImportOptions) -> StoreResult<RecordImport<'_>> {
         if !opts.provider.kind.is_unit() {
-            return Err(StoreError::domain(Code::ProviderNotFound, "报送单位必须是单位，不能是个人"));
+            return Err(StoreError::domain(
+                Code::ProviderNotFound,
+                "报送单位必须是单位，不能是个人",
+            ));
         }
         let catalog = self.catalog()?;
         Ok(RecordImport {
@@ -257,12 +274,18 @@ impl RecordImport<'_> {
         let cols = "id, kind, name, short_name, uscc_override, uscc, id_hash";
         let mut found = Vec::new();
         for chunk in usccs.chunks(500) {
-            let sql = format!("SELECT {cols} FROM subjects WHERE uscc IN ({})", placeholders(1, chunk.len()));
+            let sql = format!(
+                "SELECT {cols} FROM subjects WHERE uscc IN ({})",
+                placeholders(1, chunk.len())
+            );
             let params: Vec<Val> = chunk.iter().map(|s| Val::from(s.as_str())).collect();
             found.extend(self.conn.query(&sql, &params)?);
         }
         for chunk in hashes.chunks(500) {
-            let sql = format!("SELECT {cols} FROM subjects WHERE id_hash IN ({})", placeholders(1, chunk.len()));
+            let sql = format!(
+                "SELECT {cols} FROM subjects WHERE id_hash IN ({})",
+                placeholders(1, chunk.len())
+            );
             let params: Vec<Val> = chunk.iter().map(|h| Val::Blob(h.clone())).collect();
             found.extend(self.conn.query(&sql, &params)?);
         }
@@ -287,7 +310,11 @@ impl RecordImport<'_> {
 
     /// Checks the subject of one row against the roster.
     fn subject_for(&self, r: &NewRecord) -> Result<SubjectHit, Outcome> {
-        let hit = self.subjects.get(&key_bytes(self.store, &r.subject_key)).cloned().flatten();
+        let hit = self
+            .subjects
+            .get(&key_bytes(self.store, &r.subject_key))
+            .cloned()
+            .flatten();
         let (column, shown) = match &r.subject_key {
             SubjectKey::Uscc(u) => ("uscc", u.as_str().to_string()),
             SubjectKey::IdNumber(n) => ("id_number", n.masked()),
@@ -299,18 +326,29 @@ impl RecordImport<'_> {
             && !hit.as_ref().is_some_and(|h| h.uscc_override)
         {
             let err = Uscc::parse(u.as_str()).err().unwrap_or_else(|| {
-                DomainError::new(Code::UsccCheckDigit, format!("统一社会信用代码 {} 校验位错误", u.as_str()))
+                DomainError::new(
+                    Code::UsccCheckDigit,
+                    format!("统一社会信用代码 {} 校验位错误", u.as_str()),
+                )
             });
             return Err(Outcome::Rejected(vec![FieldError { column, error: err }]));
         }
         let Some(hit) = hit else {
-            return Err(reject(column, Code::SubjectNotFound, format!("主体不存在：{shown}（请先在主体名录中登记）")));
+            return Err(reject(
+                column,
+                Code::SubjectNotFound,
+                format!("主体不存在：{shown}（请先在主体名录中登记）"),
+            ));
         };
-        if hit.name != r.subject_name && hit.short_name.as_deref() != Some(r.subject_name.as_str()) {
+        if hit.name != r.subject_name && hit.short_name.as_deref() != Some(r.subject_name.as_str())
+        {
             return Err(reject(
                 "subject_name",
                 Code::SubjectNameMismatch,
-                format!("主体名称“{}”与名录中 {shown} 的名称“{}”不符", r.subject_name, hit.name),
+                format!(
+                    "主体名称“{}”与名录中 {shown} 的名称“{}”不符",
+                    r.subject_name, hit.name
+                ),
             ));
         }
         Ok(hit)
@@ -320,7 +358,9 @@ impl RecordImport<'_> {
     /// rejected with its reason. In the default mode the batch is one transaction.
     pub fn push(&mut self, batch: Vec<(usize, NewRecord)>) -> StoreResult<Vec<(usize, Outcome)>> {
         if self.failed {
-            return Err(StoreError::Internal("本次导入已因错误撤销，不能继续写入".into()));
+            return Err(StoreError::Internal(
+                "本次导入已因错误撤销，不能继续写入".into(),
+            ));
         }
         if !self.in_tx {
             self.conn.begin_write()?;
@@ -372,11 +412,22 @@ impl RecordImport<'_> {
             .unwrap_or(0)
             + 1;
         let mut journal = Appender::open(&mut self.conn, now.clone())?;
-        let state = if self.opts.activate { RecordState::Active } else { RecordState::Submitted };
+        let state = if self.opts.activate {
+            RecordState::Active
+        } else {
+            RecordState::Submitted
+        };
         let (action, actor) = if self.opts.activate {
             ("activate", format!("信用办:{}", self.opts.actor))
         } else {
-            ("submit", format!("{}:{}", provider.short_name.as_deref().unwrap_or(&provider.name), self.opts.actor))
+            (
+                "submit",
+                format!(
+                    "{}:{}",
+                    provider.short_name.as_deref().unwrap_or(&provider.name),
+                    self.opts.actor
+                ),
+            )
         };
 
         let mut out = Vec::with_capacity(batch.len());
@@ -392,12 +443,20 @@ impl RecordImport<'_> {
                 }
             };
             let Some(cat) = self.catalog.get(&r.category) else {
-                out.push((row_no, reject("category", Code::UnknownCategory, format!("未知的记录类别：{}", r.category))));
+                out.push((
+                    row_no,
+                    reject(
+                        "category",
+                        Code::UnknownCategory,
+                        format!("未知的记录类别：{}", r.category),
+                    ),
+                ));
                 continue;
             };
-            let ok = *allowed
-                .entry(cat.code.clone())
-                .or_insert_with(|| cat.providers.allows(&provider.name, provider.short_name.as_deref()));
+            let ok = *allowed.entry(cat.code.clone()).or_insert_with(|| {
+                cat.providers
+                    .allows(&provider.name, provider.short_name.as_deref())
+            });
             if !ok {
                 out.push((
                     row_no,
@@ -417,7 +476,14 @@ impl RecordImport<'_> {
             if hit.kind == SubjectKind::CivilServant && matches!(r.subject_key, SubjectKey::Uscc(_))
                 || hit.kind.is_unit() && matches!(r.subject_key, SubjectKey::IdNumber(_))
             {
-                out.push((row_no, reject("uscc", Code::SubjectIdentifierConflict, "主体类型与标识不符".into())));
+                out.push((
+                    row_no,
+                    reject(
+                        "uscc",
+                        Code::SubjectIdentifierConflict,
+                        "主体类型与标识不符".into(),
+                    ),
+                ));
                 continue;
             }
             let digest = content_digest(hit.id, &r);
@@ -431,7 +497,10 @@ impl RecordImport<'_> {
                         reject(
                             "document_no",
                             Code::DuplicateConflict,
-                            format!("决定文书号 {} 已由本单位报送且内容不同；如需更正，请使用更正功能", r.document_no),
+                            format!(
+                                "决定文书号 {} 已由本单位报送且内容不同；如需更正，请使用更正功能",
+                                r.document_no
+                            ),
                         ),
                     ));
                 }
@@ -506,7 +575,9 @@ impl RecordImport<'_> {
     /// otherwise; in batch mode every batch is already committed.
     pub fn finish(mut self, commit: bool) -> StoreResult<()> {
         if self.failed && commit {
-            return Err(StoreError::Internal("本次导入已因错误撤销，没有写入任何数据".into()));
+            return Err(StoreError::Internal(
+                "本次导入已因错误撤销，没有写入任何数据".into(),
+            ));
         }
         if self.in_tx {
             self.in_tx = false;
@@ -555,7 +626,10 @@ impl Store {
             placeholders(1, ids.len())
         ));
         let params: Vec<Val> = ids.into_iter().map(Val::Int).collect();
-        c.query(&sql, &params)?.iter().map(StoredRecord::from_vals).collect()
+        c.query(&sql, &params)?
+            .iter()
+            .map(StoredRecord::from_vals)
+            .collect()
     }
 
     /// Moves a record along its lifecycle. A provider may act only on its own records.
@@ -581,14 +655,23 @@ impl Store {
                 .ok_or_else(|| StoreError::NotFound(format!("记录 {id}")))?;
             let mut rec = StoredRecord::from_vals(&row)?;
             if role == Role::Provider && acting_unit != Some(rec.provider_id) {
-                return Err(StoreError::domain(Code::Forbidden, "只能处理本单位报送的记录"));
+                return Err(StoreError::domain(
+                    Code::Forbidden,
+                    "只能处理本单位报送的记录",
+                ));
             }
             if role == Role::Unit && !lineage.contains(&rec.subject_id) {
-                return Err(StoreError::domain(Code::Forbidden, "只能对本单位（或其前身单位）的记录提出异议"));
+                return Err(StoreError::domain(
+                    Code::Forbidden,
+                    "只能对本单位（或其前身单位）的记录提出异议",
+                ));
             }
             let next = transition(rec.state, action, role)?;
             rec.state = next;
-            let digest = row[16].blob().map(<[u8]>::to_vec).ok_or_else(|| StoreError::Internal("records.content_digest".into()))?;
+            let digest = row[16]
+                .blob()
+                .map(<[u8]>::to_vec)
+                .ok_or_else(|| StoreError::Internal("records.content_digest".into()))?;
             let vals = rec.audited_vals(digest);
             let mut journal = Appender::open(c, now.clone())?;
             let seq = journal.append(Entry {
@@ -599,11 +682,10 @@ impl Store {
                 detail: serde_json::json!({ "reason": reason, "role": role.label() }).to_string(),
                 state_digest: state_digest(&vals),
             });
-            c.exec("UPDATE records SET state = $1, last_seq = $2 WHERE id = $3", &[
-                Val::from(next.code()),
-                Val::Int(seq),
-                Val::Int(id),
-            ])?;
+            c.exec(
+                "UPDATE records SET state = $1, last_seq = $2 WHERE id = $3",
+                &[Val::from(next.code()), Val::Int(seq), Val::Int(id)],
+            )?;
             journal.flush(c)?;
             rec.last_seq = seq;
             Ok(rec)
@@ -611,7 +693,11 @@ impl Store {
     }
 
     /// Streams the records changed after change-feed sequence `since`, in feed order.
-    pub fn export_since(&self, since: i64, mut f: impl FnMut(ExportRow) -> StoreResult<()>) -> StoreResult<()> {
+    pub fn export_since(
+        &self,
+        since: i64,
+        mut f: impl FnMut(ExportRow) -> StoreResult<()>,
+    ) -> StoreResult<()> {
         let mut c = self.conn()?;
         let cols: Vec<String> = RECORD_COLS.iter().map(|c| format!("r.{c}")).collect();
         let sql = format!(
@@ -633,6 +719,8 @@ impl Store {
 
     pub fn record_count(&self) -> StoreResult<i64> {
         let mut c = self.conn()?;
-        Ok(c.query_one("SELECT COUNT(*) FROM records", &[])?.and_then(|r| r[0].int()).unwrap_or(0))
+        Ok(c.query_one("SELECT COUNT(*) FROM records", &[])?
+            .and_then(|r| r[0].int())
+            .unwrap_or(0))
     }
 }

@@ -5,10 +5,10 @@ use std::collections::{HashMap, HashSet};
 use probity_domain::Code;
 use probity_domain::subject::{NewSubject, SubjectKey, SubjectKind};
 
+use crate::Store;
 use crate::db::{Conn, Row, Val};
 use crate::error::{StoreError, StoreResult};
 use crate::journal::{Appender, Entry, SUBJECT_COLS, state_digest};
-use crate::Store;
 
 /// A subject as the store keeps it. The ID number is never here in the clear: only its masked form.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +61,8 @@ impl SubjectRow {
     pub fn from_vals(r: &Row) -> StoreResult<SubjectRow> {
         let bad = |f: &str| StoreError::Internal(format!("subjects.{f}"));
         let text = |i: usize| r[i].text().map(str::to_string);
-        let kind = SubjectKind::parse(r[1].text().ok_or_else(|| bad("kind"))?).map_err(|_| bad("kind"))?;
+        let kind =
+            SubjectKind::parse(r[1].text().ok_or_else(|| bad("kind"))?).map_err(|_| bad("kind"))?;
         Ok(SubjectRow {
             s: Subject {
                 id: r[0].int().ok_or_else(|| bad("id"))?,
@@ -121,8 +122,16 @@ pub(crate) fn write_subject(
     if is_new {
         conn.insert_many("subjects", SUBJECT_COLS, vec![vals], "")?;
     } else {
-        let sets: Vec<String> = SUBJECT_COLS.iter().enumerate().skip(1).map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
-        conn.exec(&format!("UPDATE subjects SET {} WHERE id = $1", sets.join(", ")), &vals)?;
+        let sets: Vec<String> = SUBJECT_COLS
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(i, c)| format!("{c} = ${}", i + 1))
+            .collect();
+        conn.exec(
+            &format!("UPDATE subjects SET {} WHERE id = $1", sets.join(", ")),
+            &vals,
+        )?;
     }
     journal.append(Entry {
         actor: actor.to_string(),
@@ -142,13 +151,18 @@ struct UnitIndex {
 
 impl UnitIndex {
     fn new() -> Self {
-        UnitIndex { by_ref: HashMap::new() }
+        UnitIndex {
+            by_ref: HashMap::new(),
+        }
     }
     fn add(&mut self, s: &Subject) {
         if !s.kind.is_unit() {
             return;
         }
-        for r in [Some(&s.name), s.short_name.as_ref(), s.uscc.as_ref()].into_iter().flatten() {
+        for r in [Some(&s.name), s.short_name.as_ref(), s.uscc.as_ref()]
+            .into_iter()
+            .flatten()
+        {
             let ids = self.by_ref.entry(r.clone()).or_default();
             if !ids.contains(&s.id) {
                 ids.push(s.id);
@@ -171,7 +185,11 @@ impl Store {
     /// Loads a validated roster in one transaction. Units may name parents that come later in
     /// the same file; civil servants name their unit. Existing subjects (same USCC or ID number)
     /// are updated when something changed, and left alone otherwise.
-    pub fn import_roster(&self, rows: Vec<(usize, NewSubject)>, actor: &str) -> StoreResult<RosterReport> {
+    pub fn import_roster(
+        &self,
+        rows: Vec<(usize, NewSubject)>,
+        actor: &str,
+    ) -> StoreResult<RosterReport> {
         let mut conn = self.conn()?;
         let keys = self.keys.clone();
         let now = crate::now_text();
@@ -192,13 +210,16 @@ impl Store {
                 }
             }
             let mut journal = Appender::open(c, now.clone())?;
-            let (units, people): (Vec<_>, Vec<_>) = rows.into_iter().partition(|(_, s)| s.kind.is_unit());
+            let (units, people): (Vec<_>, Vec<_>) =
+                rows.into_iter().partition(|(_, s)| s.kind.is_unit());
 
             // Units: resolve parents in passes, so that order in the file does not matter.
             let mut seen_uscc: HashMap<String, usize> = HashMap::new();
             let mut pending = Vec::new();
             for (row, s) in units {
-                let SubjectKey::Uscc(u) = &s.key else { continue };
+                let SubjectKey::Uscc(u) = &s.key else {
+                    continue;
+                };
                 if let Some(first) = seen_uscc.insert(u.as_str().to_string(), row) {
                     report.rejected.push((
                         row,
@@ -216,7 +237,9 @@ impl Store {
             // in the file resolves; the ids are fixed now.
             let mut planned: Vec<(usize, NewSubject, i64, bool)> = Vec::new();
             for (row, s) in pending {
-                let SubjectKey::Uscc(u) = &s.key else { continue };
+                let SubjectKey::Uscc(u) = &s.key else {
+                    continue;
+                };
                 let (id, is_new) = match by_uscc.get(u.as_str()) {
                     Some(e) => (e.s.id, false),
                     None => {
@@ -246,10 +269,12 @@ impl Store {
             // Insert parents before children: repeat until no unit can be placed.
             let mut placed: HashSet<i64> = by_uscc.values().map(|r| r.s.id).collect();
             // Parent links as they will be after this import, to refuse cycles.
-            let mut parents: HashMap<i64, Option<i64>> = by_uscc.values().map(|r| (r.s.id, r.s.parent_id)).collect();
+            let mut parents: HashMap<i64, Option<i64>> =
+                by_uscc.values().map(|r| (r.s.id, r.s.parent_id)).collect();
             // New units this import refused: nobody may hang under them.
             let mut refused: HashSet<i64> = HashSet::new();
-            let not_found = |msg: String| probity_domain::DomainError::new(Code::ParentNotFound, msg);
+            let not_found =
+                |msg: String| probity_domain::DomainError::new(Code::ParentNotFound, msg);
             let mut remaining = planned;
             loop {
                 let before = remaining.len();
@@ -260,10 +285,12 @@ impl Store {
                         Some(p) => match index.resolve(p) {
                             Err(e) => Err(e),
                             Ok(None) => Err(not_found(format!("上级单位“{p}”不在主体名录中"))),
-                            Ok(Some(pid)) if pid == id => Err(not_found("上级单位不能是本单位".into())),
-                            Ok(Some(pid)) if refused.contains(&pid) => {
-                                Err(not_found(format!("上级单位“{p}”在本次导入中被拒绝，请先修正该单位")))
+                            Ok(Some(pid)) if pid == id => {
+                                Err(not_found("上级单位不能是本单位".into()))
                             }
+                            Ok(Some(pid)) if refused.contains(&pid) => Err(not_found(format!(
+                                "上级单位“{p}”在本次导入中被拒绝，请先修正该单位"
+                            ))),
                             Ok(Some(pid)) if creates_cycle(&parents, id, pid) => {
                                 Err(not_found(format!("以“{p}”为上级单位会形成循环的隶属关系")))
                             }
@@ -286,7 +313,9 @@ impl Store {
                         next_round.push((row, s, id, is_new));
                         continue;
                     }
-                    let SubjectKey::Uscc(u) = &s.key else { continue };
+                    let SubjectKey::Uscc(u) = &s.key else {
+                        continue;
+                    };
                     let old = by_uscc.get(u.as_str());
                     let new_row = SubjectRow {
                         s: Subject {
@@ -301,7 +330,9 @@ impl Store {
                             unit_id: None,
                             position: None,
                             successor_id: old.and_then(|o| o.s.successor_id),
-                            created_at: old.map(|o| o.s.created_at.clone()).unwrap_or_else(|| now.clone()),
+                            created_at: old
+                                .map(|o| o.s.created_at.clone())
+                                .unwrap_or_else(|| now.clone()),
                             updated_at: now.clone(),
                         },
                         id_hash: None,
@@ -309,7 +340,15 @@ impl Store {
                     };
                     placed.insert(id);
                     parents.insert(id, parent_id);
-                    apply(c, &mut journal, &mut report, old, new_row, actor, u.check_overridden())?;
+                    apply(
+                        c,
+                        &mut journal,
+                        &mut report,
+                        old,
+                        new_row,
+                        actor,
+                        u.check_overridden(),
+                    )?;
                 }
                 if next_round.is_empty() || next_round.len() == before {
                     // What is left waits on a parent that waits on it: a cycle among new units.
@@ -332,7 +371,9 @@ impl Store {
             // Civil servants.
             let mut seen_hash: HashMap<Vec<u8>, usize> = HashMap::new();
             for (row, s) in people {
-                let SubjectKey::IdNumber(idn) = &s.key else { continue };
+                let SubjectKey::IdNumber(idn) = &s.key else {
+                    continue;
+                };
                 let hash = keys.lookup_hash(idn.as_str());
                 if let Some(first) = seen_hash.insert(hash.clone(), row) {
                     report.rejected.push((
@@ -397,7 +438,9 @@ impl Store {
                         unit_id: Some(unit_id),
                         position: s.position.clone(),
                         successor_id: old.and_then(|o| o.s.successor_id),
-                        created_at: old.map(|o| o.s.created_at.clone()).unwrap_or_else(|| now.clone()),
+                        created_at: old
+                            .map(|o| o.s.created_at.clone())
+                            .unwrap_or_else(|| now.clone()),
                         updated_at: now.clone(),
                     },
                     id_hash: Some(hash),
@@ -413,7 +456,10 @@ impl Store {
 
     /// All subjects, in id order.
     pub fn subjects(&self) -> StoreResult<Vec<Subject>> {
-        Ok(load_all(&mut self.conn()?)?.into_iter().map(|r| r.s).collect())
+        Ok(load_all(&mut self.conn()?)?
+            .into_iter()
+            .map(|r| r.s)
+            .collect())
     }
 
     pub fn subject(&self, id: i64) -> StoreResult<Subject> {
@@ -434,7 +480,10 @@ impl Store {
             &[Val::from(r)],
         )?;
         match rows.len() {
-            0 => Err(StoreError::domain(Code::ProviderNotFound, format!("单位“{r}”不在主体名录中"))),
+            0 => Err(StoreError::domain(
+                Code::ProviderNotFound,
+                format!("单位“{r}”不在主体名录中"),
+            )),
             1 => Ok(SubjectRow::from_vals(&rows[0])?.s),
             _ => Err(StoreError::domain(
                 Code::ProviderNotFound,
@@ -444,17 +493,24 @@ impl Store {
     }
 
     /// Finds a civil servant by ID number (through its keyed hash; the number is not stored).
-    pub fn find_civil_servant(&self, id_number: &probity_domain::ident::IdNumber) -> StoreResult<Option<Subject>> {
+    pub fn find_civil_servant(
+        &self,
+        id_number: &probity_domain::ident::IdNumber,
+    ) -> StoreResult<Option<Subject>> {
         let hash = self.keys.lookup_hash(id_number.as_str());
         let mut c = self.conn()?;
         let r = c.query_one(&select_sql("WHERE id_hash = $1"), &[Val::Blob(hash)])?;
-        r.map(|r| SubjectRow::from_vals(&r).map(|r| r.s)).transpose()
+        r.map(|r| SubjectRow::from_vals(&r).map(|r| r.s))
+            .transpose()
     }
 
     /// Decrypts a civil servant's ID number, for the few callers entitled to it.
     pub fn reveal_id_number(&self, subject_id: i64) -> StoreResult<Option<String>> {
         let mut c = self.conn()?;
-        let r = c.query_one("SELECT id_cipher FROM subjects WHERE id = $1", &[Val::Int(subject_id)])?;
+        let r = c.query_one(
+            "SELECT id_cipher FROM subjects WHERE id = $1",
+            &[Val::Int(subject_id)],
+        )?;
         match r.as_ref().and_then(|r| r[0].blob()) {
             Some(ct) => Ok(Some(self.keys.decrypt(ct)?)),
             None => Ok(None),
@@ -463,28 +519,45 @@ impl Store {
 
     /// Records a restructuring (机构改革): `from` was renamed or merged into `into`. `from` keeps
     /// its own history and its records, and points to its successor so that they follow it.
-    pub fn link_successor(&self, from: i64, into: i64, actor: &str, reason: &str) -> StoreResult<()> {
+    pub fn link_successor(
+        &self,
+        from: i64,
+        into: i64,
+        actor: &str,
+        reason: &str,
+    ) -> StoreResult<()> {
         if from == into {
-            return Err(StoreError::domain(Code::ParentNotFound, "不能把单位合并到其自身"));
+            return Err(StoreError::domain(
+                Code::ParentNotFound,
+                "不能把单位合并到其自身",
+            ));
         }
         let mut conn = self.conn()?;
         let now = crate::now_text();
         conn.write(|c| {
             let mut get = |id: i64| -> StoreResult<SubjectRow> {
                 let r = c.query_one(&select_sql("WHERE id = $1"), &[Val::Int(id)])?;
-                r.map(|r| SubjectRow::from_vals(&r)).transpose()?.ok_or_else(|| StoreError::NotFound(format!("主体 {id}")))
+                r.map(|r| SubjectRow::from_vals(&r))
+                    .transpose()?
+                    .ok_or_else(|| StoreError::NotFound(format!("主体 {id}")))
             };
             let mut old = get(from)?;
             let target = get(into)?;
             if old.s.kind.is_unit() != target.s.kind.is_unit() {
-                return Err(StoreError::domain(Code::ParentNotFound, "单位只能由单位承继，公务员只能由公务员承继"));
+                return Err(StoreError::domain(
+                    Code::ParentNotFound,
+                    "单位只能由单位承继，公务员只能由公务员承继",
+                ));
             }
             // Refuse a cycle: following successors from `into` must not come back to `from`.
             let mut cursor = target.s.successor_id;
             let mut steps = 0;
             while let Some(id) = cursor {
                 if id == from || steps > 1000 {
-                    return Err(StoreError::domain(Code::ParentNotFound, "承继关系不能形成循环"));
+                    return Err(StoreError::domain(
+                        Code::ParentNotFound,
+                        "承继关系不能形成循环",
+                    ));
                 }
                 cursor = get(id)?.s.successor_id;
                 steps += 1;
@@ -493,7 +566,15 @@ impl Store {
             old.s.updated_at = now.clone();
             let mut journal = Appender::open(c, now.clone())?;
             let detail = serde_json::json!({ "successor": into, "reason": reason }).to_string();
-            write_subject(c, &mut journal, &old, false, actor, "link_successor", &detail)?;
+            write_subject(
+                c,
+                &mut journal,
+                &old,
+                false,
+                actor,
+                "link_successor",
+                &detail,
+            )?;
             journal.flush(c)
         })
     }
@@ -504,7 +585,10 @@ impl Store {
         let mut out = vec![id];
         let mut frontier = vec![id];
         while let Some(cur) = frontier.pop() {
-            for r in c.query("SELECT id FROM subjects WHERE successor_id = $1", &[Val::Int(cur)])? {
+            for r in c.query(
+                "SELECT id FROM subjects WHERE successor_id = $1",
+                &[Val::Int(cur)],
+            )? {
                 if let Some(p) = r[0].int()
                     && !out.contains(&p)
                 {

@@ -3,11 +3,11 @@
 
 use std::net::SocketAddr;
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json};
 use axum::routing::get;
-use axum::Router;
 use probity_store::Store;
 use serde_json::json;
 
@@ -17,7 +17,9 @@ pub struct AppState {
 }
 
 pub fn router(store: Store) -> Router {
-    Router::new().route("/healthz", get(healthz)).with_state(AppState { store })
+    Router::new()
+        .route("/healthz", get(healthz))
+        .with_state(AppState { store })
 }
 
 /// Liveness and readiness in one: the process answers and the database answers.
@@ -25,17 +27,25 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     let store = state.store.clone();
     let result = tokio::task::spawn_blocking(move || store.head_seq()).await;
     match result {
-        Ok(Ok(seq)) => (StatusCode::OK, Json(json!({ "status": "ok", "database": "ok", "head_seq": seq }))),
+        Ok(Ok(seq)) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ok", "database": "ok", "head_seq": seq })),
+        ),
         Ok(Err(e)) => {
             tracing::error!(error = %e, "health check: database unavailable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "error", "database": "unavailable", "message": "数据库不可用" })),
+                Json(
+                    json!({ "status": "error", "database": "unavailable", "message": "数据库不可用" }),
+                ),
             )
         }
         Err(e) => {
             tracing::error!(error = %e, "health check task failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "status": "error", "message": "内部错误" })))
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Json(json!({ "status": "error", "message": "内部错误" })),
+            )
         }
     }
 }
@@ -48,7 +58,9 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let addr: Option<SocketAddr> = listener.local_addr().ok();
     tracing::info!(?addr, "probity serving");
-    axum::serve(listener, router(store)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(store))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 #[cfg(test)]
@@ -57,7 +69,11 @@ mod tests {
 
     #[tokio::test]
     async fn healthz_answers_on_a_real_port() {
-        let store = Store::open("sqlite::memory:", probity_store::Keys::from_master(&[3u8; 32])).unwrap();
+        let store = Store::open(
+            "sqlite::memory:",
+            probity_store::Keys::from_master(&[3u8; 32]),
+        )
+        .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

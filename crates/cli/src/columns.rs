@@ -1,0 +1,102 @@
+//! The import columns of DESIGN.md section 5: Chinese headers as officials write them, the English
+//! alias beside each. These names are an interface other systems depend on: add, never rename.
+
+use probity_domain::record::RecordRow;
+use probity_domain::subject::RosterRow;
+use probity_ingest::ColumnSpec;
+
+const fn col(key: &'static str, header: &'static str, required: bool) -> ColumnSpec {
+    ColumnSpec {
+        key,
+        header,
+        required,
+        aliases: &[],
+    }
+}
+
+pub const ROSTER: &[ColumnSpec] = &[
+    col("name", "名称", true),
+    col("short_name", "简称", false),
+    col("kind", "主体类型", true),
+    col("uscc", "统一社会信用代码", false),
+    col("parent", "上级单位", false),
+    col("id_number", "身份证号", false),
+    col("unit", "所在单位", false),
+    col("position", "职务", false),
+];
+
+pub const RECORDS: &[ColumnSpec] = &[
+    col("subject_name", "主体名称", true),
+    col("uscc", "统一社会信用代码", false),
+    col("id_number", "身份证号", false),
+    col("category", "记录类别", true),
+    col("document_no", "决定文书号", true),
+    col("decided_on", "决定日期", true),
+    col("authority", "决定机关", true),
+    col("facts", "失信事实", true),
+    col("basis", "处理依据", false),
+    col("outcome", "处理结果", true),
+    col("severity", "严重程度", false),
+    col("scope", "公开范围", false),
+    col("disclosure_until", "公示截止日期", false),
+];
+
+/// The Chinese header of a column key, for error reports.
+pub fn header_of(columns: &[ColumnSpec], key: &str) -> &'static str {
+    columns
+        .iter()
+        .find(|c| c.key == key)
+        .map(|c| c.header)
+        .unwrap_or("")
+}
+
+pub fn roster_row(cells: &[String]) -> RosterRow {
+    let c = |i: usize| cells.get(i).cloned().unwrap_or_default();
+    RosterRow {
+        name: c(0),
+        short_name: c(1),
+        kind: c(2),
+        uscc: c(3),
+        parent: c(4),
+        id_number: c(5),
+        unit: c(6),
+        position: c(7),
+    }
+}
+
+pub fn record_row(cells: &[String]) -> RecordRow {
+    let c = |i: usize| cells.get(i).cloned().unwrap_or_default();
+    RecordRow {
+        subject_name: c(0),
+        uscc: c(1),
+        id_number: c(2),
+        category: c(3),
+        document_no: c(4),
+        decided_on: c(5),
+        authority: c(6),
+        facts: c(7),
+        basis: c(8),
+        outcome: c(9),
+        severity: c(10),
+        scope: c(11),
+        disclosure_until: c(12),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_map_every_column_in_order() {
+        let cells: Vec<String> = RECORDS.iter().map(|c| c.key.to_string()).collect();
+        let r = record_row(&cells);
+        assert_eq!(r.subject_name, "subject_name");
+        assert_eq!(r.disclosure_until, "disclosure_until");
+        assert_eq!(r.outcome, "outcome");
+        let cells: Vec<String> = ROSTER.iter().map(|c| c.key.to_string()).collect();
+        let r = roster_row(&cells);
+        assert_eq!(r.position, "position");
+        assert_eq!(r.parent, "parent");
+    }
+}

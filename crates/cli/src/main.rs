@@ -1,0 +1,437 @@
+//! `probity`: the command line of the government-integrity platform (政务诚信信息平台). It wires
+//! files, the store and the web layer together; the rules live in the domain crate.
+
+mod columns;
+mod demo;
+#[path = "gen.rs"]
+mod generate;
+mod import;
+mod ops;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use probity_store::{Keys, Store};
+
+/// Exit codes of DESIGN.md section 5.
+const EXIT_OK: u8 = 0;
+const EXIT_FAILURE: u8 = 1;
+const EXIT_UNREADABLE: u8 = 2;
+const EXIT_REJECTED: u8 = 3;
+
+#[derive(Parser)]
+#[command(
+    name = "probity",
+    version,
+    about = "政务诚信信息平台 Probity：政务失信记录的归集、公示、评价与联合奖惩"
+)]
+struct Cli {
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB
+    #[arg(
+        long,
+        global = true,
+        env = "PROBITY_DB",
+        default_value = "sqlite://data/probity.db"
+    )]
+    db: String,
+    /// Master key file for ID-number encryption; created on first use. Default: probity.key beside
+    /// the SQLite database, or data/probity.key for PostgreSQL.
+    #[arg(long, global = true, env = "PROBITY_KEY_FILE")]
+    key_file: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the platform (HTTP).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Load the demo district first when the database is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Loads the demo district (Binhai New Area) into the database.
+    Demo,
+    /// The roster of subjects (主体名录).
+    Subjects {
+        #[command(subcommand)]
+        command: SubjectsCommand,
+    },
+    /// Credit records (信用记录).
+    Records {
+        #[command(subcommand)]
+        command: RecordsCommand,
+    },
+    /// The audit chain (审计日志).
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Writes deterministic synthetic data for tests and benchmarks.
+    Gen {
+        #[arg(long)]
+        subjects: usize,
+        #[arg(long)]
+        records: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+        /// The provider (short name) whose file the records are.
+        #[arg(long, default_value = "区财政局")]
+        provider: String,
+    },
+    /// Writes an Excel template officials fill in.
+    Template {
+        #[arg(value_enum)]
+        kind: TemplateKind,
+        /// Limit the records template to one category (code or Chinese name).
+        #[arg(long)]
+        category: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum SubjectsCommand {
+    /// Loads a roster of units and civil servants (CSV, XLSX or JSONL).
+    Import {
+        file: PathBuf,
+        /// Accept USCCs whose only fault is the check digit (real codes issued before 2016); audited.
+        #[arg(long)]
+        allow_check_override: bool,
+        #[arg(long)]
+        errors: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Records that a unit was renamed or merged into another (机构改革); its records follow it.
+    Merge {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        into: String,
+        #[arg(long, default_value = "机构改革")]
+        reason: String,
+    },
+    /// Lists the roster.
+    List,
+}
+
+#[derive(Subcommand)]
+enum RecordsCommand {
+    /// Loads records as submitted by a provider.
+    Import {
+        file: PathBuf,
+        /// The provider: short name (e.g. 区法院), full name or USCC.
+        #[arg(long)]
+        provider: String,
+        /// The credit office activates the records in the same step (audited as such).
+        #[arg(long)]
+        activate: bool,
+        /// Commit nothing when any row is rejected.
+        #[arg(long)]
+        all_or_nothing: bool,
+        /// Write every rejected row with its reason to this file (.csv or .xlsx).
+        #[arg(long)]
+        errors: Option<PathBuf>,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        batch_size: u32,
+    },
+    /// Exports records changed after a change-feed sequence number.
+    Export {
+        #[arg(long, default_value_t = 0)]
+        since: i64,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+        format: ExportFormat,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recomputes the audit chain and checks every audited row.
+    Verify,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TemplateKind {
+    Roster,
+    Records,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Jsonl,
+    Csv,
+    Xlsx,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PROBITY_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("错误：{e}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+/// Where the master key lives when not given.
+fn default_key_file(db: &str) -> PathBuf {
+    match db
+        .strip_prefix("sqlite://")
+        .or_else(|| db.strip_prefix("sqlite:"))
+    {
+        Some(p) if !p.is_empty() && p != ":memory:" => Path::new(p)
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("probity.key"),
+        _ => PathBuf::from("data/probity.key"),
+    }
+}
+
+fn open_store(cli: &Cli) -> anyhow::Result<Store> {
+    let key_path = cli
+        .key_file
+        .clone()
+        .unwrap_or_else(|| default_key_file(&cli.db));
+    let keys = Keys::load_or_create(&key_path)?;
+    Ok(Store::open(&cli.db, keys)?)
+}
+
+/// Today in China Standard Time, which decides what "today" means for dates on records.
+pub fn today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+fn actor() -> String {
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    )
+}
+
+fn run(cli: Cli) -> anyhow::Result<u8> {
+    match &cli.command {
+        Command::Gen {
+            subjects,
+            records,
+            seed,
+            out,
+            provider,
+        } => {
+            let s = generate::generate(*subjects, *records, *seed, provider, today(), out)
+                .map_err(anyhow::Error::msg)?;
+            println!("{s}");
+            Ok(EXIT_OK)
+        }
+        Command::Template {
+            kind,
+            category,
+            out,
+        } => {
+            // The credit office's catalog when a database exists; the national default otherwise,
+            // without creating a database just to write a template.
+            let sqlite_missing = cli
+                .db
+                .strip_prefix("sqlite://")
+                .is_some_and(|p| !Path::new(p).exists());
+            let store_catalog = if sqlite_missing {
+                probity_domain::catalog::Catalog::new(probity_domain::catalog::default_catalog())
+            } else {
+                open_store(&cli)?.catalog()?
+            };
+            match kind {
+                TemplateKind::Roster => ops::write_roster_template(out)?,
+                TemplateKind::Records => {
+                    ops::write_records_template(&store_catalog, category.as_deref(), out)?
+                }
+            }
+            println!("模板已写入 {}", out.display());
+            Ok(EXIT_OK)
+        }
+        Command::Demo => {
+            let store = open_store(&cli)?;
+            ops::load_demo(&store, today())?;
+            Ok(EXIT_OK)
+        }
+        Command::Serve { addr, demo } => {
+            let store = open_store(&cli)?;
+            if *demo {
+                ops::load_demo(&store, today())?;
+            }
+            ops::serve(store, addr)?;
+            Ok(EXIT_OK)
+        }
+        Command::Subjects { command } => {
+            let store = open_store(&cli)?;
+            match command {
+                SubjectsCommand::Import {
+                    file,
+                    allow_check_override,
+                    errors,
+                    json,
+                } => {
+                    let args = import::RosterImportArgs {
+                        file,
+                        allow_check_override: *allow_check_override,
+                        errors: errors.clone(),
+                        actor: actor(),
+                    };
+                    finish_import(
+                        import::import_roster(&store, args),
+                        columns::ROSTER,
+                        *json,
+                        true,
+                    )
+                }
+                SubjectsCommand::Merge { from, into, reason } => {
+                    let a = store.find_unit(from)?;
+                    let b = store.find_unit(into)?;
+                    store.link_successor(a.id, b.id, &actor(), reason)?;
+                    println!(
+                        "已登记：{} 由 {} 承继，其记录随之归入后者的档案",
+                        a.name, b.name
+                    );
+                    Ok(EXIT_OK)
+                }
+                SubjectsCommand::List => {
+                    for s in store.subjects()? {
+                        let key = s.uscc.clone().or(s.id_masked.clone()).unwrap_or_default();
+                        println!(
+                            "{}\t{}\t{}\t{}\t{}",
+                            s.id,
+                            s.kind.label(),
+                            s.name,
+                            s.short_name.as_deref().unwrap_or(""),
+                            key
+                        );
+                    }
+                    Ok(EXIT_OK)
+                }
+            }
+        }
+        Command::Records { command } => {
+            let store = open_store(&cli)?;
+            match command {
+                RecordsCommand::Import {
+                    file,
+                    provider,
+                    activate,
+                    all_or_nothing,
+                    errors,
+                    json,
+                    batch_size,
+                } => {
+                    let args = import::RecordImportArgs {
+                        file,
+                        provider,
+                        activate: *activate,
+                        all_or_nothing: *all_or_nothing,
+                        errors: errors.clone(),
+                        batch_size: *batch_size as usize,
+                        actor: actor(),
+                        today: today(),
+                        progress: !*json,
+                    };
+                    finish_import(
+                        import::import_records(&store, args),
+                        columns::RECORDS,
+                        *json,
+                        false,
+                    )
+                }
+                RecordsCommand::Export { since, format, out } => {
+                    let format = match format {
+                        ExportFormat::Jsonl => probity_ingest::Format::Jsonl,
+                        ExportFormat::Csv => probity_ingest::Format::Csv,
+                        ExportFormat::Xlsx => probity_ingest::Format::Xlsx,
+                    };
+                    let n = ops::export(&store, *since, format, out.as_deref())?;
+                    eprintln!("已导出 {n} 条记录（变更序号 {since} 之后）");
+                    Ok(EXIT_OK)
+                }
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let store = open_store(&cli)?;
+            let report = store.verify()?;
+            match &report.problem {
+                None => {
+                    println!(
+                        "审计链完整：{} 条日志，{} 行数据核对无误；链头哈希 {}",
+                        report.entries,
+                        report.rows,
+                        report.head.as_deref().unwrap_or("（空）")
+                    );
+                    Ok(EXIT_OK)
+                }
+                Some(p) => {
+                    println!("审计链校验失败：{p}");
+                    Ok(EXIT_FAILURE)
+                }
+            }
+        }
+    }
+}
+
+fn finish_import(
+    result: Result<import::Summary, import::ImportFailure>,
+    columns: &[probity_ingest::ColumnSpec],
+    json: bool,
+    roster: bool,
+) -> anyhow::Result<u8> {
+    match result {
+        Ok(summary) => {
+            if json {
+                println!("{}", summary.to_json(columns));
+            } else {
+                summary.print(columns, roster);
+            }
+            Ok(if summary.rejected > 0 {
+                EXIT_REJECTED
+            } else {
+                EXIT_OK
+            })
+        }
+        Err(import::ImportFailure::File(e)) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "error": { "code": e.code, "message": e.message } })
+                );
+            }
+            eprintln!("无法读取文件：{}（{}）", e.message, e.code);
+            Ok(EXIT_UNREADABLE)
+        }
+        Err(import::ImportFailure::Other(msg)) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "error": { "code": "IMPORT_FAILED", "message": msg } })
+                );
+            }
+            eprintln!("导入失败：{msg}");
+            Ok(EXIT_FAILURE)
+        }
+    }
+}
