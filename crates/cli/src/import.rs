@@ -3,12 +3,14 @@
 //! with its row number, column and reason, on screen and in `--errors OUT.csv`.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
 
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
-use probity_domain::record::FieldError;
+use probity_domain::record::{FieldError, NewRecord};
 use probity_ingest::{ColumnSpec, FileError, Format, TableReader, TableWriter};
-use probity_store::{Channel, ImportOptions, Outcome, Store};
+use probity_store::{Channel, ImportOptions, Outcome, Prepared, Store};
 use serde_json::json;
 
 use crate::columns::{self, header_of};
@@ -142,10 +144,27 @@ impl From<probity_store::StoreError> for ImportFailure {
     }
 }
 
+/// A row as the reading thread hands it over: validated by the domain, or not.
+enum Item {
+    Valid(usize, NewRecord, Vec<String>),
+    Invalid(usize, Vec<FieldError>, Vec<String>),
+    Unreadable(FileError),
+}
+
+/// What the reading thread sends: rows the domain refused, and the others prepared for the store
+/// (subjects resolved, content hashed), with their cells for the error report.
+struct Chunk {
+    refused: Vec<Item>,
+    prepared: Vec<Prepared>,
+    prepared_cells: Vec<Vec<String>>,
+}
+
+/// Reading, decoding and validating run on one thread while the store writes on another: the
+/// import uses both cores, and the bounded channel keeps memory flat whatever the file size.
 pub fn import_records(store: &Store, a: RecordImportArgs<'_>) -> Result<Summary, ImportFailure> {
     let provider = store.find_unit(a.provider)?;
     let catalog = store.catalog()?;
-    let mut reader = TableReader::open(a.file, columns::RECORDS)?;
+    let reader = TableReader::open(a.file, columns::RECORDS)?;
     let mut sink = ErrorSink::new(a.errors.as_deref(), columns::RECORDS)?;
     let source = a
         .file
@@ -167,97 +186,140 @@ pub fn import_records(store: &Store, a: RecordImportArgs<'_>) -> Result<Summary,
     } else {
         None
     };
+    let done = AtomicU64::new(0);
+    let total_seen = AtomicU64::new(total);
     let mut summary = Summary::default();
-    let mut batch = Vec::with_capacity(a.batch_size);
-    // Cells of the rows in the batch, kept only until the store has answered, for the error file.
-    let mut batch_cells: Vec<Vec<String>> = Vec::with_capacity(a.batch_size);
+    let mut preparer = import.preparer()?;
+    let (tx, rx) = mpsc::sync_channel::<Result<Chunk, ImportFailure>>(1);
+    // The original cells of accepted rows only matter for the error file.
+    let keep_cells = sink.writer.is_some();
 
-    let flush = |import: &mut probity_store::RecordImport<'_>,
-                 batch: &mut Vec<(usize, probity_domain::record::NewRecord)>,
-                 batch_cells: &mut Vec<Vec<String>>,
-                 summary: &mut Summary,
-                 sink: &mut ErrorSink|
-     -> Result<(), ImportFailure> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let outcomes = import.push(std::mem::take(batch))?;
-        let cells = std::mem::take(batch_cells);
-        for ((row, outcome), cells) in outcomes.into_iter().zip(cells) {
-            match outcome {
-                Outcome::Accepted { .. } => summary.accepted += 1,
-                Outcome::Duplicate { .. } => summary.duplicates += 1,
-                Outcome::Rejected(errs) => {
-                    summary.rejected += 1;
-                    for r in field_rejections(row, errs) {
-                        sink.add(summary, r, &cells)?;
+    let result = std::thread::scope(|scope| -> Result<(), ImportFailure> {
+        let (catalog, done, total_seen, batch_size, today) =
+            (&catalog, &done, &total_seen, a.batch_size, a.today);
+        scope.spawn(move || {
+            let mut reader = reader;
+            let mut chunk = Vec::with_capacity(batch_size);
+            // Validates, prepares and sends one chunk; false when the writer has stopped.
+            let mut send = |chunk: Vec<Item>, reader: &TableReader| -> bool {
+                let (d, t) = reader.progress();
+                done.store(d, Ordering::Relaxed);
+                total_seen.store(t, Ordering::Relaxed);
+                let mut refused = Vec::new();
+                let mut valid = Vec::with_capacity(chunk.len());
+                let mut prepared_cells = Vec::with_capacity(chunk.len());
+                for item in chunk {
+                    match item {
+                        Item::Valid(row, rec, cells) => {
+                            valid.push((row, rec));
+                            prepared_cells.push(if keep_cells { cells } else { Vec::new() });
+                        }
+                        other => refused.push(other),
                     }
                 }
-            }
-        }
-        Ok(())
-    };
-
-    while let Some(item) = reader.next() {
-        match item {
-            Ok(row) => {
-                let rec = columns::record_row(&row.cells);
-                match rec.validate(&catalog, a.today) {
-                    Ok(valid) => {
-                        batch.push((row.number, valid));
-                        batch_cells.push(row.cells);
+                let msg = match preparer.prepare(valid) {
+                    Ok(prepared) => Ok(Chunk {
+                        refused,
+                        prepared,
+                        prepared_cells,
+                    }),
+                    Err(e) => Err(ImportFailure::from(e)),
+                };
+                let failed = msg.is_err();
+                tx.send(msg).is_ok() && !failed
+            };
+            while let Some(item) = reader.next() {
+                let item = match item {
+                    Ok(row) => match columns::record_row(&row.cells).validate(catalog, today) {
+                        Ok(valid) => Item::Valid(row.number, valid, row.cells),
+                        Err(errs) => Item::Invalid(row.number, errs, row.cells),
+                    },
+                    Err(e) if !e.fatal => Item::Unreadable(e),
+                    Err(e) => {
+                        let _ = tx.send(Err(ImportFailure::File(e)));
+                        return;
                     }
-                    Err(errs) => {
+                };
+                chunk.push(item);
+                if chunk.len() >= batch_size
+                    && !send(
+                        std::mem::replace(&mut chunk, Vec::with_capacity(batch_size)),
+                        &reader,
+                    )
+                {
+                    return;
+                }
+            }
+            if !chunk.is_empty() {
+                send(chunk, &reader);
+            } else {
+                let (d, t) = reader.progress();
+                done.store(d, Ordering::Relaxed);
+                total_seen.store(t, Ordering::Relaxed);
+            }
+        });
+
+        let (mut waited, mut writing) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+        let mut clock = std::time::Instant::now();
+        for chunk in rx {
+            waited += clock.elapsed();
+            clock = std::time::Instant::now();
+            let chunk = chunk?;
+            for item in chunk.refused {
+                match item {
+                    Item::Invalid(row, errs, cells) => {
                         summary.rejected += 1;
-                        for r in field_rejections(row.number, errs) {
-                            sink.add(&mut summary, r, &row.cells)?;
+                        for r in field_rejections(row, errs) {
+                            sink.add(&mut summary, r, &cells)?;
+                        }
+                    }
+                    Item::Unreadable(e) => {
+                        summary.rejected += 1;
+                        let r = Rejection {
+                            row: e.row.unwrap_or(0),
+                            column: "",
+                            code: e.code.to_string(),
+                            message: e.message,
+                        };
+                        sink.add(&mut summary, r, &[])?;
+                    }
+                    Item::Valid(..) => {}
+                }
+            }
+            if !chunk.prepared.is_empty() {
+                let outcomes = import.push_prepared(chunk.prepared)?;
+                for ((row, outcome), cells) in outcomes.into_iter().zip(chunk.prepared_cells) {
+                    match outcome {
+                        Outcome::Accepted { .. } => summary.accepted += 1,
+                        Outcome::Duplicate { .. } => summary.duplicates += 1,
+                        Outcome::Rejected(errs) => {
+                            summary.rejected += 1;
+                            for r in field_rejections(row, errs) {
+                                sink.add(&mut summary, r, &cells)?;
+                            }
                         }
                     }
                 }
             }
-            Err(e) if !e.fatal => {
-                summary.rejected += 1;
-                let r = Rejection {
-                    row: e.row.unwrap_or(0),
-                    column: "",
-                    code: e.code.to_string(),
-                    message: e.message,
-                };
-                sink.add(&mut summary, r, &[])?;
+            if let Some(pb) = &pb {
+                let t = total_seen.load(Ordering::Relaxed);
+                if t > 0 {
+                    pb.set_length(t);
+                }
+                pb.set_position(done.load(Ordering::Relaxed));
+                pb.set_message(format!(
+                    "已接收 {} 重复 {} 拒绝 {}",
+                    summary.accepted, summary.duplicates, summary.rejected
+                ));
             }
-            Err(e) => {
-                drop(import);
-                return Err(ImportFailure::File(e));
-            }
+            writing += clock.elapsed();
+            clock = std::time::Instant::now();
         }
-        if batch.len() >= a.batch_size {
-            flush(
-                &mut import,
-                &mut batch,
-                &mut batch_cells,
-                &mut summary,
-                &mut sink,
-            )?;
-        }
-        if let Some(pb) = &pb {
-            let (done, total) = reader.progress();
-            if total > 0 {
-                pb.set_length(total);
-            }
-            pb.set_position(done);
-            pb.set_message(format!(
-                "已接收 {} 重复 {} 拒绝 {}",
-                summary.accepted, summary.duplicates, summary.rejected
-            ));
-        }
-    }
-    flush(
-        &mut import,
-        &mut batch,
-        &mut batch_cells,
-        &mut summary,
-        &mut sink,
-    )?;
+        tracing::debug!(?waited, ?writing, "import writer");
+        Ok(())
+    });
+    // On any failure the import is dropped here, which rolls back its open transaction.
+    result?;
     let commit = !(a.all_or_nothing && summary.rejected > 0);
     import.finish(commit)?;
     if !commit {

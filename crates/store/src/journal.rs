@@ -61,11 +61,37 @@ pub const CATEGORY_COLS: &[&str] = &["code", "body"];
 
 /// The digest of a row's state: its values in column order, each tagged and length-prefixed.
 pub fn state_digest(values: &[Val]) -> [u8; 32] {
-    let mut buf = Vec::with_capacity(256);
+    digest_of(values.iter())
+}
+
+pub fn digest_of<'a>(values: impl Iterator<Item = &'a Val>) -> [u8; 32] {
+    let mut buf = Vec::with_capacity(512);
     for v in values {
         v.canonical_bytes(&mut buf);
     }
     sm3(&buf)
+}
+
+/// Positions in `RECORD_COLS` of what the provider said (subject, category, document number,
+/// date, authority, facts, basis, outcome, severity, scope, disclosure end). Their digest is
+/// stored in `content_digest` (position 16), which dedup compares and the state digest covers,
+/// so the long texts are hashed once per change rather than twice.
+pub const RECORD_CONTENT: [usize; 11] = [1, 3, 5, 7, 8, 9, 10, 11, 12, 13, 14];
+pub const RECORD_CONTENT_DIGEST: usize = 16;
+
+pub fn record_content_digest(row: &[Val]) -> [u8; 32] {
+    digest_of(RECORD_CONTENT.iter().filter_map(|&i| row.get(i)))
+}
+
+/// A record's state digest: every audited column but the content, which `content_digest`
+/// stands for. Verification checks `content_digest` against the content first.
+pub fn record_state_digest(row: &[Val]) -> [u8; 32] {
+    digest_of(
+        row.iter()
+            .enumerate()
+            .filter(|(i, _)| !RECORD_CONTENT.contains(i))
+            .map(|(_, v)| v),
+    )
 }
 
 /// What one mutation records.
@@ -312,11 +338,24 @@ pub fn verify(conn: &mut Conn) -> StoreResult<VerifyReport> {
             }
             rows += 1;
             let id = r[0].int().unwrap_or_default();
+            let current = if tag == 1 {
+                if r.get(RECORD_CONTENT_DIGEST).and_then(Val::blob)
+                    != Some(record_content_digest(&r).as_slice())
+                {
+                    problem = Some(Problem::Row {
+                        entity: entity.into(),
+                        id: id.to_string(),
+                        reason: "记录内容与其内容摘要不符（疑似被直接修改）".into(),
+                    });
+                    return Ok(());
+                }
+                record_state_digest(&r)
+            } else {
+                state_digest(&r)
+            };
             let reason = match last_num.remove(&(tag, id)) {
                 None => Some("没有审计记录（疑似被直接写入数据库）"),
-                Some(d) if d != state_digest(&r) => {
-                    Some("内容与最后一次审计的状态不符（疑似被直接修改）")
-                }
+                Some(d) if d != current => Some("内容与最后一次审计的状态不符（疑似被直接修改）"),
                 Some(_) => None,
             };
             if let Some(reason) = reason {

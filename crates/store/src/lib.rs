@@ -15,7 +15,9 @@ pub use crypto::Keys;
 pub use db::Dialect;
 pub use error::{StoreError, StoreResult};
 pub use journal::{Problem, VerifyReport};
-pub use records::{Channel, ExportRow, ImportOptions, Outcome, RecordImport, StoredRecord};
+pub use records::{
+    Channel, ExportRow, ImportOptions, Outcome, Prepared, Preparer, RecordImport, StoredRecord,
+};
 pub use subjects::{RosterReport, Subject};
 
 use db::{Conn, Pool};

@@ -10,10 +10,9 @@ use probity_domain::subject::{SubjectKey, SubjectKind};
 use probity_domain::{Code, DomainError};
 
 use crate::Store;
-use crate::crypto::sm3;
 use crate::db::{Conn, Row, Val, placeholders};
 use crate::error::{StoreError, StoreResult};
-use crate::journal::{Appender, Entry, RECORD_COLS, state_digest};
+use crate::journal::{Appender, Entry, RECORD_COLS, digest_of, record_state_digest};
 use crate::subjects::Subject;
 
 /// How a record arrived (来源渠道).
@@ -145,8 +144,8 @@ impl StoredRecord {
 
 /// The digest of what a provider said about a record, to tell a re-sent row from a changed one.
 fn content_digest(subject_id: i64, r: &NewRecord) -> Vec<u8> {
-    let mut buf = Vec::with_capacity(512);
-    for v in [
+    // The same values, in the same order, as `journal::RECORD_CONTENT` picks from a stored row.
+    let vals = [
         Val::Int(subject_id),
         Val::from(r.category.as_str()),
         Val::from(r.document_no.as_str()),
@@ -158,10 +157,8 @@ fn content_digest(subject_id: i64, r: &NewRecord) -> Vec<u8> {
         Val::from(r.severity.map(|s| s.code())),
         Val::from(r.scope.code()),
         Val::from(r.disclosure_until.to_string()),
-    ] {
-        v.canonical_bytes(&mut buf);
-    }
-    sm3(&buf).to_vec()
+    ];
+    digest_of(vals.iter()).to_vec()
 }
 
 /// How one imported row ended.
@@ -205,11 +202,37 @@ pub struct RecordImport<'s> {
     store: &'s Store,
     conn: Conn,
     opts: ImportOptions,
-    catalog: Catalog,
     in_tx: bool,
     /// An all-or-nothing import whose transaction was lost: nothing more may be written.
     failed: bool,
+    prep: Preparer,
+    /// Rows written since PostgreSQL last analysed `records` in this import.
+    since_analyze: u64,
+    analyzed_at: u64,
+}
+
+/// The part of an import that needs no write lock: resolving subjects on the roster, checking
+/// the provider's right to the category, hashing the content. It can run on another thread, on
+/// its own connection, while the import writes (`RecordImport::preparer`).
+pub struct Preparer {
+    conn: Option<Conn>,
+    keys: crate::Keys,
+    catalog: Catalog,
+    provider: Subject,
     subjects: HashMap<Vec<u8>, Option<SubjectHit>>,
+    allowed: HashMap<String, bool>,
+}
+
+/// A row after preparation: a candidate record, or the reason it cannot be one.
+pub struct Prepared {
+    row: usize,
+    result: Result<Candidate, Outcome>,
+}
+
+struct Candidate {
+    rec: NewRecord,
+    subject_id: i64,
+    digest: Vec<u8>,
 }
 
 fn reject(column: &'static str, code: Code, message: String) -> Outcome {
@@ -228,19 +251,27 @@ impl Store {
             ));
         }
         let catalog = self.catalog()?;
+        let mut conn = self.conn()?;
+        if conn.dialect() == crate::Dialect::Postgres {
+            // The tables grow under the import faster than statistics follow: a generic plan made
+            // while `records` was small would scan it whole for every batch.
+            conn.batch("SET plan_cache_mode = force_custom_plan")?;
+        }
+        let prep = Preparer::new(None, self.keys.clone(), catalog, opts.provider.clone());
         Ok(RecordImport {
             store: self,
-            conn: self.conn()?,
+            conn,
             opts,
-            catalog,
             in_tx: false,
             failed: false,
-            subjects: HashMap::new(),
+            prep,
+            since_analyze: 0,
+            analyzed_at: 0,
         })
     }
 }
 
-fn key_bytes(store: &Store, key: &SubjectKey) -> Vec<u8> {
+fn key_bytes(keys: &crate::Keys, key: &SubjectKey) -> Vec<u8> {
     match key {
         SubjectKey::Uscc(u) => {
             let mut v = b"U".to_vec();
@@ -249,19 +280,46 @@ fn key_bytes(store: &Store, key: &SubjectKey) -> Vec<u8> {
         }
         SubjectKey::IdNumber(n) => {
             let mut v = b"I".to_vec();
-            v.extend(store.keys.lookup_hash(n.as_str()));
+            v.extend(keys.lookup_hash(n.as_str()));
             v
         }
     }
 }
 
-impl RecordImport<'_> {
+impl Preparer {
+    fn new(conn: Option<Conn>, keys: crate::Keys, catalog: Catalog, provider: Subject) -> Preparer {
+        // Which categories this provider may submit, decided once for the whole import.
+        let allowed = catalog
+            .categories()
+            .iter()
+            .map(|c| {
+                (
+                    c.code.clone(),
+                    c.providers
+                        .allows(&provider.name, provider.short_name.as_deref()),
+                )
+            })
+            .collect();
+        Preparer {
+            conn,
+            keys,
+            catalog,
+            provider,
+            subjects: HashMap::new(),
+            allowed,
+        }
+    }
+
     /// Resolves the subjects of a batch that are not cached yet, in as few queries as possible.
-    fn resolve_subjects(&mut self, batch: &[(usize, NewRecord)]) -> StoreResult<()> {
+    fn resolve_subjects(
+        &mut self,
+        conn: &mut Conn,
+        batch: &[(usize, NewRecord)],
+    ) -> StoreResult<()> {
         let mut usccs: Vec<String> = Vec::new();
         let mut hashes: Vec<Vec<u8>> = Vec::new();
         for (_, r) in batch {
-            let k = key_bytes(self.store, &r.subject_key);
+            let k = key_bytes(&self.keys, &r.subject_key);
             if self.subjects.contains_key(&k) {
                 continue;
             }
@@ -279,7 +337,7 @@ impl RecordImport<'_> {
                 placeholders(1, chunk.len())
             );
             let params: Vec<Val> = chunk.iter().map(|s| Val::from(s.as_str())).collect();
-            found.extend(self.conn.query(&sql, &params)?);
+            found.extend(conn.query(&sql, &params)?);
         }
         for chunk in hashes.chunks(500) {
             let sql = format!(
@@ -287,7 +345,7 @@ impl RecordImport<'_> {
                 placeholders(1, chunk.len())
             );
             let params: Vec<Val> = chunk.iter().map(|h| Val::Blob(h.clone())).collect();
-            found.extend(self.conn.query(&sql, &params)?);
+            found.extend(conn.query(&sql, &params)?);
         }
         for r in found {
             let hit = SubjectHit {
@@ -312,7 +370,7 @@ impl RecordImport<'_> {
     fn subject_for(&self, r: &NewRecord) -> Result<SubjectHit, Outcome> {
         let hit = self
             .subjects
-            .get(&key_bytes(self.store, &r.subject_key))
+            .get(&key_bytes(&self.keys, &r.subject_key))
             .cloned()
             .flatten();
         let (column, shown) = match &r.subject_key {
@@ -354,9 +412,91 @@ impl RecordImport<'_> {
         Ok(hit)
     }
 
+    /// Prepares a batch on the preparer's own connection.
+    pub fn prepare(&mut self, batch: Vec<(usize, NewRecord)>) -> StoreResult<Vec<Prepared>> {
+        let mut conn = self
+            .conn
+            .take()
+            .ok_or_else(|| StoreError::Internal("preparer without a connection".into()))?;
+        let out = self.prepare_with(&mut conn, batch);
+        self.conn = Some(conn);
+        out
+    }
+
+    fn prepare_with(
+        &mut self,
+        conn: &mut Conn,
+        batch: Vec<(usize, NewRecord)>,
+    ) -> StoreResult<Vec<Prepared>> {
+        self.resolve_subjects(conn, &batch)?;
+        let provider = &self.provider;
+        let mut out = Vec::with_capacity(batch.len());
+        for (row, r) in batch {
+            let result = self.check(r, provider);
+            out.push(Prepared { row, result });
+        }
+        Ok(out)
+    }
+
+    fn check(&self, r: NewRecord, provider: &Subject) -> Result<Candidate, Outcome> {
+        let hit = self.subject_for(&r)?;
+        let Some(cat) = self.catalog.get(&r.category) else {
+            return Err(reject(
+                "category",
+                Code::UnknownCategory,
+                format!("未知的记录类别：{}", r.category),
+            ));
+        };
+        if !self.allowed.get(&cat.code).copied().unwrap_or(false) {
+            return Err(reject(
+                "category",
+                Code::ProviderNotAllowed,
+                format!(
+                    "{} 无权报送“{}”类记录（允许报送的单位：{}）",
+                    provider.short_name.as_deref().unwrap_or(&provider.name),
+                    cat.name,
+                    cat.providers.describe()
+                ),
+            ));
+        }
+        if hit.kind == SubjectKind::CivilServant && matches!(r.subject_key, SubjectKey::Uscc(_))
+            || hit.kind.is_unit() && matches!(r.subject_key, SubjectKey::IdNumber(_))
+        {
+            return Err(reject(
+                "uscc",
+                Code::SubjectIdentifierConflict,
+                "主体类型与标识不符".into(),
+            ));
+        }
+        let digest = content_digest(hit.id, &r);
+        Ok(Candidate {
+            rec: r,
+            subject_id: hit.id,
+            digest,
+        })
+    }
+}
+
+impl RecordImport<'_> {
+    /// A preparer on its own connection, for a thread that prepares while this import writes.
+    pub fn preparer(&self) -> StoreResult<Preparer> {
+        Ok(Preparer::new(
+            Some(self.store.conn()?),
+            self.prep.keys.clone(),
+            self.prep.catalog.clone(),
+            self.prep.provider.clone(),
+        ))
+    }
+
     /// Writes one batch: every row either becomes a record, is recognised as a duplicate, or is
     /// rejected with its reason. In the default mode the batch is one transaction.
     pub fn push(&mut self, batch: Vec<(usize, NewRecord)>) -> StoreResult<Vec<(usize, Outcome)>> {
+        let prepared = self.prep.prepare_with(&mut self.conn, batch)?;
+        self.push_prepared(prepared)
+    }
+
+    /// Writes a batch prepared by a `Preparer` (see `preparer`).
+    pub fn push_prepared(&mut self, batch: Vec<Prepared>) -> StoreResult<Vec<(usize, Outcome)>> {
         if self.failed {
             return Err(StoreError::Internal(
                 "本次导入已因错误撤销，不能继续写入".into(),
@@ -370,7 +510,9 @@ impl RecordImport<'_> {
             Ok(out) => {
                 if !self.opts.all_or_nothing {
                     self.in_tx = false;
+                    let t = std::time::Instant::now();
                     self.conn.commit()?;
+                    tracing::debug!(commit = ?t.elapsed(), "import batch committed");
                 }
                 Ok(out)
             }
@@ -383,25 +525,48 @@ impl RecordImport<'_> {
         }
     }
 
-    fn push_inner(&mut self, batch: Vec<(usize, NewRecord)>) -> StoreResult<Vec<(usize, Outcome)>> {
-        self.resolve_subjects(&batch)?;
+    fn push_inner(&mut self, batch: Vec<Prepared>) -> StoreResult<Vec<(usize, Outcome)>> {
+        let t0 = std::time::Instant::now();
+        // PostgreSQL plans the dedup lookup from statistics that a fresh, fast-growing table does
+        // not have yet; analyse whenever the import has doubled what was there at the last look.
+        if self.conn.dialect() == crate::Dialect::Postgres
+            && self.since_analyze > self.analyzed_at.max(20_000)
+        {
+            self.conn.batch("ANALYZE records")?;
+            self.analyzed_at += self.since_analyze;
+            self.since_analyze = 0;
+        }
+        self.since_analyze += batch.len() as u64;
         let now = crate::now_text();
         let provider = self.opts.provider.clone();
 
         // Existing records of this provider with the batch's document numbers.
         let mut existing: HashMap<String, (i64, Vec<u8>)> = HashMap::new();
-        let docs: Vec<&str> = batch.iter().map(|(_, r)| r.document_no.as_str()).collect();
-        for chunk in docs.chunks(500) {
-            let sql = format!(
-                "SELECT id, document_no, content_digest FROM records WHERE provider_id = $1 AND document_no IN ({})",
-                placeholders(2, chunk.len())
-            );
-            let mut params = vec![Val::Int(provider.id)];
-            params.extend(chunk.iter().map(|d| Val::from(*d)));
-            for r in self.conn.query(&sql, &params)? {
-                if let (Some(id), Some(doc), Some(d)) = (r[0].int(), r[1].text(), r[2].blob()) {
-                    existing.insert(doc.to_string(), (id, d.to_vec()));
-                }
+        let docs: Vec<&str> = batch
+            .iter()
+            .filter_map(|p| p.result.as_ref().ok().map(|c| c.rec.document_no.as_str()))
+            .collect();
+        let mut found = Vec::new();
+        if self.conn.dialect() == crate::Dialect::Postgres {
+            // One array parameter: one cheap plan, where a 500-item IN list is planned anew each time.
+            found = self.conn.query(
+                "SELECT id, document_no, content_digest FROM records WHERE provider_id = $1 AND document_no = ANY($2)",
+                &[Val::Int(provider.id), Val::TextList(docs.iter().map(|d| d.to_string()).collect())],
+            )?;
+        } else {
+            for chunk in docs.chunks(500) {
+                let sql = format!(
+                    "SELECT id, document_no, content_digest FROM records WHERE provider_id = $1 AND document_no IN ({})",
+                    placeholders(2, chunk.len())
+                );
+                let mut params = vec![Val::Int(provider.id)];
+                params.extend(chunk.iter().map(|d| Val::from(*d)));
+                found.extend(self.conn.query(&sql, &params)?);
+            }
+        }
+        for r in found {
+            if let (Some(id), Some(doc), Some(d)) = (r[0].int(), r[1].text(), r[2].blob()) {
+                existing.insert(doc.to_string(), (id, d.to_vec()));
             }
         }
 
@@ -433,60 +598,22 @@ impl RecordImport<'_> {
         let mut out = Vec::with_capacity(batch.len());
         let mut rows = Vec::new();
         let mut seen_again: HashMap<i64, i64> = HashMap::new();
-        let mut allowed: HashMap<String, bool> = HashMap::new();
-        for (row_no, r) in batch {
-            let hit = match self.subject_for(&r) {
-                Ok(h) => h,
+        for Prepared {
+            row: row_no,
+            result,
+        } in batch
+        {
+            let Candidate {
+                rec: r,
+                subject_id,
+                digest,
+            } = match result {
+                Ok(c) => c,
                 Err(o) => {
                     out.push((row_no, o));
                     continue;
                 }
             };
-            let Some(cat) = self.catalog.get(&r.category) else {
-                out.push((
-                    row_no,
-                    reject(
-                        "category",
-                        Code::UnknownCategory,
-                        format!("未知的记录类别：{}", r.category),
-                    ),
-                ));
-                continue;
-            };
-            let ok = *allowed.entry(cat.code.clone()).or_insert_with(|| {
-                cat.providers
-                    .allows(&provider.name, provider.short_name.as_deref())
-            });
-            if !ok {
-                out.push((
-                    row_no,
-                    reject(
-                        "category",
-                        Code::ProviderNotAllowed,
-                        format!(
-                            "{} 无权报送“{}”类记录（允许报送的单位：{}）",
-                            provider.short_name.as_deref().unwrap_or(&provider.name),
-                            cat.name,
-                            cat.providers.describe()
-                        ),
-                    ),
-                ));
-                continue;
-            }
-            if hit.kind == SubjectKind::CivilServant && matches!(r.subject_key, SubjectKey::Uscc(_))
-                || hit.kind.is_unit() && matches!(r.subject_key, SubjectKey::IdNumber(_))
-            {
-                out.push((
-                    row_no,
-                    reject(
-                        "uscc",
-                        Code::SubjectIdentifierConflict,
-                        "主体类型与标识不符".into(),
-                    ),
-                ));
-                continue;
-            }
-            let digest = content_digest(hit.id, &r);
             if let Some((id, d)) = existing.get(&r.document_no) {
                 if *d == digest {
                     *seen_again.entry(*id).or_default() += 1;
@@ -508,50 +635,53 @@ impl RecordImport<'_> {
             }
             let id = next_id;
             next_id += 1;
-            let rec = StoredRecord {
-                id,
-                subject_id: hit.id,
-                provider_id: provider.id,
-                category: r.category.clone(),
-                kind: r.kind,
-                document_no: r.document_no.clone(),
-                subject_name: r.subject_name.clone(),
-                decided_on: r.decided_on.to_string(),
-                authority: r.authority.clone(),
-                facts: r.facts.clone(),
-                basis: r.basis.clone(),
-                outcome: r.outcome.clone(),
-                severity: r.severity,
-                scope: r.scope,
-                disclosure_until: r.disclosure_until.to_string(),
-                state,
-                channel: self.opts.channel.code().to_string(),
-                source: self.opts.source.clone(),
-                source_row: i64::try_from(row_no).ok(),
-                submitted_by: self.opts.actor.clone(),
-                first_seen: now.clone(),
-                last_seen: now.clone(),
-                seen_count: 1,
-                last_seq: 0,
-            };
-            let mut vals = rec.audited_vals(digest.clone());
+            // The row in `RECORD_COLS` order, built by moving the validated strings.
+            let doc = r.document_no.clone();
+            let mut vals = vec![
+                Val::Int(id),
+                Val::Int(subject_id),
+                Val::Int(provider.id),
+                Val::Text(r.category),
+                Val::from(r.kind.code()),
+                Val::Text(r.document_no),
+                Val::Text(r.subject_name),
+                Val::Text(r.decided_on.to_string()),
+                Val::Text(r.authority),
+                Val::Text(r.facts),
+                Val::from(r.basis),
+                Val::Text(r.outcome),
+                Val::from(r.severity.map(|s| s.code())),
+                Val::from(r.scope.code()),
+                Val::Text(r.disclosure_until.to_string()),
+                Val::from(state.code()),
+                Val::Blob(digest.clone()),
+                Val::from(self.opts.channel.code()),
+                Val::from(self.opts.source.as_str()),
+                Val::from(i64::try_from(row_no).ok()),
+                Val::from(self.opts.actor.as_str()),
+                Val::from(now.as_str()),
+            ];
+            debug_assert_eq!(vals.len(), RECORD_COLS.len());
             let seq = journal.append(Entry {
                 actor: actor.clone(),
                 action: action.to_string(),
                 entity: "record".into(),
                 entity_id: id.to_string(),
                 detail: format!(r#"{{"row":{row_no}}}"#),
-                state_digest: state_digest(&vals),
+                state_digest: record_state_digest(&vals),
             });
             vals.extend([Val::from(now.clone()), Val::Int(1), Val::Int(seq)]);
             rows.push(vals);
-            existing.insert(r.document_no, (id, digest));
+            existing.insert(doc, (id, digest));
             out.push((row_no, Outcome::Accepted { id }));
         }
         let mut cols: Vec<&str> = RECORD_COLS.to_vec();
         cols.extend(["last_seen", "seen_count", "last_seq"]);
+        let t_prepare = t0.elapsed();
         self.conn.insert_many("records", &cols, rows, "")?;
+        let t_records = t0.elapsed();
         journal.flush(&mut self.conn)?;
+        tracing::debug!(?t_prepare, ?t_records, t_journal = ?t0.elapsed(), "import batch");
         // Rows seen again: bump last_seen and the count, grouped by how often each came back.
         let mut by_count: HashMap<i64, Vec<i64>> = HashMap::new();
         for (id, n) in seen_again {
@@ -595,6 +725,10 @@ impl Drop for RecordImport<'_> {
     fn drop(&mut self) {
         if self.in_tx {
             self.conn.rollback();
+        }
+        if self.conn.dialect() == crate::Dialect::Postgres {
+            // The connection goes back to the pool: leave it as it was.
+            let _ = self.conn.batch("RESET plan_cache_mode");
         }
     }
 }
@@ -680,7 +814,7 @@ impl Store {
                 entity: "record".into(),
                 entity_id: id.to_string(),
                 detail: serde_json::json!({ "reason": reason, "role": role.label() }).to_string(),
-                state_digest: state_digest(&vals),
+                state_digest: record_state_digest(&vals),
             });
             c.exec(
                 "UPDATE records SET state = $1, last_seq = $2 WHERE id = $3",
