@@ -83,6 +83,33 @@ impl ErrorSink {
         Ok(())
     }
 
+    /// One rejected row with all the faults of its fields.
+    fn reject_fields(
+        &mut self,
+        summary: &mut Summary,
+        row: usize,
+        errs: Vec<FieldError>,
+        cells: &[String],
+    ) -> Result<(), FileError> {
+        summary.rejected += 1;
+        for r in field_rejections(row, errs) {
+            self.add(summary, r, cells)?;
+        }
+        Ok(())
+    }
+
+    /// A row the file itself could not give (bad JSON line, undecodable bytes).
+    fn reject_unreadable(&mut self, summary: &mut Summary, e: FileError) -> Result<(), FileError> {
+        summary.rejected += 1;
+        let r = Rejection {
+            row: e.row.unwrap_or(0),
+            column: "",
+            code: e.code.to_string(),
+            message: e.message,
+        };
+        self.add(summary, r, &[])
+    }
+
     fn finish(self) -> Result<(), FileError> {
         if let Some(w) = self.writer {
             w.finish()?;
@@ -268,21 +295,9 @@ pub fn import_records(store: &Store, a: RecordImportArgs<'_>) -> Result<Summary,
             for item in chunk.refused {
                 match item {
                     Item::Invalid(row, errs, cells) => {
-                        summary.rejected += 1;
-                        for r in field_rejections(row, errs) {
-                            sink.add(&mut summary, r, &cells)?;
-                        }
+                        sink.reject_fields(&mut summary, row, errs, &cells)?
                     }
-                    Item::Unreadable(e) => {
-                        summary.rejected += 1;
-                        let r = Rejection {
-                            row: e.row.unwrap_or(0),
-                            column: "",
-                            code: e.code.to_string(),
-                            message: e.message,
-                        };
-                        sink.add(&mut summary, r, &[])?;
-                    }
+                    Item::Unreadable(e) => sink.reject_unreadable(&mut summary, e)?,
                     Item::Valid(..) => {}
                 }
             }
@@ -293,10 +308,7 @@ pub fn import_records(store: &Store, a: RecordImportArgs<'_>) -> Result<Summary,
                         Outcome::Accepted { .. } => summary.accepted += 1,
                         Outcome::Duplicate { .. } => summary.duplicates += 1,
                         Outcome::Rejected(errs) => {
-                            summary.rejected += 1;
-                            for r in field_rejections(row, errs) {
-                                sink.add(&mut summary, r, &cells)?;
-                            }
+                            sink.reject_fields(&mut summary, row, errs, &cells)?
                         }
                     }
                 }
@@ -373,16 +385,7 @@ pub fn import_roster(store: &Store, a: RosterImportArgs<'_>) -> Result<Summary, 
                     sink.add(&mut summary, r, &row.cells)?;
                 }
             },
-            Err(e) if !e.fatal => {
-                summary.rejected += 1;
-                let r = Rejection {
-                    row: e.row.unwrap_or(0),
-                    column: "",
-                    code: e.code.to_string(),
-                    message: e.message,
-                };
-                sink.add(&mut summary, r, &[])?;
-            }
+            Err(e) if !e.fatal => sink.reject_unreadable(&mut summary, e)?,
             Err(e) => return Err(ImportFailure::File(e)),
         }
     }
