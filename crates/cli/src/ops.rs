@@ -83,8 +83,28 @@ pub fn serve(store: Store, addr: &str) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("无法监听 {addr}：{e}"))?;
         println!("Probity 已启动：http://{}", listener.local_addr()?);
+        // Ctrl-C in a terminal, SIGTERM from systemd or a container runtime: finish the requests
+        // in flight, then stop.
         let shutdown = async {
-            let _ = tokio::signal::ctrl_c().await;
+            #[cfg(unix)]
+            {
+                use tokio::signal::unix::{SignalKind, signal};
+                match signal(SignalKind::terminate()) {
+                    Ok(mut term) => {
+                        tokio::select! {
+                            _ = tokio::signal::ctrl_c() => {}
+                            _ = term.recv() => {}
+                        }
+                    }
+                    Err(_) => {
+                        let _ = tokio::signal::ctrl_c().await;
+                    }
+                }
+            }
+            #[cfg(not(unix))]
+            {
+                let _ = tokio::signal::ctrl_c().await;
+            }
             tracing::info!("shutting down");
         };
         probity_web::serve(store, listener, shutdown).await?;

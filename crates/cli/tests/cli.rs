@@ -615,3 +615,39 @@ fn matches_pattern(got: &str, pattern: &str) -> bool {
     }
     rest.is_empty() || parts.len() > 1
 }
+
+#[test]
+fn serve_answers_health_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let env = Env::sqlite();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_probity"))
+        .args(["--db", &env.db, "--key-file"])
+        .arg(env.key())
+        .args(["serve", "--addr", "127.0.0.1:0", "--demo"])
+        .env("PROBITY_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("serve printed its address").unwrap();
+        if let Some(a) = line.strip_prefix("Probity 已启动：http://") {
+            break a.to_string();
+        }
+    };
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut body = String::new();
+    stream.read_to_string(&mut body).unwrap();
+    assert!(body.starts_with("HTTP/1.1 200"), "{body}");
+    assert!(body.contains(r#""database":"ok""#), "{body}");
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "graceful shutdown exits 0: {status:?}");
+}
