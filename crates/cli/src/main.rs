@@ -69,6 +69,11 @@ enum Command {
         #[command(subcommand)]
         command: RecordsCommand,
     },
+    /// The catalog of record categories (信用信息目录).
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
     /// The audit chain (审计日志).
     Audit {
         #[command(subcommand)]
@@ -124,6 +129,11 @@ enum SubjectsCommand {
     },
     /// Lists the roster.
     List,
+    /// Shows one unit's file (档案): the unit and every record about it or its predecessors.
+    Show {
+        /// Short name, full name or USCC.
+        unit: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -161,6 +171,12 @@ enum RecordsCommand {
 }
 
 #[derive(Subcommand)]
+enum CatalogCommand {
+    /// Lists the categories with their rules.
+    List,
+}
+
+#[derive(Subcommand)]
 enum AuditCommand {
     /// Recomputes the audit chain and checks every audited row.
     Verify,
@@ -180,6 +196,13 @@ enum ExportFormat {
 }
 
 fn main() -> ExitCode {
+    // `probity records export | head` must end quietly, as Unix tools do, not panic on a closed
+    // pipe: restore the default SIGPIPE action that the Rust runtime replaces.
+    #[cfg(unix)]
+    // SAFETY: called before any thread exists; SIG_DFL is a valid action for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("PROBITY_LOG")
@@ -330,7 +353,18 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     }
                     Ok(EXIT_OK)
                 }
+                SubjectsCommand::Show { unit } => {
+                    ops::show_unit(&store, unit)?;
+                    Ok(EXIT_OK)
+                }
             }
+        }
+        Command::Catalog {
+            command: CatalogCommand::List,
+        } => {
+            let store = open_store(&cli)?;
+            ops::print_catalog(&store.catalog()?);
+            Ok(EXIT_OK)
         }
         Command::Records { command } => {
             let store = open_store(&cli)?;

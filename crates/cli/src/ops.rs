@@ -352,3 +352,76 @@ pub fn write_records_template(
     write_template(out, "信用记录", &cols, &instructions)?;
     Ok(())
 }
+
+/// `probity subjects show`: the unit, its predecessors, and its records, newest first.
+pub fn show_unit(store: &Store, reference: &str) -> anyhow::Result<()> {
+    let unit = store.find_unit(reference)?;
+    println!("{}（{}）", unit.name, unit.kind.label());
+    if let Some(short) = &unit.short_name {
+        println!("  简称：{short}");
+    }
+    if let Some(uscc) = &unit.uscc {
+        let note = if unit.uscc_override {
+            "（历史代码，经信用办登记）"
+        } else {
+            ""
+        };
+        println!("  统一社会信用代码：{uscc}{note}");
+    }
+    if let Some(successor) = unit.successor_id {
+        println!("  已由 {} 承继", store.subject(successor)?.name);
+    }
+    for id in store.lineage(unit.id)?.into_iter().skip(1) {
+        println!("  前身单位：{}", store.subject(id)?.name);
+    }
+    let records = store.records_of_subject(unit.id)?;
+    println!("  信用记录：{} 条", records.len());
+    for r in records {
+        println!(
+            "  #{}\t{}\t{}\t{}\t{}\t{}\t公示至 {}",
+            r.id,
+            r.decided_on,
+            r.kind.label(),
+            r.category,
+            r.document_no,
+            r.state.label(),
+            r.disclosure_until
+        );
+    }
+    Ok(())
+}
+
+/// `probity catalog list`: one block per category, as the credit office set it.
+pub fn print_catalog(catalog: &Catalog) {
+    for c in catalog.categories() {
+        println!("{}\t{}\t{}", c.code, c.name, c.kind.label());
+        println!("  可报送单位：{}", c.providers.describe());
+        if let Some(sev) = c.default_severity {
+            println!(
+                "  默认严重程度：{}；默认公开范围：{}",
+                sev.label(),
+                c.default_scope.label()
+            );
+        } else {
+            println!("  默认公开范围：{}", c.default_scope.label());
+        }
+        let periods: Vec<String> = Severity::ALL
+            .iter()
+            .map(|s| {
+                let b = c.bounds(Some(*s));
+                format!("{} {}–{} 个月", s.label(), b.min_months, b.max_months)
+            })
+            .collect();
+        println!("  公示期：{}", periods.join("，"));
+        println!(
+            "  信用修复：{}；整改期限：{} 个工作日；考核分值：{}",
+            if c.repairable {
+                "最短公示期满后可申请"
+            } else {
+                "不适用"
+            },
+            c.rectification_working_days,
+            c.score_weight
+        );
+    }
+}
