@@ -297,3 +297,35 @@ fn dropping_a_reader_early_stops_the_helper_thread() {
         drop(reader);
     }
 }
+
+/// Cell references past Excel's limits (`AAAAAAAA2`, a dimension of `A1:AAAAAAAA2`) overflow
+/// calamine's arithmetic (tafia/calamine#694, found by `fuzz/table_reader`). The workspace turns
+/// overflow checks on for calamine in release builds too, so such a file is refused as corrupt
+/// rather than read with cells silently misplaced or dropped.
+#[test]
+fn cell_references_past_excel_limits_are_refused() {
+    use probity_ingest::ColumnSpec;
+    const FUZZ_COLUMNS: &[ColumnSpec] = &[
+        ColumnSpec {
+            key: "name",
+            header: "名称",
+            required: true,
+            aliases: &["主体名称"],
+        },
+        ColumnSpec::new("uscc", "统一社会信用代码", false),
+        ColumnSpec::new("decided_on", "决定日期", false),
+    ];
+    for name in ["col-overflow.xlsx", "dim-overflow.xlsx"] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        let code = match TableReader::open(&path, FUZZ_COLUMNS) {
+            Err(e) => Some(e.code),
+            Ok(reader) => reader
+                .filter_map(Result::err)
+                .find(|e| e.fatal)
+                .map(|e| e.code),
+        };
+        assert_eq!(code, Some(code::XLSX_CORRUPT), "{name}");
+    }
+}
