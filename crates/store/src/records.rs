@@ -316,6 +316,10 @@ impl Preparer {
         conn: &mut Conn,
         batch: &[(usize, NewRecord)],
     ) -> StoreResult<()> {
+        // A file full of unknown codes must not grow the cache without bound.
+        if self.subjects.len() > 200_000 {
+            self.subjects.clear();
+        }
         let mut usccs: Vec<String> = Vec::new();
         let mut hashes: Vec<Vec<u8>> = Vec::new();
         for (_, r) in batch {
