@@ -292,12 +292,13 @@ pub fn import_records(store: &Store, a: RecordImportArgs<'_>) -> Result<Summary,
             waited += clock.elapsed();
             clock = std::time::Instant::now();
             let chunk = chunk?;
+            // Rejections of this chunk, from the domain and from the store, in row order.
+            let mut rejected: Vec<(usize, Vec<FieldError>, Vec<String>)> = Vec::new();
+            let mut unreadable: Vec<FileError> = Vec::new();
             for item in chunk.refused {
                 match item {
-                    Item::Invalid(row, errs, cells) => {
-                        sink.reject_fields(&mut summary, row, errs, &cells)?
-                    }
-                    Item::Unreadable(e) => sink.reject_unreadable(&mut summary, e)?,
+                    Item::Invalid(row, errs, cells) => rejected.push((row, errs, cells)),
+                    Item::Unreadable(e) => unreadable.push(e),
                     Item::Valid(..) => {}
                 }
             }
@@ -307,11 +308,17 @@ pub fn import_records(store: &Store, a: RecordImportArgs<'_>) -> Result<Summary,
                     match outcome {
                         Outcome::Accepted { .. } => summary.accepted += 1,
                         Outcome::Duplicate { .. } => summary.duplicates += 1,
-                        Outcome::Rejected(errs) => {
-                            sink.reject_fields(&mut summary, row, errs, &cells)?
-                        }
+                        Outcome::Rejected(errs) => rejected.push((row, errs, cells)),
                     }
                 }
+            }
+            rejected.sort_by_key(|r| r.0);
+            unreadable.sort_by_key(|e| e.row);
+            for e in unreadable {
+                sink.reject_unreadable(&mut summary, e)?;
+            }
+            for (row, errs, cells) in rejected {
+                sink.reject_fields(&mut summary, row, errs, &cells)?;
             }
             if let Some(pb) = &pb {
                 let t = total_seen.load(Ordering::Relaxed);
@@ -332,6 +339,7 @@ pub fn import_records(store: &Store, a: RecordImportArgs<'_>) -> Result<Summary,
     });
     // On any failure the import is dropped here, which rolls back its open transaction.
     result?;
+    summary.shown.sort_by_key(|r| r.row);
     let commit = !(a.all_or_nothing && summary.rejected > 0);
     import.finish(commit)?;
     if !commit {
