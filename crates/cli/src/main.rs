@@ -1,6 +1,7 @@
 //! `probity`: the command line of the government-integrity platform (政务诚信信息平台). It wires
 //! files, the store and the web layer together; the rules live in the domain crate.
 
+mod accounts;
 mod columns;
 mod demo;
 #[path = "gen.rs"]
@@ -93,6 +94,16 @@ enum Command {
         #[arg(long, default_value = "区财政局")]
         provider: String,
     },
+    /// Accounts (账号): who may log in, in which role.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// API tokens (接口令牌) for system-to-system calls.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Writes an Excel template officials fill in.
     Template {
         #[arg(value_enum)]
@@ -167,6 +178,48 @@ enum RecordsCommand {
         format: ExportFormat,
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Creates an account. Without --password-stdin a strong password is generated and shown once.
+    Add {
+        /// Account name: 2–32 letters, digits, _ . - or Chinese characters.
+        #[arg(long)]
+        name: String,
+        /// admin (信用办), provider (报送单位), unit (被评价单位), hr (组织人事部门),
+        /// sysadmin (系统管理员), secadmin (安全管理员), auditor (审计员); code or Chinese name.
+        #[arg(long)]
+        role: String,
+        /// The unit a provider or unit account acts for: short name, full name or USCC.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Lists the accounts.
+    List,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Issues a bearer token for an account and prints it once.
+    Issue {
+        /// The account name.
+        #[arg(long)]
+        user: String,
+        /// What the token is for (e.g. the calling system).
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// Revokes a token by its number.
+    Revoke { id: i64 },
+    /// Lists tokens (never their values).
+    List {
+        #[arg(long)]
+        user: Option<String>,
     },
 }
 
@@ -358,6 +411,37 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     Ok(EXIT_OK)
                 }
             }
+        }
+        Command::User { command } => {
+            let store = open_store(&cli)?;
+            match command {
+                UserCommand::Add {
+                    name,
+                    role,
+                    unit,
+                    password_stdin,
+                } => accounts::user_add(
+                    &store,
+                    name,
+                    role,
+                    unit.as_deref(),
+                    *password_stdin,
+                    &actor(),
+                )?,
+                UserCommand::List => accounts::user_list(&store)?,
+            }
+            Ok(EXIT_OK)
+        }
+        Command::Token { command } => {
+            let store = open_store(&cli)?;
+            match command {
+                TokenCommand::Issue { user, label } => {
+                    accounts::token_issue(&store, user, label, &actor())?
+                }
+                TokenCommand::Revoke { id } => accounts::token_revoke(&store, *id, &actor())?,
+                TokenCommand::List { user } => accounts::token_list(&store, user.as_deref())?,
+            }
+            Ok(EXIT_OK)
         }
         Command::Catalog {
             command: CatalogCommand::List,

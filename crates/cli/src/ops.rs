@@ -78,7 +78,10 @@ pub fn serve(store: Store, addr: &str) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(async move {
+    // The last handle on the pool is dropped here, outside the runtime: PostgreSQL connections
+    // close through their own runtime, which must not happen on an async thread.
+    let keep = store.clone();
+    let result = rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| anyhow::anyhow!("无法监听 {addr}：{e}"))?;
@@ -107,9 +110,12 @@ pub fn serve(store: Store, addr: &str) -> anyhow::Result<()> {
             }
             tracing::info!("shutting down");
         };
-        probity_web::serve(store, listener, shutdown).await?;
+        probity_web::serve(store, probity_web::WebConfig::default(), listener, shutdown).await?;
         Ok(())
-    })
+    });
+    drop(rt);
+    drop(keep);
+    result
 }
 
 const EXPORT_HEADERS: &[(&str, &str)] = &[

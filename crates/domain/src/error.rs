@@ -39,6 +39,20 @@ pub enum Code {
     Forbidden,
     DuplicateConflict,
     CategoryInvalid,
+    AccountNameInvalid,
+    PasswordWeak,
+    AccountExists,
+    AccountNotFound,
+    AccountDisabled,
+    UnknownRole,
+    RoleUnitMismatch,
+    LoginFailed,
+    AccountLocked,
+    TotpRequired,
+    TotpInvalid,
+    TotpAlreadyEnabled,
+    SessionExpired,
+    TokenInvalid,
 }
 
 impl Code {
@@ -76,6 +90,20 @@ impl Code {
             Code::Forbidden => "FORBIDDEN",
             Code::DuplicateConflict => "DUPLICATE_CONFLICT",
             Code::CategoryInvalid => "CATEGORY_INVALID",
+            Code::AccountNameInvalid => "ACCOUNT_NAME_INVALID",
+            Code::PasswordWeak => "PASSWORD_WEAK",
+            Code::AccountExists => "ACCOUNT_EXISTS",
+            Code::AccountNotFound => "ACCOUNT_NOT_FOUND",
+            Code::AccountDisabled => "ACCOUNT_DISABLED",
+            Code::UnknownRole => "UNKNOWN_ROLE",
+            Code::RoleUnitMismatch => "ROLE_UNIT_MISMATCH",
+            Code::LoginFailed => "LOGIN_FAILED",
+            Code::AccountLocked => "ACCOUNT_LOCKED",
+            Code::TotpRequired => "TOTP_REQUIRED",
+            Code::TotpInvalid => "TOTP_INVALID",
+            Code::TotpAlreadyEnabled => "TOTP_ALREADY_ENABLED",
+            Code::SessionExpired => "SESSION_EXPIRED",
+            Code::TokenInvalid => "TOKEN_INVALID",
         }
     }
 }

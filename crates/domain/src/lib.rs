@@ -1,6 +1,8 @@
 //! The domain of Probity (政务诚信信息平台): identifiers, subjects, the record catalog and the record
 //! lifecycle. Pure: no IO, no async, no clock (callers pass `today`).
 
+pub mod account;
+pub mod authz;
 pub mod catalog;
 pub mod date;
 pub mod error;

@@ -2,6 +2,7 @@
 //! PostgreSQL. Every mutation goes through the domain's rules and appends to the journal — the
 //! audit chain and change feed — in the same transaction.
 
+pub mod accounts;
 mod catalog;
 pub mod crypto;
 pub mod db;
@@ -11,12 +12,16 @@ pub mod records;
 mod schema;
 pub mod subjects;
 
+pub use accounts::{
+    Account, ApiToken, LoginError, NewSession, Session, TOKEN_PREFIX, TotpEnrolment,
+};
 pub use crypto::Keys;
 pub use db::Dialect;
 pub use error::{StoreError, StoreResult};
 pub use journal::{Problem, VerifyReport};
 pub use records::{
-    Channel, ExportRow, ImportOptions, Outcome, Prepared, Preparer, RecordImport, StoredRecord,
+    Channel, Created, ExportRow, HistoryEntry, ImportOptions, Outcome, Prepared, Preparer,
+    RecordFilter, RecordImport, StoredRecord,
 };
 pub use subjects::{RosterReport, Subject};
 

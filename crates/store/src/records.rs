@@ -206,6 +206,8 @@ pub struct RecordImport<'s> {
     /// An all-or-nothing import whose transaction was lost: nothing more may be written.
     failed: bool,
     prep: Preparer,
+    /// Records start as drafts (a form saved, not yet submitted).
+    draft: bool,
     /// Rows written since PostgreSQL last analysed `records` in this import.
     since_analyze: u64,
     analyzed_at: u64,
@@ -265,6 +267,7 @@ impl Store {
             in_tx: false,
             failed: false,
             prep,
+            draft: false,
             since_analyze: 0,
             analyzed_at: 0,
         })
@@ -482,6 +485,12 @@ impl Preparer {
 }
 
 impl RecordImport<'_> {
+    /// Records of this import start as drafts, to be submitted later.
+    pub fn drafts(mut self) -> Self {
+        self.draft = true;
+        self
+    }
+
     /// A preparer on its own connection, for a thread that prepares while this import writes.
     pub fn preparer(&self) -> StoreResult<Preparer> {
         Ok(Preparer::new(
@@ -581,12 +590,23 @@ impl RecordImport<'_> {
             .unwrap_or(0)
             + 1;
         let mut journal = Appender::open(&mut self.conn, now.clone())?;
-        let state = if self.opts.activate {
+        let state = if self.draft {
+            RecordState::Draft
+        } else if self.opts.activate {
             RecordState::Active
         } else {
             RecordState::Submitted
         };
-        let (action, actor) = if self.opts.activate {
+        let (action, actor) = if self.draft {
+            (
+                "create_draft",
+                format!(
+                    "{}:{}",
+                    provider.short_name.as_deref().unwrap_or(&provider.name),
+                    self.opts.actor
+                ),
+            )
+        } else if self.opts.activate {
             ("activate", format!("信用办:{}", self.opts.actor))
         } else {
             (
@@ -860,5 +880,262 @@ impl Store {
         Ok(c.query_one("SELECT COUNT(*) FROM records", &[])?
             .and_then(|r| r[0].int())
             .unwrap_or(0))
+    }
+}
+
+/// What creating one record did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Created {
+    New(StoredRecord),
+    /// The same record was already there (same provider, document number and content).
+    Existing(StoredRecord),
+    Rejected(Vec<FieldError>),
+}
+
+/// Which records a list shows. Every field narrows the list; `None` does not filter.
+#[derive(Debug, Clone, Default)]
+pub struct RecordFilter {
+    pub provider_id: Option<i64>,
+    pub subject_ids: Option<Vec<i64>>,
+    pub state: Option<RecordState>,
+    pub category: Option<String>,
+    pub document_no: Option<String>,
+}
+
+/// One audit entry of an entity, as its history shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+impl Store {
+    /// Creates one record from a form or an API call: as a draft, or submitted (activated when
+    /// `opts.activate`). Resent identical content answers with the existing record.
+    pub fn create_record(
+        &self,
+        opts: ImportOptions,
+        rec: NewRecord,
+        draft: bool,
+    ) -> StoreResult<Created> {
+        let mut import = self.start_import(ImportOptions {
+            all_or_nothing: false,
+            ..opts
+        })?;
+        if draft {
+            import = import.drafts();
+        }
+        let outcome = import.push(vec![(0, rec)])?.pop().map(|(_, o)| o);
+        import.finish(true)?;
+        Ok(match outcome {
+            Some(Outcome::Accepted { id }) => Created::New(self.record(id)?),
+            Some(Outcome::Duplicate { id }) => Created::Existing(self.record(id)?),
+            Some(Outcome::Rejected(errs)) => Created::Rejected(errs),
+            None => return Err(StoreError::Internal("导入没有返回结果".into())),
+        })
+    }
+
+    /// Corrects a draft or submitted record (更正). Only its provider or the credit office may.
+    pub fn correct_record(
+        &self,
+        id: i64,
+        rec: NewRecord,
+        role: Role,
+        acting_unit: Option<i64>,
+        actor: &str,
+    ) -> StoreResult<Result<StoredRecord, Vec<FieldError>>> {
+        let current = self.record(id)?;
+        if role == Role::Provider && acting_unit != Some(current.provider_id) {
+            return Err(StoreError::domain(
+                Code::Forbidden,
+                "只能更正本单位报送的记录",
+            ));
+        }
+        transition(current.state, Action::Correct, role)?;
+        let provider = self.subject(current.provider_id)?;
+        let mut prep = Preparer::new(None, self.keys.clone(), self.catalog()?, provider);
+        let mut conn = self.conn()?;
+        let prepared = prep.prepare_with(&mut conn, vec![(0, rec)])?;
+        let Some(Prepared { result, .. }) = prepared.into_iter().next() else {
+            return Err(StoreError::Internal("更正没有返回结果".into()));
+        };
+        let cand = match result {
+            Ok(c) => c,
+            Err(Outcome::Rejected(errs)) => return Ok(Err(errs)),
+            Err(_) => return Err(StoreError::Internal("更正结果异常".into())),
+        };
+        let now = crate::now_text();
+        conn.write(|c| {
+            let row = c
+                .query_one(&record_select("WHERE id = $1"), &[Val::Int(id)])?
+                .ok_or_else(|| StoreError::NotFound(format!("记录 {id}")))?;
+            let mut stored = StoredRecord::from_vals(&row)?;
+            // The state may have moved since it was read outside the transaction.
+            transition(stored.state, Action::Correct, role)?;
+            let clash = c.query_one(
+                "SELECT id FROM records WHERE provider_id = $1 AND document_no = $2 AND id <> $3",
+                &[
+                    Val::Int(stored.provider_id),
+                    Val::from(cand.rec.document_no.as_str()),
+                    Val::Int(id),
+                ],
+            )?;
+            if clash.is_some() {
+                return Err(StoreError::domain(
+                    Code::DuplicateConflict,
+                    format!(
+                        "决定文书号 {} 已被本单位的另一条记录使用",
+                        cand.rec.document_no
+                    ),
+                ));
+            }
+            let r = cand.rec;
+            stored.subject_id = cand.subject_id;
+            stored.category = r.category;
+            stored.kind = r.kind;
+            stored.document_no = r.document_no;
+            stored.subject_name = r.subject_name;
+            stored.decided_on = r.decided_on.to_string();
+            stored.authority = r.authority;
+            stored.facts = r.facts;
+            stored.basis = r.basis;
+            stored.outcome = r.outcome;
+            stored.severity = r.severity;
+            stored.scope = r.scope;
+            stored.disclosure_until = r.disclosure_until.to_string();
+            let vals = stored.audited_vals(cand.digest);
+            let mut journal = Appender::open(c, now.clone())?;
+            let seq = journal.append(Entry {
+                actor: actor.to_string(),
+                action: Action::Correct.code().to_string(),
+                entity: "record".into(),
+                entity_id: id.to_string(),
+                detail: serde_json::json!({ "role": role.label() }).to_string(),
+                state_digest: record_state_digest(&vals),
+            });
+            let sets: Vec<String> = RECORD_COLS
+                .iter()
+                .enumerate()
+                .skip(1)
+                .map(|(i, col)| format!("{col} = ${}", i + 1))
+                .collect();
+            let mut params = vals;
+            params.push(Val::Int(seq));
+            c.exec(
+                &format!(
+                    "UPDATE records SET {}, last_seq = ${} WHERE id = $1",
+                    sets.join(", "),
+                    RECORD_COLS.len() + 1
+                ),
+                &params,
+            )?;
+            journal.flush(c)?;
+            stored.last_seq = seq;
+            Ok(Ok(stored))
+        })
+    }
+
+    /// A page of records, newest first; `before` is the id the previous page ended at.
+    pub fn list_records(
+        &self,
+        f: &RecordFilter,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredRecord>> {
+        let mut conds: Vec<String> = Vec::new();
+        let mut params: Vec<Val> = Vec::new();
+        let mut push = |cond: &str, v: Val, params: &mut Vec<Val>| {
+            params.push(v);
+            conds.push(cond.replace('?', &format!("${}", params.len())));
+        };
+        if let Some(p) = f.provider_id {
+            push("provider_id = ?", Val::Int(p), &mut params);
+        }
+        if let Some(s) = f.state {
+            push("state = ?", Val::from(s.code()), &mut params);
+        }
+        if let Some(c) = &f.category {
+            push("category = ?", Val::from(c.as_str()), &mut params);
+        }
+        if let Some(d) = &f.document_no {
+            push("document_no = ?", Val::from(d.as_str()), &mut params);
+        }
+        if let Some(b) = before {
+            push("id < ?", Val::Int(b), &mut params);
+        }
+        if let Some(ids) = &f.subject_ids {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let first = params.len() + 1;
+            params.extend(ids.iter().map(|i| Val::Int(*i)));
+            conds.push(format!(
+                "subject_id IN ({})",
+                placeholders(first, ids.len())
+            ));
+        }
+        let filter = if conds.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conds.join(" AND "))
+        };
+        let sql = record_select(&format!(
+            "{filter} ORDER BY id DESC LIMIT {}",
+            limit.clamp(1, 500)
+        ));
+        let mut c = self.conn()?;
+        c.query(&sql, &params)?
+            .iter()
+            .map(StoredRecord::from_vals)
+            .collect()
+    }
+
+    /// A page of the whole audit trail after sequence number `after`, oldest first.
+    pub fn journal_page(&self, after: i64, limit: u32) -> StoreResult<Vec<HistoryEntry>> {
+        let mut c = self.conn()?;
+        let rows = c.query(
+            &format!(
+                "SELECT seq, at, actor, action, detail, entity, entity_id FROM journal WHERE seq > $1 ORDER BY seq LIMIT {}",
+                limit.clamp(1, 1000)
+            ),
+            &[Val::Int(after)],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|r| HistoryEntry {
+                seq: r[0].int().unwrap_or_default(),
+                at: r[1].text().unwrap_or_default().to_string(),
+                actor: r[2].text().unwrap_or_default().to_string(),
+                action: format!(
+                    "{} {}#{}",
+                    r[3].text().unwrap_or_default(),
+                    r[5].text().unwrap_or_default(),
+                    r[6].text().unwrap_or_default()
+                ),
+                detail: r[4].text().unwrap_or_default().to_string(),
+            })
+            .collect())
+    }
+
+    /// The audit trail of one entity, oldest first.
+    pub fn history(&self, entity: &str, id: &str) -> StoreResult<Vec<HistoryEntry>> {
+        let mut c = self.conn()?;
+        let rows = c.query(
+            "SELECT seq, at, actor, action, detail FROM journal WHERE entity = $1 AND entity_id = $2 ORDER BY seq",
+            &[Val::from(entity), Val::from(id)],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|r| HistoryEntry {
+                seq: r[0].int().unwrap_or_default(),
+                at: r[1].text().unwrap_or_default().to_string(),
+                actor: r[2].text().unwrap_or_default().to_string(),
+                action: r[3].text().unwrap_or_default().to_string(),
+                detail: r[4].text().unwrap_or_default().to_string(),
+            })
+            .collect())
     }
 }

@@ -4,9 +4,10 @@
 use crate::db::{Conn, Dialect, Val};
 use crate::error::StoreResult;
 
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_record_core",
-    r#"
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_record_core",
+        r#"
 CREATE TABLE subjects (
     id            BIGINT PRIMARY KEY,
     kind          TEXT NOT NULL,
@@ -78,7 +79,59 @@ CREATE TABLE journal (
     hash         BYTEA NOT NULL
 );
 "#,
-)];
+    ),
+    (
+        "0002_accounts",
+        r#"
+CREATE TABLE accounts (
+    id             BIGINT PRIMARY KEY,
+    name           TEXT NOT NULL UNIQUE,
+    name_key       TEXT NOT NULL UNIQUE,
+    role           TEXT NOT NULL,
+    unit_id        BIGINT REFERENCES subjects(id),
+    password_hash  TEXT NOT NULL,
+    totp_secret    BYTEA,
+    totp_enabled   BIGINT NOT NULL DEFAULT 0,
+    totp_last_step BIGINT,
+    disabled       BIGINT NOT NULL DEFAULT 0,
+    failed_logins  BIGINT NOT NULL DEFAULT 0,
+    locked_until   TEXT,
+    last_login_at  TEXT,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL
+);
+CREATE INDEX accounts_unit ON accounts (unit_id);
+
+CREATE TABLE login_failures (
+    account_id BIGINT NOT NULL REFERENCES accounts(id),
+    at         TEXT NOT NULL
+);
+CREATE INDEX login_failures_account ON login_failures (account_id, at);
+
+CREATE TABLE sessions (
+    token_hash   BYTEA PRIMARY KEY,
+    account_id   BIGINT NOT NULL REFERENCES accounts(id),
+    csrf_token   TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    expires_at   TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL
+);
+CREATE INDEX sessions_account ON sessions (account_id);
+CREATE INDEX sessions_expires ON sessions (expires_at);
+
+CREATE TABLE api_tokens (
+    id           BIGINT PRIMARY KEY,
+    token_hash   BYTEA NOT NULL UNIQUE,
+    account_id   BIGINT NOT NULL REFERENCES accounts(id),
+    label        TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    revoked_at   TEXT,
+    last_used_at TEXT
+);
+CREATE INDEX api_tokens_account ON api_tokens (account_id);
+"#,
+    ),
+];
 
 pub fn migrate(conn: &mut Conn) -> StoreResult<()> {
     let dialect = conn.dialect();

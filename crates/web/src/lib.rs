@@ -1,25 +1,150 @@
-//! The HTTP layer of Probity (axum). This issue serves the health check; the JSON API and the
-//! pages come next. Handlers translate between HTTP and the store; they hold no business rule.
+//! The HTTP layer of Probity (axum): the JSON API under `/api/v1`, health and metrics, the
+//! OpenAPI description generated from the handlers. Handlers translate between HTTP and the
+//! store; the authorisation table and every business rule live in the domain.
 
-use std::net::SocketAddr;
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Json};
 use axum::routing::get;
 use probity_store::Store;
 use serde_json::json;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::metrics::Metrics;
+
+/// Largest JSON body accepted.
+pub const JSON_LIMIT: usize = 1024 * 1024;
+
+/// What the server is told by its operator (flags, environment, TOML file).
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// A session ends this long after login at the latest.
+    pub session_ttl: chrono::Duration,
+    /// A session ends after this long without a request (等保: 会话超时).
+    pub session_idle: chrono::Duration,
+    /// Mark cookies `Secure` (set when the platform is served over TLS, directly or by a proxy).
+    pub secure_cookies: bool,
+    /// Login attempts per client address per minute.
+    pub login_per_minute: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            session_ttl: chrono::Duration::hours(8),
+            session_idle: chrono::Duration::minutes(30),
+            secure_cookies: false,
+            login_per_minute: 10,
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub config: Arc<WebConfig>,
+    pub metrics: Arc<Metrics>,
+    pub login_limiter: Arc<auth::LoginLimiter>,
 }
 
-pub fn router(store: Store) -> Router {
-    Router::new()
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Probity 政务诚信信息平台 API", description = "JSON API of the government-integrity platform. Errors are `{\"error\": {\"code\", \"message\"}}` with a stable code and a Chinese message."),
+    tags(
+        (name = "auth", description = "登录与会话"),
+        (name = "subjects", description = "主体名录"),
+        (name = "catalog", description = "信用信息目录"),
+        (name = "records", description = "信用记录"),
+        (name = "accounts", description = "账号与角色（三员分立）"),
+        (name = "audit", description = "审计日志"),
+    )
+)]
+struct ApiDoc;
+
+/// The whole router and the OpenAPI description of it, from the same registrations.
+pub fn app(store: Store, config: WebConfig) -> (Router, utoipa::openapi::OpenApi) {
+    let state = AppState {
+        store,
+        login_limiter: Arc::new(auth::LoginLimiter::new(
+            config.login_per_minute,
+            Duration::from_secs(60),
+        )),
+        config: Arc::new(config),
+        metrics: Arc::new(Metrics::default()),
+    };
+    let (api_router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(api::router())
+        .split_for_parts();
+    add_plain_routes(&mut openapi);
+    let spec = Arc::new(openapi.clone());
+    let router = api_router
         .route("/healthz", get(healthz))
-        .with_state(AppState { store })
+        .route("/metrics", get(metrics_text))
+        .route("/openapi.json", get(move || {
+            let spec = spec.clone();
+            async move { Json(spec.as_ref().clone()) }
+        }))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::authorize))
+        .route_layer(axum::middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
+        .fallback(not_found)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(JSON_LIMIT))
+        // Strict security headers on every answer.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(PropagateRequestIdLayer::new(HeaderName::from_static("x-request-id")))
+        .layer(SetRequestIdLayer::new(HeaderName::from_static("x-request-id"), MakeRequestUuid));
+    (router, openapi)
+}
+
+/// Routes served outside `/api/v1` are described too, so that the description covers every route.
+fn add_plain_routes(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem};
+    use utoipa::openapi::response::ResponseBuilder;
+    for (path, summary) in [
+        ("/healthz", "存活与数据库检查"),
+        ("/metrics", "Prometheus 指标"),
+        ("/openapi.json", "本 API 描述"),
+    ] {
+        let op = OperationBuilder::new()
+            .summary(Some(summary))
+            .tag("platform")
+            .response("200", ResponseBuilder::new().description("OK").build())
+            .build();
+        openapi
+            .paths
+            .paths
+            .insert(path.to_string(), PathItem::new(HttpMethod::Get, op));
+    }
+}
+
+async fn not_found() -> error::ApiError {
+    error::ApiError::NotFound("没有这个地址".into())
 }
 
 /// Liveness and readiness in one: the process answers and the database answers.
@@ -50,49 +175,26 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
+async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+}
+
 /// Serves until `shutdown` resolves, then finishes the requests in flight.
 pub async fn serve(
     store: Store,
+    config: WebConfig,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let addr: Option<SocketAddr> = listener.local_addr().ok();
-    tracing::info!(?addr, "probity serving");
-    axum::serve(listener, router(store))
+    tracing::info!(addr = ?listener.local_addr().ok(), "probity serving");
+    let (router, _) = app(store, config);
+    axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn healthz_answers_on_a_real_port() {
-        let store = Store::open(
-            "sqlite::memory:",
-            probity_store::Keys::from_master(&[3u8; 32]),
-        )
-        .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(serve(store, listener, async {
-            let _ = rx.await;
-        }));
-        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        stream
-            .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-            .await
-            .unwrap();
-        let mut body = String::new();
-        stream.read_to_string(&mut body).await.unwrap();
-        assert!(body.starts_with("HTTP/1.1 200"), "{body}");
-        assert!(body.contains(r#""status":"ok""#), "{body}");
-        // The default catalog was installed and journaled: the feed is not empty.
-        assert!(body.contains(r#""head_seq":15"#), "{body}");
-        tx.send(()).unwrap();
-        server.await.unwrap().unwrap();
-    }
 }

@@ -191,6 +191,38 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// The journal as (actor, action, entity, entity_id, detail), read behind the store's back:
+    /// PostgreSQL through the harness's connection, SQLite from its file.
+    pub fn journal_rows(&mut self) -> Vec<(String, String, String, String, String)> {
+        const SQL: &str =
+            "SELECT actor, action, entity, entity_id, detail FROM journal ORDER BY seq";
+        if let Some(pg) = &mut self.pg {
+            pg.client
+                .batch_execute(&format!("SET search_path TO {}", pg.schema))
+                .expect("search_path");
+            let rows = pg.client.query(SQL, &[]).expect("journal rows");
+            return rows
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+                .collect();
+        }
+        let path = self
+            .url
+            .strip_prefix("sqlite://")
+            .filter(|p| !p.is_empty() && *p != ":memory:")
+            .expect("journal_rows needs a file database (db_tests!)");
+        let c = r2d2_sqlite::rusqlite::Connection::open(path).expect("open sqlite file");
+        let mut st = c.prepare(SQL).expect("prepare");
+        st.query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .expect("query")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("rows")
+    }
+}
+
 fn test_db(backend: Backend, file: bool) -> Option<TestDb> {
     match backend {
         Backend::Sqlite if file => Some(TestDb::sqlite_file()),

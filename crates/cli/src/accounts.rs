@@ -1,0 +1,209 @@
+//! `probity user …` and `probity token …`: accounts and API tokens from the command line, for
+//! the first administrators and for system-to-system clients.
+
+use std::io::{BufRead, Read};
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, TimeDelta, Utc};
+use probity_domain::account::AccountRole;
+use probity_store::{Account, Store};
+
+/// The longest password line read from standard input.
+const MAX_STDIN_PASSWORD: usize = 4096;
+
+/// A time as officials read it: Beijing time, to the minute.
+fn local(t: DateTime<Utc>) -> String {
+    t.checked_add_signed(TimeDelta::hours(8))
+        .unwrap_or(t)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// Reads the password from the first line of standard input (the line end is not part of it).
+fn password_from_stdin() -> anyhow::Result<String> {
+    let mut line = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_STDIN_PASSWORD as u64 + 2)
+        .read_until(b'\n', &mut line)
+        .context("无法从标准输入读取密码")?;
+    while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+        line.pop();
+    }
+    if line.len() > MAX_STDIN_PASSWORD {
+        bail!("标准输入中的密码过长（超过 {MAX_STDIN_PASSWORD} 字节）");
+    }
+    let pw = String::from_utf8(line)
+        .map_err(|_| anyhow::anyhow!("标准输入中的密码不是有效的 UTF-8 文本"))?;
+    if pw.is_empty() {
+        bail!(
+            "未从标准输入读到密码：请用管道或重定向提供，例如 `echo '…' | probity user add … --password-stdin`"
+        );
+    }
+    Ok(pw)
+}
+
+fn unit_name(store: &Store, unit_id: Option<i64>) -> anyhow::Result<String> {
+    Ok(match unit_id {
+        Some(id) => {
+            let s = store.subject(id)?;
+            s.short_name.unwrap_or(s.name)
+        }
+        None => String::new(),
+    })
+}
+
+pub fn user_add(
+    store: &Store,
+    name: &str,
+    role: &str,
+    unit: Option<&str>,
+    password_stdin: bool,
+    actor: &str,
+) -> anyhow::Result<()> {
+    let role = AccountRole::parse(role)?;
+    let unit = match unit.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(u) => Some(store.find_unit(u)?),
+        None => None,
+    };
+    if role.needs_unit() && unit.is_none() {
+        bail!(
+            "{}账号必须用 --unit 指定所属单位（简称、全称或统一社会信用代码）",
+            role.label()
+        );
+    }
+    let (password, generated) = if password_stdin {
+        (password_from_stdin()?, false)
+    } else {
+        (probity_store::accounts::random_password()?, true)
+    };
+    let account =
+        store.create_account(name, role, unit.as_ref().map(|u| u.id), &password, actor)?;
+    let unit_text = unit.map(|u| format!("，{}", u.name)).unwrap_or_default();
+    println!(
+        "已创建账号 {}（{}{}），编号 {}",
+        account.name,
+        role.label(),
+        unit_text,
+        account.id
+    );
+    if generated {
+        println!("初始密码：{password}");
+        println!("（密码只显示这一次，请当面或以安全方式转交本人，并在首次登录后修改）");
+    }
+    if role.requires_totp() {
+        println!("该角色登录须使用动态口令：首次登录后请按提示用身份验证器绑定");
+    }
+    Ok(())
+}
+
+fn status(a: &Account) -> String {
+    let mut s = Vec::new();
+    if a.disabled {
+        s.push("已停用");
+    }
+    if a.totp_enabled {
+        s.push("已启用动态口令");
+    } else if a.totp_pending {
+        s.push("待绑定动态口令");
+    }
+    if s.is_empty() {
+        "正常".into()
+    } else {
+        s.join("、")
+    }
+}
+
+pub fn user_list(store: &Store) -> anyhow::Result<()> {
+    let accounts = store.accounts()?;
+    if accounts.is_empty() {
+        eprintln!("尚无账号；用 `probity user add` 创建");
+    }
+    for a in accounts {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            a.id,
+            a.name,
+            a.role.label(),
+            unit_name(store, a.unit_id)?,
+            status(&a),
+            a.last_login_at
+                .map(local)
+                .unwrap_or_else(|| "从未登录".into()),
+            local(a.created_at),
+        );
+    }
+    Ok(())
+}
+
+fn account_named(store: &Store, name: &str) -> anyhow::Result<Account> {
+    match store.account_by_name(name)? {
+        Some(a) => Ok(a),
+        None => Err(probity_domain::DomainError::new(
+            probity_domain::Code::AccountNotFound,
+            format!("账号“{}”不存在", name.trim()),
+        )
+        .into()),
+    }
+}
+
+pub fn token_issue(store: &Store, user: &str, label: &str, actor: &str) -> anyhow::Result<()> {
+    let account = account_named(store, user)?;
+    let (token, plain) = store.issue_token(account.id, label, actor)?;
+    // The token alone on standard output, so that scripts can capture it.
+    println!("{plain}");
+    eprintln!(
+        "已为账号 {} 签发令牌（编号 {}{}）。令牌只显示这一次，请妥善保存；调用接口时放在请求头 Authorization: Bearer <令牌> 中",
+        account.name,
+        token.id,
+        if token.label.is_empty() {
+            String::new()
+        } else {
+            format!("，{}", token.label)
+        }
+    );
+    Ok(())
+}
+
+pub fn token_revoke(store: &Store, id: i64, actor: &str) -> anyhow::Result<()> {
+    let before = store
+        .tokens(None)?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| anyhow::anyhow!("令牌 {id} 不存在"))?;
+    if before.revoked_at.is_some() {
+        println!("令牌 {id} 早已吊销，无需再次吊销");
+        return Ok(());
+    }
+    store.revoke_token(id, actor)?;
+    println!("已吊销令牌 {id}，使用它的调用将被拒绝");
+    Ok(())
+}
+
+pub fn token_list(store: &Store, user: Option<&str>) -> anyhow::Result<()> {
+    let filter = match user {
+        Some(u) => Some(account_named(store, u)?.id),
+        None => None,
+    };
+    let names: std::collections::HashMap<i64, String> = store
+        .accounts()?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect();
+    for t in store.tokens(filter)? {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            t.id,
+            names.get(&t.account_id).map(String::as_str).unwrap_or(""),
+            t.label,
+            local(t.created_at),
+            t.last_used_at
+                .map(local)
+                .unwrap_or_else(|| "从未使用".into()),
+            t.revoked_at
+                .map(|r| format!("已吊销（{}）", local(r)))
+                .unwrap_or_else(|| "有效".into()),
+        );
+    }
+    Ok(())
+}

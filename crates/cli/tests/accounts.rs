@@ -1,0 +1,364 @@
+//! `probity user …` and `probity token …` end to end: the binary, a real database (SQLite, and
+//! PostgreSQL when PROBITY_TEST_PG is set), passwords on standard input, tokens on standard
+//! output.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use chrono::Utc;
+use probity_domain::ident::Uscc;
+use probity_store::{Keys, Store};
+
+struct Env {
+    dir: tempfile::TempDir,
+    db: String,
+    pg_schema: Option<(String, String)>,
+}
+
+impl Env {
+    fn sqlite() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!("sqlite://{}", dir.path().join("p.db").display());
+        Env {
+            dir,
+            db,
+            pg_schema: None,
+        }
+    }
+
+    fn postgres() -> Option<Env> {
+        let base = std::env::var("PROBITY_TEST_PG").ok()?;
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let schema = format!(
+            "probity_cli_acc_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut client = postgres::Client::connect(&base, postgres::NoTls).unwrap();
+        client
+            .batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+            ))
+            .unwrap();
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let db = format!("{base}{sep}options=-csearch_path%3D{schema}");
+        Some(Env {
+            dir: tempfile::tempdir().unwrap(),
+            db,
+            pg_schema: Some((base, schema)),
+        })
+    }
+
+    fn key(&self) -> PathBuf {
+        self.dir.path().join("probity.key")
+    }
+
+    /// Runs the binary with `stdin` as its standard input (None: no input at all).
+    fn run_with(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_probity"))
+            .arg("--db")
+            .arg(&self.db)
+            .arg("--key-file")
+            .arg(self.key())
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("PROBITY_LOG", "warn")
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(input) = stdin {
+            let mut pipe = child.stdin.take().unwrap();
+            pipe.write_all(input.as_bytes()).unwrap();
+        }
+        child.wait_with_output().unwrap()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.run_with(args, None)
+    }
+
+    fn store(&self) -> Store {
+        Store::open(&self.db, Keys::load_or_create(&self.key()).unwrap()).unwrap()
+    }
+
+    /// A roster of one unit, 区法院.
+    fn roster(&self) {
+        let court = Uscc::from_parts('1', '1', "120116", "MB000002").unwrap();
+        let csv = format!(
+            "名称,简称,主体类型,统一社会信用代码,上级单位\n天津市滨海新区人民法院,区法院,部门,{},\n",
+            court.as_str()
+        );
+        let path = self.dir.path().join("roster.csv");
+        std::fs::write(&path, csv).unwrap();
+        let o = self.run(&["subjects", "import", path.to_str().unwrap()]);
+        assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if let Some((base, schema)) = &self.pg_schema
+            && let Ok(mut c) = postgres::Client::connect(base, postgres::NoTls)
+        {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+        }
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+/// Runs a test body on SQLite, and on PostgreSQL when PROBITY_TEST_PG is set.
+macro_rules! both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[test]
+            fn sqlite() {
+                let f: fn(&Env) = $body;
+                f(&Env::sqlite());
+            }
+            #[test]
+            fn postgres() {
+                let f: fn(&Env) = $body;
+                match Env::postgres() {
+                    Some(env) => f(&env),
+                    None => eprintln!("PROBITY_TEST_PG not set: PostgreSQL variant skipped"),
+                }
+            }
+        }
+    };
+}
+
+const PW: &str = "Binhai#2025x";
+
+both!(user_add_from_stdin_then_token_issue_and_revoke, |env| {
+    env.roster();
+    let o = env.run_with(
+        &[
+            "user",
+            "add",
+            "--name",
+            "court.reporter",
+            "--role",
+            "provider",
+            "--unit",
+            "区法院",
+            "--password-stdin",
+        ],
+        Some(&format!("{PW}\r\n")),
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("已创建账号 court.reporter（报送单位，天津市滨海新区人民法院）"),
+        "{out}"
+    );
+    assert!(!out.contains(PW), "a password given on stdin is not echoed");
+
+    let store = env.store();
+    let account = store
+        .login("court.reporter", PW, None, Utc::now())
+        .expect("the stdin password logs in (line end stripped)");
+    drop(store);
+
+    let o = env.run(&[
+        "token",
+        "issue",
+        "--user",
+        "Court.Reporter",
+        "--label",
+        "报送系统",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let token = stdout(&o).trim().to_string();
+    assert!(token.starts_with("pbt_") && token.len() == 68, "{token}");
+    assert_eq!(stdout(&o).lines().count(), 1, "the token alone on stdout");
+    assert!(stderr(&o).contains("只显示这一次"), "{}", stderr(&o));
+    let store = env.store();
+    assert_eq!(
+        store
+            .token_account(&token, Utc::now())
+            .unwrap()
+            .map(|a| a.id),
+        Some(account.id)
+    );
+    drop(store);
+
+    let o = env.run(&["token", "list"]);
+    assert_eq!(code(&o), 0);
+    assert!(
+        stdout(&o).contains("court.reporter\t报送系统"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(!stdout(&o).contains(&token));
+
+    let o = env.run(&["user", "list"]);
+    assert_eq!(code(&o), 0);
+    assert!(
+        stdout(&o).contains("court.reporter\t报送单位\t区法院"),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = env.run(&["token", "revoke", "1"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("已吊销令牌 1"));
+    assert!(
+        env.store()
+            .token_account(&token, Utc::now())
+            .unwrap()
+            .is_none()
+    );
+    let o = env.run(&["token", "revoke", "99"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("令牌 99 不存在"), "{}", stderr(&o));
+
+    let o = env.run(&["audit", "verify"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+});
+
+both!(weak_password_is_refused_in_chinese, |env| {
+    let o = env.run_with(
+        &[
+            "user",
+            "add",
+            "--name",
+            "zhangsan",
+            "--role",
+            "hr",
+            "--password-stdin",
+        ],
+        Some("zhangsan123\n"),
+    );
+    assert_eq!(code(&o), 1);
+    let err = stderr(&o);
+    assert!(err.contains("密码强度不足"), "{err}");
+    assert!(
+        err.contains("至少 3 类") && err.contains("不能包含账号名"),
+        "{err}"
+    );
+    assert!(
+        env.store().accounts().unwrap().is_empty(),
+        "nothing created"
+    );
+});
+
+both!(generated_password_is_printed_once_and_works, |env| {
+    let o = env.run(&["user", "add", "--name", "sec1", "--role", "安全管理员"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    let pw = out
+        .lines()
+        .find_map(|l| l.strip_prefix("初始密码："))
+        .expect("the generated password is shown")
+        .to_string();
+    assert_eq!(pw.chars().count(), 16);
+    assert!(out.contains("动态口令"), "{out}");
+    let a = env.store().login("sec1", &pw, None, Utc::now()).unwrap();
+    assert!(a.totp_pending, "an administrator enrols a second factor");
+});
+
+both!(bad_input_exits_1_with_a_chinese_message, |env| {
+    env.roster();
+    let cases: &[(&[&str], Option<&str>, &str)] = &[
+        (
+            &["user", "add", "--name", "x1", "--role", "root"],
+            None,
+            "未知的角色",
+        ),
+        (
+            &["user", "add", "--name", "p1", "--role", "provider"],
+            None,
+            "必须用 --unit 指定",
+        ),
+        (
+            &[
+                "user",
+                "add",
+                "--name",
+                "p1",
+                "--role",
+                "unit",
+                "--unit",
+                "火星局",
+            ],
+            None,
+            "不在主体名录中",
+        ),
+        (
+            &[
+                "user",
+                "add",
+                "--name",
+                "a1",
+                "--role",
+                "admin",
+                "--unit",
+                "区法院",
+            ],
+            None,
+            "不能绑定单位",
+        ),
+        (
+            &["user", "add", "--name", "有 空格", "--role", "hr"],
+            None,
+            "账号名含有不允许的字符",
+        ),
+        (
+            &[
+                "user",
+                "add",
+                "--name",
+                "h1",
+                "--role",
+                "hr",
+                "--password-stdin",
+            ],
+            Some(""),
+            "未从标准输入读到密码",
+        ),
+        (
+            &["token", "issue", "--user", "nobody"],
+            None,
+            "账号“nobody”不存在",
+        ),
+    ];
+    for (args, stdin, expected) in cases {
+        let o = env.run_with(args, *stdin);
+        assert_eq!(code(&o), 1, "{args:?}: {}", stdout(&o));
+        assert!(stderr(&o).contains(expected), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).starts_with("错误："), "{}", stderr(&o));
+    }
+    // A duplicate name.
+    let add = [
+        "user",
+        "add",
+        "--name",
+        "hr.one",
+        "--role",
+        "hr",
+        "--password-stdin",
+    ];
+    assert_eq!(code(&env.run_with(&add, Some(PW))), 0);
+    let o = env.run_with(&add, Some(PW));
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("已被使用"), "{}", stderr(&o));
+    assert_eq!(env.store().accounts().unwrap().len(), 1);
+});

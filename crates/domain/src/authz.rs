@@ -1,0 +1,211 @@
+//! The one authorisation table: for every route the platform serves, which account roles may use
+//! it and how far their reach goes. The web layer looks every request up here and nowhere else;
+//! a test walks the whole table against a running server.
+//!
+//! 三员分立 (等保 level 3): `sysadmin` manages accounts and tokens but sees no business data,
+//! `secadmin` grants and withdraws roles, `auditor` reads the audit trail and changes nothing.
+
+use crate::account::AccountRole;
+
+/// How far a role reaches on a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Everything the route serves.
+    All,
+    /// Only records its own unit provided (a provider department).
+    OwnProvided,
+    /// Only its own unit's file (an assessed unit).
+    OwnFile,
+}
+
+/// One row of the table: a method and a route template as the router writes it.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    pub method: &'static str,
+    pub path: &'static str,
+    /// Open to anyone, logged in or not.
+    pub public: bool,
+    /// Open to every logged-in account.
+    pub any_account: bool,
+    pub roles: &'static [(AccountRole, Reach)],
+}
+
+use AccountRole::{Admin, Auditor, Hr, Provider, Secadmin, Sysadmin, Unit};
+use Reach::{All, OwnFile, OwnProvided};
+
+const fn public(method: &'static str, path: &'static str) -> Rule {
+    Rule {
+        method,
+        path,
+        public: true,
+        any_account: false,
+        roles: &[],
+    }
+}
+const fn account(method: &'static str, path: &'static str) -> Rule {
+    Rule {
+        method,
+        path,
+        public: false,
+        any_account: true,
+        roles: &[],
+    }
+}
+const fn roles(
+    method: &'static str,
+    path: &'static str,
+    roles: &'static [(AccountRole, Reach)],
+) -> Rule {
+    Rule {
+        method,
+        path,
+        public: false,
+        any_account: false,
+        roles,
+    }
+}
+
+/// Every route. Adding a route to the router without a row here makes it unreachable (and a
+/// test fails), so the table cannot fall behind the code.
+pub const TABLE: &[Rule] = &[
+    public("GET", "/healthz"),
+    public("GET", "/metrics"),
+    public("GET", "/openapi.json"),
+    public("POST", "/api/v1/auth/login"),
+    account("POST", "/api/v1/auth/logout"),
+    account("GET", "/api/v1/auth/me"),
+    roles(
+        "GET",
+        "/api/v1/subjects",
+        &[(Admin, All), (Provider, All), (Hr, All)],
+    ),
+    roles(
+        "GET",
+        "/api/v1/subjects/{id}",
+        &[(Admin, All), (Provider, All), (Hr, All), (Unit, OwnFile)],
+    ),
+    roles(
+        "GET",
+        "/api/v1/catalog",
+        &[(Admin, All), (Provider, All), (Unit, All), (Hr, All)],
+    ),
+    roles("PUT", "/api/v1/catalog/{code}", &[(Admin, All)]),
+    roles(
+        "GET",
+        "/api/v1/records",
+        &[(Admin, All), (Provider, OwnProvided), (Unit, OwnFile)],
+    ),
+    roles(
+        "POST",
+        "/api/v1/records",
+        &[(Admin, All), (Provider, OwnProvided)],
+    ),
+    roles(
+        "GET",
+        "/api/v1/records/{id}",
+        &[(Admin, All), (Provider, OwnProvided), (Unit, OwnFile)],
+    ),
+    roles(
+        "PUT",
+        "/api/v1/records/{id}",
+        &[(Admin, All), (Provider, OwnProvided)],
+    ),
+    roles(
+        "POST",
+        "/api/v1/records/{id}/submit",
+        &[(Admin, All), (Provider, OwnProvided)],
+    ),
+    roles("POST", "/api/v1/records/{id}/activate", &[(Admin, All)]),
+    roles("POST", "/api/v1/records/{id}/send-back", &[(Admin, All)]),
+    roles("POST", "/api/v1/records/{id}/revoke", &[(Admin, All)]),
+    roles(
+        "GET",
+        "/api/v1/records/{id}/audit",
+        &[(Admin, All), (Auditor, All), (Provider, OwnProvided)],
+    ),
+    roles(
+        "GET",
+        "/api/v1/accounts",
+        &[(Sysadmin, All), (Secadmin, All), (Auditor, All)],
+    ),
+    roles("POST", "/api/v1/accounts", &[(Sysadmin, All)]),
+    roles("PUT", "/api/v1/accounts/{id}/role", &[(Secadmin, All)]),
+    roles("GET", "/api/v1/audit", &[(Auditor, All)]),
+];
+
+/// The rule for a method and route template, if the route exists.
+pub fn rule(method: &str, path: &str) -> Option<&'static Rule> {
+    TABLE
+        .iter()
+        .find(|r| r.method.eq_ignore_ascii_case(method) && r.path == path)
+}
+
+/// Whether `role` may use the route, and how far. `None`: not allowed.
+pub fn reach(rule: &Rule, role: AccountRole) -> Option<Reach> {
+    if rule.public || rule.any_account {
+        return Some(All);
+    }
+    rule.roles
+        .iter()
+        .find(|(r, _)| *r == role)
+        .map(|(_, reach)| *reach)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_three_administrators_never_touch_business_data() {
+        for rule in TABLE.iter().filter(|r| {
+            r.path.starts_with("/api/v1/records") || r.path.starts_with("/api/v1/subjects")
+        }) {
+            for role in [Sysadmin, Secadmin] {
+                assert_eq!(
+                    reach(rule, role),
+                    None,
+                    "{} {} {role:?}",
+                    rule.method,
+                    rule.path
+                );
+            }
+            if rule.method != "GET" {
+                assert_eq!(
+                    reach(rule, Auditor),
+                    None,
+                    "auditor changes nothing: {} {}",
+                    rule.method,
+                    rule.path
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn only_the_credit_office_activates_or_revokes() {
+        for path in [
+            "/api/v1/records/{id}/activate",
+            "/api/v1/records/{id}/revoke",
+            "/api/v1/records/{id}/send-back",
+        ] {
+            let r = rule("POST", path).unwrap();
+            for role in AccountRole::ALL {
+                assert_eq!(reach(r, role).is_some(), role == Admin, "{path} {role:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn routes_are_unique() {
+        for (i, a) in TABLE.iter().enumerate() {
+            for b in &TABLE[i + 1..] {
+                assert!(
+                    !(a.method == b.method && a.path == b.path),
+                    "{} {}",
+                    a.method,
+                    a.path
+                );
+            }
+        }
+    }
+}

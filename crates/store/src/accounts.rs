@@ -1,0 +1,1189 @@
+//! Accounts, logins, sessions and API tokens.
+//!
+//! Passwords are stored as argon2id PHC strings; TOTP secrets encrypted with the installation's
+//! SM4 key; session and API tokens only as their SM3 digests, so that a copy of the database
+//! lets nobody log in. Every change to an account or a token (creation, role, disabling,
+//! password, second factor, token issue and revocation) appends a journal entry in the same
+//! transaction; the entry's detail never carries a hash or a secret. Logins, sessions and
+//! token use are bookkeeping, not audited state.
+
+use std::sync::OnceLock;
+
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use chrono::{DateTime, TimeDelta, Utc};
+use probity_domain::Code;
+use probity_domain::account::{
+    AccountRole, Lockout, LockoutPolicy, check_password, name_key, validate_account_name,
+};
+use serde::Serialize;
+
+use crate::Store;
+use crate::crypto::sm3;
+use crate::db::{Conn, Row, Val};
+use crate::error::{StoreError, StoreResult};
+use crate::journal::{Appender, Entry, state_digest};
+
+/// Plain API tokens start with this, so that a leaked one is easy to recognise (and to scan for).
+pub const TOKEN_PREFIX: &str = "pbt_";
+/// The issuer shown in authenticator apps.
+pub const TOTP_ISSUER: &str = "Probity";
+/// Sessions and tokens record their last use at most this often.
+const TOUCH_EVERY: TimeDelta = TimeDelta::seconds(60);
+/// Anything longer than this is not a token of ours; refused before hashing.
+const MAX_TOKEN_LEN: usize = 256;
+const MAX_LABEL_CHARS: usize = 64;
+
+/// An account as callers see it: never a password hash or a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    pub id: i64,
+    pub name: String,
+    pub role: AccountRole,
+    /// The roster unit a provider or unit account acts for.
+    pub unit_id: Option<i64>,
+    pub totp_enabled: bool,
+    /// The role requires a second factor that has not been enrolled yet: the web layer sends
+    /// the account to enrolment before anything else.
+    pub totp_pending: bool,
+    pub disabled: bool,
+    /// The end of the last lockout, if the account was ever locked since its last successful
+    /// login (it may lie in the past).
+    pub locked_until: Option<DateTime<Utc>>,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What an authenticator app needs to enrol: the secret (Base32) and the otpauth:// URL (for a
+/// QR code). Shown once; `confirm_totp` switches the second factor on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotpEnrolment {
+    pub secret_base32: String,
+    pub otpauth_url: String,
+}
+
+/// A fresh session: the token goes into an HttpOnly cookie, the CSRF token into forms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSession {
+    pub token: String,
+    pub csrf: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A live session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub csrf: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A bearer token for system-to-system calls. The plain token is shown once at issue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub account_id: i64,
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// Why a login was refused. A wrong name and a wrong password are the same `BadCredentials`.
+#[derive(Debug)]
+pub enum LoginError {
+    BadCredentials,
+    Locked {
+        until: DateTime<Utc>,
+    },
+    /// The password was right; the account also needs its TOTP code.
+    TotpRequired,
+    TotpInvalid,
+    Disabled,
+    Store(StoreError),
+}
+
+impl LoginError {
+    /// The stable code for the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LoginError::BadCredentials => Code::LoginFailed.as_str(),
+            LoginError::Locked { .. } => Code::AccountLocked.as_str(),
+            LoginError::TotpRequired => Code::TotpRequired.as_str(),
+            LoginError::TotpInvalid => Code::TotpInvalid.as_str(),
+            LoginError::Disabled => Code::AccountDisabled.as_str(),
+            LoginError::Store(e) => e.code(),
+        }
+    }
+
+    /// A message for the person at the login form (times in China Standard Time).
+    pub fn message(&self) -> String {
+        match self {
+            LoginError::BadCredentials => "账号或密码错误".into(),
+            LoginError::Locked { until } => format!(
+                "登录失败次数过多，账号已锁定，请于 {} 后再试",
+                until
+                    .checked_add_signed(TimeDelta::hours(8))
+                    .unwrap_or(*until)
+                    .format("%Y-%m-%d %H:%M")
+            ),
+            LoginError::TotpRequired => "请输入动态口令（身份验证器中的 6 位数字）".into(),
+            LoginError::TotpInvalid => "动态口令错误或已使用，请核对手机时间后输入新的口令".into(),
+            LoginError::Disabled => "账号已停用，请联系系统管理员".into(),
+            LoginError::Store(_) => "系统暂时无法登录，请稍后再试".into(),
+        }
+    }
+}
+
+impl std::fmt::Display for LoginError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl std::error::Error for LoginError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LoginError::Store(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<StoreError> for LoginError {
+    fn from(e: StoreError) -> Self {
+        LoginError::Store(e)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/// Times as stored: RFC 3339 UTC with microseconds, so that text order is time order.
+fn fmt_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+fn parse_time(v: &Val, field: &str) -> StoreResult<DateTime<Utc>> {
+    v.text()
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| StoreError::Internal(format!("{field} 不是有效时间")))
+}
+
+fn opt_time(v: &Val, field: &str) -> StoreResult<Option<DateTime<Utc>>> {
+    match v {
+        Val::Null => Ok(None),
+        other => parse_time(other, field).map(Some),
+    }
+}
+
+fn random_bytes<const N: usize>() -> StoreResult<[u8; N]> {
+    let mut b = [0u8; N];
+    getrandom::fill(&mut b).map_err(|e| StoreError::Internal(format!("随机数生成失败：{e}")))?;
+    Ok(b)
+}
+
+fn random_hex() -> StoreResult<String> {
+    Ok(hex::encode(random_bytes::<32>()?))
+}
+
+fn token_hash(token: &str) -> Vec<u8> {
+    sm3(token.as_bytes()).to_vec()
+}
+
+fn hash_password(password: &str) -> StoreResult<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| StoreError::Internal(format!("密码哈希失败：{e}")))
+}
+
+fn verify_password(password: &str, phc: &str) -> bool {
+    Argon2::default()
+        .verify_password(password.as_bytes(), phc)
+        .is_ok()
+}
+
+/// Spends the time of one verification when there is no account, so that a wrong name cannot
+/// be told from a wrong password by the clock.
+fn verify_dummy(password: &str) {
+    static DUMMY: OnceLock<Option<String>> = OnceLock::new();
+    let dummy = DUMMY.get_or_init(|| hash_password("probity-no-such-account-Aa1!").ok());
+    if let Some(h) = dummy {
+        let _ = verify_password(password, h);
+    }
+}
+
+/// A random password that meets the policy: 16 characters with all four classes.
+pub fn random_password() -> StoreResult<String> {
+    // No look-alikes (0/O, 1/l/I) so that it can be read out over the phone.
+    const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
+    const LOWER: &[u8] = b"abcdefghijkmnopqrstuvwxyz";
+    const DIGIT: &[u8] = b"23456789";
+    const SYMBOL: &[u8] = b"!#%+-=?@";
+    const LEN: usize = 16;
+    let all: Vec<u8> = [UPPER, LOWER, DIGIT, SYMBOL].concat();
+    // One of the classes per position for the first four, so that every class is present; then
+    // a shuffle, so that a position's class says nothing.
+    let mut chars: Vec<char> = Vec::with_capacity(LEN);
+    for i in 0..LEN {
+        let set = match i {
+            0 => UPPER,
+            1 => LOWER,
+            2 => DIGIT,
+            3 => SYMBOL,
+            _ => all.as_slice(),
+        };
+        chars.push(char::from(set[uniform(set.len())?]));
+    }
+    for i in (1..chars.len()).rev() {
+        chars.swap(i, uniform(i + 1)?);
+    }
+    Ok(chars.into_iter().collect())
+}
+
+/// A uniformly random index below `n` (1..=256), by rejection: no modulo bias.
+fn uniform(n: usize) -> StoreResult<usize> {
+    let n = n.clamp(1, 256);
+    let limit = 256 - 256 % n;
+    loop {
+        let [b] = random_bytes::<1>()?;
+        if usize::from(b) < limit {
+            return Ok(usize::from(b) % n);
+        }
+    }
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// RFC 6238: HMAC-SHA1, 6 digits, 30-second steps, one step of skew either way. Returns the
+/// matched step. Anything that is not six digits is simply wrong, never a panic.
+fn totp_check(secret_base32: &str, code: &str, now: DateTime<Utc>) -> StoreResult<Option<u64>> {
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(None);
+    }
+    let Ok(time) = u64::try_from(now.timestamp()) else {
+        return Ok(None);
+    };
+    let secret = totp_rs::Secret::try_from_base32(secret_base32)
+        .map_err(|_| StoreError::Internal("动态口令密钥格式错误".into()))?;
+    let totp = totp_rs::Builder::new()
+        .with_algorithm(totp_rs::Algorithm::SHA1)
+        .with_digits(6)
+        .with_step_duration(30)
+        .with_skew(1)
+        .with_secret(secret)
+        .build()
+        .map_err(|e| StoreError::Internal(format!("动态口令参数错误：{e}")))?;
+    Ok(totp.check(&code, time))
+}
+
+/// The account columns callers may see, with a table alias.
+fn account_cols(a: &str) -> String {
+    [
+        "id",
+        "name",
+        "role",
+        "unit_id",
+        "totp_enabled",
+        "disabled",
+        "locked_until",
+        "last_login_at",
+        "created_at",
+    ]
+    .iter()
+    .map(|c| format!("{a}.{c}"))
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+const ACCOUNT_NCOLS: usize = 9;
+
+fn account_from(r: &[Val]) -> StoreResult<Account> {
+    let bad = |f: &str| StoreError::Internal(format!("accounts.{f}"));
+    let role =
+        AccountRole::parse(r[2].text().ok_or_else(|| bad("role"))?).map_err(|_| bad("role"))?;
+    let totp_enabled = r[4].int().unwrap_or(0) != 0;
+    Ok(Account {
+        id: r[0].int().ok_or_else(|| bad("id"))?,
+        name: r[1].text().ok_or_else(|| bad("name"))?.to_string(),
+        role,
+        unit_id: r[3].int(),
+        totp_enabled,
+        totp_pending: role.requires_totp() && !totp_enabled,
+        disabled: r[5].int().unwrap_or(0) != 0,
+        locked_until: opt_time(&r[6], "accounts.locked_until")?,
+        last_login_at: opt_time(&r[7], "accounts.last_login_at")?,
+        created_at: parse_time(&r[8], "accounts.created_at")?,
+    })
+}
+
+fn load_account(c: &mut Conn, id: i64) -> StoreResult<Account> {
+    let sql = format!(
+        "SELECT {} FROM accounts a WHERE a.id = $1",
+        account_cols("a")
+    );
+    match c.query_one(&sql, &[Val::Int(id)])? {
+        Some(r) => account_from(&r),
+        None => Err(StoreError::NotFound(format!("账号 {id}"))),
+    }
+}
+
+fn next_id(c: &mut Conn, table: &str) -> StoreResult<i64> {
+    Ok(c.query_one(
+        &format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}"),
+        &[],
+    )?
+    .and_then(|r| r[0].int())
+    .unwrap_or(1))
+}
+
+/// Columns whose values make up an account's audited state (no hashes, no secrets).
+const ACCOUNT_STATE: &str =
+    "id, name, role, unit_id, totp_enabled, disabled, created_at, updated_at";
+const TOKEN_STATE: &str = "id, account_id, label, created_at, revoked_at";
+
+fn row_digest(c: &mut Conn, cols: &str, table: &str, id: i64) -> StoreResult<[u8; 32]> {
+    let r: Row = c
+        .query_one(
+            &format!("SELECT {cols} FROM {table} WHERE id = $1"),
+            &[Val::Int(id)],
+        )?
+        .ok_or_else(|| StoreError::Internal(format!("{table} {id} 写入后不存在")))?;
+    Ok(state_digest(&r))
+}
+
+/// Appends the journal entry of a change to account `id` (already written in this transaction).
+fn journal_account(
+    c: &mut Conn,
+    id: i64,
+    actor: &str,
+    action: &str,
+    detail: serde_json::Value,
+) -> StoreResult<()> {
+    let digest = row_digest(c, ACCOUNT_STATE, "accounts", id)?;
+    let mut j = Appender::open(c, crate::now_text())?;
+    j.append(Entry {
+        actor: actor.to_string(),
+        action: action.to_string(),
+        entity: "account".into(),
+        entity_id: id.to_string(),
+        detail: detail.to_string(),
+        state_digest: digest,
+    });
+    j.flush(c)
+}
+
+fn journal_token(
+    c: &mut Conn,
+    id: i64,
+    actor: &str,
+    action: &str,
+    detail: serde_json::Value,
+) -> StoreResult<()> {
+    let digest = row_digest(c, TOKEN_STATE, "api_tokens", id)?;
+    let mut j = Appender::open(c, crate::now_text())?;
+    j.append(Entry {
+        actor: actor.to_string(),
+        action: action.to_string(),
+        entity: "api_token".into(),
+        entity_id: id.to_string(),
+        detail: detail.to_string(),
+        state_digest: digest,
+    });
+    j.flush(c)
+}
+
+fn token_from(r: &[Val]) -> StoreResult<ApiToken> {
+    let bad = |f: &str| StoreError::Internal(format!("api_tokens.{f}"));
+    Ok(ApiToken {
+        id: r[0].int().ok_or_else(|| bad("id"))?,
+        account_id: r[1].int().ok_or_else(|| bad("account_id"))?,
+        label: r[2].text().unwrap_or_default().to_string(),
+        created_at: parse_time(&r[3], "api_tokens.created_at")?,
+        revoked_at: opt_time(&r[4], "api_tokens.revoked_at")?,
+        last_used_at: opt_time(&r[5], "api_tokens.last_used_at")?,
+    })
+}
+const TOKEN_COLS: &str = "id, account_id, label, created_at, revoked_at, last_used_at";
+
+/// What `login` needs of an account beyond what callers see.
+struct Credentials {
+    id: i64,
+    password_hash: String,
+    disabled: bool,
+    totp_enabled: bool,
+    totp_secret: Option<Vec<u8>>,
+    totp_last_step: Option<i64>,
+}
+
+impl Store {
+    /// The lockout rule in force.
+    pub fn lockout_policy(&self) -> LockoutPolicy {
+        LockoutPolicy::default()
+    }
+
+    /// Checks that `unit` is a unit on the roster (not a civil servant).
+    fn check_unit_exists(&self, c: &mut Conn, unit: Option<i64>) -> StoreResult<()> {
+        let Some(id) = unit else {
+            return Ok(());
+        };
+        let r = c.query_one("SELECT kind FROM subjects WHERE id = $1", &[Val::Int(id)])?;
+        match r.as_ref().and_then(|r| r[0].text()) {
+            None => Err(StoreError::domain(
+                Code::SubjectNotFound,
+                format!("单位（编号 {id}）不在主体名录中"),
+            )),
+            Some("civil_servant") => Err(StoreError::domain(
+                Code::RoleUnitMismatch,
+                "账号只能绑定到单位，不能绑定到公务员个人",
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// Creates an account. The name must be new (ignoring ASCII case), the password must meet
+    /// the policy, and provider and unit accounts name their unit on the roster.
+    pub fn create_account(
+        &self,
+        name: &str,
+        role: AccountRole,
+        unit: Option<i64>,
+        password: &str,
+        actor: &str,
+    ) -> StoreResult<Account> {
+        let name = validate_account_name(name)?;
+        role.check_unit(unit)?;
+        check_password(password, &name)?;
+        let mut conn = self.conn()?;
+        self.check_unit_exists(&mut conn, unit)?;
+        let hash = hash_password(password)?;
+        let key = name_key(&name);
+        let now = crate::now_text();
+        let id = conn.write(|c| {
+            if c.query_one("SELECT id FROM accounts WHERE name_key = $1", &[Val::from(key.as_str())])?
+                .is_some()
+            {
+                return Err(StoreError::domain(
+                    Code::AccountExists,
+                    format!("账号名“{name}”已被使用"),
+                ));
+            }
+            let id = next_id(c, "accounts")?;
+            c.exec(
+                "INSERT INTO accounts (id, name, name_key, role, unit_id, password_hash, totp_enabled, disabled, failed_logins, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 0, 0, 0, $7, $7)",
+                &[
+                    Val::Int(id),
+                    Val::from(name.as_str()),
+                    Val::from(key.as_str()),
+                    Val::from(role.code()),
+                    Val::from(unit),
+                    Val::from(hash),
+                    Val::from(now.as_str()),
+                ],
+            )?;
+            journal_account(
+                c,
+                id,
+                actor,
+                "create",
+                serde_json::json!({ "name": name, "role": role.code(), "unit": unit }),
+            )?;
+            Ok(id)
+        })?;
+        load_account(&mut conn, id)
+    }
+
+    pub fn account(&self, id: i64) -> StoreResult<Account> {
+        load_account(&mut self.conn()?, id)
+    }
+
+    /// Finds an account by name, ignoring ASCII case.
+    pub fn account_by_name(&self, name: &str) -> StoreResult<Option<Account>> {
+        if validate_account_name(name).is_err() {
+            return Ok(None);
+        }
+        let sql = format!(
+            "SELECT {} FROM accounts a WHERE a.name_key = $1",
+            account_cols("a")
+        );
+        self.conn()?
+            .query_one(&sql, &[Val::from(name_key(name))])?
+            .map(|r| account_from(&r))
+            .transpose()
+    }
+
+    /// All accounts, in id order.
+    pub fn accounts(&self) -> StoreResult<Vec<Account>> {
+        let sql = format!("SELECT {} FROM accounts a ORDER BY a.id", account_cols("a"));
+        self.conn()?
+            .query(&sql, &[])?
+            .iter()
+            .map(|r| account_from(r))
+            .collect()
+    }
+
+    /// Grants a role (and the unit it acts for). The account's sessions end: it logs in again
+    /// with its new rights.
+    pub fn set_role(
+        &self,
+        id: i64,
+        role: AccountRole,
+        unit: Option<i64>,
+        actor: &str,
+    ) -> StoreResult<Account> {
+        role.check_unit(unit)?;
+        let mut conn = self.conn()?;
+        self.check_unit_exists(&mut conn, unit)?;
+        let now = crate::now_text();
+        conn.write(|c| {
+            let old = load_account(c, id)?;
+            c.exec(
+                "UPDATE accounts SET role = $2, unit_id = $3, updated_at = $4 WHERE id = $1",
+                &[
+                    Val::Int(id),
+                    Val::from(role.code()),
+                    Val::from(unit),
+                    Val::from(now.as_str()),
+                ],
+            )?;
+            c.exec(
+                "DELETE FROM sessions WHERE account_id = $1",
+                &[Val::Int(id)],
+            )?;
+            journal_account(
+                c,
+                id,
+                actor,
+                "set_role",
+                serde_json::json!({
+                    "role": role.code(),
+                    "unit": unit,
+                    "previous_role": old.role.code(),
+                    "previous_unit": old.unit_id,
+                }),
+            )
+        })?;
+        load_account(&mut conn, id)
+    }
+
+    /// Disables or re-enables an account. Disabling ends its sessions; its API tokens stop
+    /// working while it is disabled.
+    pub fn set_disabled(&self, id: i64, disabled: bool, actor: &str) -> StoreResult<Account> {
+        let mut conn = self.conn()?;
+        let now = crate::now_text();
+        conn.write(|c| {
+            load_account(c, id)?;
+            c.exec(
+                "UPDATE accounts SET disabled = $2, updated_at = $3 WHERE id = $1",
+                &[
+                    Val::Int(id),
+                    Val::Int(i64::from(disabled)),
+                    Val::from(now.as_str()),
+                ],
+            )?;
+            if disabled {
+                c.exec(
+                    "DELETE FROM sessions WHERE account_id = $1",
+                    &[Val::Int(id)],
+                )?;
+            }
+            journal_account(
+                c,
+                id,
+                actor,
+                if disabled { "disable" } else { "enable" },
+                serde_json::json!({ "disabled": disabled }),
+            )
+        })?;
+        load_account(&mut conn, id)
+    }
+
+    /// Sets a new password (policy checked). Clears the failed-login count, so this also
+    /// unlocks, and ends every session of the account (including the caller's own, when an
+    /// account changes its own password: the web layer opens a new one).
+    pub fn set_password(&self, id: i64, password: &str, actor: &str) -> StoreResult<()> {
+        let mut conn = self.conn()?;
+        let account = load_account(&mut conn, id)?;
+        check_password(password, &account.name)?;
+        let hash = hash_password(password)?;
+        let now = crate::now_text();
+        conn.write(|c| {
+            c.exec(
+                "UPDATE accounts SET password_hash = $2, failed_logins = 0, locked_until = NULL, updated_at = $3 WHERE id = $1",
+                &[Val::Int(id), Val::from(hash), Val::from(now.as_str())],
+            )?;
+            c.exec("DELETE FROM login_failures WHERE account_id = $1", &[Val::Int(id)])?;
+            c.exec("DELETE FROM sessions WHERE account_id = $1", &[Val::Int(id)])?;
+            journal_account(c, id, actor, "set_password", serde_json::json!({}))
+        })
+    }
+
+    /// Lifts a lockout before it runs out.
+    pub fn unlock(&self, id: i64, actor: &str) -> StoreResult<()> {
+        let mut conn = self.conn()?;
+        conn.write(|c| {
+            load_account(c, id)?;
+            c.exec(
+                "UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1",
+                &[Val::Int(id)],
+            )?;
+            c.exec(
+                "DELETE FROM login_failures WHERE account_id = $1",
+                &[Val::Int(id)],
+            )?;
+            journal_account(c, id, actor, "unlock", serde_json::json!({}))
+        })
+    }
+
+    /// Starts TOTP enrolment: a fresh secret, stored encrypted, not yet in force. Refused while
+    /// a second factor is enabled (`reset_totp` first).
+    pub fn begin_totp(&self, id: i64) -> StoreResult<TotpEnrolment> {
+        let mut conn = self.conn()?;
+        let account = load_account(&mut conn, id)?;
+        if account.totp_enabled {
+            return Err(StoreError::domain(
+                Code::TotpAlreadyEnabled,
+                "该账号已启用动态口令；如需更换手机，请先由管理员重置",
+            ));
+        }
+        let secret = totp_rs::Secret::from(random_bytes::<20>()?.to_vec()).to_base32();
+        let cipher = self.keys.encrypt(&secret)?;
+        conn.exec(
+            "UPDATE accounts SET totp_secret = $2 WHERE id = $1 AND totp_enabled = 0",
+            &[Val::Int(id), Val::Blob(cipher)],
+        )?;
+        let issuer = percent_encode(TOTP_ISSUER);
+        let otpauth_url = format!(
+            "otpauth://totp/{issuer}:{}?secret={secret}&issuer={issuer}&algorithm=SHA1&digits=6&period=30",
+            percent_encode(&account.name)
+        );
+        Ok(TotpEnrolment {
+            secret_base32: secret,
+            otpauth_url,
+        })
+    }
+
+    /// Finishes enrolment with a code from the app: from now on the account logs in with it.
+    pub fn confirm_totp(&self, id: i64, code: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        let mut conn = self.conn()?;
+        let account = load_account(&mut conn, id)?;
+        if account.totp_enabled {
+            return Err(StoreError::domain(
+                Code::TotpAlreadyEnabled,
+                "该账号已启用动态口令",
+            ));
+        }
+        let cipher = conn
+            .query_one(
+                "SELECT totp_secret FROM accounts WHERE id = $1",
+                &[Val::Int(id)],
+            )?
+            .and_then(|r| r[0].blob().map(<[u8]>::to_vec));
+        let Some(cipher) = cipher else {
+            return Err(StoreError::domain(
+                Code::TotpInvalid,
+                "尚未开始绑定动态口令，请先获取密钥",
+            ));
+        };
+        let secret = self.keys.decrypt(&cipher)?;
+        let Some(step) = totp_check(&secret, code, now)? else {
+            return Err(StoreError::domain(
+                Code::TotpInvalid,
+                "动态口令错误或已过期，请核对手机时间后重试",
+            ));
+        };
+        let step = i64::try_from(step).unwrap_or(i64::MAX);
+        let stamp = crate::now_text();
+        conn.write(|c| {
+            c.exec(
+                "UPDATE accounts SET totp_enabled = 1, totp_last_step = $2, updated_at = $3 WHERE id = $1",
+                &[Val::Int(id), Val::Int(step), Val::from(stamp.as_str())],
+            )?;
+            journal_account(c, id, &account.name, "enable_totp", serde_json::json!({ "totp_enabled": true }))
+        })
+    }
+
+    /// Switches the second factor off and forgets its secret (a lost phone); the account
+    /// enrols again at its next login if its role requires one. Ends its sessions.
+    pub fn reset_totp(&self, id: i64, actor: &str) -> StoreResult<()> {
+        let mut conn = self.conn()?;
+        let now = crate::now_text();
+        conn.write(|c| {
+            load_account(c, id)?;
+            c.exec(
+                "UPDATE accounts SET totp_enabled = 0, totp_secret = NULL, totp_last_step = NULL, updated_at = $2 WHERE id = $1",
+                &[Val::Int(id), Val::from(now.as_str())],
+            )?;
+            c.exec("DELETE FROM sessions WHERE account_id = $1", &[Val::Int(id)])?;
+            journal_account(c, id, actor, "reset_totp", serde_json::json!({ "totp_enabled": false }))
+        })
+    }
+
+    /// Checks a login. Failures (wrong password, wrong TOTP code) count towards the lockout; a
+    /// success clears them. While locked, the password is not even checked. An account whose
+    /// role requires TOTP but has not enrolled logs in with its password and comes back with
+    /// `totp_pending`.
+    pub fn login(
+        &self,
+        name: &str,
+        password: &str,
+        totp: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Account, LoginError> {
+        let policy = self.lockout_policy();
+        let mut conn = self.conn()?;
+        let key = name_key(name);
+        // A name no account could have is looked up nowhere (PostgreSQL refuses NUL in text).
+        let creds = if validate_account_name(name).is_err() {
+            None
+        } else {
+            conn.query_one(
+                "SELECT id, password_hash, disabled, totp_enabled, totp_secret, totp_last_step FROM accounts WHERE name_key = $1",
+                &[Val::from(key)],
+            )?
+            .map(|r| Credentials {
+                id: r[0].int().unwrap_or(0),
+                password_hash: r[1].text().unwrap_or_default().to_string(),
+                disabled: r[2].int().unwrap_or(0) != 0,
+                totp_enabled: r[3].int().unwrap_or(0) != 0,
+                totp_secret: r[4].blob().map(<[u8]>::to_vec),
+                totp_last_step: r[5].int(),
+            })
+        };
+        let Some(creds) = creds else {
+            verify_dummy(password);
+            return Err(LoginError::BadCredentials);
+        };
+        let failures = self.failures(&mut conn, creds.id)?;
+        if let Lockout::Locked { until } = policy.decide(&failures, now) {
+            return Err(LoginError::Locked { until });
+        }
+        if !verify_password(password, &creds.password_hash) {
+            return Err(self.record_failure(&mut conn, creds.id, now, LoginError::BadCredentials));
+        }
+        if creds.disabled {
+            return Err(LoginError::Disabled);
+        }
+        let mut step = None;
+        if creds.totp_enabled {
+            let code = totp.map(str::trim).unwrap_or_default();
+            if code.is_empty() {
+                return Err(LoginError::TotpRequired);
+            }
+            let secret = match &creds.totp_secret {
+                Some(c) => self.keys.decrypt(c)?,
+                None => return Err(StoreError::Internal("已启用动态口令但缺少密钥".into()).into()),
+            };
+            match totp_check(&secret, code, now)? {
+                // A code is good once (RFC 6238 §5.2): an observed code cannot be replayed.
+                Some(s)
+                    if creds
+                        .totp_last_step
+                        .is_none_or(|last| i64::try_from(s).is_ok_and(|s| s > last)) =>
+                {
+                    step = i64::try_from(s).ok();
+                }
+                _ => {
+                    return Err(self.record_failure(
+                        &mut conn,
+                        creds.id,
+                        now,
+                        LoginError::TotpInvalid,
+                    ));
+                }
+            }
+        }
+        let id = creds.id;
+        let replayed = conn.write(|c| {
+            if let Some(s) = step {
+                // Checked again under the write lock: two logins with one code, one wins.
+                let n = c.exec(
+                    "UPDATE accounts SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)",
+                    &[Val::Int(id), Val::Int(s)],
+                )?;
+                if n == 0 {
+                    return Ok(true);
+                }
+            }
+            c.exec(
+                "UPDATE accounts SET failed_logins = 0, locked_until = NULL, last_login_at = $2 WHERE id = $1",
+                &[Val::Int(id), Val::from(fmt_time(now))],
+            )?;
+            c.exec("DELETE FROM login_failures WHERE account_id = $1", &[Val::Int(id)])?;
+            Ok(false)
+        })?;
+        if replayed {
+            return Err(self.record_failure(&mut conn, id, now, LoginError::TotpInvalid));
+        }
+        Ok(load_account(&mut conn, id)?)
+    }
+
+    fn failures(&self, c: &mut Conn, id: i64) -> StoreResult<Vec<DateTime<Utc>>> {
+        c.query(
+            "SELECT at FROM login_failures WHERE account_id = $1",
+            &[Val::Int(id)],
+        )?
+        .iter()
+        .map(|r| parse_time(&r[0], "login_failures.at"))
+        .collect()
+    }
+
+    /// Counts a failed login and says how to answer it: `Locked` once the failures reach the
+    /// limit (journaled the moment the lock begins), `otherwise` before that.
+    fn record_failure(
+        &self,
+        conn: &mut Conn,
+        id: i64,
+        now: DateTime<Utc>,
+        otherwise: LoginError,
+    ) -> LoginError {
+        let policy = self.lockout_policy();
+        let result = conn.write(|c| {
+            let before = policy.decide(&self.failures(c, id)?, now);
+            c.exec(
+                "INSERT INTO login_failures (account_id, at) VALUES ($1, $2)",
+                &[Val::Int(id), Val::from(fmt_time(now))],
+            )?;
+            // Failures that left the window no longer matter.
+            if let Some(start) = now.checked_sub_signed(policy.window) {
+                c.exec(
+                    "DELETE FROM login_failures WHERE account_id = $1 AND at <= $2",
+                    &[Val::Int(id), Val::from(fmt_time(start))],
+                )?;
+            }
+            let after = policy.decide(&self.failures(c, id)?, now);
+            let until = match after {
+                Lockout::Locked { until } => Some(until),
+                Lockout::Open => None,
+            };
+            c.exec(
+                "UPDATE accounts SET failed_logins = failed_logins + 1, locked_until = COALESCE($2, locked_until) WHERE id = $1",
+                &[Val::Int(id), Val::from(until.map(fmt_time))],
+            )?;
+            if let (Lockout::Open, Some(until)) = (before, until) {
+                journal_account(
+                    c,
+                    id,
+                    "system:lockout",
+                    "lock",
+                    serde_json::json!({ "until": fmt_time(until), "failures": policy.max_failures }),
+                )?;
+            }
+            Ok(after)
+        });
+        match result {
+            Ok(Lockout::Locked { until }) => LoginError::Locked { until },
+            Ok(Lockout::Open) => otherwise,
+            Err(e) => LoginError::Store(e),
+        }
+    }
+
+    /// Opens a session for an account that just logged in.
+    pub fn create_session(
+        &self,
+        account_id: i64,
+        ttl: TimeDelta,
+        now: DateTime<Utc>,
+    ) -> StoreResult<NewSession> {
+        let mut conn = self.conn()?;
+        let account = load_account(&mut conn, account_id)?;
+        if account.disabled {
+            return Err(StoreError::domain(Code::AccountDisabled, "账号已停用"));
+        }
+        let token = random_hex()?;
+        let csrf = random_hex()?;
+        let expires_at = now
+            .checked_add_signed(ttl)
+            .ok_or_else(|| StoreError::Internal("会话有效期超出范围".into()))?;
+        // Housekeeping: sessions past their end are of no use to anyone.
+        conn.exec(
+            "DELETE FROM sessions WHERE expires_at <= $1",
+            &[Val::from(fmt_time(now))],
+        )?;
+        conn.exec(
+            "INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $4)",
+            &[
+                Val::Blob(token_hash(&token)),
+                Val::Int(account_id),
+                Val::from(csrf.as_str()),
+                Val::from(fmt_time(now)),
+                Val::from(fmt_time(expires_at)),
+            ],
+        )?;
+        Ok(NewSession {
+            token,
+            csrf,
+            expires_at,
+        })
+    }
+
+    /// The account and session behind a session token. Expired sessions, sessions idle for
+    /// `idle` or longer, and sessions of disabled accounts answer None and are deleted.
+    pub fn session(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+        idle: TimeDelta,
+    ) -> StoreResult<Option<(Account, Session)>> {
+        if token.is_empty() || token.len() > MAX_TOKEN_LEN {
+            return Ok(None);
+        }
+        let hash = token_hash(token);
+        let mut conn = self.conn()?;
+        let sql = format!(
+            "SELECT {}, s.csrf_token, s.expires_at, s.last_seen_at FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1",
+            account_cols("a")
+        );
+        let Some(r) = conn.query_one(&sql, &[Val::Blob(hash.clone())])? else {
+            return Ok(None);
+        };
+        let account = account_from(&r)?;
+        let csrf = r[ACCOUNT_NCOLS].text().unwrap_or_default().to_string();
+        let expires_at = parse_time(&r[ACCOUNT_NCOLS + 1], "sessions.expires_at")?;
+        let last_seen = parse_time(&r[ACCOUNT_NCOLS + 2], "sessions.last_seen_at")?;
+        let idle_out = last_seen.checked_add_signed(idle).is_some_and(|t| t <= now);
+        if expires_at <= now || idle_out || account.disabled {
+            conn.exec(
+                "DELETE FROM sessions WHERE token_hash = $1",
+                &[Val::Blob(hash)],
+            )?;
+            return Ok(None);
+        }
+        if now - last_seen >= TOUCH_EVERY {
+            conn.exec(
+                "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1",
+                &[Val::Blob(hash), Val::from(fmt_time(now))],
+            )?;
+        }
+        Ok(Some((account, Session { csrf, expires_at })))
+    }
+
+    /// Logs out.
+    pub fn end_session(&self, token: &str) -> StoreResult<()> {
+        if token.is_empty() || token.len() > MAX_TOKEN_LEN {
+            return Ok(());
+        }
+        self.conn()?.exec(
+            "DELETE FROM sessions WHERE token_hash = $1",
+            &[Val::Blob(token_hash(token))],
+        )?;
+        Ok(())
+    }
+
+    /// Logs an account out everywhere; returns how many sessions ended.
+    pub fn end_sessions_of(&self, account_id: i64) -> StoreResult<u64> {
+        self.conn()?.exec(
+            "DELETE FROM sessions WHERE account_id = $1",
+            &[Val::Int(account_id)],
+        )
+    }
+
+    /// Issues an API token for an account. The plain token (`pbt_…`) is returned once and
+    /// never stored.
+    pub fn issue_token(
+        &self,
+        account_id: i64,
+        label: &str,
+        actor: &str,
+    ) -> StoreResult<(ApiToken, String)> {
+        let label = label.trim().to_string();
+        let n = label.chars().count();
+        if n > MAX_LABEL_CHARS {
+            return Err(StoreError::domain(
+                Code::TooLong,
+                format!("令牌说明过长：{n} 个字符，最多 {MAX_LABEL_CHARS} 个"),
+            ));
+        }
+        if label.chars().any(char::is_control) {
+            return Err(StoreError::domain(
+                Code::TokenInvalid,
+                "令牌说明不能含有控制字符",
+            ));
+        }
+        let plain = format!("{TOKEN_PREFIX}{}", random_hex()?);
+        let mut conn = self.conn()?;
+        let now = crate::now_text();
+        let id = conn.write(|c| {
+            let account = load_account(c, account_id)?;
+            if account.disabled {
+                return Err(StoreError::domain(
+                    Code::AccountDisabled,
+                    format!("账号“{}”已停用，不能签发令牌", account.name),
+                ));
+            }
+            let id = next_id(c, "api_tokens")?;
+            c.exec(
+                "INSERT INTO api_tokens (id, token_hash, account_id, label, created_at) VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    Val::Int(id),
+                    Val::Blob(token_hash(&plain)),
+                    Val::Int(account_id),
+                    Val::from(label.as_str()),
+                    Val::from(now.as_str()),
+                ],
+            )?;
+            journal_token(
+                c,
+                id,
+                actor,
+                "issue",
+                serde_json::json!({ "account": account_id, "account_name": account.name, "label": label }),
+            )?;
+            Ok(id)
+        })?;
+        let token = self.token(&mut conn, id)?;
+        Ok((token, plain))
+    }
+
+    fn token(&self, c: &mut Conn, id: i64) -> StoreResult<ApiToken> {
+        match c.query_one(
+            &format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE id = $1"),
+            &[Val::Int(id)],
+        )? {
+            Some(r) => token_from(&r),
+            None => Err(StoreError::NotFound(format!("令牌 {id}"))),
+        }
+    }
+
+    /// The account behind a bearer token: None for an unknown or revoked token, or a disabled
+    /// account. Records the token's last use (at most once a minute).
+    pub fn token_account(&self, token: &str, now: DateTime<Utc>) -> StoreResult<Option<Account>> {
+        if !token.starts_with(TOKEN_PREFIX) || token.len() > MAX_TOKEN_LEN {
+            return Ok(None);
+        }
+        let mut conn = self.conn()?;
+        let sql = format!(
+            "SELECT {}, t.id, t.last_used_at FROM api_tokens t JOIN accounts a ON a.id = t.account_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+            account_cols("a")
+        );
+        let Some(r) = conn.query_one(&sql, &[Val::Blob(token_hash(token))])? else {
+            return Ok(None);
+        };
+        let account = account_from(&r)?;
+        if account.disabled {
+            return Ok(None);
+        }
+        let id = r[ACCOUNT_NCOLS].int().unwrap_or(0);
+        let last = opt_time(&r[ACCOUNT_NCOLS + 1], "api_tokens.last_used_at")?;
+        if last.is_none_or(|t| now - t >= TOUCH_EVERY) {
+            conn.exec(
+                "UPDATE api_tokens SET last_used_at = $2 WHERE id = $1",
+                &[Val::Int(id), Val::from(fmt_time(now))],
+            )?;
+        }
+        Ok(Some(account))
+    }
+
+    /// Revokes a token for good. Revoking a revoked token changes nothing.
+    pub fn revoke_token(&self, id: i64, actor: &str) -> StoreResult<ApiToken> {
+        let mut conn = self.conn()?;
+        let now = crate::now_text();
+        conn.write(|c| {
+            let t = self.token(c, id)?;
+            if t.revoked_at.is_some() {
+                return Ok(());
+            }
+            c.exec(
+                "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1",
+                &[Val::Int(id), Val::from(now.as_str())],
+            )?;
+            journal_token(
+                c,
+                id,
+                actor,
+                "revoke",
+                serde_json::json!({ "account": t.account_id, "label": t.label }),
+            )
+        })?;
+        self.token(&mut conn, id)
+    }
+
+    /// Tokens of one account, or of all, in id order (revoked ones included).
+    pub fn tokens(&self, account_id: Option<i64>) -> StoreResult<Vec<ApiToken>> {
+        let mut c = self.conn()?;
+        let rows = match account_id {
+            Some(a) => c.query(
+                &format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE account_id = $1 ORDER BY id"),
+                &[Val::Int(a)],
+            )?,
+            None => c.query(
+                &format!("SELECT {TOKEN_COLS} FROM api_tokens ORDER BY id"),
+                &[],
+            )?,
+        };
+        rows.iter().map(|r| token_from(r)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_passwords_meet_the_policy() {
+        for _ in 0..200 {
+            let p = random_password().unwrap();
+            assert_eq!(p.chars().count(), 16);
+            check_password(&p, "someone").unwrap();
+        }
+    }
+
+    #[test]
+    fn totp_matches_rfc_6238() {
+        // RFC 6238 appendix B, SHA1 seed "12345678901234567890": 8-digit 94287082 at T=59, so
+        // the 6-digit code is its last six digits.
+        let secret = totp_rs::Secret::from(b"12345678901234567890".to_vec()).to_base32();
+        let at = |s: i64| DateTime::from_timestamp(s, 0).unwrap();
+        assert_eq!(totp_check(&secret, "287082", at(59)).unwrap(), Some(1));
+        assert_eq!(totp_check(&secret, "287 082", at(59)).unwrap(), Some(1));
+        // One step of skew either way, not two.
+        assert!(totp_check(&secret, "287082", at(89)).unwrap().is_some());
+        assert!(totp_check(&secret, "287082", at(95)).unwrap().is_none());
+        // T=1111111109 → 07081804.
+        assert!(
+            totp_check(&secret, "081804", at(1_111_111_109))
+                .unwrap()
+                .is_some()
+        );
+        for junk in [
+            "",
+            "12345",
+            "1234567",
+            "abcdef",
+            "２８７０８２",
+            "287082\u{0}",
+        ] {
+            assert_eq!(totp_check(&secret, junk, at(59)).unwrap(), None, "{junk:?}");
+        }
+        assert_eq!(totp_check(&secret, "287082", at(-5)).unwrap(), None);
+    }
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let h = hash_password("Tianjin#2025").unwrap();
+        assert!(h.starts_with("$argon2id$"), "{h}");
+        assert!(verify_password("Tianjin#2025", &h));
+        assert!(!verify_password("Tianjin#2026", &h));
+        assert!(!verify_password("Tianjin#2025", "not a phc string"));
+    }
+
+    #[test]
+    fn otpauth_labels_are_encoded() {
+        assert_eq!(
+            percent_encode("区法院:a b"),
+            "%E5%8C%BA%E6%B3%95%E9%99%A2%3Aa%20b"
+        );
+        assert_eq!(percent_encode("a-b.c_d~"), "a-b.c_d~");
+    }
+}

@@ -1,0 +1,871 @@
+//! The JSON API under `/api/v1`. Handlers translate between HTTP and the store; who may call
+//! what is decided by the authorisation table before a handler runs, and how far a caller reaches
+//! (its own records, its own file) is applied here from `Caller::reach`.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use probity_domain::account::AccountRole;
+use probity_domain::authz::Reach;
+use probity_domain::catalog::Category;
+use probity_domain::record::{Action, RecordRow, RecordState};
+use probity_store::accounts::{Account, LoginError};
+use probity_store::{Channel, Created, ImportOptions, RecordFilter, StoredRecord, Subject};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::auth::{Caller, Credential, SESSION_COOKIE};
+use crate::error::{ApiError, ErrorBody, FieldIssue};
+use crate::extract::{Body, Params, blocking, parse_id};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(list_subjects))
+        .routes(routes!(get_subject))
+        .routes(routes!(list_catalog))
+        .routes(routes!(put_category))
+        .routes(routes!(list_records, create_record))
+        .routes(routes!(get_record, correct_record))
+        .routes(routes!(submit_record))
+        .routes(routes!(activate_record))
+        .routes(routes!(send_back_record))
+        .routes(routes!(revoke_record))
+        .routes(routes!(record_audit))
+        .routes(routes!(list_accounts, create_account))
+        .routes(routes!(set_account_role))
+        .routes(routes!(audit_log))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Views
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountView {
+    pub id: i64,
+    pub name: String,
+    /// admin, provider, unit, hr, sysadmin, secadmin, auditor
+    pub role: String,
+    pub role_label: String,
+    pub unit_id: Option<i64>,
+    pub totp_enabled: bool,
+    /// The role needs a second factor that is not enrolled yet.
+    pub totp_pending: bool,
+    pub disabled: bool,
+}
+
+impl From<&Account> for AccountView {
+    fn from(a: &Account) -> Self {
+        AccountView {
+            id: a.id,
+            name: a.name.clone(),
+            role: a.role.code().to_string(),
+            role_label: a.role.label().to_string(),
+            unit_id: a.unit_id,
+            totp_enabled: a.totp_enabled,
+            totp_pending: a.totp_pending,
+            disabled: a.disabled,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubjectView {
+    pub id: i64,
+    pub kind: String,
+    pub kind_label: String,
+    pub name: String,
+    pub short_name: Option<String>,
+    pub uscc: Option<String>,
+    /// Masked: never the whole number.
+    pub id_number: Option<String>,
+    pub parent_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub position: Option<String>,
+    pub successor_id: Option<i64>,
+}
+
+impl From<&Subject> for SubjectView {
+    fn from(s: &Subject) -> Self {
+        SubjectView {
+            id: s.id,
+            kind: s.kind.code().to_string(),
+            kind_label: s.kind.label().to_string(),
+            name: s.name.clone(),
+            short_name: s.short_name.clone(),
+            uscc: s.uscc.clone(),
+            id_number: s.id_masked.clone(),
+            parent_id: s.parent_id,
+            unit_id: s.unit_id,
+            position: s.position.clone(),
+            successor_id: s.successor_id,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordView {
+    pub id: i64,
+    pub subject_id: i64,
+    pub subject_name: String,
+    pub provider_id: i64,
+    pub category: String,
+    pub kind: String,
+    pub document_no: String,
+    pub decided_on: String,
+    pub authority: String,
+    pub facts: String,
+    pub basis: Option<String>,
+    pub outcome: String,
+    pub severity: Option<String>,
+    pub scope: String,
+    pub disclosure_until: String,
+    pub state: String,
+    pub state_label: String,
+    /// How it arrived: file, form, api, exchange.
+    pub channel: String,
+    pub source: String,
+    pub source_row: Option<i64>,
+    pub submitted_by: String,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub seen_count: i64,
+    /// Change-feed sequence number of its last change.
+    pub last_seq: i64,
+}
+
+impl From<&StoredRecord> for RecordView {
+    fn from(r: &StoredRecord) -> Self {
+        RecordView {
+            id: r.id,
+            subject_id: r.subject_id,
+            subject_name: r.subject_name.clone(),
+            provider_id: r.provider_id,
+            category: r.category.clone(),
+            kind: r.kind.code().to_string(),
+            document_no: r.document_no.clone(),
+            decided_on: r.decided_on.clone(),
+            authority: r.authority.clone(),
+            facts: r.facts.clone(),
+            basis: r.basis.clone(),
+            outcome: r.outcome.clone(),
+            severity: r.severity.map(|s| s.code().to_string()),
+            scope: r.scope.code().to_string(),
+            disclosure_until: r.disclosure_until.clone(),
+            state: r.state.code().to_string(),
+            state_label: r.state.label().to_string(),
+            channel: r.channel.clone(),
+            source: r.source.clone(),
+            source_row: r.source_row,
+            submitted_by: r.submitted_by.clone(),
+            first_seen: r.first_seen.clone(),
+            last_seen: r.last_seen.clone(),
+            seen_count: r.seen_count,
+            last_seq: r.last_seq,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordPage {
+    pub items: Vec<RecordView>,
+    /// Pass as `before` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryView {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authentication
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub name: String,
+    pub password: String,
+    /// Six-digit code from the authenticator app; required for administrative roles.
+    pub totp: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    pub account: AccountView,
+    /// Send back as `X-CSRF-Token` on every state-changing request made with the session cookie.
+    pub csrf_token: String,
+}
+
+fn client_key(headers: &HeaderMap) -> String {
+    // Behind a reverse proxy the first X-Forwarded-For hop; the limiter is a brake, not a wall.
+    headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|| "direct".to_string())
+}
+
+/// Logs in with name and password (plus TOTP where the role requires it) and sets the session
+/// cookie.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Body(req): Body<LoginRequest>,
+) -> Result<Response, ApiError> {
+    if let Err(wait) = state.login_limiter.check(&client_key(&headers)) {
+        return Err(ApiError::TooManyRequests {
+            retry_after_secs: wait,
+        });
+    }
+    let store = state.store.clone();
+    let ttl = state.config.session_ttl;
+    let (account, session) = blocking(move || {
+        let now = chrono::Utc::now();
+        let account = match store.login(&req.name, &req.password, req.totp.as_deref(), now) {
+            Ok(a) => a,
+            Err(LoginError::Store(e)) => return Err(e.into()),
+            Err(e) => {
+                let status = match e {
+                    LoginError::Locked { .. } | LoginError::Disabled => StatusCode::FORBIDDEN,
+                    _ => StatusCode::UNAUTHORIZED,
+                };
+                return Err(ApiError::Denied {
+                    status,
+                    code: e.code(),
+                    message: e.message(),
+                });
+            }
+        };
+        let session = store.create_session(account.id, ttl, now)?;
+        Ok((account, session))
+    })
+    .await?;
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        session.token,
+        state.config.session_ttl.num_seconds(),
+        if state.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        }
+    );
+    let body = LoginResponse {
+        account: (&account).into(),
+        csrf_token: session.csrf,
+    };
+    let mut res = Json(body).into_response();
+    if let Ok(v) = cookie.parse() {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+/// Ends the session and clears the cookie.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
+async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    if let Credential::Session { token, .. } = caller.credential {
+        let store = state.store.clone();
+        blocking(move || Ok(store.end_session(&token)?)).await?;
+    }
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    if let Ok(v) =
+        format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0").parse()
+    {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+/// The logged-in account.
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", responses((status = 200, body = AccountView)))]
+async fn me(caller: Caller) -> Json<AccountView> {
+    Json((&caller.account).into())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subjects and catalog
+
+/// The roster.
+#[utoipa::path(get, path = "/api/v1/subjects", tag = "subjects", responses((status = 200, body = Vec<SubjectView>)))]
+async fn list_subjects(State(state): State<AppState>) -> Result<Json<Vec<SubjectView>>, ApiError> {
+    let store = state.store.clone();
+    let subjects = blocking(move || Ok(store.subjects()?)).await?;
+    Ok(Json(subjects.iter().map(SubjectView::from).collect()))
+}
+
+/// One subject. An assessed unit sees only itself and its predecessors.
+#[utoipa::path(get, path = "/api/v1/subjects/{id}", tag = "subjects", params(("id" = i64, Path)),
+    responses((status = 200, body = SubjectView), (status = 404, body = ErrorBody)))]
+async fn get_subject(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<SubjectView>, ApiError> {
+    let id = parse_id(&id)?;
+    let store = state.store.clone();
+    let subject = blocking(move || {
+        if caller.reach == Reach::OwnFile {
+            let own = caller
+                .unit()
+                .map(|u| store.lineage(u))
+                .transpose()?
+                .unwrap_or_default();
+            // Another unit answers like a missing one: its existence is not the caller's business.
+            if !own.contains(&id) {
+                return Err(ApiError::NotFound(format!("未找到：主体 {id}")));
+            }
+        }
+        Ok(store.subject(id)?)
+    })
+    .await?;
+    Ok(Json((&subject).into()))
+}
+
+/// The catalog of record categories.
+#[utoipa::path(get, path = "/api/v1/catalog", tag = "catalog", responses((status = 200, body = Vec<Object>)))]
+async fn list_catalog(State(state): State<AppState>) -> Result<Json<Vec<Category>>, ApiError> {
+    let store = state.store.clone();
+    let catalog = blocking(move || Ok(store.catalog()?)).await?;
+    Ok(Json(catalog.categories().to_vec()))
+}
+
+/// Adds or changes a category (credit office).
+#[utoipa::path(put, path = "/api/v1/catalog/{code}", tag = "catalog", params(("code" = String, Path)),
+    request_body = Object, responses((status = 200, body = Object), (status = 422, body = ErrorBody)))]
+async fn put_category(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+    Body(cat): Body<Category>,
+) -> Result<Json<Category>, ApiError> {
+    if cat.code != code {
+        return Err(ApiError::bad_request(
+            "CODE_MISMATCH",
+            "路径中的类别代码与内容不一致",
+        ));
+    }
+    let store = state.store.clone();
+    blocking(move || {
+        store.save_category(&cat, &caller.actor())?;
+        Ok(Json(cat))
+    })
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RecordQuery {
+    /// draft, submitted, active, objected, repaired, expired, revoked
+    pub state: Option<String>,
+    pub category: Option<String>,
+    pub document_no: Option<String>,
+    pub provider_id: Option<i64>,
+    pub subject_id: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub before: Option<String>,
+    /// 1 to 200, default 50.
+    pub limit: Option<u32>,
+}
+
+/// Records, newest first, with filters and cursor pagination. Providers see what they provided,
+/// units their own file.
+#[utoipa::path(get, path = "/api/v1/records", tag = "records", params(RecordQuery),
+    responses((status = 200, body = RecordPage), (status = 400, body = ErrorBody)))]
+async fn list_records(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(q): Params<RecordQuery>,
+) -> Result<Json<RecordPage>, ApiError> {
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "QUERY_INVALID",
+            "limit 应在 1 到 200 之间",
+        ));
+    }
+    let status = match &q.state {
+        Some(s) => Some(RecordState::parse(s)?),
+        None => None,
+    };
+    let before = q.before.as_deref().map(parse_id).transpose()?;
+    let store = state.store.clone();
+    let items = blocking(move || {
+        let mut f = RecordFilter {
+            provider_id: q.provider_id,
+            subject_ids: q.subject_id.map(|s| vec![s]),
+            state: status,
+            category: q.category.clone(),
+            document_no: q.document_no.clone(),
+        };
+        match caller.reach {
+            Reach::All => {}
+            Reach::OwnProvided => f.provider_id = Some(caller.unit().unwrap_or(-1)),
+            Reach::OwnFile => {
+                let own = caller
+                    .unit()
+                    .map(|u| store.lineage(u))
+                    .transpose()?
+                    .unwrap_or_default();
+                f.subject_ids = Some(match q.subject_id {
+                    Some(s) if own.contains(&s) => vec![s],
+                    Some(_) => vec![],
+                    None => own,
+                });
+            }
+        }
+        Ok(store.list_records(&f, before, limit)?)
+    })
+    .await?;
+    let next_cursor = if items.len() == limit as usize {
+        items.last().map(|r| r.id.to_string())
+    } else {
+        None
+    };
+    Ok(Json(RecordPage {
+        items: items.iter().map(RecordView::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// A record as a form or another system sends it. The fields are the import columns.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordInput {
+    pub subject_name: String,
+    #[serde(default)]
+    pub uscc: String,
+    #[serde(default)]
+    pub id_number: String,
+    pub category: String,
+    pub document_no: String,
+    pub decided_on: String,
+    pub authority: String,
+    pub facts: String,
+    #[serde(default)]
+    pub basis: String,
+    pub outcome: String,
+    #[serde(default)]
+    pub severity: String,
+    #[serde(default)]
+    pub scope: String,
+    #[serde(default)]
+    pub disclosure_until: String,
+    /// The credit office names the provider (short name, full name or USCC); a provider account
+    /// always submits as its own unit.
+    pub provider: Option<String>,
+    /// Submit at once (default) or keep as a draft.
+    pub submit: Option<bool>,
+}
+
+impl RecordInput {
+    fn row(&self) -> RecordRow {
+        RecordRow {
+            subject_name: self.subject_name.clone(),
+            uscc: self.uscc.clone(),
+            id_number: self.id_number.clone(),
+            category: self.category.clone(),
+            document_no: self.document_no.clone(),
+            decided_on: self.decided_on.clone(),
+            authority: self.authority.clone(),
+            facts: self.facts.clone(),
+            basis: self.basis.clone(),
+            outcome: self.outcome.clone(),
+            severity: self.severity.clone(),
+            scope: self.scope.clone(),
+            disclosure_until: self.disclosure_until.clone(),
+        }
+    }
+}
+
+fn field_issues(errs: Vec<probity_domain::record::FieldError>) -> ApiError {
+    let first = errs
+        .first()
+        .map(|e| e.error.message.clone())
+        .unwrap_or_default();
+    let code = errs
+        .first()
+        .map(|e| e.error.code.as_str())
+        .unwrap_or("INVALID");
+    let fields = errs
+        .into_iter()
+        .map(|e| FieldIssue {
+            field: e.column.to_string(),
+            code: e.error.code.as_str().to_string(),
+            message: e.error.message,
+        })
+        .collect();
+    ApiError::Unprocessable {
+        code,
+        message: first,
+        fields,
+    }
+}
+
+/// Submits one record (or saves a draft). Identical content sent again answers 200 with the
+/// record already there.
+#[utoipa::path(post, path = "/api/v1/records", tag = "records", request_body = RecordInput,
+    responses((status = 201, body = RecordView), (status = 200, body = RecordView), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn create_record(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(input): Body<RecordInput>,
+) -> Result<Response, ApiError> {
+    let store = state.store.clone();
+    let created = blocking(move || {
+        let provider = match (caller.role(), &input.provider) {
+            (AccountRole::Provider, _) => store.subject(
+                caller
+                    .unit()
+                    .ok_or_else(|| ApiError::Forbidden("账号未绑定单位".into()))?,
+            )?,
+            (_, Some(p)) => store.find_unit(p)?,
+            (_, None) => {
+                return Err(ApiError::bad_request(
+                    "PROVIDER_REQUIRED",
+                    "请指定报送单位（provider）",
+                ));
+            }
+        };
+        let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+        let catalog = store.catalog()?;
+        let rec = input
+            .row()
+            .validate(&catalog, today)
+            .map_err(field_issues)?;
+        let opts = ImportOptions {
+            provider,
+            actor: caller.actor(),
+            channel: Channel::Api,
+            source: "POST /api/v1/records".into(),
+            activate: false,
+            all_or_nothing: false,
+        };
+        Ok(store.create_record(opts, rec, input.submit == Some(false))?)
+    })
+    .await?;
+    match created {
+        Created::New(r) => Ok((StatusCode::CREATED, Json(RecordView::from(&r))).into_response()),
+        Created::Existing(r) => Ok((StatusCode::OK, Json(RecordView::from(&r))).into_response()),
+        Created::Rejected(errs) => Err(field_issues(errs)),
+    }
+}
+
+/// Loads a record and checks the caller's reach on it.
+fn visible_record(
+    store: &probity_store::Store,
+    caller: &Caller,
+    id: i64,
+) -> Result<StoredRecord, ApiError> {
+    let r = store.record(id)?;
+    let ok = match caller.reach {
+        Reach::All => true,
+        Reach::OwnProvided => caller.unit() == Some(r.provider_id),
+        Reach::OwnFile => match caller.unit() {
+            Some(u) => store.lineage(u)?.contains(&r.subject_id),
+            None => false,
+        },
+    };
+    // Someone else's record answers like a missing one: its existence is not the caller's business.
+    if ok {
+        Ok(r)
+    } else {
+        Err(ApiError::NotFound(format!("未找到：记录 {id}")))
+    }
+}
+
+/// One record.
+#[utoipa::path(get, path = "/api/v1/records/{id}", tag = "records", params(("id" = i64, Path)),
+    responses((status = 200, body = RecordView), (status = 404, body = ErrorBody)))]
+async fn get_record(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<RecordView>, ApiError> {
+    let id = parse_id(&id)?;
+    let store = state.store.clone();
+    let r = blocking(move || visible_record(&store, &caller, id)).await?;
+    Ok(Json((&r).into()))
+}
+
+/// Corrects a draft or submitted record (更正).
+#[utoipa::path(put, path = "/api/v1/records/{id}", tag = "records", params(("id" = i64, Path)), request_body = RecordInput,
+    responses((status = 200, body = RecordView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn correct_record(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(input): Body<RecordInput>,
+) -> Result<Json<RecordView>, ApiError> {
+    let id = parse_id(&id)?;
+    let store = state.store.clone();
+    let r = blocking(move || {
+        visible_record(&store, &caller, id)?;
+        let role = caller
+            .role()
+            .record_role()
+            .ok_or_else(|| ApiError::Forbidden("无权更正记录".into()))?;
+        let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+        let rec = input
+            .row()
+            .validate(&store.catalog()?, today)
+            .map_err(field_issues)?;
+        store
+            .correct_record(id, rec, role, caller.unit(), &caller.actor())?
+            .map_err(field_issues)
+    })
+    .await?;
+    Ok(Json((&r).into()))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionRequest {
+    /// Why (required to send back or revoke).
+    #[serde(default)]
+    pub reason: String,
+}
+
+async fn act(
+    state: AppState,
+    caller: Caller,
+    id: String,
+    action: Action,
+    reason: String,
+) -> Result<Json<RecordView>, ApiError> {
+    let id = parse_id(&id)?;
+    if matches!(action, Action::SendBack | Action::Revoke) && reason.trim().is_empty() {
+        return Err(ApiError::Unprocessable {
+            code: "REASON_REQUIRED",
+            message: format!("“{}”须说明理由", action.label()),
+            fields: vec![],
+        });
+    }
+    if reason.chars().count() > 500 {
+        return Err(ApiError::Unprocessable {
+            code: "TOO_LONG",
+            message: "理由最多 500 个字符".into(),
+            fields: vec![],
+        });
+    }
+    let store = state.store.clone();
+    let r = blocking(move || {
+        visible_record(&store, &caller, id)?;
+        let role = caller
+            .role()
+            .record_role()
+            .ok_or_else(|| ApiError::Forbidden("无权处理记录".into()))?;
+        Ok(store.transition(
+            id,
+            action,
+            role,
+            caller.unit(),
+            &caller.actor(),
+            reason.trim(),
+        )?)
+    })
+    .await?;
+    Ok(Json((&r).into()))
+}
+
+/// Submits a draft (报送).
+#[utoipa::path(post, path = "/api/v1/records/{id}/submit", tag = "records", params(("id" = i64, Path)),
+    request_body = TransitionRequest, responses((status = 200, body = RecordView), (status = 409, body = ErrorBody)))]
+async fn submit_record(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    Body(b): Body<TransitionRequest>,
+) -> Result<Json<RecordView>, ApiError> {
+    act(s, c, id, Action::Submit, b.reason).await
+}
+
+/// Activates a submitted record (审核生效, credit office).
+#[utoipa::path(post, path = "/api/v1/records/{id}/activate", tag = "records", params(("id" = i64, Path)),
+    request_body = TransitionRequest, responses((status = 200, body = RecordView), (status = 409, body = ErrorBody)))]
+async fn activate_record(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    Body(b): Body<TransitionRequest>,
+) -> Result<Json<RecordView>, ApiError> {
+    act(s, c, id, Action::Activate, b.reason).await
+}
+
+/// Sends a submitted record back to its provider with a reason (退回, credit office).
+#[utoipa::path(post, path = "/api/v1/records/{id}/send-back", tag = "records", params(("id" = i64, Path)),
+    request_body = TransitionRequest, responses((status = 200, body = RecordView), (status = 409, body = ErrorBody)))]
+async fn send_back_record(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    Body(b): Body<TransitionRequest>,
+) -> Result<Json<RecordView>, ApiError> {
+    act(s, c, id, Action::SendBack, b.reason).await
+}
+
+/// Revokes a record with a reason (撤销, credit office).
+#[utoipa::path(post, path = "/api/v1/records/{id}/revoke", tag = "records", params(("id" = i64, Path)),
+    request_body = TransitionRequest, responses((status = 200, body = RecordView), (status = 409, body = ErrorBody)))]
+async fn revoke_record(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    Body(b): Body<TransitionRequest>,
+) -> Result<Json<RecordView>, ApiError> {
+    act(s, c, id, Action::Revoke, b.reason).await
+}
+
+/// The record's history: every audit entry, who and when.
+#[utoipa::path(get, path = "/api/v1/records/{id}/audit", tag = "records", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<HistoryView>)))]
+async fn record_audit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<HistoryView>>, ApiError> {
+    let id = parse_id(&id)?;
+    let store = state.store.clone();
+    let entries = blocking(move || {
+        visible_record(&store, &caller, id)?;
+        Ok(store.history("record", &id.to_string())?)
+    })
+    .await?;
+    Ok(Json(
+        entries
+            .into_iter()
+            .map(|e| HistoryView {
+                seq: e.seq,
+                at: e.at,
+                actor: e.actor,
+                action: e.action,
+                detail: e.detail,
+            })
+            .collect(),
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accounts (三员分立: sysadmin creates, secadmin grants roles, auditor reads)
+
+/// The accounts.
+#[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", responses((status = 200, body = Vec<AccountView>)))]
+async fn list_accounts(State(state): State<AppState>) -> Result<Json<Vec<AccountView>>, ApiError> {
+    let store = state.store.clone();
+    let accounts = blocking(move || Ok(store.accounts()?)).await?;
+    Ok(Json(accounts.iter().map(AccountView::from).collect()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccountRequest {
+    pub name: String,
+    pub role: String,
+    /// Short name, full name or USCC of the unit (provider and unit accounts).
+    pub unit: Option<String>,
+    pub password: String,
+}
+
+/// Creates an account (system administrator).
+#[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = NewAccountRequest,
+    responses((status = 201, body = AccountView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_account(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(req): Body<NewAccountRequest>,
+) -> Result<Response, ApiError> {
+    let role = AccountRole::parse(&req.role)?;
+    let store = state.store.clone();
+    let account = blocking(move || {
+        let unit = req
+            .unit
+            .as_deref()
+            .map(|u| store.find_unit(u))
+            .transpose()?
+            .map(|s| s.id);
+        Ok(store.create_account(&req.name, role, unit, &req.password, &caller.actor())?)
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(AccountView::from(&account))).into_response())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleRequest {
+    pub role: String,
+    pub unit: Option<String>,
+}
+
+/// Grants a role (security administrator).
+#[utoipa::path(put, path = "/api/v1/accounts/{id}/role", tag = "accounts", params(("id" = i64, Path)), request_body = RoleRequest,
+    responses((status = 200, body = AccountView), (status = 422, body = ErrorBody)))]
+async fn set_account_role(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(req): Body<RoleRequest>,
+) -> Result<Json<AccountView>, ApiError> {
+    let id = parse_id(&id)?;
+    let role = AccountRole::parse(&req.role)?;
+    let store = state.store.clone();
+    let account = blocking(move || {
+        let unit = req
+            .unit
+            .as_deref()
+            .map(|u| store.find_unit(u))
+            .transpose()?
+            .map(|s| s.id);
+        store.set_role(id, role, unit, &caller.actor())?;
+        Ok(store.account(id)?)
+    })
+    .await?;
+    Ok(Json((&account).into()))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// Entries after this change-feed sequence number.
+    pub after: Option<i64>,
+    pub limit: Option<u32>,
+}
+
+/// The audit trail (auditor).
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery), responses((status = 200, body = Vec<HistoryView>)))]
+async fn audit_log(
+    State(state): State<AppState>,
+    Params(q): Params<AuditQuery>,
+) -> Result<Json<Vec<HistoryView>>, ApiError> {
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let store = state.store.clone();
+    let entries = blocking(move || Ok(store.journal_page(q.after.unwrap_or(0), limit)?)).await?;
+    Ok(Json(
+        entries
+            .into_iter()
+            .map(|e| HistoryView {
+                seq: e.seq,
+                at: e.at,
+                actor: e.actor,
+                action: e.action,
+                detail: e.detail,
+            })
+            .collect(),
+    ))
+}

@@ -1,0 +1,244 @@
+//! Who is asking, and may they: sessions (HttpOnly cookie) and bearer tokens, CSRF on every
+//! state-changing request made with a cookie, and the authorisation table of the domain applied
+//! to every route in one middleware.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use probity_domain::account::AccountRole;
+use probity_domain::authz::{self, Reach};
+use probity_store::accounts::Account;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+pub const SESSION_COOKIE: &str = "probity_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// How the caller proved who it is.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    Session { token: String, csrf: String },
+    Token,
+}
+
+/// The caller of a request that passed the authorisation table, with its reach on the route.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub account: Account,
+    pub credential: Credential,
+    pub reach: Reach,
+}
+
+impl Caller {
+    /// The unit the caller acts for (providers and assessed units are bound to one).
+    pub fn unit(&self) -> Option<i64> {
+        self.account.unit_id
+    }
+    pub fn role(&self) -> AccountRole {
+        self.account.role
+    }
+    /// A name for the audit trail: the account and its role.
+    pub fn actor(&self) -> String {
+        format!("{}:{}", self.account.role.code(), self.account.name)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .ok_or(ApiError::Unauthorized)
+    }
+}
+
+pub fn cookie_value<'a>(parts: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    parts
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|cookies| {
+            cookies.split(';').find_map(|c| {
+                let (k, v) = c.trim().split_once('=')?;
+                (k == name).then_some(v)
+            })
+        })
+}
+
+fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// Resolves the caller from a bearer token or a session cookie, without deciding anything.
+pub async fn identify(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<(Account, Credential)>, ApiError> {
+    let store = state.store.clone();
+    let now = chrono::Utc::now();
+    if let Some(token) = bearer(headers) {
+        let token = token.to_string();
+        let found = tokio::task::spawn_blocking(move || store.token_account(&token, now))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))??;
+        return match found {
+            Some(a) if !a.disabled => Ok(Some((a, Credential::Token))),
+            _ => Err(ApiError::Unauthorized),
+        };
+    }
+    if let Some(token) = cookie_value(headers, SESSION_COOKIE) {
+        let token = token.to_string();
+        let idle = state.config.session_idle;
+        let t = token.clone();
+        let found = tokio::task::spawn_blocking(move || store.session(&t, now, idle))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))??;
+        return Ok(found.filter(|(a, _)| !a.disabled).map(|(a, s)| {
+            (
+                a,
+                Credential::Session {
+                    token,
+                    csrf: s.csrf,
+                },
+            )
+        }));
+    }
+    Ok(None)
+}
+
+/// The authorisation middleware: every request is looked up in `authz::TABLE` by its method and
+/// route template. Public routes pass; the others need a caller whose role the table lists, and
+/// a CSRF token when a cookie carries the session of a state-changing request.
+pub async fn authorize(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let path = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string());
+    let Some(path) = path else {
+        return Ok(next.run(req).await);
+    };
+    let Some(rule) = authz::rule(req.method().as_str(), &path) else {
+        tracing::error!(method = %req.method(), %path, "route missing from the authorisation table");
+        return Err(ApiError::Forbidden("该功能未开放".into()));
+    };
+    if rule.public {
+        return Ok(next.run(req).await);
+    }
+    let Some((account, credential)) = identify(&state, req.headers()).await? else {
+        return Err(ApiError::Unauthorized);
+    };
+    let Some(reach) = authz::reach(rule, account.role) else {
+        return Err(ApiError::Forbidden(format!(
+            "{}无权使用该功能",
+            account.role.label()
+        )));
+    };
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if let Credential::Session { csrf, .. } = &credential
+        && unsafe_method
+        && path != "/api/v1/auth/logout"
+    {
+        let sent = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+        if !sent.is_some_and(|s| constant_time_eq(s.as_bytes(), csrf.as_bytes())) {
+            return Err(ApiError::Csrf);
+        }
+    }
+    req.extensions_mut().insert(Caller {
+        account,
+        credential,
+        reach,
+    });
+    Ok(next.run(req).await)
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Login attempts per client address: a sliding window in memory, in front of the per-account
+/// lockout the store keeps, so that nobody can hammer the password check.
+pub struct LoginLimiter {
+    per_window: usize,
+    window: Duration,
+    hits: Mutex<HashMap<String, Vec<Instant>>>,
+}
+
+impl LoginLimiter {
+    pub fn new(per_window: usize, window: Duration) -> Self {
+        LoginLimiter {
+            per_window,
+            window,
+            hits: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Ok, or how many seconds to wait.
+    pub fn check(&self, client: &str) -> Result<(), u64> {
+        let now = Instant::now();
+        let Ok(mut hits) = self.hits.lock() else {
+            return Ok(());
+        };
+        if hits.len() > 10_000 {
+            hits.retain(|_, v| {
+                v.last()
+                    .is_some_and(|t| now.duration_since(*t) < self.window)
+            });
+        }
+        let v = hits.entry(client.to_string()).or_default();
+        v.retain(|t| now.duration_since(*t) < self.window);
+        if v.len() >= self.per_window {
+            let oldest = v.first().copied().unwrap_or(now);
+            return Err(self
+                .window
+                .saturating_sub(now.duration_since(oldest))
+                .as_secs()
+                .max(1));
+        }
+        v.push(now);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limiter_blocks_after_the_window_is_full() {
+        let l = LoginLimiter::new(3, Duration::from_secs(60));
+        for _ in 0..3 {
+            assert!(l.check("1.2.3.4").is_ok());
+        }
+        assert!(l.check("1.2.3.4").is_err());
+        assert!(l.check("5.6.7.8").is_ok());
+    }
+
+    #[test]
+    fn cookies_are_found_among_others() {
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            "a=1; probity_session=abc; b=2".parse().unwrap(),
+        );
+        assert_eq!(cookie_value(&h, SESSION_COOKIE), Some("abc"));
+        assert_eq!(cookie_value(&h, "zzz"), None);
+    }
+}

@@ -1,0 +1,716 @@
+//! HTTP tests against a real server on a loopback port, on SQLite and (when PROBITY_TEST_PG is
+//! set) PostgreSQL: the authorisation table walked route by route and role by role, reach
+//! (own records, own file), sessions with CSRF, bad input, and the OpenAPI description.
+
+use std::collections::BTreeSet;
+
+use probity_domain::account::AccountRole;
+use probity_domain::authz::{self, TABLE};
+use probity_domain::subject::RosterRow;
+use probity_store::{Keys, Store};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+struct Backend {
+    name: &'static str,
+    store: Store,
+    _dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        if let Some((base, schema)) = &self.pg
+            && let Ok(mut c) = postgres::Client::connect(base, postgres::NoTls)
+        {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+        }
+    }
+}
+
+fn backends() -> Vec<Backend> {
+    let keys = Keys::from_master(&[9u8; 32]);
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("web.db").display());
+    let mut out = vec![Backend {
+        name: "sqlite",
+        store: Store::open(&url, keys.clone()).unwrap(),
+        _dir: dir,
+        pg: None,
+    }];
+    match std::env::var("PROBITY_TEST_PG") {
+        Ok(base) => {
+            use std::sync::atomic::{AtomicU32, Ordering};
+            static N: AtomicU32 = AtomicU32::new(0);
+            let schema = format!(
+                "probity_web_{}_{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            );
+            let mut c = postgres::Client::connect(&base, postgres::NoTls).unwrap();
+            c.batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+            ))
+            .unwrap();
+            let sep = if base.contains('?') { '&' } else { '?' };
+            let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
+            out.push(Backend {
+                name: "postgres",
+                store: Store::open(&url, keys).unwrap(),
+                _dir: tempfile::tempdir().unwrap(),
+                pg: Some((base, schema)),
+            });
+        }
+        Err(_) => eprintln!("PROBITY_TEST_PG not set: PostgreSQL variant skipped"),
+    }
+    out
+}
+
+fn uscc(body: &str) -> String {
+    probity_domain::ident::Uscc::from_parts('1', '1', "120116", body)
+        .unwrap()
+        .as_str()
+        .to_string()
+}
+
+/// A small roster: the district, the court and the finance bureau (providers), a township.
+fn roster(store: &Store) {
+    let rows = [
+        ("天津市滨海新区人民政府", "区政府", "区政府", "WB000001", ""),
+        (
+            "天津市滨海新区人民法院",
+            "区法院",
+            "部门",
+            "WB000002",
+            "区政府",
+        ),
+        (
+            "天津市滨海新区财政局",
+            "区财政局",
+            "部门",
+            "WB000003",
+            "区政府",
+        ),
+        (
+            "天津市滨海新区新河街道办事处",
+            "新河街道",
+            "街镇",
+            "WB000004",
+            "区政府",
+        ),
+        (
+            "天津市滨海新区大沽街道办事处",
+            "大沽街道",
+            "街镇",
+            "WB000005",
+            "区政府",
+        ),
+    ];
+    let subjects = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (name, short, kind, body, parent))| {
+            let r = RosterRow {
+                name: name.to_string(),
+                short_name: short.to_string(),
+                kind: kind.to_string(),
+                uscc: uscc(body),
+                parent: parent.to_string(),
+                ..Default::default()
+            };
+            (i + 2, r.validate(false).unwrap())
+        })
+        .collect();
+    let report = store.import_roster(subjects, "test").unwrap();
+    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+}
+
+const PASSWORD: &str = "Binhai-2026-pass";
+
+/// A server on a loopback port, on its own thread and runtime, as `probity serve` runs it.
+struct Server {
+    base: String,
+    tokens: Vec<(AccountRole, String)>,
+    client: reqwest::blocking::Client,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(store: &Store) -> Server {
+        roster(store);
+        let unit_of = |short: &str| store.find_unit(short).unwrap().id;
+        let mut tokens = Vec::new();
+        for role in AccountRole::ALL {
+            let unit = match role {
+                AccountRole::Provider => Some(unit_of("区财政局")),
+                AccountRole::Unit => Some(unit_of("新河街道")),
+                _ => None,
+            };
+            let name = format!("t_{}", role.code());
+            let a = store
+                .create_account(&name, role, unit, PASSWORD, "test")
+                .unwrap();
+            let (_, token) = store.issue_token(a.id, "test", "test").unwrap();
+            tokens.push((role, token));
+        }
+        // A second provider, to prove providers cannot see each other's records.
+        store
+            .create_account(
+                "court_clerk",
+                AccountRole::Provider,
+                Some(unit_of("区法院")),
+                PASSWORD,
+                "test",
+            )
+            .unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let store = store.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                probity_web::serve(store, probity_web::WebConfig::default(), listener, async {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
+            });
+        });
+        Server {
+            base,
+            tokens,
+            client: reqwest::blocking::Client::new(),
+            shutdown: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    fn token(&self, role: AccountRole) -> &str {
+        &self.tokens.iter().find(|(r, _)| *r == role).unwrap().1
+    }
+
+    fn req(
+        &self,
+        method: &str,
+        path: &str,
+        role: Option<AccountRole>,
+    ) -> reqwest::blocking::RequestBuilder {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let b = self.client.request(m, format!("{}{path}", self.base));
+        match role {
+            Some(r) => b.bearer_auth(self.token(r)),
+            None => b,
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn record_body(subject: &str, uscc: &str, doc: &str) -> Value {
+    json!({
+        "subject_name": subject,
+        "uscc": uscc,
+        "category": "PAYMENT_ARREARS",
+        "document_no": doc,
+        "decided_on": "2025-06-01",
+        "authority": "天津市滨海新区财政局",
+        "facts": "逾期未支付中小企业货款",
+        "outcome": "责令限期支付",
+    })
+}
+
+#[test]
+fn every_route_and_role_gets_exactly_what_the_table_says() {
+    for b in backends() {
+        let s = Server::start(&b.store);
+        for rule in TABLE {
+            let path = rule.path.replace("{id}", "1").replace("{code}", "HONOUR");
+            let mut roles: Vec<Option<AccountRole>> =
+                AccountRole::ALL.into_iter().map(Some).collect();
+            roles.push(None);
+            for role in roles {
+                let res = s
+                    .req(rule.method, &path, role)
+                    .json(&json!({}))
+                    .send()
+                    .unwrap();
+                let status = res.status();
+                let allowed = match role {
+                    None => rule.public,
+                    Some(r) => authz::reach(rule, r).is_some(),
+                };
+                if allowed {
+                    assert!(
+                        status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
+                        "[{}] {} {} as {role:?}: {status}",
+                        b.name,
+                        rule.method,
+                        rule.path
+                    );
+                } else {
+                    let want = if role.is_none() {
+                        StatusCode::UNAUTHORIZED
+                    } else {
+                        StatusCode::FORBIDDEN
+                    };
+                    assert_eq!(
+                        status, want,
+                        "[{}] {} {} as {role:?}",
+                        b.name, rule.method, rule.path
+                    );
+                    let body: Value = res.json().unwrap();
+                    assert!(
+                        body["error"]["code"].is_string() && body["error"]["message"].is_string()
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn providers_see_their_own_records_and_units_their_own_file() {
+    for b in backends() {
+        let s = Server::start(&b.store);
+        let town = b.store.find_unit("新河街道").unwrap();
+        let other_town = b.store.find_unit("大沽街道").unwrap();
+        let town_uscc = town.uscc.clone().unwrap();
+        // The finance bureau (the provider account) reports on both townships.
+        let mut ids = Vec::new();
+        for (subject, doc) in [
+            (&town, "津滨财〔2025〕1号"),
+            (&other_town, "津滨财〔2025〕2号"),
+        ] {
+            let body = record_body(&subject.name, subject.uscc.as_deref().unwrap(), doc);
+            let res = s
+                .req("POST", "/api/v1/records", Some(AccountRole::Provider))
+                .json(&body)
+                .send()
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::CREATED, "[{}]", b.name);
+            let v: Value = res.json().unwrap();
+            assert_eq!(v["state"], "submitted");
+            assert_eq!(v["channel"], "api");
+            ids.push(v["id"].as_i64().unwrap());
+        }
+        // The same again: 200 with the same record, nothing new.
+        let again = record_body(&town.name, &town_uscc, "津滨财〔2025〕1号");
+        let res = s
+            .req("POST", "/api/v1/records", Some(AccountRole::Provider))
+            .json(&again)
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.json::<Value>().unwrap()["id"].as_i64(), Some(ids[0]));
+
+        // The court's clerk (another provider) sees none of them.
+        let court = b.store.account_by_name("court_clerk").unwrap().unwrap();
+        let (_, court_token) = b.store.issue_token(court.id, "t", "test").unwrap();
+        let res = s
+            .client
+            .get(format!("{}/api/v1/records/{}", s.base, ids[0]))
+            .bearer_auth(&court_token)
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        let res = s
+            .client
+            .get(format!("{}/api/v1/records", s.base))
+            .bearer_auth(&court_token)
+            .send()
+            .unwrap();
+        assert_eq!(
+            res.json::<Value>().unwrap()["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            0
+        );
+        // Nor may it act on them.
+        let res = s
+            .client
+            .post(format!("{}/api/v1/records/{}/submit", s.base, ids[0]))
+            .bearer_auth(&court_token)
+            .json(&json!({}))
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+        // The township sees its own record only, once active; the other township's stays hidden.
+        let list: Value = s
+            .req("GET", "/api/v1/records", Some(AccountRole::Unit))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let seen: Vec<i64> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(seen, vec![ids[0]], "[{}]", b.name);
+        let res = s
+            .req(
+                "GET",
+                &format!("/api/v1/records/{}", ids[1]),
+                Some(AccountRole::Unit),
+            )
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        let res = s
+            .req(
+                "GET",
+                &format!("/api/v1/subjects/{}", other_town.id),
+                Some(AccountRole::Unit),
+            )
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+        // Only the credit office activates; a send-back needs a reason.
+        let path = format!("/api/v1/records/{}/activate", ids[0]);
+        let res = s
+            .req("POST", &path, Some(AccountRole::Provider))
+            .json(&json!({}))
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let res = s
+            .req("POST", &path, Some(AccountRole::Admin))
+            .json(&json!({}))
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.json::<Value>().unwrap()["state"], "active");
+        let res = s
+            .req("POST", &path, Some(AccountRole::Admin))
+            .json(&json!({}))
+            .send()
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::CONFLICT,
+            "activating twice is an illegal transition"
+        );
+        assert_eq!(
+            res.json::<Value>().unwrap()["error"]["code"],
+            "ILLEGAL_TRANSITION"
+        );
+        let res = s
+            .req(
+                "POST",
+                &format!("/api/v1/records/{}/send-back", ids[1]),
+                Some(AccountRole::Admin),
+            )
+            .json(&json!({}))
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+        // The history shows who did what.
+        let hist: Value = s
+            .req(
+                "GET",
+                &format!("/api/v1/records/{}/audit", ids[0]),
+                Some(AccountRole::Admin),
+            )
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let actions: Vec<&str> = hist
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(actions, vec!["submit", "activate"]);
+        assert!(b.store.verify().unwrap().problem.is_none());
+    }
+}
+
+#[test]
+fn bad_input_gets_a_code_and_changes_nothing() {
+    for b in backends() {
+        let s = Server::start(&b.store);
+        let head = b.store.head_seq().unwrap();
+        let post = |body: reqwest::blocking::Body, ct: &str| {
+            s.req("POST", "/api/v1/records", Some(AccountRole::Provider))
+                .header("content-type", ct.to_string())
+                .body(body)
+        };
+        let mut cases: Vec<(reqwest::blocking::RequestBuilder, StatusCode, &str)> = vec![
+            (
+                post("{not json".into(), "application/json"),
+                StatusCode::BAD_REQUEST,
+                "JSON_MALFORMED",
+            ),
+            (
+                post(
+                    r#"{"subject_name":"x","evil":1}"#.into(),
+                    "application/json",
+                ),
+                StatusCode::BAD_REQUEST,
+                "JSON_INVALID",
+            ),
+            (
+                post("subject_name=x".into(), "application/x-www-form-urlencoded"),
+                StatusCode::BAD_REQUEST,
+                "CONTENT_TYPE",
+            ),
+            (
+                s.req("GET", "/api/v1/records/abc", Some(AccountRole::Admin)),
+                StatusCode::BAD_REQUEST,
+                "ID_INVALID",
+            ),
+            (
+                s.req(
+                    "GET",
+                    "/api/v1/records?limit=100000",
+                    Some(AccountRole::Admin),
+                ),
+                StatusCode::BAD_REQUEST,
+                "QUERY_INVALID",
+            ),
+            (
+                s.req(
+                    "GET",
+                    "/api/v1/records?state=火星",
+                    Some(AccountRole::Admin),
+                ),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "UNKNOWN_STATE",
+            ),
+            (
+                s.req("GET", "/api/v1/nowhere", None),
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+            ),
+        ];
+        // Refused before it is read whole; on a connection of its own, since the server closes it.
+        let oversized = reqwest::blocking::Client::new()
+            .post(format!("{}/api/v1/records", s.base))
+            .bearer_auth(s.token(AccountRole::Provider))
+            .header("content-type", "application/json")
+            .body(vec![b'a'; 2 * 1024 * 1024]);
+        cases.push((
+            oversized,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+        ));
+        for (req, status, code) in cases {
+            let res = req.send().unwrap();
+            assert_eq!(res.status(), status, "[{}] {code}", b.name);
+            let v: Value = res.json().unwrap();
+            assert_eq!(v["error"]["code"], code, "[{}] {v}", b.name);
+        }
+        // A row that breaks domain rules: every fault with its field.
+        let mut body = record_body("某单位", "9112011", "doc");
+        body["decided_on"] = json!("2024-02-30");
+        let res = s
+            .req("POST", "/api/v1/records", Some(AccountRole::Provider))
+            .json(&body)
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let v: Value = res.json().unwrap();
+        let fields: BTreeSet<&str> = v["error"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["field"].as_str().unwrap())
+            .collect();
+        assert!(
+            fields.contains("decided_on") && fields.contains("uscc"),
+            "{v}"
+        );
+        assert_eq!(
+            b.store.head_seq().unwrap(),
+            head,
+            "[{}] nothing written",
+            b.name
+        );
+    }
+}
+
+#[test]
+fn sessions_need_csrf_for_changes_and_end_at_logout() {
+    for b in backends() {
+        let s = Server::start(&b.store);
+        let login = json!({ "name": "t_provider", "password": PASSWORD });
+        let res = s
+            .client
+            .post(format!("{}/api/v1/auth/login", s.base))
+            .json(&login)
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "[{}]", b.name);
+        let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+            "{cookie}"
+        );
+        let session = cookie.split(';').next().unwrap().to_string();
+        let csrf = res.json::<Value>().unwrap()["csrf_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+
+        let me: Value = s
+            .client
+            .get(format!("{}/api/v1/auth/me", s.base))
+            .header("cookie", &session)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        assert_eq!(me["name"], "t_provider");
+
+        let town = b.store.find_unit("新河街道").unwrap();
+        let body = record_body(
+            &town.name,
+            town.uscc.as_deref().unwrap(),
+            "津滨财〔2025〕9号",
+        );
+        let url = format!("{}/api/v1/records", s.base);
+        let res = s
+            .client
+            .post(&url)
+            .header("cookie", &session)
+            .json(&body)
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            res.json::<Value>().unwrap()["error"]["code"],
+            "CSRF_INVALID"
+        );
+        let res = s
+            .client
+            .post(&url)
+            .header("cookie", &session)
+            .header("x-csrf-token", "forged")
+            .json(&body)
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let res = s
+            .client
+            .post(&url)
+            .header("cookie", &session)
+            .header("x-csrf-token", &csrf)
+            .json(&body)
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+
+        let res = s
+            .client
+            .post(format!("{}/api/v1/auth/logout", s.base))
+            .header("cookie", &session)
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        let res = s
+            .client
+            .get(format!("{}/api/v1/auth/me", s.base))
+            .header("cookie", &session)
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+        let bad = json!({ "name": "t_provider", "password": "wrong-password-1" });
+        let res = s
+            .client
+            .post(format!("{}/api/v1/auth/login", s.base))
+            .json(&bad)
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        let nobody = json!({ "name": "nobody", "password": "wrong-password-1" });
+        let res2 = s
+            .client
+            .post(format!("{}/api/v1/auth/login", s.base))
+            .json(&nobody)
+            .send()
+            .unwrap();
+        assert_eq!(res2.status(), StatusCode::UNAUTHORIZED);
+        let (a, b2): (Value, Value) = (res.json().unwrap(), res2.json().unwrap());
+        assert_eq!(a, b2, "an unknown name and a wrong password look the same");
+    }
+}
+
+#[test]
+fn openapi_describes_every_route_the_table_knows() {
+    let b = backends().remove(0);
+    let s = Server::start(&b.store);
+    let spec: Value = s
+        .req("GET", "/openapi.json", None)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let paths = spec["paths"].as_object().unwrap();
+    let mut described = BTreeSet::new();
+    for (path, item) in paths {
+        for method in ["get", "post", "put", "delete", "patch"] {
+            if item.get(method).is_some() {
+                described.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    let table: BTreeSet<(String, String)> = TABLE
+        .iter()
+        .map(|r| (r.method.to_string(), r.path.to_string()))
+        .collect();
+    assert_eq!(
+        described, table,
+        "the OpenAPI description and the authorisation table list the same routes"
+    );
+
+    // Every route the table lists is served (none answers the router's 404 fallback).
+    for rule in TABLE {
+        let path = rule.path.replace("{id}", "1").replace("{code}", "HONOUR");
+        let res = s
+            .req(rule.method, &path, Some(AccountRole::Admin))
+            .json(&json!({}))
+            .send()
+            .unwrap();
+        if res.status() == StatusCode::NOT_FOUND {
+            let v: Value = res.json().unwrap();
+            assert_ne!(
+                v["error"]["message"], "没有这个地址",
+                "{} {} is not served",
+                rule.method, rule.path
+            );
+        }
+    }
+    let metrics = s
+        .req("GET", "/metrics", None)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        metrics.contains(
+            "probity_http_requests_total{method=\"GET\",route=\"/openapi.json\",status=\"200\"} 2"
+        ),
+        "{metrics}"
+    );
+    assert!(metrics.contains("probity_http_request_duration_seconds_count{method=\"GET\",route=\"/api/v1/records/{id}\"}"), "{metrics}");
+}
