@@ -8,9 +8,7 @@ use std::time::Instant;
 use probity_ingest::TableReader;
 use probity_store::db::{Pool, Val};
 
-#[path = "../src/columns.rs"]
-#[allow(dead_code)]
-mod columns;
+use probity_app::columns;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();

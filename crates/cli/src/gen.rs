@@ -16,8 +16,8 @@ use probity_domain::date::format_date;
 use probity_domain::ident::{IdNumber, Uscc};
 use probity_domain::subject::{RosterRow, SubjectKind};
 
-pub use crate::demo::SplitMix64;
-use crate::demo::{self, BINHAI_DIVISION, DISTRICT_GOVERNMENT, PERMUTE};
+pub use probity_app::demo::SplitMix64;
+use probity_app::demo::{self, BINHAI_DIVISION, DISTRICT_GOVERNMENT, PERMUTE};
 
 /// A hash of (seed, stream, index): the attributes of the index-th item of a stream.
 fn hash(seed: u64, stream: u64, index: u64) -> u64 {

@@ -2,12 +2,10 @@
 //! files, the store and the web layer together; the rules live in the domain crate.
 
 mod accounts;
-mod columns;
-mod demo;
 #[path = "gen.rs"]
 mod generate;
-mod import;
 mod ops;
+mod report;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -296,10 +294,6 @@ fn open_store(cli: &Cli) -> anyhow::Result<Store> {
     Ok(Store::open(&cli.db, keys)?)
 }
 
-/// Today in China Standard Time, which decides what "today" means for dates on records.
-pub fn today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
-}
 
 fn actor() -> String {
     format!(
@@ -317,8 +311,15 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             out,
             provider,
         } => {
-            let s = generate::generate(*subjects, *records, *seed, provider, today(), out)
-                .map_err(anyhow::Error::msg)?;
+            let s = generate::generate(
+                *subjects,
+                *records,
+                *seed,
+                provider,
+                probity_app::today(),
+                out,
+            )
+            .map_err(anyhow::Error::msg)?;
             println!("{s}");
             Ok(EXIT_OK)
         }
@@ -339,23 +340,34 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 open_store(&cli)?.catalog()?
             };
             match kind {
-                TemplateKind::Roster => ops::write_roster_template(out)?,
-                TemplateKind::Records => {
-                    ops::write_records_template(&store_catalog, category.as_deref(), out)?
+                TemplateKind::Roster => {
+                    probity_app::templates::write_roster_template(out, probity_app::today())?
                 }
+                TemplateKind::Records => probity_app::templates::write_records_template(
+                    &store_catalog,
+                    category.as_deref(),
+                    out,
+                    probity_app::today(),
+                )?,
             }
             println!("模板已写入 {}", out.display());
             Ok(EXIT_OK)
         }
         Command::Demo => {
             let store = open_store(&cli)?;
-            ops::load_demo(&store, today())?;
+            println!(
+                "{}",
+                probity_app::demo::load_demo(&store, probity_app::today())?
+            );
             Ok(EXIT_OK)
         }
         Command::Serve { addr, demo } => {
             let store = open_store(&cli)?;
             if *demo {
-                ops::load_demo(&store, today())?;
+                println!(
+                    "{}",
+                    probity_app::demo::load_demo(&store, probity_app::today())?
+                );
             }
             ops::serve(store, addr)?;
             Ok(EXIT_OK)
@@ -369,15 +381,15 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     errors,
                     json,
                 } => {
-                    let args = import::RosterImportArgs {
+                    let args = probity_app::import::RosterImportArgs {
                         file,
                         allow_check_override: *allow_check_override,
                         errors: errors.clone(),
                         actor: actor(),
                     };
                     finish_import(
-                        import::import_roster(&store, args),
-                        columns::ROSTER,
+                        probity_app::import::import_roster(&store, args),
+                        probity_app::columns::ROSTER,
                         *json,
                         true,
                     )
@@ -462,7 +474,13 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     json,
                     batch_size,
                 } => {
-                    let args = import::RecordImportArgs {
+                    let bar = (!*json).then(report::ProgressBar::new);
+                    let on_progress = |p: probity_app::import::Progress| {
+                        if let Some(b) = &bar {
+                            b.report(p);
+                        }
+                    };
+                    let args = probity_app::import::RecordImportArgs {
                         file,
                         provider,
                         activate: *activate,
@@ -470,15 +488,13 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                         errors: errors.clone(),
                         batch_size: *batch_size as usize,
                         actor: actor(),
-                        today: today(),
-                        progress: !*json,
+                        today: probity_app::today(),
+                        progress: Some(&on_progress),
+                        channel: probity_store::Channel::File,
                     };
-                    finish_import(
-                        import::import_records(&store, args),
-                        columns::RECORDS,
-                        *json,
-                        false,
-                    )
+                    let result = probity_app::import::import_records(&store, args);
+                    drop(bar);
+                    finish_import(result, probity_app::columns::RECORDS, *json, false)
                 }
                 RecordsCommand::Export { since, format, out } => {
                     let format = match format {
@@ -486,7 +502,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                         ExportFormat::Csv => probity_ingest::Format::Csv,
                         ExportFormat::Xlsx => probity_ingest::Format::Xlsx,
                     };
-                    let n = ops::export(&store, *since, format, out.as_deref())?;
+                    let n = probity_app::export::export(&store, *since, format, out.as_deref())?;
                     eprintln!("已导出 {n} 条记录（变更序号 {since} 之后）");
                     Ok(EXIT_OK)
                 }
@@ -517,7 +533,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
 }
 
 fn finish_import(
-    result: Result<import::Summary, import::ImportFailure>,
+    result: Result<probity_app::import::Summary, probity_app::import::ImportFailure>,
     columns: &[probity_ingest::ColumnSpec],
     json: bool,
     roster: bool,
@@ -527,7 +543,7 @@ fn finish_import(
             if json {
                 println!("{}", summary.to_json(columns));
             } else {
-                summary.print(columns, roster);
+                report::print_summary(&summary, columns, roster);
             }
             Ok(if summary.rejected > 0 {
                 EXIT_REJECTED
@@ -535,7 +551,7 @@ fn finish_import(
                 EXIT_OK
             })
         }
-        Err(import::ImportFailure::File(e)) => {
+        Err(probity_app::import::ImportFailure::File(e)) => {
             if json {
                 println!(
                     "{}",
@@ -545,7 +561,7 @@ fn finish_import(
             eprintln!("无法读取文件：{}（{}）", e.message, e.code);
             Ok(EXIT_UNREADABLE)
         }
-        Err(import::ImportFailure::Other(msg)) => {
+        Err(probity_app::import::ImportFailure::Other(msg)) => {
             if json {
                 println!(
                     "{}",

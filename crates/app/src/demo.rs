@@ -52,20 +52,20 @@ pub struct Demo {
 
 /// Administrative division code of Binhai New Area (GB/T 2260), used in every synthetic
 /// identifier.
-pub(crate) const BINHAI_DIVISION: &str = "120116";
+pub const BINHAI_DIVISION: &str = "120116";
 
 /// Short name of the district government, the parent of every other demo unit.
-pub(crate) const DISTRICT_GOVERNMENT: &str = "区政府";
+pub const DISTRICT_GOVERNMENT: &str = "区政府";
 
 /// The USCC charset (GB 32100): digits and capital letters without I, O, S, V, Z.
-pub(crate) const USCC_CHARS: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+pub const USCC_CHARS: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 /// Number of civil servants on the demo roster.
 const CIVIL_SERVANTS: usize = 300;
 
 /// One unit of the demo district. `abbr` is the unit's word in its document numbers
 /// (津滨**财**罚〔2025〕17号).
-pub(crate) struct UnitDef {
+pub struct UnitDef {
     pub name: &'static str,
     pub short: &'static str,
     pub kind: SubjectKind,
@@ -89,7 +89,7 @@ const fn unit(
 use SubjectKind::{Department as DEPT, FunctionalZone as ZONE, Township as TOWN};
 
 /// Every demo unit. The district government comes first: it is every other unit's parent.
-pub(crate) const UNITS: &[UnitDef] = &[
+pub const UNITS: &[UnitDef] = &[
     unit(
         "天津市滨海新区人民政府",
         DISTRICT_GOVERNMENT,
@@ -180,14 +180,14 @@ pub(crate) const UNITS: &[UnitDef] = &[
 ];
 
 /// The demo unit with this short name or full name.
-pub(crate) fn unit_def(name_or_short: &str) -> Option<&'static UnitDef> {
+pub fn unit_def(name_or_short: &str) -> Option<&'static UnitDef> {
     let t = name_or_short.trim();
     UNITS.iter().find(|u| u.short == t || u.name == t)
 }
 
 /// The 8 body chars of a synthetic organisation code: `prefix` followed by the base-31 digits
 /// (USCC charset) of `n`, which must be below 31^(8 - prefix length) to stay distinct.
-pub(crate) fn org_body(prefix: &str, mut n: u64) -> String {
+pub fn org_body(prefix: &str, mut n: u64) -> String {
     let width = 8usize.saturating_sub(prefix.len());
     let mut digits = vec![b'0'; width];
     for d in digits.iter_mut().rev() {
@@ -202,7 +202,7 @@ pub(crate) fn org_body(prefix: &str, mut n: u64) -> String {
 
 /// A multiplier coprime to every modulus used for identifier permutations here (it is a prime
 /// larger than none of them divides): `i ↦ (i·PERMUTE + offset) mod m` is a bijection on `0..m`.
-pub(crate) const PERMUTE: u64 = 15_485_863;
+pub const PERMUTE: u64 = 15_485_863;
 
 /// USCC of demo unit `i`: registration authority 1 (机构编制), type 1 (机关), Binhai's division,
 /// organisation code `MB1` + 5 chars.
@@ -214,7 +214,7 @@ fn demo_uscc(i: usize) -> String {
         .unwrap_or_default()
 }
 
-pub(crate) const SURNAMES: &[&str] = &[
+pub const SURNAMES: &[&str] = &[
     "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
     "何", "郭", "马", "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "萧", "程", "曹",
     "袁", "邓", "许", "傅", "沈", "曾", "彭", "吕", "苏", "卢", "蒋", "蔡", "贾", "丁", "魏", "薛",
@@ -222,7 +222,7 @@ pub(crate) const SURNAMES: &[&str] = &[
     "谭", "廖", "邹", "熊", "金", "陆", "郝", "孔", "白", "崔", "康", "毛", "邱", "秦", "江", "史",
 ];
 
-pub(crate) const GIVEN_CHARS: &[&str] = &[
+pub const GIVEN_CHARS: &[&str] = &[
     "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
     "超", "秀", "霞", "平", "刚", "桂", "英", "华", "建", "国", "文", "红", "志", "鹏", "辉", "玲",
     "丹", "萍", "斌", "宇", "浩", "凯", "佳", "琳", "晨", "欣", "雪", "梅", "海", "波", "颖", "新",
@@ -230,7 +230,7 @@ pub(crate) const GIVEN_CHARS: &[&str] = &[
 ];
 
 /// A plausible Chinese name from a 64-bit hash: one surname and one or two given-name chars.
-pub(crate) fn person_name(h: u64) -> String {
+pub fn person_name(h: u64) -> String {
     let pick = |pool: &[&'static str], x: u64| pool.get((x % pool.len() as u64) as usize).copied();
     let mut name = String::with_capacity(9);
     name.push_str(pick(SURNAMES, h).unwrap_or("王"));
@@ -242,7 +242,7 @@ pub(crate) fn person_name(h: u64) -> String {
 }
 
 /// A rank-and-file position for a hash; townships have no 处 level.
-pub(crate) fn staff_position(h: u64, township: bool) -> &'static str {
+pub fn staff_position(h: u64, township: bool) -> &'static str {
     let n = if township {
         STAFF_POSITIONS.len() - 2
     } else {
@@ -255,7 +255,7 @@ pub(crate) fn staff_position(h: u64, township: bool) -> &'static str {
 }
 
 /// Rank-and-file positions (职务) below a unit's leaders; the last two are 处 level.
-pub(crate) const STAFF_POSITIONS: &[&str] = &[
+pub const STAFF_POSITIONS: &[&str] = &[
     "科员",
     "科员",
     "一级科员",
@@ -295,7 +295,7 @@ fn leader_titles(u: &UnitDef) -> (&'static str, &'static str) {
 /// plan lists) and its texts. Placeholders: `{p}` project, `{e}` enterprise, `{a}` a contract-sized
 /// amount in 万元, `{f}` a fine-sized one, `{s}` a small one,
 /// `{d}` days, `{n}` a case or contract number, `{y}` the decision's year, `{py}` the year before.
-pub(crate) struct Case {
+pub struct Case {
     pub provider: &'static str,
     pub facts: &'static str,
     pub basis: &'static str,
@@ -351,7 +351,7 @@ const ENTERPRISES: &[&str] = &[
 ];
 
 /// Texts of one category: cases for unit subjects and cases for civil servants.
-pub(crate) fn cases(code: &str) -> (&'static [Case], &'static [Case]) {
+pub fn cases(code: &str) -> (&'static [Case], &'static [Case]) {
     match code {
         "JUDGMENT_DEFAULTER" => (JUDGMENT_DEFAULTER, &[]),
         "JUDICIAL_JUDGMENT" => (JUDICIAL_JUDGMENT, &[]),
@@ -748,7 +748,7 @@ const COMMITMENT_KEPT: &[Case] = &[
 
 /// The values of one record's placeholders (see [`Case`]), drawn once so that an enterprise or
 /// an amount named in the facts is the same one in the outcome.
-pub(crate) struct Placeholders {
+pub struct Placeholders {
     amount: (u64, u64),
     fine: (u64, u64),
     small: (u64, u64),
@@ -760,7 +760,7 @@ pub(crate) struct Placeholders {
 }
 
 impl Placeholders {
-    pub(crate) fn draw(rng: &mut SplitMix64, year: i32) -> Self {
+    pub fn draw(rng: &mut SplitMix64, year: i32) -> Self {
         Placeholders {
             amount: (3 + rng.below(2_000), rng.below(10)),
             fine: (1 + rng.below(50), rng.below(10)),
@@ -775,7 +775,7 @@ impl Placeholders {
 
     /// `template` with its placeholders filled, in one pass: the generator fills millions.
     /// Unknown or unclosed placeholders are kept as written.
-    pub(crate) fn fill(&self, template: &str) -> String {
+    pub fn fill(&self, template: &str) -> String {
         use std::fmt::Write as _;
         if !template.contains('{') {
             return template.to_string();
@@ -810,7 +810,7 @@ impl Placeholders {
 }
 
 /// The document number (决定文书号) of a record, in the issuing unit's official style.
-pub(crate) fn document_no(abbr: &str, category: &str, year: i32, number: &str) -> String {
+pub fn document_no(abbr: &str, category: &str, year: i32, number: &str) -> String {
     match category {
         "JUDGMENT_DEFAULTER" => format!("津滨{abbr}执字〔{year}〕第{number}号"),
         "JUDICIAL_JUDGMENT" => format!("津滨{abbr}民初字〔{year}〕第{number}号"),
@@ -1184,6 +1184,109 @@ fn demo_records(
             (d.provider.short.to_string(), d.row)
         })
         .collect()
+}
+
+/// What loading the demo did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoLoad {
+    Loaded {
+        subjects: u64,
+        records: u64,
+    },
+    /// The database already had records: nothing was loaded.
+    Skipped {
+        existing_records: i64,
+    },
+}
+
+impl std::fmt::Display for DemoLoad {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DemoLoad::Loaded { subjects, records } => {
+                write!(
+                    f,
+                    "已加载演示数据：滨海新区 {subjects} 个主体，{records} 条信用记录"
+                )
+            }
+            DemoLoad::Skipped { existing_records } => {
+                write!(
+                    f,
+                    "数据库中已有 {existing_records} 条记录，未重复加载演示数据"
+                )
+            }
+        }
+    }
+}
+
+/// Loads the demo district into an empty database; leaves a database with records alone.
+pub fn load_demo(
+    store: &probity_store::Store,
+    today: NaiveDate,
+) -> Result<DemoLoad, crate::AppError> {
+    let existing = store.record_count()?;
+    if existing > 0 {
+        return Ok(DemoLoad::Skipped {
+            existing_records: existing,
+        });
+    }
+    let demo = demo_district(today);
+    let mut roster = Vec::new();
+    for (i, row) in demo.roster.iter().enumerate() {
+        roster.push((
+            i + 2,
+            row.validate(false)
+                .map_err(|e| crate::AppError::msg(format!("演示名录第 {} 行：{e}", i + 2)))?,
+        ));
+    }
+    let report = store.import_roster(roster, "demo")?;
+    if !report.rejected.is_empty() {
+        return Err(crate::AppError::msg(format!(
+            "演示名录有 {} 行被拒绝：{}",
+            report.rejected.len(),
+            report.rejected[0].2
+        )));
+    }
+    let catalog = store.catalog()?;
+    // One import per provider, activated by the credit office, as a real first load would be.
+    let mut providers: Vec<&str> = demo.records.iter().map(|(p, _)| p.as_str()).collect();
+    providers.sort();
+    providers.dedup();
+    let mut accepted = 0;
+    for p in providers {
+        let provider = store.find_unit(p)?;
+        let mut batch = Vec::new();
+        for (i, (_, row)) in demo.records.iter().enumerate().filter(|(_, (q, _))| q == p) {
+            let rec = row.validate(&catalog, today).map_err(|e| {
+                crate::AppError::msg(format!("演示记录第 {} 条：{}", i + 1, e[0].error))
+            })?;
+            batch.push((i + 1, rec));
+        }
+        let mut import = store.start_import(probity_store::ImportOptions {
+            provider,
+            actor: "demo".into(),
+            channel: probity_store::Channel::File,
+            source: "demo".into(),
+            activate: true,
+            all_or_nothing: true,
+        })?;
+        for (row, outcome) in import.push(batch)? {
+            match outcome {
+                probity_store::Outcome::Accepted { .. } => accepted += 1,
+                probity_store::Outcome::Duplicate { .. } => {}
+                probity_store::Outcome::Rejected(e) => {
+                    return Err(crate::AppError::msg(format!(
+                        "演示记录第 {row} 条被拒绝：{}",
+                        e[0].error
+                    )));
+                }
+            }
+        }
+        import.finish(true)?;
+    }
+    Ok(DemoLoad::Loaded {
+        subjects: report.created + report.updated + report.unchanged,
+        records: accepted,
+    })
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 
 use chrono::NaiveDate;
-use indicatif::{ProgressBar, ProgressStyle};
 use probity_domain::record::{FieldError, NewRecord};
 use probity_ingest::{ColumnSpec, FileError, Format, TableReader, TableWriter};
 use probity_store::{Channel, ImportOptions, Outcome, Prepared, Store};
@@ -129,17 +128,16 @@ fn field_rejections(row: usize, errs: Vec<FieldError>) -> Vec<Rejection> {
         .collect()
 }
 
-fn progress_bar(total: u64, unit_bytes: bool) -> ProgressBar {
-    let pb = ProgressBar::new(total.max(1));
-    let template = if unit_bytes {
-        "{spinner} 导入中 [{bar:30}] {bytes}/{total_bytes} {msg} 剩余 {eta}"
-    } else {
-        "{spinner} 导入中 [{bar:30}] {pos}/{len} 行 {msg}"
-    };
-    if let Ok(style) = ProgressStyle::with_template(template) {
-        pb.set_style(style.progress_chars("=> "));
-    }
-    pb
+/// Where an import stands, for a progress bar or a page that polls.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Progress {
+    /// Bytes (CSV, JSONL) or rows (XLSX) read so far, of `total` (0 when unknown).
+    pub done: u64,
+    pub total: u64,
+    pub by_bytes: bool,
+    pub accepted: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
 }
 
 pub struct RecordImportArgs<'a> {
@@ -151,7 +149,10 @@ pub struct RecordImportArgs<'a> {
     pub batch_size: usize,
     pub actor: String,
     pub today: NaiveDate,
-    pub progress: bool,
+    /// Called after every batch.
+    pub progress: Option<&'a (dyn Fn(Progress) + Sync)>,
+    /// The channel and source name recorded as provenance (file name for the CLI, upload for the web).
+    pub channel: Channel,
 }
 
 /// Errors that end an import: the file cannot be read (exit 2) or something else failed (exit 1).
@@ -201,18 +202,13 @@ pub fn import_records(store: &Store, a: RecordImportArgs<'_>) -> Result<Summary,
     let mut import = store.start_import(ImportOptions {
         provider,
         actor: a.actor.clone(),
-        channel: Channel::File,
+        channel: a.channel,
         source,
         activate: a.activate,
         all_or_nothing: a.all_or_nothing,
     })?;
     let (_, total) = reader.progress();
     let by_bytes = reader.format() != Format::Xlsx;
-    let pb = if a.progress {
-        Some(progress_bar(total, by_bytes))
-    } else {
-        None
-    };
     let done = AtomicU64::new(0);
     let total_seen = AtomicU64::new(total);
     let mut summary = Summary::default();
@@ -320,16 +316,15 @@ pub fn import_records(store: &Store, a: RecordImportArgs<'_>) -> Result<Summary,
             for (row, errs, cells) in rejected {
                 sink.reject_fields(&mut summary, row, errs, &cells)?;
             }
-            if let Some(pb) = &pb {
-                let t = total_seen.load(Ordering::Relaxed);
-                if t > 0 {
-                    pb.set_length(t);
-                }
-                pb.set_position(done.load(Ordering::Relaxed));
-                pb.set_message(format!(
-                    "已接收 {} 重复 {} 拒绝 {}",
-                    summary.accepted, summary.duplicates, summary.rejected
-                ));
+            if let Some(report) = a.progress {
+                report(Progress {
+                    done: done.load(Ordering::Relaxed),
+                    total: total_seen.load(Ordering::Relaxed),
+                    by_bytes,
+                    accepted: summary.accepted,
+                    duplicates: summary.duplicates,
+                    rejected: summary.rejected,
+                });
             }
             writing += clock.elapsed();
             clock = std::time::Instant::now();
@@ -348,9 +343,6 @@ pub fn import_records(store: &Store, a: RecordImportArgs<'_>) -> Result<Summary,
         summary.duplicates = 0;
     }
     sink.finish()?;
-    if let Some(pb) = pb {
-        pb.finish_and_clear();
-    }
     Ok(summary)
 }
 
@@ -418,34 +410,6 @@ pub fn import_roster(store: &Store, a: RosterImportArgs<'_>) -> Result<Summary, 
 }
 
 impl Summary {
-    pub fn print(&self, columns: &[ColumnSpec], roster: bool) {
-        for r in &self.shown {
-            let col = header_of(columns, r.column);
-            if col.is_empty() {
-                eprintln!("第 {} 行：{}（{}）", r.row, r.message, r.code);
-            } else {
-                eprintln!("第 {} 行［{}］：{}（{}）", r.row, col, r.message, r.code);
-            }
-        }
-        if self.rejected as usize > self.shown.len() {
-            eprintln!("……另有更多被拒绝的行，完整清单请用 --errors OUT.csv 导出");
-        }
-        if self.rolled_back {
-            eprintln!("存在被拒绝的行，已按 --all-or-nothing 撤销本次导入，数据库未作任何改动");
-        }
-        if roster {
-            println!(
-                "accepted {}, updated {}, unchanged {}, rejected {}",
-                self.accepted, self.updated, self.unchanged, self.rejected
-            );
-        } else {
-            println!(
-                "accepted {}, duplicates {}, rejected {}",
-                self.accepted, self.duplicates, self.rejected
-            );
-        }
-    }
-
     pub fn to_json(&self, columns: &[ColumnSpec]) -> serde_json::Value {
         json!({
             "accepted": self.accepted,
