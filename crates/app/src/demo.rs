@@ -1186,6 +1186,22 @@ fn demo_records(
         .collect()
 }
 
+/// The demo's accounts, one per role, all with `DEMO_PASSWORD`: (name, role, unit short name).
+pub const DEMO_ACCOUNTS: &[(&str, &str, Option<&str>)] = &[
+    ("xinyongban", "admin", None),
+    ("caizhengju", "provider", Some("区财政局")),
+    ("fayuan", "provider", Some("区法院")),
+    ("xinbei", "unit", Some("新北街道")),
+    ("zuzhibu", "hr", None),
+    ("sysadmin", "sysadmin", None),
+    ("secadmin", "secadmin", None),
+    ("auditor", "auditor", None),
+];
+
+/// The password of every demo account. It is printed by `probity demo` and `serve --demo` and
+/// written in the README: a demo database is for trying the platform, never for real data.
+pub const DEMO_PASSWORD: &str = "Binhai-Demo-2018";
+
 /// What loading the demo did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DemoLoad {
@@ -1203,10 +1219,17 @@ impl std::fmt::Display for DemoLoad {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DemoLoad::Loaded { subjects, records } => {
-                write!(
-                    f,
-                    "已加载演示数据：滨海新区 {subjects} 个主体，{records} 条信用记录"
-                )
+                writeln!(f, "已加载演示数据：滨海新区 {subjects} 个主体，{records} 条信用记录")?;
+                writeln!(f, "演示账号（密码均为 {DEMO_PASSWORD}；管理类账号首次登录后须绑定动态口令）：")?;
+                for (name, role, unit) in DEMO_ACCOUNTS {
+                    let label = probity_domain::account::AccountRole::parse(role).map(|r| r.label()).unwrap_or(role);
+                    write!(f, "  {name:<12} {label}")?;
+                    if let Some(u) = unit {
+                        write!(f, "（{u}）")?;
+                    }
+                    writeln!(f)?;
+                }
+                Ok(())
             }
             DemoLoad::Skipped { existing_records } => {
                 write!(
@@ -1282,6 +1305,13 @@ pub fn load_demo(
             }
         }
         import.finish(true)?;
+    }
+    for (name, role, unit) in DEMO_ACCOUNTS {
+        let role = probity_domain::account::AccountRole::parse(role)?;
+        let unit = unit.map(|u| store.find_unit(u)).transpose()?.map(|s| s.id);
+        if store.account_by_name(name)?.is_none() {
+            store.create_account(name, role, unit, DEMO_PASSWORD, "demo")?;
+        }
     }
     Ok(DemoLoad::Loaded {
         subjects: report.created + report.updated + report.unchanged,

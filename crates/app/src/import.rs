@@ -35,12 +35,14 @@ pub struct Summary {
     pub rolled_back: bool,
 }
 
-const SHOWN: usize = 20;
+/// How many rejected rows the summary keeps for the screen; the errors file has them all.
+pub const SHOWN: usize = 20;
 
 /// Writes the rejected rows as they are found, so that memory does not grow with the file.
 struct ErrorSink {
     writer: Option<TableWriter>,
     columns: &'static [ColumnSpec],
+    max_shown: usize,
 }
 
 impl ErrorSink {
@@ -59,7 +61,7 @@ impl ErrorSink {
                 Some(TableWriter::create(p, format, &headers)?)
             }
         };
-        Ok(ErrorSink { writer, columns })
+        Ok(ErrorSink { writer, columns, max_shown: SHOWN })
     }
 
     fn add(
@@ -76,7 +78,7 @@ impl ErrorSink {
             line.resize(4 + self.columns.len(), "");
             w.write_row(&line)?;
         }
-        if summary.shown.len() < SHOWN {
+        if summary.shown.len() < self.max_shown {
             summary.shown.push(r);
         }
         Ok(())
@@ -190,10 +192,21 @@ struct Chunk {
 /// Reading, decoding and validating run on one thread while the store writes on another: the
 /// import uses both cores, and the bounded channel keeps memory flat whatever the file size.
 pub fn import_records(store: &Store, a: RecordImportArgs<'_>) -> Result<Summary, ImportFailure> {
+    import_records_showing(store, a, SHOWN)
+}
+
+/// As `import_records`, keeping up to `max_shown` rejected rows in the summary (an API answer
+/// carries the whole report; a terminal shows the first few).
+pub fn import_records_showing(
+    store: &Store,
+    a: RecordImportArgs<'_>,
+    max_shown: usize,
+) -> Result<Summary, ImportFailure> {
     let provider = store.find_unit(a.provider)?;
     let catalog = store.catalog()?;
     let reader = TableReader::open(a.file, columns::RECORDS)?;
     let mut sink = ErrorSink::new(a.errors.as_deref(), columns::RECORDS)?;
+    sink.max_shown = max_shown;
     let source = a
         .file
         .file_name()
