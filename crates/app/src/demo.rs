@@ -1219,10 +1219,18 @@ impl std::fmt::Display for DemoLoad {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DemoLoad::Loaded { subjects, records } => {
-                writeln!(f, "已加载演示数据：滨海新区 {subjects} 个主体，{records} 条信用记录")?;
-                writeln!(f, "演示账号（密码均为 {DEMO_PASSWORD}；管理类账号首次登录后须绑定动态口令）：")?;
+                writeln!(
+                    f,
+                    "已加载演示数据：滨海新区 {subjects} 个主体，{records} 条信用记录"
+                )?;
+                writeln!(
+                    f,
+                    "演示账号（密码均为 {DEMO_PASSWORD}；管理类账号首次登录后须绑定动态口令）："
+                )?;
                 for (name, role, unit) in DEMO_ACCOUNTS {
-                    let label = probity_domain::account::AccountRole::parse(role).map(|r| r.label()).unwrap_or(role);
+                    let label = probity_domain::account::AccountRole::parse(role)
+                        .map(|r| r.label())
+                        .unwrap_or(role);
                     write!(f, "  {name:<12} {label}")?;
                     if let Some(u) = unit {
                         write!(f, "（{u}）")?;

@@ -61,7 +61,11 @@ impl ErrorSink {
                 Some(TableWriter::create(p, format, &headers)?)
             }
         };
-        Ok(ErrorSink { writer, columns, max_shown: SHOWN })
+        Ok(ErrorSink {
+            writer,
+            columns,
+            max_shown: SHOWN,
+        })
     }
 
     fn add(

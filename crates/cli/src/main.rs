@@ -2,6 +2,7 @@
 //! files, the store and the web layer together; the rules live in the domain crate.
 
 mod accounts;
+mod config;
 #[path = "gen.rs"]
 mod generate;
 mod ops;
@@ -50,11 +51,30 @@ struct Cli {
 enum Command {
     /// Runs the platform (HTTP).
     Serve {
-        #[arg(long, default_value = "127.0.0.1:8080")]
+        #[arg(long, env = "PROBITY_ADDR", default_value = "127.0.0.1:8080")]
         addr: String,
         /// Load the demo district first when the database is empty.
         #[arg(long)]
         demo: bool,
+        /// A TOML file with any of: db, key_file, addr, session_ttl_minutes,
+        /// session_idle_minutes, secure_cookies, login_per_minute. Flags and environment win.
+        #[arg(long, env = "PROBITY_CONFIG")]
+        config: Option<PathBuf>,
+        /// A session ends this many minutes after login at the latest.
+        #[arg(long, env = "PROBITY_SESSION_TTL_MINUTES", default_value_t = 480,
+              value_parser = clap::value_parser!(u32).range(1..=10_080))]
+        session_ttl_minutes: u32,
+        /// A session ends after this many minutes without a request.
+        #[arg(long, env = "PROBITY_SESSION_IDLE_MINUTES", default_value_t = 30,
+              value_parser = clap::value_parser!(u32).range(1..=1_440))]
+        session_idle_minutes: u32,
+        /// Mark cookies Secure (when served over TLS, directly or behind a proxy).
+        #[arg(long, env = "PROBITY_SECURE_COOKIES")]
+        secure_cookies: bool,
+        /// Login attempts allowed per client address per minute.
+        #[arg(long, env = "PROBITY_LOGIN_PER_MINUTE", default_value_t = 10,
+              value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        login_per_minute: u32,
     },
     /// Loads the demo district (Binhai New Area) into the database.
     Demo,
@@ -261,14 +281,80 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
-    match run(cli) {
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    match run(cli, &matches) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("错误：{e}");
             ExitCode::from(EXIT_FAILURE)
         }
     }
+}
+
+/// `probity serve`, with its configuration merged from flags, environment and the TOML file.
+fn serve(cli: &mut Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
+    let Command::Serve {
+        addr,
+        demo,
+        config: file,
+        session_ttl_minutes,
+        session_idle_minutes,
+        secure_cookies,
+        login_per_minute,
+    } = &cli.command
+    else {
+        return Ok(EXIT_FAILURE);
+    };
+    let sub = matches.subcommand_matches("serve").unwrap_or(matches);
+    let f = match file {
+        Some(p) => config::FileConfig::load(p)?,
+        None => config::FileConfig::default(),
+    };
+    let addr = config::pick(sub, "addr", addr, f.addr.clone());
+    let web = probity_web::WebConfig {
+        session_ttl: chrono::Duration::minutes(i64::from(config::pick(
+            sub,
+            "session_ttl_minutes",
+            session_ttl_minutes,
+            f.session_ttl_minutes,
+        ))),
+        session_idle: chrono::Duration::minutes(i64::from(config::pick(
+            sub,
+            "session_idle_minutes",
+            session_idle_minutes,
+            f.session_idle_minutes,
+        ))),
+        secure_cookies: config::pick(sub, "secure_cookies", secure_cookies, f.secure_cookies),
+        login_per_minute: config::pick(
+            sub,
+            "login_per_minute",
+            login_per_minute,
+            f.login_per_minute,
+        ) as usize,
+    };
+    let demo = *demo;
+    cli.db = config::pick(matches, "db", &cli.db, f.db.clone());
+    if !config::given(matches, "key_file")
+        && let Some(k) = &f.key_file
+    {
+        cli.key_file = Some(PathBuf::from(k));
+    }
+    let store = open_store(cli)?;
+    if demo {
+        println!(
+            "{}",
+            probity_app::demo::load_demo(&store, probity_app::today())?
+                .to_string()
+                .trim_end()
+        );
+    }
+    ops::serve(store, &addr, web)?;
+    Ok(EXIT_OK)
 }
 
 /// Where the master key lives when not given.
@@ -294,7 +380,6 @@ fn open_store(cli: &Cli) -> anyhow::Result<Store> {
     Ok(Store::open(&cli.db, keys)?)
 }
 
-
 fn actor() -> String {
     format!(
         "cli:{}",
@@ -302,7 +387,10 @@ fn actor() -> String {
     )
 }
 
-fn run(cli: Cli) -> anyhow::Result<u8> {
+fn run(mut cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
+    if let Command::Serve { .. } = &cli.command {
+        return serve(&mut cli, matches);
+    }
     match &cli.command {
         Command::Gen {
             subjects,
@@ -355,23 +443,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         }
         Command::Demo => {
             let store = open_store(&cli)?;
-            println!(
-                "{}",
-                probity_app::demo::load_demo(&store, probity_app::today())?
-            );
+            let loaded = probity_app::demo::load_demo(&store, probity_app::today())?;
+            println!("{}", loaded.to_string().trim_end());
             Ok(EXIT_OK)
         }
-        Command::Serve { addr, demo } => {
-            let store = open_store(&cli)?;
-            if *demo {
-                println!(
-                    "{}",
-                    probity_app::demo::load_demo(&store, probity_app::today())?
-                );
-            }
-            ops::serve(store, addr)?;
-            Ok(EXIT_OK)
-        }
+        Command::Serve { .. } => unreachable!("handled above"),
         Command::Subjects { command } => {
             let store = open_store(&cli)?;
             match command {

@@ -3,7 +3,7 @@
 use probity_domain::catalog::{Catalog, Severity};
 use probity_store::Store;
 
-pub fn serve(store: Store, addr: &str) -> anyhow::Result<()> {
+pub fn serve(store: Store, addr: &str, config: probity_web::WebConfig) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -39,7 +39,7 @@ pub fn serve(store: Store, addr: &str) -> anyhow::Result<()> {
             }
             tracing::info!("shutting down");
         };
-        probity_web::serve(store, probity_web::WebConfig::default(), listener, shutdown).await?;
+        probity_web::serve(store, config, listener, shutdown).await?;
         Ok(())
     });
     drop(rt);

@@ -675,3 +675,88 @@ fn a_closed_pipe_ends_output_quietly() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// Starts `probity serve` with the given extra arguments and environment; returns the child and
+/// the address it printed.
+fn spawn_serve(env: &Env, args: &[&str], vars: &[(&str, &str)]) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_probity"));
+    cmd.args(["--db", &env.db, "--key-file"])
+        .arg(env.key())
+        .arg("serve")
+        .args(args);
+    cmd.env("PROBITY_LOG", "warn")
+        .stdout(std::process::Stdio::piped());
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("serve printed its address").unwrap();
+        if let Some(a) = line.strip_prefix("Probity 已启动：http://") {
+            break a.to_string();
+        }
+    };
+    (child, addr)
+}
+
+fn login_status(addr: &str, name: &str) -> u16 {
+    use std::io::{Read, Write};
+    let body = format!(r#"{{"name":"{name}","password":"Wrong-password-1"}}"#);
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out.split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn serve_takes_flags_then_environment_then_the_toml_file() {
+    let env = Env::sqlite();
+    let file = env.write(
+        "probity.toml",
+        b"addr = \"127.0.0.1:1\"\nlogin_per_minute = 1\n",
+    );
+    // The flag's address wins over the file's; the file's limit applies: the second attempt is refused.
+    let (mut child, addr) = spawn_serve(
+        &env,
+        &["--config", file.to_str().unwrap(), "--addr", "127.0.0.1:0"],
+        &[],
+    );
+    assert_eq!(login_status(&addr, "nobody"), 401);
+    assert_eq!(login_status(&addr, "nobody"), 429);
+    let _ = child.kill();
+    let _ = child.wait();
+    // The environment wins over the file.
+    let (mut child, addr) = spawn_serve(
+        &env,
+        &["--config", file.to_str().unwrap(), "--addr", "127.0.0.1:0"],
+        &[("PROBITY_LOGIN_PER_MINUTE", "3")],
+    );
+    for _ in 0..3 {
+        assert_eq!(login_status(&addr, "nobody"), 401);
+    }
+    assert_eq!(login_status(&addr, "nobody"), 429);
+    let _ = child.kill();
+    let _ = child.wait();
+    // A typo in the file is an error, not a silent default.
+    let bad = env.write("bad.toml", b"login_per_minutes = 3\n");
+    let o = env.run(&[
+        "serve",
+        "--config",
+        bad.to_str().unwrap(),
+        "--addr",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("配置文件"), "{}", stderr(&o));
+}

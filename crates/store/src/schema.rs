@@ -131,6 +131,17 @@ CREATE TABLE api_tokens (
 CREATE INDEX api_tokens_account ON api_tokens (account_id);
 "#,
     ),
+    (
+        // Lists page newest first within a provider's submissions or a subject's file; without
+        // these the database sorts every matching row to show fifty.
+        "0003_record_list_indexes",
+        r#"
+CREATE INDEX records_provider_recent ON records (provider_id, id);
+CREATE INDEX records_subject_recent ON records (subject_id, id);
+DROP INDEX records_subject;
+CREATE INDEX journal_entity ON journal (entity, entity_id);
+"#,
+    ),
 ];
 
 pub fn migrate(conn: &mut Conn) -> StoreResult<()> {

@@ -32,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_catalog))
         .routes(routes!(put_category))
         .routes(routes!(list_records, create_record))
+        .routes(routes!(import_records))
         .routes(routes!(get_record, correct_record))
         .routes(routes!(submit_record))
         .routes(routes!(activate_record))
@@ -868,4 +869,193 @@ async fn audit_log(
             })
             .collect(),
     ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Upload
+
+/// Largest file the import accepts.
+pub const UPLOAD_LIMIT: u64 = 100 * 1024 * 1024;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ImportQuery {
+    /// The provider (credit office only; a provider account imports as its own unit).
+    pub provider: Option<String>,
+    /// Activate in the same step (credit office only).
+    pub activate: Option<bool>,
+    /// Commit nothing when any row is rejected.
+    pub all_or_nothing: Option<bool>,
+    /// csv, xlsx or jsonl; otherwise from Content-Type, else from the content.
+    pub format: Option<String>,
+    /// The file's name, recorded as provenance.
+    pub filename: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportIssue {
+    /// Row number as the official sees it in the file (the header is row 1).
+    pub row: usize,
+    pub column: String,
+    /// The column's Chinese header.
+    pub header: String,
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportReport {
+    pub accepted: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+    /// True when `all_or_nothing` undid the import because a row was rejected.
+    pub rolled_back: bool,
+    /// Every rejected row with its column and reason (at most 10,000).
+    pub errors: Vec<ImportIssue>,
+}
+
+/// Imports a file of records (CSV in UTF-8 or GBK, XLSX, JSONL) sent as the request body, with
+/// the same row-level report as `probity records import`.
+#[utoipa::path(post, path = "/api/v1/records/import", tag = "records", params(ImportQuery),
+    request_body(content = Vec<u8>, content_type = "text/csv", description = "The file, as is."),
+    responses((status = 200, body = ImportReport), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn import_records(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Params(q): Params<ImportQuery>,
+    body: axum::body::Body,
+) -> Result<Json<ImportReport>, ApiError> {
+    if q.activate == Some(true) && caller.role() != AccountRole::Admin {
+        return Err(ApiError::Forbidden(
+            "只有信用办可以在导入时直接审核生效".into(),
+        ));
+    }
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > UPLOAD_LIMIT) {
+        return Err(ApiError::PayloadTooLarge {
+            limit_bytes: UPLOAD_LIMIT,
+        });
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let ext = match (q.format.as_deref(), content_type) {
+        (Some("csv"), _) => "csv",
+        (Some("xlsx"), _) => "xlsx",
+        (Some("jsonl"), _) => "jsonl",
+        (Some(other), _) => {
+            return Err(ApiError::bad_request(
+                "FORMAT_INVALID",
+                format!(
+                    "不支持的格式：{}（应为 csv、xlsx 或 jsonl）",
+                    crate::extract::truncate(other, 20)
+                ),
+            ));
+        }
+        (None, ct) if ct.starts_with("text/csv") => "csv",
+        (None, ct) if ct.contains("spreadsheetml") => "xlsx",
+        (None, ct) if ct.contains("ndjson") || ct.contains("jsonl") => "jsonl",
+        (None, _) => "upload",
+    };
+    // Stream the body to a file, refusing it as soon as it passes the limit.
+    let dir = tempfile::tempdir().map_err(|e| ApiError::Internal(format!("temp dir: {e}")))?;
+    let path = dir.path().join(format!("upload.{ext}"));
+    {
+        use futures_util::StreamExt;
+        use tokio::io::AsyncWriteExt;
+        let mut file = tokio::fs::File::create(&path)
+            .await
+            .map_err(|e| ApiError::Internal(format!("upload file: {e}")))?;
+        let mut stream = body.into_data_stream();
+        let mut total: u64 = 0;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk
+                .map_err(|_| ApiError::bad_request("BODY_UNREADABLE", "上传中断，请重新上传"))?;
+            total += chunk.len() as u64;
+            if total > UPLOAD_LIMIT {
+                return Err(ApiError::PayloadTooLarge {
+                    limit_bytes: UPLOAD_LIMIT,
+                });
+            }
+            file.write_all(&chunk)
+                .await
+                .map_err(|e| ApiError::Internal(format!("upload write: {e}")))?;
+        }
+        file.flush()
+            .await
+            .map_err(|e| ApiError::Internal(format!("upload flush: {e}")))?;
+    }
+    let store = state.store.clone();
+    let metrics = state.metrics.clone();
+    let summary = blocking(move || {
+        let provider = match (caller.role(), &q.provider) {
+            (AccountRole::Provider, _) => {
+                let unit = caller
+                    .unit()
+                    .ok_or_else(|| ApiError::Forbidden("账号未绑定单位".into()))?;
+                store.subject(unit)?.uscc.unwrap_or_default()
+            }
+            (_, Some(p)) => p.clone(),
+            (_, None) => {
+                return Err(ApiError::bad_request(
+                    "PROVIDER_REQUIRED",
+                    "请指定报送单位（provider）",
+                ));
+            }
+        };
+        let args = probity_app::import::RecordImportArgs {
+            file: &path,
+            provider: &provider,
+            activate: q.activate == Some(true),
+            all_or_nothing: q.all_or_nothing == Some(true),
+            errors: None,
+            batch_size: 10_000,
+            actor: caller.actor(),
+            today: probity_app::today(),
+            progress: None,
+            channel: Channel::Api,
+        };
+        let result = probity_app::import::import_records_showing(&store, args, 10_000);
+        drop(dir);
+        match result {
+            Ok(s) => {
+                metrics.count_import(s.accepted, s.duplicates, s.rejected);
+                Ok(s)
+            }
+            Err(probity_app::import::ImportFailure::File(e)) => Err(ApiError::Unprocessable {
+                code: e.code,
+                message: format!("无法读取文件：{}", e.message),
+                fields: vec![],
+            }),
+            Err(probity_app::import::ImportFailure::Other(m)) => Err(ApiError::Unprocessable {
+                code: "IMPORT_FAILED",
+                message: m,
+                fields: vec![],
+            }),
+        }
+    })
+    .await?;
+    let columns = probity_app::columns::RECORDS;
+    Ok(Json(ImportReport {
+        accepted: summary.accepted,
+        duplicates: summary.duplicates,
+        rejected: summary.rejected,
+        rolled_back: summary.rolled_back,
+        errors: summary
+            .shown
+            .iter()
+            .map(|r| ImportIssue {
+                row: r.row,
+                column: r.column.to_string(),
+                header: probity_app::columns::header_of(columns, r.column).to_string(),
+                code: r.code.clone(),
+                message: r.message.clone(),
+            })
+            .collect(),
+    }))
 }

@@ -1,6 +1,6 @@
 //! Who is asking, and may they: sessions (HttpOnly cookie) and bearer tokens, CSRF on every
-//! state-changing request made with a cookie, and the authorisation table of the domain applied
-//! to every route in one middleware.
+//! state-changing request made with a cookie (a header for the API, a hidden form field for the
+//! pages), and the authorisation table of the domain applied to every route in one middleware.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -142,18 +142,31 @@ pub async fn authorize(
     if rule.public {
         return Ok(next.run(req).await);
     }
+    // Pages answer a browser in HTML (a login redirect, a Chinese 403 page); other clients of a
+    // page route get the API's JSON errors.
+    let page = crate::pages::is_page_route(&path);
+    let html = page && crate::pages::wants_html(req.headers());
     let Some((account, credential)) = identify(&state, req.headers()).await? else {
+        if html {
+            return Ok(crate::pages::login_redirect(req.method(), req.uri()));
+        }
         return Err(ApiError::Unauthorized);
     };
     let Some(reach) = authz::reach(rule, account.role) else {
-        return Err(ApiError::Forbidden(format!(
-            "{}无权使用该功能",
-            account.role.label()
-        )));
+        let message = format!("{}无权使用该功能", account.role.label());
+        if html {
+            return Ok(crate::pages::error_page(
+                axum::http::StatusCode::FORBIDDEN,
+                &message,
+            ));
+        }
+        return Err(ApiError::Forbidden(message));
     };
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    // Page forms carry their CSRF token in a hidden field, checked by `pages::PageForm`.
     if let Credential::Session { csrf, .. } = &credential
         && unsafe_method
+        && !page
         && path != "/api/v1/auth/logout"
     {
         let sent = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());

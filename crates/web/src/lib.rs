@@ -7,6 +7,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod metrics;
+pub mod pages;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -53,12 +54,33 @@ impl Default for WebConfig {
     }
 }
 
+/// What the pages need beyond the API: how large an uploaded file may be and where it waits for
+/// its import.
+#[derive(Debug, Clone)]
+pub struct PagesConfig {
+    /// Largest file a page upload accepts.
+    pub upload_limit: u64,
+    /// Where uploaded files wait for their import; a fresh temporary directory when `None`.
+    pub upload_dir: Option<std::path::PathBuf>,
+}
+
+impl Default for PagesConfig {
+    fn default() -> Self {
+        PagesConfig {
+            upload_limit: 50 * 1024 * 1024,
+            upload_dir: None,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub config: Arc<WebConfig>,
     pub metrics: Arc<Metrics>,
     pub login_limiter: Arc<auth::LoginLimiter>,
+    /// Uploads waiting for or running their import (the pages' upload flow).
+    pub uploads: Arc<pages::upload::Uploads>,
 }
 
 #[derive(OpenApi)]
@@ -77,11 +99,24 @@ struct ApiDoc;
 
 /// The whole router and the OpenAPI description of it, from the same registrations.
 pub fn app(store: Store, config: WebConfig) -> (Router, utoipa::openapi::OpenApi) {
+    app_with(store, config, PagesConfig::default())
+}
+
+/// As `app`, with the pages' settings.
+pub fn app_with(
+    store: Store,
+    config: WebConfig,
+    pages_config: PagesConfig,
+) -> (Router, utoipa::openapi::OpenApi) {
     let state = AppState {
         store,
         login_limiter: Arc::new(auth::LoginLimiter::new(
             config.login_per_minute,
             Duration::from_secs(60),
+        )),
+        uploads: Arc::new(pages::upload::Uploads::new(
+            pages_config.upload_dir,
+            pages_config.upload_limit,
         )),
         config: Arc::new(config),
         metrics: Arc::new(Metrics::default()),
@@ -92,7 +127,9 @@ pub fn app(store: Store, config: WebConfig) -> (Router, utoipa::openapi::OpenApi
     add_plain_routes(&mut openapi);
     let spec = Arc::new(openapi.clone());
     let router = api_router
+        .merge(pages::router())
         .route("/healthz", get(healthz))
+        .route("/ping", get(ping))
         .route("/metrics", get(metrics_text))
         .route("/openapi.json", get(move || {
             let spec = spec.clone();
@@ -128,6 +165,7 @@ fn add_plain_routes(openapi: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::response::ResponseBuilder;
     for (path, summary) in [
         ("/healthz", "存活与数据库检查"),
+        ("/ping", "存活检查（不访问数据库），供负载均衡探测"),
         ("/metrics", "Prometheus 指标"),
         ("/openapi.json", "本 API 描述"),
     ] {
@@ -143,8 +181,11 @@ fn add_plain_routes(openapi: &mut utoipa::openapi::OpenApi) {
     }
 }
 
-async fn not_found() -> error::ApiError {
-    error::ApiError::NotFound("没有这个地址".into())
+async fn not_found(req: axum::extract::Request) -> axum::response::Response {
+    if pages::is_page_route(req.uri().path()) && pages::wants_html(req.headers()) {
+        return pages::error_page(StatusCode::NOT_FOUND, "页面不存在，请从导航进入");
+    }
+    error::ApiError::NotFound("没有这个地址".into()).into_response()
 }
 
 /// Liveness and readiness in one: the process answers and the database answers.
@@ -175,6 +216,12 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
+/// The process answers; nothing else is asked. For load balancers, and the bare baseline of the
+/// load benchmark.
+async fn ping() -> &'static str {
+    "pong"
+}
+
 async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(
@@ -192,8 +239,19 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(store, config, PagesConfig::default(), listener, shutdown).await
+}
+
+/// As `serve`, with the pages' settings.
+pub async fn serve_with(
+    store: Store,
+    config: WebConfig,
+    pages_config: PagesConfig,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     tracing::info!(addr = ?listener.local_addr().ok(), "probity serving");
-    let (router, _) = app(store, config);
+    let (router, _) = app_with(store, config, pages_config);
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await

@@ -1,0 +1,63 @@
+//! Configuration of `probity serve`: flags, then environment variables, then an optional TOML
+//! file, then the defaults, in that order of precedence. clap resolves the first two; a value
+//! that clap filled in from its default is replaced by the file's, when the file has one.
+
+use std::path::Path;
+
+use clap::ArgMatches;
+use clap::parser::ValueSource;
+use serde::Deserialize;
+
+/// The TOML file. Every key is optional; an unknown key is an error, so that a typo is not
+/// silently ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub db: Option<String>,
+    pub key_file: Option<String>,
+    pub addr: Option<String>,
+    pub session_ttl_minutes: Option<u32>,
+    pub session_idle_minutes: Option<u32>,
+    pub secure_cookies: Option<bool>,
+    pub login_per_minute: Option<u32>,
+}
+
+impl FileConfig {
+    pub fn load(path: &Path) -> anyhow::Result<FileConfig> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("无法读取配置文件 {}：{e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("配置文件 {} 有误：{e}", path.display()))
+    }
+}
+
+/// True when the user gave the argument (flag or environment), false when clap used its default.
+pub fn given(matches: &ArgMatches, id: &str) -> bool {
+    matches.try_get_raw(id).ok().flatten().is_some()
+        && matches!(
+            matches.value_source(id),
+            Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+        )
+}
+
+/// The value to use: the given one, else the file's, else clap's default.
+pub fn pick<T: Clone>(matches: &ArgMatches, id: &str, current: &T, from_file: Option<T>) -> T {
+    if given(matches, id) {
+        current.clone()
+    } else {
+        from_file.unwrap_or_else(|| current.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        assert!(toml::from_str::<FileConfig>("sesion_ttl_minutes = 5").is_err());
+        let c: FileConfig =
+            toml::from_str("session_ttl_minutes = 5\nsecure_cookies = true").unwrap();
+        assert_eq!(c.session_ttl_minutes, Some(5));
+        assert_eq!(c.secure_cookies, Some(true));
+    }
+}

@@ -1,0 +1,678 @@
+//! The credit office's roster and catalog pages, and the three administrators' pages (三员分立):
+//! the system administrator's accounts and tokens, the security administrator's roles, the
+//! auditor's journal.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use probity_domain::account::AccountRole;
+use probity_domain::catalog::{Category, DisclosureBounds, Scope, Severity};
+use probity_domain::subject::SubjectKind;
+use serde::Deserialize;
+
+use super::records::Opt;
+use super::{Ctx, Layout, PAGE_SIZE, PageError, PageForm, PageResult, done, local_time, nonempty};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{blocking, parse_id};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console/subjects", get(subjects))
+        .route("/console/catalog", get(catalog_page).post(save_category))
+        .route("/console/accounts", get(accounts).post(create_account))
+        .route("/console/accounts/{id}/tokens", post(issue_token))
+        .route("/console/accounts/{id}/role", post(set_role))
+        .route("/console/tokens/{id}/revoke", post(revoke_token))
+        .route("/console/audit", get(audit))
+}
+
+fn opts(
+    pairs: impl IntoIterator<Item = (String, String)>,
+    current: &str,
+    blank: Option<&str>,
+) -> Vec<Opt> {
+    let mut v: Vec<Opt> = blank
+        .map(|b| Opt {
+            value: String::new(),
+            label: b.to_string(),
+            selected: current.is_empty(),
+        })
+        .into_iter()
+        .collect();
+    v.extend(pairs.into_iter().map(|(value, label)| Opt {
+        selected: value == current,
+        value,
+        label,
+    }));
+    v
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subjects
+
+pub struct SubjectRow {
+    pub id: i64,
+    pub name: String,
+    pub short_name: String,
+    pub kind: String,
+    pub code: String,
+    pub position: String,
+}
+
+#[derive(Template)]
+#[template(path = "subjects.html")]
+struct SubjectsTpl {
+    l: Layout,
+    items: Vec<SubjectRow>,
+    kinds: Vec<Opt>,
+    name: String,
+    total: usize,
+    next: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct SubjectQuery {
+    kind: Option<String>,
+    name: Option<String>,
+    after: Option<String>,
+}
+
+async fn subjects(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<SubjectQuery>,
+) -> PageResult {
+    let kind = nonempty(&q.kind)
+        .map(|k| SubjectKind::parse(&k))
+        .transpose()?;
+    let name = nonempty(&q.name);
+    let after = nonempty(&q.after)
+        .map(|a| parse_id(&a))
+        .transpose()?
+        .unwrap_or(0);
+    let store = state.store.clone();
+    let all = blocking(move || Ok(store.subjects()?)).await?;
+    let mut matching: Vec<_> = all
+        .into_iter()
+        .filter(|s| kind.is_none_or(|k| s.kind == k))
+        .filter(|s| {
+            name.as_deref().is_none_or(|n| {
+                s.name.contains(n) || s.short_name.as_deref().is_some_and(|x| x.contains(n))
+            })
+        })
+        .collect();
+    matching.sort_by_key(|s| s.id);
+    let total = matching.len();
+    let page: Vec<_> = matching
+        .into_iter()
+        .filter(|s| s.id > after)
+        .take(PAGE_SIZE as usize + 1)
+        .collect();
+    let more = page.len() > PAGE_SIZE as usize;
+    let items: Vec<SubjectRow> = page
+        .iter()
+        .take(PAGE_SIZE as usize)
+        .map(|s| SubjectRow {
+            id: s.id,
+            name: s.name.clone(),
+            short_name: s.short_name.clone().unwrap_or_default(),
+            kind: s.kind.label().to_string(),
+            code: s.uscc.clone().or(s.id_masked.clone()).unwrap_or_default(),
+            position: s.position.clone().unwrap_or_default(),
+        })
+        .collect();
+    let next = more.then(|| {
+        let last = items.last().map(|s| s.id).unwrap_or(0);
+        let mut n = format!("?after={last}");
+        if let Some(k) = kind {
+            n.push_str(&format!("&kind={}", k.code()));
+        }
+        if let Some(x) = nonempty(&q.name) {
+            n.push_str(&format!("&name={}", super::percent_encode(&x)));
+        }
+        n
+    });
+    Ok(ctx.page(&SubjectsTpl {
+        l: ctx.layout("主体名录"),
+        items,
+        kinds: opts(
+            SubjectKind::ALL
+                .iter()
+                .map(|k| (k.code().to_string(), k.label().to_string())),
+            &kind.map(|k| k.code().to_string()).unwrap_or_default(),
+            Some("全部类型"),
+        ),
+        name: q.name.clone().unwrap_or_default(),
+        total,
+        next,
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Catalog
+
+pub struct CategoryRow {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub severity: String,
+    pub scope: String,
+    pub periods: String,
+    pub repairable: bool,
+    pub rectification: u32,
+    pub weight: i32,
+}
+
+/// The numbers of one category, as the edit form holds them (text, so that a typo is shown
+/// back rather than refused by the parser).
+#[derive(Debug, Default, Deserialize)]
+pub struct CategoryForm {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub minor_min: String,
+    #[serde(default)]
+    pub minor_max: String,
+    #[serde(default)]
+    pub ordinary_min: String,
+    #[serde(default)]
+    pub ordinary_max: String,
+    #[serde(default)]
+    pub grave_min: String,
+    #[serde(default)]
+    pub grave_max: String,
+    #[serde(default)]
+    pub repairable: String,
+    #[serde(default)]
+    pub rectification_working_days: String,
+    #[serde(default)]
+    pub score_weight: String,
+    #[serde(default)]
+    pub default_scope: String,
+}
+
+impl CategoryForm {
+    fn of(c: &Category) -> CategoryForm {
+        let d = &c.disclosure;
+        CategoryForm {
+            code: c.code.clone(),
+            minor_min: d[0].min_months.to_string(),
+            minor_max: d[0].max_months.to_string(),
+            ordinary_min: d[1].min_months.to_string(),
+            ordinary_max: d[1].max_months.to_string(),
+            grave_min: d[2].min_months.to_string(),
+            grave_max: d[2].max_months.to_string(),
+            repairable: if c.repairable {
+                "on".into()
+            } else {
+                String::new()
+            },
+            rectification_working_days: c.rectification_working_days.to_string(),
+            score_weight: c.score_weight.to_string(),
+            default_scope: c.default_scope.code().to_string(),
+        }
+    }
+
+    /// The category with these numbers, or what is wrong with them.
+    fn apply(&self, base: &Category) -> Result<Category, String> {
+        let months = |label: &str, v: &str| -> Result<u32, String> {
+            v.trim()
+                .parse::<u32>()
+                .map_err(|_| format!("{label}应为不小于 0 的整数（月），收到“{}”", v.trim()))
+        };
+        let mut c = base.clone();
+        c.disclosure = [
+            DisclosureBounds {
+                min_months: months("轻微最短公示期", &self.minor_min)?,
+                max_months: months("轻微最长公示期", &self.minor_max)?,
+            },
+            DisclosureBounds {
+                min_months: months("一般最短公示期", &self.ordinary_min)?,
+                max_months: months("一般最长公示期", &self.ordinary_max)?,
+            },
+            DisclosureBounds {
+                min_months: months("严重最短公示期", &self.grave_min)?,
+                max_months: months("严重最长公示期", &self.grave_max)?,
+            },
+        ];
+        c.repairable = !self.repairable.is_empty();
+        c.rectification_working_days = self
+            .rectification_working_days
+            .trim()
+            .parse()
+            .map_err(|_| "整改期限应为不小于 0 的整数（工作日）".to_string())?;
+        c.score_weight = self
+            .score_weight
+            .trim()
+            .parse()
+            .map_err(|_| "考核分值应为整数（失信类别为负数）".to_string())?;
+        c.default_scope = Scope::parse(&self.default_scope).map_err(|e| e.message)?;
+        c.validate().map_err(|e| e.message)?;
+        Ok(c)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "catalog.html")]
+struct CatalogTpl {
+    l: Layout,
+    items: Vec<CategoryRow>,
+    edit: Option<CategoryForm>,
+    edit_name: String,
+    scopes: Vec<Opt>,
+    error: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CatalogQuery {
+    code: Option<String>,
+}
+
+async fn catalog_render(
+    state: &AppState,
+    ctx: &Ctx,
+    edit: Option<CategoryForm>,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let store = state.store.clone();
+    let catalog = blocking(move || Ok(store.catalog()?)).await?;
+    let items = catalog
+        .categories()
+        .iter()
+        .map(|c| CategoryRow {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            kind: c.kind.label().to_string(),
+            severity: c
+                .default_severity
+                .map(|s| s.label())
+                .unwrap_or("—")
+                .to_string(),
+            scope: c.default_scope.label().to_string(),
+            periods: Severity::ALL
+                .iter()
+                .zip(c.disclosure.iter())
+                .map(|(s, b)| format!("{} {}–{}", s.label(), b.min_months, b.max_months))
+                .collect::<Vec<_>>()
+                .join("；"),
+            repairable: c.repairable,
+            rectification: c.rectification_working_days,
+            weight: c.score_weight,
+        })
+        .collect();
+    let edit = match edit {
+        Some(f) if catalog.get(&f.code).is_some() => Some(f),
+        Some(f) => {
+            return Err(PageError(ApiError::NotFound(format!(
+                "未找到：记录类别 {}",
+                crate::extract::truncate(&f.code, 40)
+            ))));
+        }
+        None => None,
+    };
+    let edit_name = edit
+        .as_ref()
+        .and_then(|f| catalog.get(&f.code))
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
+    let scope = edit
+        .as_ref()
+        .map(|f| f.default_scope.clone())
+        .unwrap_or_default();
+    let mut res = ctx.page(&CatalogTpl {
+        l: ctx.layout("信用信息目录"),
+        items,
+        edit,
+        edit_name,
+        scopes: opts(
+            Scope::ALL
+                .iter()
+                .map(|s| (s.code().to_string(), s.label().to_string())),
+            &scope,
+            None,
+        ),
+        error,
+    });
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+async fn catalog_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<CatalogQuery>,
+) -> PageResult {
+    let edit = match nonempty(&q.code) {
+        Some(code) => {
+            let store = state.store.clone();
+            let catalog = blocking(move || Ok(store.catalog()?)).await?;
+            let c = catalog.get(&code).ok_or_else(|| {
+                PageError(ApiError::NotFound(format!(
+                    "未找到：记录类别 {}",
+                    crate::extract::truncate(&code, 40)
+                )))
+            })?;
+            Some(CategoryForm::of(c))
+        }
+        None => None,
+    };
+    catalog_render(&state, &ctx, edit, None, StatusCode::OK).await
+}
+
+async fn save_category(State(state): State<AppState>, p: PageForm<CategoryForm>) -> PageResult {
+    let PageForm { ctx, form } = p;
+    let store = state.store.clone();
+    let code = form.code.clone();
+    let catalog = blocking(move || Ok(store.catalog()?)).await?;
+    let Some(base) = catalog.get(&code) else {
+        return Err(PageError(ApiError::NotFound(format!(
+            "未找到：记录类别 {}",
+            crate::extract::truncate(&code, 40)
+        ))));
+    };
+    let cat = match form.apply(base) {
+        Ok(c) => c,
+        Err(m) => {
+            return catalog_render(
+                &state,
+                &ctx,
+                Some(form),
+                Some(m),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let store = state.store.clone();
+    let actor = ctx.caller.actor();
+    let name = cat.name.clone();
+    let saved = blocking(move || Ok(store.save_category(&cat, &actor))).await?;
+    match saved {
+        Ok(()) => Ok(done(
+            "/console/catalog",
+            &format!("已保存类别“{name}”（{code}）的设置"),
+        )),
+        Err(probity_store::StoreError::Domain(d)) => {
+            catalog_render(
+                &state,
+                &ctx,
+                Some(form),
+                Some(d.message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accounts and tokens
+
+pub struct AccountRow {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    pub role_label: String,
+    pub unit: String,
+    pub totp: String,
+    pub disabled: bool,
+    pub last_login: String,
+}
+
+pub struct TokenRow {
+    pub id: i64,
+    pub account: String,
+    pub label: String,
+    pub created: String,
+    pub last_used: String,
+    pub revoked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "accounts.html")]
+struct AccountsTpl {
+    l: Layout,
+    items: Vec<AccountRow>,
+    tokens: Vec<TokenRow>,
+    roles: Vec<Opt>,
+    can_create: bool,
+    can_grant: bool,
+}
+
+async fn accounts(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    let store = state.store.clone();
+    let (list, tokens, units) = blocking(move || {
+        let list = store.accounts()?;
+        let tokens = store.tokens(None)?;
+        let units = store.subjects()?;
+        Ok((list, tokens, units))
+    })
+    .await?;
+    let unit_name = |id: Option<i64>| {
+        id.and_then(|i| units.iter().find(|s| s.id == i))
+            .map(|s| s.short_name.clone().unwrap_or_else(|| s.name.clone()))
+            .unwrap_or_default()
+    };
+    let name_of = |id: i64| {
+        list.iter()
+            .find(|a| a.id == id)
+            .map(|a| a.name.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
+    let role = ctx.role();
+    let fmt = |t: chrono::DateTime<chrono::Utc>| {
+        (t + chrono::Duration::hours(8))
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    Ok(ctx.page(&AccountsTpl {
+        l: ctx.layout("账号管理"),
+        items: list
+            .iter()
+            .map(|a| AccountRow {
+                id: a.id,
+                name: a.name.clone(),
+                role: a.role.code().to_string(),
+                role_label: a.role.label().to_string(),
+                unit: unit_name(a.unit_id),
+                totp: if a.totp_enabled {
+                    "已启用".into()
+                } else if a.totp_pending {
+                    "待绑定".into()
+                } else {
+                    "—".into()
+                },
+                disabled: a.disabled,
+                last_login: a.last_login_at.map(fmt).unwrap_or_default(),
+            })
+            .collect(),
+        tokens: if role == AccountRole::Sysadmin || role == AccountRole::Auditor {
+            tokens
+                .iter()
+                .map(|t| TokenRow {
+                    id: t.id,
+                    account: name_of(t.account_id),
+                    label: t.label.clone(),
+                    created: fmt(t.created_at),
+                    last_used: t.last_used_at.map(fmt).unwrap_or_default(),
+                    revoked: t.revoked_at.is_some(),
+                })
+                .collect()
+        } else {
+            vec![]
+        },
+        roles: opts(
+            AccountRole::ALL
+                .iter()
+                .map(|r| (r.code().to_string(), r.label().to_string())),
+            "",
+            None,
+        ),
+        can_create: role == AccountRole::Sysadmin,
+        can_grant: role == AccountRole::Secadmin,
+    }))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct NewAccountForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn create_account(State(state): State<AppState>, p: PageForm<NewAccountForm>) -> PageResult {
+    let f = p.form;
+    let role = AccountRole::parse(&f.role)?;
+    let store = state.store.clone();
+    let actor = p.ctx.caller.actor();
+    let a = blocking(move || {
+        let unit = nonempty(&Some(f.unit.clone()))
+            .map(|u| store.find_unit(&u))
+            .transpose()?
+            .map(|s| s.id);
+        Ok(store.create_account(f.name.trim(), role, unit, &f.password, &actor)?)
+    })
+    .await?;
+    Ok(done(
+        "/console/accounts",
+        &format!("已创建账号“{}”（{}）", a.name, a.role.label()),
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct TokenForm {
+    #[serde(default)]
+    label: String,
+}
+
+async fn issue_token(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    p: PageForm<TokenForm>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let label = nonempty(&Some(p.form.label.clone())).unwrap_or_else(|| "网页签发".into());
+    let store = state.store.clone();
+    let actor = p.ctx.caller.actor();
+    let (name, token) = blocking(move || {
+        let a = store.account(id)?;
+        let (_, token) = store.issue_token(id, &label, &actor)?;
+        Ok((a.name, token))
+    })
+    .await?;
+    // The token is shown once, in the flash message of the next page, and never again.
+    Ok(done(
+        "/console/accounts",
+        &format!("已为账号“{name}”签发接口令牌：{token}（只显示这一次，请立即妥善保存）"),
+    ))
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    p: PageForm<super::Empty>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let store = state.store.clone();
+    let actor = p.ctx.caller.actor();
+    let t = blocking(move || Ok(store.revoke_token(id, &actor)?)).await?;
+    Ok(done(
+        "/console/accounts",
+        &format!("已吊销接口令牌 #{}（{}）", t.id, t.label),
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RoleForm {
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    unit: String,
+}
+
+async fn set_role(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    p: PageForm<RoleForm>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let role = AccountRole::parse(&p.form.role)?;
+    let unit = p.form.unit.trim().to_string();
+    let store = state.store.clone();
+    let actor = p.ctx.caller.actor();
+    let a = blocking(move || {
+        let unit = (!unit.is_empty())
+            .then(|| store.find_unit(&unit))
+            .transpose()?
+            .map(|s| s.id);
+        Ok(store.set_role(id, role, unit, &actor)?)
+    })
+    .await?;
+    Ok(done(
+        "/console/accounts",
+        &format!("已将账号“{}”的角色设为{}", a.name, a.role.label()),
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit
+
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditTpl {
+    l: Layout,
+    items: Vec<AuditRow>,
+    next: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct AuditQuery {
+    after: Option<String>,
+}
+
+async fn audit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuery>) -> PageResult {
+    let after = nonempty(&q.after)
+        .map(|a| {
+            a.parse::<i64>()
+                .map_err(|_| ApiError::bad_request("QUERY_INVALID", "序号无效"))
+        })
+        .transpose()?
+        .unwrap_or(0);
+    let store = state.store.clone();
+    let entries = blocking(move || Ok(store.journal_page(after, PAGE_SIZE)?)).await?;
+    let next = (entries.len() == PAGE_SIZE as usize)
+        .then(|| entries.last().map(|e| format!("?after={}", e.seq)))
+        .flatten();
+    Ok(ctx.page(&AuditTpl {
+        l: ctx.layout("审计日志"),
+        items: entries
+            .into_iter()
+            .map(|e| AuditRow {
+                seq: e.seq,
+                at: local_time(&e.at),
+                actor: e.actor,
+                action: e.action,
+                detail: e.detail,
+            })
+            .collect(),
+        next,
+    }))
+}

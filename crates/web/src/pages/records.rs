@@ -1,0 +1,1023 @@
+//! Records on the pages: a provider's own submissions, the one-record form with inline errors,
+//! a record's detail and history, the credit office's review queue and lifecycle buttons, the
+//! Excel templates, and an assessed unit's own credit file.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use probity_domain::account::AccountRole;
+use probity_domain::authz::Reach;
+use probity_domain::catalog::{Catalog, Scope, Severity};
+use probity_domain::record::{Action, FieldError, RecordRow, RecordState};
+use probity_store::{Channel, Created, ImportOptions, RecordFilter, Store, StoredRecord};
+use serde::Deserialize;
+
+use super::{Ctx, Layout, PAGE_SIZE, PageError, PageForm, PageResult, done, local_time, nonempty};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::extract::{blocking, parse_id};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console/records", get(list))
+        .route("/console/records/new", get(new_form).post(create))
+        .route("/console/records/{id}", get(detail))
+        .route("/console/records/{id}/submit", post(submit))
+        .route("/console/records/{id}/activate", post(activate))
+        .route("/console/records/{id}/send-back", post(send_back))
+        .route("/console/records/{id}/revoke", post(revoke))
+        .route("/console/review", get(review))
+        .route("/console/templates/{file}", get(template))
+        .route("/console/file", get(own_file))
+}
+
+fn today() -> chrono::NaiveDate {
+    probity_app::today()
+}
+
+/// A record as a row of a list or a detail page.
+pub struct RecordItem {
+    pub id: i64,
+    pub subject_name: String,
+    pub category: String,
+    pub category_name: String,
+    pub kind: String,
+    pub document_no: String,
+    pub decided_on: String,
+    pub authority: String,
+    pub facts: String,
+    pub basis: String,
+    pub outcome: String,
+    pub severity: String,
+    pub scope: String,
+    pub disclosure_until: String,
+    pub state: String,
+    pub state_label: String,
+    pub channel: String,
+    pub source: String,
+    pub submitted_by: String,
+    pub first_seen: String,
+    pub last_seen: String,
+}
+
+impl RecordItem {
+    fn new(r: &StoredRecord, catalog: &Catalog) -> RecordItem {
+        RecordItem {
+            id: r.id,
+            subject_name: r.subject_name.clone(),
+            category: r.category.clone(),
+            category_name: catalog
+                .get(&r.category)
+                .map(|c| c.name.clone())
+                .unwrap_or_else(|| r.category.clone()),
+            kind: r.kind.label().to_string(),
+            document_no: r.document_no.clone(),
+            decided_on: r.decided_on.clone(),
+            authority: r.authority.clone(),
+            facts: r.facts.clone(),
+            basis: r.basis.clone().unwrap_or_default(),
+            outcome: r.outcome.clone(),
+            severity: r.severity.map(|s| s.label()).unwrap_or("—").to_string(),
+            scope: r.scope.label().to_string(),
+            disclosure_until: r.disclosure_until.clone(),
+            state: r.state.code().to_string(),
+            state_label: r.state.label().to_string(),
+            channel: channel_label(&r.channel).to_string(),
+            source: match r.source_row {
+                Some(row) => format!("{} 第 {row} 行", r.source),
+                None => r.source.clone(),
+            },
+            submitted_by: r.submitted_by.clone(),
+            first_seen: local_time(&r.first_seen),
+            last_seen: local_time(&r.last_seen),
+        }
+    }
+}
+
+fn channel_label(code: &str) -> &str {
+    match code {
+        "file" => "文件导入",
+        "form" => "网页填报",
+        "api" => "接口报送",
+        "exchange" => "数据交换",
+        other => other,
+    }
+}
+
+/// An `<option>` of a `<select>`.
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+fn options(
+    pairs: impl IntoIterator<Item = (String, String)>,
+    current: &str,
+    blank: Option<&str>,
+) -> Vec<Opt> {
+    let mut v: Vec<Opt> = blank
+        .map(|b| Opt {
+            value: String::new(),
+            label: b.to_string(),
+            selected: current.is_empty(),
+        })
+        .into_iter()
+        .collect();
+    v.extend(pairs.into_iter().map(|(value, label)| Opt {
+        selected: value == current,
+        value,
+        label,
+    }));
+    v
+}
+
+fn state_options(current: &str) -> Vec<Opt> {
+    options(
+        RecordState::ALL
+            .iter()
+            .map(|s| (s.code().to_string(), s.label().to_string())),
+        current,
+        Some("全部状态"),
+    )
+}
+
+fn category_options(catalog: &Catalog, current: &str, blank: &str) -> Vec<Opt> {
+    options(
+        catalog
+            .categories()
+            .iter()
+            .map(|c| (c.code.clone(), c.name.clone())),
+        current,
+        Some(blank),
+    )
+}
+
+/// Filters every record list understands.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    pub state: Option<String>,
+    pub category: Option<String>,
+    pub document_no: Option<String>,
+    /// Cursor: the last id of the previous page.
+    pub before: Option<String>,
+    pub after: Option<String>,
+    /// `id_desc` (newest first, default) or `decided_desc` within the page.
+    pub sort: Option<String>,
+}
+
+impl ListQuery {
+    fn filter(&self) -> Result<RecordFilter, ApiError> {
+        Ok(RecordFilter {
+            state: nonempty(&self.state)
+                .map(|s| RecordState::parse(&s))
+                .transpose()?,
+            category: nonempty(&self.category),
+            document_no: nonempty(&self.document_no),
+            ..Default::default()
+        })
+    }
+
+    /// The query string of these filters, for the next-page link.
+    fn keep(&self) -> String {
+        let mut q = String::new();
+        for (k, v) in [
+            ("state", &self.state),
+            ("category", &self.category),
+            ("document_no", &self.document_no),
+            ("sort", &self.sort),
+        ] {
+            if let Some(v) = nonempty(v) {
+                q.push_str(&format!("&{k}={}", super::percent_encode(&v)));
+            }
+        }
+        q
+    }
+}
+
+/// Applies the caller's reach to a record filter, as the API does.
+fn reach_filter(store: &Store, caller: &Caller, f: &mut RecordFilter) -> Result<(), ApiError> {
+    match caller.reach {
+        Reach::All => {}
+        Reach::OwnProvided => f.provider_id = Some(caller.unit().unwrap_or(-1)),
+        Reach::OwnFile => {
+            f.subject_ids = Some(match caller.unit() {
+                Some(u) => store.lineage(u)?,
+                None => vec![],
+            })
+        }
+    }
+    Ok(())
+}
+
+/// Loads a record and checks the caller's reach on it: someone else's record answers 404.
+fn visible_record(store: &Store, caller: &Caller, id: i64) -> Result<StoredRecord, ApiError> {
+    let r = store.record(id)?;
+    let ok = match caller.reach {
+        Reach::All => true,
+        Reach::OwnProvided => caller.unit() == Some(r.provider_id),
+        Reach::OwnFile => match caller.unit() {
+            Some(u) => store.lineage(u)?.contains(&r.subject_id),
+            None => false,
+        },
+    };
+    if ok {
+        Ok(r)
+    } else {
+        Err(ApiError::NotFound(format!("未找到：记录 {id}")))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "records.html")]
+struct ListTpl {
+    l: Layout,
+    items: Vec<RecordItem>,
+    states: Vec<Opt>,
+    categories: Vec<Opt>,
+    document_no: String,
+    sort: String,
+    next: Option<String>,
+    can_create: bool,
+}
+
+async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
+    let mut f = q.filter()?;
+    let before = nonempty(&q.before).map(|b| parse_id(&b)).transpose()?;
+    let store = state.store.clone();
+    let caller = ctx.caller.clone();
+    let (records, catalog) = blocking(move || {
+        reach_filter(&store, &caller, &mut f)?;
+        Ok((store.list_records(&f, before, PAGE_SIZE)?, store.catalog()?))
+    })
+    .await?;
+    let next = (records.len() == PAGE_SIZE as usize)
+        .then(|| {
+            records
+                .last()
+                .map(|r| format!("?before={}{}", r.id, q.keep()))
+        })
+        .flatten();
+    let mut items: Vec<RecordItem> = records
+        .iter()
+        .map(|r| RecordItem::new(r, &catalog))
+        .collect();
+    let sort = nonempty(&q.sort).unwrap_or_else(|| "id_desc".into());
+    if sort == "decided_desc" {
+        items.sort_by(|a, b| b.decided_on.cmp(&a.decided_on).then(b.id.cmp(&a.id)));
+    }
+    let title = if ctx.role() == AccountRole::Provider {
+        "本单位报送的记录"
+    } else {
+        "信用记录"
+    };
+    Ok(ctx.page(&ListTpl {
+        l: ctx.layout(title),
+        items,
+        states: state_options(q.state.as_deref().unwrap_or("")),
+        categories: category_options(&catalog, q.category.as_deref().unwrap_or(""), "全部类别"),
+        document_no: q.document_no.clone().unwrap_or_default(),
+        sort,
+        next,
+        can_create: true,
+    }))
+}
+
+/// One input of the record form, with its value and its error.
+pub struct FormField {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub required: bool,
+    /// `text`, `textarea` or `select`.
+    pub kind: &'static str,
+    pub value: String,
+    pub options: Vec<Opt>,
+    pub hint: &'static str,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RecordForm {
+    #[serde(default)]
+    pub subject_name: String,
+    #[serde(default)]
+    pub uscc: String,
+    #[serde(default)]
+    pub id_number: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub document_no: String,
+    #[serde(default)]
+    pub decided_on: String,
+    #[serde(default)]
+    pub authority: String,
+    #[serde(default)]
+    pub facts: String,
+    #[serde(default)]
+    pub basis: String,
+    #[serde(default)]
+    pub outcome: String,
+    #[serde(default)]
+    pub severity: String,
+    #[serde(default)]
+    pub scope: String,
+    #[serde(default)]
+    pub disclosure_until: String,
+    /// The credit office names the provider; a provider always submits as its own unit.
+    #[serde(default)]
+    pub provider: String,
+    /// `draft` keeps it as a draft; anything else submits.
+    #[serde(default)]
+    pub action: String,
+}
+
+impl RecordForm {
+    fn row(&self) -> RecordRow {
+        RecordRow {
+            subject_name: self.subject_name.clone(),
+            uscc: self.uscc.clone(),
+            id_number: self.id_number.clone(),
+            category: self.category.clone(),
+            document_no: self.document_no.clone(),
+            decided_on: self.decided_on.clone(),
+            authority: self.authority.clone(),
+            facts: self.facts.clone(),
+            basis: self.basis.clone(),
+            outcome: self.outcome.clone(),
+            severity: self.severity.clone(),
+            scope: self.scope.clone(),
+            disclosure_until: self.disclosure_until.clone(),
+        }
+    }
+
+    fn fields(
+        &self,
+        catalog: &Catalog,
+        errors: &HashMap<&str, String>,
+        admin: bool,
+    ) -> Vec<FormField> {
+        let f = |key: &'static str, label, required, kind, value: &str, hint| FormField {
+            key,
+            label,
+            required,
+            kind,
+            value: value.to_string(),
+            options: vec![],
+            hint,
+            error: errors.get(key).cloned(),
+        };
+        let mut v = Vec::new();
+        if admin {
+            v.push(f(
+                "provider",
+                "报送单位",
+                true,
+                "text",
+                &self.provider,
+                "简称、全称或统一社会信用代码",
+            ));
+        }
+        v.extend([
+            f(
+                "subject_name",
+                "主体名称",
+                true,
+                "text",
+                &self.subject_name,
+                "须已在主体名录中",
+            ),
+            f(
+                "uscc",
+                "统一社会信用代码",
+                false,
+                "text",
+                &self.uscc,
+                "单位填写；与身份证号二选一",
+            ),
+            f(
+                "id_number",
+                "身份证号",
+                false,
+                "text",
+                &self.id_number,
+                "公务员填写",
+            ),
+            FormField {
+                options: category_options(catalog, &self.category, "请选择"),
+                ..f("category", "记录类别", true, "select", &self.category, "")
+            },
+            f(
+                "document_no",
+                "决定文书号",
+                true,
+                "text",
+                &self.document_no,
+                "同一报送单位内唯一",
+            ),
+            f(
+                "decided_on",
+                "决定日期",
+                true,
+                "text",
+                &self.decided_on,
+                "如 2025-01-05",
+            ),
+            f("authority", "决定机关", true, "text", &self.authority, ""),
+            f("facts", "失信事实", true, "textarea", &self.facts, ""),
+            f("basis", "处理依据", false, "textarea", &self.basis, ""),
+            f("outcome", "处理结果", true, "textarea", &self.outcome, ""),
+            FormField {
+                options: options(
+                    Severity::ALL
+                        .iter()
+                        .map(|s| (s.code().to_string(), s.label().to_string())),
+                    &self.severity,
+                    Some("按类别默认"),
+                ),
+                ..f(
+                    "severity",
+                    "严重程度",
+                    false,
+                    "select",
+                    &self.severity,
+                    "守信类别不填",
+                )
+            },
+            FormField {
+                options: options(
+                    Scope::ALL
+                        .iter()
+                        .map(|s| (s.code().to_string(), s.label().to_string())),
+                    &self.scope,
+                    Some("按类别默认"),
+                ),
+                ..f("scope", "公开范围", false, "select", &self.scope, "")
+            },
+            f(
+                "disclosure_until",
+                "公示截止日期",
+                false,
+                "text",
+                &self.disclosure_until,
+                "不填则按严重程度取最长公示期",
+            ),
+        ]);
+        v
+    }
+}
+
+#[derive(Template)]
+#[template(path = "record_new.html")]
+struct NewTpl {
+    l: Layout,
+    fields: Vec<FormField>,
+    error: Option<String>,
+    templates: Vec<Opt>,
+}
+
+async fn render_form(
+    state: &AppState,
+    ctx: &Ctx,
+    form: &RecordForm,
+    errors: HashMap<&'static str, String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let store = state.store.clone();
+    let catalog = blocking(move || Ok(store.catalog()?)).await?;
+    let admin = ctx.role() == AccountRole::Admin;
+    let t = NewTpl {
+        l: ctx.layout("填报信用记录"),
+        fields: form.fields(&catalog, &errors, admin),
+        error,
+        templates: catalog
+            .categories()
+            .iter()
+            .map(|c| Opt {
+                value: c.code.clone(),
+                label: c.name.clone(),
+                selected: false,
+            })
+            .collect(),
+    };
+    let mut res = ctx.page(&t);
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+async fn new_form(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    render_form(
+        &state,
+        &ctx,
+        &RecordForm::default(),
+        HashMap::new(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+fn field_map(errs: Vec<FieldError>) -> HashMap<&'static str, String> {
+    let mut m: HashMap<&'static str, String> = HashMap::new();
+    for e in errs {
+        let key = if e.column.is_empty() {
+            "subject_name"
+        } else {
+            e.column
+        };
+        m.entry(key)
+            .and_modify(|s| {
+                s.push('；');
+                s.push_str(&e.error.message);
+            })
+            .or_insert(e.error.message);
+    }
+    m
+}
+
+/// What submitting the form came to.
+enum FormOutcome {
+    Saved(Response),
+    Invalid(HashMap<&'static str, String>, Option<String>),
+}
+
+async fn create(State(state): State<AppState>, p: PageForm<RecordForm>) -> PageResult {
+    let PageForm { ctx, form } = p;
+    let store = state.store.clone();
+    let caller = ctx.caller.clone();
+    let row = form.row();
+    let provider_ref = form.provider.trim().to_string();
+    let draft = form.action == "draft";
+    let outcome = blocking(move || {
+        let provider = match caller.role() {
+            AccountRole::Provider => store.subject(
+                caller
+                    .unit()
+                    .ok_or_else(|| ApiError::Forbidden("账号未绑定单位".into()))?,
+            )?,
+            _ if provider_ref.is_empty() => {
+                let mut m = HashMap::new();
+                m.insert("provider", "请填写报送单位".to_string());
+                return Ok(FormOutcome::Invalid(m, None));
+            }
+            _ => match store.find_unit(&provider_ref) {
+                Ok(s) => s,
+                Err(e) => {
+                    let mut m = HashMap::new();
+                    m.insert("provider", PageError::from(e).0.detail().message);
+                    return Ok(FormOutcome::Invalid(m, None));
+                }
+            },
+        };
+        let catalog = store.catalog()?;
+        let rec = match row.validate(&catalog, today()) {
+            Ok(r) => r,
+            Err(errs) => return Ok(FormOutcome::Invalid(field_map(errs), None)),
+        };
+        let opts = ImportOptions {
+            provider,
+            actor: caller.actor(),
+            channel: Channel::Form,
+            source: "网页填报".into(),
+            activate: false,
+            all_or_nothing: false,
+        };
+        let created = match store.create_record(opts, rec, draft) {
+            Ok(c) => c,
+            Err(probity_store::StoreError::Domain(d)) => {
+                return Ok(FormOutcome::Invalid(HashMap::new(), Some(d.message)));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        Ok(match created {
+            Created::New(r) if draft => FormOutcome::Saved(done(
+                &format!("/console/records/{}", r.id),
+                &format!("已保存草稿 #{}（尚未报送）", r.id),
+            )),
+            Created::New(r) => FormOutcome::Saved(done(
+                &format!("/console/records/{}", r.id),
+                &format!("已报送记录 #{}，等待信用办审核", r.id),
+            )),
+            Created::Existing(r) => FormOutcome::Saved(done(
+                &format!("/console/records/{}", r.id),
+                &format!("相同的记录已存在（#{}），未重复入库", r.id),
+            )),
+            Created::Rejected(errs) => FormOutcome::Invalid(field_map(errs), None),
+        })
+    })
+    .await?;
+    match outcome {
+        FormOutcome::Saved(res) => Ok(res),
+        FormOutcome::Invalid(errors, general) => {
+            let general = general.or_else(|| {
+                Some(format!(
+                    "有 {} 项需要修改，请按提示更正后重新提交",
+                    errors.len()
+                ))
+            });
+            render_form(
+                &state,
+                &ctx,
+                &form,
+                errors,
+                general,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+/// One audit entry as the history shows it.
+pub struct HistoryItem {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+fn action_label(code: &str) -> String {
+    Action::ALL
+        .iter()
+        .find(|a| a.code() == code)
+        .map(|a| a.label().to_string())
+        .unwrap_or_else(|| match code {
+            "create" => "创建".to_string(),
+            "import" => "导入".to_string(),
+            other => other.to_string(),
+        })
+}
+
+fn history_detail(detail: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(detail) {
+        Ok(serde_json::Value::Object(m)) => m
+            .iter()
+            .filter(|(_, v)| !v.is_null() && v.as_str() != Some(""))
+            .map(|(k, v)| {
+                let v = v
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string());
+                let k = match k.as_str() {
+                    "reason" => "理由",
+                    "role" => "身份",
+                    other => other,
+                };
+                format!("{k}：{v}")
+            })
+            .collect::<Vec<_>>()
+            .join("；"),
+        _ => detail.to_string(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "record.html")]
+struct DetailTpl {
+    l: Layout,
+    r: RecordItem,
+    history: Option<Vec<HistoryItem>>,
+    can_submit: bool,
+    can_review: bool,
+    can_revoke: bool,
+}
+
+async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    let id = parse_id(&id)?;
+    let store = state.store.clone();
+    let caller = ctx.caller.clone();
+    // The history follows the API's table: the credit office and the provider read it.
+    let with_history = matches!(ctx.role(), AccountRole::Admin | AccountRole::Provider);
+    let (r, catalog, history) = blocking(move || {
+        let r = visible_record(&store, &caller, id)?;
+        let history = if with_history {
+            Some(store.history("record", &id.to_string())?)
+        } else {
+            None
+        };
+        Ok((r, store.catalog()?, history))
+    })
+    .await?;
+    let role = ctx.role();
+    let t = DetailTpl {
+        l: ctx.layout(&format!("信用记录 #{id}")),
+        can_submit: r.state == RecordState::Draft
+            && matches!(role, AccountRole::Provider | AccountRole::Admin),
+        can_review: r.state == RecordState::Submitted && role == AccountRole::Admin,
+        can_revoke: matches!(r.state, RecordState::Active | RecordState::Objected)
+            && role == AccountRole::Admin,
+        r: RecordItem::new(&r, &catalog),
+        history: history.map(|h| {
+            h.into_iter()
+                .map(|e| HistoryItem {
+                    seq: e.seq,
+                    at: local_time(&e.at),
+                    actor: e.actor,
+                    action: action_label(&e.action),
+                    detail: history_detail(&e.detail),
+                })
+                .collect()
+        }),
+    };
+    Ok(ctx.page(&t))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReasonForm {
+    #[serde(default)]
+    pub reason: String,
+    /// Where to go afterwards: `review` for the queue, else the record.
+    #[serde(default)]
+    pub back: String,
+}
+
+async fn act(state: AppState, p: PageForm<ReasonForm>, id: String, action: Action) -> PageResult {
+    let id = parse_id(&id)?;
+    let reason = p.form.reason.trim().to_string();
+    if matches!(action, Action::SendBack | Action::Revoke) && reason.is_empty() {
+        return Err(PageError(ApiError::Unprocessable {
+            code: "REASON_REQUIRED",
+            message: format!("“{}”须说明理由，请返回填写", action.label()),
+            fields: vec![],
+        }));
+    }
+    if reason.chars().count() > 500 {
+        return Err(PageError(ApiError::Unprocessable {
+            code: "TOO_LONG",
+            message: "理由最多 500 个字符".into(),
+            fields: vec![],
+        }));
+    }
+    let store = state.store.clone();
+    let caller = p.ctx.caller.clone();
+    let r2 = reason.clone();
+    blocking(move || {
+        visible_record(&store, &caller, id)?;
+        let role = caller
+            .role()
+            .record_role()
+            .ok_or_else(|| ApiError::Forbidden("无权处理记录".into()))?;
+        Ok(store.transition(id, action, role, caller.unit(), &caller.actor(), &r2)?)
+    })
+    .await?;
+    let message = match action {
+        Action::Activate => format!("已审核生效记录 #{id}"),
+        Action::SendBack => format!("已退回记录 #{id}（理由：{reason}）"),
+        Action::Revoke => format!("已撤销记录 #{id}（理由：{reason}）"),
+        Action::Submit => format!("已报送记录 #{id}，等待信用办审核"),
+        other => format!("已{}记录 #{id}", other.label()),
+    };
+    let to = if p.form.back == "review" {
+        "/console/review".to_string()
+    } else {
+        format!("/console/records/{id}")
+    };
+    Ok(done(&to, &message))
+}
+
+async fn submit(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    p: PageForm<ReasonForm>,
+) -> PageResult {
+    act(s, p, id, Action::Submit).await
+}
+async fn activate(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    p: PageForm<ReasonForm>,
+) -> PageResult {
+    act(s, p, id, Action::Activate).await
+}
+async fn send_back(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    p: PageForm<ReasonForm>,
+) -> PageResult {
+    act(s, p, id, Action::SendBack).await
+}
+async fn revoke(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    p: PageForm<ReasonForm>,
+) -> PageResult {
+    act(s, p, id, Action::Revoke).await
+}
+
+#[derive(Template)]
+#[template(path = "review.html")]
+struct ReviewTpl {
+    l: Layout,
+    items: Vec<RecordItem>,
+    categories: Vec<Opt>,
+    document_no: String,
+    total: usize,
+    next: Option<String>,
+}
+
+async fn review(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
+    let mut f = q.filter()?;
+    f.state = Some(RecordState::Submitted);
+    let after = nonempty(&q.after)
+        .map(|b| parse_id(&b))
+        .transpose()?
+        .unwrap_or(0);
+    let store = state.store.clone();
+    // Oldest first: the store pages newest first, so walk the (short) queue to its end.
+    let (queue, catalog) = blocking(move || {
+        let mut all = Vec::new();
+        let mut before = None;
+        loop {
+            let page = store.list_records(&f, before, 500)?;
+            let last = page.last().map(|r| r.id);
+            let full = page.len() == 500;
+            all.extend(page);
+            if !full || all.len() >= 20_000 {
+                break;
+            }
+            before = last;
+        }
+        all.reverse();
+        Ok((all, store.catalog()?))
+    })
+    .await?;
+    let total = queue.len();
+    let page: Vec<&StoredRecord> = queue
+        .iter()
+        .filter(|r| r.id > after)
+        .take(PAGE_SIZE as usize)
+        .collect();
+    let next = (page.len() == PAGE_SIZE as usize
+        && queue.iter().any(|r| r.id > page[page.len() - 1].id))
+    .then(|| format!("?after={}{}", page[page.len() - 1].id, q.keep()));
+    Ok(ctx.page(&ReviewTpl {
+        l: ctx.layout("审核队列（待审核，最早报送在前）"),
+        items: page.iter().map(|r| RecordItem::new(r, &catalog)).collect(),
+        categories: category_options(&catalog, q.category.as_deref().unwrap_or(""), "全部类别"),
+        document_no: q.document_no.clone().unwrap_or_default(),
+        total,
+        next,
+    }))
+}
+
+/// The .xlsx template of one category, with a Chinese file name.
+async fn template(
+    State(state): State<AppState>,
+    _ctx: Ctx,
+    Path(file): Path<String>,
+) -> PageResult {
+    let Some(code) = file.strip_suffix(".xlsx") else {
+        return Err(PageError(ApiError::NotFound(format!(
+            "未找到：{}",
+            crate::extract::truncate(&file, 40)
+        ))));
+    };
+    let code = code.to_string();
+    let store = state.store.clone();
+    let (bytes, name) = blocking(move || {
+        let catalog = store.catalog()?;
+        let cat = catalog
+            .get(&code)
+            .ok_or_else(|| {
+                ApiError::NotFound(format!(
+                    "未找到：记录类别 {}",
+                    crate::extract::truncate(&code, 40)
+                ))
+            })?
+            .clone();
+        let dir = tempfile::tempdir().map_err(|e| ApiError::Internal(e.to_string()))?;
+        let out = dir.path().join("template.xlsx");
+        probity_app::templates::write_records_template(&catalog, Some(&cat.code), &out, today())
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let bytes = std::fs::read(&out).map_err(|e| ApiError::Internal(e.to_string()))?;
+        Ok((bytes, format!("信用记录导入模板-{}.xlsx", cat.name)))
+    })
+    .await?;
+    Ok(xlsx_download(bytes, &file, &name))
+}
+
+/// An .xlsx answer saved under `name` (an ASCII fallback for old clients).
+pub fn xlsx_download(bytes: Vec<u8>, ascii: &str, name: &str) -> Response {
+    let disposition = format!(
+        "attachment; filename=\"{}\"; filename*=UTF-8''{}",
+        ascii.replace(
+            |c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '_' && c != '-',
+            "_"
+        ),
+        super::percent_encode(name)
+    );
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// A subject on the file page.
+pub struct SubjectItem {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub uscc: String,
+}
+
+#[derive(Template)]
+#[template(path = "file.html")]
+struct FileTpl {
+    l: Layout,
+    unit: SubjectItem,
+    predecessors: Vec<SubjectItem>,
+    items: Vec<RecordItem>,
+    states: Vec<Opt>,
+    total: usize,
+    next: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct FileQuery {
+    state: Option<String>,
+    page: Option<String>,
+}
+
+async fn own_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<FileQuery>,
+) -> PageResult {
+    let Some(unit) = ctx.caller.unit() else {
+        return Err(PageError(ApiError::Forbidden("账号未绑定单位".into())));
+    };
+    let want = nonempty(&q.state)
+        .map(|s| RecordState::parse(&s))
+        .transpose()?;
+    let page = nonempty(&q.page)
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let store = state.store.clone();
+    let (subject, preds, records, catalog) = blocking(move || {
+        let subject = store.subject(unit)?;
+        let preds = store
+            .lineage(unit)?
+            .into_iter()
+            .filter(|i| *i != unit)
+            .map(|i| store.subject(i))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((
+            subject,
+            preds,
+            store.records_of_subject(unit)?,
+            store.catalog()?,
+        ))
+    })
+    .await?;
+    let item = |s: &probity_store::Subject| SubjectItem {
+        id: s.id,
+        name: s.name.clone(),
+        kind: s.kind.label().to_string(),
+        uscc: s.uscc.clone().unwrap_or_default(),
+    };
+    let filtered: Vec<&StoredRecord> = records
+        .iter()
+        .filter(|r| want.is_none_or(|w| r.state == w))
+        .collect();
+    let per = PAGE_SIZE as usize;
+    let total = filtered.len();
+    let items = filtered
+        .iter()
+        .skip((page - 1) * per)
+        .take(per)
+        .map(|r| RecordItem::new(r, &catalog))
+        .collect();
+    let next = (total > page * per).then(|| {
+        format!(
+            "?page={}{}",
+            page + 1,
+            want.map(|w| format!("&state={}", w.code()))
+                .unwrap_or_default()
+        )
+    });
+    Ok(ctx.page(&FileTpl {
+        l: ctx.layout("本单位信用档案"),
+        unit: item(&subject),
+        predecessors: preds.iter().map(item).collect(),
+        items,
+        states: state_options(q.state.as_deref().unwrap_or("")),
+        total,
+        next,
+    }))
+}

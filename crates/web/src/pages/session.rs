@@ -1,0 +1,394 @@
+//! Logging in and out, second-factor enrolment, and the 工作台 each role starts from.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::get;
+use probity_domain::account::AccountRole;
+use probity_domain::record::RecordState;
+use probity_store::LoginError;
+use probity_store::RecordFilter;
+use serde::Deserialize;
+
+use super::{Ctx, Empty, FLASH_COOKIE, Layout, PageForm, PageResult, done, safe_next};
+use crate::AppState;
+use crate::auth::{Credential, SESSION_COOKIE, constant_time_eq, cookie_value};
+use crate::error::ApiError;
+use crate::extract::blocking;
+
+/// The login form's CSRF token lives in its own cookie until there is a session (double submit).
+const LOGIN_CSRF_COOKIE: &str = "probity_login_csrf";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/logout", axum::routing::post(logout))
+        .route("/console", get(dashboard))
+        .route(super::TOTP_PATH, get(totp_page).post(totp_confirm))
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginTpl {
+    l: Layout,
+    name: String,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+fn random_hex() -> Result<String, ApiError> {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(hex::encode(b))
+}
+
+fn login_form(
+    status: StatusCode,
+    name: &str,
+    next: &str,
+    error: Option<String>,
+    flash: Option<String>,
+) -> PageResult {
+    let csrf = random_hex()?;
+    let mut l = Layout::anonymous("登录");
+    l.csrf = csrf.clone();
+    l.flash = flash;
+    let t = LoginTpl {
+        l,
+        name: name.to_string(),
+        next: next.to_string(),
+        error,
+    };
+    let mut res = (status, super::html(&t)).into_response();
+    for c in [
+        format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600"),
+        format!("{FLASH_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    Ok(res)
+}
+
+async fn login_page(headers: HeaderMap, Query(q): Query<NextQuery>) -> PageResult {
+    let flash = cookie_value(&headers, FLASH_COOKIE)
+        .and_then(|v| hex::decode(v).ok())
+        .and_then(|b| String::from_utf8(b).ok());
+    let next = safe_next(q.next.as_deref().unwrap_or("/console")).to_string();
+    login_form(StatusCode::OK, "", &next, None, flash)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    totp: String,
+    #[serde(default)]
+    next: String,
+}
+
+fn client_key(headers: &HeaderMap) -> String {
+    headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|| "direct".to_string())
+}
+
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::Form(f): axum::Form<LoginForm>,
+) -> PageResult {
+    let next = safe_next(&f.next).to_string();
+    let sent_ok = cookie_value(&headers, LOGIN_CSRF_COOKIE)
+        .is_some_and(|c| !c.is_empty() && constant_time_eq(c.as_bytes(), f.csrf.as_bytes()));
+    if !sent_ok {
+        return Ok(super::error_page(
+            StatusCode::FORBIDDEN,
+            &ApiError::Csrf.detail().message,
+        ));
+    }
+    if let Err(wait) = state.login_limiter.check(&client_key(&headers)) {
+        let msg = format!("登录尝试过于频繁，请 {wait} 秒后再试");
+        return login_form(
+            StatusCode::TOO_MANY_REQUESTS,
+            &f.name,
+            &next,
+            Some(msg),
+            None,
+        );
+    }
+    let store = state.store.clone();
+    let ttl = state.config.session_ttl;
+    let (name, password, totp) = (
+        f.name.clone(),
+        f.password.clone(),
+        f.totp.trim().to_string(),
+    );
+    let outcome = blocking(move || {
+        let now = chrono::Utc::now();
+        let totp = (!totp.is_empty()).then_some(totp);
+        match store.login(&name, &password, totp.as_deref(), now) {
+            Ok(a) => {
+                let s = store.create_session(a.id, ttl, now)?;
+                Ok(Ok((a, s)))
+            }
+            Err(LoginError::Store(e)) => Err(e.into()),
+            Err(e) => Ok(Err(e)),
+        }
+    })
+    .await?;
+    let (account, session) = match outcome {
+        Ok(v) => v,
+        Err(e) => {
+            let status = match e {
+                LoginError::Locked { .. } | LoginError::Disabled => StatusCode::FORBIDDEN,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            return login_form(status, &f.name, &next, Some(e.message()), None);
+        }
+    };
+    let to = if account.totp_pending {
+        super::TOTP_PATH.to_string()
+    } else {
+        next
+    };
+    let mut res = Redirect::to(&to).into_response();
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        session.token,
+        ttl.num_seconds(),
+        if state.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        }
+    );
+    for c in [
+        cookie,
+        format!("{LOGIN_CSRF_COOKIE}=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0"),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    Ok(res)
+}
+
+async fn logout(State(state): State<AppState>, p: PageForm<Empty>) -> PageResult {
+    if let Credential::Session { token, .. } = p.ctx.caller.credential {
+        let store = state.store.clone();
+        blocking(move || Ok(store.end_session(&token)?)).await?;
+    }
+    let mut res = done("/login", "已退出登录");
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+    )) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+/// One tile of the 工作台.
+pub struct Tile {
+    pub href: String,
+    pub label: String,
+    pub count: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console.html")]
+struct ConsoleTpl {
+    l: Layout,
+    tiles: Vec<Tile>,
+}
+
+fn count_label(n: usize, cap: u32) -> String {
+    if n >= cap as usize {
+        format!("{cap}+")
+    } else {
+        n.to_string()
+    }
+}
+
+async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    let store = state.store.clone();
+    let role = ctx.role();
+    let unit = ctx.caller.unit();
+    let tile = |href: &str, label: &str, count: Option<String>| Tile {
+        href: href.to_string(),
+        label: label.to_string(),
+        count,
+    };
+    let tiles = blocking(move || {
+        let count = |f: RecordFilter| -> Result<String, ApiError> {
+            Ok(count_label(store.list_records(&f, None, 500)?.len(), 500))
+        };
+        Ok(match role {
+            AccountRole::Provider => {
+                let own = |state| RecordFilter {
+                    provider_id: Some(unit.unwrap_or(-1)),
+                    state: Some(state),
+                    ..Default::default()
+                };
+                vec![
+                    tile(
+                        "/console/records?state=draft",
+                        "草稿",
+                        Some(count(own(RecordState::Draft))?),
+                    ),
+                    tile(
+                        "/console/records?state=submitted",
+                        "待审核",
+                        Some(count(own(RecordState::Submitted))?),
+                    ),
+                    tile(
+                        "/console/records?state=active",
+                        "已生效",
+                        Some(count(own(RecordState::Active))?),
+                    ),
+                    tile("/console/records/new", "填报一条记录", None),
+                    tile("/console/upload", "上传 Excel/CSV 批量导入", None),
+                ]
+            }
+            AccountRole::Admin => {
+                let submitted = RecordFilter {
+                    state: Some(RecordState::Submitted),
+                    ..Default::default()
+                };
+                vec![
+                    tile("/console/review", "待审核记录", Some(count(submitted)?)),
+                    tile(
+                        "/console/records",
+                        "全部信用记录",
+                        Some(store.record_count()?.to_string()),
+                    ),
+                    tile(
+                        "/console/subjects",
+                        "主体名录",
+                        Some(store.subjects()?.len().to_string()),
+                    ),
+                    tile(
+                        "/console/catalog",
+                        "信用信息目录",
+                        Some(store.catalog()?.categories().len().to_string()),
+                    ),
+                ]
+            }
+            AccountRole::Unit => {
+                let n = match unit {
+                    Some(u) => store.records_of_subject(u)?.len(),
+                    None => 0,
+                };
+                vec![tile(
+                    "/console/file",
+                    "本单位信用档案（记录数）",
+                    Some(n.to_string()),
+                )]
+            }
+            AccountRole::Sysadmin | AccountRole::Secadmin => vec![tile(
+                "/console/accounts",
+                "账号",
+                Some(store.accounts()?.len().to_string()),
+            )],
+            AccountRole::Auditor => vec![
+                tile(
+                    "/console/audit",
+                    "审计日志（最新序号）",
+                    Some(store.head_seq()?.to_string()),
+                ),
+                tile(
+                    "/console/accounts",
+                    "账号",
+                    Some(store.accounts()?.len().to_string()),
+                ),
+            ],
+            AccountRole::Hr => vec![],
+        })
+    })
+    .await?;
+    Ok(ctx.page(&ConsoleTpl {
+        l: ctx.layout("工作台"),
+        tiles,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "totp.html")]
+struct TotpTpl {
+    l: Layout,
+    secret: String,
+    url: String,
+    error: Option<String>,
+}
+
+async fn totp_page(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    totp_render(&state, &ctx, None, StatusCode::OK).await
+}
+
+async fn totp_render(
+    state: &AppState,
+    ctx: &Ctx,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    if !ctx.caller.account.totp_pending {
+        return Ok(Redirect::to("/console").into_response());
+    }
+    let store = state.store.clone();
+    let id = ctx.caller.account.id;
+    // A fresh secret each time the page is shown: only the one on screen can be confirmed.
+    let e = blocking(move || Ok(store.begin_totp(id)?)).await?;
+    let mut res = ctx.page(&TotpTpl {
+        l: ctx.layout("绑定动态口令"),
+        secret: e.secret_base32,
+        url: e.otpauth_url,
+        error,
+    });
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+struct TotpForm {
+    #[serde(default)]
+    code: String,
+}
+
+async fn totp_confirm(State(state): State<AppState>, p: PageForm<TotpForm>) -> PageResult {
+    let store = state.store.clone();
+    let id = p.ctx.caller.account.id;
+    let code = p.form.code.trim().to_string();
+    let r = blocking(move || Ok(store.confirm_totp(id, &code, chrono::Utc::now()))).await?;
+    match r {
+        Ok(()) => Ok(done(
+            "/console",
+            "已启用动态口令，今后登录请同时输入动态口令",
+        )),
+        Err(probity_store::StoreError::Domain(d)) => {
+            totp_render(
+                &state,
+                &p.ctx,
+                Some(d.message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,920 @@
+//! The Chinese pages against a real server on a loopback port, on SQLite and (when
+//! PROBITY_TEST_PG is set) PostgreSQL, driven as a browser without JavaScript drives them: HTML
+//! forms, cookies, redirects followed by hand so that each step can be checked.
+
+use probity_domain::account::AccountRole;
+use probity_domain::authz::TABLE;
+use probity_domain::subject::RosterRow;
+use probity_store::{Keys, Store};
+use reqwest::StatusCode;
+use reqwest::blocking::Response;
+use reqwest::header::{self, HeaderMap};
+
+struct Backend {
+    name: &'static str,
+    store: Store,
+    _dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        if let Some((base, schema)) = &self.pg
+            && let Ok(mut c) = postgres::Client::connect(base, postgres::NoTls)
+        {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+        }
+    }
+}
+
+fn backends() -> Vec<Backend> {
+    let keys = Keys::from_master(&[7u8; 32]);
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("pages.db").display());
+    let mut out = vec![Backend {
+        name: "sqlite",
+        store: Store::open(&url, keys.clone()).unwrap(),
+        _dir: dir,
+        pg: None,
+    }];
+    match std::env::var("PROBITY_TEST_PG") {
+        Ok(base) => {
+            use std::sync::atomic::{AtomicU32, Ordering};
+            static N: AtomicU32 = AtomicU32::new(0);
+            let schema = format!(
+                "probity_pages_{}_{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            );
+            let mut c = postgres::Client::connect(&base, postgres::NoTls).unwrap();
+            c.batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+            ))
+            .unwrap();
+            let sep = if base.contains('?') { '&' } else { '?' };
+            let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
+            out.push(Backend {
+                name: "postgres",
+                store: Store::open(&url, keys).unwrap(),
+                _dir: tempfile::tempdir().unwrap(),
+                pg: Some((base, schema)),
+            });
+        }
+        Err(_) => eprintln!("PROBITY_TEST_PG not set: PostgreSQL variant skipped"),
+    }
+    out
+}
+
+fn uscc(body: &str) -> String {
+    probity_domain::ident::Uscc::from_parts('1', '1', "120116", body)
+        .unwrap()
+        .as_str()
+        .to_string()
+}
+
+const TOWN: &str = "天津市滨海新区新河街道办事处";
+const OTHER_TOWN: &str = "天津市滨海新区大沽街道办事处";
+const PASSWORD: &str = "Binhai-2026-pass";
+const UPLOAD_LIMIT: u64 = 256 * 1024;
+
+fn roster(store: &Store) {
+    let rows = [
+        ("天津市滨海新区人民政府", "区政府", "区政府", "WB000001", ""),
+        (
+            "天津市滨海新区人民法院",
+            "区法院",
+            "部门",
+            "WB000002",
+            "区政府",
+        ),
+        (
+            "天津市滨海新区财政局",
+            "区财政局",
+            "部门",
+            "WB000003",
+            "区政府",
+        ),
+        (TOWN, "新河街道", "街镇", "WB000004", "区政府"),
+        (OTHER_TOWN, "大沽街道", "街镇", "WB000005", "区政府"),
+    ];
+    let subjects = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (name, short, kind, body, parent))| {
+            let r = RosterRow {
+                name: name.to_string(),
+                short_name: short.to_string(),
+                kind: kind.to_string(),
+                uscc: uscc(body),
+                parent: parent.to_string(),
+                ..Default::default()
+            };
+            (i + 2, r.validate(false).unwrap())
+        })
+        .collect();
+    let report = store.import_roster(subjects, "test").unwrap();
+    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+}
+
+fn enrol(store: &Store, name: &str) {
+    let a = store.account_by_name(name).unwrap().unwrap();
+    let e = store.begin_totp(a.id).unwrap();
+    store
+        .confirm_totp(a.id, &totp_code(&e.secret_base32), chrono::Utc::now())
+        .unwrap();
+}
+
+fn totp_code(secret: &str) -> String {
+    totp_rs::Builder::new()
+        .with_algorithm(totp_rs::Algorithm::SHA1)
+        .with_digits(6)
+        .with_step_duration(30)
+        .with_skew(1)
+        .with_secret(totp_rs::Secret::try_from_base32(secret).unwrap())
+        .build()
+        .unwrap()
+        .generate_current()
+        .to_string()
+}
+
+/// A server on a loopback port with one account per role (administrative ones enrolled in TOTP,
+/// except the security administrator, who enrols through the page).
+struct Server {
+    base: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(store: &Store) -> Server {
+        roster(store);
+        let unit_of = |short: &str| store.find_unit(short).unwrap().id;
+        for role in AccountRole::ALL {
+            let unit = match role {
+                AccountRole::Provider => Some(unit_of("区财政局")),
+                AccountRole::Unit => Some(unit_of("新河街道")),
+                _ => None,
+            };
+            let a = store
+                .create_account(&format!("p_{}", role.code()), role, unit, PASSWORD, "test")
+                .unwrap();
+            if role.requires_totp() && role != AccountRole::Secadmin {
+                enrol(store, &a.name);
+            }
+        }
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let store = store.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                let pages = probity_web::PagesConfig {
+                    upload_limit: UPLOAD_LIMIT,
+                    upload_dir: None,
+                };
+                let config = probity_web::WebConfig::default();
+                probity_web::serve_with(store, config, pages, listener, async {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
+            });
+        });
+        Server {
+            base,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    fn browser(&self) -> Browser {
+        Browser {
+            base: self.base.clone(),
+            client: reqwest::blocking::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: Vec::new(),
+        }
+    }
+
+    /// A browser logged in as `role` with a session made by the store (the administrative roles
+    /// have used their one-time code at enrolment, so logging in through the form would wait
+    /// for the next one).
+    fn session(&self, store: &Store, role: AccountRole) -> Browser {
+        let a = store
+            .account_by_name(&format!("p_{}", role.code()))
+            .unwrap()
+            .unwrap();
+        let s = store
+            .create_session(a.id, chrono::Duration::hours(1), chrono::Utc::now())
+            .unwrap();
+        let mut b = self.browser();
+        b.cookies.push(("probity_session".into(), s.token));
+        b
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A browser without JavaScript: keeps cookies, follows nothing by itself.
+struct Browser {
+    base: String,
+    client: reqwest::blocking::Client,
+    cookies: Vec<(String, String)>,
+}
+
+struct Page {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Page {
+    fn location(&self) -> String {
+        self.headers
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    }
+
+    /// The value of the first hidden `csrf` field.
+    fn csrf(&self) -> String {
+        between(&self.body, "name=\"csrf\" value=\"", "\"").unwrap_or_default()
+    }
+}
+
+fn urlencode(form: &[(&str, &str)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect::<String>()
+    };
+    form.iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn between(s: &str, start: &str, end: &str) -> Option<String> {
+    let i = s.find(start)? + start.len();
+    let j = s[i..].find(end)? + i;
+    Some(s[i..j].to_string())
+}
+
+impl Browser {
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn take(&mut self, res: Response) -> Page {
+        let status = res.status();
+        let headers = res.headers().clone();
+        for c in headers.get_all(header::SET_COOKIE) {
+            let c = c.to_str().unwrap();
+            let (kv, _) = c.split_once(';').unwrap_or((c, ""));
+            let (k, v) = kv.split_once('=').unwrap();
+            self.cookies.retain(|(n, _)| n != k);
+            if !c.contains("Max-Age=0") {
+                self.cookies.push((k.to_string(), v.to_string()));
+            }
+        }
+        Page {
+            status,
+            headers,
+            body: res.text().unwrap_or_default(),
+        }
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::blocking::RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.base))
+            .header(header::ACCEPT, "text/html,application/xhtml+xml")
+            .header(header::COOKIE, self.cookie_header())
+    }
+
+    fn get(&mut self, path: &str) -> Page {
+        let res = self.request(reqwest::Method::GET, path).send().unwrap();
+        self.take(res)
+    }
+
+    fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let res = self
+            .request(reqwest::Method::POST, path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(urlencode(form))
+            .send()
+            .unwrap();
+        self.take(res)
+    }
+
+    fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)], file: (&str, &[u8])) -> Page {
+        let boundary = "----probity-test-boundary";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+                file.0
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(file.1);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let res = self
+            .request(reqwest::Method::POST, path)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .unwrap();
+        self.take(res)
+    }
+
+    /// Follows a 303 and returns the page it leads to.
+    fn follow(&mut self, p: &Page) -> Page {
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        let to = p.location();
+        self.get(&to)
+    }
+}
+
+const HEADER: &str =
+    "主体名称,统一社会信用代码,记录类别,决定文书号,决定日期,决定机关,失信事实,处理结果";
+
+#[test]
+fn pages_work_end_to_end() {
+    for b in backends() {
+        let started = std::time::Instant::now();
+        let s = Server::start(&b.store);
+        let name = b.name;
+
+        // --- Login ----------------------------------------------------------------------------
+        let mut anon = s.browser();
+        let p = anon.get("/console/records");
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "[{name}]");
+        assert_eq!(p.location(), "/login?next=%2Fconsole%2Frecords");
+        let login = anon.get("/login?next=%2Fconsole%2Frecords");
+        assert_eq!(login.status, StatusCode::OK);
+        assert!(login.body.contains("政务诚信信息平台") && login.body.contains("登录"));
+        let csrf = login.csrf();
+        let p = anon.post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("name", "p_provider"),
+                ("password", "wrong-password-1"),
+                ("next", "/console/records"),
+            ],
+        );
+        assert_eq!(p.status, StatusCode::UNAUTHORIZED, "[{name}]");
+        let error = between(&p.body, "<p class=\"error\" role=\"alert\">", "</p>").unwrap();
+        assert!(
+            !error.is_ascii() && error.contains("密码"),
+            "a Chinese error: {error}"
+        );
+        assert!(p.body.contains("value=\"p_provider\""), "the name is kept");
+        let csrf = p.csrf();
+        let p = anon.post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("name", "p_provider"),
+                ("password", PASSWORD),
+                ("next", "/console/records"),
+            ],
+        );
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "[{name}] {}", p.body);
+        assert_eq!(p.location(), "/console/records");
+        let set = p
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .find(|c| c.starts_with("probity_session="))
+            .unwrap();
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+            "{set}"
+        );
+        let mut provider = anon;
+        let p = provider.get("/console");
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(
+            p.body.contains("p_provider") && p.body.contains("报送单位"),
+            "{}",
+            p.body
+        );
+
+        // --- A forbidden page is a Chinese HTML 403 -------------------------------------------
+        let p = provider.get("/console/review");
+        assert_eq!(p.status, StatusCode::FORBIDDEN);
+        assert!(p.body.contains("无权"), "{}", p.body);
+
+        // --- One record through the form: an inline error, then fixed -------------------------
+        let town_uscc = b.store.find_unit("新河街道").unwrap().uscc.unwrap();
+        let form_page = provider.get("/console/records/new");
+        assert_eq!(form_page.status, StatusCode::OK);
+        assert!(form_page.body.contains("<select name=\"category\""));
+        let csrf = form_page.csrf();
+        let facts = "逾期未支付<script>alert(1)</script>中小企业货款";
+        let mut fields = vec![
+            ("csrf", csrf.as_str()),
+            ("subject_name", TOWN),
+            ("uscc", town_uscc.as_str()),
+            ("category", "PAYMENT_ARREARS"),
+            ("document_no", "津滨财〔2025〕11号"),
+            ("decided_on", "2025-13-45"),
+            ("authority", "天津市滨海新区财政局"),
+            ("facts", facts),
+            ("outcome", "责令限期支付"),
+            ("action", "submit"),
+        ];
+        let p = provider.post("/console/records/new", &fields);
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}]");
+        assert!(p.body.contains("id=\"err-decided_on\""), "{}", p.body);
+        assert!(p.body.contains("津滨财〔2025〕11号"), "values are kept");
+        assert!(
+            p.body.contains("&#60;script&#62;"),
+            "kept values are escaped"
+        );
+        assert!(!p.body.contains("<script>alert"));
+        fields[5] = ("decided_on", "2025-06-01");
+        let p = provider.post("/console/records/new", &fields);
+        let loc = p.location();
+        let record_id: i64 = loc.trim_start_matches("/console/records/").parse().unwrap();
+        let p = provider.follow(&p);
+        assert!(
+            p.body.contains(&format!("已报送记录 #{record_id}")),
+            "{}",
+            p.body
+        );
+        assert!(
+            p.body.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+            "HTML in record text is escaped"
+        );
+        assert!(!p.body.contains("<script>alert"));
+        assert!(p.body.contains("待审核"));
+        // The flash is said once.
+        let again = provider.get(&loc);
+        assert!(!again.body.contains("已报送记录"));
+        // The list shows it with its status, and filters.
+        let p = provider.get("/console/records?state=submitted");
+        assert!(p.body.contains(&format!("#{record_id}")) && p.body.contains("待审核"));
+        let p = provider.get("/console/records?state=active");
+        assert!(!p.body.contains(&format!("#{record_id}<")));
+
+        // --- Upload: preview, import, report, rejected rows back as .xlsx ---------------------
+        let other = b.store.find_unit("大沽街道").unwrap().uscc.unwrap();
+        let csv = format!(
+            "{HEADER}\n{OTHER_TOWN},{other},PAYMENT_ARREARS,津滨财〔2025〕21号,2025-05-01,天津市滨海新区财政局,逾期付款,责令支付\n{TOWN},{town_uscc},不存在的类别,津滨财〔2025〕22号,2025-05-02,天津市滨海新区财政局,逾期付款,责令支付\n"
+        );
+        let up = provider.get("/console/upload");
+        let csrf = up.csrf();
+        let p = provider.post_multipart(
+            "/console/upload",
+            &[("csrf", &csrf)],
+            ("付款记录.csv", csv.as_bytes()),
+        );
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "[{name}] {}", p.body);
+        let status_url = p.location();
+        let p = provider.follow(&p);
+        assert!(
+            p.body.contains("前 10 行预览") && p.body.contains("津滨财〔2025〕22号"),
+            "{}",
+            p.body
+        );
+        let import_url = format!("{status_url}/import");
+        let csrf = p.csrf();
+        let p = provider.post(&import_url, &[("csrf", &csrf)]);
+        assert_eq!(p.status, StatusCode::SEE_OTHER);
+        let mut page = provider.follow(&p);
+        for _ in 0..100 {
+            if !page.body.contains("正在导入") {
+                break;
+            }
+            assert!(page.body.contains("http-equiv=\"refresh\""));
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            page = provider.get(&status_url);
+        }
+        assert!(
+            page.body.contains("接收 1 条") && page.body.contains("退回 1 行"),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body.contains("记录类别") && page.body.contains("不存在的类别"),
+            "{}",
+            page.body
+        );
+        let res = provider
+            .request(reqwest::Method::GET, &format!("{status_url}/errors.xlsx"))
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let disposition = res.headers()[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(disposition.contains("filename*=UTF-8''"), "{disposition}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("errors.xlsx");
+        std::fs::write(&path, res.bytes().unwrap()).unwrap();
+        let rows: Vec<_> = probity_ingest::TableReader::open(&path, probity_app::columns::RECORDS)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].cells[4], "津滨财〔2025〕22号");
+        // Someone else cannot see the upload.
+        let mut court = s.browser();
+        let l = court.get("/login");
+        let csrf = l.csrf();
+        b.store
+            .create_account(
+                "court_clerk",
+                AccountRole::Provider,
+                Some(b.store.find_unit("区法院").unwrap().id),
+                PASSWORD,
+                "test",
+            )
+            .unwrap();
+        let p = court.post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("name", "court_clerk"),
+                ("password", PASSWORD),
+            ],
+        );
+        assert_eq!(p.status, StatusCode::SEE_OTHER);
+        assert_eq!(court.get(&status_url).status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            court.get(&format!("/console/records/{record_id}")).status,
+            StatusCode::NOT_FOUND
+        );
+
+        // --- Too large: 413 before the body is read whole --------------------------------------
+        let big = vec![b'a'; (UPLOAD_LIMIT as usize) + 200 * 1024];
+        let up = provider.get("/console/upload");
+        let csrf = up.csrf();
+        let p = provider.post_multipart("/console/upload", &[("csrf", &csrf)], ("big.csv", &big));
+        assert_eq!(p.status, StatusCode::PAYLOAD_TOO_LARGE, "[{name}]");
+        assert!(p.body.contains("文件过大"), "{}", p.body);
+
+        // --- Template download -------------------------------------------------------------------
+        let res = provider
+            .request(
+                reqwest::Method::GET,
+                "/console/templates/PAYMENT_ARREARS.xlsx",
+            )
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(
+            res.headers()[header::CONTENT_DISPOSITION]
+                .to_str()
+                .unwrap()
+                .contains("UTF-8''")
+        );
+
+        // --- The credit office activates from the review queue ---------------------------------
+        let mut admin = s.session(&b.store, AccountRole::Admin);
+        let q = admin.get("/console/review");
+        assert_eq!(q.status, StatusCode::OK, "{}", q.body);
+        assert!(
+            q.body
+                .contains(&format!("/console/records/{record_id}/activate"))
+        );
+        let csrf = q.csrf();
+        let p = admin.post(
+            &format!("/console/records/{record_id}/send-back"),
+            &[("csrf", &csrf), ("back", "review"), ("reason", "")],
+        );
+        assert_eq!(
+            p.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a reason is required"
+        );
+        let p = admin.post(
+            &format!("/console/records/{record_id}/activate"),
+            &[("csrf", &csrf), ("back", "review")],
+        );
+        assert_eq!(p.location(), "/console/review");
+        let p = admin.follow(&p);
+        assert!(
+            p.body.contains(&format!("已审核生效记录 #{record_id}")),
+            "{}",
+            p.body
+        );
+        let d = admin.get(&format!("/console/records/{record_id}"));
+        assert!(
+            d.body.contains("已生效") || d.body.contains("生效"),
+            "{}",
+            d.body
+        );
+        assert!(
+            d.body.contains("处理记录")
+                && d.body.contains("审核生效")
+                && d.body.contains("admin:p_admin"),
+            "{}",
+            d.body
+        );
+
+        // --- The unit sees its own file, not another unit's record -----------------------------
+        let mut unit = s.session(&b.store, AccountRole::Unit);
+        let f = unit.get("/console/file");
+        assert_eq!(f.status, StatusCode::OK);
+        assert!(
+            f.body.contains(TOWN) && f.body.contains("津滨财〔2025〕11号"),
+            "{}",
+            f.body
+        );
+        let other_record = b
+            .store
+            .list_records(
+                &probity_store::RecordFilter {
+                    document_no: Some("津滨财〔2025〕21号".into()),
+                    ..Default::default()
+                },
+                None,
+                10,
+            )
+            .unwrap()[0]
+            .id;
+        assert_eq!(
+            unit.get(&format!("/console/records/{other_record}")).status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            unit.get(&format!("/console/records/{record_id}")).status,
+            StatusCode::OK
+        );
+
+        // --- Second factor enrolment for an administrator who has none yet --------------------
+        let mut sec = s.browser();
+        let l = sec.get("/login");
+        let csrf = l.csrf();
+        let p = sec.post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("name", "p_secadmin"),
+                ("password", PASSWORD),
+            ],
+        );
+        assert_eq!(p.location(), "/console/totp");
+        assert_eq!(sec.get("/console/accounts").location(), "/console/totp");
+        let t = sec.get("/console/totp");
+        let secret = between(&t.body, "<code id=\"totp-secret\">", "</code>").unwrap();
+        assert!(t.body.contains("otpauth://totp/"));
+        let p = sec.post(
+            "/console/totp",
+            &[("csrf", &t.csrf()), ("code", &totp_code(&secret))],
+        );
+        let p = sec.follow(&p);
+        assert!(p.body.contains("已启用动态口令"), "{}", p.body);
+        assert_eq!(sec.get("/console/accounts").status, StatusCode::OK);
+
+        // --- Logout ------------------------------------------------------------------------------
+        let home = provider.get("/console");
+        let p = provider.post("/logout", &[("csrf", &home.csrf())]);
+        assert_eq!(p.location(), "/login");
+        assert_eq!(provider.get("/console").status, StatusCode::SEE_OTHER);
+        eprintln!("[{name}] pages end to end: {:?}", started.elapsed());
+    }
+}
+
+/// The role a test uses for a route: the first the table lets in.
+fn role_for(path: &str, method: &str) -> Option<AccountRole> {
+    let rule = probity_domain::authz::rule(method, path).unwrap();
+    if rule.public {
+        None
+    } else if rule.any_account {
+        Some(AccountRole::Provider)
+    } else {
+        Some(rule.roles[0].0)
+    }
+}
+
+#[test]
+fn every_post_page_refuses_a_missing_or_forged_csrf_field() {
+    let b = backends().remove(0);
+    let s = Server::start(&b.store);
+    enrol(&b.store, "p_secadmin");
+    let mut checked = 0;
+    for rule in TABLE.iter().filter(|r| {
+        r.method == "POST"
+            && (r.path.starts_with("/console") || r.path == "/login" || r.path == "/logout")
+    }) {
+        let path = rule.path.replace("{id}", "1");
+        let mut browser = match role_for(rule.path, rule.method) {
+            Some(role) => s.session(&b.store, role),
+            None => {
+                let mut br = s.browser();
+                br.get("/login");
+                br
+            }
+        };
+        let multipart = path == "/console/upload" || path == "/console/subjects/import";
+        for forged in [None, Some("forged-token")] {
+            let p = if multipart {
+                let fields: Vec<(&str, &str)> = forged.map(|f| ("csrf", f)).into_iter().collect();
+                browser.post_multipart(&path, &fields, ("x.csv", HEADER.as_bytes()))
+            } else {
+                let mut fields = vec![
+                    ("name", "p_provider"),
+                    ("password", PASSWORD),
+                    ("reason", "理由"),
+                ];
+                if let Some(f) = forged {
+                    fields.push(("csrf", f));
+                }
+                browser.post(&path, &fields)
+            };
+            assert_eq!(
+                p.status,
+                StatusCode::FORBIDDEN,
+                "{} {forged:?}: {}",
+                rule.path,
+                p.body
+            );
+            assert!(
+                p.body.contains("页面已过期或来源不明"),
+                "{}: {}",
+                rule.path,
+                p.body
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 15, "{checked}");
+}
+
+#[test]
+fn the_credit_office_and_the_administrators_pages() {
+    for b in backends() {
+        let s = Server::start(&b.store);
+        let name = b.name;
+
+        // --- Catalog: a bad number is shown back, a good one saved ------------------------------
+        let mut admin = s.session(&b.store, AccountRole::Admin);
+        let c = admin.get("/console/catalog?code=PAYMENT_ARREARS");
+        assert_eq!(c.status, StatusCode::OK, "[{name}] {}", c.body);
+        assert!(c.body.contains("拖欠企业账款"));
+        let csrf = c.csrf();
+        let mut form = vec![
+            ("csrf", csrf.as_str()),
+            ("code", "PAYMENT_ARREARS"),
+            ("minor_min", "0"),
+            ("minor_max", "3"),
+            ("ordinary_min", "3"),
+            ("ordinary_max", "x"),
+            ("grave_min", "12"),
+            ("grave_max", "36"),
+            ("repairable", "on"),
+            ("rectification_working_days", "20"),
+            ("score_weight", "-3"),
+            ("default_scope", "public"),
+        ];
+        let p = admin.post("/console/catalog", &form);
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("一般最长公示期应为"), "{}", p.body);
+        form[5] = ("ordinary_max", "12");
+        let p = admin.post("/console/catalog", &form);
+        let p = admin.follow(&p);
+        assert!(p.body.contains("已保存类别“拖欠企业账款”"), "{}", p.body);
+        let cat = b.store.catalog().unwrap();
+        let cat = cat.get("PAYMENT_ARREARS").unwrap();
+        assert_eq!((cat.score_weight, cat.rectification_working_days), (-3, 20));
+
+        // --- Roster import and the subjects list -------------------------------------------------
+        let roster = format!(
+            "名称,简称,主体类型,统一社会信用代码,上级单位\n天津市滨海新区泰达街道办事处,泰达街道,街镇,{},区政府\n坏单位,,部门,123,区政府\n",
+            uscc("WB000006")
+        );
+        let l = admin.get("/console/subjects");
+        let p = admin.post_multipart(
+            "/console/subjects/import",
+            &[("csrf", &l.csrf())],
+            ("名录.csv", roster.as_bytes()),
+        );
+        let p = admin.follow(&p);
+        assert!(
+            p.body.contains("新增 1") && p.body.contains("退回 1"),
+            "[{name}] {}",
+            p.body
+        );
+        let p = admin.get("/console/subjects?kind=township&name=泰达");
+        assert!(
+            p.body.contains("泰达街道") && !p.body.contains("新河街道"),
+            "{}",
+            p.body
+        );
+
+        // --- Accounts: the system administrator creates and issues, the security administrator
+        //     grants, the auditor reads ------------------------------------------------------------
+        let mut sys = s.session(&b.store, AccountRole::Sysadmin);
+        let a = sys.get("/console/accounts");
+        let p = sys.post(
+            "/console/accounts",
+            &[
+                ("csrf", &a.csrf()),
+                ("name", "new_clerk"),
+                ("role", "provider"),
+                ("unit", "区法院"),
+                ("password", PASSWORD),
+            ],
+        );
+        let p = sys.follow(&p);
+        assert!(
+            p.body.contains("已创建账号“new_clerk”"),
+            "[{name}] {}",
+            p.body
+        );
+        let id = b.store.account_by_name("new_clerk").unwrap().unwrap().id;
+        let p = sys.post(
+            &format!("/console/accounts/{id}/tokens"),
+            &[("csrf", &a.csrf()), ("label", "对接")],
+        );
+        let p = sys.follow(&p);
+        assert!(
+            p.body.contains("pbt_"),
+            "the token is shown once: {}",
+            p.body
+        );
+        assert!(
+            !sys.get("/console/accounts").body.contains("pbt_"),
+            "and only once"
+        );
+        let token = b.store.tokens(Some(id)).unwrap()[0].id;
+        let p = sys.post(
+            &format!("/console/tokens/{token}/revoke"),
+            &[("csrf", &a.csrf())],
+        );
+        assert!(
+            sys.follow(&p)
+                .body
+                .contains(&format!("已吊销接口令牌 #{token}"))
+        );
+
+        enrol(&b.store, "p_secadmin");
+        let mut sec = s.session(&b.store, AccountRole::Secadmin);
+        let a = sec.get("/console/accounts");
+        let p = sec.post(
+            &format!("/console/accounts/{id}/role"),
+            &[("csrf", &a.csrf()), ("role", "unit"), ("unit", "新河街道")],
+        );
+        let p = sec.follow(&p);
+        assert!(
+            p.body.contains("已将账号“new_clerk”的角色设为"),
+            "{}",
+            p.body
+        );
+        assert_eq!(b.store.account(id).unwrap().role, AccountRole::Unit);
+
+        let mut auditor = s.session(&b.store, AccountRole::Auditor);
+        let p = auditor.get("/console/audit");
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(p.body.contains("sysadmin:p_sysadmin"), "{}", p.body);
+        assert_eq!(
+            auditor.get("/console/catalog").status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            auditor.get("/console/nowhere").status,
+            StatusCode::NOT_FOUND
+        );
+    }
+}
