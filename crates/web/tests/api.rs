@@ -723,3 +723,127 @@ fn openapi_describes_every_route_the_table_knows() {
     );
     assert!(metrics.contains("probity_http_request_duration_seconds_count{method=\"GET\",route=\"/api/v1/records/{id}\"}"), "{metrics}");
 }
+
+#[test]
+fn uploads_get_the_row_level_report_of_the_cli() {
+    for b in backends() {
+        let s = Server::start(&b.store);
+        let town = b.store.find_unit("新河街道").unwrap();
+        let header = probity_app::columns::RECORDS
+            .iter()
+            .map(|c| c.header)
+            .collect::<Vec<_>>()
+            .join(",");
+        let row = |doc: &str, date: &str| {
+            format!(
+                "{},{},,PAYMENT_ARREARS,{doc},{date},天津市滨海新区财政局,逾期未支付中小企业货款,,责令限期支付,,,",
+                town.name,
+                town.uscc.as_deref().unwrap()
+            )
+        };
+        let csv = format!(
+            "{header}\n{}\n{}\n",
+            row("津滨财〔2025〕31号", "2025-05-01"),
+            row("津滨财〔2025〕32号", "2024-02-30")
+        );
+        let url = format!("{}/api/v1/records/import?filename=r.csv", s.base);
+        let post = |body: String, role: AccountRole| {
+            s.client
+                .post(&url)
+                .bearer_auth(s.token(role))
+                .header("content-type", "text/csv")
+                .body(body)
+                .send()
+                .unwrap()
+        };
+        let res = post(csv.clone(), AccountRole::Provider);
+        assert_eq!(res.status(), StatusCode::OK, "[{}]", b.name);
+        let v: Value = res.json().unwrap();
+        assert_eq!(
+            (v["accepted"].as_u64(), v["rejected"].as_u64()),
+            (Some(1), Some(1)),
+            "{v}"
+        );
+        assert_eq!(v["errors"][0]["row"], 3);
+        assert_eq!(v["errors"][0]["header"], "决定日期");
+        assert_eq!(v["errors"][0]["code"], "DATE_INVALID");
+        // The same file again: nothing new.
+        let v: Value = post(csv, AccountRole::Provider).json().unwrap();
+        assert_eq!(
+            (v["accepted"].as_u64(), v["duplicates"].as_u64()),
+            (Some(0), Some(1)),
+            "{v}"
+        );
+        // A provider cannot activate in the same step; the credit office can, naming the provider.
+        let res = s
+            .client
+            .post(format!("{url}&activate=true"))
+            .bearer_auth(s.token(AccountRole::Provider))
+            .body("x")
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let good = format!("{header}\n{}\n", row("津滨财〔2025〕33号", "2025-05-02"));
+        let res = s
+            .client
+            .post(format!("{url}&activate=true&provider=区财政局"))
+            .bearer_auth(s.token(AccountRole::Admin))
+            .header("content-type", "text/csv")
+            .body(good)
+            .send()
+            .unwrap();
+        assert_eq!(res.json::<Value>().unwrap()["accepted"], 1);
+        let list: Value = s
+            .req(
+                "GET",
+                "/api/v1/records?document_no=津滨财〔2025〕33号",
+                Some(AccountRole::Admin),
+            )
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        assert_eq!(list["items"][0]["state"], "active");
+        assert_eq!(list["items"][0]["channel"], "api");
+        // A file that is not one: a clear code, nothing written.
+        let head = b.store.head_seq().unwrap();
+        let res = s
+            .client
+            .post(format!("{url}&format=xlsx"))
+            .bearer_auth(s.token(AccountRole::Provider))
+            .body(vec![0x50u8, 0x4b, 3, 4, 0, 0])
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            res.json::<Value>().unwrap()["error"]["code"],
+            "XLSX_CORRUPT"
+        );
+        let res = s
+            .client
+            .post(format!("{url}&format=pdf"))
+            .bearer_auth(s.token(AccountRole::Provider))
+            .body("x")
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(b.store.head_seq().unwrap(), head);
+        // Declared too large: refused before a byte of the body is read.
+        {
+            use std::io::{Read, Write};
+            let addr = s.base.trim_start_matches("http://");
+            let mut tcp = std::net::TcpStream::connect(addr).unwrap();
+            write!(
+                tcp,
+                "POST /api/v1/records/import HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: text/csv\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                s.token(AccountRole::Provider),
+                200u64 * 1024 * 1024
+            )
+            .unwrap();
+            let mut answer = String::new();
+            let _ = tcp.read_to_string(&mut answer);
+            assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+            assert!(answer.contains("PAYLOAD_TOO_LARGE"), "{answer}");
+        }
+    }
+}
