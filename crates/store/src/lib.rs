@@ -21,7 +21,7 @@ pub use error::{StoreError, StoreResult};
 pub use journal::{Problem, VerifyReport};
 pub use records::{
     Channel, Created, ExportRow, HistoryEntry, ImportOptions, Outcome, Prepared, Preparer,
-    RecordFilter, RecordImport, StoredRecord,
+    RecordFilter, RecordImport, RecordSummary, StoredRecord,
 };
 pub use subjects::{RosterReport, Subject};
 

@@ -902,6 +902,109 @@ pub struct RecordFilter {
     pub document_no: Option<String>,
 }
 
+/// What a list shows of a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordSummary {
+    pub id: i64,
+    pub subject_id: i64,
+    pub subject_name: String,
+    pub provider_id: i64,
+    pub category: String,
+    pub kind: RecordKind,
+    pub document_no: String,
+    pub decided_on: String,
+    pub severity: Option<Severity>,
+    pub scope: Scope,
+    pub disclosure_until: String,
+    pub state: RecordState,
+    pub last_seq: i64,
+}
+
+impl RecordSummary {
+    fn from_vals(r: Row) -> StoreResult<RecordSummary> {
+        let bad = |f: &str| StoreError::Internal(format!("records.{f}"));
+        let mut it = r.into_iter();
+        let mut next = || it.next().unwrap_or(Val::Null);
+        let text = |v: Val, f: &str| match v {
+            Val::Text(s) => Ok(s),
+            _ => Err(bad(f)),
+        };
+        let id = next().int().ok_or_else(|| bad("id"))?;
+        let subject_id = next().int().ok_or_else(|| bad("subject_id"))?;
+        let subject_name = text(next(), "subject_name")?;
+        let provider_id = next().int().ok_or_else(|| bad("provider_id"))?;
+        let category = text(next(), "category")?;
+        let kind = RecordKind::parse(&text(next(), "kind")?).map_err(|_| bad("kind"))?;
+        let document_no = text(next(), "document_no")?;
+        let decided_on = text(next(), "decided_on")?;
+        let severity = match next() {
+            Val::Text(s) => Some(Severity::parse(&s).map_err(|_| bad("severity"))?),
+            _ => None,
+        };
+        let scope = Scope::parse(&text(next(), "scope")?).map_err(|_| bad("scope"))?;
+        let disclosure_until = text(next(), "disclosure_until")?;
+        let state = RecordState::parse(&text(next(), "state")?).map_err(|_| bad("state"))?;
+        let last_seq = next().int().unwrap_or(0);
+        Ok(RecordSummary {
+            id,
+            subject_id,
+            subject_name,
+            provider_id,
+            category,
+            kind,
+            document_no,
+            decided_on,
+            severity,
+            scope,
+            disclosure_until,
+            state,
+            last_seq,
+        })
+    }
+}
+
+/// The WHERE clause and parameters of a list; `None` when the filter can match nothing.
+fn list_filter(f: &RecordFilter, before: Option<i64>) -> Option<(String, Vec<Val>)> {
+    let mut conds: Vec<String> = Vec::new();
+    let mut params: Vec<Val> = Vec::new();
+    let mut push = |cond: &str, v: Val, params: &mut Vec<Val>| {
+        params.push(v);
+        conds.push(cond.replace('?', &format!("${}", params.len())));
+    };
+    if let Some(p) = f.provider_id {
+        push("provider_id = ?", Val::Int(p), &mut params);
+    }
+    if let Some(s) = f.state {
+        push("state = ?", Val::from(s.code()), &mut params);
+    }
+    if let Some(c) = &f.category {
+        push("category = ?", Val::from(c.as_str()), &mut params);
+    }
+    if let Some(d) = &f.document_no {
+        push("document_no = ?", Val::from(d.as_str()), &mut params);
+    }
+    if let Some(b) = before {
+        push("id < ?", Val::Int(b), &mut params);
+    }
+    if let Some(ids) = &f.subject_ids {
+        if ids.is_empty() {
+            return None;
+        }
+        let first = params.len() + 1;
+        params.extend(ids.iter().map(|i| Val::Int(*i)));
+        conds.push(format!(
+            "subject_id IN ({})",
+            placeholders(first, ids.len())
+        ));
+    }
+    let filter = if conds.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conds.join(" AND "))
+    };
+    Some((filter, params))
+}
+
 /// One audit entry of an entity, as its history shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryEntry {
@@ -1045,42 +1148,8 @@ impl Store {
         before: Option<i64>,
         limit: u32,
     ) -> StoreResult<Vec<StoredRecord>> {
-        let mut conds: Vec<String> = Vec::new();
-        let mut params: Vec<Val> = Vec::new();
-        let mut push = |cond: &str, v: Val, params: &mut Vec<Val>| {
-            params.push(v);
-            conds.push(cond.replace('?', &format!("${}", params.len())));
-        };
-        if let Some(p) = f.provider_id {
-            push("provider_id = ?", Val::Int(p), &mut params);
-        }
-        if let Some(s) = f.state {
-            push("state = ?", Val::from(s.code()), &mut params);
-        }
-        if let Some(c) = &f.category {
-            push("category = ?", Val::from(c.as_str()), &mut params);
-        }
-        if let Some(d) = &f.document_no {
-            push("document_no = ?", Val::from(d.as_str()), &mut params);
-        }
-        if let Some(b) = before {
-            push("id < ?", Val::Int(b), &mut params);
-        }
-        if let Some(ids) = &f.subject_ids {
-            if ids.is_empty() {
-                return Ok(Vec::new());
-            }
-            let first = params.len() + 1;
-            params.extend(ids.iter().map(|i| Val::Int(*i)));
-            conds.push(format!(
-                "subject_id IN ({})",
-                placeholders(first, ids.len())
-            ));
-        }
-        let filter = if conds.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conds.join(" AND "))
+        let Some((filter, params)) = list_filter(f, before) else {
+            return Ok(Vec::new());
         };
         let sql = record_select(&format!(
             "{filter} ORDER BY id DESC LIMIT {}",
@@ -1091,6 +1160,31 @@ impl Store {
             .iter()
             .map(StoredRecord::from_vals)
             .collect()
+    }
+
+    /// The same page as `list_records`, with only what a list shows: no long texts to read,
+    /// copy and send.
+    pub fn list_summaries(
+        &self,
+        f: &RecordFilter,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<RecordSummary>> {
+        let Some((filter, params)) = list_filter(f, before) else {
+            return Ok(Vec::new());
+        };
+        let sql = format!(
+            "SELECT id, subject_id, subject_name, provider_id, category, kind, document_no, decided_on, \
+             severity, scope, disclosure_until, state, last_seq FROM records {filter} ORDER BY id DESC LIMIT {}",
+            limit.clamp(1, 500)
+        );
+        let mut c = self.conn()?;
+        let mut out = Vec::with_capacity(limit as usize);
+        c.for_each(&sql, &params, |r| {
+            out.push(RecordSummary::from_vals(r)?);
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     /// A page of the whole audit trail after sequence number `after`, oldest first.

@@ -173,9 +173,49 @@ impl From<&StoredRecord> for RecordView {
     }
 }
 
+/// What a list shows of a record; `GET /api/v1/records/{id}` gives the whole record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordSummaryView {
+    pub id: i64,
+    pub subject_id: i64,
+    pub subject_name: String,
+    pub provider_id: i64,
+    pub category: String,
+    pub kind: String,
+    pub document_no: String,
+    pub decided_on: String,
+    pub severity: Option<String>,
+    pub scope: String,
+    pub disclosure_until: String,
+    pub state: String,
+    pub state_label: String,
+    pub last_seq: i64,
+}
+
+impl From<probity_store::RecordSummary> for RecordSummaryView {
+    fn from(r: probity_store::RecordSummary) -> Self {
+        RecordSummaryView {
+            id: r.id,
+            subject_id: r.subject_id,
+            subject_name: r.subject_name,
+            provider_id: r.provider_id,
+            category: r.category,
+            kind: r.kind.code().to_string(),
+            document_no: r.document_no,
+            decided_on: r.decided_on,
+            severity: r.severity.map(|s| s.code().to_string()),
+            scope: r.scope.code().to_string(),
+            disclosure_until: r.disclosure_until,
+            state: r.state.code().to_string(),
+            state_label: r.state.label().to_string(),
+            last_seq: r.last_seq,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RecordPage {
-    pub items: Vec<RecordView>,
+    pub items: Vec<RecordSummaryView>,
     /// Pass as `before` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
 }
@@ -281,6 +321,7 @@ async fn login(
 async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     if let Credential::Session { token, .. } = caller.credential {
         let store = state.store.clone();
+        state.identities.forget_session(&token);
         blocking(move || Ok(store.end_session(&token)?)).await?;
     }
     let mut res = StatusCode::NO_CONTENT.into_response();
@@ -432,7 +473,7 @@ async fn list_records(
                 });
             }
         }
-        Ok(store.list_records(&f, before, limit)?)
+        Ok(store.list_summaries(&f, before, limit)?)
     })
     .await?;
     let next_cursor = if items.len() == limit as usize {
@@ -441,7 +482,7 @@ async fn list_records(
         None
     };
     Ok(Json(RecordPage {
-        items: items.iter().map(RecordView::from).collect(),
+        items: items.into_iter().map(RecordSummaryView::from).collect(),
         next_cursor,
     }))
 }
@@ -825,6 +866,7 @@ async fn set_account_role(
 ) -> Result<Json<AccountView>, ApiError> {
     let id = parse_id(&id)?;
     let role = AccountRole::parse(&req.role)?;
+    let identities = state.identities.clone();
     let store = state.store.clone();
     let account = blocking(move || {
         let unit = req
@@ -834,6 +876,7 @@ async fn set_account_role(
             .transpose()?
             .map(|s| s.id);
         store.set_role(id, role, unit, &caller.actor())?;
+        identities.forget_all();
         Ok(store.account(id)?)
     })
     .await?;

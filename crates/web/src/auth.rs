@@ -91,23 +91,34 @@ pub async fn identify(
     let store = state.store.clone();
     let now = chrono::Utc::now();
     if let Some(token) = bearer(headers) {
+        let key = format!("b:{token}");
+        if let Some(hit) = state.identities.get(&key) {
+            return Ok(Some(hit));
+        }
         let token = token.to_string();
         let found = tokio::task::spawn_blocking(move || store.token_account(&token, now))
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))??;
         return match found {
-            Some(a) if !a.disabled => Ok(Some((a, Credential::Token))),
+            Some(a) if !a.disabled => {
+                state.identities.put(key, a.clone(), Credential::Token);
+                Ok(Some((a, Credential::Token)))
+            }
             _ => Err(ApiError::Unauthorized),
         };
     }
     if let Some(token) = cookie_value(headers, SESSION_COOKIE) {
+        let key = format!("s:{token}");
+        if let Some(hit) = state.identities.get(&key) {
+            return Ok(Some(hit));
+        }
         let token = token.to_string();
         let idle = state.config.session_idle;
         let t = token.clone();
         let found = tokio::task::spawn_blocking(move || store.session(&t, now, idle))
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))??;
-        return Ok(found.filter(|(a, _)| !a.disabled).map(|(a, s)| {
+        let found = found.filter(|(a, _)| !a.disabled).map(|(a, s)| {
             (
                 a,
                 Credential::Session {
@@ -115,9 +126,66 @@ pub async fn identify(
                     csrf: s.csrf,
                 },
             )
-        }));
+        });
+        if let Some((a, c)) = &found {
+            state.identities.put(key, a.clone(), c.clone());
+        }
+        return Ok(found);
     }
     Ok(None)
+}
+
+/// Who a bearer token or session cookie belongs to, remembered for a few seconds, so that a busy
+/// client does not cost a database round trip per request. Logout forgets its session at once and
+/// account changes made here forget everything; a token revoked or a role changed on another node
+/// takes effect within `IDENTITY_TTL`.
+pub struct IdentityCache {
+    entries: Mutex<HashMap<String, (Account, Credential, Instant)>>,
+}
+
+pub const IDENTITY_TTL: Duration = Duration::from_secs(5);
+
+impl IdentityCache {
+    pub fn new() -> Self {
+        IdentityCache {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<(Account, Credential)> {
+        let map = self.entries.lock().ok()?;
+        let (a, c, at) = map.get(key)?;
+        (at.elapsed() < IDENTITY_TTL).then(|| (a.clone(), c.clone()))
+    }
+
+    fn put(&self, key: String, account: Account, credential: Credential) {
+        if let Ok(mut map) = self.entries.lock() {
+            if map.len() > 10_000 {
+                map.retain(|_, (_, _, at)| at.elapsed() < IDENTITY_TTL);
+            }
+            map.insert(key, (account, credential, Instant::now()));
+        }
+    }
+
+    /// Forgets one session (logout).
+    pub fn forget_session(&self, token: &str) {
+        if let Ok(mut map) = self.entries.lock() {
+            map.remove(&format!("s:{token}"));
+        }
+    }
+
+    /// Forgets everyone (a role changed, a token was revoked, an account disabled).
+    pub fn forget_all(&self) {
+        if let Ok(mut map) = self.entries.lock() {
+            map.clear();
+        }
+    }
+}
+
+impl Default for IdentityCache {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// The authorisation middleware: every request is looked up in `authz::TABLE` by its method and

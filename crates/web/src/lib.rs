@@ -79,6 +79,7 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub metrics: Arc<Metrics>,
     pub login_limiter: Arc<auth::LoginLimiter>,
+    pub identities: Arc<auth::IdentityCache>,
     /// Uploads waiting for or running their import (the pages' upload flow).
     pub uploads: Arc<pages::upload::Uploads>,
 }
@@ -114,6 +115,7 @@ pub fn app_with(
             config.login_per_minute,
             Duration::from_secs(60),
         )),
+        identities: Arc::new(auth::IdentityCache::new()),
         uploads: Arc::new(pages::upload::Uploads::new(
             pages_config.upload_dir,
             pages_config.upload_limit,

@@ -804,7 +804,18 @@ fn uploads_get_the_row_level_report_of_the_cli() {
             .json()
             .unwrap();
         assert_eq!(list["items"][0]["state"], "active");
-        assert_eq!(list["items"][0]["channel"], "api");
+        let id = list["items"][0]["id"].as_i64().unwrap();
+        let one: Value = s
+            .req(
+                "GET",
+                &format!("/api/v1/records/{id}"),
+                Some(AccountRole::Admin),
+            )
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        assert_eq!(one["channel"], "api");
         // A file that is not one: a clear code, nothing written.
         let head = b.store.head_seq().unwrap();
         let res = s

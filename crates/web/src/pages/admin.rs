@@ -586,6 +586,7 @@ async fn revoke_token(
     let store = state.store.clone();
     let actor = p.ctx.caller.actor();
     let t = blocking(move || Ok(store.revoke_token(id, &actor)?)).await?;
+    state.identities.forget_all();
     Ok(done(
         "/console/accounts",
         &format!("已吊销接口令牌 #{}（{}）", t.id, t.label),
@@ -618,6 +619,7 @@ async fn set_role(
         Ok(store.set_role(id, role, unit, &actor)?)
     })
     .await?;
+    state.identities.forget_all();
     Ok(done(
         "/console/accounts",
         &format!("已将账号“{}”的角色设为{}", a.name, a.role.label()),

@@ -193,6 +193,7 @@ async fn login(
 async fn logout(State(state): State<AppState>, p: PageForm<Empty>) -> PageResult {
     if let Credential::Session { token, .. } = p.ctx.caller.credential {
         let store = state.store.clone();
+        state.identities.forget_session(&token);
         blocking(move || Ok(store.end_session(&token)?)).await?;
     }
     let mut res = done("/login", "已退出登录");
@@ -237,7 +238,7 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     };
     let tiles = blocking(move || {
         let count = |f: RecordFilter| -> Result<String, ApiError> {
-            Ok(count_label(store.list_records(&f, None, 500)?.len(), 500))
+            Ok(count_label(store.list_summaries(&f, None, 500)?.len(), 500))
         };
         Ok(match role {
             AccountRole::Provider => {
