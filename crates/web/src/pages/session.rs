@@ -377,10 +377,16 @@ async fn totp_confirm(State(state): State<AppState>, p: PageForm<TotpForm>) -> P
     let code = p.form.code.trim().to_string();
     let r = blocking(move || Ok(store.confirm_totp(id, &code, chrono::Utc::now()))).await?;
     match r {
-        Ok(()) => Ok(done(
-            "/console",
-            "已启用动态口令，今后登录请同时输入动态口令",
-        )),
+        Ok(()) => {
+            // The remembered identity still says "second factor pending": forget it.
+            if let Credential::Session { token, .. } = &p.ctx.caller.credential {
+                state.identities.forget_session(token);
+            }
+            Ok(done(
+                "/console",
+                "已启用动态口令，今后登录请同时输入动态口令",
+            ))
+        }
         Err(probity_store::StoreError::Domain(d)) => {
             totp_render(
                 &state,
