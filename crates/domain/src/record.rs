@@ -61,6 +61,12 @@ impl RecordState {
             .find(|v| v.code() == s.trim() || v.label() == s.trim())
             .ok_or_else(|| DomainError::new(Code::UnknownState, format!("未知的记录状态：{s}")))
     }
+    /// Whether the subject sees the record in its own file: not while it is a provider's draft
+    /// or waits for the credit office's review, only once it has been decided on.
+    pub fn in_subject_file(self) -> bool {
+        !matches!(self, RecordState::Draft | RecordState::Submitted)
+    }
+
     /// Terminal states leave the public view but stay in the archive.
     pub fn is_final(self) -> bool {
         matches!(

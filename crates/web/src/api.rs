@@ -21,6 +21,7 @@ use crate::AppState;
 use crate::auth::{Caller, Credential, SESSION_COOKIE};
 use crate::error::{ApiError, ErrorBody, FieldIssue};
 use crate::extract::{Body, Params, blocking, parse_id};
+use crate::reach::{reach_filter, shows, visible_record};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -457,30 +458,22 @@ async fn list_records(
             category: q.category.clone(),
             document_no: q.document_no.clone(),
         };
-        match caller.reach {
-            Reach::All => {}
-            Reach::OwnProvided => f.provider_id = Some(caller.unit().unwrap_or(-1)),
-            Reach::OwnFile => {
-                let own = caller
-                    .unit()
-                    .map(|u| store.lineage(u))
-                    .transpose()?
-                    .unwrap_or_default();
-                f.subject_ids = Some(match q.subject_id {
-                    Some(s) if own.contains(&s) => vec![s],
-                    Some(_) => vec![],
-                    None => own,
-                });
-            }
-        }
-        Ok(store.list_summaries(&f, before, limit)?)
+        reach_filter(&store, &caller, &mut f)?;
+        let page = store.list_summaries(&f, before, limit)?;
+        // The cursor follows the page as read; what the caller may not see is then left out.
+        let next_cursor = if page.len() == limit as usize {
+            page.last().map(|r| r.id.to_string())
+        } else {
+            None
+        };
+        let items: Vec<_> = page
+            .into_iter()
+            .filter(|r| shows(&caller, r.state))
+            .collect();
+        Ok((items, next_cursor))
     })
     .await?;
-    let next_cursor = if items.len() == limit as usize {
-        items.last().map(|r| r.id.to_string())
-    } else {
-        None
-    };
+    let (items, next_cursor) = items;
     Ok(Json(RecordPage {
         items: items.into_iter().map(RecordSummaryView::from).collect(),
         next_cursor,
@@ -607,29 +600,6 @@ async fn create_record(
         Created::New(r) => Ok((StatusCode::CREATED, Json(RecordView::from(&r))).into_response()),
         Created::Existing(r) => Ok((StatusCode::OK, Json(RecordView::from(&r))).into_response()),
         Created::Rejected(errs) => Err(field_issues(errs)),
-    }
-}
-
-/// Loads a record and checks the caller's reach on it.
-fn visible_record(
-    store: &probity_store::Store,
-    caller: &Caller,
-    id: i64,
-) -> Result<StoredRecord, ApiError> {
-    let r = store.record(id)?;
-    let ok = match caller.reach {
-        Reach::All => true,
-        Reach::OwnProvided => caller.unit() == Some(r.provider_id),
-        Reach::OwnFile => match caller.unit() {
-            Some(u) => store.lineage(u)?.contains(&r.subject_id),
-            None => false,
-        },
-    };
-    // Someone else's record answers like a missing one: its existence is not the caller's business.
-    if ok {
-        Ok(r)
-    } else {
-        Err(ApiError::NotFound(format!("未找到：记录 {id}")))
     }
 }
 

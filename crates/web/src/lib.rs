@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod metrics;
 pub mod pages;
+pub mod reach;
 
 use std::sync::Arc;
 use std::time::Duration;

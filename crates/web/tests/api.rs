@@ -349,7 +349,8 @@ fn providers_see_their_own_records_and_units_their_own_file() {
             .unwrap();
         assert_eq!(res.status(), StatusCode::NOT_FOUND);
 
-        // The township sees its own record only, once active; the other township's stays hidden.
+        // The township sees its own record only once the credit office has decided on it; the
+        // other township's stays hidden.
         let list: Value = s
             .req("GET", "/api/v1/records", Some(AccountRole::Unit))
             .send()
@@ -362,7 +363,22 @@ fn providers_see_their_own_records_and_units_their_own_file() {
             .iter()
             .map(|r| r["id"].as_i64().unwrap())
             .collect();
-        assert_eq!(seen, vec![ids[0]], "[{}]", b.name);
+        assert!(
+            seen.is_empty(),
+            "[{}] under review, not yet in the unit's file: {seen:?}",
+            b.name
+        );
+        let unit_sees = |id: i64| {
+            s.req(
+                "GET",
+                &format!("/api/v1/records/{id}"),
+                Some(AccountRole::Unit),
+            )
+            .send()
+            .unwrap()
+            .status()
+        };
+        assert_eq!(unit_sees(ids[0]), StatusCode::NOT_FOUND);
         let res = s
             .req(
                 "GET",
@@ -397,6 +413,25 @@ fn providers_see_their_own_records_and_units_their_own_file() {
             .unwrap();
         assert_eq!(res.status(), StatusCode::OK);
         assert_eq!(res.json::<Value>().unwrap()["state"], "active");
+        assert_eq!(
+            unit_sees(ids[0]),
+            StatusCode::OK,
+            "[{}] active: in the unit's file",
+            b.name
+        );
+        let list: Value = s
+            .req("GET", "/api/v1/records", Some(AccountRole::Unit))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let seen: Vec<i64> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(seen, vec![ids[0]], "[{}]", b.name);
         let res = s
             .req("POST", &path, Some(AccountRole::Admin))
             .json(&json!({}))

@@ -11,17 +11,16 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use probity_domain::account::AccountRole;
-use probity_domain::authz::Reach;
 use probity_domain::catalog::{Catalog, Scope, Severity};
 use probity_domain::record::{Action, FieldError, RecordRow, RecordState};
-use probity_store::{Channel, Created, ImportOptions, RecordFilter, Store, StoredRecord};
+use probity_store::{Channel, Created, ImportOptions, RecordFilter, StoredRecord};
 use serde::Deserialize;
 
 use super::{Ctx, Layout, PAGE_SIZE, PageError, PageForm, PageResult, done, local_time, nonempty};
 use crate::AppState;
-use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{blocking, parse_id};
+use crate::reach::{reach_filter, visible_record};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -198,39 +197,6 @@ impl ListQuery {
             }
         }
         q
-    }
-}
-
-/// Applies the caller's reach to a record filter, as the API does.
-fn reach_filter(store: &Store, caller: &Caller, f: &mut RecordFilter) -> Result<(), ApiError> {
-    match caller.reach {
-        Reach::All => {}
-        Reach::OwnProvided => f.provider_id = Some(caller.unit().unwrap_or(-1)),
-        Reach::OwnFile => {
-            f.subject_ids = Some(match caller.unit() {
-                Some(u) => store.lineage(u)?,
-                None => vec![],
-            })
-        }
-    }
-    Ok(())
-}
-
-/// Loads a record and checks the caller's reach on it: someone else's record answers 404.
-fn visible_record(store: &Store, caller: &Caller, id: i64) -> Result<StoredRecord, ApiError> {
-    let r = store.record(id)?;
-    let ok = match caller.reach {
-        Reach::All => true,
-        Reach::OwnProvided => caller.unit() == Some(r.provider_id),
-        Reach::OwnFile => match caller.unit() {
-            Some(u) => store.lineage(u)?.contains(&r.subject_id),
-            None => false,
-        },
-    };
-    if ok {
-        Ok(r)
-    } else {
-        Err(ApiError::NotFound(format!("未找到：记录 {id}")))
     }
 }
 
@@ -980,7 +946,11 @@ async fn own_file(
         Ok((
             subject,
             preds,
-            store.records_of_subject(unit)?,
+            store
+                .records_of_subject(unit)?
+                .into_iter()
+                .filter(|r| r.state.in_subject_file())
+                .collect::<Vec<_>>(),
             store.catalog()?,
         ))
     })

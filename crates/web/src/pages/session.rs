@@ -293,7 +293,11 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> PageResult {
             }
             AccountRole::Unit => {
                 let n = match unit {
-                    Some(u) => store.records_of_subject(u)?.len(),
+                    Some(u) => store
+                        .records_of_subject(u)?
+                        .iter()
+                        .filter(|r| r.state.in_subject_file())
+                        .count(),
                     None => 0,
                 };
                 vec![tile(
