@@ -2,69 +2,17 @@
 //! set) PostgreSQL: the authorisation table walked route by route and role by role, reach
 //! (own records, own file), sessions with CSRF, bad input, and the OpenAPI description.
 
+mod common;
+use common::backends;
+
 use std::collections::BTreeSet;
 
 use probity_domain::account::AccountRole;
 use probity_domain::authz::{self, TABLE};
 use probity_domain::subject::RosterRow;
-use probity_store::{Keys, Store};
+use probity_store::Store;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-struct Backend {
-    name: &'static str,
-    store: Store,
-    _dir: tempfile::TempDir,
-    pg: Option<(String, String)>,
-}
-
-impl Drop for Backend {
-    fn drop(&mut self) {
-        if let Some((base, schema)) = &self.pg
-            && let Ok(mut c) = postgres::Client::connect(base, postgres::NoTls)
-        {
-            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
-        }
-    }
-}
-
-fn backends() -> Vec<Backend> {
-    let keys = Keys::from_master(&[9u8; 32]);
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("web.db").display());
-    let mut out = vec![Backend {
-        name: "sqlite",
-        store: Store::open(&url, keys.clone()).unwrap(),
-        _dir: dir,
-        pg: None,
-    }];
-    match std::env::var("PROBITY_TEST_PG") {
-        Ok(base) => {
-            use std::sync::atomic::{AtomicU32, Ordering};
-            static N: AtomicU32 = AtomicU32::new(0);
-            let schema = format!(
-                "probity_web_{}_{}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::Relaxed)
-            );
-            let mut c = postgres::Client::connect(&base, postgres::NoTls).unwrap();
-            c.batch_execute(&format!(
-                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-            ))
-            .unwrap();
-            let sep = if base.contains('?') { '&' } else { '?' };
-            let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
-            out.push(Backend {
-                name: "postgres",
-                store: Store::open(&url, keys).unwrap(),
-                _dir: tempfile::tempdir().unwrap(),
-                pg: Some((base, schema)),
-            });
-        }
-        Err(_) => eprintln!("PROBITY_TEST_PG not set: PostgreSQL variant skipped"),
-    }
-    out
-}
 
 fn uscc(body: &str) -> String {
     probity_domain::ident::Uscc::from_parts('1', '1', "120116", body)
@@ -234,7 +182,7 @@ fn record_body(subject: &str, uscc: &str, doc: &str) -> Value {
 
 #[test]
 fn every_route_and_role_gets_exactly_what_the_table_says() {
-    for b in backends() {
+    for b in backends("web") {
         let s = Server::start(&b.store);
         for rule in TABLE {
             let path = rule.path.replace("{id}", "1").replace("{code}", "HONOUR");
@@ -283,7 +231,7 @@ fn every_route_and_role_gets_exactly_what_the_table_says() {
 
 #[test]
 fn providers_see_their_own_records_and_units_their_own_file() {
-    for b in backends() {
+    for b in backends("web") {
         let s = Server::start(&b.store);
         let town = b.store.find_unit("新河街道").unwrap();
         let other_town = b.store.find_unit("大沽街道").unwrap();
@@ -481,7 +429,7 @@ fn providers_see_their_own_records_and_units_their_own_file() {
 
 #[test]
 fn bad_input_gets_a_code_and_changes_nothing() {
-    for b in backends() {
+    for b in backends("web") {
         let s = Server::start(&b.store);
         let head = b.store.head_seq().unwrap();
         let post = |body: reqwest::blocking::Body, ct: &str| {
@@ -585,7 +533,7 @@ fn bad_input_gets_a_code_and_changes_nothing() {
 
 #[test]
 fn sessions_need_csrf_for_changes_and_end_at_logout() {
-    for b in backends() {
+    for b in backends("web") {
         let s = Server::start(&b.store);
         let login = json!({ "name": "t_provider", "password": PASSWORD });
         let res = s
@@ -692,7 +640,7 @@ fn sessions_need_csrf_for_changes_and_end_at_logout() {
 
 #[test]
 fn openapi_describes_every_route_the_table_knows() {
-    let b = backends().remove(0);
+    let b = backends("web").remove(0);
     let s = Server::start(&b.store);
     let spec: Value = s
         .req("GET", "/openapi.json", None)
@@ -761,7 +709,7 @@ fn openapi_describes_every_route_the_table_knows() {
 
 #[test]
 fn uploads_get_the_row_level_report_of_the_cli() {
-    for b in backends() {
+    for b in backends("web") {
         let s = Server::start(&b.store);
         let town = b.store.find_unit("新河街道").unwrap();
         let header = probity_app::columns::RECORDS

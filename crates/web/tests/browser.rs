@@ -9,6 +9,9 @@
 //! (`apt-get install chromium chromium-driver`); with the CI variable set it fails instead, so
 //! that CI never skips silently (`.ci/run` installs both).
 
+mod common;
+use common::backends;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -17,62 +20,13 @@ use std::time::{Duration, Instant};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use probity_app::demo::DEMO_PASSWORD;
-use probity_store::{Keys, Store};
+use probity_store::Store;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// How long a page may take to show what the test waits for.
 const PAGE_WAIT: Duration = Duration::from_secs(20);
-
-struct Backend {
-    name: &'static str,
-    store: Store,
-    _dir: tempfile::TempDir,
-    pg: Option<(String, String)>,
-}
-
-impl Drop for Backend {
-    fn drop(&mut self) {
-        if let Some((base, schema)) = &self.pg
-            && let Ok(mut c) = postgres::Client::connect(base, postgres::NoTls)
-        {
-            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
-        }
-    }
-}
-
-fn backends() -> Vec<Backend> {
-    let keys = Keys::from_master(&[11u8; 32]);
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("browser.db").display());
-    let mut out = vec![Backend {
-        name: "sqlite",
-        store: Store::open(&url, keys.clone()).unwrap(),
-        _dir: dir,
-        pg: None,
-    }];
-    match std::env::var("PROBITY_TEST_PG") {
-        Ok(base) => {
-            let schema = format!("probity_browser_{}", std::process::id());
-            let mut c = postgres::Client::connect(&base, postgres::NoTls).unwrap();
-            c.batch_execute(&format!(
-                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-            ))
-            .unwrap();
-            let sep = if base.contains('?') { '&' } else { '?' };
-            let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
-            out.push(Backend {
-                name: "postgres",
-                store: Store::open(&url, keys).unwrap(),
-                _dir: tempfile::tempdir().unwrap(),
-                pg: Some((base, schema)),
-            });
-        }
-        Err(_) => eprintln!("PROBITY_TEST_PG not set: PostgreSQL variant skipped"),
-    }
-    out
-}
 
 /// A server on a loopback port, on its own thread and runtime, as `probity serve` runs it.
 struct Server {
@@ -254,7 +208,7 @@ fn provider_upload_fix_and_activation_in_chromium() {
         return;
     }
     let shots = screenshot_dir();
-    for b in backends() {
+    for b in backends("browser") {
         let started = Instant::now();
         let today = probity_app::today();
         let loaded = probity_app::demo::load_demo(&b.store, today).unwrap();

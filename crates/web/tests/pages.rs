@@ -2,68 +2,16 @@
 //! PROBITY_TEST_PG is set) PostgreSQL, driven as a browser without JavaScript drives them: HTML
 //! forms, cookies, redirects followed by hand so that each step can be checked.
 
+mod common;
+use common::backends;
+
 use probity_domain::account::AccountRole;
 use probity_domain::authz::TABLE;
 use probity_domain::subject::RosterRow;
-use probity_store::{Keys, Store};
+use probity_store::Store;
 use reqwest::StatusCode;
 use reqwest::blocking::Response;
 use reqwest::header::{self, HeaderMap};
-
-struct Backend {
-    name: &'static str,
-    store: Store,
-    _dir: tempfile::TempDir,
-    pg: Option<(String, String)>,
-}
-
-impl Drop for Backend {
-    fn drop(&mut self) {
-        if let Some((base, schema)) = &self.pg
-            && let Ok(mut c) = postgres::Client::connect(base, postgres::NoTls)
-        {
-            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
-        }
-    }
-}
-
-fn backends() -> Vec<Backend> {
-    let keys = Keys::from_master(&[7u8; 32]);
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("pages.db").display());
-    let mut out = vec![Backend {
-        name: "sqlite",
-        store: Store::open(&url, keys.clone()).unwrap(),
-        _dir: dir,
-        pg: None,
-    }];
-    match std::env::var("PROBITY_TEST_PG") {
-        Ok(base) => {
-            use std::sync::atomic::{AtomicU32, Ordering};
-            static N: AtomicU32 = AtomicU32::new(0);
-            let schema = format!(
-                "probity_pages_{}_{}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::Relaxed)
-            );
-            let mut c = postgres::Client::connect(&base, postgres::NoTls).unwrap();
-            c.batch_execute(&format!(
-                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-            ))
-            .unwrap();
-            let sep = if base.contains('?') { '&' } else { '?' };
-            let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
-            out.push(Backend {
-                name: "postgres",
-                store: Store::open(&url, keys).unwrap(),
-                _dir: tempfile::tempdir().unwrap(),
-                pg: Some((base, schema)),
-            });
-        }
-        Err(_) => eprintln!("PROBITY_TEST_PG not set: PostgreSQL variant skipped"),
-    }
-    out
-}
 
 fn uscc(body: &str) -> String {
     probity_domain::ident::Uscc::from_parts('1', '1', "120116", body)
@@ -375,7 +323,7 @@ const HEADER: &str =
 
 #[test]
 fn pages_work_end_to_end() {
-    for b in backends() {
+    for b in backends("pages") {
         let started = std::time::Instant::now();
         let s = Server::start(&b.store);
         let name = b.name;
@@ -730,7 +678,7 @@ fn role_for(path: &str, method: &str) -> Option<AccountRole> {
 
 #[test]
 fn every_post_page_refuses_a_missing_or_forged_csrf_field() {
-    let b = backends().remove(0);
+    let b = backends("pages").remove(0);
     let s = Server::start(&b.store);
     enrol(&b.store, "p_secadmin");
     let mut checked = 0;
@@ -784,7 +732,7 @@ fn every_post_page_refuses_a_missing_or_forged_csrf_field() {
 
 #[test]
 fn the_credit_office_and_the_administrators_pages() {
-    for b in backends() {
+    for b in backends("pages") {
         let s = Server::start(&b.store);
         let name = b.name;
 
