@@ -2,93 +2,15 @@
 //! PostgreSQL when PROBITY_TEST_PG is set), passwords on standard input, tokens on standard
 //! output.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+mod common;
+use common::Env;
+
+use std::process::Output;
 
 use chrono::Utc;
 use probity_domain::ident::Uscc;
-use probity_store::{Keys, Store};
-
-struct Env {
-    dir: tempfile::TempDir,
-    db: String,
-    pg_schema: Option<(String, String)>,
-}
 
 impl Env {
-    fn sqlite() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let db = format!("sqlite://{}", dir.path().join("p.db").display());
-        Env {
-            dir,
-            db,
-            pg_schema: None,
-        }
-    }
-
-    fn postgres() -> Option<Env> {
-        let base = std::env::var("PROBITY_TEST_PG").ok()?;
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static N: AtomicU32 = AtomicU32::new(0);
-        let schema = format!(
-            "probity_cli_acc_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        );
-        let mut client = postgres::Client::connect(&base, postgres::NoTls).unwrap();
-        client
-            .batch_execute(&format!(
-                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-            ))
-            .unwrap();
-        let sep = if base.contains('?') { '&' } else { '?' };
-        let db = format!("{base}{sep}options=-csearch_path%3D{schema}");
-        Some(Env {
-            dir: tempfile::tempdir().unwrap(),
-            db,
-            pg_schema: Some((base, schema)),
-        })
-    }
-
-    fn key(&self) -> PathBuf {
-        self.dir.path().join("probity.key")
-    }
-
-    /// Runs the binary with `stdin` as its standard input (None: no input at all).
-    fn run_with(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_probity"))
-            .arg("--db")
-            .arg(&self.db)
-            .arg("--key-file")
-            .arg(self.key())
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("PROBITY_LOG", "warn")
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        if let Some(input) = stdin {
-            let mut pipe = child.stdin.take().unwrap();
-            pipe.write_all(input.as_bytes()).unwrap();
-        }
-        child.wait_with_output().unwrap()
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.run_with(args, None)
-    }
-
-    fn store(&self) -> Store {
-        Store::open(&self.db, Keys::load_or_create(&self.key()).unwrap()).unwrap()
-    }
-
     /// A roster of one unit, 区法院.
     fn roster(&self) {
         let court = Uscc::from_parts('1', '1', "120116", "MB000002").unwrap();
@@ -100,16 +22,6 @@ impl Env {
         std::fs::write(&path, csv).unwrap();
         let o = self.run(&["subjects", "import", path.to_str().unwrap()]);
         assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        if let Some((base, schema)) = &self.pg_schema
-            && let Ok(mut c) = postgres::Client::connect(base, postgres::NoTls)
-        {
-            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
-        }
     }
 }
 
@@ -136,7 +48,7 @@ macro_rules! both {
             #[test]
             fn postgres() {
                 let f: fn(&Env) = $body;
-                match Env::postgres() {
+                match Env::postgres("cli_acc") {
                     Some(env) => f(&env),
                     None => eprintln!("PROBITY_TEST_PG not set: PostgreSQL variant skipped"),
                 }

@@ -1,93 +1,11 @@
 //! End-to-end tests of the `probity` binary: real files in, exit codes and reports out, on SQLite
 //! and (when PROBITY_TEST_PG is set) PostgreSQL.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::Env;
+
+use std::path::Path;
 use std::process::{Command, Output};
-
-use probity_store::{Keys, Store};
-
-struct Env {
-    dir: tempfile::TempDir,
-    db: String,
-    pg_schema: Option<(String, String)>,
-}
-
-impl Env {
-    fn sqlite() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let db = format!("sqlite://{}", dir.path().join("p.db").display());
-        Env {
-            dir,
-            db,
-            pg_schema: None,
-        }
-    }
-
-    fn postgres() -> Option<Env> {
-        let base = std::env::var("PROBITY_TEST_PG").ok()?;
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static N: AtomicU32 = AtomicU32::new(0);
-        let schema = format!(
-            "probity_cli_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        );
-        let mut client = postgres::Client::connect(&base, postgres::NoTls).unwrap();
-        client
-            .batch_execute(&format!(
-                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-            ))
-            .unwrap();
-        let sep = if base.contains('?') { '&' } else { '?' };
-        let db = format!("{base}{sep}options=-csearch_path%3D{schema}");
-        Some(Env {
-            dir: tempfile::tempdir().unwrap(),
-            db,
-            pg_schema: Some((base, schema)),
-        })
-    }
-
-    fn key(&self) -> PathBuf {
-        self.dir.path().join("probity.key")
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_probity"))
-            .arg("--db")
-            .arg(&self.db)
-            .arg("--key-file")
-            .arg(self.key())
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("PROBITY_LOG", "warn")
-            .output()
-            .unwrap()
-    }
-
-    fn store(&self) -> Store {
-        Store::open(&self.db, Keys::load_or_create(&self.key()).unwrap()).unwrap()
-    }
-
-    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
-        let p = self.path(name);
-        std::fs::write(&p, bytes).unwrap();
-        p
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        if let Some((base, schema)) = &self.pg_schema
-            && let Ok(mut c) = postgres::Client::connect(base, postgres::NoTls)
-        {
-            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
-        }
-    }
-}
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -112,7 +30,7 @@ macro_rules! both {
             #[test]
             fn postgres() {
                 let f: fn(&Env) = $body;
-                match Env::postgres() {
+                match Env::postgres("cli") {
                     Some(env) => f(&env),
                     None => eprintln!("PROBITY_TEST_PG not set: PostgreSQL variant skipped"),
                 }
