@@ -249,16 +249,6 @@ pub struct LoginResponse {
     pub csrf_token: String,
 }
 
-fn client_key(headers: &HeaderMap) -> String {
-    // Behind a reverse proxy the first X-Forwarded-For hop; the limiter is a brake, not a wall.
-    headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|| "direct".to_string())
-}
-
 /// Logs in with name and password (plus TOTP where the role requires it) and sets the session
 /// cookie.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
@@ -268,7 +258,10 @@ async fn login(
     headers: HeaderMap,
     Body(req): Body<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    if let Err(wait) = state.login_limiter.check(&client_key(&headers)) {
+    if let Err(wait) = state
+        .login_limiter
+        .check(&crate::auth::client_key(&headers))
+    {
         return Err(ApiError::TooManyRequests {
             retry_after_secs: wait,
         });
@@ -579,7 +572,7 @@ async fn create_record(
                 ));
             }
         };
-        let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+        let today = probity_app::today();
         let catalog = store.catalog()?;
         let rec = input
             .row()
@@ -634,7 +627,7 @@ async fn correct_record(
             .role()
             .record_role()
             .ok_or_else(|| ApiError::Forbidden("无权更正记录".into()))?;
-        let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+        let today = probity_app::today();
         let rec = input
             .row()
             .validate(&store.catalog()?, today)

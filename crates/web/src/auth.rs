@@ -250,6 +250,17 @@ pub async fn authorize(
     Ok(next.run(req).await)
 }
 
+/// The client a login attempt counts against: behind a reverse proxy the first X-Forwarded-For
+/// hop. The limiter is a brake, not a wall; the per-account lockout is the wall.
+pub fn client_key(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|| "direct".to_string())
+}
+
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -100,15 +100,6 @@ struct LoginForm {
     next: String,
 }
 
-fn client_key(headers: &HeaderMap) -> String {
-    headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|| "direct".to_string())
-}
-
 async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -123,7 +114,10 @@ async fn login(
             &ApiError::Csrf.detail().message,
         ));
     }
-    if let Err(wait) = state.login_limiter.check(&client_key(&headers)) {
+    if let Err(wait) = state
+        .login_limiter
+        .check(&crate::auth::client_key(&headers))
+    {
         let msg = format!("登录尝试过于频繁，请 {wait} 秒后再试");
         return login_form(
             StatusCode::TOO_MANY_REQUESTS,
