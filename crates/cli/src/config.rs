@@ -20,6 +20,7 @@ pub struct FileConfig {
     pub session_idle_minutes: Option<u32>,
     pub secure_cookies: Option<bool>,
     pub login_per_minute: Option<u32>,
+    pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
 }
 
 impl FileConfig {
@@ -59,5 +60,8 @@ mod tests {
             toml::from_str("session_ttl_minutes = 5\nsecure_cookies = true").unwrap();
         assert_eq!(c.session_ttl_minutes, Some(5));
         assert_eq!(c.secure_cookies, Some(true));
+        let c: FileConfig = toml::from_str(r#"trusted_proxies = ["10.0.0.1", "::1"]"#).unwrap();
+        assert_eq!(c.trusted_proxies.map(|v| v.len()), Some(2));
+        assert!(toml::from_str::<FileConfig>(r#"trusted_proxies = ["proxy.local"]"#).is_err());
     }
 }

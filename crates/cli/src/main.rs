@@ -57,7 +57,8 @@ enum Command {
         #[arg(long)]
         demo: bool,
         /// A TOML file with any of: db, key_file, addr, session_ttl_minutes,
-        /// session_idle_minutes, secure_cookies, login_per_minute. Flags and environment win.
+        /// session_idle_minutes, secure_cookies, login_per_minute, trusted_proxies. Flags and
+        /// environment win.
         #[arg(long, env = "PROBITY_CONFIG")]
         config: Option<PathBuf>,
         /// A session ends this many minutes after login at the latest.
@@ -75,6 +76,10 @@ enum Command {
         #[arg(long, env = "PROBITY_LOGIN_PER_MINUTE", default_value_t = 10,
               value_parser = clap::value_parser!(u32).range(1..=10_000))]
         login_per_minute: u32,
+        /// A reverse proxy whose X-Forwarded-For header names the client (repeat, or separate
+        /// with commas). From any other peer the header is ignored.
+        #[arg(long = "trusted-proxy", env = "PROBITY_TRUSTED_PROXIES", value_delimiter = ',')]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Loads the demo district (Binhai New Area) into the database.
     Demo,
@@ -306,6 +311,7 @@ fn serve(cli: &mut Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
         session_idle_minutes,
         secure_cookies,
         login_per_minute,
+        trusted_proxies,
     } = &cli.command
     else {
         return Ok(EXIT_FAILURE);
@@ -336,6 +342,12 @@ fn serve(cli: &mut Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
             login_per_minute,
             f.login_per_minute,
         ) as usize,
+        trusted_proxies: config::pick(
+            sub,
+            "trusted_proxies",
+            trusted_proxies,
+            f.trusted_proxies.clone(),
+        ),
     };
     let demo = *demo;
     cli.db = config::pick(matches, "db", &cli.db, f.db.clone());

@@ -20,8 +20,8 @@ pub use db::Dialect;
 pub use error::{StoreError, StoreResult};
 pub use journal::{Problem, VerifyReport};
 pub use records::{
-    Channel, Created, ExportRow, HistoryEntry, ImportOptions, Outcome, Prepared, Preparer,
-    RecordFilter, RecordImport, RecordSummary, StoredRecord,
+    Channel, Created, Cursor, ExportRow, HistoryEntry, ImportOptions, Outcome, Prepared, Preparer,
+    RecordFilter, RecordImport, RecordOrder, RecordSummary, StoredRecord,
 };
 pub use subjects::{RosterReport, Subject};
 

@@ -902,6 +902,105 @@ pub struct RecordFilter {
     pub document_no: Option<String>,
 }
 
+/// The order a record list is read in. Every order is total (ties broken by id), so a cursor
+/// names one place in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RecordOrder {
+    /// Newest first, by id: the default.
+    #[default]
+    Newest,
+    /// Oldest first, by id: the review queue, first come first served.
+    Oldest,
+    /// Latest decision date (决定日期) first, newest first within a day.
+    Decided,
+}
+
+impl RecordOrder {
+    pub const ALL: [RecordOrder; 3] = [
+        RecordOrder::Newest,
+        RecordOrder::Oldest,
+        RecordOrder::Decided,
+    ];
+
+    /// The stable code used in query strings (`sort=`).
+    pub fn code(self) -> &'static str {
+        match self {
+            RecordOrder::Newest => "id_desc",
+            RecordOrder::Oldest => "id_asc",
+            RecordOrder::Decided => "decided_desc",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RecordOrder::Newest => "编号（新→旧）",
+            RecordOrder::Oldest => "编号（旧→新）",
+            RecordOrder::Decided => "决定日期（新→旧）",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<RecordOrder> {
+        Self::ALL.into_iter().find(|o| o.code() == code)
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            RecordOrder::Newest => "ORDER BY id DESC",
+            RecordOrder::Oldest => "ORDER BY id ASC",
+            RecordOrder::Decided => "ORDER BY decided_on DESC, id DESC",
+        }
+    }
+}
+
+/// Where the next page of a list starts: just past the last record of the previous page, in the
+/// list's order. Written into links as `id` or, for [`RecordOrder::Decided`], `date_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub order: RecordOrder,
+    pub id: i64,
+    /// The decision date of the last record, for [`RecordOrder::Decided`] only.
+    pub decided_on: Option<String>,
+}
+
+impl Cursor {
+    /// The cursor just past a record with this id and decision date.
+    pub fn past(order: RecordOrder, id: i64, decided_on: &str) -> Cursor {
+        Cursor {
+            order,
+            id,
+            decided_on: (order == RecordOrder::Decided).then(|| decided_on.to_string()),
+        }
+    }
+
+    /// Reads a cursor written by [`Cursor::encode`] for the same order; `None` if it is not one.
+    pub fn parse(order: RecordOrder, text: &str) -> Option<Cursor> {
+        let id_of = |s: &str| s.parse::<i64>().ok().filter(|id| *id > 0);
+        match order {
+            RecordOrder::Newest | RecordOrder::Oldest => Some(Cursor {
+                order,
+                id: id_of(text)?,
+                decided_on: None,
+            }),
+            RecordOrder::Decided => {
+                let (date, id) = text.split_once('_')?;
+                let date = probity_domain::date::parse_date(date).ok()?;
+                Some(Cursor {
+                    order,
+                    id: id_of(id)?,
+                    decided_on: Some(probity_domain::date::format_date(date)),
+                })
+            }
+        }
+    }
+
+    pub fn encode(&self) -> String {
+        match &self.decided_on {
+            Some(d) => format!("{d}_{}", self.id),
+            None => self.id.to_string(),
+        }
+    }
+}
+
 /// What a list shows of a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordSummary {
@@ -964,7 +1063,7 @@ impl RecordSummary {
 }
 
 /// The WHERE clause and parameters of a list; `None` when the filter can match nothing.
-fn list_filter(f: &RecordFilter, before: Option<i64>) -> Option<(String, Vec<Val>)> {
+fn list_filter(f: &RecordFilter, at: Option<&Cursor>) -> Option<(String, Vec<Val>)> {
     let mut conds: Vec<String> = Vec::new();
     let mut params: Vec<Val> = Vec::new();
     let mut push = |cond: &str, v: Val, params: &mut Vec<Val>| {
@@ -983,8 +1082,21 @@ fn list_filter(f: &RecordFilter, before: Option<i64>) -> Option<(String, Vec<Val
     if let Some(d) = &f.document_no {
         push("document_no = ?", Val::from(d.as_str()), &mut params);
     }
-    if let Some(b) = before {
-        push("id < ?", Val::Int(b), &mut params);
+    if let Some(c) = at {
+        match (c.order, &c.decided_on) {
+            (RecordOrder::Oldest, _) => push("id > ?", Val::Int(c.id), &mut params),
+            (RecordOrder::Decided, Some(d)) => {
+                // `$D` is the date, `?` the id: two parameters in one condition.
+                params.push(Val::from(d.as_str()));
+                let date = format!("${}", params.len());
+                push(
+                    &"(decided_on < $D OR (decided_on = $D AND id < ?))".replace("$D", &date),
+                    Val::Int(c.id),
+                    &mut params,
+                );
+            }
+            _ => push("id < ?", Val::Int(c.id), &mut params),
+        }
     }
     if let Some(ids) = &f.subject_ids {
         if ids.is_empty() {
@@ -1141,18 +1253,20 @@ impl Store {
         })
     }
 
-    /// A page of records, newest first; `before` is the id the previous page ended at.
+    /// A page of records in `order`, starting just past `at` (the previous page's cursor).
     pub fn list_records(
         &self,
         f: &RecordFilter,
-        before: Option<i64>,
+        order: RecordOrder,
+        at: Option<&Cursor>,
         limit: u32,
     ) -> StoreResult<Vec<StoredRecord>> {
-        let Some((filter, params)) = list_filter(f, before) else {
+        let Some((filter, params)) = list_filter(f, at) else {
             return Ok(Vec::new());
         };
         let sql = record_select(&format!(
-            "{filter} ORDER BY id DESC LIMIT {}",
+            "{filter} {} LIMIT {}",
+            order.sql(),
             limit.clamp(1, 500)
         ));
         let mut c = self.conn()?;
@@ -1167,15 +1281,17 @@ impl Store {
     pub fn list_summaries(
         &self,
         f: &RecordFilter,
-        before: Option<i64>,
+        order: RecordOrder,
+        at: Option<&Cursor>,
         limit: u32,
     ) -> StoreResult<Vec<RecordSummary>> {
-        let Some((filter, params)) = list_filter(f, before) else {
+        let Some((filter, params)) = list_filter(f, at) else {
             return Ok(Vec::new());
         };
         let sql = format!(
             "SELECT id, subject_id, subject_name, provider_id, category, kind, document_no, decided_on, \
-             severity, scope, disclosure_until, state, last_seq FROM records {filter} ORDER BY id DESC LIMIT {}",
+             severity, scope, disclosure_until, state, last_seq FROM records {filter} {} LIMIT {}",
+            order.sql(),
             limit.clamp(1, 500)
         );
         let mut c = self.conn()?;
@@ -1185,6 +1301,23 @@ impl Store {
             Ok(())
         })?;
         Ok(out)
+    }
+
+    /// How many records match, counting no further than `cap` (a dashboard shows "cap+" rather
+    /// than wait for a count over a million rows).
+    pub fn count_records(&self, f: &RecordFilter, cap: u32) -> StoreResult<u64> {
+        let Some((filter, params)) = list_filter(f, None) else {
+            return Ok(0);
+        };
+        let mut c = self.conn()?;
+        let row = c.query_one(
+            &format!("SELECT COUNT(*) FROM (SELECT 1 FROM records {filter} LIMIT {cap}) AS capped"),
+            &params,
+        )?;
+        Ok(row
+            .and_then(|r| r[0].int())
+            .and_then(|n| u64::try_from(n).ok())
+            .unwrap_or(0))
     }
 
     /// A page of the whole audit trail after sequence number `after`, oldest first.

@@ -142,6 +142,16 @@ DROP INDEX records_subject;
 CREATE INDEX journal_entity ON journal (entity, entity_id);
 "#,
     ),
+    (
+        // The review queue and the state tiles read one state in id order; a provider sorts its
+        // submissions by decision date. Without these, a queue of three waits behind a scan of
+        // every activated record.
+        "0004_record_order_indexes",
+        r#"
+CREATE INDEX records_state_recent ON records (state, id);
+CREATE INDEX records_provider_decided ON records (provider_id, decided_on, id);
+"#,
+    ),
 ];
 
 pub fn migrate(conn: &mut Conn) -> StoreResult<()> {

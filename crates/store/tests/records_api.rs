@@ -9,13 +9,14 @@ mod common;
 use common::*;
 use probity_domain::Code;
 use probity_domain::record::{Action, RecordState, Role};
-use probity_store::{Channel, Created, RecordFilter, Store};
+use probity_store::{Channel, Created, Cursor, RecordFilter, RecordOrder, Store};
 
 store_tests! {
     drafts_are_created_corrected_and_submitted => drafts_sqlite, drafts_postgres;
     identical_content_answers_with_the_existing_record => identical_sqlite, identical_postgres;
     corrections_follow_the_lifecycle_and_the_owner => corrections_sqlite, corrections_postgres;
     lists_filter_and_page => lists_sqlite, lists_postgres;
+    lists_read_in_every_order_with_cursors => orders_sqlite, orders_postgres;
 }
 
 fn new_record(store: &Store, fx: &Fx, doc: &str) -> probity_domain::record::NewRecord {
@@ -204,18 +205,29 @@ fn lists_filter_and_page(store: &Store) {
             .unwrap();
     }
     let all = store
-        .list_records(&RecordFilter::default(), None, 500)
+        .list_records(&RecordFilter::default(), RecordOrder::Newest, None, 500)
         .unwrap();
     assert_eq!(all.len(), 7);
     assert!(all.windows(2).all(|w| w[0].id > w[1].id), "newest first");
     let page1 = store
-        .list_records(&RecordFilter::default(), None, 3)
+        .list_records(&RecordFilter::default(), RecordOrder::Newest, None, 3)
         .unwrap();
+    let at = |id| Some(Cursor::past(RecordOrder::Newest, id, ""));
     let page2 = store
-        .list_records(&RecordFilter::default(), Some(page1[2].id), 3)
+        .list_records(
+            &RecordFilter::default(),
+            RecordOrder::Newest,
+            at(page1[2].id).as_ref(),
+            3,
+        )
         .unwrap();
     let page3 = store
-        .list_records(&RecordFilter::default(), Some(page2[2].id), 3)
+        .list_records(
+            &RecordFilter::default(),
+            RecordOrder::Newest,
+            at(page2[2].id).as_ref(),
+            3,
+        )
         .unwrap();
     let ids: Vec<i64> = page1
         .iter()
@@ -232,19 +244,31 @@ fn lists_filter_and_page(store: &Store) {
         state: Some(RecordState::Draft),
         ..Default::default()
     };
-    assert_eq!(store.list_records(&drafts, None, 500).unwrap().len(), 4);
+    assert_eq!(
+        store
+            .list_records(&drafts, RecordOrder::Newest, None, 500)
+            .unwrap()
+            .len(),
+        4
+    );
     let by_doc = RecordFilter {
         document_no: Some("P-3".into()),
         ..Default::default()
     };
-    assert_eq!(store.list_records(&by_doc, None, 500).unwrap().len(), 1);
+    assert_eq!(
+        store
+            .list_records(&by_doc, RecordOrder::Newest, None, 500)
+            .unwrap()
+            .len(),
+        1
+    );
     let court_only = RecordFilter {
         provider_id: Some(fx.court.id),
         ..Default::default()
     };
     assert!(
         store
-            .list_records(&court_only, None, 500)
+            .list_records(&court_only, RecordOrder::Newest, None, 500)
             .unwrap()
             .is_empty()
     );
@@ -252,10 +276,98 @@ fn lists_filter_and_page(store: &Store) {
         subject_ids: Some(vec![]),
         ..Default::default()
     };
-    assert!(store.list_records(&nobody, None, 500).unwrap().is_empty());
+    assert!(
+        store
+            .list_records(&nobody, RecordOrder::Newest, None, 500)
+            .unwrap()
+            .is_empty()
+    );
     let town = RecordFilter {
         subject_ids: Some(vec![fx.township.id, fx.gov.id]),
         ..Default::default()
     };
-    assert_eq!(store.list_records(&town, None, 500).unwrap().len(), 7);
+    assert_eq!(
+        store
+            .list_records(&town, RecordOrder::Newest, None, 500)
+            .unwrap()
+            .len(),
+        7
+    );
+}
+
+/// Every order reads the whole list exactly once through its cursors, in the order it promises,
+/// and the capped count agrees with it.
+fn lists_read_in_every_order_with_cursors(store: &Store) {
+    let fx = fixture(store);
+    // Nine records over four decision dates, so that days tie and the id breaks the tie.
+    let days = [
+        "2024-03-01",
+        "2023-12-31",
+        "2024-03-01",
+        "2022-01-15",
+        "2024-03-01",
+        "2023-12-31",
+        "2022-01-15",
+        "2024-06-30",
+        "2023-12-31",
+    ];
+    for (i, day) in days.iter().enumerate() {
+        let mut r = new_record(store, &fx, &format!("O-{i}"));
+        r.decided_on = probity_domain::date::parse_date(day).unwrap();
+        store.create_record(api_opts(&fx), r, false).unwrap();
+    }
+    let f = RecordFilter {
+        provider_id: Some(fx.finance.id),
+        ..Default::default()
+    };
+    let everything = store
+        .list_records(&f, RecordOrder::Newest, None, 500)
+        .unwrap();
+    assert_eq!(everything.len(), 9);
+    for order in RecordOrder::ALL {
+        let mut expected: Vec<(String, i64)> = everything
+            .iter()
+            .map(|r| (r.decided_on.clone(), r.id))
+            .collect();
+        match order {
+            RecordOrder::Newest => expected.sort_by(|a, b| b.1.cmp(&a.1)),
+            RecordOrder::Oldest => expected.sort_by(|a, b| a.1.cmp(&b.1)),
+            RecordOrder::Decided => expected.sort_by(|a, b| b.cmp(a)),
+        }
+        for size in [1, 2, 4, 9, 10] {
+            let mut read = Vec::new();
+            let mut at: Option<Cursor> = None;
+            loop {
+                let page = store.list_summaries(&f, order, at.as_ref(), size).unwrap();
+                read.extend(page.iter().map(|r| (r.decided_on.clone(), r.id)));
+                let Some(last) = page.last() else { break };
+                // The cursor goes out as text in a link and comes back.
+                let text = Cursor::past(order, last.id, &last.decided_on).encode();
+                at = Some(Cursor::parse(order, &text).expect("a cursor reads back"));
+                assert!(read.len() <= 9, "{order:?} pages must end");
+            }
+            assert_eq!(read, expected, "{order:?} in pages of {size}");
+        }
+    }
+    assert_eq!(store.count_records(&f, 100).unwrap(), 9);
+    assert_eq!(store.count_records(&f, 5).unwrap(), 5, "stops at the cap");
+    let nobody = RecordFilter {
+        subject_ids: Some(vec![]),
+        ..Default::default()
+    };
+    assert_eq!(store.count_records(&nobody, 100).unwrap(), 0);
+    // Cursors from another order, or hand-edited, are refused rather than misread.
+    for (order, text) in [
+        (RecordOrder::Newest, "2024-03-01_5"),
+        (RecordOrder::Newest, "0"),
+        (RecordOrder::Newest, "-3"),
+        (RecordOrder::Oldest, "abc"),
+        (RecordOrder::Decided, "17"),
+        (RecordOrder::Decided, "2024-13-01_5"),
+        (RecordOrder::Decided, "2024-03-01_"),
+        (RecordOrder::Decided, "2024-03-01_x' OR 1=1"),
+    ] {
+        assert_eq!(Cursor::parse(order, text), None, "{order:?} {text}");
+    }
+    assert_clean(store);
 }

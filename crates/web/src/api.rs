@@ -11,7 +11,9 @@ use probity_domain::authz::Reach;
 use probity_domain::catalog::Category;
 use probity_domain::record::{Action, RecordRow, RecordState};
 use probity_store::accounts::{Account, LoginError};
-use probity_store::{Channel, Created, ImportOptions, RecordFilter, StoredRecord, Subject};
+use probity_store::{
+    Channel, Created, Cursor, ImportOptions, RecordFilter, RecordOrder, StoredRecord, Subject,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -256,11 +258,16 @@ pub struct LoginResponse {
 async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
+    peer: crate::auth::PeerAddr,
     Body(req): Body<LoginRequest>,
 ) -> Result<Response, ApiError> {
     if let Err(wait) = state
         .login_limiter
-        .check(&crate::auth::client_key(&headers))
+        .check(&crate::auth::client_key(
+            &headers,
+            peer,
+            &state.config.trusted_proxies,
+        ))
     {
         return Err(ApiError::TooManyRequests {
             retry_after_secs: wait,
@@ -415,13 +422,15 @@ pub struct RecordQuery {
     pub document_no: Option<String>,
     pub provider_id: Option<i64>,
     pub subject_id: Option<i64>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page (read with the same `sort`).
     pub before: Option<String>,
+    /// id_desc (newest first, default), id_asc (oldest first) or decided_desc (latest decision first)
+    pub sort: Option<String>,
     /// 1 to 200, default 50.
     pub limit: Option<u32>,
 }
 
-/// Records, newest first, with filters and cursor pagination. Providers see what they provided,
+/// Records in the order asked for (newest first by default), with filters and cursor pagination. Providers see what they provided,
 /// units their own file.
 #[utoipa::path(get, path = "/api/v1/records", tag = "records", params(RecordQuery),
     responses((status = 200, body = RecordPage), (status = 400, body = ErrorBody)))]
@@ -441,7 +450,18 @@ async fn list_records(
         Some(s) => Some(RecordState::parse(s)?),
         None => None,
     };
-    let before = q.before.as_deref().map(parse_id).transpose()?;
+    let order = match q.sort.as_deref() {
+        None => RecordOrder::Newest,
+        Some(s) => RecordOrder::parse(s).ok_or_else(|| {
+            ApiError::bad_request("QUERY_INVALID", "sort 应为 id_desc、id_asc 或 decided_desc")
+        })?,
+    };
+    let at = match q.before.as_deref() {
+        None => None,
+        Some(b) => Some(Cursor::parse(order, b).ok_or_else(|| {
+            ApiError::bad_request("QUERY_INVALID", "before 不是本排序方式下的翻页位置")
+        })?),
+    };
     let store = state.store.clone();
     let items = blocking(move || {
         let mut f = RecordFilter {
@@ -452,13 +472,15 @@ async fn list_records(
             document_no: q.document_no.clone(),
         };
         reach_filter(&store, &caller, &mut f)?;
-        let page = store.list_summaries(&f, before, limit)?;
-        // The cursor follows the page as read; what the caller may not see is then left out.
-        let next_cursor = if page.len() == limit as usize {
-            page.last().map(|r| r.id.to_string())
-        } else {
-            None
-        };
+        let mut page = store.list_summaries(&f, order, at.as_ref(), limit + 1)?;
+        // One more row than asked says whether there is a next page. The cursor follows the
+        // page as read; what the caller may not see is then left out.
+        let more = page.len() > limit as usize;
+        page.truncate(limit as usize);
+        let next_cursor = page
+            .last()
+            .filter(|_| more)
+            .map(|r| Cursor::past(order, r.id, &r.decided_on).encode());
         let items: Vec<_> = page
             .into_iter()
             .filter(|r| shows(&caller, r.state))

@@ -3,14 +3,15 @@
 //! pages), and the authorisation table of the domain applied to every route in one middleware.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
 use axum::http::request::Parts;
-use axum::http::{Method, header};
+use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use probity_domain::account::AccountRole;
 use probity_domain::authz::{self, Reach};
 use probity_store::accounts::Account;
@@ -220,6 +221,18 @@ pub async fn authorize(
         }
         return Err(ApiError::Unauthorized);
     };
+    // An account whose role needs a second factor and has none yet may only enrol one (or leave):
+    // a password alone opens nothing else, on the pages or through the API.
+    if account.totp_pending && !ENROLMENT_ROUTES.contains(&path.as_str()) {
+        if html {
+            return Ok(axum::response::Redirect::to(crate::pages::TOTP_PATH).into_response());
+        }
+        return Err(ApiError::Denied {
+            status: axum::http::StatusCode::FORBIDDEN,
+            code: "TOTP_ENROLMENT_REQUIRED",
+            message: "请先在网页上绑定动态口令（/console/totp），再使用其他功能".into(),
+        });
+    }
     let Some(reach) = authz::reach(rule, account.role) else {
         let message = format!("{}无权使用该功能", account.role.label());
         if html {
@@ -250,15 +263,51 @@ pub async fn authorize(
     Ok(next.run(req).await)
 }
 
-/// The client a login attempt counts against: behind a reverse proxy the first X-Forwarded-For
-/// hop. The limiter is a brake, not a wall; the per-account lockout is the wall.
-pub fn client_key(headers: &axum::http::HeaderMap) -> String {
-    headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|| "direct".to_string())
+/// What an account still enrolling its second factor may reach.
+const ENROLMENT_ROUTES: [&str; 4] = [
+    crate::pages::TOTP_PATH,
+    "/logout",
+    "/api/v1/auth/logout",
+    "/api/v1/auth/me",
+];
+
+/// The peer address of the connection, when the server was started with connect info (it always
+/// is by `serve`; in-process tests without it share one key).
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PeerAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(PeerAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
+/// The client a login attempt counts against: the connection's peer address, or, when that peer
+/// is one of the configured reverse proxies, the last address its `X-Forwarded-For` names (the one
+/// the proxy itself added; earlier entries are whatever the client chose to send). The limiter is
+/// a brake, not a wall; the per-account lockout is the wall.
+pub fn client_key(headers: &HeaderMap, peer: PeerAddr, trusted_proxies: &[IpAddr]) -> String {
+    let Some(ip) = peer.0 else {
+        return "direct".to_string();
+    };
+    if trusted_proxies.contains(&ip)
+        && let Some(forwarded) = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+            .next_back()
+    {
+        return forwarded.to_string();
+    }
+    ip.to_string()
 }
 
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -321,6 +370,22 @@ mod tests {
         }
         assert!(l.check("1.2.3.4").is_err());
         assert!(l.check("5.6.7.8").is_ok());
+    }
+
+    #[test]
+    fn client_key_trusts_forwarded_for_only_from_configured_proxies() {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", "6.6.6.6, 10.1.2.3".parse().unwrap());
+        let proxy: IpAddr = "192.168.0.1".parse().unwrap();
+        let peer = |ip: &str| PeerAddr(Some(ip.parse().unwrap()));
+        // A client talking directly cannot choose its key by sending the header.
+        assert_eq!(client_key(&h, peer("8.8.8.8"), &[proxy]), "8.8.8.8");
+        assert_eq!(client_key(&h, peer("8.8.8.8"), &[]), "8.8.8.8");
+        // Behind the proxy, the address the proxy appended counts, not what the client prepended.
+        assert_eq!(client_key(&h, peer("192.168.0.1"), &[proxy]), "10.1.2.3");
+        h.insert("x-forwarded-for", "not an address".parse().unwrap());
+        assert_eq!(client_key(&h, peer("192.168.0.1"), &[proxy]), "192.168.0.1");
+        assert_eq!(client_key(&HeaderMap::new(), PeerAddr(None), &[proxy]), "direct");
     }
 
     #[test]

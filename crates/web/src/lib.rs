@@ -42,6 +42,9 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Login attempts per client address per minute.
     pub login_per_minute: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client; from anyone else the header is
+    /// ignored, so a client cannot pick the address its login attempts count against.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for WebConfig {
@@ -51,6 +54,7 @@ impl Default for WebConfig {
             session_idle: chrono::Duration::minutes(30),
             secure_cookies: false,
             login_per_minute: 10,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -150,6 +154,9 @@ pub fn app_with(
                 "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
             ),
         ))
+        // Answers carry personal data, secrets being enrolled and CSRF tokens: no cache keeps
+        // them unless a route says otherwise (the stylesheet does).
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
@@ -255,7 +262,10 @@ pub async fn serve_with(
 ) -> std::io::Result<()> {
     tracing::info!(addr = ?listener.local_addr().ok(), "probity serving");
     let (router, _) = app_with(store, config, pages_config);
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
         .await
 }

@@ -76,9 +76,44 @@ fn roster(store: &Store) {
 const PASSWORD: &str = "Binhai-2026-pass";
 
 /// A server on a loopback port, on its own thread and runtime, as `probity serve` runs it.
+/// How a role's requests prove who they are.
+enum Cred {
+    Bearer(String),
+    Session { token: String, csrf: String },
+}
+
+fn totp_code(secret: &str) -> String {
+    totp_rs::Builder::new()
+        .with_algorithm(totp_rs::Algorithm::SHA1)
+        .with_digits(6)
+        .with_step_duration(30)
+        .with_skew(1)
+        .with_secret(totp_rs::Secret::try_from_base32(secret).unwrap())
+        .build()
+        .unwrap()
+        .generate_current()
+        .to_string()
+}
+
+/// Sends a request as one of the server's accounts.
+trait AsRole {
+    fn as_role(self, s: &Server, role: AccountRole) -> Self;
+}
+
+impl AsRole for reqwest::blocking::RequestBuilder {
+    fn as_role(self, s: &Server, role: AccountRole) -> Self {
+        match &s.tokens.iter().find(|(r, _)| *r == role).unwrap().1 {
+            Cred::Bearer(t) => self.bearer_auth(t),
+            Cred::Session { token, csrf } => self
+                .header("cookie", format!("probity_session={token}"))
+                .header("x-csrf-token", csrf),
+        }
+    }
+}
+
 struct Server {
     base: String,
-    tokens: Vec<(AccountRole, String)>,
+    tokens: Vec<(AccountRole, Cred)>,
     client: reqwest::blocking::Client,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -99,8 +134,24 @@ impl Server {
             let a = store
                 .create_account(&name, role, unit, PASSWORD, "test")
                 .unwrap();
-            let (_, token) = store.issue_token(a.id, "test", "test").unwrap();
-            tokens.push((role, token));
+            // Tokens are for system-to-system roles; the administrative ones log in with a
+            // second factor and use a session (and its CSRF token).
+            let cred = if role.requires_totp() {
+                let e = store.begin_totp(a.id).unwrap();
+                store
+                    .confirm_totp(a.id, &totp_code(&e.secret_base32), chrono::Utc::now())
+                    .unwrap();
+                let session = store
+                    .create_session(a.id, chrono::TimeDelta::hours(1), chrono::Utc::now())
+                    .unwrap();
+                Cred::Session {
+                    token: session.token,
+                    csrf: session.csrf,
+                }
+            } else {
+                Cred::Bearer(store.issue_token(a.id, "test", "test").unwrap().1)
+            };
+            tokens.push((role, cred));
         }
         // A second provider, to prove providers cannot see each other's records.
         store
@@ -137,8 +188,28 @@ impl Server {
         }
     }
 
+    /// Fresh sessions for the roles that walk with one (after a logout ended them).
+    fn renew_sessions(&mut self, store: &Store) {
+        for (role, cred) in &mut self.tokens {
+            if let Cred::Session { token, csrf } = cred {
+                let a = store
+                    .account_by_name(&format!("t_{}", role.code()))
+                    .unwrap()
+                    .unwrap();
+                let n = store
+                    .create_session(a.id, chrono::TimeDelta::hours(1), chrono::Utc::now())
+                    .unwrap();
+                (*token, *csrf) = (n.token, n.csrf);
+            }
+        }
+    }
+
+    /// The bearer token of a system-to-system role.
     fn token(&self, role: AccountRole) -> &str {
-        &self.tokens.iter().find(|(r, _)| *r == role).unwrap().1
+        match &self.tokens.iter().find(|(r, _)| *r == role).unwrap().1 {
+            Cred::Bearer(t) => t,
+            Cred::Session { .. } => panic!("{role:?} has no token"),
+        }
     }
 
     fn req(
@@ -150,7 +221,7 @@ impl Server {
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let b = self.client.request(m, format!("{}{path}", self.base));
         match role {
-            Some(r) => b.bearer_auth(self.token(r)),
+            Some(r) => b.as_role(self, r),
             None => b,
         }
     }
@@ -183,8 +254,10 @@ fn record_body(subject: &str, uscc: &str, doc: &str) -> Value {
 #[test]
 fn every_route_and_role_gets_exactly_what_the_table_says() {
     for b in backends("web") {
-        let s = Server::start(&b.store);
+        let mut s = Server::start(&b.store);
         for rule in TABLE {
+            // Logging out ends the sessions the administrative roles walk with: new ones.
+            s.renew_sessions(&b.store);
             let path = rule.path.replace("{id}", "1").replace("{code}", "HONOUR");
             let mut roles: Vec<Option<AccountRole>> =
                 AccountRole::ALL.into_iter().map(Some).collect();
@@ -488,7 +561,7 @@ fn bad_input_gets_a_code_and_changes_nothing() {
         // Refused before it is read whole; on a connection of its own, since the server closes it.
         let oversized = reqwest::blocking::Client::new()
             .post(format!("{}/api/v1/records", s.base))
-            .bearer_auth(s.token(AccountRole::Provider))
+            .as_role(&s, AccountRole::Provider)
             .header("content-type", "application/json")
             .body(vec![b'a'; 2 * 1024 * 1024]);
         cases.push((
@@ -733,7 +806,7 @@ fn uploads_get_the_row_level_report_of_the_cli() {
         let post = |body: String, role: AccountRole| {
             s.client
                 .post(&url)
-                .bearer_auth(s.token(role))
+                .as_role(&s, role)
                 .header("content-type", "text/csv")
                 .body(body)
                 .send()
@@ -761,7 +834,7 @@ fn uploads_get_the_row_level_report_of_the_cli() {
         let res = s
             .client
             .post(format!("{url}&activate=true"))
-            .bearer_auth(s.token(AccountRole::Provider))
+            .as_role(&s, AccountRole::Provider)
             .body("x")
             .send()
             .unwrap();
@@ -770,7 +843,7 @@ fn uploads_get_the_row_level_report_of_the_cli() {
         let res = s
             .client
             .post(format!("{url}&activate=true&provider=区财政局"))
-            .bearer_auth(s.token(AccountRole::Admin))
+            .as_role(&s, AccountRole::Admin)
             .header("content-type", "text/csv")
             .body(good)
             .send()
@@ -804,7 +877,7 @@ fn uploads_get_the_row_level_report_of_the_cli() {
         let res = s
             .client
             .post(format!("{url}&format=xlsx"))
-            .bearer_auth(s.token(AccountRole::Provider))
+            .as_role(&s, AccountRole::Provider)
             .body(vec![0x50u8, 0x4b, 3, 4, 0, 0])
             .send()
             .unwrap();
@@ -816,7 +889,7 @@ fn uploads_get_the_row_level_report_of_the_cli() {
         let res = s
             .client
             .post(format!("{url}&format=pdf"))
-            .bearer_auth(s.token(AccountRole::Provider))
+            .as_role(&s, AccountRole::Provider)
             .body("x")
             .send()
             .unwrap();
@@ -839,5 +912,70 @@ fn uploads_get_the_row_level_report_of_the_cli() {
             assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
             assert!(answer.contains("PAYLOAD_TOO_LARGE"), "{answer}");
         }
+    }
+}
+
+#[test]
+fn a_password_alone_opens_nothing_for_a_role_that_needs_a_second_factor() {
+    for b in backends("web") {
+        let s = Server::start(&b.store);
+        // A new credit-office account that has not enrolled its authenticator yet.
+        b.store
+            .create_account("new_admin", AccountRole::Admin, None, PASSWORD, "test")
+            .unwrap();
+        let res = s
+            .client
+            .post(format!("{}/api/v1/auth/login", s.base))
+            .json(&json!({ "name": "new_admin", "password": PASSWORD }))
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "[{}]", b.name);
+        let session = res.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let csrf = res.json::<Value>().unwrap()["csrf_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let get = |path: &str| {
+            s.client
+                .get(format!("{}{path}", s.base))
+                .header("cookie", &session)
+                .send()
+                .unwrap()
+        };
+        // It may ask who it is and must enrol; nothing else answers, read or write.
+        let me: Value = get("/api/v1/auth/me").json().unwrap();
+        assert_eq!(me["name"], "new_admin");
+        for path in ["/api/v1/records", "/api/v1/subjects", "/api/v1/audit"] {
+            let res = get(path);
+            assert_eq!(res.status(), StatusCode::FORBIDDEN, "[{}] {path}", b.name);
+            assert_eq!(
+                res.json::<Value>().unwrap()["error"]["code"],
+                "TOTP_ENROLMENT_REQUIRED"
+            );
+        }
+        let res = s
+            .client
+            .post(format!("{}/api/v1/records/1/activate", s.base))
+            .header("cookie", &session)
+            .header("x-csrf-token", &csrf)
+            .json(&json!({}))
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        // A browser is sent to the enrolment page instead.
+        let res = s
+            .client
+            .get(format!("{}/console/records", s.base))
+            .header("cookie", &session)
+            .header("accept", "text/html")
+            .send()
+            .unwrap();
+        assert_eq!(res.url().path(), "/console/totp", "[{}]", b.name);
     }
 }

@@ -616,6 +616,7 @@ fn pages_work_end_to_end() {
                     document_no: Some("津滨财〔2025〕21号".into()),
                     ..Default::default()
                 },
+                probity_store::RecordOrder::Newest,
                 None,
                 10,
             )

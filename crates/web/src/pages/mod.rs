@@ -11,7 +11,7 @@ pub mod upload;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -85,11 +85,15 @@ pub fn percent_encode(s: &str) -> String {
     out
 }
 
-/// A `next` target must stay on this site and inside the console.
+/// A `next` target must stay on this site and inside the console, and be something a
+/// `Location` header can carry.
 pub fn safe_next(next: &str) -> &str {
-    if is_page_route(next.split('?').next().unwrap_or(""))
-        && next.starts_with('/')
-        && !next.starts_with("//")
+    let path = next.split('?').next().unwrap_or("");
+    let console = path == "/console" || path.starts_with("/console/");
+    if console
+        && !path.contains("//")
+        && next.len() <= 2000
+        && next.bytes().all(|b| b.is_ascii_graphic())
     {
         next
     } else {
@@ -234,14 +238,7 @@ impl FromRequestParts<AppState> for Ctx {
         let Some(caller) = parts.extensions.get::<Caller>().cloned() else {
             return Err(login_redirect(&parts.method, &parts.uri));
         };
-        let route = parts
-            .extensions
-            .get::<MatchedPath>()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_default();
-        if caller.account.totp_pending && route != TOTP_PATH && route != "/logout" {
-            return Err(Redirect::to(TOTP_PATH).into_response());
-        }
+        // An account still enrolling its second factor was sent to TOTP_PATH by `authorize`.
         let csrf = match &caller.credential {
             Credential::Session { csrf, .. } => csrf.clone(),
             Credential::Token => String::new(),

@@ -13,7 +13,9 @@ use axum::routing::{get, post};
 use probity_domain::account::AccountRole;
 use probity_domain::catalog::{Catalog, Scope, Severity};
 use probity_domain::record::{Action, FieldError, RecordRow, RecordState};
-use probity_store::{Channel, Created, ImportOptions, RecordFilter, StoredRecord};
+use probity_store::{
+    Channel, Created, Cursor, ImportOptions, RecordFilter, RecordOrder, RecordSummary, StoredRecord,
+};
 use serde::Deserialize;
 
 use super::{Ctx, Layout, PAGE_SIZE, PageError, PageForm, PageResult, done, local_time, nonempty};
@@ -99,6 +101,57 @@ impl RecordItem {
     }
 }
 
+/// A record as one row of a list (`record_table.html`): only what the table shows.
+pub struct RowItem {
+    pub id: i64,
+    pub subject_name: String,
+    pub category_name: String,
+    pub document_no: String,
+    pub decided_on: String,
+    pub severity: &'static str,
+    pub disclosure_until: String,
+    pub state: &'static str,
+    pub state_label: &'static str,
+}
+
+impl RowItem {
+    fn of_summary(r: RecordSummary, catalog: &Catalog) -> RowItem {
+        RowItem {
+            id: r.id,
+            category_name: category_name(catalog, r.category),
+            subject_name: r.subject_name,
+            document_no: r.document_no,
+            decided_on: r.decided_on,
+            severity: r.severity.map(|s| s.label()).unwrap_or("—"),
+            disclosure_until: r.disclosure_until,
+            state: r.state.code(),
+            state_label: r.state.label(),
+        }
+    }
+
+    fn of_record(r: StoredRecord, catalog: &Catalog) -> RowItem {
+        RowItem {
+            id: r.id,
+            category_name: category_name(catalog, r.category),
+            subject_name: r.subject_name,
+            document_no: r.document_no,
+            decided_on: r.decided_on,
+            severity: r.severity.map(|s| s.label()).unwrap_or("—"),
+            disclosure_until: r.disclosure_until,
+            state: r.state.code(),
+            state_label: r.state.label(),
+        }
+    }
+}
+
+/// The category's name in the catalog, or its code if the catalog no longer has it.
+fn category_name(catalog: &Catalog, code: String) -> String {
+    match catalog.get(&code) {
+        Some(c) => c.name.clone(),
+        None => code,
+    }
+}
+
 fn channel_label(code: &str) -> &str {
     match code {
         "file" => "文件导入",
@@ -164,14 +217,23 @@ pub struct ListQuery {
     pub state: Option<String>,
     pub category: Option<String>,
     pub document_no: Option<String>,
-    /// Cursor: the last id of the previous page.
+    /// Cursor of the next page (see [`Cursor`]).
     pub before: Option<String>,
+    /// Cursor of the review queue's next page (oldest first).
     pub after: Option<String>,
-    /// `id_desc` (newest first, default) or `decided_desc` within the page.
+    /// A [`RecordOrder`] code: `id_desc` (default), `id_asc` or `decided_desc`.
     pub sort: Option<String>,
 }
 
 impl ListQuery {
+    fn order(&self) -> Result<RecordOrder, ApiError> {
+        match nonempty(&self.sort) {
+            None => Ok(RecordOrder::Newest),
+            Some(s) => RecordOrder::parse(&s)
+                .ok_or_else(|| ApiError::bad_request("QUERY_INVALID", "排序方式无效")),
+        }
+    }
+
     fn filter(&self) -> Result<RecordFilter, ApiError> {
         Ok(RecordFilter {
             state: nonempty(&self.state)
@@ -204,40 +266,49 @@ impl ListQuery {
 #[template(path = "records.html")]
 struct ListTpl {
     l: Layout,
-    items: Vec<RecordItem>,
+    items: Vec<RowItem>,
     states: Vec<Opt>,
     categories: Vec<Opt>,
+    sorts: Vec<Opt>,
     document_no: String,
-    sort: String,
     next: Option<String>,
-    can_create: bool,
+}
+
+/// Reads a page cursor from a link; a hand-edited one is refused rather than ignored.
+fn cursor(order: RecordOrder, text: &Option<String>) -> Result<Option<Cursor>, ApiError> {
+    nonempty(text)
+        .map(|t| {
+            Cursor::parse(order, &t).ok_or_else(|| {
+                ApiError::bad_request("QUERY_INVALID", "翻页位置无效，请从第一页重新浏览")
+            })
+        })
+        .transpose()
 }
 
 async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
     let mut f = q.filter()?;
-    let before = nonempty(&q.before).map(|b| parse_id(&b)).transpose()?;
+    let order = q.order()?;
+    let at = cursor(order, &q.before)?;
     let store = state.store.clone();
     let caller = ctx.caller.clone();
-    let (records, catalog) = blocking(move || {
+    // One row more than a page says whether there is a next page.
+    let (mut rows, catalog) = blocking(move || {
         reach_filter(&store, &caller, &mut f)?;
-        Ok((store.list_records(&f, before, PAGE_SIZE)?, store.catalog()?))
+        Ok((
+            store.list_summaries(&f, order, at.as_ref(), PAGE_SIZE + 1)?,
+            store.catalog()?,
+        ))
     })
     .await?;
-    let next = (records.len() == PAGE_SIZE as usize)
-        .then(|| {
-            records
-                .last()
-                .map(|r| format!("?before={}{}", r.id, q.keep()))
-        })
-        .flatten();
-    let mut items: Vec<RecordItem> = records
-        .iter()
-        .map(|r| RecordItem::new(r, &catalog))
-        .collect();
-    let sort = nonempty(&q.sort).unwrap_or_else(|| "id_desc".into());
-    if sort == "decided_desc" {
-        items.sort_by(|a, b| b.decided_on.cmp(&a.decided_on).then(b.id.cmp(&a.id)));
-    }
+    let more = rows.len() > PAGE_SIZE as usize;
+    rows.truncate(PAGE_SIZE as usize);
+    let next = rows.last().filter(|_| more).map(|r| {
+        format!(
+            "?before={}{}",
+            Cursor::past(order, r.id, &r.decided_on).encode(),
+            q.keep()
+        )
+    });
     let title = if ctx.role() == AccountRole::Provider {
         "本单位报送的记录"
     } else {
@@ -245,13 +316,21 @@ async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery
     };
     Ok(ctx.page(&ListTpl {
         l: ctx.layout(title),
-        items,
+        items: rows
+            .into_iter()
+            .map(|r| RowItem::of_summary(r, &catalog))
+            .collect(),
         states: state_options(q.state.as_deref().unwrap_or("")),
         categories: category_options(&catalog, q.category.as_deref().unwrap_or(""), "全部类别"),
+        sorts: options(
+            RecordOrder::ALL
+                .iter()
+                .map(|o| (o.code().to_string(), o.label().to_string())),
+            order.code(),
+            None,
+        ),
         document_no: q.document_no.clone().unwrap_or_default(),
-        sort,
         next,
-        can_create: true,
     }))
 }
 
@@ -616,8 +695,7 @@ fn action_label(code: &str) -> String {
         .find(|a| a.code() == code)
         .map(|a| a.label().to_string())
         .unwrap_or_else(|| match code {
-            "create" => "创建".to_string(),
-            "import" => "导入".to_string(),
+            "create_draft" => "新建草稿".to_string(),
             other => other.to_string(),
         })
 }
@@ -626,7 +704,12 @@ fn history_detail(detail: &str) -> String {
     match serde_json::from_str::<serde_json::Value>(detail) {
         Ok(serde_json::Value::Object(m)) => m
             .iter()
-            .filter(|(_, v)| !v.is_null() && v.as_str() != Some(""))
+            .filter(|(k, v)| {
+                // `row` 0 is a record entered one at a time, not a row of a file.
+                !v.is_null()
+                    && v.as_str() != Some("")
+                    && !(k.as_str() == "row" && v.as_i64() == Some(0))
+            })
             .map(|(k, v)| {
                 let v = v
                     .as_str()
@@ -635,6 +718,7 @@ fn history_detail(detail: &str) -> String {
                 let k = match k.as_str() {
                     "reason" => "理由",
                     "role" => "身份",
+                    "row" => "文件行号",
                     other => other,
                 };
                 format!("{k}：{v}")
@@ -741,12 +825,21 @@ async fn act(state: AppState, p: PageForm<ReasonForm>, id: String, action: Actio
         Action::Submit => format!("已报送记录 #{id}，等待信用办审核"),
         other => format!("已{}记录 #{id}", other.label()),
     };
-    let to = if p.form.back == "review" {
-        "/console/review".to_string()
-    } else {
-        format!("/console/records/{id}")
+    let to = match review_back(&p.form.back) {
+        Some(to) => to,
+        None => format!("/console/records/{id}"),
     };
     Ok(done(&to, &message))
+}
+
+/// Back to the review queue page the action was taken on: `review` and its query string. Only
+/// ever a path under `/console/review`, with nothing a header cannot carry.
+fn review_back(back: &str) -> Option<String> {
+    let query = back.strip_prefix("review")?;
+    let fine = (query.is_empty() || query.starts_with('?'))
+        && query.len() <= 1000
+        && query.bytes().all(|b| b.is_ascii_graphic());
+    fine.then(|| format!("/console/review{query}"))
 }
 
 async fn submit(
@@ -785,53 +878,57 @@ struct ReviewTpl {
     items: Vec<RecordItem>,
     categories: Vec<Opt>,
     document_no: String,
-    total: usize,
+    total: String,
+    /// This page's own query string, so that an action returns to it.
+    here: String,
     next: Option<String>,
 }
+
+/// How far the review queue counts before it says "N+".
+const QUEUE_COUNT_CAP: u32 = 10_000;
 
 async fn review(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
     let mut f = q.filter()?;
     f.state = Some(RecordState::Submitted);
-    let after = nonempty(&q.after)
-        .map(|b| parse_id(&b))
-        .transpose()?
-        .unwrap_or(0);
+    let at = cursor(RecordOrder::Oldest, &q.after)?;
     let store = state.store.clone();
-    // Oldest first: the store pages newest first, so walk the (short) queue to its end.
-    let (queue, catalog) = blocking(move || {
-        let mut all = Vec::new();
-        let mut before = None;
-        loop {
-            let page = store.list_records(&f, before, 500)?;
-            let last = page.last().map(|r| r.id);
-            let full = page.len() == 500;
-            all.extend(page);
-            if !full || all.len() >= 20_000 {
-                break;
-            }
-            before = last;
-        }
-        all.reverse();
-        Ok((all, store.catalog()?))
+    // First come, first served: the queue reads oldest first.
+    let (mut queue, total, catalog) = blocking(move || {
+        Ok((
+            store.list_records(&f, RecordOrder::Oldest, at.as_ref(), PAGE_SIZE + 1)?,
+            store.count_records(&f, QUEUE_COUNT_CAP)?,
+            store.catalog()?,
+        ))
     })
     .await?;
-    let total = queue.len();
-    let page: Vec<&StoredRecord> = queue
-        .iter()
-        .filter(|r| r.id > after)
-        .take(PAGE_SIZE as usize)
-        .collect();
-    let next = (page.len() == PAGE_SIZE as usize
-        && queue.iter().any(|r| r.id > page[page.len() - 1].id))
-    .then(|| format!("?after={}{}", page[page.len() - 1].id, q.keep()));
+    let more = queue.len() > PAGE_SIZE as usize;
+    queue.truncate(PAGE_SIZE as usize);
+    let next = queue
+        .last()
+        .filter(|_| more)
+        .map(|r| format!("?after={}{}", r.id, q.keep()));
+    let here = match nonempty(&q.after) {
+        Some(a) => format!("?after={}{}", super::percent_encode(&a), q.keep()),
+        None => q.keep().replacen('&', "?", 1),
+    };
     Ok(ctx.page(&ReviewTpl {
         l: ctx.layout("审核队列（待审核，最早报送在前）"),
-        items: page.iter().map(|r| RecordItem::new(r, &catalog)).collect(),
+        items: queue.iter().map(|r| RecordItem::new(r, &catalog)).collect(),
         categories: category_options(&catalog, q.category.as_deref().unwrap_or(""), "全部类别"),
         document_no: q.document_no.clone().unwrap_or_default(),
-        total,
+        total: count_text(total, QUEUE_COUNT_CAP),
+        here,
         next,
     }))
+}
+
+/// A count that stopped at `cap`, as "cap+".
+pub fn count_text(n: u64, cap: u32) -> String {
+    if n >= u64::from(cap) {
+        format!("{cap}+")
+    } else {
+        n.to_string()
+    }
 }
 
 /// The .xlsx template of one category, with a Chinese file name.
@@ -907,7 +1004,7 @@ struct FileTpl {
     l: Layout,
     unit: SubjectItem,
     predecessors: Vec<SubjectItem>,
-    items: Vec<RecordItem>,
+    items: Vec<RowItem>,
     states: Vec<Opt>,
     total: usize,
     next: Option<String>,
@@ -930,10 +1027,11 @@ async fn own_file(
     let want = nonempty(&q.state)
         .map(|s| RecordState::parse(&s))
         .transpose()?;
+    // Past the last page shows an empty page, not an error; huge numbers must not overflow.
     let page = nonempty(&q.page)
         .and_then(|p| p.parse::<usize>().ok())
         .unwrap_or(1)
-        .max(1);
+        .clamp(1, 1_000_000);
     let store = state.store.clone();
     let (subject, preds, records, catalog) = blocking(move || {
         let subject = store.subject(unit)?;
@@ -961,17 +1059,17 @@ async fn own_file(
         kind: s.kind.label().to_string(),
         uscc: s.uscc.clone().unwrap_or_default(),
     };
-    let filtered: Vec<&StoredRecord> = records
-        .iter()
+    let filtered: Vec<StoredRecord> = records
+        .into_iter()
         .filter(|r| want.is_none_or(|w| r.state == w))
         .collect();
     let per = PAGE_SIZE as usize;
     let total = filtered.len();
     let items = filtered
-        .iter()
+        .into_iter()
         .skip((page - 1) * per)
         .take(per)
-        .map(|r| RecordItem::new(r, &catalog))
+        .map(|r| RowItem::of_record(r, &catalog))
         .collect();
     let next = (total > page * per).then(|| {
         format!(

@@ -103,6 +103,7 @@ struct LoginForm {
 async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
+    peer: crate::auth::PeerAddr,
     axum::Form(f): axum::Form<LoginForm>,
 ) -> PageResult {
     let next = safe_next(&f.next).to_string();
@@ -116,7 +117,11 @@ async fn login(
     }
     if let Err(wait) = state
         .login_limiter
-        .check(&crate::auth::client_key(&headers))
+        .check(&crate::auth::client_key(
+            &headers,
+            peer,
+            &state.config.trusted_proxies,
+        ))
     {
         let msg = format!("登录尝试过于频繁，请 {wait} 秒后再试");
         return login_form(
@@ -213,13 +218,8 @@ struct ConsoleTpl {
     tiles: Vec<Tile>,
 }
 
-fn count_label(n: usize, cap: u32) -> String {
-    if n >= cap as usize {
-        format!("{cap}+")
-    } else {
-        n.to_string()
-    }
-}
+/// How far a tile counts before it says "N+".
+const TILE_COUNT_CAP: u32 = 10_000;
 
 async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let store = state.store.clone();
@@ -232,7 +232,10 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     };
     let tiles = blocking(move || {
         let count = |f: RecordFilter| -> Result<String, ApiError> {
-            Ok(count_label(store.list_summaries(&f, None, 500)?.len(), 500))
+            Ok(super::records::count_text(
+                store.count_records(&f, TILE_COUNT_CAP)?,
+                TILE_COUNT_CAP,
+            ))
         };
         Ok(match role {
             AccountRole::Provider => {
