@@ -78,7 +78,11 @@ enum Command {
         login_per_minute: u32,
         /// A reverse proxy whose X-Forwarded-For header names the client (repeat, or separate
         /// with commas). From any other peer the header is ignored.
-        #[arg(long = "trusted-proxy", env = "PROBITY_TRUSTED_PROXIES", value_delimiter = ',')]
+        #[arg(
+            long = "trusted-proxy",
+            env = "PROBITY_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
         trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Loads the demo district (Binhai New Area) into the database.
