@@ -274,3 +274,26 @@ both!(bad_input_exits_1_with_a_chinese_message, |env| {
     assert!(stderr(&o).contains("已被使用"), "{}", stderr(&o));
     assert_eq!(env.store().accounts().unwrap().len(), 1);
 });
+
+// A token skips the second factor, so the credit office and the administrators get none.
+both!(no_token_for_a_totp_account, |env| {
+    for (name, role) in [("xinyongban", "admin"), ("sysadmin", "sysadmin")] {
+        let o = env.run(&["user", "add", "--name", name, "--role", role]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let head = env.store().head_seq().unwrap();
+        let o = env.run(&["token", "issue", "--user", name, "--label", "对接"]);
+        assert_eq!(code(&o), 1, "{}", stdout(&o));
+        assert!(stdout(&o).is_empty(), "no token printed: {}", stdout(&o));
+        let err = stderr(&o);
+        assert!(err.starts_with("错误："), "{err}");
+        assert!(
+            err.contains(&format!("账号“{name}”"))
+                && err.contains("须用密码和动态口令登录，不能签发接口令牌")
+                && err.contains("只签发给报送单位、被评价单位、组织人事部门账号"),
+            "{err}"
+        );
+        let store = env.store();
+        assert!(store.tokens(None).unwrap().is_empty(), "nothing stored");
+        assert_eq!(store.head_seq().unwrap(), head, "nothing journaled");
+    }
+});

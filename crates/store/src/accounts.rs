@@ -33,6 +33,15 @@ const TOUCH_EVERY: TimeDelta = TimeDelta::seconds(60);
 const MAX_TOKEN_LEN: usize = 256;
 const MAX_LABEL_CHARS: usize = 64;
 
+/// Whether an account of this role may hold an API token. A token is for system-to-system
+/// calls and stands in for the whole login, second factor included, so roles that log in with
+/// TOTP (the credit office and the three separated administrators) never get one: otherwise the
+/// system administrator could mint the credit office's rights for itself (三员分立) and anyone
+/// holding the token would skip the second factor.
+pub fn may_hold_token(role: AccountRole) -> bool {
+    !role.requires_totp()
+}
+
 /// An account as callers see it: never a password hash or a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Account {
@@ -646,8 +655,10 @@ impl Store {
         })
     }
 
-    /// Starts TOTP enrolment: a fresh secret, stored encrypted, not yet in force. Refused while
-    /// a second factor is enabled (`reset_totp` first).
+    /// Starts TOTP enrolment: a secret, stored encrypted, not yet in force. A pending secret is
+    /// shown again rather than replaced, so reloading the page does not invalidate what the
+    /// authenticator app has already scanned. Refused while a second factor is enabled
+    /// (`reset_totp` first).
     pub fn begin_totp(&self, id: i64) -> StoreResult<TotpEnrolment> {
         let mut conn = self.conn()?;
         let account = load_account(&mut conn, id)?;
@@ -657,12 +668,30 @@ impl Store {
                 "该账号已启用动态口令；如需更换手机，请先由管理员重置",
             ));
         }
-        let secret = totp_rs::Secret::from(random_bytes::<20>()?.to_vec()).to_base32();
-        let cipher = self.keys.encrypt(&secret)?;
-        conn.exec(
-            "UPDATE accounts SET totp_secret = $2 WHERE id = $1 AND totp_enabled = 0",
-            &[Val::Int(id), Val::Blob(cipher)],
-        )?;
+        let stored = |conn: &mut Conn| -> StoreResult<Option<Vec<u8>>> {
+            Ok(conn
+                .query_one(
+                    "SELECT totp_secret FROM accounts WHERE id = $1",
+                    &[Val::Int(id)],
+                )?
+                .and_then(|r| r[0].blob().map(<[u8]>::to_vec)))
+        };
+        let secret = match stored(&mut conn)? {
+            Some(cipher) => self.keys.decrypt(&cipher)?,
+            None => {
+                let secret = totp_rs::Secret::from(random_bytes::<20>()?.to_vec()).to_base32();
+                let cipher = self.keys.encrypt(&secret)?;
+                conn.exec(
+                    "UPDATE accounts SET totp_secret = $2 WHERE id = $1 AND totp_enabled = 0 AND totp_secret IS NULL",
+                    &[Val::Int(id), Val::Blob(cipher)],
+                )?;
+                // Two first visits at once: whichever secret was stored is the one to show.
+                match stored(&mut conn)? {
+                    Some(cipher) => self.keys.decrypt(&cipher)?,
+                    None => secret,
+                }
+            }
+        };
         let issuer = percent_encode(TOTP_ISSUER);
         let otpauth_url = format!(
             "otpauth://totp/{issuer}:{}?secret={secret}&issuer={issuer}&algorithm=SHA1&digits=6&period=30",
@@ -990,7 +1019,8 @@ impl Store {
     }
 
     /// Issues an API token for an account. The plain token (`pbt_…`) is returned once and
-    /// never stored.
+    /// never stored. Only an enabled account whose role may hold one (`may_hold_token`) gets
+    /// one; a refusal writes nothing.
     pub fn issue_token(
         &self,
         account_id: i64,
@@ -1020,6 +1050,22 @@ impl Store {
                 return Err(StoreError::domain(
                     Code::AccountDisabled,
                     format!("账号“{}”已停用，不能签发令牌", account.name),
+                ));
+            }
+            if !may_hold_token(account.role) {
+                let allowed: Vec<&str> = AccountRole::ALL
+                    .into_iter()
+                    .filter(|r| may_hold_token(*r))
+                    .map(AccountRole::label)
+                    .collect();
+                return Err(StoreError::domain(
+                    Code::Forbidden,
+                    format!(
+                        "账号“{}”是{}账号，须用密码和动态口令登录，不能签发接口令牌；接口令牌只用于系统间调用，只签发给{}账号",
+                        account.name,
+                        account.role.label(),
+                        allowed.join("、")
+                    ),
                 ));
             }
             let id = next_id(c, "api_tokens")?;
@@ -1071,7 +1117,9 @@ impl Store {
             return Ok(None);
         };
         let account = account_from(&r)?;
-        if account.disabled {
+        // A token issued before the account moved to a role that logs in with a second factor
+        // opens nothing: that role's rights are not for system-to-system calls.
+        if account.disabled || !may_hold_token(account.role) {
             return Ok(None);
         }
         let id = r[ACCOUNT_NCOLS].int().unwrap_or(0);

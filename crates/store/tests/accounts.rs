@@ -410,6 +410,11 @@ fn totp_enrolment_and_login(store: &Store) {
     let head = store.head_seq().unwrap();
     let e = store.begin_totp(admin.id).unwrap();
     assert_eq!(e.secret_base32.len(), 32, "160-bit secret");
+    let again = store.begin_totp(admin.id).unwrap();
+    assert_eq!(
+        again.secret_base32, e.secret_base32,
+        "a reload shows the pending secret again, so the app's scan stays valid"
+    );
     assert_eq!(base32_decode(&e.secret_base32).len(), 20);
     assert!(
         e.otpauth_url
@@ -690,7 +695,10 @@ store_tests! {
 }
 
 fn tokens_issue_verify_revoke(store: &Store) {
-    let (_, provider, admin) = accounts(store);
+    let (_, provider, _) = accounts(store);
+    let hr = store
+        .create_account("组织部查询", AccountRole::Hr, None, PW, ACTOR)
+        .unwrap();
     let head = store.head_seq().unwrap();
     let (t, plain) = store.issue_token(provider.id, " 报送接口 ", ACTOR).unwrap();
     assert!(plain.starts_with("pbt_") && plain.len() == 68, "{plain}");
@@ -725,10 +733,19 @@ fn tokens_issue_verify_revoke(store: &Store) {
         Some(t0() + mins(2))
     );
 
-    let (t2, plain2) = store.issue_token(admin.id, "", ACTOR).unwrap();
+    let (t2, plain2) = store.issue_token(hr.id, "", ACTOR).unwrap();
     assert_ne!(plain, plain2);
     assert_eq!(store.tokens(None).unwrap().len(), 2);
-    assert_eq!(store.tokens(Some(admin.id)).unwrap(), vec![t2.clone()]);
+    assert_eq!(store.tokens(Some(hr.id)).unwrap(), vec![t2.clone()]);
+
+    // An account moved to a role that logs in with a second factor keeps no token's power; moved
+    // back, the token (never revoked) works again.
+    store
+        .set_role(hr.id, AccountRole::Auditor, None, ACTOR)
+        .unwrap();
+    assert!(store.token_account(&plain2, t0()).unwrap().is_none());
+    store.set_role(hr.id, AccountRole::Hr, None, ACTOR).unwrap();
+    assert!(store.token_account(&plain2, t0()).unwrap().is_some());
 
     // Wrong tokens.
     let mut tampered = plain.clone();
@@ -762,13 +779,13 @@ fn tokens_issue_verify_revoke(store: &Store) {
     ));
 
     // A disabled account's tokens stop working, and it gets no new ones.
-    store.set_disabled(admin.id, true, ACTOR).unwrap();
+    store.set_disabled(hr.id, true, ACTOR).unwrap();
     assert!(store.token_account(&plain2, t0()).unwrap().is_none());
     assert_eq!(
-        domain_code(&store.issue_token(admin.id, "x", ACTOR).unwrap_err()),
+        domain_code(&store.issue_token(hr.id, "x", ACTOR).unwrap_err()),
         Code::AccountDisabled
     );
-    store.set_disabled(admin.id, false, ACTOR).unwrap();
+    store.set_disabled(hr.id, false, ACTOR).unwrap();
     assert!(store.token_account(&plain2, t0()).unwrap().is_some());
     assert!(matches!(
         store.issue_token(31_337, "x", ACTOR),
@@ -782,6 +799,82 @@ fn tokens_issue_verify_revoke(store: &Store) {
         ),
         Code::TooLong
     );
+    assert_clean(store);
+}
+
+store_tests! {
+    tokens_only_for_roles_without_a_second_factor => tokens_only_for_roles_without_a_second_factor_sqlite, tokens_only_for_roles_without_a_second_factor_postgres;
+}
+
+/// A token stands in for the whole login, so the roles that log in with TOTP (the credit office
+/// and the three administrators, 三员分立) never get one, whoever asks; refusing writes nothing.
+fn tokens_only_for_roles_without_a_second_factor(store: &Store) {
+    let (fx, provider, admin) = accounts(store);
+    let mut refused = vec![admin];
+    for (name, role) in [
+        ("sys.admin", AccountRole::Sysadmin),
+        ("sec.admin", AccountRole::Secadmin),
+        ("auditor1", AccountRole::Auditor),
+    ] {
+        refused.push(store.create_account(name, role, None, PW, ACTOR).unwrap());
+    }
+    let head = store.head_seq().unwrap();
+    for a in &refused {
+        assert!(a.role.requires_totp());
+        assert!(!probity_store::accounts::may_hold_token(a.role));
+        let err = store
+            .issue_token(a.id, "对接", "系统管理员:sys.admin")
+            .unwrap_err();
+        assert_eq!(domain_code(&err), Code::Forbidden, "{:?}", a.role);
+        let msg = err.to_string();
+        assert!(
+            msg.contains(&format!("账号“{}”是{}账号", a.name, a.role.label()))
+                && msg.contains("动态口令")
+                && msg.contains("报送单位、被评价单位、组织人事部门"),
+            "{msg}"
+        );
+    }
+    // A disabled account is refused whatever its role.
+    store.set_disabled(provider.id, true, ACTOR).unwrap();
+    let head_disabled = store.head_seq().unwrap();
+    assert_eq!(head_disabled, head + 1);
+    assert_eq!(
+        domain_code(&store.issue_token(provider.id, "x", ACTOR).unwrap_err()),
+        Code::AccountDisabled
+    );
+    assert_eq!(
+        store.head_seq().unwrap(),
+        head_disabled,
+        "nothing journaled"
+    );
+    assert!(store.tokens(None).unwrap().is_empty(), "nothing stored");
+    store.set_disabled(provider.id, false, ACTOR).unwrap();
+
+    // Provider, unit and HR accounts are the system-to-system callers.
+    let unit = store
+        .create_account(
+            "xinhe.jiedao",
+            AccountRole::Unit,
+            Some(fx.township.id),
+            PW,
+            ACTOR,
+        )
+        .unwrap();
+    let hr = store
+        .create_account("组织部查询", AccountRole::Hr, None, PW, ACTOR)
+        .unwrap();
+    for a in [&provider, &unit, &hr] {
+        assert!(probity_store::accounts::may_hold_token(a.role));
+        let head = store.head_seq().unwrap();
+        let (t, plain) = store.issue_token(a.id, "对接", ACTOR).unwrap();
+        assert_eq!(t.account_id, a.id);
+        assert_eq!(store.head_seq().unwrap(), head + 1);
+        assert_eq!(
+            store.token_account(&plain, t0()).unwrap().map(|x| x.id),
+            Some(a.id)
+        );
+    }
+    assert_eq!(store.tokens(None).unwrap().len(), 3);
     assert_clean(store);
 }
 

@@ -330,9 +330,9 @@ fn lists_read_in_every_order_with_cursors(store: &Store) {
             .map(|r| (r.decided_on.clone(), r.id))
             .collect();
         match order {
-            RecordOrder::Newest => expected.sort_by(|a, b| b.1.cmp(&a.1)),
-            RecordOrder::Oldest => expected.sort_by(|a, b| a.1.cmp(&b.1)),
-            RecordOrder::Decided => expected.sort_by(|a, b| b.cmp(a)),
+            RecordOrder::Newest => expected.sort_by_key(|e| std::cmp::Reverse(e.1)),
+            RecordOrder::Oldest => expected.sort_by_key(|e| e.1),
+            RecordOrder::Decided => expected.sort_by_key(|e| std::cmp::Reverse(e.clone())),
         }
         for size in [1, 2, 4, 9, 10] {
             let mut read = Vec::new();

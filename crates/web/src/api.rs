@@ -176,49 +176,50 @@ impl From<&StoredRecord> for RecordView {
     }
 }
 
-/// What a list shows of a record; `GET /api/v1/records/{id}` gives the whole record.
+/// What a list shows of a record; `GET /api/v1/records/{id}` gives the whole record. It borrows
+/// from the store's summary, so that a page is written out without copying its texts.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RecordSummaryView {
+pub struct RecordSummaryView<'a> {
     pub id: i64,
     pub subject_id: i64,
-    pub subject_name: String,
+    pub subject_name: &'a str,
     pub provider_id: i64,
-    pub category: String,
-    pub kind: String,
-    pub document_no: String,
-    pub decided_on: String,
-    pub severity: Option<String>,
-    pub scope: String,
-    pub disclosure_until: String,
-    pub state: String,
-    pub state_label: String,
+    pub category: &'a str,
+    pub kind: &'static str,
+    pub document_no: &'a str,
+    pub decided_on: &'a str,
+    pub severity: Option<&'static str>,
+    pub scope: &'static str,
+    pub disclosure_until: &'a str,
+    pub state: &'static str,
+    pub state_label: &'static str,
     pub last_seq: i64,
 }
 
-impl From<probity_store::RecordSummary> for RecordSummaryView {
-    fn from(r: probity_store::RecordSummary) -> Self {
+impl<'a> From<&'a probity_store::RecordSummary> for RecordSummaryView<'a> {
+    fn from(r: &'a probity_store::RecordSummary) -> Self {
         RecordSummaryView {
             id: r.id,
             subject_id: r.subject_id,
-            subject_name: r.subject_name,
+            subject_name: &r.subject_name,
             provider_id: r.provider_id,
-            category: r.category,
-            kind: r.kind.code().to_string(),
-            document_no: r.document_no,
-            decided_on: r.decided_on,
-            severity: r.severity.map(|s| s.code().to_string()),
-            scope: r.scope.code().to_string(),
-            disclosure_until: r.disclosure_until,
-            state: r.state.code().to_string(),
-            state_label: r.state.label().to_string(),
+            category: &r.category,
+            kind: r.kind.code(),
+            document_no: &r.document_no,
+            decided_on: &r.decided_on,
+            severity: r.severity.map(|s| s.code()),
+            scope: r.scope.code(),
+            disclosure_until: &r.disclosure_until,
+            state: r.state.code(),
+            state_label: r.state.label(),
             last_seq: r.last_seq,
         }
     }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RecordPage {
-    pub items: Vec<RecordSummaryView>,
+pub struct RecordPage<'a> {
+    pub items: Vec<RecordSummaryView<'a>>,
     /// Pass as `before` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
 }
@@ -261,14 +262,11 @@ async fn login(
     peer: crate::auth::PeerAddr,
     Body(req): Body<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    if let Err(wait) = state
-        .login_limiter
-        .check(&crate::auth::client_key(
-            &headers,
-            peer,
-            &state.config.trusted_proxies,
-        ))
-    {
+    if let Err(wait) = state.login_limiter.check(&crate::auth::client_key(
+        &headers,
+        peer,
+        &state.config.trusted_proxies,
+    )) {
         return Err(ApiError::TooManyRequests {
             retry_after_secs: wait,
         });
@@ -438,7 +436,7 @@ async fn list_records(
     State(state): State<AppState>,
     caller: Caller,
     Params(q): Params<RecordQuery>,
-) -> Result<Json<RecordPage>, ApiError> {
+) -> Result<Response, ApiError> {
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
         return Err(ApiError::bad_request(
@@ -463,7 +461,7 @@ async fn list_records(
         })?),
     };
     let store = state.store.clone();
-    let items = blocking(move || {
+    let body = blocking(move || {
         let mut f = RecordFilter {
             provider_id: q.provider_id,
             subject_ids: q.subject_id.map(|s| vec![s]),
@@ -481,18 +479,20 @@ async fn list_records(
             .last()
             .filter(|_| more)
             .map(|r| Cursor::past(order, r.id, &r.decided_on).encode());
-        let items: Vec<_> = page
-            .into_iter()
-            .filter(|r| shows(&caller, r.state))
-            .collect();
-        Ok((items, next_cursor))
+        // Written out here, on the thread that read the page: its strings are freed where they
+        // were allocated, and only the finished body crosses back to the async side.
+        let body = RecordPage {
+            items: page
+                .iter()
+                .filter(|r| shows(&caller, r.state))
+                .map(RecordSummaryView::from)
+                .collect(),
+            next_cursor,
+        };
+        serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.to_string()))
     })
     .await?;
-    let (items, next_cursor) = items;
-    Ok(Json(RecordPage {
-        items: items.into_iter().map(RecordSummaryView::from).collect(),
-        next_cursor,
-    }))
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// A record as a form or another system sends it. The fields are the import columns.

@@ -97,11 +97,11 @@ fn totp_code(secret: &str) -> String {
 
 /// Sends a request as one of the server's accounts.
 trait AsRole {
-    fn as_role(self, s: &Server, role: AccountRole) -> Self;
+    fn acting_as(self, s: &Server, role: AccountRole) -> Self;
 }
 
 impl AsRole for reqwest::blocking::RequestBuilder {
-    fn as_role(self, s: &Server, role: AccountRole) -> Self {
+    fn acting_as(self, s: &Server, role: AccountRole) -> Self {
         match &s.tokens.iter().find(|(r, _)| *r == role).unwrap().1 {
             Cred::Bearer(t) => self.bearer_auth(t),
             Cred::Session { token, csrf } => self
@@ -221,7 +221,7 @@ impl Server {
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let b = self.client.request(m, format!("{}{path}", self.base));
         match role {
-            Some(r) => b.as_role(self, r),
+            Some(r) => b.acting_as(self, r),
             None => b,
         }
     }
@@ -561,7 +561,7 @@ fn bad_input_gets_a_code_and_changes_nothing() {
         // Refused before it is read whole; on a connection of its own, since the server closes it.
         let oversized = reqwest::blocking::Client::new()
             .post(format!("{}/api/v1/records", s.base))
-            .as_role(&s, AccountRole::Provider)
+            .acting_as(&s, AccountRole::Provider)
             .header("content-type", "application/json")
             .body(vec![b'a'; 2 * 1024 * 1024]);
         cases.push((
@@ -806,7 +806,7 @@ fn uploads_get_the_row_level_report_of_the_cli() {
         let post = |body: String, role: AccountRole| {
             s.client
                 .post(&url)
-                .as_role(&s, role)
+                .acting_as(&s, role)
                 .header("content-type", "text/csv")
                 .body(body)
                 .send()
@@ -834,7 +834,7 @@ fn uploads_get_the_row_level_report_of_the_cli() {
         let res = s
             .client
             .post(format!("{url}&activate=true"))
-            .as_role(&s, AccountRole::Provider)
+            .acting_as(&s, AccountRole::Provider)
             .body("x")
             .send()
             .unwrap();
@@ -843,7 +843,7 @@ fn uploads_get_the_row_level_report_of_the_cli() {
         let res = s
             .client
             .post(format!("{url}&activate=true&provider=区财政局"))
-            .as_role(&s, AccountRole::Admin)
+            .acting_as(&s, AccountRole::Admin)
             .header("content-type", "text/csv")
             .body(good)
             .send()
@@ -877,7 +877,7 @@ fn uploads_get_the_row_level_report_of_the_cli() {
         let res = s
             .client
             .post(format!("{url}&format=xlsx"))
-            .as_role(&s, AccountRole::Provider)
+            .acting_as(&s, AccountRole::Provider)
             .body(vec![0x50u8, 0x4b, 3, 4, 0, 0])
             .send()
             .unwrap();
@@ -889,7 +889,7 @@ fn uploads_get_the_row_level_report_of_the_cli() {
         let res = s
             .client
             .post(format!("{url}&format=pdf"))
-            .as_role(&s, AccountRole::Provider)
+            .acting_as(&s, AccountRole::Provider)
             .body("x")
             .send()
             .unwrap();

@@ -2,14 +2,18 @@
 //! the system administrator's accounts and tokens, the security administrator's roles, the
 //! auditor's journal.
 
+use std::collections::{BTreeSet, HashMap};
+
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::routing::{get, post};
 use probity_domain::account::AccountRole;
 use probity_domain::catalog::{Category, DisclosureBounds, Scope, Severity};
 use probity_domain::subject::SubjectKind;
+use probity_domain::{Code, DomainError};
+use probity_store::Subject;
 use serde::Deserialize;
 
 use super::records::Opt;
@@ -29,6 +33,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/audit", get(audit))
 }
 
+/// The `<option>`s of a `<select>`, a blank one first when given. (The record pages have the
+/// same helper, private to them.)
 fn opts(
     pairs: impl IntoIterator<Item = (String, String)>,
     current: &str,
@@ -419,8 +425,13 @@ pub struct AccountRow {
     pub role: String,
     pub role_label: String,
     pub unit: String,
+    /// What the role form sends back for the unit when left alone: the unit's USCC, which
+    /// names it unambiguously.
+    pub unit_ref: String,
     pub totp: String,
     pub disabled: bool,
+    /// Whether the system administrator may issue this account a token.
+    pub may_hold_token: bool,
     pub last_login: String,
 }
 
@@ -433,62 +444,91 @@ pub struct TokenRow {
     pub revoked: bool,
 }
 
+/// A token just issued: its plain value, shown on the answer to the issuing form and nowhere
+/// else.
+pub struct IssuedToken {
+    pub id: i64,
+    pub account: String,
+    pub role_label: String,
+    pub label: String,
+    pub token: String,
+}
+
 #[derive(Template)]
 #[template(path = "accounts.html")]
 struct AccountsTpl {
     l: Layout,
     items: Vec<AccountRow>,
     tokens: Vec<TokenRow>,
+    /// The new-account form's roles, a required blank first.
+    new_roles: Vec<Opt>,
+    /// The role form's roles (each row marks its own).
     roles: Vec<Opt>,
     can_create: bool,
     can_grant: bool,
+    error: Option<String>,
+    issued: Option<IssuedToken>,
+}
+
+/// A time of an account or token, as the other pages show times.
+fn shown(t: chrono::DateTime<chrono::Utc>) -> String {
+    local_time(&t.to_rfc3339())
 }
 
 async fn accounts(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    accounts_render(&state, &ctx, None, StatusCode::OK).await
+}
+
+/// The accounts page, with what was wrong with the last form (if anything) above it.
+async fn accounts_render(
+    state: &AppState,
+    ctx: &Ctx,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
     let store = state.store.clone();
     let (list, tokens, units) = blocking(move || {
         let list = store.accounts()?;
         let tokens = store.tokens(None)?;
-        let units = store.subjects()?;
+        // Only the units accounts are bound to, not the whole roster.
+        let ids: BTreeSet<i64> = list.iter().filter_map(|a| a.unit_id).collect();
+        let units = ids
+            .into_iter()
+            .map(|id| Ok((id, store.subject(id)?)))
+            .collect::<Result<HashMap<i64, Subject>, ApiError>>()?;
         Ok((list, tokens, units))
     })
     .await?;
-    let unit_name = |id: Option<i64>| {
-        id.and_then(|i| units.iter().find(|s| s.id == i))
-            .map(|s| s.short_name.clone().unwrap_or_else(|| s.name.clone()))
-            .unwrap_or_default()
-    };
-    let name_of = |id: i64| {
-        list.iter()
-            .find(|a| a.id == id)
-            .map(|a| a.name.clone())
-            .unwrap_or_else(|| id.to_string())
-    };
+    let names: HashMap<i64, &str> = list.iter().map(|a| (a.id, a.name.as_str())).collect();
     let role = ctx.role();
-    let fmt = |t: chrono::DateTime<chrono::Utc>| {
-        (t + chrono::Duration::hours(8))
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
-    };
-    Ok(ctx.page(&AccountsTpl {
+    let mut res = ctx.page(&AccountsTpl {
         l: ctx.layout("账号管理"),
         items: list
             .iter()
-            .map(|a| AccountRow {
-                id: a.id,
-                name: a.name.clone(),
-                role: a.role.code().to_string(),
-                role_label: a.role.label().to_string(),
-                unit: unit_name(a.unit_id),
-                totp: if a.totp_enabled {
-                    "已启用".into()
-                } else if a.totp_pending {
-                    "待绑定".into()
-                } else {
-                    "—".into()
-                },
-                disabled: a.disabled,
-                last_login: a.last_login_at.map(fmt).unwrap_or_default(),
+            .map(|a| {
+                let unit = a.unit_id.and_then(|id| units.get(&id));
+                AccountRow {
+                    id: a.id,
+                    name: a.name.clone(),
+                    role: a.role.code().to_string(),
+                    role_label: a.role.label().to_string(),
+                    unit: unit
+                        .map(|s| s.short_name.clone().unwrap_or_else(|| s.name.clone()))
+                        .unwrap_or_default(),
+                    unit_ref: unit
+                        .map(|s| s.uscc.clone().unwrap_or_else(|| s.name.clone()))
+                        .unwrap_or_default(),
+                    totp: if a.totp_enabled {
+                        "已启用".into()
+                    } else if a.totp_pending {
+                        "待绑定".into()
+                    } else {
+                        "—".into()
+                    },
+                    disabled: a.disabled,
+                    may_hold_token: !a.disabled && probity_store::accounts::may_hold_token(a.role),
+                    last_login: a.last_login_at.map(shown).unwrap_or_default(),
+                }
             })
             .collect(),
         tokens: if role == AccountRole::Sysadmin || role == AccountRole::Auditor {
@@ -496,26 +536,61 @@ async fn accounts(State(state): State<AppState>, ctx: Ctx) -> PageResult {
                 .iter()
                 .map(|t| TokenRow {
                     id: t.id,
-                    account: name_of(t.account_id),
+                    account: names
+                        .get(&t.account_id)
+                        .map(|n| n.to_string())
+                        .unwrap_or_else(|| t.account_id.to_string()),
                     label: t.label.clone(),
-                    created: fmt(t.created_at),
-                    last_used: t.last_used_at.map(fmt).unwrap_or_default(),
+                    created: shown(t.created_at),
+                    last_used: t.last_used_at.map(shown).unwrap_or_default(),
                     revoked: t.revoked_at.is_some(),
                 })
                 .collect()
         } else {
             vec![]
         },
-        roles: opts(
-            AccountRole::ALL
-                .iter()
-                .map(|r| (r.code().to_string(), r.label().to_string())),
-            "",
-            None,
-        ),
+        new_roles: role_options(Some("请选择角色")),
+        roles: role_options(None),
         can_create: role == AccountRole::Sysadmin,
         can_grant: role == AccountRole::Secadmin,
-    }))
+        error,
+        issued: None,
+    });
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+fn role_options(blank: Option<&str>) -> Vec<Opt> {
+    opts(
+        AccountRole::ALL
+            .iter()
+            .map(|r| (r.code().to_string(), r.label().to_string())),
+        "",
+        blank,
+    )
+}
+
+/// The answer to an account form refused for a broken rule (a role that cannot hold a token, a
+/// unit that does not fit the role, a weak password …): the accounts page with the reason above
+/// it. Anything else (an unknown account, a failure) is an error page.
+async fn refused(state: &AppState, ctx: &Ctx, e: ApiError) -> PageResult {
+    match e {
+        ApiError::Forbidden(_)
+        | ApiError::Conflict { .. }
+        | ApiError::Unprocessable { .. }
+        | ApiError::BadRequest { .. } => {
+            accounts_render(state, ctx, Some(e.detail().message), e.status()).await
+        }
+        other => Err(PageError(other)),
+    }
+}
+
+/// The role a form chose: blank is a question left unanswered, not an unknown role.
+fn chosen_role(code: &str) -> Result<AccountRole, ApiError> {
+    if code.trim().is_empty() {
+        return Err(DomainError::new(Code::Required, "请选择角色").into());
+    }
+    Ok(AccountRole::parse(code)?)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -531,18 +606,22 @@ struct NewAccountForm {
 }
 
 async fn create_account(State(state): State<AppState>, p: PageForm<NewAccountForm>) -> PageResult {
-    let f = p.form;
-    let role = AccountRole::parse(&f.role)?;
+    let PageForm { ctx, form: f } = p;
     let store = state.store.clone();
-    let actor = p.ctx.caller.actor();
-    let a = blocking(move || {
+    let actor = ctx.caller.actor();
+    let created = blocking(move || {
+        let role = chosen_role(&f.role)?;
         let unit = nonempty(&Some(f.unit.clone()))
             .map(|u| store.find_unit(&u))
             .transpose()?
             .map(|s| s.id);
         Ok(store.create_account(f.name.trim(), role, unit, &f.password, &actor)?)
     })
-    .await?;
+    .await;
+    let a = match created {
+        Ok(a) => a,
+        Err(e) => return refused(&state, &ctx, e).await,
+    };
     Ok(done(
         "/console/accounts",
         &format!("已创建账号“{}”（{}）", a.name, a.role.label()),
@@ -555,26 +634,47 @@ struct TokenForm {
     label: String,
 }
 
+/// Issues a token and shows it on this answer, once: never in a cookie, a redirect or a cache.
 async fn issue_token(
     State(state): State<AppState>,
     Path(id): Path<String>,
     p: PageForm<TokenForm>,
 ) -> PageResult {
+    let PageForm { ctx, form } = p;
     let id = parse_id(&id)?;
-    let label = nonempty(&Some(p.form.label.clone())).unwrap_or_else(|| "网页签发".into());
+    let label = nonempty(&Some(form.label)).unwrap_or_else(|| "网页签发".into());
     let store = state.store.clone();
-    let actor = p.ctx.caller.actor();
-    let (name, token) = blocking(move || {
+    let actor = ctx.caller.actor();
+    let issued = blocking(move || {
         let a = store.account(id)?;
-        let (_, token) = store.issue_token(id, &label, &actor)?;
-        Ok((a.name, token))
+        let (t, token) = store.issue_token(id, &label, &actor)?;
+        Ok(IssuedToken {
+            id: t.id,
+            account: a.name,
+            role_label: a.role.label().to_string(),
+            label: t.label,
+            token,
+        })
     })
-    .await?;
-    // The token is shown once, in the flash message of the next page, and never again.
-    Ok(done(
-        "/console/accounts",
-        &format!("已为账号“{name}”签发接口令牌：{token}（只显示这一次，请立即妥善保存）"),
-    ))
+    .await;
+    let issued = match issued {
+        Ok(t) => t,
+        Err(e) => return refused(&state, &ctx, e).await,
+    };
+    let mut res = ctx.page(&AccountsTpl {
+        l: ctx.layout("接口令牌已签发"),
+        items: vec![],
+        tokens: vec![],
+        new_roles: vec![],
+        roles: vec![],
+        can_create: false,
+        can_grant: false,
+        error: None,
+        issued: Some(issued),
+    });
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
 }
 
 async fn revoke_token(
@@ -606,19 +706,26 @@ async fn set_role(
     Path(id): Path<String>,
     p: PageForm<RoleForm>,
 ) -> PageResult {
+    let PageForm { ctx, form } = p;
     let id = parse_id(&id)?;
-    let role = AccountRole::parse(&p.form.role)?;
-    let unit = p.form.unit.trim().to_string();
     let store = state.store.clone();
-    let actor = p.ctx.caller.actor();
-    let a = blocking(move || {
-        let unit = (!unit.is_empty())
-            .then(|| store.find_unit(&unit))
+    let actor = ctx.caller.actor();
+    let changed = blocking(move || {
+        let role = chosen_role(&form.role)?;
+        // The unit field comes prefilled with the current unit; a role without a unit ignores
+        // it rather than refusing the change.
+        let unit = nonempty(&Some(form.unit))
+            .filter(|_| role.needs_unit())
+            .map(|u| store.find_unit(&u))
             .transpose()?
             .map(|s| s.id);
         Ok(store.set_role(id, role, unit, &actor)?)
     })
-    .await?;
+    .await;
+    let a = match changed {
+        Ok(a) => a,
+        Err(e) => return refused(&state, &ctx, e).await,
+    };
     state.identities.forget_all();
     Ok(done(
         "/console/accounts",
@@ -659,8 +766,11 @@ async fn audit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditQue
         .transpose()?
         .unwrap_or(0);
     let store = state.store.clone();
-    let entries = blocking(move || Ok(store.journal_page(after, PAGE_SIZE)?)).await?;
-    let next = (entries.len() == PAGE_SIZE as usize)
+    // One more than a page: a next link only when there is something to follow it to.
+    let mut entries = blocking(move || Ok(store.journal_page(after, PAGE_SIZE + 1)?)).await?;
+    let more = entries.len() > PAGE_SIZE as usize;
+    entries.truncate(PAGE_SIZE as usize);
+    let next = more
         .then(|| entries.last().map(|e| format!("?after={}", e.seq)))
         .flatten();
     Ok(ctx.page(&AuditTpl {
