@@ -385,7 +385,10 @@ mod tests {
         assert_eq!(client_key(&h, peer("192.168.0.1"), &[proxy]), "10.1.2.3");
         h.insert("x-forwarded-for", "not an address".parse().unwrap());
         assert_eq!(client_key(&h, peer("192.168.0.1"), &[proxy]), "192.168.0.1");
-        assert_eq!(client_key(&HeaderMap::new(), PeerAddr(None), &[proxy]), "direct");
+        assert_eq!(
+            client_key(&HeaderMap::new(), PeerAddr(None), &[proxy]),
+            "direct"
+        );
     }
 
     #[test]

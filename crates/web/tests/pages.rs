@@ -817,7 +817,11 @@ fn the_credit_office_and_the_administrators_pages() {
             &format!("/console/accounts/{id}/tokens"),
             &[("csrf", &a.csrf()), ("label", "对接")],
         );
-        assert_eq!(p.status, StatusCode::OK, "the token is on the answer itself");
+        assert_eq!(
+            p.status,
+            StatusCode::OK,
+            "the token is on the answer itself"
+        );
         assert!(
             p.body.contains("pbt_"),
             "the token is shown once: {}",
@@ -865,5 +869,201 @@ fn the_credit_office_and_the_administrators_pages() {
             auditor.get("/console/nowhere").status,
             StatusCode::NOT_FOUND
         );
+    }
+}
+
+/// 120 submitted records of the finance bureau on the township, decided over four days
+/// (document numbers `S-0` … `S-119`, decided `2025-0{1+i%4}-15`).
+fn many_records(store: &Store) {
+    let town = store.find_unit("新河街道").unwrap();
+    let header = probity_app::columns::RECORDS
+        .iter()
+        .map(|c| c.header)
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut csv = format!("{header}\n");
+    for i in 0..120 {
+        csv.push_str(&format!(
+            "{},{},,PAYMENT_ARREARS,S-{i},2025-0{}-15,天津市滨海新区财政局,逾期未支付中小企业货款,,责令限期支付,,,\n",
+            town.name,
+            town.uscc.as_deref().unwrap(),
+            1 + i % 4
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("records.csv");
+    std::fs::write(&file, csv).unwrap();
+    let outcome = probity_app::import::import_records(
+        store,
+        probity_app::import::RecordImportArgs {
+            file: &file,
+            provider: "区财政局",
+            activate: false,
+            all_or_nothing: false,
+            errors: None,
+            batch_size: 50,
+            actor: "test".into(),
+            today: probity_app::today(),
+            progress: None,
+            channel: probity_store::Channel::File,
+        },
+    );
+    assert!(outcome.is_ok());
+}
+
+/// The document numbers of a list page, in the order shown.
+fn documents(body: &str) -> Vec<String> {
+    body.split("<td>S-")
+        .skip(1)
+        .map(|rest| format!("S-{}", rest.split('<').next().unwrap()))
+        .collect()
+}
+
+/// The `href` of the next-page link, if any.
+fn next_link(body: &str) -> Option<String> {
+    between(body, "<p class=\"pager\"><a href=\"", "\"")
+        .map(|h| h.replace("&amp;", "&").replace("&#38;", "&"))
+}
+
+#[test]
+fn lists_sort_and_page_in_the_store_and_refuse_bad_queries() {
+    for b in backends("pages") {
+        let s = Server::start(&b.store);
+        let name = b.name;
+        many_records(&b.store);
+        let mut provider = s.session(&b.store, AccountRole::Provider);
+
+        // Every order, walked through its next-page links, shows each record exactly once, in
+        // the order the sort names (not merely within a page).
+        for (sort, first) in [
+            ("id_desc", "S-119"),
+            ("id_asc", "S-0"),
+            ("decided_desc", "S-119"),
+        ] {
+            let mut path = format!("/console/records?sort={sort}");
+            let mut seen: Vec<String> = Vec::new();
+            let mut pages = 0;
+            loop {
+                let p = provider.get(&path);
+                assert_eq!(p.status, StatusCode::OK, "[{name}] {path}");
+                seen.extend(documents(&p.body));
+                pages += 1;
+                match next_link(&p.body) {
+                    Some(n) => path = format!("/console/records{n}"),
+                    None => break,
+                }
+                assert!(pages < 10, "[{name}] {sort} must end");
+            }
+            assert_eq!(
+                pages,
+                3,
+                "[{name}] {sort}: 50 + 50 + 20, saw {} {seen:?}",
+                seen.len()
+            );
+            assert_eq!(seen.len(), 120, "[{name}] {sort}");
+            assert_eq!(seen[0], first, "[{name}] {sort}");
+            let mut unique = seen.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), 120, "[{name}] {sort}: no record twice");
+            if sort == "decided_desc" {
+                // S-i is decided in month 1 + i % 4: months never increase down the list.
+                let months: Vec<usize> = seen
+                    .iter()
+                    .map(|d| 1 + d[2..].parse::<usize>().unwrap() % 4)
+                    .collect();
+                assert!(
+                    months.windows(2).all(|w| w[0] >= w[1]),
+                    "[{name}] {months:?}"
+                );
+            }
+        }
+        // Filters stay in the next-page link.
+        let p =
+            provider.get("/console/records?sort=id_asc&state=submitted&category=PAYMENT_ARREARS");
+        let next = next_link(&p.body).unwrap();
+        assert!(
+            next.contains("sort=id_asc")
+                && next.contains("state=submitted")
+                && next.contains("category=PAYMENT_ARREARS"),
+            "[{name}] {next}"
+        );
+
+        // Hand-edited queries get a Chinese page, never a panic or axum's English.
+        for bad in [
+            "/console/records?sort=random",
+            "/console/records?before=abc",
+            "/console/records?sort=decided_desc&before=17",
+            "/console/records?state=nonsense",
+            "/console/file?page=18446744073709551615",
+            "/console/records?before=%FF%FE",
+        ] {
+            let p = provider.get(bad);
+            assert!(p.status.is_client_error(), "[{name}] {bad}: {}", p.status);
+            assert!(
+                p.body.contains("<html") && !p.body.contains("Failed to deserialize"),
+                "[{name}] {bad}: {}",
+                p.body
+            );
+        }
+        let mut unit = s.session(&b.store, AccountRole::Unit);
+        let p = unit.get("/console/file?page=18446744073709551615");
+        assert_eq!(
+            p.status,
+            StatusCode::OK,
+            "[{name}] past the end is an empty page"
+        );
+
+        // The review queue: oldest first, counted, and an action returns to the page it was on.
+        let mut admin = s.session(&b.store, AccountRole::Admin);
+        let q = admin.get("/console/review?category=PAYMENT_ARREARS");
+        assert_eq!(q.status, StatusCode::OK, "[{name}]");
+        assert!(q.body.contains("共 120 条待审核"), "[{name}] {}", q.body);
+        assert_eq!(
+            documents(&q.body)[0],
+            "S-0",
+            "[{name}] first come, first served"
+        );
+        assert!(
+            !q.body.contains("撤销理由"),
+            "[{name}] a submitted record cannot be revoked"
+        );
+        let next = next_link(&q.body).unwrap();
+        assert!(next.starts_with("?after="), "[{name}] {next}");
+        let q2 = admin.get(&format!("/console/review{next}"));
+        assert_eq!(documents(&q2.body)[0], "S-50", "[{name}]");
+        let id = between(&q2.body, "action=\"/console/records/", "/activate").unwrap();
+        let back = between(&q2.body, "name=\"back\" value=\"", "\"")
+            .unwrap()
+            .replace("&amp;", "&")
+            .replace("&#38;", "&");
+        let csrf = q2.csrf();
+        let p = admin.post(
+            &format!("/console/records/{id}/activate"),
+            &[("csrf", &csrf), ("back", &back)],
+        );
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "[{name}]");
+        assert_eq!(
+            p.location(),
+            format!("/console/review{next}"),
+            "[{name}] back to the same page of the queue, filters kept"
+        );
+        // A `back` that tries to leave the queue goes to the record instead.
+        let csrf = admin.get(&format!("/console/records/{id}")).csrf();
+        for evil in [
+            "review//evil.example",
+            "review?x=\r\nSet-Cookie:a=b",
+            "https://evil.example",
+        ] {
+            let p = admin.post(
+                &format!("/console/records/{id}/send-back"),
+                &[("csrf", &csrf), ("back", evil), ("reason", "测试")],
+            );
+            assert!(
+                !p.location().contains("evil") && !p.location().contains("Set-Cookie"),
+                "[{name}] {evil}: {}",
+                p.location()
+            );
+        }
     }
 }

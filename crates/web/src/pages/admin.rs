@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::routing::{get, post};
 use probity_domain::account::AccountRole;
@@ -89,7 +89,7 @@ struct SubjectQuery {
 async fn subjects(
     State(state): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<SubjectQuery>,
+    super::PageQuery(q): super::PageQuery<SubjectQuery>,
 ) -> PageResult {
     let kind = nonempty(&q.kind)
         .map(|k| SubjectKind::parse(&k))
@@ -350,7 +350,7 @@ async fn catalog_render(
 async fn catalog_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<CatalogQuery>,
+    super::PageQuery(q): super::PageQuery<CatalogQuery>,
 ) -> PageResult {
     let edit = match nonempty(&q.code) {
         Some(code) => {
@@ -757,7 +757,11 @@ struct AuditQuery {
     after: Option<String>,
 }
 
-async fn audit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuery>) -> PageResult {
+async fn audit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    super::PageQuery(q): super::PageQuery<AuditQuery>,
+) -> PageResult {
     let after = nonempty(&q.after)
         .map(|a| {
             a.parse::<i64>()

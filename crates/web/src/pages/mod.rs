@@ -320,10 +320,13 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for PageForm<T> {
         let form = match axum::Form::<WithCsrf<T>>::from_request(req, state).await {
             Ok(axum::Form(f)) => f,
             Err(rej) => {
-                return Err(error_page(
-                    rej.status(),
-                    &format!("表单内容无法读取：{}", rej.body_text()),
-                ));
+                tracing::debug!(detail = %rej.body_text(), "page form refused");
+                let message = match rej.status() {
+                    StatusCode::PAYLOAD_TOO_LARGE => "表单内容过长，请精简后重新提交",
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE => "请通过网页上的表单提交",
+                    _ => "表单内容无法读取：缺少必填项或格式不对，请返回页面重新填写",
+                };
+                return Err(error_page(rej.status(), message));
             }
         };
         if !csrf_ok(&ctx, &form.csrf) {
@@ -371,4 +374,24 @@ pub fn local_time(at: &str) -> String {
                 .to_string()
         })
         .unwrap_or_else(|_| at.to_string())
+}
+
+/// Query parameters of a page. A malformed query string gets a Chinese error page rather than
+/// axum's plain-text English answer.
+pub struct PageQuery<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for PageQuery<T> {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(PageQuery(v)),
+            Err(rej) => {
+                tracing::debug!(detail = %rej.body_text(), "page query refused");
+                Err(error_page(
+                    StatusCode::BAD_REQUEST,
+                    "地址中的查询参数有误，请从页面上的链接或筛选表单进入",
+                ))
+            }
+        }
+    }
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -285,7 +285,11 @@ fn cursor(order: RecordOrder, text: &Option<String>) -> Result<Option<Cursor>, A
         .transpose()
 }
 
-async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
+async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    super::PageQuery(q): super::PageQuery<ListQuery>,
+) -> PageResult {
     let mut f = q.filter()?;
     let order = q.order()?;
     let at = cursor(order, &q.before)?;
@@ -887,7 +891,11 @@ struct ReviewTpl {
 /// How far the review queue counts before it says "N+".
 const QUEUE_COUNT_CAP: u32 = 10_000;
 
-async fn review(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
+async fn review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    super::PageQuery(q): super::PageQuery<ListQuery>,
+) -> PageResult {
     let mut f = q.filter()?;
     f.state = Some(RecordState::Submitted);
     let at = cursor(RecordOrder::Oldest, &q.after)?;
@@ -1019,7 +1027,7 @@ struct FileQuery {
 async fn own_file(
     State(state): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<FileQuery>,
+    super::PageQuery(q): super::PageQuery<FileQuery>,
 ) -> PageResult {
     let Some(unit) = ctx.caller.unit() else {
         return Err(PageError(ApiError::Forbidden("账号未绑定单位".into())));

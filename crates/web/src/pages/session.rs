@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
@@ -78,7 +78,10 @@ fn login_form(
     Ok(res)
 }
 
-async fn login_page(headers: HeaderMap, Query(q): Query<NextQuery>) -> PageResult {
+async fn login_page(
+    headers: HeaderMap,
+    super::PageQuery(q): super::PageQuery<NextQuery>,
+) -> PageResult {
     let flash = cookie_value(&headers, FLASH_COOKIE)
         .and_then(|v| hex::decode(v).ok())
         .and_then(|b| String::from_utf8(b).ok());
@@ -115,14 +118,11 @@ async fn login(
             &ApiError::Csrf.detail().message,
         ));
     }
-    if let Err(wait) = state
-        .login_limiter
-        .check(&crate::auth::client_key(
-            &headers,
-            peer,
-            &state.config.trusted_proxies,
-        ))
-    {
+    if let Err(wait) = state.login_limiter.check(&crate::auth::client_key(
+        &headers,
+        peer,
+        &state.config.trusted_proxies,
+    )) {
         let msg = format!("登录尝试过于频繁，请 {wait} 秒后再试");
         return login_form(
             StatusCode::TOO_MANY_REQUESTS,

@@ -1,17 +1,30 @@
 //! Uploading a file of records (or, for the credit office, a roster): the file is stored under
 //! the upload directory, previewed, imported in the background with its progress shown, and its
 //! rejected rows offered back as an .xlsx to fix and upload again. Only the uploader sees an
-//! upload. Uploads live in this process's memory and its upload directory: a node that restarts
-//! forgets them, which costs the official a new upload and nothing else.
+//! upload.
+//!
+//! Uploads in progress are held in this process's memory, and their files in its upload directory
+//! (a temporary directory unless one is configured); nothing of them is in the database. Behind
+//! several `serve` nodes, the preview, the import and the rejected rows of an upload must be asked
+//! of the node that received it: the load balancer needs sticky sessions. A restart forgets
+//! unfinished uploads; the official uploads the file again, which is safe because the import is
+//! idempotent (a record already stored counts as a duplicate and is not stored twice).
+//!
+//! Each upload has a directory of its own: the uploaded file under `input/` with the name it came
+//! with (the import records that name as the records' provenance, 来源), the rejected rows beside
+//! it as `errors.xlsx`. Whatever the file is called, the two never share a path.
 
 use std::collections::HashMap;
 use std::path::{Path as FsPath, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::body::Body;
+use axum::extract::multipart::{Field, MultipartError};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use probity_app::import::{ImportFailure, Progress, RecordImportArgs, RosterImportArgs, Summary};
@@ -27,6 +40,7 @@ use crate::error::ApiError;
 use crate::extract::blocking;
 
 pub fn router() -> Router<AppState> {
+    // axum's own body limit is off: `receive` holds the whole body to one budget, chunked or not.
     Router::new()
         .route(
             "/console/upload",
@@ -86,18 +100,31 @@ impl From<&Summary> for Finished {
 pub struct Upload {
     pub owner: i64,
     pub kind: UploadKind,
+    /// The file's name as it came (made harmless by `clean_name`).
     pub file_name: String,
-    pub path: PathBuf,
-    /// The provider the records are imported for (the credit office names one).
+    /// The upload's own directory.
+    pub dir: PathBuf,
+    /// The provider the records are imported for, as `Store::find_unit` knows it: checked when
+    /// the file is uploaded.
     pub provider: String,
     pub status: UploadStatus,
     pub at: String,
 }
 
 impl Upload {
-    fn errors_path(&self) -> PathBuf {
-        self.path.with_file_name("errors.xlsx")
+    fn input_path(&self) -> PathBuf {
+        input_path(&self.dir, &self.file_name)
     }
+
+    fn errors_path(&self) -> PathBuf {
+        self.dir.join("errors.xlsx")
+    }
+}
+
+/// Where an upload's file is kept: in a directory of its own, so that no name can land on the
+/// rejected-rows file.
+fn input_path(dir: &FsPath, file_name: &str) -> PathBuf {
+    dir.join("input").join(file_name)
 }
 
 /// How many uploads the process remembers.
@@ -139,6 +166,22 @@ impl Uploads {
         {
             u.status = status;
         }
+    }
+
+    /// Moves the owner's record upload from Ready to Running in one step under the lock, so that
+    /// of two clicks on 开始导入 only one starts an import. The upload, or `None` when it is not
+    /// the owner's or not waiting for its import.
+    fn try_start(&self, id: &str, owner: i64) -> Option<Upload> {
+        let mut m = self.map.lock().ok()?;
+        let u = m.get_mut(id)?;
+        if u.owner != owner
+            || u.kind != UploadKind::Records
+            || !matches!(u.status, UploadStatus::Ready)
+        {
+            return None;
+        }
+        u.status = UploadStatus::Running(Progress::default());
+        Some(u.clone())
     }
 
     /// Keeps at most `MAX_UPLOADS`: the oldest finished ones go first, with their files.
@@ -194,12 +237,30 @@ pub struct UploadItem {
     pub status: String,
 }
 
-fn status_label(s: &UploadStatus) -> String {
-    match s {
-        UploadStatus::Ready => "待导入".into(),
-        UploadStatus::Running(_) => "导入中".into(),
-        UploadStatus::Done(f) => format!("已完成：接收 {}，退回 {}", f.accepted, f.rejected),
-        UploadStatus::Failed(_) => "失败".into(),
+/// An upload in the list, in the words its status page uses.
+fn status_label(kind: UploadKind, s: &UploadStatus) -> String {
+    match (kind, s) {
+        (_, UploadStatus::Ready) => "待导入".into(),
+        (_, UploadStatus::Running(_)) => "导入中".into(),
+        (UploadKind::Records, UploadStatus::Done(f)) => format!(
+            "已完成：接收 {}，重复 {}，退回 {}",
+            f.accepted, f.duplicates, f.rejected
+        ),
+        (UploadKind::Roster, UploadStatus::Done(f)) => format!(
+            "已完成：新增 {}，更新 {}，未变 {}，退回 {}",
+            f.accepted, f.updated, f.unchanged, f.rejected
+        ),
+        (_, UploadStatus::Failed(_)) => "失败".into(),
+    }
+}
+
+/// A size limit as people read it.
+fn size_text(bytes: u64) -> String {
+    const MB: u64 = 1024 * 1024;
+    if bytes >= MB {
+        format!("{} MB", bytes / MB)
+    } else {
+        format!("{} KB", (bytes / 1024).max(1))
     }
 }
 
@@ -208,43 +269,57 @@ fn status_label(s: &UploadStatus) -> String {
 struct UploadTpl {
     l: Layout,
     admin: bool,
-    limit_mb: u64,
+    limit: String,
+    /// The provider named in a refused form, shown back.
+    provider: String,
+    provider_error: Option<String>,
     uploads: Vec<UploadItem>,
 }
 
-async fn upload_page(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+/// The upload form; with `provider_error`, the form refused (422) with the provider shown back.
+fn upload_form(
+    state: &AppState,
+    ctx: &Ctx,
+    provider: String,
+    provider_error: Option<String>,
+) -> Response {
     let uploads = state
         .uploads
         .of_owner(ctx.caller.account.id)
         .into_iter()
         .map(|(id, u)| UploadItem {
             id,
+            status: status_label(u.kind, &u.status),
             file_name: u.file_name,
-            status: status_label(&u.status),
         })
         .collect();
-    Ok(ctx.page(&UploadTpl {
+    let refused = provider_error.is_some();
+    let mut res = ctx.page(&UploadTpl {
         l: ctx.layout("批量导入信用记录"),
         admin: ctx.role() == AccountRole::Admin,
-        limit_mb: state.uploads.limit / (1024 * 1024),
+        limit: size_text(state.uploads.limit),
+        provider,
+        provider_error,
         uploads,
-    }))
+    });
+    if refused {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    res
+}
+
+async fn upload_page(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    Ok(upload_form(&state, &ctx, String::new(), None))
 }
 
 fn too_large(limit: u64) -> Response {
-    let mut res = error_page(
+    error_page(
         StatusCode::PAYLOAD_TOO_LARGE,
         &format!(
-            "上传文件过大：最多 {} MB。请拆分为几个文件后分别上传",
-            (limit / (1024 * 1024)).max(1)
+            "上传文件过大：最多 {}。请拆分为几个文件后分别上传",
+            size_text(limit)
         ),
-    );
-    // The rest of the body is never read, so the connection cannot carry another request.
-    res.headers_mut().insert(
-        header::CONNECTION,
-        axum::http::HeaderValue::from_static("close"),
-    );
-    res
+    )
 }
 
 /// Keeps a file name readable but harmless: no directories, no control characters.
@@ -259,110 +334,220 @@ fn clean_name(name: &str) -> String {
     if s.is_empty() { "upload.csv".into() } else { s }
 }
 
-/// A multipart upload: its form fields and the stored file. The CSRF field must come before the
-/// file (as the form writes it), so that no file is stored for a forged request.
-struct Received {
-    fields: HashMap<String, String>,
-    file: Option<(String, PathBuf)>,
+/// Room beyond the file for the form's other fields and the multipart framing.
+const FORM_ALLOWANCE: u64 = 64 * 1024;
+/// Largest text field of an upload form (the CSRF token, the provider's name).
+const FIELD_LIMIT: usize = 4 * 1024;
+
+/// An upload's directory while the upload is received and checked: removed again, with whatever
+/// was written to it, unless the upload is kept.
+struct UploadDir {
+    path: PathBuf,
+    keep: bool,
 }
 
+impl UploadDir {
+    fn keep(mut self) -> PathBuf {
+        self.keep = true;
+        self.path.clone()
+    }
+}
+
+impl Drop for UploadDir {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// A multipart upload: its form fields and its one file, stored under `dir`. The CSRF field must
+/// come before the file (as the form writes it), so that no file is stored for a forged request.
+struct Received {
+    fields: HashMap<String, String>,
+    file_name: Option<String>,
+    dir: UploadDir,
+}
+
+/// The request body, cut off once it passes `budget` bytes whatever length it declares (a chunked
+/// body declares none); `over` then tells why the multipart reader stopped.
+fn budgeted(body: Body, budget: u64, over: Arc<AtomicBool>) -> Body {
+    use futures_util::StreamExt;
+    let mut seen: u64 = 0;
+    Body::from_stream(body.into_data_stream().map(move |chunk| {
+        let chunk = chunk?;
+        seen += chunk.len() as u64;
+        if seen > budget {
+            over.store(true, Ordering::Relaxed);
+            return Err(axum::Error::new("upload body over its budget"));
+        }
+        Ok(chunk)
+    }))
+}
+
+/// Receives an upload form: the whole body within the file limit plus `FORM_ALLOWANCE`, the file
+/// within the limit, each text field within `FIELD_LIMIT`, and one file only. A refused upload
+/// leaves nothing behind, and closes the connection: most refusals come before the body is read to
+/// its end.
 async fn receive(
     state: &AppState,
     ctx: &Ctx,
-    headers: &HeaderMap,
-    mut mp: Multipart,
+    req: Request,
+    id: &str,
+) -> Result<Received, Response> {
+    receive_fields(state, ctx, req, id)
+        .await
+        .map_err(|mut res| {
+            res.headers_mut().insert(
+                header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+            res
+        })
+}
+
+async fn receive_fields(
+    state: &AppState,
+    ctx: &Ctx,
+    req: Request,
     id: &str,
 ) -> Result<Received, Response> {
     let limit = state.uploads.limit;
-    let declared = headers
+    let budget = limit + FORM_ALLOWANCE;
+    let declared = req
+        .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit + 64 * 1024) {
+    if declared.is_some_and(|n| n > budget) {
         return Err(too_large(limit));
     }
-    let mut fields = HashMap::new();
-    let mut file = None;
+    let over = Arc::new(AtomicBool::new(false));
+    let (parts, body) = req.into_parts();
+    let req = Request::from_parts(parts, budgeted(body, budget, over.clone()));
+    let mut mp = Multipart::from_request(req, state).await.map_err(|_| {
+        page_error(ApiError::bad_request(
+            "MULTIPART_INVALID",
+            "上传内容无法读取：请通过页面上的表单选择文件上传",
+        ))
+    })?;
+    let unreadable = |e: MultipartError| {
+        if over.load(Ordering::Relaxed) || e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return too_large(limit);
+        }
+        tracing::debug!(error = %e.body_text(), "page upload unreadable");
+        page_error(ApiError::bad_request(
+            "UPLOAD_UNREADABLE",
+            "上传内容无法读取：传输中断或格式有误，请重新选择文件上传",
+        ))
+    };
+    let mut got = Received {
+        fields: HashMap::new(),
+        file_name: None,
+        dir: UploadDir {
+            path: state.uploads.dir.join(id),
+            keep: false,
+        },
+    };
     let mut csrf_checked = false;
-    let dir = state.uploads.dir.join(id);
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => {
-                let _ = std::fs::remove_dir_all(&dir);
-                return Err(error_page(
-                    e.status(),
-                    &format!("上传内容无法读取：{}", e.body_text()),
-                ));
-            }
-        };
+    while let Some(mut field) = mp.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or("").to_string();
-        if let Some(fname) = field.file_name().map(str::to_string) {
-            if !csrf_checked && !csrf_ok(ctx, "") {
-                return Err(csrf_refused());
-            }
-            let fname = clean_name(&fname);
-            std::fs::create_dir_all(&dir)
-                .map_err(|e| PageError(ApiError::Internal(e.to_string())).into_response())?;
-            let path = dir.join(&fname);
-            let mut out = tokio::fs::File::create(&path)
-                .await
-                .map_err(|e| PageError(ApiError::Internal(e.to_string())).into_response())?;
-            let mut written: u64 = 0;
-            let mut field = field;
-            loop {
-                match field.chunk().await {
-                    Ok(Some(bytes)) => {
-                        written += bytes.len() as u64;
-                        if written > limit {
-                            drop(out);
-                            let _ = std::fs::remove_dir_all(&dir);
-                            return Err(too_large(limit));
-                        }
-                        use tokio::io::AsyncWriteExt;
-                        out.write_all(&bytes).await.map_err(|e| {
-                            PageError(ApiError::Internal(e.to_string())).into_response()
-                        })?;
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        drop(out);
-                        let _ = std::fs::remove_dir_all(&dir);
-                        return Err(error_page(
-                            e.status(),
-                            &format!("上传内容无法读取：{}", e.body_text()),
-                        ));
-                    }
-                }
-            }
-            use tokio::io::AsyncWriteExt;
-            out.flush()
-                .await
-                .map_err(|e| PageError(ApiError::Internal(e.to_string())).into_response())?;
-            if written == 0 {
-                let _ = std::fs::remove_dir_all(&dir);
+        let Some(sent_name) = field.file_name().map(str::to_string) else {
+            let value = read_text(&mut field).await.map_err(unreadable)?;
+            let Some(value) = value else {
                 return Err(error_page(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "请选择要上传的文件（文件不能为空）",
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &format!("表单内容过长：每项最多 {}", size_text(FIELD_LIMIT as u64)),
                 ));
-            }
-            file = Some((fname, path));
-        } else {
-            let value = field.text().await.unwrap_or_default();
+            };
             if name == "csrf" {
                 if !csrf_ok(ctx, &value) {
                     return Err(csrf_refused());
                 }
                 csrf_checked = true;
             }
-            fields.insert(name, value.chars().take(500).collect());
+            got.fields.insert(name, value.chars().take(500).collect());
+            continue;
+        };
+        if !csrf_checked && !csrf_ok(ctx, "") {
+            return Err(csrf_refused());
         }
+        if got.file_name.is_some() {
+            return Err(page_error(ApiError::Unprocessable {
+                code: "UPLOAD_ONE_FILE",
+                message: "一次只能上传一个文件：请分别上传每个文件".into(),
+                fields: vec![],
+            }));
+        }
+        let file_name = clean_name(&sent_name);
+        let written = store_file(&mut field, &input_path(&got.dir.path, &file_name), limit)
+            .await
+            .map_err(|e| match e {
+                StoreFileError::TooLarge => too_large(limit),
+                StoreFileError::Read(e) => unreadable(e),
+                StoreFileError::Write(e) => page_error(ApiError::Internal(e.to_string())),
+            })?;
+        if written == 0 {
+            return Err(error_page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "请选择要上传的文件（文件不能为空）",
+            ));
+        }
+        got.file_name = Some(file_name);
     }
     if !csrf_checked && !csrf_ok(ctx, "") {
         return Err(csrf_refused());
     }
-    Ok(Received { fields, file })
+    Ok(got)
+}
+
+fn page_error(e: ApiError) -> Response {
+    PageError(e).into_response()
+}
+
+/// A text field, read a chunk at a time; `None` when it passes `FIELD_LIMIT`.
+async fn read_text(field: &mut Field<'_>) -> Result<Option<String>, MultipartError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await? {
+        if bytes.len() + chunk.len() > FIELD_LIMIT {
+            return Ok(None);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+enum StoreFileError {
+    TooLarge,
+    Read(MultipartError),
+    Write(std::io::Error),
+}
+
+/// Streams the file part to `path`, refusing it as soon as it passes `limit`; the bytes written.
+async fn store_file(
+    field: &mut Field<'_>,
+    path: &FsPath,
+    limit: u64,
+) -> Result<u64, StoreFileError> {
+    use tokio::io::AsyncWriteExt;
+    if let Some(parent) = path.parent() {
+        tokio::fs::create_dir_all(parent)
+            .await
+            .map_err(StoreFileError::Write)?;
+    }
+    let mut out = tokio::fs::File::create(path)
+        .await
+        .map_err(StoreFileError::Write)?;
+    let mut written: u64 = 0;
+    while let Some(bytes) = field.chunk().await.map_err(StoreFileError::Read)? {
+        written += bytes.len() as u64;
+        if written > limit {
+            return Err(StoreFileError::TooLarge);
+        }
+        out.write_all(&bytes).await.map_err(StoreFileError::Write)?;
+    }
+    out.flush().await.map_err(StoreFileError::Write)?;
+    Ok(written)
 }
 
 fn new_id() -> Result<String, ApiError> {
@@ -371,42 +556,76 @@ fn new_id() -> Result<String, ApiError> {
     Ok(hex::encode(b))
 }
 
-async fn upload_records(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
-    mp: Multipart,
-) -> PageResult {
+/// Why an upload's provider was not taken: a reason to show beside the field, or an error page.
+enum ProviderRefused {
+    Field(String),
+    Page(PageError),
+}
+
+/// The provider an upload imports for: a provider account's own unit, or the unit the credit
+/// office names, checked against the roster now rather than when the import starts.
+async fn upload_provider(
+    state: &AppState,
+    ctx: &Ctx,
+    named: &str,
+) -> Result<String, ProviderRefused> {
+    let store = state.store.clone();
+    let caller = &ctx.caller;
+    let page = |e: ApiError| ProviderRefused::Page(PageError(e));
+    if caller.role() == AccountRole::Provider {
+        let unit = caller
+            .unit()
+            .ok_or_else(|| page(ApiError::Forbidden("账号未绑定单位".into())))?;
+        let subject = blocking(move || Ok(store.subject(unit)?))
+            .await
+            .map_err(page)?;
+        return Ok(subject.uscc.unwrap_or(subject.name));
+    }
+    if named.is_empty() {
+        return Err(ProviderRefused::Field(
+            "请填写报送单位（简称、全称或统一社会信用代码）".into(),
+        ));
+    }
+    let named = named.to_string();
+    match blocking(move || Ok(store.find_unit(&named)?)).await {
+        Ok(subject) => Ok(subject.uscc.unwrap_or(subject.name)),
+        Err(ApiError::Unprocessable { message, .. }) => Err(ProviderRefused::Field(message)),
+        Err(e) => Err(page(e)),
+    }
+}
+
+async fn upload_records(State(state): State<AppState>, ctx: Ctx, req: Request) -> PageResult {
     let id = new_id()?;
-    let got = match receive(&state, &ctx, &headers, mp, &id).await {
+    let got = match receive(&state, &ctx, req, &id).await {
         Ok(g) => g,
         Err(res) => return Ok(res),
     };
-    let Some((file_name, path)) = got.file else {
+    let Some(file_name) = got.file_name else {
         return Ok(error_page(
             StatusCode::UNPROCESSABLE_ENTITY,
             "请选择要上传的文件",
         ));
     };
-    let provider = got
+    let named = got
         .fields
         .get("provider")
         .map(|s| s.trim().to_string())
         .unwrap_or_default();
-    if ctx.role() == AccountRole::Admin && provider.is_empty() {
-        let _ = std::fs::remove_dir_all(path.parent().unwrap_or(&path));
-        return Ok(error_page(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "请填写报送单位（简称、全称或统一社会信用代码）",
-        ));
-    }
+    // A refused provider drops `got.dir`, and the file with it.
+    let provider = match upload_provider(&state, &ctx, &named).await {
+        Ok(p) => p,
+        Err(ProviderRefused::Field(reason)) => {
+            return Ok(upload_form(&state, &ctx, named, Some(reason)));
+        }
+        Err(ProviderRefused::Page(e)) => return Err(e),
+    };
     state.uploads.insert(
         id.clone(),
         Upload {
             owner: ctx.caller.account.id,
             kind: UploadKind::Records,
             file_name: file_name.clone(),
-            path,
+            dir: got.dir.keep(),
             provider,
             status: UploadStatus::Ready,
             at: probity_store::now_text(),
@@ -419,18 +638,13 @@ async fn upload_records(
 }
 
 /// The credit office's roster upload: small files, imported at once.
-async fn upload_roster(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
-    mp: Multipart,
-) -> PageResult {
+async fn upload_roster(State(state): State<AppState>, ctx: Ctx, req: Request) -> PageResult {
     let id = new_id()?;
-    let got = match receive(&state, &ctx, &headers, mp, &id).await {
+    let got = match receive(&state, &ctx, req, &id).await {
         Ok(g) => g,
         Err(res) => return Ok(res),
     };
-    let Some((file_name, path)) = got.file else {
+    let Some(file_name) = got.file_name else {
         return Ok(error_page(
             StatusCode::UNPROCESSABLE_ENTITY,
             "请选择要上传的名录文件",
@@ -440,28 +654,35 @@ async fn upload_roster(
         owner: ctx.caller.account.id,
         kind: UploadKind::Roster,
         file_name: file_name.clone(),
-        path: path.clone(),
+        dir: got.dir.keep(),
         provider: String::new(),
         status: UploadStatus::Ready,
         at: probity_store::now_text(),
     };
-    let errors = upload.errors_path();
+    let (input, errors) = (upload.input_path(), upload.errors_path());
     let store = state.store.clone();
     let actor = ctx.caller.actor();
-    let source = path.clone();
     let result = blocking(move || {
-        Ok(probity_app::import::import_roster(
+        let result = probity_app::import::import_roster(
             &store,
             RosterImportArgs {
-                file: &path,
+                file: &input,
                 allow_check_override: false,
                 errors: Some(errors),
                 actor,
             },
-        ))
+        );
+        let _ = std::fs::remove_file(&input);
+        Ok(result)
     })
-    .await?;
-    let _ = std::fs::remove_file(&source);
+    .await;
+    let result = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&upload.dir);
+            return Err(PageError(e));
+        }
+    };
     let (status, message) = match result {
         Ok(s) => (
             UploadStatus::Done(Finished::from(&s)),
@@ -614,7 +835,7 @@ async fn status_page(
     match &u.status {
         UploadStatus::Ready => {
             t.ready = true;
-            let path = u.path.clone();
+            let path = u.input_path();
             match blocking(move || Ok(preview(&path, columns))).await? {
                 Ok(rows) => t.preview = rows,
                 Err(m) => t.file_error = Some(m),
@@ -653,61 +874,54 @@ async fn start_import(
     Path(id): Path<String>,
     p: PageForm<Empty>,
 ) -> PageResult {
-    let u = own_upload(&state, &p.ctx, &id)?;
-    if !matches!(u.status, UploadStatus::Ready) || u.kind != UploadKind::Records {
-        return Ok(done(
-            &format!("/console/upload/{id}"),
-            "该文件已导入或正在导入，未重复导入",
-        ));
-    }
+    let status_url = format!("/console/upload/{id}");
+    // Ready → Running before anything else: a second click finds the import running.
+    let Some(u) = state.uploads.try_start(&id, p.ctx.caller.account.id) else {
+        let u = own_upload(&state, &p.ctx, &id)?;
+        let message = match u.status {
+            UploadStatus::Running(_) => "该文件正在导入，未重复导入；请等待导入完成",
+            _ => "该文件已导入，未重复导入",
+        };
+        return Ok(done(&status_url, message));
+    };
     let caller = p.ctx.caller.clone();
     let store = state.store.clone();
-    // The provider as the importer names it: a provider account always imports as its own unit.
-    let provider = match caller.role() {
-        AccountRole::Provider => {
-            let unit = caller
-                .unit()
-                .ok_or_else(|| PageError(ApiError::Forbidden("账号未绑定单位".into())))?;
-            let s = store.clone();
-            let subject = blocking(move || Ok(s.subject(unit)?)).await?;
-            subject.uscc.unwrap_or(subject.name)
-        }
-        _ => u.provider.clone(),
-    };
-    state
-        .uploads
-        .set_status(&id, UploadStatus::Running(Progress::default()));
-    let uploads: Arc<super::upload::Uploads> = state.uploads.clone();
-    let (task_id, errors) = (id.clone(), u.errors_path());
+    let uploads: Arc<Uploads> = state.uploads.clone();
+    let (task_id, input, errors) = (id.clone(), u.input_path(), u.errors_path());
+    let provider = u.provider.clone();
     tokio::task::spawn_blocking(move || {
         let report = |pr: Progress| uploads.set_status(&task_id, UploadStatus::Running(pr));
-        let result = probity_app::import::import_records(
-            &store,
-            RecordImportArgs {
-                file: &u.path,
-                provider: &provider,
-                activate: false,
-                all_or_nothing: false,
-                errors: Some(errors),
-                batch_size: 1000,
-                actor: caller.actor(),
-                today: probity_app::today(),
-                progress: Some(&report),
-                channel: Channel::File,
-            },
-        );
+        // A panic in the import must not leave the page saying "导入中" until a restart.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            probity_app::import::import_records(
+                &store,
+                RecordImportArgs {
+                    file: &input,
+                    provider: &provider,
+                    activate: false,
+                    all_or_nothing: false,
+                    errors: Some(errors),
+                    batch_size: 1000,
+                    actor: caller.actor(),
+                    today: probity_app::today(),
+                    progress: Some(&report),
+                    channel: Channel::File,
+                },
+            )
+        }));
         let status = match result {
-            Ok(s) => UploadStatus::Done(Finished::from(&s)),
-            Err(e) => UploadStatus::Failed(failure_message(e)),
+            Ok(Ok(s)) => UploadStatus::Done(Finished::from(&s)),
+            Ok(Err(e)) => UploadStatus::Failed(failure_message(e)),
+            Err(_) => {
+                tracing::error!(upload = %task_id, "the import of an upload panicked");
+                UploadStatus::Failed("导入时发生内部错误，已记录日志；请联系系统管理员".into())
+            }
         };
         // The records are in the database now; only the rejected rows stay for download.
-        let _ = std::fs::remove_file(&u.path);
+        let _ = std::fs::remove_file(&input);
         uploads.set_status(&task_id, status);
     });
-    Ok(done(
-        &format!("/console/upload/{id}"),
-        &format!("已开始导入“{}”", u.file_name),
-    ))
+    Ok(done(&status_url, &format!("已开始导入“{}”", u.file_name)))
 }
 
 async fn errors_file(
