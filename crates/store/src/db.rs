@@ -151,7 +151,10 @@ fn sqlite_val(v: rusqlite::types::ValueRef<'_>) -> Val {
         ValueRef::Integer(i) => Val::Int(i),
         // No column is REAL; a float can only come from an aggregate such as AVG.
         ValueRef::Real(f) => Val::Int(f as i64),
-        ValueRef::Text(t) => Val::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Text(t) => Val::Text(match std::str::from_utf8(t) {
+            Ok(s) => s.to_owned(),
+            Err(_) => String::from_utf8_lossy(t).into_owned(),
+        }),
         ValueRef::Blob(b) => Val::Blob(b.to_vec()),
     }
 }
@@ -288,7 +291,7 @@ impl Pool {
                 Ok(())
             });
             let pool = r2d2::Pool::builder()
-                .max_size(8)
+                .max_size(POOL_SIZE)
                 .min_idle(Some(1))
                 .connection_timeout(Duration::from_secs(30))
                 .build(manager)
@@ -299,7 +302,7 @@ impl Pool {
                 .parse()
                 .map_err(|e| StoreError::Config(format!("PostgreSQL 连接串无效：{e}")))?;
             let pool = r2d2::Pool::builder()
-                .max_size(8)
+                .max_size(POOL_SIZE)
                 .min_idle(Some(1))
                 .connection_timeout(Duration::from_secs(15))
                 .build(PgManager { config })
@@ -343,6 +346,51 @@ fn unique_suffix() -> String {
     )
 }
 
+/// Connections per pool. Twice the work a caller should run at once (see `probity_web`'s
+/// `blocking`), so that an operation that opens a second connection never waits on a full pool.
+pub const POOL_SIZE: u32 = 16;
+
+/// A row lent by `Conn::for_each_ref`; its texts borrow from the database driver's buffers.
+pub enum RowRef<'a> {
+    Sqlite(&'a rusqlite::Row<'a>),
+    Postgres(&'a postgres::Row),
+}
+
+impl RowRef<'_> {
+    /// An integer column, or `None` for NULL.
+    pub fn int(&self, i: usize) -> StoreResult<Option<i64>> {
+        match self {
+            RowRef::Sqlite(r) => Ok(match r.get_ref(i)? {
+                rusqlite::types::ValueRef::Integer(n) => Some(n),
+                rusqlite::types::ValueRef::Null => None,
+                _ => return Err(StoreError::Internal(format!("第 {i} 列不是整数"))),
+            }),
+            RowRef::Postgres(r) => match *r.columns()[i].type_() {
+                Type::INT8 => Ok(r.try_get::<_, Option<i64>>(i)?),
+                Type::INT4 => Ok(r.try_get::<_, Option<i32>>(i)?.map(i64::from)),
+                Type::INT2 => Ok(r.try_get::<_, Option<i16>>(i)?.map(i64::from)),
+                _ => Err(StoreError::Internal(format!("第 {i} 列不是整数"))),
+            },
+        }
+    }
+
+    /// A text column, borrowed where the driver allows, or `None` for NULL.
+    pub fn text(&self, i: usize) -> StoreResult<Option<std::borrow::Cow<'_, str>>> {
+        use std::borrow::Cow;
+        match self {
+            RowRef::Sqlite(r) => Ok(match r.get_ref(i)? {
+                rusqlite::types::ValueRef::Text(t) => Some(match std::str::from_utf8(t) {
+                    Ok(s) => Cow::Borrowed(s),
+                    Err(_) => Cow::Owned(String::from_utf8_lossy(t).into_owned()),
+                }),
+                rusqlite::types::ValueRef::Null => None,
+                _ => return Err(StoreError::Internal(format!("第 {i} 列不是文本"))),
+            }),
+            RowRef::Postgres(r) => Ok(r.try_get::<_, Option<&str>>(i)?.map(Cow::Borrowed)),
+        }
+    }
+}
+
 pub enum Conn {
     Sqlite(Box<r2d2::PooledConnection<SqliteConnectionManager>>),
     Postgres(Box<r2d2::PooledConnection<PgManager>>),
@@ -378,6 +426,36 @@ impl Conn {
                 let p: Vec<&(dyn ToSql + Sync)> =
                     params.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
                 Ok(c.client.execute(&st, &p)?)
+            }
+        }
+    }
+
+    /// Like `for_each`, lending each row as the database holds it instead of copying it into
+    /// values: for long pages written straight out (the record list), where the copies cost more
+    /// than the query.
+    pub fn for_each_ref(
+        &mut self,
+        sql: &str,
+        params: &[Val],
+        mut f: impl FnMut(&RowRef<'_>) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        match self {
+            Conn::Sqlite(c) => {
+                let mut st = c.prepare_cached(&to_sqlite(sql))?;
+                let mut rows = st.query(rusqlite::params_from_iter(params.iter()))?;
+                while let Some(r) = rows.next()? {
+                    f(&RowRef::Sqlite(r))?;
+                }
+                Ok(())
+            }
+            Conn::Postgres(c) => {
+                let st = c.statement(sql)?;
+                let mut it = c.client.query_raw(&st, params.iter())?;
+                use postgres::fallible_iterator::FallibleIterator;
+                while let Some(r) = it.next()? {
+                    f(&RowRef::Postgres(&r))?;
+                }
+                Ok(())
             }
         }
     }

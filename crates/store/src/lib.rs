@@ -21,7 +21,7 @@ pub use error::{StoreError, StoreResult};
 pub use journal::{Problem, VerifyReport};
 pub use records::{
     Channel, Created, Cursor, ExportRow, HistoryEntry, ImportOptions, Outcome, Prepared, Preparer,
-    RecordFilter, RecordImport, RecordOrder, RecordSummary, StoredRecord,
+    RecordFilter, RecordImport, RecordOrder, RecordSummary, StoredRecord, SummaryRef,
 };
 pub use subjects::{RosterReport, Subject};
 

@@ -1,6 +1,7 @@
 //! Credit records: batched import with dedup and provenance, lifecycle transitions, the archive of
 //! one subject, and the change-feed export.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use probity_domain::catalog::{Catalog, RecordKind, Scope, Severity};
@@ -10,7 +11,7 @@ use probity_domain::subject::{SubjectKey, SubjectKind};
 use probity_domain::{Code, DomainError};
 
 use crate::Store;
-use crate::db::{Conn, Row, Val, placeholders};
+use crate::db::{Conn, Row, RowRef, Val, placeholders};
 use crate::error::{StoreError, StoreResult};
 use crate::journal::{Appender, Entry, RECORD_COLS, digest_of, record_state_digest};
 use crate::subjects::Subject;
@@ -1019,46 +1020,70 @@ pub struct RecordSummary {
     pub last_seq: i64,
 }
 
-impl RecordSummary {
-    fn from_vals(r: Row) -> StoreResult<RecordSummary> {
+/// A record as a list reads it, lent by [`Store::visit_summaries`]: its texts borrow from the
+/// database driver, so a page can be written out without copying them.
+#[derive(Debug)]
+pub struct SummaryRef<'a> {
+    pub id: i64,
+    pub subject_id: i64,
+    pub subject_name: Cow<'a, str>,
+    pub provider_id: i64,
+    pub category: Cow<'a, str>,
+    pub kind: RecordKind,
+    pub document_no: Cow<'a, str>,
+    pub decided_on: Cow<'a, str>,
+    pub severity: Option<Severity>,
+    pub scope: Scope,
+    pub disclosure_until: Cow<'a, str>,
+    pub state: RecordState,
+    pub last_seq: i64,
+}
+
+/// The columns `SummaryRef::read` expects, in order.
+const SUMMARY_COLS: &str = "id, subject_id, subject_name, provider_id, category, kind, document_no, \
+    decided_on, severity, scope, disclosure_until, state, last_seq";
+
+impl<'a> SummaryRef<'a> {
+    fn read(r: &'a RowRef<'_>) -> StoreResult<SummaryRef<'a>> {
         let bad = |f: &str| StoreError::Internal(format!("records.{f}"));
-        let mut it = r.into_iter();
-        let mut next = || it.next().unwrap_or(Val::Null);
-        let text = |v: Val, f: &str| match v {
-            Val::Text(s) => Ok(s),
-            _ => Err(bad(f)),
-        };
-        let id = next().int().ok_or_else(|| bad("id"))?;
-        let subject_id = next().int().ok_or_else(|| bad("subject_id"))?;
-        let subject_name = text(next(), "subject_name")?;
-        let provider_id = next().int().ok_or_else(|| bad("provider_id"))?;
-        let category = text(next(), "category")?;
-        let kind = RecordKind::parse(&text(next(), "kind")?).map_err(|_| bad("kind"))?;
-        let document_no = text(next(), "document_no")?;
-        let decided_on = text(next(), "decided_on")?;
-        let severity = match next() {
-            Val::Text(s) => Some(Severity::parse(&s).map_err(|_| bad("severity"))?),
-            _ => None,
-        };
-        let scope = Scope::parse(&text(next(), "scope")?).map_err(|_| bad("scope"))?;
-        let disclosure_until = text(next(), "disclosure_until")?;
-        let state = RecordState::parse(&text(next(), "state")?).map_err(|_| bad("state"))?;
-        let last_seq = next().int().unwrap_or(0);
-        Ok(RecordSummary {
-            id,
-            subject_id,
-            subject_name,
-            provider_id,
-            category,
-            kind,
-            document_no,
-            decided_on,
-            severity,
-            scope,
-            disclosure_until,
-            state,
-            last_seq,
+        let int = |i: usize, f: &str| r.int(i)?.ok_or_else(|| bad(f));
+        let text = |i: usize, f: &str| r.text(i)?.ok_or_else(|| bad(f));
+        Ok(SummaryRef {
+            id: int(0, "id")?,
+            subject_id: int(1, "subject_id")?,
+            subject_name: text(2, "subject_name")?,
+            provider_id: int(3, "provider_id")?,
+            category: text(4, "category")?,
+            kind: RecordKind::parse(&text(5, "kind")?).map_err(|_| bad("kind"))?,
+            document_no: text(6, "document_no")?,
+            decided_on: text(7, "decided_on")?,
+            severity: match r.text(8)? {
+                Some(s) => Some(Severity::parse(&s).map_err(|_| bad("severity"))?),
+                None => None,
+            },
+            scope: Scope::parse(&text(9, "scope")?).map_err(|_| bad("scope"))?,
+            disclosure_until: text(10, "disclosure_until")?,
+            state: RecordState::parse(&text(11, "state")?).map_err(|_| bad("state"))?,
+            last_seq: r.int(12)?.unwrap_or(0),
         })
+    }
+
+    pub fn to_owned(&self) -> RecordSummary {
+        RecordSummary {
+            id: self.id,
+            subject_id: self.subject_id,
+            subject_name: self.subject_name.to_string(),
+            provider_id: self.provider_id,
+            category: self.category.to_string(),
+            kind: self.kind,
+            document_no: self.document_no.to_string(),
+            decided_on: self.decided_on.to_string(),
+            severity: self.severity,
+            scope: self.scope,
+            disclosure_until: self.disclosure_until.to_string(),
+            state: self.state,
+            last_seq: self.last_seq,
+        }
     }
 }
 
@@ -1285,22 +1310,33 @@ impl Store {
         at: Option<&Cursor>,
         limit: u32,
     ) -> StoreResult<Vec<RecordSummary>> {
+        let mut out = Vec::with_capacity(limit.clamp(1, 500) as usize);
+        self.visit_summaries(f, order, at, limit, |r| {
+            out.push(r.to_owned());
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// The page `list_summaries` reads, lent one record at a time to `visit`.
+    pub fn visit_summaries(
+        &self,
+        f: &RecordFilter,
+        order: RecordOrder,
+        at: Option<&Cursor>,
+        limit: u32,
+        mut visit: impl FnMut(&SummaryRef<'_>) -> StoreResult<()>,
+    ) -> StoreResult<()> {
         let Some((filter, params)) = list_filter(f, at) else {
-            return Ok(Vec::new());
+            return Ok(());
         };
         let sql = format!(
-            "SELECT id, subject_id, subject_name, provider_id, category, kind, document_no, decided_on, \
-             severity, scope, disclosure_until, state, last_seq FROM records {filter} {} LIMIT {}",
+            "SELECT {SUMMARY_COLS} FROM records {filter} {} LIMIT {}",
             order.sql(),
             limit.clamp(1, 500)
         );
         let mut c = self.conn()?;
-        let mut out = Vec::with_capacity(limit as usize);
-        c.for_each(&sql, &params, |r| {
-            out.push(RecordSummary::from_vals(r)?);
-            Ok(())
-        })?;
-        Ok(out)
+        c.for_each_ref(&sql, &params, |r| visit(&SummaryRef::read(r)?))
     }
 
     /// How many records match, counting no further than `cap` (a dashboard shows "cap+" rather

@@ -76,10 +76,20 @@ pub fn truncate(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }
 
+/// How much store work runs at once. Requests beyond it wait their turn here, first come first
+/// served, instead of as parked threads scrambling for a pooled connection: on a small machine
+/// that scramble, not the database, made the slowest requests slow.
+static DB_SLOTS: tokio::sync::Semaphore =
+    tokio::sync::Semaphore::const_new(probity_store::db::POOL_SIZE as usize / 4);
+
 /// Runs store work off the async threads.
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
+    let _slot = DB_SLOTS
+        .acquire()
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
