@@ -106,6 +106,8 @@ pub const TABLE: &[Rule] = &[
     roles("GET", "/console/records/new", &[(Admin, All), (Provider, OwnProvided)]),
     roles("POST", "/console/records/new", &[(Admin, All), (Provider, OwnProvided)]),
     roles("GET", "/console/records/{id}", &[(Admin, All), (Provider, OwnProvided), (Unit, OwnFile)]),
+    roles("GET", "/console/records/{id}/edit", &[(Admin, All), (Provider, OwnProvided)]),
+    roles("POST", "/console/records/{id}/edit", &[(Admin, All), (Provider, OwnProvided)]),
     roles("POST", "/console/records/{id}/submit", &[(Admin, All), (Provider, OwnProvided)]),
     roles("POST", "/console/records/{id}/activate", &[(Admin, All)]),
     roles("POST", "/console/records/{id}/send-back", &[(Admin, All)]),

@@ -437,6 +437,46 @@ fn pages_work_end_to_end() {
         // The flash is said once.
         let again = provider.get(&loc);
         assert!(!again.body.contains("已报送记录"));
+        // --- Correction (更正) of the submitted record, on its own page --------------------------
+        assert!(
+            again
+                .body
+                .contains(&format!("/console/records/{record_id}/edit"))
+        );
+        let edit = provider.get(&format!("/console/records/{record_id}/edit"));
+        assert_eq!(edit.status, StatusCode::OK, "[{name}]");
+        assert!(
+            edit.body.contains("津滨财〔2025〕11号") && edit.body.contains(&town_uscc),
+            "the form holds the record as stored"
+        );
+        let csrf = edit.csrf();
+        let mut fixed: Vec<(&str, &str)> = fields
+            .iter()
+            .filter(|(k, _)| *k != "action")
+            .copied()
+            .collect();
+        fixed[0] = ("csrf", csrf.as_str());
+        fixed[5] = ("decided_on", "2025-02-30");
+        let p = provider.post(&format!("/console/records/{record_id}/edit"), &fixed);
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}]");
+        assert!(p.body.contains("id=\"err-decided_on\"") && p.body.contains("保存更正"));
+        assert_eq!(
+            b.store.record(record_id).unwrap().decided_on,
+            "2025-06-01",
+            "unchanged"
+        );
+        fixed[5] = ("decided_on", "2025-06-02");
+        let p = provider.post(&format!("/console/records/{record_id}/edit"), &fixed);
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "[{name}] {}", p.body);
+        let p = provider.follow(&p);
+        assert!(
+            p.body.contains(&format!("已更正记录 #{record_id}")),
+            "{}",
+            p.body
+        );
+        assert!(p.body.contains("更正"), "the history names the correction");
+        assert_eq!(b.store.record(record_id).unwrap().decided_on, "2025-06-02");
+
         // The list shows it with its status, and filters.
         let p = provider.get("/console/records?state=submitted");
         assert!(p.body.contains(&format!("#{record_id}")) && p.body.contains("待审核"));

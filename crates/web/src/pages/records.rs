@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/records", get(list))
         .route("/console/records/new", get(new_form).post(create))
         .route("/console/records/{id}", get(detail))
+        .route("/console/records/{id}/edit", get(edit_form).post(correct))
         .route("/console/records/{id}/submit", post(submit))
         .route("/console/records/{id}/activate", post(activate))
         .route("/console/records/{id}/send-back", post(send_back))
@@ -479,7 +480,14 @@ impl RecordForm {
                 "如 2025-01-05",
             ),
             f("authority", "决定机关", true, "text", &self.authority, ""),
-            f("facts", "失信事实", true, "textarea", &self.facts, ""),
+            f(
+                "facts",
+                "事实",
+                true,
+                "textarea",
+                &self.facts,
+                "失信行为或守信表现",
+            ),
             f("basis", "处理依据", false, "textarea", &self.basis, ""),
             f("outcome", "处理结果", true, "textarea", &self.outcome, ""),
             FormField {
@@ -529,6 +537,9 @@ struct NewTpl {
     fields: Vec<FormField>,
     error: Option<String>,
     templates: Vec<Opt>,
+    /// Where the form posts: a new record, or the correction of record `editing`.
+    action: String,
+    editing: Option<i64>,
 }
 
 async fn render_form(
@@ -539,11 +550,36 @@ async fn render_form(
     error: Option<String>,
     status: StatusCode,
 ) -> PageResult {
+    render_any_form(state, ctx, form, errors, error, status, None).await
+}
+
+async fn render_any_form(
+    state: &AppState,
+    ctx: &Ctx,
+    form: &RecordForm,
+    errors: HashMap<&'static str, String>,
+    error: Option<String>,
+    status: StatusCode,
+    editing: Option<i64>,
+) -> PageResult {
     let store = state.store.clone();
     let catalog = blocking(move || Ok(store.catalog()?)).await?;
-    let admin = ctx.role() == AccountRole::Admin;
+    // The provider of a record being corrected stays as it is.
+    let admin = ctx.role() == AccountRole::Admin && editing.is_none();
+    let (title, action) = match editing {
+        Some(id) => (
+            format!("更正信用记录 #{id}"),
+            format!("/console/records/{id}/edit"),
+        ),
+        None => (
+            "填报信用记录".to_string(),
+            "/console/records/new".to_string(),
+        ),
+    };
     let t = NewTpl {
-        l: ctx.layout("填报信用记录"),
+        l: ctx.layout(&title),
+        action,
+        editing,
         fields: form.fields(&catalog, &errors, admin),
         error,
         templates: catalog
@@ -740,6 +776,7 @@ struct DetailTpl {
     r: RecordItem,
     history: Option<Vec<HistoryItem>>,
     can_submit: bool,
+    can_correct: bool,
     can_review: bool,
     can_revoke: bool,
 }
@@ -765,6 +802,8 @@ async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>)
         l: ctx.layout(&format!("信用记录 #{id}")),
         can_submit: r.state == RecordState::Draft
             && matches!(role, AccountRole::Provider | AccountRole::Admin),
+        can_correct: correctable(&r).is_ok()
+            && matches!(role, AccountRole::Provider | AccountRole::Admin),
         can_review: r.state == RecordState::Submitted && role == AccountRole::Admin,
         can_revoke: matches!(r.state, RecordState::Active | RecordState::Objected)
             && role == AccountRole::Admin,
@@ -782,6 +821,122 @@ async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>)
         }),
     };
     Ok(ctx.page(&t))
+}
+
+/// The form of a record as stored, to correct it. An ID number is stored encrypted and never
+/// shown again: a correction of a civil servant's record asks for it anew.
+fn form_of(r: &StoredRecord, uscc: Option<String>) -> RecordForm {
+    RecordForm {
+        subject_name: r.subject_name.clone(),
+        uscc: uscc.unwrap_or_default(),
+        category: r.category.clone(),
+        document_no: r.document_no.clone(),
+        decided_on: r.decided_on.clone(),
+        authority: r.authority.clone(),
+        facts: r.facts.clone(),
+        basis: r.basis.clone().unwrap_or_default(),
+        outcome: r.outcome.clone(),
+        severity: r.severity.map(|s| s.code().to_string()).unwrap_or_default(),
+        scope: r.scope.code().to_string(),
+        disclosure_until: r.disclosure_until.clone(),
+        ..RecordForm::default()
+    }
+}
+
+/// Draft and submitted records can be corrected (更正); later states go through objection and
+/// repair instead.
+fn correctable(r: &StoredRecord) -> Result<(), ApiError> {
+    if matches!(r.state, RecordState::Draft | RecordState::Submitted) {
+        Ok(())
+    } else {
+        Err(ApiError::Conflict {
+            code: "STATE_TRANSITION_INVALID",
+            message: format!(
+                "记录当前状态为“{}”，不能更正；已生效的记录通过异议和信用修复处理",
+                r.state.label()
+            ),
+        })
+    }
+}
+
+async fn edit_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    let id = parse_id(&id)?;
+    let store = state.store.clone();
+    let caller = ctx.caller.clone();
+    let form = blocking(move || {
+        let r = visible_record(&store, &caller, id)?;
+        correctable(&r)?;
+        let uscc = store.subject(r.subject_id)?.uscc;
+        Ok(form_of(&r, uscc))
+    })
+    .await?;
+    let mut errors = HashMap::new();
+    if form.uscc.is_empty() {
+        errors.insert(
+            "id_number",
+            "出于个人信息保护，身份证号不再显示；更正时请重新填写".to_string(),
+        );
+    }
+    render_any_form(&state, &ctx, &form, errors, None, StatusCode::OK, Some(id)).await
+}
+
+async fn correct(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    p: PageForm<RecordForm>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let PageForm { ctx, form } = p;
+    let store = state.store.clone();
+    let caller = ctx.caller.clone();
+    let row = form.row();
+    let outcome = blocking(move || {
+        let current = visible_record(&store, &caller, id)?;
+        correctable(&current)?;
+        let role = caller
+            .role()
+            .record_role()
+            .ok_or_else(|| ApiError::Forbidden("无权更正记录".into()))?;
+        let rec = match row.validate(&store.catalog()?, today()) {
+            Ok(r) => r,
+            Err(errs) => return Ok(FormOutcome::Invalid(field_map(errs), None)),
+        };
+        Ok(
+            match store.correct_record(id, rec, role, caller.unit(), &caller.actor()) {
+                Ok(Ok(r)) => FormOutcome::Saved(done(
+                    &format!("/console/records/{}", r.id),
+                    &format!("已更正记录 #{}（状态仍为“{}”）", r.id, r.state.label()),
+                )),
+                Ok(Err(errs)) => FormOutcome::Invalid(field_map(errs), None),
+                Err(probity_store::StoreError::Domain(d)) => {
+                    FormOutcome::Invalid(HashMap::new(), Some(d.message))
+                }
+                Err(e) => return Err(e.into()),
+            },
+        )
+    })
+    .await?;
+    match outcome {
+        FormOutcome::Saved(res) => Ok(res),
+        FormOutcome::Invalid(errors, general) => {
+            let general = general.or_else(|| {
+                Some(format!(
+                    "有 {} 项需要修改，请按提示更正后重新提交",
+                    errors.len()
+                ))
+            });
+            render_any_form(
+                &state,
+                &ctx,
+                &form,
+                errors,
+                general,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(id),
+            )
+            .await
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
