@@ -1107,3 +1107,37 @@ fn lists_sort_and_page_in_the_store_and_refuse_bad_queries() {
         }
     }
 }
+
+#[test]
+fn logging_in_again_ends_the_session_the_browser_held() {
+    for b in backends("pages") {
+        let s = Server::start(&b.store);
+        let mut browser = s.session(&b.store, AccountRole::Provider);
+        let old = browser.cookies[0].1.clone();
+        assert_eq!(browser.get("/console").status, StatusCode::OK);
+        let login = browser.get("/login");
+        let csrf = login.csrf();
+        let p = browser.post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("name", "p_unit"),
+                ("password", PASSWORD),
+                ("next", "/console"),
+            ],
+        );
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "[{}] {}", b.name, p.body);
+        let now = chrono::Utc::now();
+        assert!(
+            b.store
+                .session(&old, now, chrono::Duration::minutes(30))
+                .unwrap()
+                .is_none(),
+            "[{}] the provider's session ended",
+            b.name
+        );
+        let mut stale = s.browser();
+        stale.cookies.push(("probity_session".into(), old));
+        assert_eq!(stale.get("/console").status, StatusCode::SEE_OTHER);
+    }
+}

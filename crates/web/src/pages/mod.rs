@@ -243,9 +243,7 @@ impl FromRequestParts<AppState> for Ctx {
             Credential::Session { csrf, .. } => csrf.clone(),
             Credential::Token => String::new(),
         };
-        let flash = crate::auth::cookie_value(&parts.headers, FLASH_COOKIE)
-            .and_then(|v| hex::decode(v).ok())
-            .and_then(|b| String::from_utf8(b).ok());
+        let flash = read_flash(&parts.headers);
         Ok(Ctx {
             caller,
             csrf,
@@ -394,4 +392,18 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for Pag
             }
         }
     }
+}
+
+/// The message the previous action left for this page, if any.
+pub fn read_flash(headers: &axum::http::HeaderMap) -> Option<String> {
+    crate::auth::cookie_value(headers, FLASH_COOKIE)
+        .and_then(|v| hex::decode(v).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+}
+
+/// 128 random bits in hex: form tokens and upload ids.
+pub fn random_hex() -> Result<String, ApiError> {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(hex::encode(b))
 }

@@ -43,12 +43,6 @@ struct NextQuery {
     next: Option<String>,
 }
 
-fn random_hex() -> Result<String, ApiError> {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(hex::encode(b))
-}
-
 fn login_form(
     status: StatusCode,
     name: &str,
@@ -56,7 +50,7 @@ fn login_form(
     error: Option<String>,
     flash: Option<String>,
 ) -> PageResult {
-    let csrf = random_hex()?;
+    let csrf = super::random_hex()?;
     let mut l = Layout::anonymous("登录");
     l.csrf = csrf.clone();
     l.flash = flash;
@@ -82,9 +76,7 @@ async fn login_page(
     headers: HeaderMap,
     super::PageQuery(q): super::PageQuery<NextQuery>,
 ) -> PageResult {
-    let flash = cookie_value(&headers, FLASH_COOKIE)
-        .and_then(|v| hex::decode(v).ok())
-        .and_then(|b| String::from_utf8(b).ok());
+    let flash = super::read_flash(&headers);
     let next = safe_next(q.next.as_deref().unwrap_or("/console")).to_string();
     login_form(StatusCode::OK, "", &next, None, flash)
 }
@@ -139,11 +131,19 @@ async fn login(
         f.password.clone(),
         f.totp.trim().to_string(),
     );
+    // A session this browser already holds ends when it logs in again (as anyone).
+    let previous = cookie_value(&headers, SESSION_COOKIE).map(str::to_string);
+    if let Some(old) = &previous {
+        state.identities.forget_session(old);
+    }
     let outcome = blocking(move || {
         let now = chrono::Utc::now();
         let totp = (!totp.is_empty()).then_some(totp);
         match store.login(&name, &password, totp.as_deref(), now) {
             Ok(a) => {
+                if let Some(old) = previous {
+                    store.end_session(&old)?;
+                }
                 let s = store.create_session(a.id, ttl, now)?;
                 Ok(Ok((a, s)))
             }

@@ -550,12 +550,6 @@ async fn store_file(
     Ok(written)
 }
 
-fn new_id() -> Result<String, ApiError> {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(hex::encode(b))
-}
-
 /// Why an upload's provider was not taken: a reason to show beside the field, or an error page.
 enum ProviderRefused {
     Field(String),
@@ -595,7 +589,7 @@ async fn upload_provider(
 }
 
 async fn upload_records(State(state): State<AppState>, ctx: Ctx, req: Request) -> PageResult {
-    let id = new_id()?;
+    let id = super::random_hex()?;
     let got = match receive(&state, &ctx, req, &id).await {
         Ok(g) => g,
         Err(res) => return Ok(res),
@@ -639,7 +633,7 @@ async fn upload_records(State(state): State<AppState>, ctx: Ctx, req: Request) -
 
 /// The credit office's roster upload: small files, imported at once.
 async fn upload_roster(State(state): State<AppState>, ctx: Ctx, req: Request) -> PageResult {
-    let id = new_id()?;
+    let id = super::random_hex()?;
     let got = match receive(&state, &ctx, req, &id).await {
         Ok(g) => g,
         Err(res) => return Ok(res),
