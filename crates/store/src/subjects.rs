@@ -462,6 +462,15 @@ impl Store {
             .collect())
     }
 
+    /// How many subjects the roster holds.
+    pub fn subject_count(&self) -> StoreResult<i64> {
+        Ok(self
+            .conn()?
+            .query_one("SELECT COUNT(*) FROM subjects", &[])?
+            .and_then(|r| r[0].int())
+            .unwrap_or(0))
+    }
+
     pub fn subject(&self, id: i64) -> StoreResult<Subject> {
         let mut c = self.conn()?;
         let r = c.query_one(&select_sql("WHERE id = $1"), &[Val::Int(id)])?;

@@ -163,6 +163,7 @@ fn roster_counts_and_reimport(store: &Store) {
         old.updated_at
     );
     assert_eq!(store.subjects().unwrap().len(), 5);
+    assert_eq!(store.subject_count().unwrap(), 5);
     assert_clean(store);
 }
 

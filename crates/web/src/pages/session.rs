@@ -279,7 +279,7 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> PageResult {
                     tile(
                         "/console/subjects",
                         "主体名录",
-                        Some(store.subjects()?.len().to_string()),
+                        Some(store.subject_count()?.to_string()),
                     ),
                     tile(
                         "/console/catalog",
