@@ -293,6 +293,8 @@ impl Pool {
             let pool = r2d2::Pool::builder()
                 .max_size(POOL_SIZE)
                 .min_idle(Some(1))
+                // A connection to a local file does not go stale between uses.
+                .test_on_check_out(false)
                 .connection_timeout(Duration::from_secs(30))
                 .build(manager)
                 .map_err(|e| StoreError::Config(format!("无法打开 SQLite 数据库 {path}：{e}")))?;
