@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use probity_domain::Code;
 use probity_domain::account::AccountRole;
 use probity_domain::catalog::{Catalog, Scope, Severity};
 use probity_domain::record::{Action, FieldError, RecordRow, RecordState};
@@ -850,7 +851,7 @@ fn correctable(r: &StoredRecord) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::Conflict {
-            code: "STATE_TRANSITION_INVALID",
+            code: Code::IllegalTransition.as_str(),
             message: format!(
                 "记录当前状态为“{}”，不能更正；已生效的记录通过异议和信用修复处理",
                 r.state.label()
