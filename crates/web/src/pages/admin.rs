@@ -16,7 +16,7 @@ use probity_domain::{Code, DomainError};
 use probity_store::Subject;
 use serde::Deserialize;
 
-use super::records::Opt;
+use super::records::{Opt, options as opts};
 use super::{Ctx, Layout, PAGE_SIZE, PageError, PageForm, PageResult, done, local_time, nonempty};
 use crate::AppState;
 use crate::error::ApiError;
@@ -31,29 +31,6 @@ pub fn router() -> Router<AppState> {
         .route("/console/accounts/{id}/role", post(set_role))
         .route("/console/tokens/{id}/revoke", post(revoke_token))
         .route("/console/audit", get(audit))
-}
-
-/// The `<option>`s of a `<select>`, a blank one first when given. (The record pages have the
-/// same helper, private to them.)
-fn opts(
-    pairs: impl IntoIterator<Item = (String, String)>,
-    current: &str,
-    blank: Option<&str>,
-) -> Vec<Opt> {
-    let mut v: Vec<Opt> = blank
-        .map(|b| Opt {
-            value: String::new(),
-            label: b.to_string(),
-            selected: current.is_empty(),
-        })
-        .into_iter()
-        .collect();
-    v.extend(pairs.into_iter().map(|(value, label)| Opt {
-        selected: value == current,
-        value,
-        label,
-    }));
-    v
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -171,7 +171,8 @@ pub struct Opt {
     pub selected: bool,
 }
 
-fn options(
+/// The `<option>`s of a `<select>`, a blank one first when given.
+pub(super) fn options(
     pairs: impl IntoIterator<Item = (String, String)>,
     current: &str,
     blank: Option<&str>,
