@@ -5,6 +5,7 @@ pub mod account;
 pub mod authz;
 pub mod catalog;
 pub mod date;
+pub mod disclosure;
 pub mod error;
 pub mod ident;
 pub mod record;
