@@ -43,6 +43,10 @@ struct Cli {
     /// the SQLite database, or data/probity.key for PostgreSQL.
     #[arg(long, global = true, env = "PROBITY_KEY_FILE")]
     key_file: Option<PathBuf>,
+    /// The search index's directory (derived data; `probity reindex` rebuilds it). Default:
+    /// search-index beside the SQLite database, or data/search-index for PostgreSQL.
+    #[arg(long, global = true, env = "PROBITY_INDEX_DIR")]
+    index_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -87,6 +91,8 @@ enum Command {
     },
     /// Loads the demo district (Binhai New Area) into the database.
     Demo,
+    /// Rebuilds the public search index (全文检索索引) from the database.
+    Reindex,
     /// The roster of subjects (主体名录).
     Subjects {
         #[command(subcommand)]
@@ -369,8 +375,17 @@ fn serve(cli: &mut Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
                 .trim_end()
         );
     }
-    ops::serve(store, &addr, web)?;
+    let index_dir = cli
+        .index_dir
+        .clone()
+        .unwrap_or_else(|| default_index_dir(&cli.db));
+    ops::serve(store, &addr, web, index_dir)?;
     Ok(EXIT_OK)
+}
+
+/// Where the search index lives when not given.
+fn default_index_dir(db: &str) -> PathBuf {
+    default_key_file(db).with_file_name("search-index")
 }
 
 /// Where the master key lives when not given.
@@ -455,6 +470,15 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
                 )?,
             }
             println!("模板已写入 {}", out.display());
+            Ok(EXIT_OK)
+        }
+        Command::Reindex => {
+            let store = open_store(&cli)?;
+            let dir = cli
+                .index_dir
+                .clone()
+                .unwrap_or_else(|| default_index_dir(&cli.db));
+            ops::reindex(&store, &dir)?;
             Ok(EXIT_OK)
         }
         Command::Demo => {

@@ -3,7 +3,33 @@
 use probity_domain::catalog::{Catalog, Severity};
 use probity_store::Store;
 
-pub fn serve(store: Store, addr: &str, config: probity_web::WebConfig) -> anyhow::Result<()> {
+/// `probity reindex`: the search index built again from the database, with a progress bar.
+pub fn reindex(store: &Store, dir: &std::path::Path) -> anyhow::Result<()> {
+    let index = probity_search::SearchIndex::open(dir, 200_000_000)?;
+    let total = u64::try_from(store.record_count()?).unwrap_or(0);
+    let bar = crate::report::progress_bar(total, "建立索引");
+    let started = std::time::Instant::now();
+    let r = probity_app::reindex::rebuild(store, &index, probity_app::today(), &|n| {
+        bar.set_position(n as u64)
+    })?;
+    bar.finish_and_clear();
+    println!(
+        "索引已重建：{} 个单位，{} 条公示记录（{} 条不公示），用时 {:.1} 秒 → {}",
+        r.subjects,
+        r.records,
+        r.withheld,
+        started.elapsed().as_secs_f64(),
+        dir.display()
+    );
+    Ok(())
+}
+
+pub fn serve(
+    store: Store,
+    addr: &str,
+    config: probity_web::WebConfig,
+    index_dir: std::path::PathBuf,
+) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -39,7 +65,11 @@ pub fn serve(store: Store, addr: &str, config: probity_web::WebConfig) -> anyhow
             }
             tracing::info!("shutting down");
         };
-        probity_web::serve(store, config, listener, shutdown).await?;
+        let pages = probity_web::PagesConfig {
+            search_dir: Some(index_dir),
+            ..Default::default()
+        };
+        probity_web::serve_with(store, config, pages, listener, shutdown).await?;
         Ok(())
     });
     drop(rt);

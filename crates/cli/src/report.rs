@@ -43,6 +43,17 @@ impl ProgressBar {
     }
 }
 
+/// A plain counting bar (drawn only on a terminal), e.g. for `reindex`.
+pub fn progress_bar(total: u64, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = ProgressStyle::with_template(&format!(
+        "{{spinner}} {what} [{{bar:30}}] {{pos}}/{{len}} 条"
+    )) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
 impl Drop for ProgressBar {
     fn drop(&mut self) {
         self.bar.finish_and_clear();

@@ -554,6 +554,59 @@ impl SearchIndex {
         snippets.set_max_num_chars(120);
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
+            hits.push(self.hit(&searcher, addr, score, Some(&snippets))?);
+        }
+        let (by_category, by_year) = self.facets(&searcher, &query)?;
+        Ok(Hits {
+            total,
+            hits,
+            by_category,
+            by_year,
+        })
+    }
+
+    /// The records disclosed most recently (by decision date) on `today`: the home page's list.
+    pub fn latest(&self, n: usize, today: NaiveDate) -> SearchResult<Vec<Hit>> {
+        let f = &self.f;
+        let today = day_number(today);
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, term(f.doc_type, "record")),
+            (
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    Bound::Unbounded,
+                    Bound::Included(Term::from_field_i64(f.decided_on, today)),
+                )),
+            ),
+            (
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    Bound::Included(Term::from_field_i64(f.until, today)),
+                    Bound::Unbounded,
+                )),
+            ),
+        ]);
+        let searcher = self.reader.searcher();
+        let top = searcher.search(
+            &query,
+            &TopDocs::with_limit(n.clamp(1, MAX_PAGE))
+                .order_by_fast_field::<i64>("decided_on", tantivy::Order::Desc),
+        )?;
+        top.into_iter()
+            .map(|(_, addr)| self.hit(&searcher, addr, 0.0, None))
+            .collect()
+    }
+
+    /// A stored document as a hit; the facts' snippet from `snippets`, else their beginning.
+    fn hit(
+        &self,
+        searcher: &tantivy::Searcher,
+        addr: tantivy::DocAddress,
+        score: f32,
+        snippets: Option<&SnippetGenerator>,
+    ) -> SearchResult<Hit> {
+        let f = &self.f;
+        {
             let d: TantivyDocument = searcher.doc(addr)?;
             let s = |field: Field| {
                 d.get_first(field)
@@ -568,22 +621,20 @@ impl SearchIndex {
             };
             let i = |field: Field| d.get_first(field).and_then(|v| v.as_i64()).unwrap_or(0);
             if s(f.doc_type) == "subject" {
-                hits.push(Hit::Subject {
+                return Ok(Hit::Subject {
                     id: i(f.id),
                     name: s(f.name),
                     kind: s(f.subject_kind),
                     uscc: o(f.uscc),
                     score,
                 });
-                continue;
             }
-            let snippet = snippets.snippet_from_doc(&d);
-            let snippet_html = if snippet.fragment().is_empty() {
-                escape(&s(f.facts).chars().take(120).collect::<String>())
-            } else {
-                snippet.to_html()
+            let snippet = snippets.map(|g| g.snippet_from_doc(&d));
+            let snippet_html = match snippet {
+                Some(sn) if !sn.fragment().is_empty() => sn.to_html(),
+                _ => escape(&s(f.facts).chars().take(120).collect::<String>()),
             };
-            hits.push(Hit::Record {
+            Ok(Hit::Record {
                 id: i(f.id),
                 subject_id: i(f.subject_id),
                 subject_name: s(f.name),
@@ -602,15 +653,8 @@ impl SearchIndex {
                     .unwrap_or(false),
                 snippet_html,
                 score,
-            });
+            })
         }
-        let (by_category, by_year) = self.facets(&searcher, &query)?;
-        Ok(Hits {
-            total,
-            hits,
-            by_category,
-            by_year,
-        })
     }
 
     /// Matching records per category and per year, read from the fast fields of every match.

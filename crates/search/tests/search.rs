@@ -305,3 +305,18 @@ fn the_change_feed_position_survives_a_reopen() {
         vec![9]
     );
 }
+
+#[test]
+fn the_latest_disclosures_come_newest_first() {
+    let ix = index();
+    let ids: Vec<i64> = ix
+        .latest(10, d(TODAY))
+        .unwrap()
+        .iter()
+        .map(|h| match h {
+            Hit::Record { id, .. } => *id,
+            Hit::Subject { id, .. } => panic!("subject {id}"),
+        })
+        .collect();
+    assert_eq!(ids, vec![1, 2], "record 3's period is over");
+}

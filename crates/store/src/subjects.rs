@@ -462,6 +462,19 @@ impl Store {
             .collect())
     }
 
+    /// The subjects changed (added, edited, merged) after change `since`, by the journal.
+    pub fn subjects_changed_since(&self, since: i64) -> StoreResult<Vec<i64>> {
+        let mut c = self.conn()?;
+        let rows = c.query(
+            "SELECT DISTINCT entity_id FROM journal WHERE entity = 'subject' AND seq > $1",
+            &[Val::Int(since)],
+        )?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| r[0].text().and_then(|t| t.parse().ok()))
+            .collect())
+    }
+
     /// How many subjects the roster holds.
     pub fn subject_count(&self) -> StoreResult<i64> {
         Ok(self

@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod metrics;
 pub mod pages;
+pub mod public;
 pub mod reach;
 
 use std::sync::Arc;
@@ -60,13 +61,19 @@ impl Default for WebConfig {
 }
 
 /// What the pages need beyond the API: how large an uploaded file may be and where it waits for
-/// its import.
+/// its import, and where the search index lives.
 #[derive(Debug, Clone)]
 pub struct PagesConfig {
     /// Largest file a page upload accepts.
     pub upload_limit: u64,
     /// Where uploaded files wait for their import; a fresh temporary directory when `None`.
     pub upload_dir: Option<std::path::PathBuf>,
+    /// The search index's directory; in memory when `None` (built from the database at start).
+    pub search_dir: Option<std::path::PathBuf>,
+    /// How often the search index catches up with the change feed.
+    pub search_every: Duration,
+    /// Public requests (search, profiles) per client address per minute.
+    pub public_per_minute: usize,
 }
 
 impl Default for PagesConfig {
@@ -74,6 +81,9 @@ impl Default for PagesConfig {
         PagesConfig {
             upload_limit: 50 * 1024 * 1024,
             upload_dir: None,
+            search_dir: None,
+            search_every: Duration::from_secs(2),
+            public_per_minute: 120,
         }
     }
 }
@@ -87,6 +97,10 @@ pub struct AppState {
     pub identities: Arc<auth::IdentityCache>,
     /// Uploads waiting for or running their import (the pages' upload flow).
     pub uploads: Arc<pages::upload::Uploads>,
+    /// The public search index, kept up with the change feed by `serve`.
+    pub search: Arc<probity_search::SearchIndex>,
+    /// Requests per client on the public routes.
+    pub public_limiter: Arc<auth::LoginLimiter>,
 }
 
 #[derive(OpenApi)]
@@ -99,22 +113,42 @@ pub struct AppState {
         (name = "records", description = "信用记录"),
         (name = "accounts", description = "账号与角色（三员分立）"),
         (name = "audit", description = "审计日志"),
+        (name = "public", description = "公开查询（无需登录）"),
     )
 )]
 struct ApiDoc;
 
 /// The whole router and the OpenAPI description of it, from the same registrations.
 pub fn app(store: Store, config: WebConfig) -> (Router, utoipa::openapi::OpenApi) {
-    app_with(store, config, PagesConfig::default())
+    let search =
+        Arc::new(probity_search::SearchIndex::in_memory().expect("an in-memory index needs no IO"));
+    app_with(store, config, PagesConfig::default(), search)
 }
 
-/// As `app`, with the pages' settings.
+/// Opens the search index `pages_config` names (in memory when it names none).
+pub fn open_search(
+    pages_config: &PagesConfig,
+) -> std::io::Result<Arc<probity_search::SearchIndex>> {
+    let index = match &pages_config.search_dir {
+        Some(dir) => probity_search::SearchIndex::open(dir, 50_000_000),
+        None => probity_search::SearchIndex::in_memory(),
+    };
+    index.map(Arc::new).map_err(std::io::Error::other)
+}
+
+/// As `app`, with the pages' settings and the search index.
 pub fn app_with(
     store: Store,
     config: WebConfig,
     pages_config: PagesConfig,
+    search: Arc<probity_search::SearchIndex>,
 ) -> (Router, utoipa::openapi::OpenApi) {
     let state = AppState {
+        search,
+        public_limiter: Arc::new(auth::LoginLimiter::new(
+            pages_config.public_per_minute,
+            Duration::from_secs(60),
+        )),
         store,
         login_limiter: Arc::new(auth::LoginLimiter::new(
             config.login_per_minute,
@@ -130,11 +164,13 @@ pub fn app_with(
     };
     let (api_router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::router())
+        .merge(public::api_router())
         .split_for_parts();
     add_plain_routes(&mut openapi);
     let spec = Arc::new(openapi.clone());
     let router = api_router
         .merge(pages::router())
+        .merge(public::pages_router())
         .route("/healthz", get(healthz))
         .route("/ping", get(ping))
         .route("/metrics", get(metrics_text))
@@ -261,11 +297,61 @@ pub async fn serve_with(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     tracing::info!(addr = ?listener.local_addr().ok(), "probity serving");
-    let (router, _) = app_with(store, config, pages_config);
-    axum::serve(
+    let search = open_search(&pages_config)?;
+    let indexer = Indexer::start(store.clone(), search.clone(), pages_config.search_every);
+    let (router, _) = app_with(store, config, pages_config, search);
+    let served = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    indexer.stop();
+    served
+}
+
+/// The thread that keeps the search index up with the change feed: at start it indexes what the
+/// database holds (all of it, for an index in memory or new), then every `every` what changed.
+struct Indexer {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Indexer {
+    fn start(store: Store, index: Arc<probity_search::SearchIndex>, every: Duration) -> Indexer {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        // A plain thread, not a task: the store's PostgreSQL client must not run on async threads.
+        let thread = std::thread::Builder::new()
+            .name("search-indexer".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    match probity_app::reindex::catch_up(&store, &index, probity_app::today()) {
+                        Ok(r) if r.records + r.withheld + r.subjects > 0 => tracing::info!(
+                            records = r.records,
+                            withheld = r.withheld,
+                            subjects = r.subjects,
+                            seq = r.seq,
+                            "search index caught up"
+                        ),
+                        Ok(_) => {}
+                        Err(e) => tracing::error!(error = %e, "search index catch-up failed"),
+                    }
+                    let until = std::time::Instant::now() + every;
+                    while !flag.load(Ordering::Relaxed) && std::time::Instant::now() < until {
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                }
+            })
+            .ok();
+        Indexer { stop, thread }
+    }
+
+    fn stop(mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }

@@ -49,6 +49,7 @@ impl Server {
                 let pages = probity_web::PagesConfig {
                     upload_limit: 1024 * 1024,
                     upload_dir: None,
+                    ..Default::default()
                 };
                 let config = probity_web::WebConfig::default();
                 probity_web::serve_with(store, config, pages, listener, async {

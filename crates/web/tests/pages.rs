@@ -122,6 +122,7 @@ impl Server {
                 let pages = probity_web::PagesConfig {
                     upload_limit: UPLOAD_LIMIT,
                     upload_dir: None,
+                    ..Default::default()
                 };
                 let config = probity_web::WebConfig::default();
                 probity_web::serve_with(store, config, pages, listener, async {

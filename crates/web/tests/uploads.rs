@@ -114,6 +114,7 @@ impl Server {
                 let pages = probity_web::PagesConfig {
                     upload_limit: UPLOAD_LIMIT,
                     upload_dir: Some(upload_dir),
+                    ..Default::default()
                 };
                 let config = probity_web::WebConfig::default();
                 probity_web::serve_with(store, config, pages, listener, async {

@@ -48,9 +48,10 @@ async fn style() -> Response {
         .into_response()
 }
 
-/// Routes that answer a browser in HTML.
+/// Routes that answer a browser in HTML: everything but the JSON API and the machine routes.
 pub fn is_page_route(path: &str) -> bool {
-    path == "/console" || path.starts_with("/console/") || path == "/login" || path == "/logout"
+    !(path.starts_with("/api/")
+        || matches!(path, "/healthz" | "/ping" | "/metrics" | "/openapi.json"))
 }
 
 /// A browser asks for HTML; scripts and API clients do not.
