@@ -20,6 +20,7 @@ pub struct FileConfig {
     pub session_idle_minutes: Option<u32>,
     pub secure_cookies: Option<bool>,
     pub login_per_minute: Option<u32>,
+    pub public_per_minute: Option<u32>,
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
 }
 

@@ -61,8 +61,8 @@ enum Command {
         #[arg(long)]
         demo: bool,
         /// A TOML file with any of: db, key_file, addr, session_ttl_minutes,
-        /// session_idle_minutes, secure_cookies, login_per_minute, trusted_proxies. Flags and
-        /// environment win.
+        /// session_idle_minutes, secure_cookies, login_per_minute, public_per_minute,
+        /// trusted_proxies. Flags and environment win.
         #[arg(long, env = "PROBITY_CONFIG")]
         config: Option<PathBuf>,
         /// A session ends this many minutes after login at the latest.
@@ -80,6 +80,10 @@ enum Command {
         #[arg(long, env = "PROBITY_LOGIN_PER_MINUTE", default_value_t = 10,
               value_parser = clap::value_parser!(u32).range(1..=10_000))]
         login_per_minute: u32,
+        /// Public requests (search, profiles) allowed per client address per minute.
+        #[arg(long, env = "PROBITY_PUBLIC_PER_MINUTE", default_value_t = 120,
+              value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        public_per_minute: u32,
         /// A reverse proxy whose X-Forwarded-For header names the client (repeat, or separate
         /// with commas). From any other peer the header is ignored.
         #[arg(
@@ -321,6 +325,7 @@ fn serve(cli: &mut Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
         session_idle_minutes,
         secure_cookies,
         login_per_minute,
+        public_per_minute,
         trusted_proxies,
     } = &cli.command
     else {
@@ -375,11 +380,21 @@ fn serve(cli: &mut Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
                 .trim_end()
         );
     }
-    let index_dir = cli
-        .index_dir
-        .clone()
-        .unwrap_or_else(|| default_index_dir(&cli.db));
-    ops::serve(store, &addr, web, index_dir)?;
+    let pages = probity_web::PagesConfig {
+        search_dir: Some(
+            cli.index_dir
+                .clone()
+                .unwrap_or_else(|| default_index_dir(&cli.db)),
+        ),
+        public_per_minute: config::pick(
+            sub,
+            "public_per_minute",
+            public_per_minute,
+            f.public_per_minute,
+        ) as usize,
+        ..Default::default()
+    };
+    ops::serve(store, &addr, web, pages)?;
     Ok(EXIT_OK)
 }
 

@@ -28,7 +28,7 @@ pub fn serve(
     store: Store,
     addr: &str,
     config: probity_web::WebConfig,
-    index_dir: std::path::PathBuf,
+    pages: probity_web::PagesConfig,
 ) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -64,10 +64,6 @@ pub fn serve(
                 let _ = tokio::signal::ctrl_c().await;
             }
             tracing::info!("shutting down");
-        };
-        let pages = probity_web::PagesConfig {
-            search_dir: Some(index_dir),
-            ..Default::default()
         };
         probity_web::serve_with(store, config, pages, listener, shutdown).await?;
         Ok(())
