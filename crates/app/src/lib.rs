@@ -8,6 +8,7 @@ pub mod columns;
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod public;
 pub mod reindex;
 pub mod templates;
 

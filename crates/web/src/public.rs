@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -30,13 +30,19 @@ const PER_PAGE: usize = 20;
 const MAX_PAGE: usize = 50;
 
 pub fn api_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(search_api))
+    OpenApiRouter::new()
+        .routes(routes!(search_api))
+        .routes(routes!(profile_api))
+        .routes(routes!(record_api))
 }
 
 pub fn pages_router() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/", get(home))
         .route("/search", get(search_page))
+        .route("/subjects/{uscc}", get(profile_page))
+        .route("/records/{id}", get(record_page))
+        .route("/rules", get(rules_page))
 }
 
 /// The query string of a search.
@@ -470,4 +476,284 @@ async fn search_page(
             render(&t, status)
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Profiles and records
+
+/// A disclosed record as the public reads it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicRecordView {
+    pub id: i64,
+    pub subject_name: String,
+    pub uscc: Option<String>,
+    /// A civil servant's unit and position.
+    pub unit: Option<String>,
+    pub position: Option<String>,
+    pub category: String,
+    pub category_name: String,
+    /// dishonest or trustworthy
+    pub kind: String,
+    pub severity: Option<String>,
+    pub document_no: String,
+    pub authority: String,
+    pub facts: String,
+    pub basis: Option<String>,
+    pub outcome: String,
+    pub decided_on: String,
+    pub disclosed_until: String,
+    pub objected: bool,
+    pub state_label: String,
+}
+
+impl From<&probity_app::public::PublicRecord> for PublicRecordView {
+    fn from(p: &probity_app::public::PublicRecord) -> Self {
+        let d = &p.shown;
+        PublicRecordView {
+            id: p.id,
+            subject_name: d.subject_name.clone(),
+            uscc: d.uscc.clone(),
+            unit: d.unit.clone(),
+            position: d.position.clone(),
+            category: p.category.clone(),
+            category_name: p.category_name.clone(),
+            kind: p.kind.code().to_string(),
+            severity: p.severity_label.map(str::to_string),
+            document_no: d.document_no.clone(),
+            authority: d.authority.clone(),
+            facts: d.facts.clone(),
+            basis: d.basis.clone(),
+            outcome: d.outcome.clone(),
+            decided_on: d.decided_on.format("%Y-%m-%d").to_string(),
+            disclosed_until: d.disclosed_until.format("%Y-%m-%d").to_string(),
+            objected: d.objected,
+            state_label: if d.objected {
+                "异议处理中".to_string()
+            } else {
+                "公示中".to_string()
+            },
+        }
+    }
+}
+
+/// A unit's public credit profile.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProfileView {
+    pub name: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub uscc: String,
+    /// Units whose records this one carries.
+    pub predecessors: Vec<String>,
+    pub dishonest: Vec<PublicRecordView>,
+    pub trustworthy: Vec<PublicRecordView>,
+}
+
+fn public_error(e: probity_app::public::PublicError, what: &str) -> ApiError {
+    use probity_app::public::PublicError;
+    match e {
+        PublicError::BadCode(m) => bad("USCC_INVALID", format!("统一社会信用代码有误：{m}")),
+        PublicError::NotFound => {
+            ApiError::NotFound(format!("未找到{what}，或其信息不在公示范围内"))
+        }
+        PublicError::Store(e) => e.into(),
+    }
+}
+
+async fn load_profile(state: &AppState, uscc: String) -> Result<ProfileView, ApiError> {
+    let store = state.store.clone();
+    blocking(move || {
+        let p = probity_app::public::profile(&store, &uscc, probity_app::today())
+            .map_err(|e| public_error(e, "该统一社会信用代码对应的单位"))?;
+        Ok(ProfileView {
+            name: p.subject.name.clone(),
+            kind: p.subject.kind.code().to_string(),
+            kind_label: p.subject.kind.label().to_string(),
+            uscc: p.subject.uscc.clone().unwrap_or_default(),
+            predecessors: p.predecessors.iter().map(|s| s.name.clone()).collect(),
+            dishonest: p.dishonest.iter().map(PublicRecordView::from).collect(),
+            trustworthy: p.trustworthy.iter().map(PublicRecordView::from).collect(),
+        })
+    })
+    .await
+}
+
+async fn load_record(state: &AppState, id: String) -> Result<PublicRecordView, ApiError> {
+    let id = crate::extract::parse_id(&id)?;
+    let store = state.store.clone();
+    blocking(move || {
+        let (p, _) = probity_app::public::record(&store, id, probity_app::today())
+            .map_err(|e| public_error(e, "该记录"))?;
+        Ok(PublicRecordView::from(&p))
+    })
+    .await
+}
+
+/// A unit's public credit profile: its disclosed dishonest and trustworthy records (no login).
+#[utoipa::path(get, path = "/api/v1/public/subjects/{uscc}", tag = "public",
+    params(("uscc" = String, Path, description = "统一社会信用代码")),
+    responses((status = 200, body = ProfileView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn profile_api(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    peer: PeerAddr,
+    Path(uscc): Path<String>,
+) -> Result<Json<ProfileView>, ApiError> {
+    limit(&state, &headers, peer)?;
+    Ok(Json(load_profile(&state, uscc).await?))
+}
+
+/// One disclosed record (no login); 404 when it is not, or no longer, disclosed.
+#[utoipa::path(get, path = "/api/v1/public/records/{id}", tag = "public",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = PublicRecordView), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn record_api(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    peer: PeerAddr,
+    Path(id): Path<String>,
+) -> Result<Json<PublicRecordView>, ApiError> {
+    limit(&state, &headers, peer)?;
+    Ok(Json(load_record(&state, id).await?))
+}
+
+#[derive(Template)]
+#[template(path = "public_profile.html")]
+struct ProfileTpl {
+    q: String,
+    p: ProfileView,
+}
+
+#[derive(Template)]
+#[template(path = "public_record.html")]
+struct RecordTpl {
+    q: String,
+    r: PublicRecordView,
+}
+
+/// An error as a public page.
+fn public_page_error(e: ApiError) -> Response {
+    crate::pages::error_page(e.status(), &e.detail().message)
+}
+
+async fn profile_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    peer: PeerAddr,
+    Path(uscc): Path<String>,
+) -> Response {
+    if let Err(e) = limit(&state, &headers, peer) {
+        return public_page_error(e);
+    }
+    match load_profile(&state, uscc).await {
+        Ok(p) => render(
+            &ProfileTpl {
+                q: String::new(),
+                p,
+            },
+            StatusCode::OK,
+        ),
+        Err(e) => public_page_error(e),
+    }
+}
+
+async fn record_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    peer: PeerAddr,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(e) = limit(&state, &headers, peer) {
+        return public_page_error(e);
+    }
+    match load_record(&state, id).await {
+        Ok(r) => render(
+            &RecordTpl {
+                q: String::new(),
+                r,
+            },
+            StatusCode::OK,
+        ),
+        Err(e) => public_page_error(e),
+    }
+}
+
+/// One category's disclosure rules, for the rules page.
+pub struct RuleRow {
+    pub name: String,
+    pub kind: &'static str,
+    pub periods: String,
+    pub repairable: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "public_rules.html")]
+struct RulesTpl {
+    q: String,
+    rows: Vec<RuleRow>,
+}
+
+fn months(n: u32) -> String {
+    match n {
+        0 => "不公示".to_string(),
+        n if n % 12 == 0 => format!("{} 年", n / 12),
+        n => format!("{n} 个月"),
+    }
+}
+
+async fn rules_page(State(state): State<AppState>, headers: HeaderMap, peer: PeerAddr) -> Response {
+    if let Err(e) = limit(&state, &headers, peer) {
+        return public_page_error(e);
+    }
+    let store = state.store.clone();
+    let catalog = match blocking(move || Ok(store.catalog()?)).await {
+        Ok(c) => c,
+        Err(e) => return public_page_error(e),
+    };
+    let rows = catalog
+        .categories()
+        .iter()
+        .map(|c| {
+            let periods = match c.kind {
+                probity_domain::catalog::RecordKind::Trustworthy => {
+                    let b = c.bounds(None);
+                    format!("公示 {} 至 {}", months(b.min_months), months(b.max_months))
+                }
+                probity_domain::catalog::RecordKind::Dishonest => Severity::ALL
+                    .iter()
+                    .map(|s| {
+                        let b = c.bounds(Some(*s));
+                        if b.max_months == 0 {
+                            format!("{}：不公示", s.label())
+                        } else {
+                            format!(
+                                "{}：{} 至 {}",
+                                s.label(),
+                                months(b.min_months),
+                                months(b.max_months)
+                            )
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("；"),
+            };
+            RuleRow {
+                name: c.name.clone(),
+                kind: c.kind.label(),
+                periods,
+                repairable: if c.repairable {
+                    "可申请"
+                } else {
+                    "不适用"
+                },
+            }
+        })
+        .collect();
+    render(
+        &RulesTpl {
+            q: String::new(),
+            rows,
+        },
+        StatusCode::OK,
+    )
 }

@@ -184,6 +184,107 @@ fn the_public_finds_exactly_what_the_disclosure_policy_allows() {
             "[{name}] both kinds: {shown} shown, {hidden} hidden"
         );
 
+        // Each record's page and JSON twin answer exactly when it is disclosed; a hidden record
+        // answers as an unknown one does.
+        let servants_all: Vec<String> = subjects
+            .values()
+            .filter(|s| s.kind == SubjectKind::CivilServant)
+            .map(|s| s.name.clone())
+            .collect();
+        let unknown = s.get("/records/99999999");
+        assert_eq!(unknown.0, StatusCode::NOT_FOUND);
+        for r in &records {
+            let public = ids_of(&s.search(&r.document_no).1).contains(&r.id);
+            let (status, html) = s.get(&format!("/records/{}", r.id));
+            let json = s
+                .client
+                .get(format!("{}/api/v1/public/records/{}", s.base, r.id))
+                .send()
+                .unwrap();
+            let json_status = json.status();
+            let body = json.text().unwrap();
+            if public {
+                assert_eq!(status, StatusCode::OK, "[{name}] #{}", r.id);
+                assert_eq!(json_status, StatusCode::OK);
+                assert!(html.contains(&r.document_no));
+                for full in &servants_all {
+                    assert!(
+                        !html.contains(full.as_str()) && !body.contains(full.as_str()),
+                        "[{name}] {full} on #{}",
+                        r.id
+                    );
+                }
+            } else {
+                assert_eq!(status, StatusCode::NOT_FOUND, "[{name}] hidden #{}", r.id);
+                assert_eq!(json_status, StatusCode::NOT_FOUND);
+                assert!(!html.contains(&r.document_no) && !body.contains(&r.document_no));
+                assert_eq!(
+                    html, unknown.1,
+                    "[{name}] a hidden record looks like an unknown one"
+                );
+            }
+        }
+
+        // Profiles: each unit with a USCC, its disclosed records and only those.
+        let units: Vec<&probity_store::Subject> = subjects
+            .values()
+            .filter(|s| s.kind != SubjectKind::CivilServant && s.uscc.is_some())
+            .collect();
+        let mut with_records = 0;
+        for u in &units {
+            let uscc = u.uscc.as_deref().unwrap();
+            let res = s
+                .client
+                .get(format!("{}/api/v1/public/subjects/{uscc}", s.base))
+                .send()
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK, "[{name}] {}", u.name);
+            let v: Value = res.json().unwrap();
+            assert_eq!(v["name"], u.name.as_str());
+            let listed: Vec<i64> = ["dishonest", "trustworthy"]
+                .iter()
+                .flat_map(|k| {
+                    v[k].as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|r| r["id"].as_i64().unwrap())
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            for id in &listed {
+                let r = records.iter().find(|r| r.id == *id).unwrap();
+                assert!(
+                    ids_of(&s.search(&r.document_no).1).contains(id),
+                    "[{name}] #{id} on {}'s profile is disclosed",
+                    u.name
+                );
+            }
+            with_records += usize::from(!listed.is_empty());
+            let (status, html) = s.get(&format!("/subjects/{uscc}"));
+            assert_eq!(status, StatusCode::OK);
+            assert!(html.contains(&u.name) && html.contains("失信记录"));
+        }
+        assert!(
+            with_records > 3,
+            "[{name}] profiles with records: {with_records}"
+        );
+        let (status, html) = s.get("/subjects/91120116MA05TEST0X");
+        assert_eq!(status, StatusCode::BAD_REQUEST, "[{name}] a malformed USCC");
+        assert!(html.contains("统一社会信用代码有误"), "{html}");
+        let (status, _) = s.get("/subjects/not-a-code");
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let valid_unknown =
+            probity_domain::ident::Uscc::from_parts('1', '1', "120116", "WB999999").unwrap();
+        let (status, html) = s.get(&format!("/subjects/{}", valid_unknown.as_str()));
+        assert_eq!(status, StatusCode::NOT_FOUND, "[{name}]");
+        assert!(html.contains("未找到"));
+        let (status, html) = s.get("/rules");
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            html.contains("信用修复") && html.contains("政府采购毁约违约"),
+            "[{name}]"
+        );
+
         // A civil servant's full name never comes back, in the API or on the pages.
         let servants: Vec<&str> = subjects
             .values()

@@ -1,0 +1,160 @@
+//! What the public sees of a unit or a record: the store's records passed through the disclosure
+//! policy for the public viewer, on a given day. The public pages and their JSON twins use these
+//! and nothing else.
+
+use chrono::NaiveDate;
+use probity_domain::catalog::{Catalog, RecordKind};
+use probity_domain::date::parse_date;
+use probity_domain::disclosure::{Disclosed, RecordFacts, SubjectFacts, Viewer, disclose};
+use probity_domain::ident::Uscc;
+use probity_domain::subject::SubjectKind;
+use probity_store::{Store, StoreError, StoredRecord, Subject};
+
+/// A disclosed record with what the public pages show beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicRecord {
+    pub id: i64,
+    pub category: String,
+    pub category_name: String,
+    pub kind: RecordKind,
+    pub severity_label: Option<&'static str>,
+    pub shown: Disclosed,
+}
+
+/// A unit's public credit profile (信用档案公示).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub subject: Subject,
+    /// Units whose records this one carries (renamed or merged into it).
+    pub predecessors: Vec<Subject>,
+    pub dishonest: Vec<PublicRecord>,
+    pub trustworthy: Vec<PublicRecord>,
+}
+
+/// Why a public lookup found nothing to show.
+#[derive(Debug, thiserror::Error)]
+pub enum PublicError {
+    /// Not a well-formed USCC: the reason, in Chinese.
+    #[error("{0}")]
+    BadCode(String),
+    /// Unknown, not a unit, or not disclosed: the public cannot tell these apart.
+    #[error("未找到")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn public_record(
+    store: &Store,
+    catalog: &Catalog,
+    subject: &Subject,
+    r: &StoredRecord,
+    today: NaiveDate,
+) -> Result<Option<PublicRecord>, StoreError> {
+    let Some(category) = catalog.get(&r.category) else {
+        return Ok(None);
+    };
+    let (Ok(decided_on), Ok(disclosure_until)) =
+        (parse_date(&r.decided_on), parse_date(&r.disclosure_until))
+    else {
+        return Ok(None);
+    };
+    let unit = match subject.unit_id {
+        Some(u) => Some(store.subject(u)?.name),
+        None => None,
+    };
+    let facts = RecordFacts {
+        state: r.state,
+        scope: r.scope,
+        kind: r.kind,
+        severity: r.severity,
+        decided_on,
+        disclosure_until,
+        bounds: category.bounds(r.severity),
+        document_no: &r.document_no,
+        authority: &r.authority,
+        facts: &r.facts,
+        basis: r.basis.as_deref(),
+        outcome: &r.outcome,
+    };
+    let who = SubjectFacts {
+        kind: subject.kind,
+        name: &subject.name,
+        uscc: subject.uscc.as_deref(),
+        unit: unit.as_deref(),
+        position: subject.position.as_deref(),
+    };
+    Ok(disclose(&facts, &who, Viewer::Public, today)
+        .ok()
+        .map(|shown| PublicRecord {
+            id: r.id,
+            category: r.category.clone(),
+            category_name: category.name.clone(),
+            kind: r.kind,
+            severity_label: r.severity.map(|s| s.label()),
+            shown,
+        }))
+}
+
+/// The public profile of the unit with this USCC on `today`.
+pub fn profile(store: &Store, uscc: &str, today: NaiveDate) -> Result<Profile, PublicError> {
+    let code = Uscc::parse_overriding_check(uscc)
+        .map_err(|e| PublicError::BadCode(e.message))?
+        .as_str()
+        .to_string();
+    let subject = match store.find_unit(&code) {
+        Ok(s) if s.kind != SubjectKind::CivilServant && s.uscc.as_deref() == Some(&code) => s,
+        Ok(_) | Err(StoreError::NotFound(_)) | Err(StoreError::Domain(_)) => {
+            return Err(PublicError::NotFound);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let catalog = store.catalog()?;
+    let predecessors = store
+        .lineage(subject.id)?
+        .into_iter()
+        .filter(|id| *id != subject.id)
+        .map(|id| store.subject(id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut dishonest = Vec::new();
+    let mut trustworthy = Vec::new();
+    for r in store.records_of_subject(subject.id)? {
+        let owner = if r.subject_id == subject.id {
+            subject.clone()
+        } else {
+            store.subject(r.subject_id)?
+        };
+        if let Some(p) = public_record(store, &catalog, &owner, &r, today)? {
+            match p.kind {
+                RecordKind::Dishonest => dishonest.push(p),
+                RecordKind::Trustworthy => trustworthy.push(p),
+            }
+        }
+    }
+    Ok(Profile {
+        subject,
+        predecessors,
+        dishonest,
+        trustworthy,
+    })
+}
+
+/// One record as the public sees it on `today`, with its subject (a unit, or a civil servant
+/// whose name comes masked), or `NotFound` when it is not disclosed.
+pub fn record(
+    store: &Store,
+    id: i64,
+    today: NaiveDate,
+) -> Result<(PublicRecord, Subject), PublicError> {
+    let r = match store.record(id) {
+        Ok(r) => r,
+        Err(StoreError::NotFound(_)) => return Err(PublicError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    let subject = store.subject(r.subject_id)?;
+    let catalog = store.catalog()?;
+    match public_record(store, &catalog, &subject, &r, today)? {
+        Some(p) => Ok((p, subject)),
+        None => Err(PublicError::NotFound),
+    }
+}
