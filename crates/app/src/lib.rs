@@ -10,6 +10,7 @@ pub mod export;
 pub mod import;
 pub mod public;
 pub mod reindex;
+pub mod report;
 pub mod templates;
 
 use probity_domain::DomainError;

@@ -21,6 +21,8 @@ pub fn sm3(data: &[u8]) -> [u8; 32] {
 pub struct Keys {
     enc: [u8; 16],
     mac: [u8; 32],
+    /// Seed of the SM2 key that signs credit reports.
+    report: [u8; 32],
 }
 
 impl std::fmt::Debug for Keys {
@@ -44,6 +46,7 @@ impl Keys {
         Keys {
             enc,
             mac: derive(master, b"probity/id-number/lookup"),
+            report: derive(master, b"probity/report/sm2"),
         }
     }
 
@@ -145,6 +148,53 @@ fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
     std::fs::write(path, data)
+}
+
+/// The distinguishing identifier (ID) of the report-signing key (GM/T 0009 default).
+pub const REPORT_DISTID: &str = "1234567812345678";
+
+impl Keys {
+    /// The SM2 key that signs credit reports, derived from the master key: the same installation
+    /// always signs with the same key, and no second secret file is kept.
+    pub fn report_signing_key(&self) -> StoreResult<sm2::dsa::SigningKey> {
+        // A seed that is not a valid scalar (vanishingly rare) is hashed again.
+        let mut seed = self.report;
+        for _ in 0..16 {
+            if let Ok(k) = sm2::dsa::SigningKey::from_slice(REPORT_DISTID, &seed) {
+                return Ok(k);
+            }
+            seed = sm3(&seed);
+        }
+        Err(StoreError::Internal("无法生成报告签名密钥".into()))
+    }
+
+    /// Signs `content` with the report key: the 64-byte SM2 signature (r ‖ s).
+    pub fn sign_report(&self, content: &[u8]) -> StoreResult<Vec<u8>> {
+        use sm2::dsa::signature::Signer;
+        let key = self.report_signing_key()?;
+        let sig: sm2::dsa::Signature = key
+            .try_sign(content)
+            .map_err(|e| StoreError::Internal(format!("报告签名失败：{e}")))?;
+        Ok(sig.to_bytes().to_vec())
+    }
+
+    /// Whether `signature` is the report key's signature over `content`.
+    pub fn verify_report(&self, content: &[u8], signature: &[u8]) -> StoreResult<bool> {
+        use sm2::dsa::signature::Verifier;
+        let key = self.report_signing_key()?;
+        let Ok(sig) = sm2::dsa::Signature::try_from(signature) else {
+            return Ok(false);
+        };
+        Ok(key.verifying_key().verify(content, &sig).is_ok())
+    }
+
+    /// The report key's public half, SEC1 uncompressed, in hex: published so that anyone can
+    /// check a report's signature.
+    pub fn report_public_key_hex(&self) -> StoreResult<String> {
+        Ok(hex::encode(
+            self.report_signing_key()?.verifying_key().to_sec1_bytes(),
+        ))
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod db;
 pub mod error;
 pub mod journal;
 pub mod records;
+pub mod reports;
 mod schema;
 pub mod subjects;
 

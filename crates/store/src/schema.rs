@@ -152,6 +152,24 @@ CREATE INDEX journal_entity ON journal (entity, entity_id);
 CREATE INDEX records_state_recent ON records (state, id);
 "#,
     ),
+    (
+        // Credit reports: what was signed, and a hash of the code that lets anyone verify it.
+        "0005_reports",
+        r#"
+CREATE TABLE reports (
+    id BIGINT PRIMARY KEY,
+    report_no TEXT NOT NULL UNIQUE,
+    subject_id BIGINT NOT NULL REFERENCES subjects (id),
+    issued_on TEXT NOT NULL,
+    content TEXT NOT NULL,
+    digest BYTEA NOT NULL,
+    signature BYTEA NOT NULL,
+    code_hash BYTEA NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX reports_subject ON reports (subject_id);
+"#,
+    ),
 ];
 
 pub fn migrate(conn: &mut Conn) -> StoreResult<()> {

@@ -34,6 +34,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(search_api))
         .routes(routes!(profile_api))
         .routes(routes!(record_api))
+        .routes(routes!(issue_report_api))
+        .routes(routes!(verify_report_api))
 }
 
 pub fn pages_router() -> axum::Router<AppState> {
@@ -43,6 +45,12 @@ pub fn pages_router() -> axum::Router<AppState> {
         .route("/subjects/{uscc}", get(profile_page))
         .route("/records/{id}", get(record_page))
         .route("/rules", get(rules_page))
+        .route(
+            "/subjects/{uscc}/report",
+            axum::routing::post(issue_report_page),
+        )
+        .route("/reports/{no}", get(report_page))
+        .route("/verify", get(verify_page))
 }
 
 /// The query string of a search.
@@ -756,4 +764,255 @@ async fn rules_page(State(state): State<AppState>, headers: HeaderMap, peer: Pee
         },
         StatusCode::OK,
     )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Credit reports
+
+/// A report just issued: its number and verification code, and what it says.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IssuedReportView {
+    pub report_no: String,
+    /// Shown once: with the number, it lets anyone verify the report at `/verify`.
+    pub code: String,
+    pub issued_on: String,
+    /// The signed content (canonical JSON).
+    pub content: String,
+    /// SM2 signature over `content`, hex (r ‖ s).
+    pub signature: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VerifyParams {
+    /// Report number, e.g. XYBG20261126000001
+    pub no: Option<String>,
+    /// Verification code printed on the report
+    pub code: Option<String>,
+}
+
+/// The outcome of a verification.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerifyView {
+    /// authentic, tampered or unknown
+    pub result: String,
+    pub message: String,
+    pub report_no: Option<String>,
+    pub issued_on: Option<String>,
+    pub subject_name: Option<String>,
+    /// Whether the report still matches what the unit's profile discloses today.
+    pub current: Option<bool>,
+}
+
+async fn issue(state: &AppState, uscc: String) -> Result<probity_app::report::Issued, ApiError> {
+    let store = state.store.clone();
+    blocking(move || {
+        probity_app::report::issue(&store, &uscc, probity_app::today(), "公众")
+            .map_err(|e| public_error(e, "该统一社会信用代码对应的单位"))
+    })
+    .await
+}
+
+/// Issues a signed credit report of a unit's public profile as of today (no login).
+#[utoipa::path(post, path = "/api/v1/public/subjects/{uscc}/report", tag = "public",
+    params(("uscc" = String, Path, description = "统一社会信用代码")),
+    responses((status = 201, body = IssuedReportView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn issue_report_api(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    peer: PeerAddr,
+    Path(uscc): Path<String>,
+) -> Result<Response, ApiError> {
+    limit(&state, &headers, peer)?;
+    let i = issue(&state, uscc).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(IssuedReportView {
+            report_no: i.report.report_no,
+            code: i.code,
+            issued_on: i.report.issued_on,
+            content: i.report.content,
+            signature: hex_of(&i.report.signature),
+        }),
+    )
+        .into_response())
+}
+
+fn hex_of(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+async fn verify_view(state: &AppState, no: String, code: String) -> Result<VerifyView, ApiError> {
+    use probity_app::report::Verification;
+    let store = state.store.clone();
+    let v = blocking(move || {
+        Ok(probity_app::report::verify(
+            &store,
+            &no,
+            &code,
+            probity_app::today(),
+        )?)
+    })
+    .await?;
+    Ok(match v {
+        Verification::Unknown => VerifyView {
+            result: "unknown".into(),
+            message: "报告编号或验证码不正确，未能核验".into(),
+            report_no: None,
+            issued_on: None,
+            subject_name: None,
+            current: None,
+        },
+        Verification::Tampered { report_no } => VerifyView {
+            result: "tampered".into(),
+            message: "该报告的存档内容与签名不符，不能作为有效报告使用，请联系信用办".into(),
+            report_no: Some(report_no),
+            issued_on: None,
+            subject_name: None,
+            current: None,
+        },
+        Verification::Authentic {
+            report_no,
+            content,
+            current,
+        } => VerifyView {
+            result: "authentic".into(),
+            message: if current {
+                "报告真实有效，所载内容与当前公示信息一致".into()
+            } else {
+                "报告真实，为出具日的信息；此后该单位的公示信息已有变化，请以最新报告为准".into()
+            },
+            report_no: Some(report_no),
+            issued_on: Some(content.issued_on),
+            subject_name: Some(content.subject.name),
+            current: Some(current),
+        },
+    })
+}
+
+/// Checks a report number and verification code (no login): authentic, and still current?
+#[utoipa::path(get, path = "/api/v1/public/reports/verify", tag = "public", params(VerifyParams),
+    responses((status = 200, body = VerifyView), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn verify_report_api(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    peer: PeerAddr,
+    Params(p): Params<VerifyParams>,
+) -> Result<Json<VerifyView>, ApiError> {
+    limit(&state, &headers, peer)?;
+    let (Some(no), Some(code)) = (nonempty(&p.no), nonempty(&p.code)) else {
+        return Err(bad("QUERY_INVALID", "请填写报告编号和验证码"));
+    };
+    Ok(Json(verify_view(&state, no, code).await?))
+}
+
+async fn issue_report_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    peer: PeerAddr,
+    Path(uscc): Path<String>,
+) -> Response {
+    if let Err(e) = limit(&state, &headers, peer) {
+        return public_page_error(e);
+    }
+    match issue(&state, uscc).await {
+        Ok(i) => axum::response::Redirect::to(&format!(
+            "/reports/{}?code={}",
+            i.report.report_no, i.code
+        ))
+        .into_response(),
+        Err(e) => public_page_error(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "public_report.html")]
+struct ReportTpl {
+    q: String,
+    report_no: String,
+    code: String,
+    c: probity_app::report::ReportContent,
+    signature: String,
+    public_key: String,
+}
+
+async fn report_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    peer: PeerAddr,
+    Path(no): Path<String>,
+    crate::pages::PageQuery(p): crate::pages::PageQuery<VerifyParams>,
+) -> Response {
+    if let Err(e) = limit(&state, &headers, peer) {
+        return public_page_error(e);
+    }
+    let code = nonempty(&p.code).unwrap_or_default();
+    let store = state.store.clone();
+    let found = blocking(move || {
+        let Some(r) = store.report_with_code(&no, &code)? else {
+            return Err(ApiError::NotFound("报告编号或验证码不正确".into()));
+        };
+        let c: probity_app::report::ReportContent =
+            serde_json::from_str(&r.content).map_err(|e| ApiError::Internal(e.to_string()))?;
+        Ok((r, code, c, store.report_public_key()?))
+    })
+    .await;
+    match found {
+        Ok((r, code, c, public_key)) => render(
+            &ReportTpl {
+                q: String::new(),
+                report_no: r.report_no,
+                code,
+                c,
+                signature: hex_of(&r.signature),
+                public_key,
+            },
+            StatusCode::OK,
+        ),
+        Err(e) => public_page_error(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "public_verify.html")]
+struct VerifyTpl {
+    q: String,
+    no: String,
+    code: String,
+    result: Option<VerifyView>,
+    error: Option<String>,
+}
+
+async fn verify_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    peer: PeerAddr,
+    crate::pages::PageQuery(p): crate::pages::PageQuery<VerifyParams>,
+) -> Response {
+    if let Err(e) = limit(&state, &headers, peer) {
+        return public_page_error(e);
+    }
+    let no = nonempty(&p.no).unwrap_or_default();
+    let code = nonempty(&p.code).unwrap_or_default();
+    let mut t = VerifyTpl {
+        q: String::new(),
+        no: no.clone(),
+        code: code.clone(),
+        result: None,
+        error: None,
+    };
+    if no.is_empty() && code.is_empty() {
+        return render(&t, StatusCode::OK);
+    }
+    if no.is_empty() || code.is_empty() {
+        t.error = Some("请填写报告编号和验证码".into());
+        return render(&t, StatusCode::BAD_REQUEST);
+    }
+    match verify_view(&state, no, code).await {
+        Ok(v) => {
+            t.result = Some(v);
+            render(&t, StatusCode::OK)
+        }
+        Err(e) => public_page_error(e),
+    }
 }

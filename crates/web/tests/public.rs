@@ -428,3 +428,116 @@ fn bad_queries_get_clear_answers_and_the_public_routes_are_limited() {
         assert!(html.contains("请求过于频繁"), "[{name}]");
     }
 }
+
+#[test]
+fn a_report_is_printed_signed_and_verified() {
+    for b in backends("public_report") {
+        let today = probity_app::today();
+        probity_app::demo::load_demo(&b.store, today).unwrap();
+        let s = Server::start(&b.store, 100_000);
+        let name = b.name;
+        // A unit with disclosed dishonest records.
+        let unit = b
+            .store
+            .subjects()
+            .unwrap()
+            .into_iter()
+            .filter(|u| u.kind != SubjectKind::CivilServant && u.uscc.is_some())
+            .find(|u| {
+                probity_app::public::profile(&b.store, u.uscc.as_deref().unwrap(), today)
+                    .is_ok_and(|p| !p.dishonest.is_empty())
+            })
+            .unwrap();
+        let uscc = unit.uscc.clone().unwrap();
+        let (status, profile) = s.get(&format!("/subjects/{uscc}"));
+        assert_eq!(status, StatusCode::OK);
+        assert!(profile.contains(&format!("action=\"/subjects/{uscc}/report\"")));
+
+        let plain = reqwest::blocking::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let res = plain
+            .post(format!("{}/subjects/{uscc}/report", s.base))
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "[{name}]");
+        let location = res.headers()["location"].to_str().unwrap().to_string();
+        assert!(location.starts_with("/reports/XYBG"), "{location}");
+        let (status, page) = s.get(&location);
+        assert_eq!(status, StatusCode::OK, "[{name}]");
+        let no = location
+            .trim_start_matches("/reports/")
+            .split('?')
+            .next()
+            .unwrap()
+            .to_string();
+        let code = location.split("code=").nth(1).unwrap().to_string();
+        assert!(page.contains(&no) && page.contains(&code) && page.contains(&unit.name));
+        assert!(page.contains("SM2 签名") && page.contains("政务诚信信用报告"));
+        // Without its code the report is not shown.
+        let (status, _) = s.get(&format!("/reports/{no}?code=WRONG"));
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        // Verification: right, wrong, and after the unit's profile changed.
+        let (status, v) = s.get(&format!("/verify?no={no}&code={code}"));
+        assert_eq!(status, StatusCode::OK);
+        assert!(v.contains("报告真实有效"), "[{name}] {v}");
+        let (_, v) = s.get(&format!("/verify?no={no}&code=ABCDEFGH"));
+        assert!(v.contains("报告编号或验证码不正确"), "[{name}]");
+        let (status, _) = s.get(&format!("/verify?no={no}"));
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let api = |no: &str, code: &str| -> Value {
+            s.client
+                .get(format!(
+                    "{}/api/v1/public/reports/verify?no={no}&code={code}",
+                    s.base
+                ))
+                .send()
+                .unwrap()
+                .json()
+                .unwrap()
+        };
+        let v = api(&no, &code);
+        assert_eq!(v["result"], "authentic");
+        assert_eq!(v["current"], true);
+        let p = probity_app::public::profile(&b.store, &uscc, today).unwrap();
+        b.store
+            .transition(
+                p.dishonest[0].id,
+                Action::Revoke,
+                Role::CreditOffice,
+                None,
+                "信用办:test",
+                "测试撤销",
+            )
+            .unwrap();
+        let v = api(&no, &code);
+        assert_eq!(v["result"], "authentic", "[{name}] still authentic");
+        assert_eq!(v["current"], false, "[{name}] but no longer current");
+        let (_, page) = s.get(&format!("/verify?no={no}&code={code}"));
+        assert!(page.contains("公示信息已有变化"), "[{name}]");
+
+        // The JSON twin issues too; a bad code is refused with a reason.
+        let res = s
+            .client
+            .post(format!("{}/api/v1/public/subjects/{uscc}/report", s.base))
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let issued: Value = res.json().unwrap();
+        assert_eq!(
+            api(
+                issued["report_no"].as_str().unwrap(),
+                issued["code"].as_str().unwrap()
+            )["current"],
+            true
+        );
+        let res = s
+            .client
+            .post(format!("{}/api/v1/public/subjects/BAD/report", s.base))
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    }
+}

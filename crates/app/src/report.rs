@@ -1,0 +1,157 @@
+//! Credit reports (信用报告): a unit's public profile on a day, written as canonical JSON, signed
+//! with SM2, numbered and given a verification code; and the check that anyone can run with the
+//! number and the code: is the report authentic, and does it still match what is disclosed now.
+
+use chrono::NaiveDate;
+use probity_store::reports::Report;
+use probity_store::{Store, StoreError};
+use serde::{Deserialize, Serialize};
+
+use crate::public::{Profile, PublicError, PublicRecord, profile};
+
+/// What a report says: exactly what was signed, and what its page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportContent {
+    pub title: String,
+    pub issued_on: String,
+    pub subject: ReportSubject,
+    pub dishonest: Vec<ReportRecord>,
+    pub trustworthy: Vec<ReportRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportSubject {
+    pub name: String,
+    pub kind: String,
+    pub uscc: String,
+    pub predecessors: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportRecord {
+    pub id: i64,
+    pub category: String,
+    pub severity: Option<String>,
+    pub state: String,
+    pub document_no: String,
+    pub authority: String,
+    pub decided_on: String,
+    pub disclosed_until: String,
+    pub facts: String,
+    pub outcome: String,
+}
+
+fn record(p: &PublicRecord) -> ReportRecord {
+    let d = &p.shown;
+    ReportRecord {
+        id: p.id,
+        category: p.category_name.clone(),
+        severity: p.severity_label.map(str::to_string),
+        state: if d.objected {
+            "异议处理中"
+        } else {
+            "公示中"
+        }
+        .to_string(),
+        document_no: d.document_no.clone(),
+        authority: d.authority.clone(),
+        decided_on: d.decided_on.format("%Y-%m-%d").to_string(),
+        disclosed_until: d.disclosed_until.format("%Y-%m-%d").to_string(),
+        facts: d.facts.clone(),
+        outcome: d.outcome.clone(),
+    }
+}
+
+/// The report content of a profile, dated `issued_on`.
+pub fn content_of(p: &Profile, issued_on: &str) -> ReportContent {
+    ReportContent {
+        title: "政务诚信信用报告".into(),
+        issued_on: issued_on.to_string(),
+        subject: ReportSubject {
+            name: p.subject.name.clone(),
+            kind: p.subject.kind.label().to_string(),
+            uscc: p.subject.uscc.clone().unwrap_or_default(),
+            predecessors: p.predecessors.iter().map(|s| s.name.clone()).collect(),
+        },
+        dishonest: p.dishonest.iter().map(record).collect(),
+        trustworthy: p.trustworthy.iter().map(record).collect(),
+    }
+}
+
+/// The canonical text that is signed: compact JSON, fields in declaration order.
+pub fn canonical(c: &ReportContent) -> String {
+    serde_json::to_string(c).unwrap_or_default()
+}
+
+/// An issued report with its verification code (shown once).
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub report: Report,
+    pub code: String,
+    pub content: ReportContent,
+}
+
+/// Issues the report of the unit with this USCC as of `today`.
+pub fn issue(
+    store: &Store,
+    uscc: &str,
+    today: NaiveDate,
+    actor: &str,
+) -> Result<Issued, PublicError> {
+    let p = profile(store, uscc, today)?;
+    let day = today.format("%Y-%m-%d").to_string();
+    let content = content_of(&p, &day);
+    let (report, code) = store.issue_report(p.subject.id, &day, &canonical(&content), actor)?;
+    Ok(Issued {
+        report,
+        code,
+        content,
+    })
+}
+
+/// What checking a report number and code found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verification {
+    /// No report has this number and code.
+    Unknown,
+    /// The stored report no longer matches its signature: it was altered.
+    Tampered { report_no: String },
+    /// Authentic. `current`: what it says is still what the unit's profile discloses today.
+    Authentic {
+        report_no: String,
+        content: ReportContent,
+        current: bool,
+    },
+}
+
+/// Checks a report number and verification code on `today`.
+pub fn verify(
+    store: &Store,
+    report_no: &str,
+    code: &str,
+    today: NaiveDate,
+) -> Result<Verification, StoreError> {
+    let Some(report) = store.report_with_code(report_no, code)? else {
+        return Ok(Verification::Unknown);
+    };
+    if !store.report_is_authentic(&report)? {
+        return Ok(Verification::Tampered {
+            report_no: report.report_no,
+        });
+    }
+    let Ok(content) = serde_json::from_str::<ReportContent>(&report.content) else {
+        return Ok(Verification::Tampered {
+            report_no: report.report_no,
+        });
+    };
+    let current = match profile(store, &content.subject.uscc, today) {
+        Ok(now) => content_of(&now, &content.issued_on) == content,
+        Err(PublicError::Store(e)) => return Err(e),
+        Err(_) => false,
+    };
+    Ok(Verification::Authentic {
+        report_no: report.report_no,
+        content,
+        current,
+    })
+}
