@@ -2,8 +2,9 @@
 //! a real server on a loopback port loaded with the demo district, on SQLite and (when
 //! PROBITY_TEST_PG is set) PostgreSQL. The scenario: a provider logs in, uploads a file with one
 //! bad row, fixes it and uploads again; the credit office enrols its second factor and activates a
-//! record from the review queue; the unit looks at its file. A screenshot of each main page is saved
-//! in `target/browser-screenshots/`.
+//! record from the review queue; the unit looks at its file; then the public searches 采购, opens
+//! a unit's profile, prints its credit report and verifies it. A screenshot of each main page is
+//! saved in `target/browser-screenshots/`.
 //!
 //! A machine without /usr/bin/chromium or /usr/bin/chromedriver skips the test with a notice
 //! (`apt-get install chromium chromium-driver`); with the CI variable set it fails instead, so
@@ -704,5 +705,83 @@ async fn scenario(c: &Client, f: &Facts) -> Res {
         || format!("the unit's file:\n{file}"),
     )?;
     shot(c, f, "12-unit-file").await?;
+    logout(c).await?;
+
+    // --- 6. The public: search 采购, open a unit's profile, print its report, verify it ----------
+    public(c, f).await
+}
+
+async fn element_text(c: &Client, css: &str) -> Res<String> {
+    Ok(c.find(Locator::Css(css))
+        .await
+        .map_err(|e| format!("{css}: {e}"))?
+        .text()
+        .await
+        .map_err(here!())?
+        .trim()
+        .to_string())
+}
+
+async fn public(c: &Client, f: &Facts) -> Res {
+    // The index catches up in the background; the demo's records appear within moments.
+    let deadline = Instant::now() + PAGE_WAIT;
+    loop {
+        c.goto(&format!("{}/", f.base)).await.map_err(here!())?;
+        wait_text(c, "最新公示").await?;
+        if c.find(Locator::Css("li.hit.record")).await.is_ok() {
+            break;
+        }
+        ensure(Instant::now() < deadline, || {
+            "the home page never listed a disclosure".into()
+        })?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    shot(c, f, "13-public-home").await?;
+    type_into(c, "form.bigsearch input[name='q']", "采购").await?;
+    click(c, "form.bigsearch button").await?;
+    let results = wait_text(c, "共找到").await?;
+    ensure(results.contains("采购"), || {
+        format!("search results:\n{results}")
+    })?;
+    let highlighted = c
+        .find_all(Locator::Css("p.snippet b"))
+        .await
+        .map_err(here!())?;
+    ensure(!highlighted.is_empty(), || "no highlighted words".into())?;
+    shot(c, f, "14-search").await?;
+
+    let unit = c
+        .find(Locator::Css("li.hit.record a[href^='/subjects/']"))
+        .await
+        .map_err(here!())?;
+    submit(c, unit).await?;
+    let profile = wait_text(c, "失信记录").await?;
+    ensure(profile.contains("统一社会信用代码"), || {
+        format!("the profile:\n{profile}")
+    })?;
+    shot(c, f, "15-profile").await?;
+
+    click(c, "form[action$='/report'] button").await?;
+    wait_text(c, "政务诚信信用报告").await?;
+    let no = element_text(c, "#report-no").await?;
+    let code = element_text(c, "#report-code").await?;
+    ensure(no.starts_with("XYBG") && code.len() == 8, || {
+        format!("report number {no}, code {code}")
+    })?;
+    shot(c, f, "16-report").await?;
+
+    c.goto(&format!("{}/verify", f.base))
+        .await
+        .map_err(here!())?;
+    wait_text(c, "信用报告核验").await?;
+    type_into(c, "input[name='no']", &no).await?;
+    type_into(c, "input[name='code']", &code).await?;
+    click(c, "form[action='/verify'] button").await?;
+    let verdict = wait_text(c, "报告真实").await?;
+    ensure(
+        verdict.contains("报告真实有效") && verdict.contains(&no),
+        || format!("verification:\n{verdict}"),
+    )?;
+    shot(c, f, "17-verify").await?;
     Ok(())
 }
