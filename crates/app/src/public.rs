@@ -44,6 +44,37 @@ pub enum PublicError {
     Store(#[from] StoreError),
 }
 
+/// What the disclosure policy needs of a stored record: `None` if its category is gone from
+/// the catalog or its dates do not read (it is then not disclosed).
+pub fn record_facts<'a>(r: &'a StoredRecord, catalog: &Catalog) -> Option<RecordFacts<'a>> {
+    let category = catalog.get(&r.category)?;
+    Some(RecordFacts {
+        state: r.state,
+        scope: r.scope,
+        kind: r.kind,
+        severity: r.severity,
+        decided_on: parse_date(&r.decided_on).ok()?,
+        disclosure_until: parse_date(&r.disclosure_until).ok()?,
+        bounds: category.bounds(r.severity),
+        document_no: &r.document_no,
+        authority: &r.authority,
+        facts: &r.facts,
+        basis: r.basis.as_deref(),
+        outcome: &r.outcome,
+    })
+}
+
+/// What the disclosure policy needs of a subject; `unit` is a civil servant's unit's name.
+pub fn subject_facts<'a>(s: &'a Subject, unit: Option<&'a str>) -> SubjectFacts<'a> {
+    SubjectFacts {
+        kind: s.kind,
+        name: &s.name,
+        uscc: s.uscc.as_deref(),
+        unit,
+        position: s.position.as_deref(),
+    }
+}
+
 fn public_record(
     store: &Store,
     catalog: &Catalog,
@@ -51,39 +82,14 @@ fn public_record(
     r: &StoredRecord,
     today: NaiveDate,
 ) -> Result<Option<PublicRecord>, StoreError> {
-    let Some(category) = catalog.get(&r.category) else {
-        return Ok(None);
-    };
-    let (Ok(decided_on), Ok(disclosure_until)) =
-        (parse_date(&r.decided_on), parse_date(&r.disclosure_until))
-    else {
+    let (Some(category), Some(facts)) = (catalog.get(&r.category), record_facts(r, catalog)) else {
         return Ok(None);
     };
     let unit = match subject.unit_id {
         Some(u) => Some(store.subject(u)?.name),
         None => None,
     };
-    let facts = RecordFacts {
-        state: r.state,
-        scope: r.scope,
-        kind: r.kind,
-        severity: r.severity,
-        decided_on,
-        disclosure_until,
-        bounds: category.bounds(r.severity),
-        document_no: &r.document_no,
-        authority: &r.authority,
-        facts: &r.facts,
-        basis: r.basis.as_deref(),
-        outcome: &r.outcome,
-    };
-    let who = SubjectFacts {
-        kind: subject.kind,
-        name: &subject.name,
-        uscc: subject.uscc.as_deref(),
-        unit: unit.as_deref(),
-        position: subject.position.as_deref(),
-    };
+    let who = subject_facts(subject, unit.as_deref());
     Ok(disclose(&facts, &who, Viewer::Public, today)
         .ok()
         .map(|shown| PublicRecord {

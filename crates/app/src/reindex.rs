@@ -7,8 +7,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use probity_domain::catalog::Catalog;
-use probity_domain::date::parse_date;
-use probity_domain::disclosure::{RecordFacts, SubjectFacts, Viewer, disclose};
+use probity_domain::disclosure::{Viewer, disclose};
 use probity_domain::subject::SubjectKind;
 use probity_search::{RecordDoc, SearchError, SearchIndex, SubjectDoc};
 use probity_store::{Store, StoreError, StoredRecord, Subject};
@@ -55,33 +54,13 @@ impl Context {
     fn public_doc(&self, r: &StoredRecord, today: NaiveDate) -> Option<RecordDoc> {
         let subject = self.subjects.get(&r.subject_id)?;
         let category = self.catalog.get(&r.category)?;
-        let decided_on = parse_date(&r.decided_on).ok()?;
-        let disclosure_until = parse_date(&r.disclosure_until).ok()?;
+        let facts = crate::public::record_facts(r, &self.catalog)?;
+        let decided_on = facts.decided_on;
         let unit = subject
             .unit_id
             .and_then(|u| self.subjects.get(&u))
             .map(|u| u.name.as_str());
-        let facts = RecordFacts {
-            state: r.state,
-            scope: r.scope,
-            kind: r.kind,
-            severity: r.severity,
-            decided_on,
-            disclosure_until,
-            bounds: category.bounds(r.severity),
-            document_no: &r.document_no,
-            authority: &r.authority,
-            facts: &r.facts,
-            basis: r.basis.as_deref(),
-            outcome: &r.outcome,
-        };
-        let who = SubjectFacts {
-            kind: subject.kind,
-            name: &subject.name,
-            uscc: subject.uscc.as_deref(),
-            unit,
-            position: subject.position.as_deref(),
-        };
+        let who = crate::public::subject_facts(subject, unit);
         // Indexed if it is disclosed now or will be: the index keeps the window and every search
         // applies it on its own day, so a record is found from its decision date to its end.
         let on = today.max(decided_on);
