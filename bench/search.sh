@@ -89,9 +89,34 @@ errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
 print(f"{name}\t{rps:.0f}\t{p50:.2f}\t{p99:.2f}\t{errors.group(1) if errors else 0}")
 PY
 }
+# Every request a different USCC (more than the result cache holds): the uncached path.
+python3 - "$OUT/gen-$N/roster.csv" >"$OUT/usccs.lua" <<'PY'
+import csv, sys
+codes = [r["统一社会信用代码"] for r in csv.DictReader(open(sys.argv[1], encoding="utf-8-sig")) if r.get("统一社会信用代码")]
+print("local q = {" + ",".join('"%s"' % c for c in codes) + "}")
+print("local i = math.random(#q)")
+print('request = function() i = i % #q + 1; return wrk.format("GET", "/api/v1/public/search?q=" .. q[i]) end')
+PY
+run_lua() { # name script url
+  wrk -t2 -c"$CONN" -d"$DUR" --latency -s "$2" "$3" >"$OUT/wrk-$1.txt"
+}
 {
   run bare "$BASE/ping"
-  run search "$BASE/api/v1/public/search?q=%E9%87%87%E8%B4%AD"
+  run search-cached "$BASE/api/v1/public/search?q=%E9%87%87%E8%B4%AD"
+  run_lua search-usccs "$OUT/usccs.lua" "$BASE"
+  python3 - search-usccs "$OUT/wrk-search-usccs.txt" <<'PY'
+import re, sys
+name, path = sys.argv[1], sys.argv[2]
+text = open(path).read()
+def ms(v):
+    n, u = float(re.match(r"([\d.]+)", v).group(1)), re.sub(r"[\d.]", "", v)
+    return n * {"us": 0.001, "ms": 1, "s": 1000}[u]
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+p50 = ms(re.search(r"\s50%\s+(\S+)", text).group(1))
+p99 = ms(re.search(r"\s99%\s+(\S+)", text).group(1))
+errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+print(f"{name}\t{rps:.0f}\t{p50:.2f}\t{p99:.2f}\t{errors.group(1) if errors else 0}")
+PY
 } >"$OUT/load.tsv"
 RSS=$(awk '/VmRSS/{print int($2/1024)}' "/proc/$SERVER/status")
 HWM=$(awk '/VmHWM/{print int($2/1024)}' "/proc/$SERVER/status")

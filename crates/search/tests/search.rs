@@ -320,3 +320,37 @@ fn the_latest_disclosures_come_newest_first() {
         .collect();
     assert_eq!(ids, vec![1, 2], "record 3's period is over");
 }
+
+#[test]
+fn cached_answers_end_with_the_next_commit() {
+    let ix = index();
+    let first = ix.search(&q("采购"), d(TODAY)).unwrap();
+    assert_eq!(
+        ix.search(&q("采购"), d(TODAY)).unwrap(),
+        first,
+        "the same answer again"
+    );
+    ix.put_record(&record(
+        4,
+        "PROCUREMENT_BREACH",
+        "新增：采购合同违约。",
+        "2025-04-01",
+        "2026-04-01",
+    ))
+    .unwrap();
+    // Not committed yet: not searchable, and the cached answer stands.
+    assert_eq!(
+        record_ids(&ix.search(&q("采购"), d(TODAY)).unwrap()),
+        vec![1]
+    );
+    ix.commit(50).unwrap();
+    assert_eq!(
+        record_ids(&ix.search(&q("采购"), d(TODAY)).unwrap()),
+        vec![1, 4]
+    );
+    // Another day is another answer: record 4's period ends.
+    assert_eq!(
+        record_ids(&ix.search(&q("采购"), d("2026-04-02")).unwrap()),
+        Vec::<i64>::new()
+    );
+}
