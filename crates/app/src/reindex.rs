@@ -141,6 +141,7 @@ pub fn rebuild(
         })
         .map_err(|e| failed.take().unwrap_or(e.into()))?;
     index.commit(head)?;
+    index.optimize()?;
     progress(done);
     Ok(report)
 }
@@ -185,5 +186,9 @@ pub fn catch_up(
         })
         .map_err(|e| failed.take().unwrap_or(e.into()))?;
     index.commit(head)?;
+    // A first catch-up is a whole build: leave one segment behind, as `rebuild` does.
+    if since == 0 && report.records > 10_000 {
+        index.optimize()?;
+    }
     Ok(report)
 }

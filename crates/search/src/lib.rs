@@ -231,7 +231,7 @@ pub struct SearchIndex {
 }
 
 /// How many answers the result cache keeps.
-const CACHE_ENTRIES: usize = 4096;
+const CACHE_ENTRIES: usize = 1024;
 
 /// Answers to recent searches. A portal's searches repeat (a unit's name, 采购 …); an answer stays
 /// right until the index changes or the day does, and both are part of what invalidates it: a
@@ -426,6 +426,22 @@ impl SearchIndex {
             let mut prepared = w.prepare_commit()?;
             prepared.set_payload(&seq.to_string());
             prepared.commit()?;
+        }
+        self.reader.reload()?;
+        if let Ok(mut c) = self.cache.lock() {
+            c.clear();
+        }
+        Ok(())
+    }
+
+    /// Merges the index into one segment: after a rebuild, so that every search reads one set of
+    /// postings rather than one per batch the writer flushed.
+    pub fn optimize(&self) -> SearchResult<()> {
+        let ids = self.index.searchable_segment_ids()?;
+        if ids.len() > 1 {
+            let mut w = self.lock()?;
+            w.merge(&ids).wait()?;
+            let _ = w.garbage_collect_files().wait();
         }
         self.reader.reload()?;
         if let Ok(mut c) = self.cache.lock() {

@@ -101,6 +101,9 @@ pub struct AppState {
     pub search: Arc<probity_search::SearchIndex>,
     /// Requests per client on the public routes.
     pub public_limiter: Arc<auth::LoginLimiter>,
+    /// The catalog as the public routes last read it (they read it on every search otherwise).
+    pub public_catalog:
+        Arc<std::sync::Mutex<Option<(std::time::Instant, Arc<probity_domain::catalog::Catalog>)>>>,
 }
 
 #[derive(OpenApi)]
@@ -145,6 +148,7 @@ pub fn app_with(
 ) -> (Router, utoipa::openapi::OpenApi) {
     let state = AppState {
         search,
+        public_catalog: Arc::default(),
         public_limiter: Arc::new(auth::LoginLimiter::new(
             pages_config.public_per_minute,
             Duration::from_secs(60),

@@ -13,7 +13,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use probity_domain::catalog::{Catalog, Severity};
 use probity_domain::subject::SubjectKind;
-use probity_search::{Hit, Hits, SearchError, SearchIndex, SearchQuery};
+use probity_search::{Hit, Hits, SearchError, SearchQuery};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -312,14 +312,31 @@ fn limit(state: &AppState, headers: &HeaderMap, peer: PeerAddr) -> Result<(), Ap
         })
 }
 
+/// How long the public routes trust the catalog they read: a change by the credit office shows
+/// on the public side within this time.
+const CATALOG_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The catalog, read again from the store at most every `CATALOG_TTL`. Runs on a blocking thread.
+fn catalog_of(state: &AppState) -> Result<Arc<Catalog>, ApiError> {
+    if let Ok(c) = state.public_catalog.lock()
+        && let Some((at, cat)) = c.as_ref()
+        && at.elapsed() < CATALOG_TTL
+    {
+        return Ok(cat.clone());
+    }
+    let fresh = Arc::new(state.store.catalog()?);
+    if let Ok(mut c) = state.public_catalog.lock() {
+        *c = Some((std::time::Instant::now(), fresh.clone()));
+    }
+    Ok(fresh)
+}
+
 /// Runs a checked search against the index.
-async fn run(
-    index: Arc<SearchIndex>,
-    store: probity_store::Store,
-    p: SearchParams,
-) -> Result<SearchPage, ApiError> {
+async fn run(state: &AppState, p: SearchParams) -> Result<SearchPage, ApiError> {
+    let index = state.search.clone();
+    let state = state.clone();
     blocking(move || {
-        let catalog = store.catalog()?;
+        let catalog = catalog_of(&state)?;
         let c = check(&p, &catalog)?;
         let hits = index
             .search(&c.query, probity_app::today())
@@ -343,9 +360,7 @@ async fn search_api(
     Params(p): Params<SearchParams>,
 ) -> Result<Json<SearchPage>, ApiError> {
     limit(&state, &headers, peer)?;
-    Ok(Json(
-        run(state.search.clone(), state.store.clone(), p).await?,
-    ))
+    Ok(Json(run(&state, p).await?))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -470,7 +485,7 @@ async fn search_page(
     if q.is_empty() {
         return render(&t, StatusCode::OK);
     }
-    match run(state.search.clone(), state.store.clone(), p).await {
+    match run(&state, p).await {
         Ok(page) => {
             let last = page.total.div_ceil(PER_PAGE).clamp(1, MAX_PAGE);
             t.prev = (page.page > 1).then(|| format!("/search?{base}&page={}", page.page - 1));
