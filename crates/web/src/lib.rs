@@ -88,6 +88,9 @@ impl Default for PagesConfig {
     }
 }
 
+/// A catalog and when it was read.
+pub type CatalogSnapshot = (std::time::Instant, Arc<probity_domain::catalog::Catalog>);
+
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
@@ -102,8 +105,7 @@ pub struct AppState {
     /// Requests per client on the public routes.
     pub public_limiter: Arc<auth::LoginLimiter>,
     /// The catalog as the public routes last read it (they read it on every search otherwise).
-    pub public_catalog:
-        Arc<std::sync::Mutex<Option<(std::time::Instant, Arc<probity_domain::catalog::Catalog>)>>>,
+    pub public_catalog: Arc<std::sync::Mutex<Option<CatalogSnapshot>>>,
 }
 
 #[derive(OpenApi)]
