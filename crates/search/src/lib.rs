@@ -437,12 +437,24 @@ impl SearchIndex {
     /// Merges the index into one segment: after a rebuild, so that every search reads one set of
     /// postings rather than one per batch the writer flushed.
     pub fn optimize(&self) -> SearchResult<()> {
-        let ids = self.index.searchable_segment_ids()?;
-        if ids.len() > 1 {
-            let mut w = self.lock()?;
-            w.merge(&ids).wait()?;
-            let _ = w.garbage_collect_files().wait();
+        let mut w = self.lock()?;
+        // The writer also merges in the background; a segment it took meanwhile makes a merge of
+        // the list read before fail, so read the list again and retry.
+        for attempt in 0..20 {
+            let ids = self.index.searchable_segment_ids()?;
+            if ids.len() <= 1 {
+                break;
+            }
+            match w.merge(&ids).wait() {
+                Ok(_) => break,
+                Err(tantivy::TantivyError::InvalidArgument(_)) if attempt < 19 => {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
+        let _ = w.garbage_collect_files().wait();
+        drop(w);
         self.reader.reload()?;
         if let Ok(mut c) = self.cache.lock() {
             c.clear();

@@ -297,6 +297,17 @@ fn the_change_feed_position_survives_a_reopen() {
         ))
         .unwrap();
         ix.commit(1234).unwrap();
+        ix.put_record(&record(
+            10,
+            "PAYMENT_ARREARS",
+            "拖欠工程款",
+            "2025-01-01",
+            "2026-01-01",
+        ))
+        .unwrap();
+        ix.commit(1234).unwrap();
+        ix.optimize().unwrap();
+        assert_eq!(ix.len(), 2, "one segment, both records");
     }
     let ix = SearchIndex::open(dir.path(), 20_000_000).unwrap();
     assert_eq!(ix.indexed_seq().unwrap(), 1234);

@@ -314,12 +314,21 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Login attempts per client address: a sliding window in memory, in front of the per-account
-/// lockout the store keeps, so that nobody can hammer the password check.
+/// Requests per client address (login attempts, public routes): a sliding window in memory,
+/// estimated from two fixed windows (this one and the last, weighted by how much of the last still
+/// overlaps), so that each check costs the same however many requests a client sends. In front of
+/// the per-account lockout the store keeps, so that nobody can hammer the password check.
 pub struct LoginLimiter {
     per_window: usize,
     window: Duration,
-    hits: Mutex<HashMap<String, Vec<Instant>>>,
+    hits: Mutex<HashMap<String, Counter>>,
+}
+
+/// Requests of one client in the current fixed window and the one before.
+struct Counter {
+    start: Instant,
+    current: usize,
+    previous: usize,
 }
 
 impl LoginLimiter {
@@ -334,26 +343,34 @@ impl LoginLimiter {
     /// Ok, or how many seconds to wait.
     pub fn check(&self, client: &str) -> Result<(), u64> {
         let now = Instant::now();
+        let w = self.window.max(Duration::from_millis(1));
         let Ok(mut hits) = self.hits.lock() else {
             return Ok(());
         };
         if hits.len() > 10_000 {
-            hits.retain(|_, v| {
-                v.last()
-                    .is_some_and(|t| now.duration_since(*t) < self.window)
-            });
+            hits.retain(|_, c| now.duration_since(c.start) < w * 2);
         }
-        let v = hits.entry(client.to_string()).or_default();
-        v.retain(|t| now.duration_since(*t) < self.window);
-        if v.len() >= self.per_window {
-            let oldest = v.first().copied().unwrap_or(now);
-            return Err(self
-                .window
-                .saturating_sub(now.duration_since(oldest))
+        let c = hits.entry(client.to_string()).or_insert(Counter {
+            start: now,
+            current: 0,
+            previous: 0,
+        });
+        let elapsed = now.duration_since(c.start);
+        if elapsed >= w {
+            let periods = elapsed.as_nanos() / w.as_nanos();
+            c.previous = if periods == 1 { c.current } else { 0 };
+            c.current = 0;
+            c.start += w * u32::try_from(periods).unwrap_or(u32::MAX);
+        }
+        let into = now.duration_since(c.start).as_secs_f64() / w.as_secs_f64();
+        let estimate = c.previous as f64 * (1.0 - into) + c.current as f64;
+        if estimate + 1.0 > self.per_window as f64 {
+            return Err(w
+                .saturating_sub(now.duration_since(c.start))
                 .as_secs()
                 .max(1));
         }
-        v.push(now);
+        c.current += 1;
         Ok(())
     }
 }
@@ -361,6 +378,21 @@ impl LoginLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limiter_forgets_old_windows_and_costs_the_same_however_busy() {
+        let l = LoginLimiter::new(100_000, Duration::from_millis(50));
+        let t = Instant::now();
+        for _ in 0..50_000 {
+            assert!(l.check("busy").is_ok());
+        }
+        assert!(t.elapsed() < Duration::from_secs(2), "O(1) per check");
+        let l = LoginLimiter::new(2, Duration::from_millis(50));
+        assert!(l.check("a").is_ok() && l.check("a").is_ok());
+        assert!(l.check("a").is_err());
+        std::thread::sleep(Duration::from_millis(120));
+        assert!(l.check("a").is_ok(), "two windows later the count is gone");
+    }
 
     #[test]
     fn limiter_blocks_after_the_window_is_full() {
