@@ -9,13 +9,12 @@
 //! restart starts where it stopped.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::ops::Bound;
 use std::path::Path;
 use std::sync::Mutex;
 
 use chrono::{Datelike, NaiveDate};
-use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::collector::{Count, FilterCollector, TopDocs};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
@@ -397,6 +396,9 @@ impl SearchIndex {
             f.key => key.as_str(),
             f.doc_type => "subject",
             f.id => s.id,
+            // Units have no disclosure window: always inside the one every search applies.
+            f.decided_on => i64::MIN,
+            f.until => i64::MAX,
             f.name => s.name.as_str(),
             f.subject_kind => s.kind.as_str(),
         );
@@ -590,34 +592,13 @@ impl SearchIndex {
         }
         let matched: Box<dyn Query> = Box::new(BooleanQuery::new(any));
 
-        // Records only inside their disclosure period; subjects always.
-        let today = day_number(today);
-        let disclosed: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
-            (Occur::Must, term(f.doc_type, "record")),
-            (
-                Occur::Must,
-                Box::new(RangeQuery::new(
-                    Bound::Unbounded,
-                    Bound::Included(Term::from_field_i64(f.decided_on, today)),
-                )),
-            ),
-            (
-                Occur::Must,
-                Box::new(RangeQuery::new(
-                    Bound::Included(Term::from_field_i64(f.until, today)),
-                    Bound::Unbounded,
-                )),
-            ),
-        ]));
+        // Filters of records leave the units out. The disclosure window is applied while the
+        // hits are collected (`within`), from fast fields, not as a query over every date.
         let record_filters = q.category.is_some() || q.severity.is_some() || q.year.is_some();
-        let mut visible: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, disclosed)];
-        if !record_filters {
-            visible.push((Occur::Should, term(f.doc_type, "subject")));
+        let mut all: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, matched)];
+        if record_filters {
+            all.push((Occur::Must, term(f.doc_type, "record")));
         }
-        let mut all: Vec<(Occur, Box<dyn Query>)> = vec![
-            (Occur::Must, matched),
-            (Occur::Must, Box::new(BooleanQuery::new(visible))),
-        ];
         if let Some(k) = &q.subject_kind {
             all.push((Occur::Must, term(f.subject_kind, k)));
         }
@@ -640,13 +621,21 @@ impl SearchIndex {
 
         let searcher = self.reader.searcher();
         let limit = q.limit.clamp(1, MAX_PAGE);
-        let (top, total) = searcher.search(
+        let today = day_number(today);
+        let (top, total, (by_category, by_year)) = searcher.search(
             &query,
-            &(
-                TopDocs::with_limit(limit)
-                    .and_offset(q.offset)
-                    .order_by_score(),
-                Count,
+            &within(
+                today,
+                (
+                    TopDocs::with_limit(limit)
+                        .and_offset(q.offset)
+                        .order_by_score(),
+                    Count,
+                    FacetCounts {
+                        category: "category".into(),
+                        year: "year".into(),
+                    },
+                ),
             ),
         )?;
         let mut snippets = SnippetGenerator::create(&searcher, &query, f.facts)?;
@@ -655,7 +644,6 @@ impl SearchIndex {
         for (score, addr) in top {
             hits.push(self.hit(&searcher, addr, score, Some(&snippets))?);
         }
-        let (by_category, by_year) = self.facets(&searcher, &query)?;
         Ok(Hits {
             total,
             hits,
@@ -667,29 +655,17 @@ impl SearchIndex {
     /// The records disclosed most recently (by decision date) on `today`: the home page's list.
     pub fn latest(&self, n: usize, today: NaiveDate) -> SearchResult<Vec<Hit>> {
         let f = &self.f;
-        let today = day_number(today);
-        let query = BooleanQuery::new(vec![
-            (Occur::Must, term(f.doc_type, "record")),
-            (
-                Occur::Must,
-                Box::new(RangeQuery::new(
-                    Bound::Unbounded,
-                    Bound::Included(Term::from_field_i64(f.decided_on, today)),
-                )),
-            ),
-            (
-                Occur::Must,
-                Box::new(RangeQuery::new(
-                    Bound::Included(Term::from_field_i64(f.until, today)),
-                    Bound::Unbounded,
-                )),
-            ),
-        ]);
         let searcher = self.reader.searcher();
         let top = searcher.search(
-            &query,
-            &TopDocs::with_limit(n.clamp(1, MAX_PAGE))
-                .order_by_fast_field::<i64>("decided_on", tantivy::Order::Desc),
+            &TermQuery::new(
+                Term::from_field_text(f.doc_type, "record"),
+                IndexRecordOption::Basic,
+            ),
+            &within(
+                day_number(today),
+                TopDocs::with_limit(n.clamp(1, MAX_PAGE))
+                    .order_by_fast_field::<i64>("decided_on", tantivy::Order::Desc),
+            ),
         )?;
         top.into_iter()
             .map(|(_, addr)| self.hit(&searcher, addr, 0.0, None))
@@ -755,19 +731,23 @@ impl SearchIndex {
             })
         }
     }
+}
 
-    /// Matching records per category and per year, read from the fast fields of every match.
-    fn facets(
-        &self,
-        searcher: &tantivy::Searcher,
-        query: &dyn Query,
-    ) -> SearchResult<(BTreeMap<String, usize>, BTreeMap<i32, usize>)> {
-        let collector = FacetCounts {
-            category: "category".into(),
-            year: "year".into(),
-        };
-        Ok(searcher.search(query, &collector)?)
-    }
+/// `collector`, fed only the documents inside their disclosure window on day `today`: decided on
+/// or before it and disclosed until it or later (units carry a window without ends).
+fn within<C: tantivy::collector::Collector>(
+    today: i64,
+    collector: C,
+) -> impl tantivy::collector::Collector<Fruit = C::Fruit> {
+    FilterCollector::new(
+        "until".to_string(),
+        move |until: i64| until >= today,
+        FilterCollector::new(
+            "decided_on".to_string(),
+            move |decided: i64| decided <= today,
+            collector,
+        ),
+    )
 }
 
 fn term(field: Field, value: &str) -> Box<dyn Query> {
