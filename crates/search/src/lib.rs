@@ -225,8 +225,10 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     f: Fields,
-    /// Answers to recent searches, valid until the next commit.
+    /// Answers to recent searches, valid until a commit that changes documents.
     cache: Mutex<ResultCache>,
+    /// Documents were put or removed since the last commit.
+    dirty: std::sync::atomic::AtomicBool,
 }
 
 /// How many answers the result cache keeps.
@@ -326,6 +328,7 @@ impl SearchIndex {
             writer: Mutex::new(writer),
             f,
             cache: Mutex::new(ResultCache::default()),
+            dirty: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -378,6 +381,7 @@ impl SearchIndex {
         let w = self.lock()?;
         w.delete_term(Term::from_field_text(f.key, &key));
         w.add_document(d)?;
+        self.touched();
         Ok(())
     }
 
@@ -385,6 +389,7 @@ impl SearchIndex {
     pub fn remove_record(&self, id: i64) -> SearchResult<()> {
         let w = self.lock()?;
         w.delete_term(Term::from_field_text(self.f.key, &format!("r:{id}")));
+        self.touched();
         Ok(())
     }
 
@@ -411,12 +416,14 @@ impl SearchIndex {
         let w = self.lock()?;
         w.delete_term(Term::from_field_text(f.key, &key));
         w.add_document(d)?;
+        self.touched();
         Ok(())
     }
 
     /// Empties the index (before a rebuild).
     pub fn clear(&self) -> SearchResult<()> {
         self.lock()?.delete_all_documents()?;
+        self.touched();
         Ok(())
     }
 
@@ -430,7 +437,11 @@ impl SearchIndex {
             prepared.commit()?;
         }
         self.reader.reload()?;
-        if let Ok(mut c) = self.cache.lock() {
+        // A commit that only moves the change-feed position (a change elsewhere in the database)
+        // leaves every cached answer right.
+        if self.dirty.swap(false, std::sync::atomic::Ordering::AcqRel)
+            && let Ok(mut c) = self.cache.lock()
+        {
             c.clear();
         }
         Ok(())
@@ -462,6 +473,15 @@ impl SearchIndex {
             c.clear();
         }
         Ok(())
+    }
+
+    /// How many answers the result cache holds (for tests and metrics).
+    pub fn cached_answers(&self) -> usize {
+        self.cache.lock().map(|c| c.map.len()).unwrap_or(0)
+    }
+
+    fn touched(&self) {
+        self.dirty.store(true, std::sync::atomic::Ordering::Release);
     }
 
     /// How many documents (subjects and records) the index holds.

@@ -365,3 +365,23 @@ fn cached_answers_end_with_the_next_commit() {
         Vec::<i64>::new()
     );
 }
+
+#[test]
+fn a_commit_that_changes_no_document_keeps_the_cache() {
+    let ix = index();
+    let first = ix.search(&q("采购"), d(TODAY)).unwrap();
+    assert_eq!(ix.cached_answers(), 1);
+    // Another part of the database changed: the position moves, the answers stay cached.
+    ix.commit(99).unwrap();
+    assert_eq!(ix.indexed_seq().unwrap(), 99);
+    assert_eq!(ix.cached_answers(), 1);
+    assert_eq!(ix.search(&q("采购"), d(TODAY)).unwrap(), first);
+    ix.remove_record(1).unwrap();
+    ix.commit(100).unwrap();
+    assert_eq!(
+        ix.cached_answers(),
+        0,
+        "a changed document empties the cache"
+    );
+    assert!(record_ids(&ix.search(&q("采购"), d(TODAY)).unwrap()).is_empty());
+}
