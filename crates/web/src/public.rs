@@ -383,8 +383,9 @@ struct SearchTpl {
     severities: Vec<(String, String, bool)>,
     category: String,
     year: String,
-    /// The query string without `page`, for the pager and the facet links.
-    base: String,
+    /// The query string without `category` (or `year`), for that facet's links.
+    base_no_category: String,
+    base_no_year: String,
     prev: Option<String>,
     next: Option<String>,
 }
@@ -452,7 +453,21 @@ async fn search_page(
         ("severity", &severity),
         ("year", &year),
     ]);
+    let base_no_category = query_string(&[
+        ("q", &q),
+        ("kind", &kind),
+        ("severity", &severity),
+        ("year", &year),
+    ]);
+    let base_no_year = query_string(&[
+        ("q", &q),
+        ("kind", &kind),
+        ("category", &category),
+        ("severity", &severity),
+    ]);
     let mut t = SearchTpl {
+        base_no_category,
+        base_no_year,
         q: q.clone(),
         error: None,
         result: None,
@@ -478,7 +493,6 @@ async fn search_page(
             .collect(),
         category,
         year,
-        base: base.clone(),
         prev: None,
         next: None,
     };

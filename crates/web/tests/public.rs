@@ -400,6 +400,47 @@ fn bad_queries_get_clear_answers_and_the_public_routes_are_limited() {
                 .unwrap();
             assert_eq!(res.status(), StatusCode::BAD_REQUEST, "[{name}] {bad}");
         }
+        // Every facet and pager link leads to a page that answers, also from a page already
+        // narrowed by a facet (each link replaces its own facet, never repeats it).
+        let links = |page: &str| -> Vec<String> {
+            page.split("href=\"/search?")
+                .skip(1)
+                .map(|r| {
+                    r.split('"')
+                        .next()
+                        .unwrap()
+                        .replace("&amp;", "&")
+                        .replace("&#38;", "&")
+                })
+                .collect()
+        };
+        let (_, page) = s.get("/search?q=%E9%87%87%E8%B4%AD");
+        let first = links(&page);
+        assert!(first.len() >= 3, "[{name}] facet links: {first:?}");
+        // The page a link leads to is narrowed by exactly the category the link names.
+        let lands = |l: &str| {
+            let (status, page) = s.get(&format!("/search?{l}"));
+            assert_eq!(status, StatusCode::OK, "[{name}] {l}");
+            let named: Vec<&str> = l
+                .split('&')
+                .filter_map(|kv| kv.strip_prefix("category="))
+                .collect();
+            assert!(named.len() <= 1, "[{name}] category repeated in {l}");
+            if let Some(c) = named.first() {
+                assert!(
+                    page.contains(&format!("name=\"category\" value=\"{c}\"")),
+                    "[{name}] {l} did not narrow to {c}"
+                );
+            }
+            page
+        };
+        for l in &first {
+            let narrowed = lands(l);
+            for l2 in links(&narrowed) {
+                lands(&l2);
+            }
+        }
+
         // Pages answer in Chinese, with the query shown back as text.
         let (status, html) = s.get("/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E");
         assert_eq!(status, StatusCode::OK);
