@@ -170,13 +170,21 @@ pub fn app_with(
     };
     let (api_router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::router())
-        .merge(public::api_router())
+        .merge(
+            public::api_router().route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                public::limited,
+            )),
+        )
         .split_for_parts();
     add_plain_routes(&mut openapi);
     let spec = Arc::new(openapi.clone());
     let router = api_router
         .merge(pages::router())
-        .merge(public::pages_router())
+        .merge(public::pages_router().route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            public::limited,
+        )))
         .route("/healthz", get(healthz))
         .route("/ping", get(ping))
         .route("/metrics", get(metrics_text))

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use askama::Template;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use probity_domain::catalog::{Catalog, Severity};
@@ -302,14 +302,28 @@ fn page_of(text: String, page: usize, hits: Hits, catalog: &Catalog) -> SearchPa
     }
 }
 
-/// Per-client brake on the public routes.
-fn limit(state: &AppState, headers: &HeaderMap, peer: PeerAddr) -> Result<(), ApiError> {
-    state
-        .public_limiter
-        .check(&client_key(headers, peer, &state.config.trusted_proxies))
-        .map_err(|wait| ApiError::TooManyRequests {
-            retry_after_secs: wait,
-        })
+/// Per-client brake on every public route, applied as one layer on both public routers: the
+/// JSON routes answer 429 in JSON, the pages with a Chinese page.
+pub async fn limited(
+    State(state): State<AppState>,
+    peer: PeerAddr,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let key = client_key(req.headers(), peer, &state.config.trusted_proxies);
+    match state.public_limiter.check(&key) {
+        Ok(()) => next.run(req).await,
+        Err(wait) => {
+            let e = ApiError::TooManyRequests {
+                retry_after_secs: wait,
+            };
+            if req.uri().path().starts_with("/api/") {
+                e.into_response()
+            } else {
+                public_page_error(e)
+            }
+        }
+    }
 }
 
 /// How long the public routes trust the catalog they read: a change by the credit office shows
@@ -355,11 +369,8 @@ async fn run(state: &AppState, p: SearchParams) -> Result<SearchPage, ApiError> 
     responses((status = 200, body = SearchPage), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn search_api(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    peer: PeerAddr,
     Params(p): Params<SearchParams>,
 ) -> Result<Json<SearchPage>, ApiError> {
-    limit(&state, &headers, peer)?;
     Ok(Json(run(&state, p).await?))
 }
 
@@ -400,10 +411,7 @@ fn render(t: &impl Template, status: StatusCode) -> Response {
     }
 }
 
-async fn home(State(state): State<AppState>, headers: HeaderMap, peer: PeerAddr) -> Response {
-    if let Err(e) = limit(&state, &headers, peer) {
-        return crate::pages::error_page(e.status(), &e.detail().message);
-    }
+async fn home(State(state): State<AppState>) -> Response {
     let index = state.search.clone();
     let latest = blocking(move || {
         index
@@ -434,13 +442,8 @@ fn query_string(pairs: &[(&str, &str)]) -> String {
 
 async fn search_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    peer: PeerAddr,
     crate::pages::PageQuery(p): crate::pages::PageQuery<SearchParams>,
 ) -> Response {
-    if let Err(e) = limit(&state, &headers, peer) {
-        return crate::pages::error_page(e.status(), &e.detail().message);
-    }
     let q = nonempty(&p.q).unwrap_or_default();
     let kind = nonempty(&p.kind).unwrap_or_default();
     let severity = nonempty(&p.severity).unwrap_or_default();
@@ -632,11 +635,8 @@ async fn load_record(state: &AppState, id: String) -> Result<PublicRecordView, A
     responses((status = 200, body = ProfileView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn profile_api(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    peer: PeerAddr,
     Path(uscc): Path<String>,
 ) -> Result<Json<ProfileView>, ApiError> {
-    limit(&state, &headers, peer)?;
     Ok(Json(load_profile(&state, uscc).await?))
 }
 
@@ -646,11 +646,8 @@ async fn profile_api(
     responses((status = 200, body = PublicRecordView), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn record_api(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    peer: PeerAddr,
     Path(id): Path<String>,
 ) -> Result<Json<PublicRecordView>, ApiError> {
-    limit(&state, &headers, peer)?;
     Ok(Json(load_record(&state, id).await?))
 }
 
@@ -673,15 +670,7 @@ fn public_page_error(e: ApiError) -> Response {
     crate::pages::error_page(e.status(), &e.detail().message)
 }
 
-async fn profile_page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    peer: PeerAddr,
-    Path(uscc): Path<String>,
-) -> Response {
-    if let Err(e) = limit(&state, &headers, peer) {
-        return public_page_error(e);
-    }
+async fn profile_page(State(state): State<AppState>, Path(uscc): Path<String>) -> Response {
     match load_profile(&state, uscc).await {
         Ok(p) => render(
             &ProfileTpl {
@@ -694,15 +683,7 @@ async fn profile_page(
     }
 }
 
-async fn record_page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    peer: PeerAddr,
-    Path(id): Path<String>,
-) -> Response {
-    if let Err(e) = limit(&state, &headers, peer) {
-        return public_page_error(e);
-    }
+async fn record_page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     match load_record(&state, id).await {
         Ok(r) => render(
             &RecordTpl {
@@ -738,10 +719,7 @@ fn months(n: u32) -> String {
     }
 }
 
-async fn rules_page(State(state): State<AppState>, headers: HeaderMap, peer: PeerAddr) -> Response {
-    if let Err(e) = limit(&state, &headers, peer) {
-        return public_page_error(e);
-    }
+async fn rules_page(State(state): State<AppState>) -> Response {
     let store = state.store.clone();
     let catalog = match blocking(move || Ok(store.catalog()?)).await {
         Ok(c) => c,
@@ -848,11 +826,8 @@ async fn issue(state: &AppState, uscc: String) -> Result<probity_app::report::Is
     responses((status = 201, body = IssuedReportView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn issue_report_api(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    peer: PeerAddr,
     Path(uscc): Path<String>,
 ) -> Result<Response, ApiError> {
-    limit(&state, &headers, peer)?;
     let i = issue(&state, uscc).await?;
     Ok((
         StatusCode::CREATED,
@@ -924,26 +899,15 @@ async fn verify_view(state: &AppState, no: String, code: String) -> Result<Verif
     responses((status = 200, body = VerifyView), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn verify_report_api(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    peer: PeerAddr,
     Params(p): Params<VerifyParams>,
 ) -> Result<Json<VerifyView>, ApiError> {
-    limit(&state, &headers, peer)?;
     let (Some(no), Some(code)) = (nonempty(&p.no), nonempty(&p.code)) else {
         return Err(bad("QUERY_INVALID", "请填写报告编号和验证码"));
     };
     Ok(Json(verify_view(&state, no, code).await?))
 }
 
-async fn issue_report_page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    peer: PeerAddr,
-    Path(uscc): Path<String>,
-) -> Response {
-    if let Err(e) = limit(&state, &headers, peer) {
-        return public_page_error(e);
-    }
+async fn issue_report_page(State(state): State<AppState>, Path(uscc): Path<String>) -> Response {
     match issue(&state, uscc).await {
         Ok(i) => axum::response::Redirect::to(&format!(
             "/reports/{}?code={}",
@@ -967,14 +931,9 @@ struct ReportTpl {
 
 async fn report_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    peer: PeerAddr,
     Path(no): Path<String>,
     crate::pages::PageQuery(p): crate::pages::PageQuery<VerifyParams>,
 ) -> Response {
-    if let Err(e) = limit(&state, &headers, peer) {
-        return public_page_error(e);
-    }
     let code = nonempty(&p.code).unwrap_or_default();
     let store = state.store.clone();
     let found = blocking(move || {
@@ -1014,13 +973,8 @@ struct VerifyTpl {
 
 async fn verify_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    peer: PeerAddr,
     crate::pages::PageQuery(p): crate::pages::PageQuery<VerifyParams>,
 ) -> Response {
-    if let Err(e) = limit(&state, &headers, peer) {
-        return public_page_error(e);
-    }
     let no = nonempty(&p.no).unwrap_or_default();
     let code = nonempty(&p.code).unwrap_or_default();
     let mut t = VerifyTpl {
