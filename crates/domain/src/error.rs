@@ -53,6 +53,18 @@ pub enum Code {
     TotpAlreadyEnabled,
     SessionExpired,
     TokenInvalid,
+    /// A text field holds NUL, another control character or a bidirectional override.
+    TextControlChar,
+    /// Too many failed subject lookups by ID number from one account.
+    LookupLimited,
+    /// The separation of duties (三员分立) forbids this action for this actor on this account.
+    DutySeparation,
+    /// The account must change its one-time password before anything else.
+    PasswordChangeRequired,
+    /// The current password given to change it is wrong.
+    PasswordWrong,
+    /// Too many requests of one kind from one client (e.g. credit reports).
+    RateLimited,
 }
 
 impl Code {
@@ -104,6 +116,12 @@ impl Code {
             Code::TotpAlreadyEnabled => "TOTP_ALREADY_ENABLED",
             Code::SessionExpired => "SESSION_EXPIRED",
             Code::TokenInvalid => "TOKEN_INVALID",
+            Code::TextControlChar => "TEXT_CONTROL_CHAR",
+            Code::LookupLimited => "LOOKUP_LIMITED",
+            Code::DutySeparation => "DUTY_SEPARATION",
+            Code::PasswordChangeRequired => "PASSWORD_CHANGE_REQUIRED",
+            Code::PasswordWrong => "PASSWORD_WRONG",
+            Code::RateLimited => "RATE_LIMITED",
         }
     }
 }

@@ -170,6 +170,16 @@ impl From<DomainError> for ApiError {
         let code = e.code.as_str();
         match e.code {
             Code::Forbidden => ApiError::Forbidden(e.message),
+            Code::DutySeparation | Code::PasswordChangeRequired => ApiError::Denied {
+                status: StatusCode::FORBIDDEN,
+                code,
+                message: e.message,
+            },
+            Code::LookupLimited | Code::RateLimited => ApiError::Denied {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                code,
+                message: e.message,
+            },
             Code::IllegalTransition | Code::DuplicateConflict | Code::SubjectExists => {
                 ApiError::Conflict {
                     code,
