@@ -28,10 +28,13 @@ pub enum AccountRole {
     Secadmin,
     /// 审计员: reads the audit and access logs; changes nothing.
     Auditor,
+    /// 待授权: created by the system administrator, waiting for the security administrator to
+    /// grant it a role. It opens nothing but the account's own pages (password, logout).
+    Unassigned,
 }
 
 impl AccountRole {
-    pub const ALL: [AccountRole; 7] = [
+    pub const ALL: [AccountRole; 8] = [
         AccountRole::Admin,
         AccountRole::Provider,
         AccountRole::Unit,
@@ -39,6 +42,7 @@ impl AccountRole {
         AccountRole::Sysadmin,
         AccountRole::Secadmin,
         AccountRole::Auditor,
+        AccountRole::Unassigned,
     ];
 
     pub fn code(self) -> &'static str {
@@ -50,6 +54,7 @@ impl AccountRole {
             AccountRole::Sysadmin => "sysadmin",
             AccountRole::Secadmin => "secadmin",
             AccountRole::Auditor => "auditor",
+            AccountRole::Unassigned => "unassigned",
         }
     }
 
@@ -62,6 +67,7 @@ impl AccountRole {
             AccountRole::Sysadmin => "系统管理员",
             AccountRole::Secadmin => "安全管理员",
             AccountRole::Auditor => "审计员",
+            AccountRole::Unassigned => "待授权",
         }
     }
 
@@ -117,7 +123,8 @@ impl AccountRole {
             AccountRole::Hr
             | AccountRole::Sysadmin
             | AccountRole::Secadmin
-            | AccountRole::Auditor => None,
+            | AccountRole::Auditor
+            | AccountRole::Unassigned => None,
         }
     }
 
@@ -353,7 +360,7 @@ mod tests {
         assert_eq!(Admin.record_role(), Some(Role::CreditOffice));
         assert_eq!(Provider.record_role(), Some(Role::Provider));
         assert_eq!(Unit.record_role(), Some(Role::Unit));
-        for r in [Hr, Sysadmin, Secadmin, Auditor] {
+        for r in [Hr, Sysadmin, Secadmin, Auditor, Unassigned] {
             assert_eq!(r.record_role(), None);
         }
         // Administrators never act on records.

@@ -6,6 +6,7 @@ pub mod authz;
 pub mod catalog;
 pub mod date;
 pub mod disclosure;
+pub mod duties;
 pub mod error;
 pub mod ident;
 pub mod record;

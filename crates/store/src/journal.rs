@@ -59,6 +59,58 @@ pub const RECORD_COLS: &[&str] = &[
 
 pub const CATEGORY_COLS: &[&str] = &["code", "body"];
 
+/// A table whose rows are audited: every row must match the state digest of the last journal
+/// entry about it (entity `entity`, entity id = the first column), and every audited row must
+/// still exist. Later capabilities add their tables here.
+pub struct Audited {
+    pub entity: &'static str,
+    pub table: &'static str,
+    /// The audited columns; the first is the key the journal names the row by.
+    pub cols: &'static [&'static str],
+    /// Whether that key is a number (ids) or text (category codes, report numbers).
+    pub numeric: bool,
+    /// The row in Chinese, for `audit verify`'s message.
+    pub label: &'static str,
+}
+
+pub const AUDITED: &[Audited] = &[
+    Audited {
+        entity: "subject",
+        table: "subjects",
+        cols: SUBJECT_COLS,
+        numeric: true,
+        label: "主体",
+    },
+    Audited {
+        entity: "record",
+        table: "records",
+        cols: RECORD_COLS,
+        numeric: true,
+        label: "记录",
+    },
+    Audited {
+        entity: "category",
+        table: "categories",
+        cols: CATEGORY_COLS,
+        numeric: false,
+        label: "目录项",
+    },
+    Audited {
+        entity: "account",
+        table: "accounts",
+        cols: crate::accounts::ACCOUNT_AUDITED,
+        numeric: true,
+        label: "账号",
+    },
+    Audited {
+        entity: "api_token",
+        table: "api_tokens",
+        cols: crate::accounts::TOKEN_AUDITED,
+        numeric: true,
+        label: "接口令牌",
+    },
+];
+
 /// The digest of a row's state: its values in column order, each tagged and length-prefixed.
 pub fn state_digest(values: &[Val]) -> [u8; 32] {
     digest_of(values.iter())
@@ -227,12 +279,10 @@ impl std::fmt::Display for Problem {
         match self {
             Problem::Entry { seq, reason } => write!(f, "审计日志第 {seq} 条异常：{reason}"),
             Problem::Row { entity, id, reason } => {
-                let what = match entity.as_str() {
-                    "subject" => "主体",
-                    "record" => "记录",
-                    "category" => "目录项",
-                    _ => entity.as_str(),
-                };
+                let what = AUDITED
+                    .iter()
+                    .find(|a| a.entity == entity)
+                    .map_or(entity.as_str(), |a| a.label);
                 write!(f, "{what} {id} 异常：{reason}")
             }
         }
@@ -249,9 +299,9 @@ pub fn verify(conn: &mut Conn) -> StoreResult<VerifyReport> {
     let mut prev = GENESIS;
     let mut problem: Option<Problem> = None;
     let mut entries = 0u64;
-    // Last audited digest per entity, keyed by numeric id (subjects, records) or text (categories).
-    let mut last_num: HashMap<(u8, i64), [u8; 32]> = HashMap::new();
-    let mut last_text: HashMap<String, [u8; 32]> = HashMap::new();
+    // Last audited digest per row: keyed by (table, numeric id) or (table, text key).
+    let mut last_num: HashMap<(usize, i64), [u8; 32]> = HashMap::new();
+    let mut last_text: HashMap<(usize, String), [u8; 32]> = HashMap::new();
     conn.for_each(
         "SELECT seq, at, actor, action, entity, entity_id, detail, state_digest, prev_hash, hash FROM journal ORDER BY seq",
         &[],
@@ -291,20 +341,17 @@ pub fn verify(conn: &mut Conn) -> StoreResult<VerifyReport> {
                 problem = bad("条目内容被改动（哈希不符）");
                 return Ok(());
             }
-            match e.entity.as_str() {
-                "subject" | "record" => {
-                    let tag = if e.entity == "subject" { 0 } else { 1 };
+            if let Some(t) = AUDITED.iter().position(|a| a.entity == e.entity) {
+                if AUDITED[t].numeric {
                     match e.entity_id.parse::<i64>() {
                         Ok(id) => {
-                            last_num.insert((tag, id), digest);
+                            last_num.insert((t, id), digest);
                         }
                         Err(_) => problem = bad("实体编号无效"),
                     }
+                } else {
+                    last_text.insert((t, e.entity_id.clone()), digest);
                 }
-                "category" => {
-                    last_text.insert(e.entity_id.clone(), digest);
-                }
-                _ => {}
             }
             prev = hash;
             expected_seq += 1;
@@ -326,96 +373,68 @@ pub fn verify(conn: &mut Conn) -> StoreResult<VerifyReport> {
     }
 
     let mut rows = 0u64;
-    let checks: [(&str, &str, &[&str], u8); 2] = [
-        ("subject", "subjects", SUBJECT_COLS, 0),
-        ("record", "records", RECORD_COLS, 1),
-    ];
-    for (entity, table, cols, tag) in checks {
-        let sql = format!("SELECT {} FROM {table} ORDER BY id", cols.join(", "));
+    for (t, audited) in AUDITED.iter().enumerate() {
+        if problem.is_some() {
+            break;
+        }
+        let sql = format!(
+            "SELECT {} FROM {} ORDER BY {}",
+            audited.cols.join(", "),
+            audited.table,
+            audited.cols[0]
+        );
         conn.for_each(&sql, &[], |r: Row| {
             if problem.is_some() {
                 return Ok(());
             }
             rows += 1;
-            let id = r[0].int().unwrap_or_default();
-            let current = if tag == 1 {
+            let row_problem = |id: String, reason: &str| {
+                Some(Problem::Row {
+                    entity: audited.entity.into(),
+                    id,
+                    reason: reason.into(),
+                })
+            };
+            let (id, last) = if audited.numeric {
+                let id = r[0].int().unwrap_or_default();
+                (id.to_string(), last_num.remove(&(t, id)))
+            } else {
+                let key = r[0].text().unwrap_or_default().to_string();
+                let last = last_text.remove(&(t, key.clone()));
+                (key, last)
+            };
+            let current = if audited.entity == "record" {
                 if r.get(RECORD_CONTENT_DIGEST).and_then(Val::blob)
                     != Some(record_content_digest(&r).as_slice())
                 {
-                    problem = Some(Problem::Row {
-                        entity: entity.into(),
-                        id: id.to_string(),
-                        reason: "记录内容与其内容摘要不符（疑似被直接修改）".into(),
-                    });
+                    problem = row_problem(id, "记录内容与其内容摘要不符（疑似被直接修改）");
                     return Ok(());
                 }
                 record_state_digest(&r)
             } else {
                 state_digest(&r)
             };
-            let reason = match last_num.remove(&(tag, id)) {
-                None => Some("没有审计记录（疑似被直接写入数据库）"),
-                Some(d) if d != current => Some("内容与最后一次审计的状态不符（疑似被直接修改）"),
+            problem = match last {
+                None => row_problem(id, "没有审计记录（疑似被直接写入数据库）"),
+                Some(d) if d != current => {
+                    row_problem(id, "内容与最后一次审计的状态不符（疑似被直接修改）")
+                }
                 Some(_) => None,
             };
-            if let Some(reason) = reason {
-                problem = Some(Problem::Row {
-                    entity: entity.into(),
-                    id: id.to_string(),
-                    reason: reason.into(),
-                });
-            }
             Ok(())
         })?;
     }
     if problem.is_none() {
-        conn.for_each(
-            "SELECT code, body FROM categories ORDER BY code",
-            &[],
-            |r| {
-                if problem.is_some() {
-                    return Ok(());
-                }
-                rows += 1;
-                let code = r[0].text().unwrap_or_default().to_string();
-                let reason = match last_text.remove(&code) {
-                    None => Some("没有审计记录（疑似被直接写入数据库）"),
-                    Some(d) if d != state_digest(&r) => {
-                        Some("内容与最后一次审计的状态不符（疑似被直接修改）")
-                    }
-                    Some(_) => None,
-                };
-                if let Some(reason) = reason {
-                    problem = Some(Problem::Row {
-                        entity: "category".into(),
-                        id: code,
-                        reason: reason.into(),
-                    });
-                }
-                Ok(())
-            },
-        )?;
-    }
-    if problem.is_none() {
         // Whatever is left was audited but is no longer in its table.
-        let mut gone: Vec<(String, String)> = last_num
+        let mut gone: Vec<(usize, String)> = last_num
             .keys()
-            .map(|(t, id)| {
-                (
-                    (if *t == 0 { "subject" } else { "record" }).to_string(),
-                    id.to_string(),
-                )
-            })
-            .chain(
-                last_text
-                    .keys()
-                    .map(|c| ("category".to_string(), c.clone())),
-            )
+            .map(|(t, id)| (*t, id.to_string()))
+            .chain(last_text.keys().cloned())
             .collect();
         gone.sort();
-        if let Some((entity, id)) = gone.into_iter().next() {
+        if let Some((t, id)) = gone.into_iter().next() {
             problem = Some(Problem::Row {
-                entity,
+                entity: AUDITED[t].entity.to_string(),
                 id,
                 reason: "审计记录存在但数据行已不存在（疑似被直接删除）".into(),
             });

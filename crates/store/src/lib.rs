@@ -3,6 +3,7 @@
 //! audit chain and change feed — in the same transaction.
 
 pub mod accounts;
+mod audit_upgrade;
 mod catalog;
 pub mod crypto;
 pub mod db;
@@ -14,7 +15,7 @@ mod schema;
 pub mod subjects;
 
 pub use accounts::{
-    Account, ApiToken, LoginError, NewSession, Session, TOKEN_PREFIX, TotpEnrolment,
+    Account, Acting, ApiToken, LoginError, NewSession, Session, TOKEN_PREFIX, TotpEnrolment,
 };
 pub use crypto::Keys;
 pub use db::Dialect;
@@ -50,6 +51,7 @@ impl Store {
         let store = Store { pool, keys };
         let mut c = store.conn()?;
         schema::migrate(&mut c)?;
+        audit_upgrade::run(&mut c)?;
         drop(c);
         store.seed_catalog()?;
         Ok(store)

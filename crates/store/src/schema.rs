@@ -170,6 +170,18 @@ CREATE TABLE reports (
 CREATE INDEX reports_subject ON reports (subject_id);
 "#,
     ),
+    (
+        // Separation of duties: an account created or reset by the system administrator must
+        // change its one-time password first; failed logins count per account and client, so
+        // that a stranger cannot lock the holder out.
+        "0008_account_duties",
+        r#"
+ALTER TABLE accounts ADD COLUMN must_change_password BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE login_failures ADD COLUMN client TEXT NOT NULL DEFAULT '';
+DROP INDEX login_failures_account;
+CREATE INDEX login_failures_account ON login_failures (account_id, client, at);
+"#,
+    ),
 ];
 
 pub fn migrate(conn: &mut Conn) -> StoreResult<()> {

@@ -511,7 +511,9 @@ pub fn assert_clean(store: &Store) -> VerifyReport {
     );
     let rows = store.subjects().unwrap().len() as i64
         + store.record_count().unwrap()
-        + store.catalog().unwrap().categories().len() as i64;
+        + store.catalog().unwrap().categories().len() as i64
+        + store.accounts().unwrap().len() as i64
+        + store.tokens(None).unwrap().len() as i64;
     assert_eq!(report.rows as i64, rows, "{report:?}");
     let head = report.head.as_deref().expect("a head hash");
     assert_eq!(head.len(), 64, "{head}");

@@ -1,0 +1,107 @@
+//! When the audited columns of a table grow (issue 8: the password hash, the second factor's
+//! secret and the one-time-password flag of accounts; the token hash of API tokens), rows
+//! journaled before still carry digests over the old columns. Once, at start-up, each row whose
+//! old-column digest still matches its last journal entry gets a new entry (`rebaseline`, by
+//! `system:upgrade`) with its digest over the new columns. A row that does not match is left
+//! alone, so that `audit verify` still names it: an upgrade never blesses an edit.
+
+use crate::db::{Conn, Val};
+use crate::error::StoreResult;
+use crate::journal::{Appender, Entry, state_digest};
+
+const MARK: &str = "0009_audit_rebaseline_accounts_tokens";
+
+struct Widened {
+    entity: &'static str,
+    table: &'static str,
+    old: &'static [&'static str],
+    new: &'static [&'static str],
+}
+
+const WIDENED: &[Widened] = &[
+    Widened {
+        entity: "account",
+        table: "accounts",
+        old: &[
+            "id",
+            "name",
+            "role",
+            "unit_id",
+            "totp_enabled",
+            "disabled",
+            "created_at",
+            "updated_at",
+        ],
+        new: crate::accounts::ACCOUNT_AUDITED,
+    },
+    Widened {
+        entity: "api_token",
+        table: "api_tokens",
+        old: &["id", "account_id", "label", "created_at", "revoked_at"],
+        new: crate::accounts::TOKEN_AUDITED,
+    },
+];
+
+pub(crate) fn run(conn: &mut Conn) -> StoreResult<()> {
+    conn.write(|c| {
+        if c.query_one(
+            "SELECT name FROM schema_migrations WHERE name = $1",
+            &[Val::from(MARK)],
+        )?
+        .is_some()
+        {
+            return Ok(());
+        }
+        let mut journal: Option<Appender> = None;
+        for w in WIDENED {
+            let ids: Vec<i64> = c
+                .query(&format!("SELECT id FROM {} ORDER BY id", w.table), &[])?
+                .iter()
+                .filter_map(|r| r[0].int())
+                .collect();
+            for id in ids {
+                let last = c
+                    .query_one(
+                        "SELECT state_digest FROM journal WHERE entity = $1 AND entity_id = $2 ORDER BY seq DESC LIMIT 1",
+                        &[Val::from(w.entity), Val::from(id.to_string())],
+                    )?
+                    .and_then(|r| r[0].blob().map(<[u8]>::to_vec));
+                let row = |cols: &[&str], c: &mut Conn| -> StoreResult<Option<[u8; 32]>> {
+                    Ok(c.query_one(
+                        &format!("SELECT {} FROM {} WHERE id = $1", cols.join(", "), w.table),
+                        &[Val::Int(id)],
+                    )?
+                    .map(|r| state_digest(&r)))
+                };
+                let (Some(last), Some(old)) = (last, row(w.old, c)?) else {
+                    continue;
+                };
+                if last != old {
+                    continue;
+                }
+                let Some(new) = row(w.new, c)? else { continue };
+                if journal.is_none() {
+                    journal = Some(Appender::open(c, crate::now_text())?);
+                }
+                if let Some(j) = journal.as_mut() {
+                    j.append(Entry {
+                        actor: "system:upgrade".into(),
+                        action: "rebaseline".into(),
+                        entity: w.entity.into(),
+                        entity_id: id.to_string(),
+                        detail: serde_json::json!({ "columns": w.new }).to_string(),
+                        state_digest: new,
+                    });
+                }
+            }
+        }
+        if let Some(mut j) = journal {
+            j.flush(c)?;
+        }
+        c.exec(
+            "INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)",
+            &[Val::from(MARK), Val::from(crate::now_text())],
+        )?;
+        Ok(())
+    })
+}
