@@ -72,13 +72,15 @@ pub fn user_add(
             role.label()
         );
     }
-    let (password, generated) = if password_stdin {
-        (password_from_stdin()?, false)
+    let unit_id = unit.as_ref().map(|u| u.id);
+    let (account, password, generated) = if password_stdin {
+        let password = password_from_stdin()?;
+        let account = store.create_account(name, role, unit_id, &password, actor)?;
+        (account, password, false)
     } else {
-        (probity_store::accounts::random_password()?, true)
+        let (account, password) = store.create_account_one_time(name, role, unit_id, actor)?;
+        (account, password, true)
     };
-    let account =
-        store.create_account(name, role, unit.as_ref().map(|u| u.id), &password, actor)?;
     let unit_text = unit.map(|u| format!("，{}", u.name)).unwrap_or_default();
     println!(
         "已创建账号 {}（{}{}），编号 {}",
@@ -88,8 +90,8 @@ pub fn user_add(
         account.id
     );
     if generated {
-        println!("初始密码：{password}");
-        println!("（密码只显示这一次，请当面或以安全方式转交本人，并在首次登录后修改）");
+        println!("一次性密码：{password}");
+        println!("（密码只显示这一次，请当面或以安全方式转交本人；本人首次登录时必须先修改密码）");
     }
     if role.requires_totp() {
         println!("该角色登录须使用动态口令：首次登录后请按提示用身份验证器绑定");
@@ -101,6 +103,9 @@ fn status(a: &Account) -> String {
     let mut s = Vec::new();
     if a.disabled {
         s.push("已停用");
+    }
+    if a.password_change_required {
+        s.push("待修改一次性密码");
     }
     if a.totp_enabled {
         s.push("已启用动态口令");
@@ -205,5 +210,67 @@ pub fn token_list(store: &Store, user: Option<&str>) -> anyhow::Result<()> {
                 .unwrap_or_else(|| "有效".into()),
         );
     }
+    Ok(())
+}
+
+pub fn user_reset_password(store: &Store, user: &str, actor: &str) -> anyhow::Result<()> {
+    let account = account_named(store, user)?;
+    let password = store.reset_password(account.id, actor)?;
+    println!("已重置账号 {} 的密码", account.name);
+    println!("一次性密码：{password}");
+    println!("（密码只显示这一次，请当面或以安全方式转交本人；本人登录时必须先修改密码）");
+    Ok(())
+}
+
+pub fn user_disable(store: &Store, user: &str, disabled: bool, actor: &str) -> anyhow::Result<()> {
+    let account = account_named(store, user)?;
+    store.set_disabled(account.id, disabled, actor)?;
+    if disabled {
+        println!(
+            "已停用账号 {}：其登录已全部退出，接口令牌暂停使用",
+            account.name
+        );
+    } else {
+        println!("已启用账号 {}", account.name);
+    }
+    Ok(())
+}
+
+pub fn user_unlock(store: &Store, user: &str, actor: &str) -> anyhow::Result<()> {
+    let account = account_named(store, user)?;
+    store.unlock(account.id, actor)?;
+    println!("已解除账号 {} 的登录锁定", account.name);
+    Ok(())
+}
+
+pub fn user_reset_totp(store: &Store, user: &str, actor: &str) -> anyhow::Result<()> {
+    let account = account_named(store, user)?;
+    store.reset_totp(account.id, actor)?;
+    println!(
+        "已重置账号 {} 的动态口令：本人下次登录时重新绑定",
+        account.name
+    );
+    Ok(())
+}
+
+pub fn user_role(
+    store: &Store,
+    user: &str,
+    role: &str,
+    unit: Option<&str>,
+    actor: &str,
+) -> anyhow::Result<()> {
+    let account = account_named(store, user)?;
+    let role = AccountRole::parse(role)?;
+    let unit = match unit.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(u) => Some(store.find_unit(u)?.id),
+        None => None,
+    };
+    let a = store.set_role(account.id, role, unit, actor)?;
+    println!(
+        "已将账号 {} 的角色设为{}（其登录已退出，须重新登录）",
+        a.name,
+        a.role.label()
+    );
     Ok(())
 }

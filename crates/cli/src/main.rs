@@ -220,7 +220,9 @@ enum RecordsCommand {
 
 #[derive(Subcommand)]
 enum UserCommand {
-    /// Creates an account. Without --password-stdin a strong password is generated and shown once.
+    /// Creates an account (the operator at the machine; the only way to create the three
+    /// administrators). Without --password-stdin a one-time password is generated and shown once,
+    /// and the holder must change it at the first login.
     Add {
         /// Account name: 2–32 letters, digits, _ . - or Chinese characters.
         #[arg(long)]
@@ -238,6 +240,40 @@ enum UserCommand {
     },
     /// Lists the accounts.
     List,
+    /// Sets a one-time password (shown once) that the holder must change at the next login.
+    ResetPassword {
+        #[arg(long)]
+        user: String,
+    },
+    /// Disables an account: its sessions end and its tokens stop working.
+    Disable {
+        #[arg(long)]
+        user: String,
+    },
+    /// Re-enables a disabled account.
+    Enable {
+        #[arg(long)]
+        user: String,
+    },
+    /// Lifts a lockout after repeated failed logins.
+    Unlock {
+        #[arg(long)]
+        user: String,
+    },
+    /// Forgets the second factor (a lost phone): the holder enrols again at the next login.
+    ResetTotp {
+        #[arg(long)]
+        user: String,
+    },
+    /// Grants a role; never across the line between business roles and the three administrators.
+    Role {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        unit: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -572,6 +608,22 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
                     &actor(),
                 )?,
                 UserCommand::List => accounts::user_list(&store)?,
+                UserCommand::ResetPassword { user } => {
+                    accounts::user_reset_password(&store, user, &actor())?
+                }
+                UserCommand::Disable { user } => {
+                    accounts::user_disable(&store, user, true, &actor())?
+                }
+                UserCommand::Enable { user } => {
+                    accounts::user_disable(&store, user, false, &actor())?
+                }
+                UserCommand::Unlock { user } => accounts::user_unlock(&store, user, &actor())?,
+                UserCommand::ResetTotp { user } => {
+                    accounts::user_reset_totp(&store, user, &actor())?
+                }
+                UserCommand::Role { user, role, unit } => {
+                    accounts::user_role(&store, user, role, unit.as_deref(), &actor())?
+                }
             }
             Ok(EXIT_OK)
         }

@@ -178,13 +178,70 @@ both!(generated_password_is_printed_once_and_works, |env| {
     let out = stdout(&o);
     let pw = out
         .lines()
-        .find_map(|l| l.strip_prefix("初始密码："))
+        .find_map(|l| l.strip_prefix("一次性密码："))
         .expect("the generated password is shown")
         .to_string();
     assert_eq!(pw.chars().count(), 16);
-    assert!(out.contains("动态口令"), "{out}");
+    assert!(
+        out.contains("动态口令") && out.contains("必须先修改密码"),
+        "{out}"
+    );
     let a = env.store().login("sec1", &pw, None, Utc::now()).unwrap();
     assert!(a.totp_pending, "an administrator enrols a second factor");
+    assert!(
+        a.password_change_required,
+        "after changing the one-time password"
+    );
+});
+
+both!(the_operator_manages_accounts_at_the_machine, |env| {
+    env.roster();
+    let o = env.run_with(
+        &[
+            "user",
+            "add",
+            "--name",
+            "clerk1",
+            "--role",
+            "provider",
+            "--unit",
+            "区法院",
+            "--password-stdin",
+        ],
+        Some("Binhai#2025x\n"),
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = env.run(&["user", "reset-password", "--user", "clerk1"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let pw = stdout(&o)
+        .lines()
+        .find_map(|l| l.strip_prefix("一次性密码："))
+        .expect("shown once")
+        .to_string();
+    assert!(
+        env.store()
+            .login("clerk1", &pw, None, Utc::now())
+            .unwrap()
+            .password_change_required
+    );
+    for args in [
+        &["user", "disable", "--user", "clerk1"][..],
+        &["user", "enable", "--user", "clerk1"],
+        &["user", "unlock", "--user", "clerk1"],
+    ] {
+        let o = env.run(args);
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+    }
+    // Not even the operator moves an account across the administrative line.
+    let o = env.run(&["user", "role", "--user", "clerk1", "--role", "auditor"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("三员分立"), "{}", stderr(&o));
+    let o = env.run(&["user", "role", "--user", "clerk1", "--role", "hr"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        env.store().account_by_name("clerk1").unwrap().unwrap().role,
+        probity_domain::account::AccountRole::Hr
+    );
 });
 
 both!(bad_input_exits_1_with_a_chinese_message, |env| {

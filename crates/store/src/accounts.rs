@@ -40,7 +40,7 @@ const MAX_LABEL_CHARS: usize = 64;
 /// system administrator could mint the credit office's rights for itself (三员分立) and anyone
 /// holding the token would skip the second factor.
 pub fn may_hold_token(role: AccountRole) -> bool {
-    !role.requires_totp()
+    !role.requires_totp() && role != AccountRole::Unassigned
 }
 
 /// An account as callers see it: never a password hash or a secret.
@@ -707,10 +707,15 @@ impl Store {
         unit: Option<i64>,
         by: impl Into<Acting<'a>>,
     ) -> StoreResult<Account> {
-        role.check_unit(unit)?;
         let by = by.into();
         {
+            // The duty first, so that a refused actor learns nothing about units.
             let mut conn = self.conn()?;
+            conn.write(|c| {
+                let target = load_account(c, id)?;
+                check_duty(c, by, AccountAction::SetRole { to: role }, Some(&target)).map(|_| ())
+            })?;
+            role.check_unit(unit)?;
             self.check_unit_exists(&mut conn, unit)?;
         }
         let now = crate::now_text();

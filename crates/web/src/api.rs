@@ -30,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(login))
         .routes(routes!(logout))
         .routes(routes!(me))
+        .routes(routes!(change_password))
         .routes(routes!(list_subjects))
         .routes(routes!(get_subject))
         .routes(routes!(list_catalog))
@@ -44,6 +45,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(record_audit))
         .routes(routes!(list_accounts, create_account))
         .routes(routes!(set_account_role))
+        .routes(routes!(disable_account))
+        .routes(routes!(enable_account))
+        .routes(routes!(unlock_account))
+        .routes(routes!(reset_account_password))
+        .routes(routes!(reset_account_totp))
         .routes(routes!(audit_log))
 }
 
@@ -54,7 +60,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct AccountView {
     pub id: i64,
     pub name: String,
-    /// admin, provider, unit, hr, sysadmin, secadmin, auditor
+    /// admin, provider, unit, hr, sysadmin, secadmin, auditor, unassigned (待授权)
     pub role: String,
     pub role_label: String,
     pub unit_id: Option<i64>,
@@ -62,6 +68,10 @@ pub struct AccountView {
     /// The role needs a second factor that is not enrolled yet.
     pub totp_pending: bool,
     pub disabled: bool,
+    /// The password is a one-time password its holder must change before anything else.
+    pub password_change_required: bool,
+    /// The end of the last lockout (for some client), RFC 3339; it may lie in the past.
+    pub locked_until: Option<String>,
 }
 
 impl From<&Account> for AccountView {
@@ -75,6 +85,8 @@ impl From<&Account> for AccountView {
             totp_enabled: a.totp_enabled,
             totp_pending: a.totp_pending,
             disabled: a.disabled,
+            password_change_required: a.password_change_required,
+            locked_until: a.locked_until.map(|t| t.to_rfc3339()),
         }
     }
 }
@@ -271,25 +283,27 @@ async fn login(
             retry_after_secs: wait,
         });
     }
+    let client = crate::auth::client_key(&headers, peer, &state.config.trusted_proxies);
     let store = state.store.clone();
     let ttl = state.config.session_ttl;
     let (account, session) = blocking(move || {
         let now = chrono::Utc::now();
-        let account = match store.login(&req.name, &req.password, req.totp.as_deref(), now) {
-            Ok(a) => a,
-            Err(LoginError::Store(e)) => return Err(e.into()),
-            Err(e) => {
-                let status = match e {
-                    LoginError::Locked { .. } | LoginError::Disabled => StatusCode::FORBIDDEN,
-                    _ => StatusCode::UNAUTHORIZED,
-                };
-                return Err(ApiError::Denied {
-                    status,
-                    code: e.code(),
-                    message: e.message(),
-                });
-            }
-        };
+        let account =
+            match store.login_from(&req.name, &req.password, req.totp.as_deref(), &client, now) {
+                Ok(a) => a,
+                Err(LoginError::Store(e)) => return Err(e.into()),
+                Err(e) => {
+                    let status = match e {
+                        LoginError::Disabled => StatusCode::FORBIDDEN,
+                        _ => StatusCode::UNAUTHORIZED,
+                    };
+                    return Err(ApiError::Denied {
+                        status,
+                        code: e.code(),
+                        message: e.message(),
+                    });
+                }
+            };
         let session = store.create_session(account.id, ttl, now)?;
         Ok((account, session))
     })
@@ -336,6 +350,56 @@ async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Respons
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", responses((status = 200, body = AccountView)))]
 async fn me(caller: Caller) -> Json<AccountView> {
     Json((&caller.account).into())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordRequest {
+    pub current: String,
+    pub new: String,
+}
+
+/// Changes the caller's own password (修改密码), giving the current one; required first after a
+/// one-time password. Every session of the account ends; the answer sets a new session cookie.
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = PasswordRequest,
+    responses((status = 200, body = LoginResponse), (status = 422, body = ErrorBody)))]
+async fn change_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    peer: crate::auth::PeerAddr,
+    caller: Caller,
+    Body(req): Body<PasswordRequest>,
+) -> Result<Response, ApiError> {
+    let client = crate::auth::client_key(&headers, peer, &state.config.trusted_proxies);
+    let store = state.store.clone();
+    let ttl = state.config.session_ttl;
+    let id = caller.account.id;
+    let (account, session) = blocking(move || {
+        let now = chrono::Utc::now();
+        let a = store.change_password(id, &req.current, &req.new, &client, now)?;
+        Ok((a.clone(), store.create_session(a.id, ttl, now)?))
+    })
+    .await?;
+    state.identities.forget_all();
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        session.token,
+        ttl.num_seconds(),
+        if state.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        }
+    );
+    let mut res = Json(LoginResponse {
+        account: (&account).into(),
+        csrf_token: session.csrf,
+    })
+    .into_response();
+    if let Ok(v) = cookie.parse() {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(res)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -839,33 +903,48 @@ async fn list_accounts(State(state): State<AppState>) -> Result<Json<Vec<Account
 #[serde(deny_unknown_fields)]
 pub struct NewAccountRequest {
     pub name: String,
-    pub role: String,
-    /// Short name, full name or USCC of the unit (provider and unit accounts).
-    pub unit: Option<String>,
-    pub password: String,
 }
 
-/// Creates an account (system administrator).
+/// An account just created, or whose password was just reset, with its one-time password
+/// (shown this once; the holder must change it at the first login).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OneTimePasswordView {
+    pub account: AccountView,
+    pub one_time_password: String,
+}
+
+/// Creates an account (system administrator): without a role (待授权, granted by the security
+/// administrator) and with a one-time password the holder must change first.
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = NewAccountRequest,
-    responses((status = 201, body = AccountView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = OneTimePasswordView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_account(
     State(state): State<AppState>,
     caller: Caller,
     Body(req): Body<NewAccountRequest>,
 ) -> Result<Response, ApiError> {
-    let role = AccountRole::parse(&req.role)?;
     let store = state.store.clone();
-    let account = blocking(move || {
-        let unit = req
-            .unit
-            .as_deref()
-            .map(|u| store.find_unit(u))
-            .transpose()?
-            .map(|s| s.id);
-        Ok(store.create_account(&req.name, role, unit, &req.password, &caller.actor())?)
+    let (account, password) = blocking(move || {
+        Ok(store.create_account_one_time(
+            &req.name,
+            AccountRole::Unassigned,
+            None,
+            &caller.account,
+        )?)
     })
     .await?;
-    Ok((StatusCode::CREATED, Json(AccountView::from(&account))).into_response())
+    let mut res = (
+        StatusCode::CREATED,
+        Json(OneTimePasswordView {
+            account: (&account).into(),
+            one_time_password: password,
+        }),
+    )
+        .into_response();
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(res)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -895,12 +974,108 @@ async fn set_account_role(
             .map(|u| store.find_unit(u))
             .transpose()?
             .map(|s| s.id);
-        store.set_role(id, role, unit, &caller.actor())?;
+        store.set_role(id, role, unit, &caller.account)?;
         identities.forget_all();
         Ok(store.account(id)?)
     })
     .await?;
     Ok(Json((&account).into()))
+}
+
+/// One change to an account by an administrator, answered with the account as it now is.
+async fn account_change(
+    state: &AppState,
+    caller: Caller,
+    id: &str,
+    change: impl FnOnce(&probity_store::Store, i64, &Account) -> Result<(), ApiError> + Send + 'static,
+) -> Result<Json<AccountView>, ApiError> {
+    let id = parse_id(id)?;
+    let store = state.store.clone();
+    let account = blocking(move || {
+        change(&store, id, &caller.account)?;
+        Ok(store.account(id)?)
+    })
+    .await?;
+    state.identities.forget_all();
+    Ok(Json((&account).into()))
+}
+
+/// Disables an account (system administrator): its sessions end, its tokens stop working.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/disable", tag = "accounts", params(("id" = i64, Path)),
+    responses((status = 200, body = AccountView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn disable_account(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<AccountView>, ApiError> {
+    account_change(&state, caller, &id, |s, id, by| {
+        Ok(s.set_disabled(id, true, by).map(|_| ())?)
+    })
+    .await
+}
+
+/// Re-enables an account (system administrator).
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/enable", tag = "accounts", params(("id" = i64, Path)),
+    responses((status = 200, body = AccountView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn enable_account(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<AccountView>, ApiError> {
+    account_change(&state, caller, &id, |s, id, by| {
+        Ok(s.set_disabled(id, false, by).map(|_| ())?)
+    })
+    .await
+}
+
+/// Lifts a lockout before it runs out (system administrator).
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/unlock", tag = "accounts", params(("id" = i64, Path)),
+    responses((status = 200, body = AccountView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn unlock_account(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<AccountView>, ApiError> {
+    account_change(&state, caller, &id, |s, id, by| Ok(s.unlock(id, by)?)).await
+}
+
+/// Resets a lost authenticator (security administrator): the holder enrols again.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/reset-totp", tag = "accounts", params(("id" = i64, Path)),
+    responses((status = 200, body = AccountView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn reset_account_totp(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<AccountView>, ApiError> {
+    account_change(&state, caller, &id, |s, id, by| Ok(s.reset_totp(id, by)?)).await
+}
+
+/// Resets a password to a one-time password, shown once (system administrator).
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/reset-password", tag = "accounts", params(("id" = i64, Path)),
+    responses((status = 200, body = OneTimePasswordView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn reset_account_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let store = state.store.clone();
+    let (account, password) = blocking(move || {
+        let password = store.reset_password(id, &caller.account)?;
+        Ok((store.account(id)?, password))
+    })
+    .await?;
+    state.identities.forget_all();
+    let mut res = Json(OneTimePasswordView {
+        account: (&account).into(),
+        one_time_password: password,
+    })
+    .into_response();
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(res)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

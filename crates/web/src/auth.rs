@@ -221,6 +221,18 @@ pub async fn authorize(
         }
         return Err(ApiError::Unauthorized);
     };
+    // A one-time password (set by an administrator) opens nothing but its own change, not even
+    // second-factor enrolment: whoever set it cannot enrol in the holder's place.
+    if account.password_change_required && !PASSWORD_ROUTES.contains(&path.as_str()) {
+        if html {
+            return Ok(axum::response::Redirect::to(crate::pages::PASSWORD_PATH).into_response());
+        }
+        return Err(ApiError::Denied {
+            status: axum::http::StatusCode::FORBIDDEN,
+            code: "PASSWORD_CHANGE_REQUIRED",
+            message: "请先修改初始密码（POST /api/v1/auth/password 或网页 /console/password），再使用其他功能".into(),
+        });
+    }
     // An account whose role needs a second factor and has none yet may only enrol one (or leave):
     // a password alone opens nothing else, on the pages or through the API.
     if account.totp_pending && !ENROLMENT_ROUTES.contains(&path.as_str()) {
@@ -263,9 +275,20 @@ pub async fn authorize(
     Ok(next.run(req).await)
 }
 
-/// What an account still enrolling its second factor may reach.
-const ENROLMENT_ROUTES: [&str; 4] = [
+/// What an account still enrolling its second factor may reach (changing its password too).
+const ENROLMENT_ROUTES: [&str; 6] = [
     crate::pages::TOTP_PATH,
+    crate::pages::PASSWORD_PATH,
+    "/api/v1/auth/password",
+    "/logout",
+    "/api/v1/auth/logout",
+    "/api/v1/auth/me",
+];
+
+/// What an account with a one-time password may reach.
+const PASSWORD_ROUTES: [&str; 5] = [
+    crate::pages::PASSWORD_PATH,
+    "/api/v1/auth/password",
     "/logout",
     "/api/v1/auth/logout",
     "/api/v1/auth/me",

@@ -85,6 +85,10 @@ struct Server {
 
 impl Server {
     fn start(store: &Store) -> Server {
+        Self::start_with(store, probity_web::WebConfig::default())
+    }
+
+    fn start_with(store: &Store, config: probity_web::WebConfig) -> Server {
         roster(store);
         let unit_of = |short: &str| store.find_unit(short).unwrap().id;
         for role in AccountRole::ALL {
@@ -112,7 +116,7 @@ impl Server {
             let rt = tokio::runtime::Runtime::new().unwrap();
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                probity_web::serve(store, probity_web::WebConfig::default(), listener, async {
+                probity_web::serve(store, config, listener, async {
                     let _ = rx.await;
                 })
                 .await
@@ -277,32 +281,42 @@ impl Browser {
 }
 
 #[test]
-fn a_token_is_shown_once_on_the_answer_and_only_for_system_roles() {
+fn a_token_is_issued_by_its_holder_and_shown_once() {
     for b in backends("admin_tokens") {
         let s = Server::start(&b.store);
         let name = b.name;
         let provider = account(&b.store, AccountRole::Provider);
         let mut sys = s.session(&b.store, AccountRole::Sysadmin);
 
-        // The page offers tokens only where they may be issued.
+        // The system administrator issues no token (finding 2): no form, no route, nothing
+        // written.
+        let head = b.store.head_seq().unwrap();
         let a = sys.get("/console/accounts");
         assert_eq!(a.status, StatusCode::OK, "[{name}] {}", a.body);
-        for role in AccountRole::ALL {
-            let id = account(&b.store, role).id;
-            let form = format!("action=\"/console/accounts/{id}/tokens\"");
-            assert_eq!(
-                a.body.contains(&form),
-                !role.requires_totp(),
-                "[{name}] {role:?}"
-            );
-        }
-        assert!(a.body.contains("须用动态口令登录，不签发接口令牌"));
-
-        // Issued: the token is in the body of this answer, which no cache keeps, and in no
-        // cookie (not even hex-encoded, as the flash message is).
+        assert!(!a.body.contains("/tokens\""), "[{name}] no issuing form");
         let p = sys.post(
             &format!("/console/accounts/{}/tokens", provider.id),
-            &[("csrf", &a.csrf()), ("label", "财政局报送系统")],
+            &[("csrf", &a.csrf()), ("label", "绕过")],
+        );
+        assert!(
+            p.status == StatusCode::NOT_FOUND || p.status == StatusCode::METHOD_NOT_ALLOWED,
+            "[{name}] {}",
+            p.status
+        );
+        let p = sys.get("/console/tokens");
+        assert_eq!(p.status, StatusCode::FORBIDDEN, "[{name}]");
+        assert!(b.store.tokens(None).unwrap().is_empty());
+        assert_eq!(b.store.head_seq().unwrap(), head);
+
+        // The holder issues its own: in the body of this answer, which no cache keeps, and in
+        // no cookie (not even hex-encoded, as the flash message is).
+        let mut holder = s.session(&b.store, AccountRole::Provider);
+        let page = holder.get("/console/tokens");
+        assert_eq!(page.status, StatusCode::OK, "[{name}] {}", page.body);
+        assert!(page.body.contains("尚未签发接口令牌"));
+        let p = holder.post(
+            "/console/tokens",
+            &[("csrf", &page.csrf()), ("label", "财政局报送系统")],
         );
         assert_eq!(p.status, StatusCode::OK, "[{name}] {}", p.body);
         assert_eq!(
@@ -319,28 +333,13 @@ fn a_token_is_shown_once_on_the_answer_and_only_for_system_roles() {
         .expect("the token is on the page");
         assert!(token.starts_with("pbt_") && token.len() == 68, "{token}");
         assert_eq!(p.body.matches(&token).count(), 1, "shown once");
-        assert!(
-            p.body.contains("令牌只在本页显示这一次")
-                && p.body
-                    .contains("已为账号“a_provider”（报送单位）签发接口令牌")
-                && p.body.contains("财政局报送系统")
-                && p.body.contains("href=\"/console/accounts\""),
-            "{}",
-            p.body
-        );
+        assert!(p.body.contains("令牌只在本页显示这一次") && p.body.contains("财政局报送系统"));
         for c in p.set_cookies() {
             assert!(
                 !c.contains(&token) && !c.contains(&hex::encode(&token)) && !c.contains("pbt_"),
                 "{c}"
             );
         }
-        assert!(
-            !sys.cookies
-                .iter()
-                .any(|(_, v)| v.contains(&hex::encode("pbt_"))),
-            "{:?}",
-            sys.cookies
-        );
         assert_eq!(
             b.store
                 .token_account(&token, chrono::Utc::now())
@@ -349,51 +348,59 @@ fn a_token_is_shown_once_on_the_answer_and_only_for_system_roles() {
             Some(provider.id),
             "the token shown is the token issued"
         );
-        let again = sys.get("/console/accounts");
+        let entry = b.store.history("api_token", "1").unwrap();
+        assert_eq!(
+            entry[0].actor, "provider:a_provider",
+            "journaled as its holder"
+        );
+        let again = holder.get("/console/tokens");
         assert!(
             !again.body.contains(&token) && !again.body.contains("pbt_"),
             "never shown again"
         );
         assert!(again.body.contains("财政局报送系统"), "listed by its label");
+        // The system administrator sees it listed and may revoke it; the holder may too.
+        let list = sys.get("/console/accounts");
+        assert!(
+            list.body.contains("财政局报送系统") && list.body.contains("/console/tokens/1/revoke")
+        );
+        let p = holder.post("/console/tokens/1/revoke", &[("csrf", &again.csrf())]);
+        assert_eq!(p.location(), "/console/tokens");
+        assert!(
+            b.store
+                .token_account(&token, chrono::Utc::now())
+                .unwrap()
+                .is_none()
+        );
 
-        // Refused for the credit office and the administrators: the reason on the accounts
-        // page, nothing written.
-        let head = b.store.head_seq().unwrap();
+        // Roles that log in with a second factor hold no token: the page is not theirs.
         for role in [
             AccountRole::Admin,
-            AccountRole::Sysadmin,
             AccountRole::Secadmin,
             AccountRole::Auditor,
         ] {
-            let target = account(&b.store, role);
-            let p = sys.post(
-                &format!("/console/accounts/{}/tokens", target.id),
-                &[("csrf", &again.csrf()), ("label", "绕过")],
+            let mut other = s.session(&b.store, role);
+            assert_eq!(
+                other.get("/console/tokens").status,
+                StatusCode::FORBIDDEN,
+                "[{name}] {role:?}"
             );
-            assert_eq!(p.status, StatusCode::FORBIDDEN, "[{name}] {role:?}");
-            let error = between(&p.body, "<p class=\"error\" role=\"alert\">", "</p>")
-                .unwrap_or_else(|| panic!("an error on the page: {}", p.body));
-            assert!(
-                error.contains(&format!("账号“{}”是{}账号", target.name, role.label()))
-                    && error.contains("不能签发接口令牌"),
-                "{error}"
-            );
-            assert!(!p.body.contains("pbt_"), "{}", p.body);
-            assert!(p.body.contains("新建账号"), "the accounts page, to go on");
-            assert!(b.store.tokens(Some(target.id)).unwrap().is_empty());
         }
-        assert_eq!(
-            b.store.head_seq().unwrap(),
-            head,
-            "[{name}] nothing journaled"
+        // Another holder cannot revoke this one's tokens.
+        let p = holder.post(
+            "/console/tokens",
+            &[("csrf", &again.csrf()), ("label", "第二个")],
         );
-
-        // An unknown account is a 404, not an error on the accounts page.
-        let p = sys.post(
-            "/console/accounts/99999/tokens",
-            &[("csrf", &again.csrf()), ("label", "x")],
+        assert_eq!(p.status, StatusCode::OK);
+        let mut unit = s.session(&b.store, AccountRole::Unit);
+        let upage = unit.get("/console/tokens");
+        let p = unit.post("/console/tokens/2/revoke", &[("csrf", &upage.csrf())]);
+        assert_eq!(p.status, StatusCode::FORBIDDEN, "[{name}] {}", p.body);
+        assert!(
+            b.store.tokens(Some(provider.id)).unwrap()[1]
+                .revoked_at
+                .is_none()
         );
-        assert_eq!(p.status, StatusCode::NOT_FOUND);
     }
 }
 
@@ -403,52 +410,82 @@ fn account_forms_and_the_journal_pager() {
         let s = Server::start(&b.store);
         let name = b.name;
 
-        // New account: the role must be chosen; the unit hint names the roles as they are called.
+        // New account: a name only; no role (the security administrator grants one) and a
+        // one-time password on the answer, once.
         let mut sys = s.session(&b.store, AccountRole::Sysadmin);
         let a = sys.get("/console/accounts");
         assert!(
-            a.body.contains(
-                "<select name=\"role\" required><option value=\"\" selected>请选择角色</option>"
-            ),
+            a.body.contains("新建账号") && !a.body.contains("name=\"password\""),
             "[{name}] {}",
             a.body
         );
-        assert!(a.body.contains("被评价单位") && !a.body.contains("被考核单位"));
-        let p = sys.post(
-            "/console/accounts",
-            &[
-                ("csrf", &a.csrf()),
-                ("name", "no_role"),
-                ("role", ""),
-                ("password", PASSWORD),
-            ],
-        );
-        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}]");
         assert!(
-            p.body
-                .contains("<p class=\"error\" role=\"alert\">请选择角色</p>"),
-            "{}",
-            p.body
+            !a.body.contains("<select name=\"role\""),
+            "the system administrator assigns no role"
         );
-        assert!(b.store.account_by_name("no_role").unwrap().is_none());
+        let p = sys.post("/console/accounts", &[("csrf", &a.csrf()), ("name", "x")]);
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}]");
+        assert!(p.body.contains("账号名长度"), "{}", p.body);
         let p = sys.post(
             "/console/accounts",
-            &[
-                ("csrf", &a.csrf()),
-                ("name", "new_clerk"),
-                ("role", "provider"),
-                ("unit", "区财政局"),
-                ("password", PASSWORD),
-            ],
+            &[("csrf", &a.csrf()), ("name", "new_clerk")],
         );
-        assert!(sys.follow(&p).body.contains("已创建账号“new_clerk”"));
+        assert_eq!(p.status, StatusCode::OK, "[{name}] {}", p.body);
+        assert_eq!(
+            p.headers
+                .get(header::CACHE_CONTROL)
+                .map(|v| v.to_str().unwrap()),
+            Some("no-store")
+        );
+        let otp = between(
+            &p.body,
+            "<code id=\"issued-password\" class=\"wrap\">",
+            "</code>",
+        )
+        .expect("shown");
+        assert_eq!(otp.chars().count(), 16);
         let clerk = b.store.account_by_name("new_clerk").unwrap().unwrap();
+        assert_eq!(clerk.role, AccountRole::Unassigned);
+        assert!(clerk.password_change_required);
+        // The three's accounts are the operator's: no button for them.
+        let row = between(&p.body, "<td>a_secadmin</td>", "</tr>").unwrap();
+        assert!(
+            row.contains("三员账号由运维人员在服务器命令行管理") && !row.contains("停用"),
+            "{row}"
+        );
 
         // Role change: the unit comes prefilled, so a unit-bound role keeps its unit without
         // retyping it, and a role without a unit ignores it.
         let mut sec = s.session(&b.store, AccountRole::Secadmin);
         let page = sec.get("/console/accounts");
+        // The role form offers no administrative role.
+        for adm in ["sysadmin", "secadmin", "auditor"] {
+            assert!(
+                !page.body.contains(&format!("<option value=\"{adm}\"")),
+                "{adm}"
+            );
+        }
+        // Nor a form for its own account or the other administrators'.
+        for adm in [AccountRole::Secadmin, AccountRole::Sysadmin] {
+            let id = account(&b.store, adm).id;
+            assert!(
+                !page
+                    .body
+                    .contains(&format!("action=\"/console/accounts/{id}/role\"")),
+                "{adm:?}"
+            );
+        }
         let finance = b.store.find_unit("区财政局").unwrap();
+        let p = sec.post(
+            &format!("/console/accounts/{}/role", clerk.id),
+            &[
+                ("csrf", &page.csrf()),
+                ("role", "provider"),
+                ("unit", "区财政局"),
+            ],
+        );
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "[{name}] {}", p.body);
+        let page = sec.get("/console/accounts");
         let form = between(
             &page.body,
             &format!("action=\"/console/accounts/{}/role\"", clerk.id),
@@ -486,6 +523,72 @@ fn account_forms_and_the_journal_pager() {
         );
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(p.body.contains("必须绑定主体名录中的单位"), "{}", p.body);
+        // An administrative role, sent by hand, is refused with the rule's reason (finding 1).
+        let head = b.store.head_seq().unwrap();
+        for (target, role) in [
+            (clerk.id, "auditor"),
+            (account(&b.store, AccountRole::Secadmin).id, "admin"),
+        ] {
+            let p = sec.post(
+                &format!("/console/accounts/{target}/role"),
+                &[("csrf", &page.csrf()), ("role", role), ("unit", "")],
+            );
+            assert_eq!(p.status, StatusCode::FORBIDDEN, "[{name}] {role}");
+            assert!(p.body.contains("三员分立"), "{}", p.body);
+        }
+        assert_eq!(b.store.head_seq().unwrap(), head, "refusals write nothing");
+
+        // The system administrator: reset password (one-time, shown once), disable, enable,
+        // unlock; each journaled by it.
+        let page = sys.get("/console/accounts");
+        let p = sys.post(
+            &format!("/console/accounts/{}/reset-password", clerk.id),
+            &[("csrf", &page.csrf())],
+        );
+        assert_eq!(p.status, StatusCode::OK, "[{name}] {}", p.body);
+        assert!(
+            p.body.contains("重置密码：账号“new_clerk”的一次性密码"),
+            "{}",
+            p.body
+        );
+        let p = sys.post(
+            &format!("/console/accounts/{}/disable", clerk.id),
+            &[("csrf", &page.csrf())],
+        );
+        assert!(sys.follow(&p).body.contains("已停用账号：账号“new_clerk”"));
+        assert!(b.store.account(clerk.id).unwrap().disabled);
+        let p = sys.post(
+            &format!("/console/accounts/{}/enable", clerk.id),
+            &[("csrf", &page.csrf())],
+        );
+        assert_eq!(p.status, StatusCode::SEE_OTHER);
+        assert!(!b.store.account(clerk.id).unwrap().disabled);
+        let actions: Vec<(String, String)> = b
+            .store
+            .history("account", &clerk.id.to_string())
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.actor, e.action))
+            .collect();
+        for act in ["create", "reset_password", "disable", "enable"] {
+            assert!(
+                actions.contains(&("sysadmin:a_sysadmin".into(), act.into())),
+                "{act}: {actions:?}"
+            );
+        }
+        assert!(
+            actions.contains(&("secadmin:a_secadmin".into(), "set_role".into())),
+            "{actions:?}"
+        );
+        // The security administrator resets a lost authenticator (the credit office's).
+        let admin = account(&b.store, AccountRole::Admin);
+        let page = sec.get("/console/accounts");
+        let p = sec.post(
+            &format!("/console/accounts/{}/reset-totp", admin.id),
+            &[("csrf", &page.csrf())],
+        );
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "[{name}] {}", p.body);
+        assert!(b.store.account(admin.id).unwrap().totp_pending);
 
         // The journal pager: a next link only when another entry follows.
         for i in 0..(PAGE_SIZE + 2) {
@@ -507,5 +610,323 @@ fn account_forms_and_the_journal_pager() {
         let p = auditor.get(&format!("/console/audit{next}"));
         assert_eq!(p.body.matches("<tr><td>").count(), 1);
         assert!(!p.body.contains("下一页"));
+    }
+}
+
+/// A JSON client with the session of `a_<role>` (cookie and CSRF header).
+fn api_client(
+    s: &Server,
+    store: &Store,
+    role: AccountRole,
+) -> (reqwest::blocking::Client, String, String, String) {
+    let a = account(store, role);
+    let session = store
+        .create_session(a.id, chrono::Duration::hours(1), chrono::Utc::now())
+        .unwrap();
+    (
+        reqwest::blocking::Client::new(),
+        s.base.clone(),
+        format!("probity_session={}", session.token),
+        session.csrf,
+    )
+}
+
+fn api(
+    c: &(reqwest::blocking::Client, String, String, String),
+    method: reqwest::Method,
+    path: &str,
+    body: serde_json::Value,
+) -> (StatusCode, serde_json::Value) {
+    let res =
+        c.0.request(method, format!("{}{path}", c.1))
+            .header(header::COOKIE, &c.2)
+            .header("x-csrf-token", &c.3)
+            .json(&body)
+            .send()
+            .unwrap();
+    let status = res.status();
+    (status, res.json().unwrap_or(serde_json::Value::Null))
+}
+
+/// Findings 1 and 2 of the security review, replayed through the API exactly as reported.
+#[test]
+fn the_three_administrators_stay_separate_through_the_api() {
+    for b in backends("admin_api_duties") {
+        let s = Server::start(&b.store);
+        let name = b.name;
+        let sec = account(&b.store, AccountRole::Secadmin);
+        let head = b.store.head_seq().unwrap();
+        // 1. PUT /api/v1/accounts/{own id}/role {"role":"admin"} as secadmin.
+        let c = api_client(&s, &b.store, AccountRole::Secadmin);
+        let (st, body) = api(
+            &c,
+            reqwest::Method::PUT,
+            &format!("/api/v1/accounts/{}/role", sec.id),
+            serde_json::json!({"role": "admin"}),
+        );
+        assert_eq!(st, StatusCode::FORBIDDEN, "[{name}] {body}");
+        assert_eq!(body["error"]["code"], "DUTY_SEPARATION");
+        assert_eq!(b.store.account(sec.id).unwrap().role, AccountRole::Secadmin);
+        // Nor the auditor made a provider, nor a provider made an auditor.
+        for (target, role) in [
+            (AccountRole::Auditor, "provider"),
+            (AccountRole::Provider, "auditor"),
+        ] {
+            let id = account(&b.store, target).id;
+            let (st, body) = api(
+                &c,
+                reqwest::Method::PUT,
+                &format!("/api/v1/accounts/{id}/role"),
+                serde_json::json!({"role": role, "unit": "区财政局"}),
+            );
+            assert_eq!(st, StatusCode::FORBIDDEN, "[{name}] {target:?} {body}");
+        }
+        // 2. POST /api/v1/accounts with a role as sysadmin: the API takes no role any more.
+        let c = api_client(&s, &b.store, AccountRole::Sysadmin);
+        for role in ["admin", "provider", "secadmin"] {
+            let (st, body) = api(
+                &c,
+                reqwest::Method::POST,
+                "/api/v1/accounts",
+                serde_json::json!({"name": format!("made_{role}"), "role": role, "password": PASSWORD}),
+            );
+            assert_eq!(st, StatusCode::BAD_REQUEST, "[{name}] {role} {body}");
+        }
+        assert_eq!(
+            b.store.head_seq().unwrap(),
+            head,
+            "[{name}] refusals write nothing"
+        );
+        // What the system administrator creates waits for a role, with a one-time password.
+        let (st, body) = api(
+            &c,
+            reqwest::Method::POST,
+            "/api/v1/accounts",
+            serde_json::json!({"name": "made_by_sys"}),
+        );
+        assert_eq!(st, StatusCode::CREATED, "[{name}] {body}");
+        assert_eq!(body["account"]["role"], "unassigned");
+        assert_eq!(body["account"]["password_change_required"], true);
+        let otp = body["one_time_password"].as_str().unwrap().to_string();
+        // The one-time password logs in, and opens nothing but its own change.
+        let client = reqwest::blocking::Client::new();
+        let login = client
+            .post(format!("{}/api/v1/auth/login", s.base))
+            .json(&serde_json::json!({"name": "made_by_sys", "password": otp}))
+            .send()
+            .unwrap();
+        assert_eq!(login.status(), StatusCode::OK);
+        let cookie = login.headers()[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let login: serde_json::Value = login.json().unwrap();
+        let csrf = login["csrf_token"].as_str().unwrap().to_string();
+        let me = (client.clone(), s.base.clone(), cookie, csrf);
+        for path in ["/api/v1/records", "/api/v1/subjects", "/api/v1/accounts"] {
+            let (st, body) = api(&me, reqwest::Method::GET, path, serde_json::Value::Null);
+            assert_eq!(st, StatusCode::FORBIDDEN, "[{name}] {path}");
+            assert_eq!(body["error"]["code"], "PASSWORD_CHANGE_REQUIRED", "{body}");
+        }
+        let (st, body) = api(
+            &me,
+            reqwest::Method::POST,
+            "/api/v1/auth/password",
+            serde_json::json!({"current": "wrong-Pass#1234", "new": "Fresh#Pass2026"}),
+        );
+        assert_eq!(
+            (st, body["error"]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("PASSWORD_WRONG"))
+        );
+        let (st, body) = api(
+            &me,
+            reqwest::Method::POST,
+            "/api/v1/auth/password",
+            serde_json::json!({"current": otp, "new": "Fresh#Pass2026"}),
+        );
+        assert_eq!(st, StatusCode::OK, "[{name}] {body}");
+        assert_eq!(body["account"]["password_change_required"], false);
+        // A role is the security administrator's to grant.
+        let created = b.store.account_by_name("made_by_sys").unwrap().unwrap();
+        let c = api_client(&s, &b.store, AccountRole::Secadmin);
+        let (st, body) = api(
+            &c,
+            reqwest::Method::PUT,
+            &format!("/api/v1/accounts/{}/role", created.id),
+            serde_json::json!({"role": "provider", "unit": "区财政局"}),
+        );
+        assert_eq!(st, StatusCode::OK, "[{name}] {body}");
+        // The system administrator resets, disables, unlocks through the API too.
+        let c = api_client(&s, &b.store, AccountRole::Sysadmin);
+        let (st, body) = api(
+            &c,
+            reqwest::Method::POST,
+            &format!("/api/v1/accounts/{}/reset-password", created.id),
+            serde_json::Value::Null,
+        );
+        assert_eq!(st, StatusCode::OK, "[{name}] {body}");
+        assert_eq!(
+            body["one_time_password"]
+                .as_str()
+                .map(|p| p.chars().count()),
+            Some(16)
+        );
+        for action in ["disable", "enable", "unlock"] {
+            let (st, body) = api(
+                &c,
+                reqwest::Method::POST,
+                &format!("/api/v1/accounts/{}/{action}", created.id),
+                serde_json::Value::Null,
+            );
+            assert_eq!(st, StatusCode::OK, "[{name}] {action} {body}");
+        }
+        let (st, body) = api(
+            &c,
+            reqwest::Method::POST,
+            &format!(
+                "/api/v1/accounts/{}/disable",
+                account(&b.store, AccountRole::Auditor).id
+            ),
+            serde_json::Value::Null,
+        );
+        assert_eq!(
+            (st, body["error"]["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("DUTY_SEPARATION"))
+        );
+    }
+}
+
+/// A one-time password in the browser: the password page first, enrolment only after it.
+#[test]
+fn a_one_time_password_is_changed_before_anything_else() {
+    for b in backends("admin_otp_pages") {
+        let s = Server::start(&b.store);
+        let name = b.name;
+        let (clerk, otp) = b
+            .store
+            .create_account_one_time(
+                "credit.clerk",
+                AccountRole::Unassigned,
+                None,
+                &account(&b.store, AccountRole::Sysadmin),
+            )
+            .unwrap();
+        b.store
+            .set_role(
+                clerk.id,
+                AccountRole::Admin,
+                None,
+                &account(&b.store, AccountRole::Secadmin),
+            )
+            .unwrap();
+        let mut br = Browser {
+            base: s.base.clone(),
+            client: reqwest::blocking::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: vec![],
+        };
+        let login = br.get("/login");
+        let csrf = between(&login.body, "name=\"csrf\" value=\"", "\"").unwrap();
+        let p = br.post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("name", "credit.clerk"),
+                ("password", &otp),
+                ("next", "/console"),
+            ],
+        );
+        assert_eq!(p.location(), "/console/password", "[{name}] {}", p.body);
+        // Enrolment (whose secret whoever set the password could otherwise scan) and the rest
+        // wait.
+        for path in ["/console/totp", "/console", "/console/review"] {
+            let p = br.get(path);
+            assert_eq!(
+                (p.status, p.location().as_str()),
+                (StatusCode::SEE_OTHER, "/console/password"),
+                "[{name}] {path}"
+            );
+        }
+        let page = br.get("/console/password");
+        assert!(page.body.contains("一次性密码"), "{}", page.body);
+        // Every problem at once.
+        let p = br.post(
+            "/console/password",
+            &[
+                ("csrf", &page.csrf()),
+                ("current", ""),
+                ("new", "short"),
+                ("confirm", "other"),
+            ],
+        );
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            p.body.contains("请填写原密码")
+                && p.body.contains("两次输入的新密码不一致")
+                && p.body.contains("密码强度不足"),
+            "{}",
+            p.body
+        );
+        let p = br.post(
+            "/console/password",
+            &[
+                ("csrf", &page.csrf()),
+                ("current", &otp),
+                ("new", "Fresh#Pass2026"),
+                ("confirm", "Fresh#Pass2026"),
+            ],
+        );
+        assert_eq!(p.location(), "/console/totp", "[{name}] {}", p.body);
+        let p = br.get("/console/totp");
+        assert_eq!(p.status, StatusCode::OK, "[{name}] the holder enrols now");
+        assert!(p.body.contains("totp-secret"));
+    }
+}
+
+/// Finding 10: a stranger cannot lock the credit office out, and a locked name, a wrong
+/// password and an unknown name are answered alike.
+#[test]
+fn a_stranger_cannot_lock_an_account_out() {
+    for b in backends("admin_lockout") {
+        let config = probity_web::WebConfig {
+            trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+            login_per_minute: 1000,
+            ..Default::default()
+        };
+        let s = Server::start_with(&b.store, config);
+        let name = b.name;
+        let client = reqwest::blocking::Client::new();
+        let login = |from: &str, who: &str, pw: &str| {
+            let res = client
+                .post(format!("{}/api/v1/auth/login", s.base))
+                .header("x-forwarded-for", from)
+                .json(&serde_json::json!({"name": who, "password": pw}))
+                .send()
+                .unwrap();
+            let status = res.status();
+            (status, res.json::<serde_json::Value>().unwrap_or_default())
+        };
+        let stranger = "203.0.113.7";
+        for _ in 0..6 {
+            let (st, _) = login(stranger, "a_provider", "Wrong#Pass1234");
+            assert_eq!(st, StatusCode::UNAUTHORIZED);
+        }
+        let locked = login(stranger, "a_provider", PASSWORD);
+        let unknown = login(stranger, "no.such.account", PASSWORD);
+        let wrong = login("198.51.100.9", "a_provider", "Wrong#Pass1234");
+        assert_eq!(locked.0, StatusCode::UNAUTHORIZED, "[{name}] {}", locked.1);
+        assert_eq!(
+            locked, unknown,
+            "[{name}] a locked name answers as an unknown one"
+        );
+        assert_eq!(locked, wrong, "[{name}] and as a wrong password");
+        // The holder, at its own desk, logs in.
+        let (st, body) = login("198.51.100.10", "a_provider", PASSWORD);
+        assert_eq!(st, StatusCode::OK, "[{name}] {body}");
     }
 }

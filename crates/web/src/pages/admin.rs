@@ -11,9 +11,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::routing::{get, post};
 use probity_domain::account::AccountRole;
 use probity_domain::catalog::{Category, DisclosureBounds, Scope, Severity};
+use probity_domain::duties::{self, AccountAction, Actor, Target};
 use probity_domain::subject::SubjectKind;
 use probity_domain::{Code, DomainError};
-use probity_store::Subject;
+use probity_store::{Account, Subject};
 use serde::Deserialize;
 
 use super::records::{Opt, options as opts};
@@ -27,8 +28,16 @@ pub fn router() -> Router<AppState> {
         .route("/console/subjects", get(subjects))
         .route("/console/catalog", get(catalog_page).post(save_category))
         .route("/console/accounts", get(accounts).post(create_account))
-        .route("/console/accounts/{id}/tokens", post(issue_token))
         .route("/console/accounts/{id}/role", post(set_role))
+        .route("/console/accounts/{id}/disable", post(disable))
+        .route("/console/accounts/{id}/enable", post(enable))
+        .route("/console/accounts/{id}/unlock", post(unlock))
+        .route(
+            "/console/accounts/{id}/reset-password",
+            post(reset_password),
+        )
+        .route("/console/accounts/{id}/reset-totp", post(reset_totp))
+        .route("/console/tokens", get(own_tokens).post(issue_own_token))
         .route("/console/tokens/{id}/revoke", post(revoke_token))
         .route("/console/audit", get(audit))
 }
@@ -406,10 +415,17 @@ pub struct AccountRow {
     /// names it unambiguously.
     pub unit_ref: String,
     pub totp: String,
-    pub disabled: bool,
-    /// Whether the system administrator may issue this account a token.
-    pub may_hold_token: bool,
+    /// 正常, 已停用, 待修改初始密码, 锁定至 …
+    pub status: String,
     pub last_login: String,
+    /// What the viewer may do to this account (the separation of duties, asked beforehand so
+    /// that no button is offered that would be refused).
+    pub can_disable: bool,
+    pub can_enable: bool,
+    pub can_unlock: bool,
+    pub can_reset_password: bool,
+    pub can_reset_totp: bool,
+    pub can_set_role: bool,
 }
 
 pub struct TokenRow {
@@ -421,14 +437,11 @@ pub struct TokenRow {
     pub revoked: bool,
 }
 
-/// A token just issued: its plain value, shown on the answer to the issuing form and nowhere
-/// else.
-pub struct IssuedToken {
-    pub id: i64,
+/// A one-time password just set: shown on this answer, once, never in a cookie or a cache.
+pub struct IssuedPassword {
     pub account: String,
-    pub role_label: String,
-    pub label: String,
-    pub token: String,
+    pub what: String,
+    pub password: String,
 }
 
 #[derive(Template)]
@@ -437,14 +450,13 @@ struct AccountsTpl {
     l: Layout,
     items: Vec<AccountRow>,
     tokens: Vec<TokenRow>,
-    /// The new-account form's roles, a required blank first.
-    new_roles: Vec<Opt>,
-    /// The role form's roles (each row marks its own).
+    /// The role form's roles: the business roles the security administrator may grant.
     roles: Vec<Opt>,
     can_create: bool,
     can_grant: bool,
+    can_revoke: bool,
     error: Option<String>,
-    issued: Option<IssuedToken>,
+    issued: Option<IssuedPassword>,
 }
 
 /// A time of an account or token, as the other pages show times.
@@ -453,14 +465,32 @@ fn shown(t: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 async fn accounts(State(state): State<AppState>, ctx: Ctx) -> PageResult {
-    accounts_render(&state, &ctx, None, StatusCode::OK).await
+    accounts_render(&state, &ctx, None, None, StatusCode::OK).await
 }
 
-/// The accounts page, with what was wrong with the last form (if anything) above it.
+/// Whether the viewer may do `action` to `a`, by the separation of duties.
+fn may(ctx: &Ctx, action: AccountAction, a: &Account) -> bool {
+    duties::check(
+        Actor::Account {
+            id: ctx.caller.account.id,
+            role: ctx.role(),
+        },
+        action,
+        Some(Target {
+            id: a.id,
+            role: a.role,
+        }),
+    )
+    .is_ok()
+}
+
+/// The accounts page, with what was wrong with the last form (if anything) above it, or the
+/// one-time password just set.
 async fn accounts_render(
     state: &AppState,
     ctx: &Ctx,
     error: Option<String>,
+    issued: Option<IssuedPassword>,
     status: StatusCode,
 ) -> PageResult {
     let store = state.store.clone();
@@ -478,12 +508,14 @@ async fn accounts_render(
     .await?;
     let names: HashMap<i64, &str> = list.iter().map(|a| (a.id, a.name.as_str())).collect();
     let role = ctx.role();
+    let now = chrono::Utc::now();
     let mut res = ctx.page(&AccountsTpl {
         l: ctx.layout("账号管理"),
         items: list
             .iter()
             .map(|a| {
                 let unit = a.unit_id.and_then(|id| units.get(&id));
+                let locked = a.locked_until.filter(|t| *t > now);
                 AccountRow {
                     id: a.id,
                     name: a.name.clone(),
@@ -502,9 +534,28 @@ async fn accounts_render(
                     } else {
                         "—".into()
                     },
-                    disabled: a.disabled,
-                    may_hold_token: !a.disabled && probity_store::accounts::may_hold_token(a.role),
+                    status: if a.disabled {
+                        "已停用".into()
+                    } else if let Some(t) = locked {
+                        format!("登录失败过多，部分终端锁定至 {}", shown(t))
+                    } else if a.password_change_required {
+                        "待修改初始密码".into()
+                    } else {
+                        "正常".into()
+                    },
                     last_login: a.last_login_at.map(shown).unwrap_or_default(),
+                    can_disable: !a.disabled && may(ctx, AccountAction::Disable, a),
+                    can_enable: a.disabled && may(ctx, AccountAction::Enable, a),
+                    can_unlock: locked.is_some() && may(ctx, AccountAction::Unlock, a),
+                    can_reset_password: may(ctx, AccountAction::ResetPassword, a),
+                    can_reset_totp: a.totp_enabled && may(ctx, AccountAction::ResetTotp, a),
+                    can_set_role: may(
+                        ctx,
+                        AccountAction::SetRole {
+                            to: AccountRole::Provider,
+                        },
+                        a,
+                    ),
                 }
             })
             .collect(),
@@ -526,37 +577,39 @@ async fn accounts_render(
         } else {
             vec![]
         },
-        new_roles: role_options(Some("请选择角色")),
-        roles: role_options(None),
+        roles: opts(
+            AccountRole::ALL
+                .iter()
+                .filter(|r| !r.is_administrative())
+                .map(|r| (r.code().to_string(), r.label().to_string())),
+            "",
+            None,
+        ),
         can_create: role == AccountRole::Sysadmin,
         can_grant: role == AccountRole::Secadmin,
+        can_revoke: role == AccountRole::Sysadmin,
         error,
-        issued: None,
+        issued,
     });
     *res.status_mut() = status;
+    if res.headers().get(header::CACHE_CONTROL).is_none() || status == StatusCode::OK {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     Ok(res)
 }
 
-fn role_options(blank: Option<&str>) -> Vec<Opt> {
-    opts(
-        AccountRole::ALL
-            .iter()
-            .map(|r| (r.code().to_string(), r.label().to_string())),
-        "",
-        blank,
-    )
-}
-
-/// The answer to an account form refused for a broken rule (a role that cannot hold a token, a
-/// unit that does not fit the role, a weak password …): the accounts page with the reason above
-/// it. Anything else (an unknown account, a failure) is an error page.
+/// The answer to an account form refused for a broken rule (the separation of duties, a unit
+/// that does not fit the role, a taken name …): the accounts page with the reason above it.
+/// Anything else (an unknown account, a failure) is an error page.
 async fn refused(state: &AppState, ctx: &Ctx, e: ApiError) -> PageResult {
     match e {
         ApiError::Forbidden(_)
+        | ApiError::Denied { .. }
         | ApiError::Conflict { .. }
         | ApiError::Unprocessable { .. }
         | ApiError::BadRequest { .. } => {
-            accounts_render(state, ctx, Some(e.detail().message), e.status()).await
+            accounts_render(state, ctx, Some(e.detail().message), None, e.status()).await
         }
         other => Err(PageError(other)),
     }
@@ -574,84 +627,133 @@ fn chosen_role(code: &str) -> Result<AccountRole, ApiError> {
 struct NewAccountForm {
     #[serde(default)]
     name: String,
-    #[serde(default)]
-    role: String,
-    #[serde(default)]
-    unit: String,
-    #[serde(default)]
-    password: String,
 }
 
+/// The system administrator creates an account: no role (the security administrator grants
+/// one), a one-time password shown on this answer once.
 async fn create_account(State(state): State<AppState>, p: PageForm<NewAccountForm>) -> PageResult {
     let PageForm { ctx, form: f } = p;
     let store = state.store.clone();
-    let actor = ctx.caller.actor();
+    let by = ctx.caller.account.clone();
     let created = blocking(move || {
-        let role = chosen_role(&f.role)?;
-        let unit = nonempty(&Some(f.unit.clone()))
-            .map(|u| store.find_unit(&u))
-            .transpose()?
-            .map(|s| s.id);
-        Ok(store.create_account(f.name.trim(), role, unit, &f.password, &actor)?)
+        Ok(store.create_account_one_time(f.name.trim(), AccountRole::Unassigned, None, &by)?)
     })
     .await;
-    let a = match created {
-        Ok(a) => a,
-        Err(e) => return refused(&state, &ctx, e).await,
-    };
-    Ok(done(
-        "/console/accounts",
-        &format!("已创建账号“{}”（{}）", a.name, a.role.label()),
-    ))
+    match created {
+        Ok((a, password)) => {
+            let issued = IssuedPassword {
+                account: a.name,
+                what: "新建账号（待安全管理员授予角色）".into(),
+                password,
+            };
+            accounts_render(&state, &ctx, None, Some(issued), StatusCode::OK).await
+        }
+        Err(e) => refused(&state, &ctx, e).await,
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct TokenForm {
-    #[serde(default)]
-    label: String,
-}
-
-/// Issues a token and shows it on this answer, once: never in a cookie, a redirect or a cache.
-async fn issue_token(
+/// The system administrator resets a password: a one-time password shown on this answer once.
+async fn reset_password(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    p: PageForm<TokenForm>,
+    p: PageForm<super::Empty>,
 ) -> PageResult {
-    let PageForm { ctx, form } = p;
+    let ctx = p.ctx;
     let id = parse_id(&id)?;
-    let label = nonempty(&Some(form.label)).unwrap_or_else(|| "网页签发".into());
     let store = state.store.clone();
-    let actor = ctx.caller.actor();
-    let issued = blocking(move || {
-        let a = store.account(id)?;
-        let (t, token) = store.issue_token(id, &label, &actor)?;
-        Ok(IssuedToken {
-            id: t.id,
-            account: a.name,
-            role_label: a.role.label().to_string(),
-            label: t.label,
-            token,
-        })
+    let by = ctx.caller.account.clone();
+    let reset = blocking(move || {
+        let password = store.reset_password(id, &by)?;
+        Ok((store.account(id)?, password))
     })
     .await;
-    let issued = match issued {
-        Ok(t) => t,
-        Err(e) => return refused(&state, &ctx, e).await,
-    };
-    let mut res = ctx.page(&AccountsTpl {
-        l: ctx.layout("接口令牌已签发"),
-        items: vec![],
-        tokens: vec![],
-        new_roles: vec![],
-        roles: vec![],
-        can_create: false,
-        can_grant: false,
-        error: None,
-        issued: Some(issued),
-    });
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(res)
+    state.identities.forget_all();
+    match reset {
+        Ok((a, password)) => {
+            let issued = IssuedPassword {
+                account: a.name,
+                what: "重置密码".into(),
+                password,
+            };
+            accounts_render(&state, &ctx, None, Some(issued), StatusCode::OK).await
+        }
+        Err(e) => refused(&state, &ctx, e).await,
+    }
+}
+
+/// One account action that answers with a message (disable, enable, unlock, reset the second
+/// factor).
+async fn account_action(
+    state: AppState,
+    id: String,
+    ctx: Ctx,
+    what: &'static str,
+    change: impl FnOnce(&probity_store::Store, i64, &Account) -> Result<(), ApiError> + Send + 'static,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let store = state.store.clone();
+    let by = ctx.caller.account.clone();
+    let r = blocking(move || {
+        change(&store, id, &by)?;
+        Ok(store.account(id)?)
+    })
+    .await;
+    state.identities.forget_all();
+    match r {
+        Ok(a) => Ok(done(
+            "/console/accounts",
+            &format!("已{what}：账号“{}”", a.name),
+        )),
+        Err(e) => refused(&state, &ctx, e).await,
+    }
+}
+
+async fn disable(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    p: PageForm<super::Empty>,
+) -> PageResult {
+    account_action(state, id, p.ctx, "停用账号", |s, id, by| {
+        Ok(s.set_disabled(id, true, by).map(|_| ())?)
+    })
+    .await
+}
+
+async fn enable(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    p: PageForm<super::Empty>,
+) -> PageResult {
+    account_action(state, id, p.ctx, "启用账号", |s, id, by| {
+        Ok(s.set_disabled(id, false, by).map(|_| ())?)
+    })
+    .await
+}
+
+async fn unlock(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    p: PageForm<super::Empty>,
+) -> PageResult {
+    account_action(state, id, p.ctx, "解除锁定", |s, id, by| {
+        Ok(s.unlock(id, by)?)
+    })
+    .await
+}
+
+async fn reset_totp(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    p: PageForm<super::Empty>,
+) -> PageResult {
+    account_action(
+        state,
+        id,
+        p.ctx,
+        "重置动态口令（本人下次登录时重新绑定）",
+        |s, id, by| Ok(s.reset_totp(id, by)?),
+    )
+    .await
 }
 
 async fn revoke_token(
@@ -661,11 +763,16 @@ async fn revoke_token(
 ) -> PageResult {
     let id = parse_id(&id)?;
     let store = state.store.clone();
-    let actor = p.ctx.caller.actor();
-    let t = blocking(move || Ok(store.revoke_token(id, &actor)?)).await?;
+    let by = p.ctx.caller.account.clone();
+    let back = if p.ctx.role() == AccountRole::Sysadmin {
+        "/console/accounts"
+    } else {
+        "/console/tokens"
+    };
+    let t = blocking(move || Ok(store.revoke_token(id, &by)?)).await?;
     state.identities.forget_all();
     Ok(done(
-        "/console/accounts",
+        back,
         &format!("已吊销接口令牌 #{}（{}）", t.id, t.label),
     ))
 }
@@ -686,7 +793,7 @@ async fn set_role(
     let PageForm { ctx, form } = p;
     let id = parse_id(&id)?;
     let store = state.store.clone();
-    let actor = ctx.caller.actor();
+    let by = ctx.caller.account.clone();
     let changed = blocking(move || {
         let role = chosen_role(&form.role)?;
         // The unit field comes prefilled with the current unit; a role without a unit ignores
@@ -696,7 +803,7 @@ async fn set_role(
             .map(|u| store.find_unit(&u))
             .transpose()?
             .map(|s| s.id);
-        Ok(store.set_role(id, role, unit, &actor)?)
+        Ok(store.set_role(id, role, unit, &by)?)
     })
     .await;
     let a = match changed {
@@ -708,6 +815,99 @@ async fn set_role(
         "/console/accounts",
         &format!("已将账号“{}”的角色设为{}", a.name, a.role.label()),
     ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// An account's own API tokens (报送单位, 被评价单位 and 组织人事部门 accounts, for their systems)
+
+/// A token just issued: its plain value, shown on the answer to the issuing form and nowhere
+/// else.
+pub struct IssuedToken {
+    pub id: i64,
+    pub label: String,
+    pub token: String,
+}
+
+#[derive(Template)]
+#[template(path = "tokens.html")]
+struct TokensTpl {
+    l: Layout,
+    tokens: Vec<TokenRow>,
+    issued: Option<IssuedToken>,
+    error: Option<String>,
+}
+
+async fn own_tokens(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    own_tokens_render(&state, &ctx, None, None, StatusCode::OK).await
+}
+
+async fn own_tokens_render(
+    state: &AppState,
+    ctx: &Ctx,
+    issued: Option<IssuedToken>,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let store = state.store.clone();
+    let me = ctx.caller.account.clone();
+    let tokens = blocking(move || Ok(store.tokens(Some(me.id))?)).await?;
+    let mut res = ctx.page(&TokensTpl {
+        l: ctx.layout("接口令牌"),
+        tokens: tokens
+            .iter()
+            .map(|t| TokenRow {
+                id: t.id,
+                account: ctx.caller.account.name.clone(),
+                label: t.label.clone(),
+                created: shown(t.created_at),
+                last_used: t.last_used_at.map(shown).unwrap_or_default(),
+                revoked: t.revoked_at.is_some(),
+            })
+            .collect(),
+        issued,
+        error,
+    });
+    *res.status_mut() = status;
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct TokenForm {
+    #[serde(default)]
+    label: String,
+}
+
+/// The holder issues a token for its own account; shown on this answer once: never in a
+/// cookie, a redirect or a cache.
+async fn issue_own_token(State(state): State<AppState>, p: PageForm<TokenForm>) -> PageResult {
+    let PageForm { ctx, form } = p;
+    let label = nonempty(&Some(form.label)).unwrap_or_else(|| "网页签发".into());
+    let store = state.store.clone();
+    let me = ctx.caller.account.clone();
+    let issued = blocking(move || {
+        let (t, token) = store.issue_token(me.id, &label, &me)?;
+        Ok(IssuedToken {
+            id: t.id,
+            label: t.label,
+            token,
+        })
+    })
+    .await;
+    match issued {
+        Ok(t) => own_tokens_render(&state, &ctx, Some(t), None, StatusCode::OK).await,
+        Err(
+            e @ (ApiError::Forbidden(_)
+            | ApiError::Denied { .. }
+            | ApiError::Unprocessable { .. }
+            | ApiError::BadRequest { .. }),
+        ) => {
+            let status = e.status();
+            own_tokens_render(&state, &ctx, None, Some(e.detail().message), status).await
+        }
+        Err(e) => Err(PageError(e)),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -218,8 +218,12 @@ fn nav(role: AccountRole) -> Vec<NavItem> {
             item("/console/audit", "审计日志"),
             item("/console/accounts", "账号"),
         ]),
-        AccountRole::Hr => {}
+        AccountRole::Hr | AccountRole::Unassigned => {}
     }
+    if probity_store::accounts::may_hold_token(role) {
+        v.push(item("/console/tokens", "接口令牌"));
+    }
+    v.push(item(PASSWORD_PATH, "修改密码"));
     v
 }
 
@@ -232,6 +236,8 @@ pub struct Ctx {
 }
 
 pub const TOTP_PATH: &str = "/console/totp";
+/// Where an account changes its password (and must, with a one-time password).
+pub const PASSWORD_PATH: &str = "/console/password";
 
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = Response;

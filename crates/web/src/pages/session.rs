@@ -4,7 +4,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use probity_domain::account::AccountRole;
 use probity_domain::record::RecordState;
@@ -27,6 +27,10 @@ pub fn router() -> Router<AppState> {
         .route("/logout", axum::routing::post(logout))
         .route("/console", get(dashboard))
         .route(super::TOTP_PATH, get(totp_page).post(totp_confirm))
+        .route(
+            super::PASSWORD_PATH,
+            get(password_page).post(password_change),
+        )
 }
 
 #[derive(Template)]
@@ -124,6 +128,7 @@ async fn login(
             None,
         );
     }
+    let client = crate::auth::client_key(&headers, peer, &state.config.trusted_proxies);
     let store = state.store.clone();
     let ttl = state.config.session_ttl;
     let (name, password, totp) = (
@@ -139,7 +144,7 @@ async fn login(
     let outcome = blocking(move || {
         let now = chrono::Utc::now();
         let totp = (!totp.is_empty()).then_some(totp);
-        match store.login(&name, &password, totp.as_deref(), now) {
+        match store.login_from(&name, &password, totp.as_deref(), &client, now) {
             Ok(a) => {
                 if let Some(old) = previous {
                     store.end_session(&old)?;
@@ -156,13 +161,15 @@ async fn login(
         Ok(v) => v,
         Err(e) => {
             let status = match e {
-                LoginError::Locked { .. } | LoginError::Disabled => StatusCode::FORBIDDEN,
+                LoginError::Disabled => StatusCode::FORBIDDEN,
                 _ => StatusCode::UNAUTHORIZED,
             };
             return login_form(status, &f.name, &next, Some(e.message()), None);
         }
     };
-    let to = if account.totp_pending {
+    let to = if account.password_change_required {
+        super::PASSWORD_PATH.to_string()
+    } else if account.totp_pending {
         super::TOTP_PATH.to_string()
     } else {
         next
@@ -216,6 +223,8 @@ pub struct Tile {
 struct ConsoleTpl {
     l: Layout,
     tiles: Vec<Tile>,
+    /// The account waits for the security administrator to grant it a role.
+    unassigned: bool,
 }
 
 /// How far a tile counts before it says "N+".
@@ -320,13 +329,14 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> PageResult {
                     Some(store.accounts()?.len().to_string()),
                 ),
             ],
-            AccountRole::Hr => vec![],
+            AccountRole::Hr | AccountRole::Unassigned => vec![],
         })
     })
     .await?;
     Ok(ctx.page(&ConsoleTpl {
         l: ctx.layout("工作台"),
         tiles,
+        unassigned: role == AccountRole::Unassigned,
     }))
 }
 
@@ -399,4 +409,115 @@ async fn totp_confirm(State(state): State<AppState>, p: PageForm<TotpForm>) -> P
         }
         Err(e) => Err(e.into()),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 修改密码
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordTpl {
+    l: Layout,
+    /// The password is a one-time password: say why this page comes first.
+    required: bool,
+    errors: Vec<String>,
+}
+
+async fn password_page(ctx: Ctx) -> PageResult {
+    Ok(password_render(&ctx, vec![], StatusCode::OK))
+}
+
+fn password_render(ctx: &Ctx, errors: Vec<String>, status: StatusCode) -> Response {
+    let mut res = ctx.page(&PasswordTpl {
+        l: ctx.layout("修改密码"),
+        required: ctx.caller.account.password_change_required,
+        errors,
+    });
+    *res.status_mut() = status;
+    res
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Changes the caller's own password. Every problem of the form is named at once; on success
+/// the browser gets a new session (the change ended every session of the account) and goes on
+/// to second-factor enrolment where the role needs one.
+async fn password_change(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    peer: crate::auth::PeerAddr,
+    p: PageForm<PasswordForm>,
+) -> PageResult {
+    let PageForm { ctx, form } = p;
+    let mut errors = Vec::new();
+    if form.current.is_empty() {
+        errors.push("请填写原密码（或管理员告知的一次性密码）".to_string());
+    }
+    if form.new != form.confirm {
+        errors.push("两次输入的新密码不一致".to_string());
+    }
+    if let Err(e) = probity_domain::account::check_password(&form.new, &ctx.caller.account.name) {
+        errors.push(e.message);
+    }
+    if !errors.is_empty() {
+        return Ok(password_render(
+            &ctx,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ));
+    }
+    let client = crate::auth::client_key(&headers, peer, &state.config.trusted_proxies);
+    let store = state.store.clone();
+    let ttl = state.config.session_ttl;
+    let id = ctx.caller.account.id;
+    let outcome = blocking(move || {
+        let now = chrono::Utc::now();
+        match store.change_password(id, &form.current, &form.new, &client, now) {
+            Ok(a) => Ok(Ok((a.clone(), store.create_session(a.id, ttl, now)?))),
+            Err(probity_store::StoreError::Domain(d)) => Ok(Err(d.message)),
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await?;
+    let (account, session) = match outcome {
+        Ok(v) => v,
+        Err(message) => {
+            return Ok(password_render(
+                &ctx,
+                vec![message],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ));
+        }
+    };
+    if let Credential::Session { token, .. } = &ctx.caller.credential {
+        state.identities.forget_session(token);
+    }
+    let to = if account.totp_pending {
+        super::TOTP_PATH
+    } else {
+        "/console"
+    };
+    let mut res = done(to, "密码已修改，其他设备上的登录已退出");
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        session.token,
+        ttl.num_seconds(),
+        if state.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        }
+    );
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
 }
