@@ -1,11 +1,16 @@
 //! What the public sees of a unit or a record: the store's records passed through the disclosure
-//! policy for the public viewer, on a given day. The public pages and their JSON twins use these
-//! and nothing else.
+//! policy for the public viewer, on a given day, with every civil servant on the roster masked
+//! wherever named. The public pages, their JSON twins and the credit reports use these and
+//! nothing else; the search index uses [`record_facts`], [`subject_facts`] and [`masker_of`].
+
+use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use probity_domain::catalog::{Catalog, RecordKind};
 use probity_domain::date::parse_date;
-use probity_domain::disclosure::{Disclosed, RecordFacts, SubjectFacts, Viewer, disclose};
+use probity_domain::disclosure::{
+    Disclosed, NameMasker, RecordFacts, SubjectFacts, Viewer, disclose,
+};
 use probity_domain::ident::Uscc;
 use probity_domain::subject::SubjectKind;
 use probity_store::{Store, StoreError, StoredRecord, Subject};
@@ -44,6 +49,61 @@ pub enum PublicError {
     Store(#[from] StoreError),
 }
 
+/// The masker of every civil servant's name on `subjects` (the roster).
+pub fn masker_of<'a>(subjects: impl IntoIterator<Item = &'a Subject>) -> NameMasker {
+    NameMasker::new(
+        subjects
+            .into_iter()
+            .filter(|s| s.kind == SubjectKind::CivilServant)
+            .map(|s| s.name.as_str()),
+    )
+}
+
+/// The roster's civil servants as a [`NameMasker`], kept for as long as the roster does not
+/// change: each use asks the change feed's head (one indexed read), and only when the journal has
+/// a roster change past the one the masker was built at is the roster read and the masker built
+/// again. So a civil servant added while the server runs is masked on the next request, and
+/// several servers on one database each notice it on their own.
+#[derive(Default)]
+pub struct RosterNames {
+    /// The change-feed position the masker is known to be current at, and the masker.
+    cached: Mutex<Option<(i64, Arc<NameMasker>)>>,
+}
+
+impl RosterNames {
+    pub fn new() -> RosterNames {
+        RosterNames::default()
+    }
+
+    /// The masker of the roster as it is now.
+    pub fn current(&self, store: &Store) -> Result<Arc<NameMasker>, StoreError> {
+        let head = store.head_seq()?;
+        let cached = self.cached.lock().ok().and_then(|c| c.clone());
+        if let Some((at, masker)) = cached {
+            if at >= head {
+                return Ok(masker);
+            }
+            if store.subjects_changed_since(at)?.is_empty() {
+                self.keep(head, masker.clone());
+                return Ok(masker);
+            }
+        }
+        // Read after `head`: a change in between is in the names, and is looked at again next
+        // time (the masker is recorded as current only at `head`).
+        let masker = Arc::new(masker_of(&store.subjects()?));
+        self.keep(head, masker.clone());
+        Ok(masker)
+    }
+
+    fn keep(&self, at: i64, masker: Arc<NameMasker>) {
+        if let Ok(mut c) = self.cached.lock()
+            && c.as_ref().is_none_or(|(old, _)| *old <= at)
+        {
+            *c = Some((at, masker));
+        }
+    }
+}
+
 /// What the disclosure policy needs of a stored record: `None` if its category is gone from
 /// the catalog or its dates do not read (it is then not disclosed).
 pub fn record_facts<'a>(r: &'a StoredRecord, catalog: &Catalog) -> Option<RecordFacts<'a>> {
@@ -78,6 +138,7 @@ pub fn subject_facts<'a>(s: &'a Subject, unit: Option<&'a str>) -> SubjectFacts<
 fn public_record(
     store: &Store,
     catalog: &Catalog,
+    names: &NameMasker,
     subject: &Subject,
     r: &StoredRecord,
     today: NaiveDate,
@@ -90,7 +151,7 @@ fn public_record(
         None => None,
     };
     let who = subject_facts(subject, unit.as_deref());
-    Ok(disclose(&facts, &who, Viewer::Public, today)
+    Ok(disclose(&facts, &who, Viewer::Public, today, names)
         .ok()
         .map(|shown| PublicRecord {
             id: r.id,
@@ -103,7 +164,12 @@ fn public_record(
 }
 
 /// The public profile of the unit with this USCC on `today`.
-pub fn profile(store: &Store, uscc: &str, today: NaiveDate) -> Result<Profile, PublicError> {
+pub fn profile(
+    store: &Store,
+    roster: &RosterNames,
+    uscc: &str,
+    today: NaiveDate,
+) -> Result<Profile, PublicError> {
     let code = Uscc::parse_overriding_check(uscc)
         .map_err(|e| PublicError::BadCode(e.message))?
         .as_str()
@@ -116,6 +182,7 @@ pub fn profile(store: &Store, uscc: &str, today: NaiveDate) -> Result<Profile, P
         Err(e) => return Err(e.into()),
     };
     let catalog = store.catalog()?;
+    let names = roster.current(store)?;
     let predecessors = store
         .lineage(subject.id)?
         .into_iter()
@@ -130,7 +197,7 @@ pub fn profile(store: &Store, uscc: &str, today: NaiveDate) -> Result<Profile, P
         } else {
             store.subject(r.subject_id)?
         };
-        if let Some(p) = public_record(store, &catalog, &owner, &r, today)? {
+        if let Some(p) = public_record(store, &catalog, &names, &owner, &r, today)? {
             match p.kind {
                 RecordKind::Dishonest => dishonest.push(p),
                 RecordKind::Trustworthy => trustworthy.push(p),
@@ -149,6 +216,7 @@ pub fn profile(store: &Store, uscc: &str, today: NaiveDate) -> Result<Profile, P
 /// whose name comes masked), or `NotFound` when it is not disclosed.
 pub fn record(
     store: &Store,
+    roster: &RosterNames,
     id: i64,
     today: NaiveDate,
 ) -> Result<(PublicRecord, Subject), PublicError> {
@@ -159,7 +227,8 @@ pub fn record(
     };
     let subject = store.subject(r.subject_id)?;
     let catalog = store.catalog()?;
-    match public_record(store, &catalog, &subject, &r, today)? {
+    let names = roster.current(store)?;
+    match public_record(store, &catalog, &names, &subject, &r, today)? {
         Some(p) => Ok((p, subject)),
         None => Err(PublicError::NotFound),
     }

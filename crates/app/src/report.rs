@@ -1,13 +1,21 @@
 //! Credit reports (信用报告): a unit's public profile on a day, written as canonical JSON, signed
 //! with SM2, numbered and given a verification code; and the check that anyone can run with the
 //! number and the code: is the report authentic, and does it still match what is disclosed now.
+//!
+//! The same unit's report of the same day and content is issued once: asking again gives the
+//! same report with a verification code of its own, and writes no new report or journal entry.
+//! One client gets at most [`REPORTS_PER_CLIENT_PER_HOUR`] reports an hour (`RATE_LIMITED`).
 
 use chrono::NaiveDate;
 use probity_store::reports::Report;
 use probity_store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 
-use crate::public::{Profile, PublicError, PublicRecord, profile};
+use crate::public::{Profile, PublicError, PublicRecord, RosterNames, profile};
+
+/// How many reports one client (an address) may have issued in an hour, the same report asked
+/// for again included: enough for anyone checking a few units, not for filling the database.
+pub const REPORTS_PER_CLIENT_PER_HOUR: u32 = 10;
 
 /// What a report says: exactly what was signed, and what its page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,23 +97,35 @@ pub struct Issued {
     pub report: Report,
     pub code: String,
     pub content: ReportContent,
+    /// False when the same report had been issued already (this is a further code for it).
+    pub new: bool,
 }
 
-/// Issues the report of the unit with this USCC as of `today`.
+/// Issues the report of the unit with this USCC as of `today` to `client` (the asker's address).
 pub fn issue(
     store: &Store,
+    roster: &RosterNames,
     uscc: &str,
     today: NaiveDate,
     actor: &str,
+    client: &str,
 ) -> Result<Issued, PublicError> {
-    let p = profile(store, uscc, today)?;
+    let p = profile(store, roster, uscc, today)?;
     let day = today.format("%Y-%m-%d").to_string();
     let content = content_of(&p, &day);
-    let (report, code) = store.issue_report(p.subject.id, &day, &canonical(&content), actor)?;
+    let issued = store.issue_report(
+        p.subject.id,
+        &day,
+        &canonical(&content),
+        actor,
+        client,
+        REPORTS_PER_CLIENT_PER_HOUR,
+    )?;
     Ok(Issued {
-        report,
-        code,
+        report: issued.report,
+        code: issued.code,
         content,
+        new: issued.new,
     })
 }
 
@@ -127,6 +147,7 @@ pub enum Verification {
 /// Checks a report number and verification code on `today`.
 pub fn verify(
     store: &Store,
+    roster: &RosterNames,
     report_no: &str,
     code: &str,
     today: NaiveDate,
@@ -144,7 +165,7 @@ pub fn verify(
             report_no: report.report_no,
         });
     };
-    let current = match profile(store, &content.subject.uscc, today) {
+    let current = match profile(store, roster, &content.subject.uscc, today) {
         Ok(now) => content_of(&now, &content.issued_on) == content,
         Err(PublicError::Store(e)) => return Err(e),
         Err(_) => false,

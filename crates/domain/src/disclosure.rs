@@ -1,5 +1,7 @@
 //! The disclosure policy (信息公开): one function, [`disclose`], decides for a record and a viewer
-//! whether the record is shown and what of it. Every public page and API goes through it.
+//! whether the record is shown and what of it. Every public page and API goes through it, and so
+//! does everything else that leaves through the public side (the search index and its snippets,
+//! credit reports).
 //!
 //! - Scope: the public sees `public` records; government departments see `public` and `shared`;
 //!   `restricted` records are for the credit office only.
@@ -9,13 +11,17 @@
 //!   category sets for the severity; a category whose maximum is zero months is not disclosed.
 //!   Repair ends disclosure early (the record is then `repaired`).
 //! - Personal information: a civil servant's name is shown with the given name masked (张*),
-//!   also where the name appears inside the record's texts; an ID number is never shown, and any
-//!   ID-number-like run of characters in the texts is blanked.
+//!   wherever it appears: the record's own subject, and every civil servant on the roster whose
+//!   name occurs in the record's texts ([`NameMasker`]); an ID number is never shown, and any
+//!   ID-number-like run in the texts is blanked, whatever its digits (full-width or not), spacing
+//!   and grouping, and also the old 15-digit numbers ([`blank_id_numbers`]).
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use chrono::NaiveDate;
 
 use crate::catalog::{DisclosureBounds, RecordKind, Scope, Severity};
 use crate::date::add_months;
+use crate::ident::{IdNumber, Uscc};
 use crate::record::RecordState;
 use crate::subject::SubjectKind;
 
@@ -130,12 +136,15 @@ pub fn disclosure_end(r: &RecordFacts<'_>) -> Option<NaiveDate> {
     Some(r.disclosure_until.min(ceiling))
 }
 
-/// Decides whether `viewer` sees record `r` of `subject` on `today`, and what of it.
+/// Decides whether `viewer` sees record `r` of `subject` on `today`, and what of it. `names`
+/// holds the civil servants on the roster: each of their names found in the record's texts is
+/// masked, whoever the record is about.
 pub fn disclose(
     r: &RecordFacts<'_>,
     subject: &SubjectFacts<'_>,
     viewer: Viewer,
     today: NaiveDate,
+    names: &NameMasker,
 ) -> Result<Disclosed, Withheld> {
     if !viewer.sees(r.scope) {
         return Err(Withheld::Scope);
@@ -157,8 +166,9 @@ pub fn disclose(
         subject.name.to_string()
     };
     let text = |t: &str| {
-        let t = blank_id_numbers(t);
-        if person && subject.name.chars().count() >= 2 {
+        let t = names.mask(&blank_id_numbers(t));
+        // The record's own subject, even if the roster this masker was built from predates it.
+        if person && subject.name.trim().chars().count() >= 2 {
             t.replace(subject.name.trim(), &masked)
         } else {
             t
@@ -179,6 +189,78 @@ pub fn disclose(
         objected: r.state == RecordState::Objected,
         state_label: r.state.label(),
     })
+}
+
+/// The civil servants' names on the roster, found in a text all at once (Aho-Corasick,
+/// leftmost-longest, so that of 王丽 and 王丽华 the longer wins) and replaced by their masked
+/// form (王丽华 → 王*). Built from a list of names, it is a plain value: whoever holds the roster
+/// builds a new one when the roster changes. Names of one character are left out: they would mask
+/// every occurrence of a common character and protect nobody.
+#[derive(Debug, Clone, Default)]
+pub struct NameMasker {
+    /// Distinct names, trimmed, longest first.
+    names: Vec<String>,
+    masked: Vec<String>,
+    /// `None` when there are no names (or the automaton could not be built: then `mask` falls
+    /// back to replacing the names one by one, longest first).
+    matcher: Option<AhoCorasick>,
+}
+
+impl NameMasker {
+    /// A masker of these names (duplicates, blanks and one-character names are dropped).
+    pub fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> NameMasker {
+        let mut names: Vec<String> = names
+            .into_iter()
+            .map(str::trim)
+            .filter(|n| n.chars().count() >= 2)
+            .map(str::to_string)
+            .collect();
+        names.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
+        names.dedup();
+        let masked = names.iter().map(|n| mask_name(n)).collect();
+        let matcher = if names.is_empty() {
+            None
+        } else {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&names)
+                .ok()
+        };
+        NameMasker {
+            names,
+            masked,
+            matcher,
+        }
+    }
+
+    /// How many names it masks.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// Whether any of the names occurs in `text`.
+    pub fn finds_any(&self, text: &str) -> bool {
+        match &self.matcher {
+            Some(m) => m.is_match(text),
+            None => self.names.iter().any(|n| text.contains(n.as_str())),
+        }
+    }
+
+    /// `text` with every name in it masked.
+    pub fn mask(&self, text: &str) -> String {
+        match &self.matcher {
+            Some(m) => m.replace_all(text, &self.masked),
+            None => self
+                .names
+                .iter()
+                .zip(&self.masked)
+                .fold(text.to_string(), |t, (n, m)| t.replace(n.as_str(), m)),
+        }
+    }
 }
 
 /// Chinese compound surnames (复姓) kept whole when a name is masked.
@@ -204,36 +286,197 @@ pub fn mask_name(name: &str) -> String {
     out
 }
 
-/// Replaces every run that looks like an 18-character ID number (17 digits and a digit or X,
-/// not part of a longer run of letters and digits) with a placeholder.
+/// What a blanked ID number reads as.
+pub const ID_PLACEHOLDER: &str = "[身份证号已隐去]";
+
+/// Replaces every run that looks like an ID number with [`ID_PLACEHOLDER`]. An ID number is 18
+/// characters (17 digits and a digit or X) or, in the old form, 15 digits; its digits may be
+/// full-width (１２０…, Ｘ) and written in groups joined by spaces or dashes (120116 19820320 0273,
+/// 120116-1982-0320-0273, full-width spaces, middle dots, the hyphen and dash variants), and it
+/// may be glued to letters or Chinese (身份证号ID120116…). What decides is the digits:
+///
+/// - an unbroken run of exactly 18 (17 digits and X): blanked, unless it is a valid USCC and not a
+///   valid ID number (a unit's code is public);
+/// - an unbroken run of exactly 15 with a possible birth date (YYMMDD) where an old ID number
+///   has it: blanked (an old 15-digit business registration number has none there);
+/// - consecutive groups joined by separators that together make 18 (or 15) characters with a
+///   possible birth date where an ID number has it (YYYYMMDD, 1900-2099, or YYMMDD): blanked,
+///   groups, separators and all. The birth date is asked for here because lists of dates, phone
+///   numbers and amounts join up too, and they must survive.
+///
+/// Longer unbroken runs of digits (an account number) are something else and stay; so do dates,
+/// document numbers (津滨法〔2024〕123号), USCCs with letters and amounts.
 pub fn blank_id_numbers(text: &str) -> String {
-    const PLACEHOLDER: &str = "[身份证号已隐去]";
     let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
+    let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < chars.len() {
-        let starts_run = i == 0 || !chars[i - 1].is_ascii_alphanumeric();
-        if starts_run && let Some(len) = id_run(&chars[i..]) {
-            out.push_str(PLACEHOLDER);
-            i += len;
+        if digit_value(chars[i]).is_none() {
+            i += 1;
             continue;
         }
-        out.push(chars[i]);
-        i += 1;
+        let group = digit_group(&chars, i);
+        i = group.last().map_or(i + 1, |c| c.end.max(i + 1));
+        id_spans(&chars, &group, &mut spans);
     }
+    if spans.is_empty() {
+        return text.to_string();
+    }
+    spans.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (start, end) in spans {
+        if end <= at {
+            continue;
+        }
+        if start >= at {
+            out.extend(&chars[at..start]);
+            out.push_str(ID_PLACEHOLDER);
+        }
+        at = end;
+    }
+    out.extend(&chars[at..]);
     out
 }
 
-/// The length of an ID-number-like run at the start of `s`: 17 digits, a digit or X, and then no
-/// further letter or digit.
-fn id_run(s: &[char]) -> Option<usize> {
-    if s.len() < 18 {
-        return None;
+/// An unbroken run of digits inside a group: `chars[start..end]`, with `x` the position of a
+/// check char X after it (right after, or after a few separators), if there is one.
+#[derive(Debug, Clone, Copy)]
+struct Chunk {
+    start: usize,
+    end: usize,
+    x: Option<usize>,
+}
+
+impl Chunk {
+    fn digits(&self) -> usize {
+        self.end - self.start
     }
-    let body = s[..17].iter().all(char::is_ascii_digit);
-    let check = s[17].is_ascii_digit() || s[17] == 'X' || s[17] == 'x';
-    let ends = s.get(18).is_none_or(|c| !c.is_ascii_alphanumeric());
-    (body && check && ends).then_some(18)
+}
+
+/// The most separator characters between two groups of digits of one number.
+const MAX_SEPARATOR_RUN: usize = 3;
+
+/// The digit 0-9 of an ASCII or full-width digit.
+fn digit_value(c: char) -> Option<u32> {
+    match c {
+        '0'..='9' => Some(c as u32 - '0' as u32),
+        '０'..='９' => Some(c as u32 - '０' as u32),
+        _ => None,
+    }
+}
+
+fn is_check_x(c: char) -> bool {
+    matches!(c, 'X' | 'x' | 'Ｘ' | 'ｘ')
+}
+
+/// What people put between the groups of a number: spaces (any but a line break), dashes and
+/// hyphens of every kind, middle dots.
+fn is_separator(c: char) -> bool {
+    (c.is_whitespace() && c != '\n' && c != '\r')
+        || matches!(
+            c,
+            '-' | '\u{2010}'
+                ..='\u{2015}'
+                    | '\u{2212}'
+                    | '\u{FE58}'
+                    | '\u{FE63}'
+                    | '\u{FF0D}'
+                    | '_'
+                    | '·'
+                    | '\u{2022}'
+                    | '\u{2027}'
+                    | '\u{30FB}'
+                    | '\u{FF65}'
+        )
+}
+
+/// The digit groups starting at `chars[start]` (a digit), joined by short runs of separators.
+/// A check char X ends the group.
+fn digit_group(chars: &[char], start: usize) -> Vec<Chunk> {
+    let mut chunks = Vec::new();
+    let mut i = start;
+    loop {
+        let s = i;
+        while i < chars.len() && digit_value(chars[i]).is_some() {
+            i += 1;
+        }
+        let mut j = i;
+        while j < chars.len() && j - i < MAX_SEPARATOR_RUN && is_separator(chars[j]) {
+            j += 1;
+        }
+        // The check char, right after the digits or set apart like a group of its own.
+        let x = (j < chars.len() && is_check_x(chars[j])).then_some(j);
+        chunks.push(Chunk {
+            start: s,
+            end: i,
+            x,
+        });
+        if x.is_some() {
+            break;
+        }
+        if j > i && j < chars.len() && digit_value(chars[j]).is_some() {
+            i = j;
+        } else {
+            break;
+        }
+    }
+    chunks
+}
+
+/// Adds to `spans` the character ranges of `group` that read as an ID number.
+fn id_spans(chars: &[char], group: &[Chunk], spans: &mut Vec<(usize, usize)>) {
+    for a in 0..group.len() {
+        let mut digits = 0;
+        for (b, chunk) in group.iter().enumerate().skip(a) {
+            digits += chunk.digits();
+            if digits > 18 {
+                break;
+            }
+            let joined = b > a;
+            let body = || -> String {
+                group[a..=b]
+                    .iter()
+                    .flat_map(|c| chars[c.start..c.end].iter())
+                    .filter_map(|c| digit_value(*c).and_then(|d| char::from_digit(d, 10)))
+                    .collect()
+            };
+            let end = if digits == 18 || (digits == 17 && chunk.x.is_some()) {
+                let mut id = body();
+                if digits == 17 {
+                    id.push('X');
+                }
+                let public_code = Uscc::parse(&id).is_ok() && IdNumber::parse(&id).is_err();
+                let reads_as_id = !joined || birth_date_at(&id, 6, true);
+                let end = match chunk.x {
+                    Some(x) if digits == 17 => x + 1,
+                    _ => chunk.end,
+                };
+                (reads_as_id && !public_code).then_some(end)
+            } else if digits == 15 {
+                birth_date_at(&body(), 6, false).then_some(chunk.end)
+            } else {
+                None
+            };
+            if let Some(end) = end {
+                spans.push((group[a].start, end));
+            }
+        }
+    }
+}
+
+/// Whether `digits` holds a possible birth date at `at`: YYYYMMDD (1900-2099) when `long`,
+/// else YYMMDD.
+fn birth_date_at(digits: &str, at: usize, long: bool) -> bool {
+    let n = |from: usize, len: usize| -> Option<u32> { digits.get(from..from + len)?.parse().ok() };
+    let (year_ok, month_at) = if long {
+        (n(at, 4).is_some_and(|y| (1900..=2099).contains(&y)), at + 4)
+    } else {
+        (n(at, 2).is_some(), at + 2)
+    };
+    year_ok
+        && n(month_at, 2).is_some_and(|m| (1..=12).contains(&m))
+        && n(month_at + 2, 2).is_some_and(|d| (1..=31).contains(&d))
 }
 
 #[cfg(test)]
@@ -268,5 +511,83 @@ mod tests {
             "账号1201011980010112345"
         );
         assert_eq!(blank_id_numbers("津滨财〔2025〕11号"), "津滨财〔2025〕11号");
+    }
+
+    #[test]
+    fn id_numbers_in_every_form_are_blanked() {
+        let p = ID_PLACEHOLDER;
+        for (text, want) in [
+            ("ID120116198203200273", format!("ID{p}")),
+            (
+                "身份证号１２０１１６１９８２０３２００２７３。",
+                format!("身份证号{p}。"),
+            ),
+            ("证号 120116 19820320 0273，", format!("证号 {p}，")),
+            ("120116-1982-0320-027X号", format!("{p}号")),
+            ("12011619820320027ｘ", p.to_string()),
+            ("１２０１１６　１９８２０３２０　０２７３", p.to_string()),
+            ("120116·19820320·0273", p.to_string()),
+            ("120116 – 19820320 — 0273", p.to_string()),
+            ("旧证120116820320027", format!("旧证{p}")),
+            ("120116 820320 027", p.to_string()),
+            (
+                "2024-01-05 120116 19820320 0273 已处理",
+                format!("2024-01-05 {p} 已处理"),
+            ),
+            ("120116198203200273ABC", format!("{p}ABC")),
+        ] {
+            assert_eq!(blank_id_numbers(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn what_is_not_an_id_number_stays() {
+        for text in [
+            "2024-01-05",
+            "2024年1月5日至2025年1月4日",
+            "津滨法〔2024〕123号",
+            "91120116MA05TEST0X",
+            "合同金额1,234,567.89元，逾期利息 12 345 元",
+            "1 000 000 000 000 000 元",
+            "电话022-12345678，手机138 0013 8000",
+            // An old 15-digit business registration number: no birth date in it.
+            "注册号120116000012345",
+            "2024-01-05 2024-02-05 2024-03-05 2024-04-05",
+            "120116********0273",
+        ] {
+            assert_eq!(blank_id_numbers(text), text);
+        }
+        // A unit's USCC of digits only, valid as such and not as an ID number, is public.
+        let uscc = (0..100_000u32)
+            .map(|n| format!("1112011620{n:06}"))
+            .find_map(|first16| {
+                let org = Uscc::org_code_check_char(&first16[8..16])?;
+                let first17 = format!("{first16}{org}");
+                let check = Uscc::compute_check_char(&first17)?;
+                let code = format!("{first17}{check}");
+                (code.chars().all(|c| c.is_ascii_digit())
+                    && Uscc::parse(&code).is_ok()
+                    && IdNumber::parse(&code).is_err())
+                .then_some(code)
+            })
+            .unwrap();
+        assert_eq!(blank_id_numbers(&uscc), uscc);
+    }
+
+    #[test]
+    fn roster_names_are_masked_longest_first() {
+        let m = NameMasker::new(["王丽", "王丽华", " 金超文 ", "李", "", "王丽"]);
+        assert_eq!(
+            m.len(),
+            3,
+            "duplicates, blanks and one-character names are dropped"
+        );
+        assert_eq!(
+            m.mask("经办人金超文与王丽华、王丽会同李某"),
+            "经办人金*与王*、王*会同李某"
+        );
+        assert!(m.finds_any("经办人金超文"));
+        assert!(!m.finds_any("经办人金某"));
+        assert_eq!(NameMasker::default().mask("金超文"), "金超文");
     }
 }

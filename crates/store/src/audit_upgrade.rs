@@ -9,11 +9,14 @@ use crate::db::{Conn, Val};
 use crate::error::StoreResult;
 use crate::journal::{Appender, Entry, state_digest};
 
-const MARK: &str = "0009_audit_rebaseline_accounts_tokens";
+const MARK: &str = "0009_audit_rebaseline_accounts_tokens_reports";
 
 struct Widened {
     entity: &'static str,
     table: &'static str,
+    /// The column the journal names a row by.
+    key: &'static str,
+    /// The old audited columns; empty for reports, whose old digest was SM3 of the content.
     old: &'static [&'static str],
     new: &'static [&'static str],
 }
@@ -22,6 +25,7 @@ const WIDENED: &[Widened] = &[
     Widened {
         entity: "account",
         table: "accounts",
+        key: "id",
         old: &[
             "id",
             "name",
@@ -37,8 +41,16 @@ const WIDENED: &[Widened] = &[
     Widened {
         entity: "api_token",
         table: "api_tokens",
+        key: "id",
         old: &["id", "account_id", "label", "created_at", "revoked_at"],
         new: crate::accounts::TOKEN_AUDITED,
+    },
+    Widened {
+        entity: "report",
+        table: "reports",
+        key: "report_no",
+        old: &[],
+        new: crate::reports::REPORT_COLS,
     },
 ];
 
@@ -60,13 +72,34 @@ pub(crate) fn run(conn: &mut Conn) -> StoreResult<()> {
                 .filter_map(|r| r[0].int())
                 .collect();
             for id in ids {
+                let Some(key) = c
+                    .query_one(
+                        &format!("SELECT {} FROM {} WHERE id = $1", w.key, w.table),
+                        &[Val::Int(id)],
+                    )?
+                    .and_then(|r| match &r[0] {
+                        Val::Int(i) => Some(i.to_string()),
+                        v => v.text().map(str::to_string),
+                    })
+                else {
+                    continue;
+                };
                 let last = c
                     .query_one(
                         "SELECT state_digest FROM journal WHERE entity = $1 AND entity_id = $2 ORDER BY seq DESC LIMIT 1",
-                        &[Val::from(w.entity), Val::from(id.to_string())],
+                        &[Val::from(w.entity), Val::from(key.as_str())],
                     )?
                     .and_then(|r| r[0].blob().map(<[u8]>::to_vec));
                 let row = |cols: &[&str], c: &mut Conn| -> StoreResult<Option<[u8; 32]>> {
+                    if cols.is_empty() {
+                        // A report's old digest: SM3 of its content.
+                        return Ok(c
+                            .query_one(
+                                &format!("SELECT content FROM {} WHERE id = $1", w.table),
+                                &[Val::Int(id)],
+                            )?
+                            .and_then(|r| r[0].text().map(|t| crate::crypto::sm3(t.as_bytes()))));
+                    }
                     Ok(c.query_one(
                         &format!("SELECT {} FROM {} WHERE id = $1", cols.join(", "), w.table),
                         &[Val::Int(id)],
@@ -88,7 +121,7 @@ pub(crate) fn run(conn: &mut Conn) -> StoreResult<()> {
                         actor: "system:upgrade".into(),
                         action: "rebaseline".into(),
                         entity: w.entity.into(),
-                        entity_id: id.to_string(),
+                        entity_id: key.clone(),
                         detail: serde_json::json!({ "columns": w.new }).to_string(),
                         state_digest: new,
                     });

@@ -32,6 +32,19 @@ impl Store {
         Ok(Catalog::new(cats))
     }
 
+    /// The codes of the categories added or changed after change `since`, by the journal.
+    pub fn categories_changed_since(&self, since: i64) -> StoreResult<Vec<String>> {
+        let mut c = self.conn()?;
+        let rows = c.query(
+            "SELECT DISTINCT entity_id FROM journal WHERE entity = 'category' AND seq > $1",
+            &[Val::Int(since)],
+        )?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| r[0].text().map(str::to_string))
+            .collect())
+    }
+
     /// Adds or changes a category after checking that its numbers are coherent.
     pub fn save_category(&self, cat: &Category, actor: &str) -> StoreResult<()> {
         cat.validate()?;

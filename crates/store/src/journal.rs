@@ -65,8 +65,10 @@ pub const CATEGORY_COLS: &[&str] = &["code", "body"];
 pub struct Audited {
     pub entity: &'static str,
     pub table: &'static str,
-    /// The audited columns; the first is the key the journal names the row by.
+    /// The audited columns, in the order their digest is taken.
     pub cols: &'static [&'static str],
+    /// Which of them is the key the journal names the row by.
+    pub key: usize,
     /// Whether that key is a number (ids) or text (category codes, report numbers).
     pub numeric: bool,
     /// The row in Chinese, for `audit verify`'s message.
@@ -78,6 +80,7 @@ pub const AUDITED: &[Audited] = &[
         entity: "subject",
         table: "subjects",
         cols: SUBJECT_COLS,
+        key: 0,
         numeric: true,
         label: "主体",
     },
@@ -85,6 +88,7 @@ pub const AUDITED: &[Audited] = &[
         entity: "record",
         table: "records",
         cols: RECORD_COLS,
+        key: 0,
         numeric: true,
         label: "记录",
     },
@@ -92,6 +96,7 @@ pub const AUDITED: &[Audited] = &[
         entity: "category",
         table: "categories",
         cols: CATEGORY_COLS,
+        key: 0,
         numeric: false,
         label: "目录项",
     },
@@ -99,6 +104,7 @@ pub const AUDITED: &[Audited] = &[
         entity: "account",
         table: "accounts",
         cols: crate::accounts::ACCOUNT_AUDITED,
+        key: 0,
         numeric: true,
         label: "账号",
     },
@@ -106,8 +112,18 @@ pub const AUDITED: &[Audited] = &[
         entity: "api_token",
         table: "api_tokens",
         cols: crate::accounts::TOKEN_AUDITED,
+        key: 0,
         numeric: true,
         label: "接口令牌",
+    },
+    // Journaled by report number (the second column).
+    Audited {
+        entity: "report",
+        table: "reports",
+        cols: crate::reports::REPORT_COLS,
+        key: 1,
+        numeric: false,
+        label: "信用报告",
     },
 ];
 
@@ -381,7 +397,7 @@ pub fn verify(conn: &mut Conn) -> StoreResult<VerifyReport> {
             "SELECT {} FROM {} ORDER BY {}",
             audited.cols.join(", "),
             audited.table,
-            audited.cols[0]
+            audited.cols[audited.key]
         );
         conn.for_each(&sql, &[], |r: Row| {
             if problem.is_some() {
@@ -396,10 +412,10 @@ pub fn verify(conn: &mut Conn) -> StoreResult<VerifyReport> {
                 })
             };
             let (id, last) = if audited.numeric {
-                let id = r[0].int().unwrap_or_default();
+                let id = r[audited.key].int().unwrap_or_default();
                 (id.to_string(), last_num.remove(&(t, id)))
             } else {
-                let key = r[0].text().unwrap_or_default().to_string();
+                let key = r[audited.key].text().unwrap_or_default().to_string();
                 let last = last_text.remove(&(t, key.clone()));
                 (key, last)
             };

@@ -171,6 +171,21 @@ CREATE INDEX reports_subject ON reports (subject_id);
 "#,
     ),
     (
+        // Every issuance of a credit report: a further verification code for a report asked for
+        // again (same unit, day and content), and the asker's keyed hash, for the hourly limit.
+        "0006_report_codes",
+        r#"
+CREATE TABLE report_codes (
+    report_id BIGINT NOT NULL REFERENCES reports (id),
+    code_hash BYTEA NOT NULL,
+    client_hash BYTEA NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX report_codes_report ON report_codes (report_id);
+CREATE INDEX report_codes_client ON report_codes (client_hash, created_at);
+"#,
+    ),
+    (
         // Separation of duties: an account created or reset by the system administrator must
         // change its one-time password first; failed logins count per account and client, so
         // that a stranger cannot lock the holder out.

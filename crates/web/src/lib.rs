@@ -106,6 +106,8 @@ pub struct AppState {
     pub public_limiter: Arc<auth::LoginLimiter>,
     /// The catalog as the public routes last read it (they read it on every search otherwise).
     pub public_catalog: Arc<std::sync::Mutex<Option<CatalogSnapshot>>>,
+    /// The roster's civil servants, masked wherever the public side shows a text.
+    pub public_names: Arc<probity_app::public::RosterNames>,
 }
 
 #[derive(OpenApi)]
@@ -151,6 +153,7 @@ pub fn app_with(
     let state = AppState {
         search,
         public_catalog: Arc::default(),
+        public_names: Arc::default(),
         public_limiter: Arc::new(auth::LoginLimiter::new(
             pages_config.public_per_minute,
             Duration::from_secs(60),

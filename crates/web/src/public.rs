@@ -8,7 +8,7 @@ use std::sync::Arc;
 use askama::Template;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use probity_domain::catalog::{Catalog, Severity};
@@ -602,8 +602,9 @@ fn public_error(e: probity_app::public::PublicError, what: &str) -> ApiError {
 
 async fn load_profile(state: &AppState, uscc: String) -> Result<ProfileView, ApiError> {
     let store = state.store.clone();
+    let names = state.public_names.clone();
     blocking(move || {
-        let p = probity_app::public::profile(&store, &uscc, probity_app::today())
+        let p = probity_app::public::profile(&store, &names, &uscc, probity_app::today())
             .map_err(|e| public_error(e, "该统一社会信用代码对应的单位"))?;
         Ok(ProfileView {
             name: p.subject.name.clone(),
@@ -621,8 +622,9 @@ async fn load_profile(state: &AppState, uscc: String) -> Result<ProfileView, Api
 async fn load_record(state: &AppState, id: String) -> Result<PublicRecordView, ApiError> {
     let id = crate::extract::parse_id(&id)?;
     let store = state.store.clone();
+    let names = state.public_names.clone();
     blocking(move || {
-        let (p, _) = probity_app::public::record(&store, id, probity_app::today())
+        let (p, _) = probity_app::public::record(&store, &names, id, probity_app::today())
             .map_err(|e| public_error(e, "该记录"))?;
         Ok(PublicRecordView::from(&p))
     })
@@ -811,24 +813,36 @@ pub struct VerifyView {
     pub current: Option<bool>,
 }
 
-async fn issue(state: &AppState, uscc: String) -> Result<probity_app::report::Issued, ApiError> {
+/// Issues a report for the client `client` (its address, as the rate limits count it).
+async fn issue(
+    state: &AppState,
+    uscc: String,
+    client: String,
+) -> Result<probity_app::report::Issued, ApiError> {
     let store = state.store.clone();
+    let names = state.public_names.clone();
     blocking(move || {
-        probity_app::report::issue(&store, &uscc, probity_app::today(), "公众")
+        probity_app::report::issue(&store, &names, &uscc, probity_app::today(), "公众", &client)
             .map_err(|e| public_error(e, "该统一社会信用代码对应的单位"))
     })
     .await
 }
 
-/// Issues a signed credit report of a unit's public profile as of today (no login).
+/// Issues a signed credit report of a unit's public profile as of today (no login). The same
+/// unit's report of the same day and content is issued once: asking again answers the same
+/// report number with a verification code of its own. At most 10 reports per client an hour
+/// (429 `RATE_LIMITED`).
 #[utoipa::path(post, path = "/api/v1/public/subjects/{uscc}/report", tag = "public",
     params(("uscc" = String, Path, description = "统一社会信用代码")),
     responses((status = 201, body = IssuedReportView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn issue_report_api(
     State(state): State<AppState>,
+    peer: PeerAddr,
+    headers: HeaderMap,
     Path(uscc): Path<String>,
 ) -> Result<Response, ApiError> {
-    let i = issue(&state, uscc).await?;
+    let client = client_key(&headers, peer, &state.config.trusted_proxies);
+    let i = issue(&state, uscc, client).await?;
     Ok((
         StatusCode::CREATED,
         Json(IssuedReportView {
@@ -849,9 +863,11 @@ fn hex_of(b: &[u8]) -> String {
 async fn verify_view(state: &AppState, no: String, code: String) -> Result<VerifyView, ApiError> {
     use probity_app::report::Verification;
     let store = state.store.clone();
+    let names = state.public_names.clone();
     let v = blocking(move || {
         Ok(probity_app::report::verify(
             &store,
+            &names,
             &no,
             &code,
             probity_app::today(),
@@ -907,8 +923,14 @@ async fn verify_report_api(
     Ok(Json(verify_view(&state, no, code).await?))
 }
 
-async fn issue_report_page(State(state): State<AppState>, Path(uscc): Path<String>) -> Response {
-    match issue(&state, uscc).await {
+async fn issue_report_page(
+    State(state): State<AppState>,
+    peer: PeerAddr,
+    headers: HeaderMap,
+    Path(uscc): Path<String>,
+) -> Response {
+    let client = client_key(&headers, peer, &state.config.trusted_proxies);
+    match issue(&state, uscc, client).await {
         Ok(i) => axum::response::Redirect::to(&format!(
             "/reports/{}?code={}",
             i.report.report_no, i.code

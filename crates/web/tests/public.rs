@@ -128,6 +128,7 @@ fn the_public_finds_exactly_what_the_disclosure_policy_allows() {
         let name = b.name;
 
         let catalog = b.store.catalog().unwrap();
+        let names = probity_app::public::masker_of(&b.store.subjects().unwrap());
         let subjects: std::collections::HashMap<i64, probity_store::Subject> = b
             .store
             .subjects()
@@ -164,7 +165,7 @@ fn the_public_finds_exactly_what_the_disclosure_policy_allows() {
                 unit: None,
                 position: None,
             };
-            let public = disclose(&facts, &who, Viewer::Public, today).is_ok();
+            let public = disclose(&facts, &who, Viewer::Public, today, &names).is_ok();
             let (status, v) = s.search(&r.document_no);
             assert_eq!(status, StatusCode::OK, "[{name}] {}", r.document_no);
             let found = ids_of(&v).contains(&r.id);
@@ -477,6 +478,7 @@ fn a_report_is_printed_signed_and_verified() {
         probity_app::demo::load_demo(&b.store, today).unwrap();
         let s = Server::start(&b.store, 100_000);
         let name = b.name;
+        let roster = probity_app::public::RosterNames::new();
         // A unit with disclosed dishonest records.
         let unit = b
             .store
@@ -485,7 +487,7 @@ fn a_report_is_printed_signed_and_verified() {
             .into_iter()
             .filter(|u| u.kind != SubjectKind::CivilServant && u.uscc.is_some())
             .find(|u| {
-                probity_app::public::profile(&b.store, u.uscc.as_deref().unwrap(), today)
+                probity_app::public::profile(&b.store, &roster, u.uscc.as_deref().unwrap(), today)
                     .is_ok_and(|p| !p.dishonest.is_empty())
             })
             .unwrap();
@@ -542,7 +544,7 @@ fn a_report_is_printed_signed_and_verified() {
         let v = api(&no, &code);
         assert_eq!(v["result"], "authentic");
         assert_eq!(v["current"], true);
-        let p = probity_app::public::profile(&b.store, &uscc, today).unwrap();
+        let p = probity_app::public::profile(&b.store, &roster, &uscc, today).unwrap();
         b.store
             .transition(
                 p.dishonest[0].id,
@@ -580,5 +582,368 @@ fn a_report_is_printed_signed_and_verified() {
             .send()
             .unwrap();
         assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    }
+}
+
+/// Text with full-width digits and X made ASCII and the separators people put inside numbers
+/// taken out, so that an ID number written in any form shows as its plain digits.
+fn plain_digits(text: &str) -> String {
+    text.chars()
+        .filter(|c| {
+            !(c.is_whitespace()
+                || matches!(
+                    c,
+                    '-' | '·' | '\u{2010}'..='\u{2015}' | '\u{FF0D}' | '\u{3000}'
+                ))
+        })
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap(),
+            'Ｘ' | 'ｘ' | 'x' => 'X',
+            c => c,
+        })
+        .collect()
+}
+
+fn full_width(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '0'..='9' => char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap(),
+            'X' => 'Ｘ',
+            c => c,
+        })
+        .collect()
+}
+
+/// Issues a report through the JSON API from this test's client.
+fn post_report(s: &Server, uscc: &str) -> (StatusCode, Value) {
+    let res = s
+        .client
+        .post(format!("{}/api/v1/public/subjects/{uscc}/report", s.base))
+        .send()
+        .unwrap();
+    (res.status(), res.json().unwrap_or(Value::Null))
+}
+
+/// A unit's record, submitted by the court and activated, with `facts` and `outcome` as given.
+fn court_record(
+    store: &Store,
+    unit: &probity_store::Subject,
+    doc: &str,
+    facts: &str,
+    outcome: &str,
+) -> i64 {
+    let today = probity_app::today();
+    let row = probity_domain::record::RecordRow {
+        subject_name: unit.name.clone(),
+        uscc: unit.uscc.clone().unwrap(),
+        category: "JUDICIAL_JUDGMENT".into(),
+        document_no: doc.into(),
+        decided_on: (today - chrono::Duration::days(10))
+            .format("%Y-%m-%d")
+            .to_string(),
+        authority: "天津市滨海新区人民法院".into(),
+        facts: facts.into(),
+        outcome: outcome.into(),
+        severity: "ordinary".into(),
+        ..Default::default()
+    };
+    let rec = row.validate(&store.catalog().unwrap(), today).unwrap();
+    let court = store.find_unit("区法院").unwrap();
+    let created = store
+        .create_record(
+            probity_store::ImportOptions {
+                provider: court,
+                actor: "区法院:test".into(),
+                channel: probity_store::Channel::Form,
+                source: "test".into(),
+                activate: true,
+                all_or_nothing: false,
+            },
+            rec,
+            false,
+        )
+        .unwrap();
+    match created {
+        probity_store::Created::New(r) => r.id,
+        other => panic!("not created: {other:?}"),
+    }
+}
+
+/// Finding 4: a unit's record whose texts name a civil servant on the roster and carry ID numbers
+/// in the forms people write them (letters before, full-width, spaced, the old 15 digits) shows
+/// none of them on its page, its JSON twin, the profile, the search (neither the answer nor the
+/// highlighted snippet, and the name finds nothing) and the credit report; a civil servant added
+/// to the roster while the server runs is masked on the next request and the next catch-up.
+#[test]
+fn names_and_id_numbers_in_free_text_never_reach_the_public() {
+    for b in backends("public_mask") {
+        let today = probity_app::today();
+        probity_app::demo::load_demo(&b.store, today).unwrap();
+        let name = b.name;
+        let servant = b
+            .store
+            .subjects()
+            .unwrap()
+            .into_iter()
+            .find(|s| s.kind == SubjectKind::CivilServant && s.name.chars().count() >= 3)
+            .unwrap()
+            .name;
+        let newcomer = "苗静怡";
+        assert!(
+            b.store
+                .subjects()
+                .unwrap()
+                .iter()
+                .all(|s| s.name != newcomer),
+            "[{name}] {newcomer} is not on the demo roster"
+        );
+        let unit = b.store.find_unit("区财政局").unwrap();
+        let uscc = unit.uscc.clone().unwrap();
+        let birth = chrono::NaiveDate::from_ymd_opt(1982, 3, 20).unwrap();
+        let id_a = probity_domain::ident::IdNumber::from_parts("120116", birth, 27)
+            .unwrap()
+            .as_str()
+            .to_string();
+        let id_b = probity_domain::ident::IdNumber::from_parts("120101", birth, 413)
+            .unwrap()
+            .as_str()
+            .to_string();
+        let old = "120116820320027";
+        let spaced = format!("{} {} {}", &id_a[..6], &id_a[6..14], &id_a[14..]);
+        let facts = format!(
+            "经办人{servant}（身份证号ID{}）会同{newcomer}（身份证 {spaced}，旧证{old}）未按合同约定支付采购款。",
+            full_width(&id_b)
+        );
+        let doc = "津滨法〔2025〕民初9001号";
+        let id = court_record(
+            &b.store,
+            &unit,
+            doc,
+            &facts,
+            &format!("责令{servant}所在单位限期支付"),
+        );
+        let s = Server::start(&b.store, 100_000);
+        s.wait_for(doc);
+
+        let leaks = |what: &str, text: &str| {
+            assert!(
+                !text.contains(&servant),
+                "[{name}] {servant} in {what}: {text}"
+            );
+            let digits = plain_digits(text);
+            for n in [id_a.as_str(), id_b.as_str(), old] {
+                assert!(
+                    !digits.contains(n),
+                    "[{name}] an ID number in {what}: {text}"
+                );
+            }
+        };
+        let (status, page) = s.get(&format!("/records/{id}"));
+        assert_eq!(status, StatusCode::OK, "[{name}]");
+        assert!(page.contains("未按合同约定支付采购款"), "[{name}]");
+        leaks("the record page", &page);
+        let json = s
+            .client
+            .get(format!("{}/api/v1/public/records/{id}", s.base))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap();
+        leaks("the record's JSON", &json);
+        leaks("the profile", &s.get(&format!("/subjects/{uscc}")).1);
+        let (_, v) = s.search(doc);
+        assert!(ids_of(&v).contains(&id), "[{name}]");
+        leaks("the search answer", &v.to_string());
+        leaks(
+            "the search page",
+            &s.get(&format!(
+                "/search?q={}",
+                probity_web::pages::percent_encode(doc)
+            ))
+            .1,
+        );
+        let (_, v) = s.search(&servant);
+        assert!(
+            !ids_of(&v).contains(&id),
+            "[{name}] the record is found by the civil servant's name"
+        );
+        // (The answer repeats the query; what it found must not show the name.)
+        leaks("the search by name", &v["items"].to_string());
+        let (status, report) = post_report(&s, &uscc);
+        assert_eq!(status, StatusCode::CREATED, "[{name}] {report}");
+        leaks("the report", &report.to_string());
+
+        // Not a civil servant (yet): the newcomer is shown as written. Then the roster gets him.
+        assert!(s.get(&format!("/records/{id}")).1.contains(newcomer));
+        let row = probity_domain::subject::RosterRow {
+            name: newcomer.into(),
+            kind: "公务员".into(),
+            id_number: probity_domain::ident::IdNumber::from_parts("120116", birth, 555)
+                .unwrap()
+                .as_str()
+                .to_string(),
+            unit: "区财政局".into(),
+            position: "科员".into(),
+            ..Default::default()
+        };
+        let report = b
+            .store
+            .import_roster(vec![(2, row.validate(false).unwrap())], "test")
+            .unwrap();
+        assert!(report.rejected.is_empty(), "[{name}] {:?}", report.rejected);
+        let (_, page) = s.get(&format!("/records/{id}"));
+        assert!(
+            !page.contains(newcomer) && page.contains("苗*"),
+            "[{name}] the new civil servant is masked at once"
+        );
+        let until = Instant::now() + Duration::from_secs(20);
+        while s.search(doc).1.to_string().contains(newcomer)
+            || ids_of(&s.search(newcomer).1).contains(&id)
+        {
+            assert!(
+                Instant::now() < until,
+                "[{name}] the index still shows or finds {newcomer}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// Finding 5: a catalog change that stops disclosure of a severity takes the category's records
+/// of that severity out of the search, and undoing it brings them back.
+#[test]
+fn a_catalog_change_reaches_the_search_index() {
+    for b in backends("public_catalog") {
+        let today = probity_app::today();
+        probity_app::demo::load_demo(&b.store, today).unwrap();
+        let name = b.name;
+        let unit = b.store.find_unit("区财政局").unwrap();
+        let doc = "津滨法〔2025〕民初9002号";
+        let id = court_record(
+            &b.store,
+            &unit,
+            doc,
+            "拒不履行生效判决确定的付款义务。",
+            "责令履行",
+        );
+        let s = Server::start(&b.store, 100_000);
+        s.wait_for(doc);
+
+        let mut cat = b
+            .store
+            .catalog()
+            .unwrap()
+            .get("JUDICIAL_JUDGMENT")
+            .unwrap()
+            .clone();
+        let before = cat.clone();
+        cat.disclosure[1] = probity_domain::catalog::DisclosureBounds {
+            min_months: 0,
+            max_months: 0,
+        };
+        b.store.save_category(&cat, "信用办:test").unwrap();
+        let until = Instant::now() + Duration::from_secs(20);
+        while ids_of(&s.search(doc).1).contains(&id) {
+            assert!(
+                Instant::now() < until,
+                "[{name}] still found after its severity became 不公示"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let (_, v) = s.search(doc);
+        assert!(!v["items"].to_string().contains(doc), "[{name}] {v}");
+        assert_eq!(s.get(&format!("/records/{id}")).0, StatusCode::NOT_FOUND);
+
+        b.store.save_category(&before, "信用办:test").unwrap();
+        s.wait_for(doc);
+        assert!(
+            ids_of(&s.search(doc).1).contains(&id),
+            "[{name}] back again"
+        );
+    }
+}
+
+/// Finding 12: the same unit's report of the same day and content is issued once (one row, one
+/// journal entry), each request getting a code of its own that verifies it; and one client gets
+/// at most 10 reports an hour, then 429 RATE_LIMITED, on the API and the page alike.
+#[test]
+fn reports_are_deduplicated_and_limited_per_client() {
+    for b in backends("public_report_limit") {
+        probity_app::demo::load_demo(&b.store, probity_app::today()).unwrap();
+        let name = b.name;
+        let s = Server::start(&b.store, 100_000);
+        let uscc = b.store.find_unit("区财政局").unwrap().uscc.unwrap();
+        let head = b.store.head_seq().unwrap();
+        let (status, first) = post_report(&s, &uscc);
+        assert_eq!(status, StatusCode::CREATED, "[{name}] {first}");
+        assert_eq!(
+            b.store.head_seq().unwrap(),
+            head + 1,
+            "[{name}] journaled once"
+        );
+        let (status, again) = post_report(&s, &uscc);
+        assert_eq!(status, StatusCode::CREATED, "[{name}] {again}");
+        assert_eq!(
+            again["report_no"], first["report_no"],
+            "[{name}] the same report"
+        );
+        assert_eq!(again["content"], first["content"]);
+        assert_ne!(again["code"], first["code"], "[{name}] a code of its own");
+        assert_eq!(
+            b.store.head_seq().unwrap(),
+            head + 1,
+            "[{name}] no second row or journal entry"
+        );
+        for v in [&first, &again] {
+            let verified: Value = s
+                .client
+                .get(format!(
+                    "{}/api/v1/public/reports/verify?no={}&code={}",
+                    s.base,
+                    v["report_no"].as_str().unwrap(),
+                    v["code"].as_str().unwrap()
+                ))
+                .send()
+                .unwrap()
+                .json()
+                .unwrap();
+            assert_eq!(verified["result"], "authentic", "[{name}] {verified}");
+        }
+        // Ten in the hour (the two above count), of any unit; the eleventh waits.
+        let units: Vec<String> = b
+            .store
+            .subjects()
+            .unwrap()
+            .into_iter()
+            .filter(|u| u.kind != SubjectKind::CivilServant)
+            .filter_map(|u| u.uscc)
+            .take(8)
+            .collect();
+        for u in &units {
+            assert_eq!(post_report(&s, u).0, StatusCode::CREATED, "[{name}] {u}");
+        }
+        let seq = b.store.head_seq().unwrap();
+        let (status, v) = post_report(&s, &uscc);
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "[{name}] {v}");
+        assert_eq!(v["error"]["code"], "RATE_LIMITED", "[{name}]");
+        let plain = reqwest::blocking::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let res = plain
+            .post(format!("{}/subjects/{}/report", s.base, units[0]))
+            .header("accept", "text/html")
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "[{name}]");
+        assert!(
+            res.text().unwrap().contains("出具信用报告过于频繁"),
+            "[{name}]"
+        );
+        assert_eq!(
+            b.store.head_seq().unwrap(),
+            seq,
+            "[{name}] a refusal changes nothing"
+        );
     }
 }
