@@ -263,6 +263,15 @@ impl Store {
     }
 
     /// The public half of the report-signing key, SEC1 in hex.
+    /// How many reports were issued (one row per report; a report asked for again is one).
+    pub fn report_count(&self) -> StoreResult<i64> {
+        Ok(self
+            .conn()?
+            .query_one("SELECT COUNT(*) FROM reports", &[])?
+            .and_then(|r| r[0].int())
+            .unwrap_or(0))
+    }
+
     pub fn report_public_key(&self) -> StoreResult<String> {
         self.keys.report_public_key_hex()
     }

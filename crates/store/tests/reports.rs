@@ -12,7 +12,7 @@ use probity_domain::Code;
 use probity_store::db::Val;
 use probity_store::journal::state_digest;
 use probity_store::reports::REPORT_COLS;
-use probity_store::{Store, StoreError};
+use probity_store::{Problem, Store, StoreError};
 
 store_tests! {
     reports_are_signed_and_found_only_with_their_code => reports_sqlite, reports_postgres;
@@ -114,7 +114,14 @@ fn reports_are_signed_and_found_only_with_their_code(store: &Store) {
     let mut forged = r2.clone();
     forged.signature[10] ^= 1;
     assert!(!store.report_is_authentic(&forged).unwrap());
-    assert_clean(store);
+    // The edit is named by the audit chain too (the report row is audited state).
+    match problem(store) {
+        Problem::Row { entity, id, reason } => {
+            assert_eq!((entity.as_str(), id.as_str()), ("report", r.report_no.as_str()));
+            assert!(reason.contains("疑似被直接修改"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 fn the_same_report_is_issued_once_and_each_client_is_limited(store: &Store) {

@@ -513,7 +513,8 @@ pub fn assert_clean(store: &Store) -> VerifyReport {
         + store.record_count().unwrap()
         + store.catalog().unwrap().categories().len() as i64
         + store.accounts().unwrap().len() as i64
-        + store.tokens(None).unwrap().len() as i64;
+        + store.tokens(None).unwrap().len() as i64
+        + store.report_count().unwrap();
     assert_eq!(report.rows as i64, rows, "{report:?}");
     let head = report.head.as_deref().expect("a head hash");
     assert_eq!(head.len(), 64, "{head}");
