@@ -22,6 +22,8 @@ pub struct FileConfig {
     pub login_per_minute: Option<u32>,
     pub public_per_minute: Option<u32>,
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
+    pub metrics_addr: Option<String>,
+    pub metrics_token: Option<String>,
 }
 
 impl FileConfig {
@@ -64,5 +66,10 @@ mod tests {
         let c: FileConfig = toml::from_str(r#"trusted_proxies = ["10.0.0.1", "::1"]"#).unwrap();
         assert_eq!(c.trusted_proxies.map(|v| v.len()), Some(2));
         assert!(toml::from_str::<FileConfig>(r#"trusted_proxies = ["proxy.local"]"#).is_err());
+        let c: FileConfig =
+            toml::from_str("metrics_addr = \"127.0.0.1:9100\"\nmetrics_token = \"scrape-secret\"")
+                .unwrap();
+        assert_eq!(c.metrics_addr.as_deref(), Some("127.0.0.1:9100"));
+        assert_eq!(c.metrics_token.as_deref(), Some("scrape-secret"));
     }
 }

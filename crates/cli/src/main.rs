@@ -62,7 +62,7 @@ enum Command {
         demo: bool,
         /// A TOML file with any of: db, key_file, addr, session_ttl_minutes,
         /// session_idle_minutes, secure_cookies, login_per_minute, public_per_minute,
-        /// trusted_proxies. Flags and environment win.
+        /// trusted_proxies, metrics_addr, metrics_token. Flags and environment win.
         #[arg(long, env = "PROBITY_CONFIG")]
         config: Option<PathBuf>,
         /// A session ends this many minutes after login at the latest.
@@ -92,6 +92,15 @@ enum Command {
             value_delimiter = ','
         )]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// Serve /metrics (Prometheus) on this address too, alone and without a token: bind it
+        /// where only the monitoring system reaches (e.g. 127.0.0.1:9100).
+        #[arg(long, env = "PROBITY_METRICS_ADDR")]
+        metrics_addr: Option<String>,
+        /// A bearer token that opens /metrics on the main address (Authorization: Bearer …);
+        /// without one, /metrics answers 404 there. Prefer the environment variable: a flag is
+        /// visible to other users in the process list.
+        #[arg(long, env = "PROBITY_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
     },
     /// Loads the demo district (Binhai New Area) into the database.
     Demo,
@@ -363,6 +372,8 @@ fn serve(cli: &mut Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
         login_per_minute,
         public_per_minute,
         trusted_proxies,
+        metrics_addr,
+        metrics_token,
     } = &cli.command
     else {
         return Ok(EXIT_FAILURE);
@@ -399,6 +410,20 @@ fn serve(cli: &mut Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
             trusted_proxies,
             f.trusted_proxies.clone(),
         ),
+        metrics_addr: config::pick(
+            sub,
+            "metrics_addr",
+            metrics_addr,
+            f.metrics_addr.clone().map(Some),
+        ),
+        metrics_token: config::pick(
+            sub,
+            "metrics_token",
+            metrics_token,
+            f.metrics_token.clone().map(Some),
+        )
+        .as_deref()
+        .and_then(probity_web::metrics::MetricsToken::new),
     };
     let demo = *demo;
     cli.db = config::pick(matches, "db", &cli.db, f.db.clone());

@@ -71,7 +71,7 @@ const fn roles(
 pub const TABLE: &[Rule] = &[
     public("GET", "/healthz"),
     public("GET", "/ping"),
-    public("GET", "/metrics"),
+    public("GET", "/metrics"), // no account: the metrics token, else 404 (web::metrics)
     public("GET", "/openapi.json"),
     public("POST", "/api/v1/auth/login"),
     account("POST", "/api/v1/auth/logout"),

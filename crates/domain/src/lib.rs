@@ -11,5 +11,6 @@ pub mod error;
 pub mod ident;
 pub mod record;
 pub mod subject;
+pub mod text;
 
 pub use error::{Code, DomainError, Result};

@@ -10,6 +10,7 @@ use crate::date::parse_date;
 use crate::error::{Code, DomainError, Result};
 use crate::ident::{IdNumber, Uscc};
 use crate::subject::{SubjectKey, optional_text, required_text};
+use crate::text::{Lines, check_text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -242,6 +243,31 @@ pub const MAX_BASIS: usize = 1000;
 pub const MAX_OUTCOME: usize = 1000;
 
 impl RecordRow {
+    /// Every field: its column, its name in messages, its value, and whether it is running text.
+    fn fields(&self) -> [(&'static str, &'static str, &str, Lines); 13] {
+        use Lines::{Multi, Single};
+        [
+            ("subject_name", "主体名称", &self.subject_name, Single),
+            ("uscc", "统一社会信用代码", &self.uscc, Single),
+            ("id_number", "身份证号", &self.id_number, Single),
+            ("category", "记录类别", &self.category, Single),
+            ("document_no", "决定文书号", &self.document_no, Single),
+            ("decided_on", "决定日期", &self.decided_on, Single),
+            ("authority", "决定机关", &self.authority, Single),
+            ("facts", "失信事实", &self.facts, Multi),
+            ("basis", "处理依据", &self.basis, Multi),
+            ("outcome", "处理结果", &self.outcome, Multi),
+            ("severity", "严重程度", &self.severity, Single),
+            ("scope", "公开范围", &self.scope, Single),
+            (
+                "disclosure_until",
+                "公示截止日期",
+                &self.disclosure_until,
+                Single,
+            ),
+        ]
+    }
+
     /// Validates every field and reports every fault, so that an official fixes a row once.
     /// `today` bounds the decision date: a record cannot be decided in the future.
     pub fn validate(
@@ -256,6 +282,17 @@ impl RecordRow {
                 String::new()
             }
         };
+        // NUL, control and direction characters (domain::text), in every field; such a field's
+        // other faults are not reported, they would only describe the stray character again.
+        let stray: Vec<FieldError> = self
+            .fields()
+            .into_iter()
+            .filter_map(|(column, label, value, lines)| {
+                check_text(value.trim(), label, lines)
+                    .err()
+                    .map(|error| FieldError { column, error })
+            })
+            .collect();
         let mut errs = Vec::new();
         let subject_name = take(
             "subject_name",
@@ -436,6 +473,10 @@ impl RecordRow {
             }
         }
 
+        if !stray.is_empty() {
+            errs.retain(|e| !stray.iter().any(|s| s.column == e.column));
+            errs.splice(0..0, stray);
+        }
         if !errs.is_empty() {
             return Err(errs);
         }
@@ -533,6 +574,67 @@ mod tests {
         );
         assert!(cols.contains(&("category", Code::UnknownCategory)));
         assert!(cols.contains(&("document_no", Code::Required)));
+    }
+
+    #[test]
+    fn control_and_direction_characters_are_refused_in_every_field() {
+        let cat = Catalog::new(default_catalog());
+        let mut r = row();
+        r.subject_name = "天津市滨海新区\u{202e}某街道办事处".into();
+        r.facts = "未按合同约定支付采购款\0".into();
+        r.decided_on = "2024-02-30".into();
+        let errs = r.validate(&cat, today()).unwrap_err();
+        let cols: Vec<_> = errs.iter().map(|e| (e.column, e.error.code)).collect();
+        assert_eq!(
+            cols,
+            [
+                ("subject_name", Code::TextControlChar),
+                ("facts", Code::TextControlChar),
+                ("decided_on", Code::DateInvalid),
+            ]
+        );
+        assert!(
+            errs[0].error.message.contains("主体名称") && errs[0].error.message.contains("U+202E")
+        );
+        assert!(
+            errs[1].error.message.contains("失信事实") && errs[1].error.message.contains("U+0000")
+        );
+        // Each field of the row, one at a time: a one-line field refuses even a line break,
+        // running text keeps its line breaks.
+        for (column, ..) in row().fields() {
+            let mut r = row();
+            let (c, multi) = match column {
+                "facts" | "basis" | "outcome" => ('\u{7}', true),
+                _ => ('\n', false),
+            };
+            let set = |r: &mut RecordRow, v: String| match column {
+                "subject_name" => r.subject_name = v,
+                "uscc" => r.uscc = v,
+                "id_number" => r.id_number = v,
+                "category" => r.category = v,
+                "document_no" => r.document_no = v,
+                "decided_on" => r.decided_on = v,
+                "authority" => r.authority = v,
+                "facts" => r.facts = v,
+                "basis" => r.basis = v,
+                "outcome" => r.outcome = v,
+                "severity" => r.severity = v,
+                "scope" => r.scope = v,
+                _ => r.disclosure_until = v,
+            };
+            set(&mut r, format!("甲{c}乙"));
+            let errs = r.validate(&cat, today()).unwrap_err();
+            assert!(
+                errs.iter()
+                    .any(|e| e.column == column && e.error.code == Code::TextControlChar),
+                "{column}: {errs:?}"
+            );
+            if multi {
+                let mut r = row();
+                set(&mut r, "第一行\r\n第二行".into());
+                assert!(r.validate(&cat, today()).is_ok(), "{column}");
+            }
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Code, DomainError, Result};
 use crate::ident::{IdNumber, Uscc};
+use crate::text::{Lines, check_text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -143,6 +144,18 @@ impl RosterRow {
     /// Validates one roster row. `allow_check_override` accepts a USCC whose only fault is its check
     /// digit (real codes issued before 2016), which the credit office must ask for explicitly.
     pub fn validate(&self, allow_check_override: bool) -> Result<NewSubject> {
+        for (label, value) in [
+            ("名称", &self.name),
+            ("简称", &self.short_name),
+            ("主体类型", &self.kind),
+            ("统一社会信用代码", &self.uscc),
+            ("上级单位", &self.parent),
+            ("身份证号", &self.id_number),
+            ("所在单位", &self.unit),
+            ("职务", &self.position),
+        ] {
+            check_text(value.trim(), label, Lines::Single)?;
+        }
         let kind = if self.kind.trim().is_empty() {
             return Err(DomainError::new(Code::Required, "主体类型为空"));
         } else {
@@ -289,6 +302,30 @@ mod tests {
             with_uscc.validate(false).unwrap_err().code,
             Code::SubjectIdentifierConflict
         );
+    }
+
+    #[test]
+    fn control_and_direction_characters_are_refused() {
+        let mut row = unit_row(valid_uscc().as_str());
+        row.name = "天津市滨海新区\u{202e}财政局".into();
+        let e = row.validate(false).unwrap_err();
+        assert_eq!(e.code, Code::TextControlChar);
+        assert!(
+            e.message.contains("名称") && e.message.contains("U+202E"),
+            "{}",
+            e.message
+        );
+        let mut row = unit_row(valid_uscc().as_str());
+        row.parent = "区政府\0".into();
+        let e = row.validate(false).unwrap_err();
+        assert!(
+            e.message.contains("上级单位") && e.message.contains("U+0000"),
+            "{}",
+            e.message
+        );
+        let mut row = unit_row(valid_uscc().as_str());
+        row.short_name = "区财政局\u{2066}".into();
+        assert_eq!(row.validate(false).unwrap_err().code, Code::TextControlChar);
     }
 
     #[test]

@@ -272,6 +272,7 @@ impl Pool {
                         StoreError::Config(format!("无法创建数据库目录 {}：{e}", dir.display()))
                     })?;
                 }
+                create_private(&path)?;
                 SqliteConnectionManager::file(&path)
             };
             let manager = manager.with_init(move |c| {
@@ -298,6 +299,9 @@ impl Pool {
                 .connection_timeout(Duration::from_secs(30))
                 .build(manager)
                 .map_err(|e| StoreError::Config(format!("无法打开 SQLite 数据库 {path}：{e}")))?;
+            if !memory {
+                restrict_companions(&path);
+            }
             Ok(Pool::Sqlite(pool))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let config: postgres::Config = url
@@ -336,6 +340,70 @@ impl Pool {
             )),
         })
     }
+}
+
+/// Creates a new SQLite database file readable and writable by its owner only (0600), whatever
+/// the umask: it holds the whole file of every subject. SQLite gives the `-wal` and `-shm` files
+/// it creates later the mode of the database file. An existing file is left as it is (its
+/// operator chose its mode), with a warning when others may read it.
+fn create_private(path: &str) -> StoreResult<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            // `mode` is filtered by the umask; set it again so that no umask loosens it.
+            Ok(f) => f
+                .set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| StoreError::Config(format!("无法设置数据库文件 {path} 的权限：{e}"))),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                if let Ok(meta) = std::fs::metadata(path)
+                    && meta.permissions().mode() & 0o077 != 0
+                {
+                    tracing::warn!(
+                        path,
+                        mode = format!("{:o}", meta.permissions().mode() & 0o777),
+                        "the database file is readable by other users; chmod 600 it"
+                    );
+                }
+                Ok(())
+            }
+            Err(e) => Err(StoreError::Config(format!(
+                "无法创建数据库文件 {path}：{e}"
+            ))),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// The `-wal` and `-shm` files beside a database, as its owner alone may read them: they hold
+/// recent pages of it. (Files left by an older version may have been created 0644.)
+fn restrict_companions(path: &str) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let owner_only = |p: &str| match std::fs::metadata(p) {
+            Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+                if let Err(e) = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o600))
+                {
+                    tracing::warn!(path = p, error = %e, "cannot restrict the permissions of a database file");
+                }
+            }
+            _ => {}
+        };
+        owner_only(&format!("{path}-wal"));
+        owner_only(&format!("{path}-shm"));
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 fn unique_suffix() -> String {

@@ -212,6 +212,8 @@ pub struct RecordImport<'s> {
     /// Rows written since PostgreSQL last analysed `records` in this import.
     since_analyze: u64,
     analyzed_at: u64,
+    /// Failed ID lookups journaled in the open transaction, written again if it is rolled back.
+    lookups: Vec<Entry>,
 }
 
 /// The part of an import that needs no write lock: resolving subjects on the roster, checking
@@ -230,7 +232,31 @@ pub struct Preparer {
 pub struct Prepared {
     row: usize,
     result: Result<Candidate, Outcome>,
+    /// A row that names its subject by ID number: what the roster answered, for the limit on
+    /// failed lookups that the writing side enforces (see [`ID_LOOKUP_FAILURES_PER_HOUR`]).
+    id_lookup: Option<IdLookup>,
 }
+
+/// One lookup of a civil servant by ID number.
+struct IdLookup {
+    /// The keyed hash of the ID number, as `subjects.id_hash` holds it.
+    hash: Vec<u8>,
+    /// The roster holds this ID number under the name the row gave.
+    found: bool,
+}
+
+/// How many lookups by ID number may fail for one account within an hour. A failed lookup (an
+/// ID number not on the roster, or on it under another name) is journaled by the keyed hash of
+/// the number; once an account has this many distinct failures in the last hour, every further
+/// row it sends keyed by an ID number is refused with `LOOKUP_LIMITED`, found or not, so that
+/// guessing the hidden digits of a masked number (`1201**********0273`) does not pay. A provider's
+/// file with a few typos loads; a file of guesses stops at the limit. Rows keyed by USCC (public
+/// codes of organisations) are not limited.
+pub const ID_LOOKUP_FAILURES_PER_HOUR: usize = 20;
+
+/// The journal entity of failed lookups; its `entity_id` is the account (actor), so that the
+/// journal's entity index counts one account's failures.
+const ID_LOOKUP_ENTITY: &str = "id_lookup";
 
 struct Candidate {
     rec: NewRecord,
@@ -271,6 +297,7 @@ impl Store {
             draft: false,
             since_analyze: 0,
             analyzed_at: 0,
+            lookups: Vec::new(),
         })
     }
 }
@@ -399,15 +426,25 @@ impl Preparer {
             });
             return Err(Outcome::Rejected(vec![FieldError { column, error: err }]));
         }
-        let Some(hit) = hit else {
-            return Err(reject(
+        let not_found = || {
+            reject(
                 column,
                 Code::SubjectNotFound,
                 format!("主体不存在：{shown}（请先在主体名录中登记）"),
-            ));
+            )
         };
-        if hit.name != r.subject_name && hit.short_name.as_deref() != Some(r.subject_name.as_str())
-        {
+        let Some(hit) = hit else {
+            return Err(not_found());
+        };
+        let named = hit.name == r.subject_name
+            || hit.short_name.as_deref() == Some(r.subject_name.as_str());
+        // An ID number under another name answers exactly as one that is not on the roster:
+        // otherwise the answer tells a guessed number from a wrong one, and shows the name.
+        // USCCs and the names of organisations are public: their mismatch may say what it is.
+        if !named && matches!(r.subject_key, SubjectKey::IdNumber(_)) {
+            return Err(not_found());
+        }
+        if !named {
             return Err(reject(
                 "subject_name",
                 Code::SubjectNameMismatch,
@@ -437,17 +474,54 @@ impl Preparer {
         batch: Vec<(usize, NewRecord)>,
     ) -> StoreResult<Vec<Prepared>> {
         self.resolve_subjects(conn, &batch)?;
-        let provider = &self.provider;
         let mut out = Vec::with_capacity(batch.len());
         for (row, r) in batch {
-            let result = self.check(r, provider);
-            out.push(Prepared { row, result });
+            let (result, id_lookup) = self.check(r);
+            out.push(Prepared {
+                row,
+                result,
+                id_lookup,
+            });
         }
         Ok(out)
     }
 
-    fn check(&self, r: NewRecord, provider: &Subject) -> Result<Candidate, Outcome> {
-        let hit = self.subject_for(&r)?;
+    /// Checks one row: the category first, then the subject on the roster, so that a row
+    /// refused for its category has asked the roster nothing.
+    fn check(&self, r: NewRecord) -> (Result<Candidate, Outcome>, Option<IdLookup>) {
+        if let Err(o) = self.check_category(&r) {
+            return (Err(o), None);
+        }
+        let hit = self.subject_for(&r);
+        let lookup = match &r.subject_key {
+            SubjectKey::IdNumber(_) => Some(IdLookup {
+                hash: key_bytes(&self.keys, &r.subject_key)[1..].to_vec(),
+                found: hit.is_ok(),
+            }),
+            SubjectKey::Uscc(_) => None,
+        };
+        let result = hit.and_then(|hit| {
+            if hit.kind == SubjectKind::CivilServant && matches!(r.subject_key, SubjectKey::Uscc(_))
+                || hit.kind.is_unit() && matches!(r.subject_key, SubjectKey::IdNumber(_))
+            {
+                return Err(reject(
+                    "uscc",
+                    Code::SubjectIdentifierConflict,
+                    "主体类型与标识不符".into(),
+                ));
+            }
+            let digest = content_digest(hit.id, &r);
+            Ok(Candidate {
+                rec: r,
+                subject_id: hit.id,
+                digest,
+            })
+        });
+        (result, lookup)
+    }
+
+    fn check_category(&self, r: &NewRecord) -> Result<(), Outcome> {
+        let provider = &self.provider;
         let Some(cat) = self.catalog.get(&r.category) else {
             return Err(reject(
                 "category",
@@ -467,21 +541,109 @@ impl Preparer {
                 ),
             ));
         }
-        if hit.kind == SubjectKind::CivilServant && matches!(r.subject_key, SubjectKey::Uscc(_))
-            || hit.kind.is_unit() && matches!(r.subject_key, SubjectKey::IdNumber(_))
-        {
-            return Err(reject(
-                "uscc",
-                Code::SubjectIdentifierConflict,
-                "主体类型与标识不符".into(),
-            ));
-        }
-        let digest = content_digest(hit.id, &r);
-        Ok(Candidate {
-            rec: r,
-            subject_id: hit.id,
-            digest,
+        Ok(())
+    }
+}
+
+/// Enforces [`ID_LOOKUP_FAILURES_PER_HOUR`] on a batch inside its write transaction (writers are
+/// serialised, so the count cannot be raced): rows past the limit are refused, and each new
+/// failure is appended to `journal`. Returns the entries appended, so that they can be written
+/// again should the transaction be rolled back (an all-or-nothing import that fails must not
+/// erase the trace of its guesses).
+fn guard_id_lookups(
+    c: &mut Conn,
+    journal: &mut Appender,
+    actor: &str,
+    batch: &mut [Prepared],
+) -> StoreResult<Vec<Entry>> {
+    if batch.iter().all(|p| p.id_lookup.is_none()) {
+        return Ok(Vec::new());
+    }
+    let since = (chrono::Utc::now() - chrono::Duration::hours(1))
+        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string();
+    let rows = c.query(
+        "SELECT detail FROM journal WHERE entity = $1 AND entity_id = $2 AND at > $3",
+        &[
+            Val::from(ID_LOOKUP_ENTITY),
+            Val::from(actor),
+            Val::from(since),
+        ],
+    )?;
+    let mut failed: std::collections::HashSet<String> = rows
+        .iter()
+        .filter_map(|r| {
+            let detail: serde_json::Value = serde_json::from_str(r[0].text()?).ok()?;
+            detail["id_hash"].as_str().map(str::to_string)
         })
+        .collect();
+    let mut appended = Vec::new();
+    let mut refused = 0usize;
+    for p in batch.iter_mut() {
+        let Some(lookup) = &p.id_lookup else {
+            continue;
+        };
+        if failed.len() >= ID_LOOKUP_FAILURES_PER_HOUR {
+            refused += 1;
+            p.result = Err(reject(
+                "id_number",
+                Code::LookupLimited,
+                format!(
+                    "本账号一小时内按身份证号查找主体失败已达 {ID_LOOKUP_FAILURES_PER_HOUR} 次，\
+                     暂停受理按身份证号填报的记录；请核对主体名录与身份证号，一小时后再试"
+                ),
+            ));
+            continue;
+        }
+        let hash = hex::encode(&lookup.hash);
+        // The same wrong number sent again (a typo repeated down a file) counts once.
+        if !lookup.found && failed.insert(hash.clone()) {
+            let detail = serde_json::json!({ "id_hash": hash, "actor": actor }).to_string();
+            let entry = Entry {
+                actor: actor.to_string(),
+                action: "lookup_failed".into(),
+                entity: ID_LOOKUP_ENTITY.into(),
+                entity_id: actor.to_string(),
+                state_digest: digest_of([Val::from(detail.as_str())].iter()),
+                detail,
+            };
+            journal.append(entry.clone());
+            appended.push(entry);
+        }
+    }
+    if refused > 0 {
+        tracing::warn!(
+            actor,
+            refused,
+            "rows keyed by ID number refused: too many failed lookups"
+        );
+    }
+    Ok(appended)
+}
+
+/// Writes entries again in a transaction of their own, after the one they were in was rolled back.
+fn rewrite_entries(conn: &mut Conn, entries: Vec<Entry>) {
+    if entries.is_empty() {
+        return;
+    }
+    let result = conn.write(|c| {
+        let mut journal = Appender::open(c, crate::now_text())?;
+        for e in entries {
+            journal.append(e);
+        }
+        journal.flush(c)
+    });
+    if let Err(e) = result {
+        tracing::error!(error = %e, "failed ID lookups could not be journaled");
+    }
+}
+
+/// A store rejection for one record whose only fault is the lookup limit: an error of its own
+/// (HTTP 429), not a fault of the content.
+fn limited(errs: &[FieldError]) -> Option<StoreError> {
+    match errs {
+        [e] if e.error.code == Code::LookupLimited => Some(StoreError::Domain(e.error.clone())),
+        _ => None,
     }
 }
 
@@ -526,6 +688,7 @@ impl RecordImport<'_> {
                     self.in_tx = false;
                     let t = std::time::Instant::now();
                     self.conn.commit()?;
+                    self.lookups.clear();
                     tracing::debug!(commit = ?t.elapsed(), "import batch committed");
                 }
                 Ok(out)
@@ -533,13 +696,19 @@ impl RecordImport<'_> {
             Err(e) => {
                 self.in_tx = false;
                 self.failed = self.opts.all_or_nothing;
-                self.conn.rollback();
+                self.roll_back();
                 Err(e)
             }
         }
     }
 
-    fn push_inner(&mut self, batch: Vec<Prepared>) -> StoreResult<Vec<(usize, Outcome)>> {
+    /// Rolls the open transaction back, keeping the trace of the failed ID lookups it held.
+    fn roll_back(&mut self) {
+        self.conn.rollback();
+        rewrite_entries(&mut self.conn, std::mem::take(&mut self.lookups));
+    }
+
+    fn push_inner(&mut self, mut batch: Vec<Prepared>) -> StoreResult<Vec<(usize, Outcome)>> {
         let t0 = std::time::Instant::now();
         // PostgreSQL plans the dedup lookup from statistics that a fresh, fast-growing table does
         // not have yet; analyse whenever the import has doubled what was there at the last look.
@@ -591,6 +760,8 @@ impl RecordImport<'_> {
             .unwrap_or(0)
             + 1;
         let mut journal = Appender::open(&mut self.conn, now.clone())?;
+        let lookups = guard_id_lookups(&mut self.conn, &mut journal, &self.opts.actor, &mut batch)?;
+        self.lookups.extend(lookups);
         let state = if self.draft {
             RecordState::Draft
         } else if self.opts.activate {
@@ -626,6 +797,7 @@ impl RecordImport<'_> {
         for Prepared {
             row: row_no,
             result,
+            ..
         } in batch
         {
             let Candidate {
@@ -738,8 +910,9 @@ impl RecordImport<'_> {
             self.in_tx = false;
             if commit {
                 self.conn.commit()?;
+                self.lookups.clear();
             } else {
-                self.conn.rollback();
+                self.roll_back();
             }
         }
         Ok(())
@@ -749,7 +922,7 @@ impl RecordImport<'_> {
 impl Drop for RecordImport<'_> {
     fn drop(&mut self) {
         if self.in_tx {
-            self.conn.rollback();
+            self.roll_back();
         }
         if self.conn.dialect() == crate::Dialect::Postgres {
             // The connection goes back to the pool: leave it as it was.
@@ -901,6 +1074,10 @@ pub struct RecordFilter {
     pub state: Option<RecordState>,
     pub category: Option<String>,
     pub document_no: Option<String>,
+    /// Only what a subject sees in its own file ([`RecordState::in_subject_file`]: no drafts,
+    /// nothing still under review). Filtered in the database, so that a page of an assessed
+    /// unit's file is full and its cursor never names a record the unit may not see.
+    pub in_subject_file: bool,
 }
 
 /// The order a record list is read in. Every order is total (ties broken by id), so a cursor
@@ -1123,6 +1300,15 @@ fn list_filter(f: &RecordFilter, at: Option<&Cursor>) -> Option<(String, Vec<Val
             _ => push("id < ?", Val::Int(c.id), &mut params),
         }
     }
+    // Fixed codes of the domain, not input: written into the statement.
+    if f.in_subject_file {
+        let shown: Vec<String> = RecordState::ALL
+            .into_iter()
+            .filter(|s| s.in_subject_file())
+            .map(|s| format!("'{}'", s.code()))
+            .collect();
+        conds.push(format!("state IN ({})", shown.join(", ")));
+    }
     if let Some(ids) = &f.subject_ids {
         if ids.is_empty() {
             return None;
@@ -1173,7 +1359,10 @@ impl Store {
         Ok(match outcome {
             Some(Outcome::Accepted { id }) => Created::New(self.record(id)?),
             Some(Outcome::Duplicate { id }) => Created::Existing(self.record(id)?),
-            Some(Outcome::Rejected(errs)) => Created::Rejected(errs),
+            Some(Outcome::Rejected(errs)) => match limited(&errs) {
+                Some(e) => return Err(e),
+                None => Created::Rejected(errs),
+            },
             None => return Err(StoreError::Internal("导入没有返回结果".into())),
         })
     }
@@ -1199,16 +1388,27 @@ impl Store {
         let mut prep = Preparer::new(None, self.keys.clone(), self.catalog()?, provider);
         let mut conn = self.conn()?;
         let prepared = prep.prepare_with(&mut conn, vec![(0, rec)])?;
-        let Some(Prepared { result, .. }) = prepared.into_iter().next() else {
+        let mut prepared: Vec<Prepared> = prepared.into_iter().take(1).collect();
+        if prepared.is_empty() {
             return Err(StoreError::Internal("更正没有返回结果".into()));
-        };
-        let cand = match result {
-            Ok(c) => c,
-            Err(Outcome::Rejected(errs)) => return Ok(Err(errs)),
-            Err(_) => return Err(StoreError::Internal("更正结果异常".into())),
-        };
+        }
         let now = crate::now_text();
         conn.write(|c| {
+            let mut journal = Appender::open(c, now.clone())?;
+            // A correction names its subject as a new record does: the same limit on guesses.
+            guard_id_lookups(c, &mut journal, actor, &mut prepared)?;
+            let cand = match prepared.pop().map(|p| p.result) {
+                Some(Ok(c)) => c,
+                Some(Err(Outcome::Rejected(errs))) => {
+                    if let Some(e) = limited(&errs) {
+                        return Err(e);
+                    }
+                    // Only the failed lookup, if any, is written; the record is untouched.
+                    journal.flush(c)?;
+                    return Ok(Err(errs));
+                }
+                _ => return Err(StoreError::Internal("更正结果异常".into())),
+            };
             let row = c
                 .query_one(&record_select("WHERE id = $1"), &[Val::Int(id)])?
                 .ok_or_else(|| StoreError::NotFound(format!("记录 {id}")))?;
@@ -1247,7 +1447,6 @@ impl Store {
             stored.scope = r.scope;
             stored.disclosure_until = r.disclosure_until.to_string();
             let vals = stored.audited_vals(cand.digest);
-            let mut journal = Appender::open(c, now.clone())?;
             let seq = journal.append(Entry {
                 actor: actor.to_string(),
                 action: Action::Correct.code().to_string(),

@@ -532,12 +532,14 @@ async fn list_records(
             state: status,
             category: q.category.clone(),
             document_no: q.document_no.clone(),
+            in_subject_file: false,
         };
         reach_filter(&store, &caller, &mut f)?;
         // Each record is written out as it is read, from the database's own buffers; only the
         // finished body crosses back to the async side. One more row than asked says whether
-        // there is a next page. The cursor follows the page as read; what the caller may not
-        // see is then left out.
+        // there is a next page. `reach_filter` leaves out in the database what the caller may
+        // not see, so pages are full; `shows` stays as a second fence, and the cursor is built
+        // only from a row that was shown: an empty page has none, and none names a hidden row.
         let mut page = PageWriter::with_rows(limit as usize);
         let (mut read, mut more, mut last) = (0u32, false, None);
         store.visit_summaries(&f, order, at.as_ref(), limit + 1, |r| {
@@ -546,8 +548,8 @@ async fn list_records(
                 return Ok(());
             }
             read += 1;
-            last = Some((r.id, r.decided_on.to_string()));
             if shows(&caller, r.state) {
+                last = Some((r.id, r.decided_on.to_string()));
                 page.push(&RecordSummaryView::from(r))?;
             }
             Ok(())

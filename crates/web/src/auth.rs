@@ -204,7 +204,13 @@ pub async fn authorize(
     let Some(path) = path else {
         return Ok(next.run(req).await);
     };
-    let Some(rule) = authz::rule(req.method().as_str(), &path) else {
+    // HEAD is GET without the body (axum answers it from the GET route): one row serves both,
+    // so that a load balancer's HEAD probe is answered, not refused as an unknown route.
+    let method = match *req.method() {
+        Method::HEAD => "GET",
+        ref m => m.as_str(),
+    };
+    let Some(rule) = authz::rule(method, &path) else {
         tracing::error!(method = %req.method(), %path, "route missing from the authorisation table");
         return Err(ApiError::Forbidden("该功能未开放".into()));
     };

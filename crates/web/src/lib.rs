@@ -46,6 +46,12 @@ pub struct WebConfig {
     /// Reverse proxies whose `X-Forwarded-For` names the client; from anyone else the header is
     /// ignored, so a client cannot pick the address its login attempts count against.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The bearer token that opens `/metrics` on the main address. Without it `/metrics`
+    /// answers 404 there: its per-route counts are for the operator, not for anyone.
+    pub metrics_token: Option<metrics::MetricsToken>,
+    /// A second address that serves `/metrics` alone, without a token, for a monitoring system
+    /// on a network of its own (`serve --metrics-addr`).
+    pub metrics_addr: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -56,6 +62,8 @@ impl Default for WebConfig {
             secure_cookies: false,
             login_per_minute: 10,
             trusted_proxies: Vec::new(),
+            metrics_token: None,
+            metrics_addr: None,
         }
     }
 }
@@ -150,6 +158,17 @@ pub fn app_with(
     pages_config: PagesConfig,
     search: Arc<probity_search::SearchIndex>,
 ) -> (Router, utoipa::openapi::OpenApi) {
+    app_counting(store, config, pages_config, search, Arc::default())
+}
+
+/// As `app_with`, counting into `metrics` (which a separate metrics address serves too).
+fn app_counting(
+    store: Store,
+    config: WebConfig,
+    pages_config: PagesConfig,
+    search: Arc<probity_search::SearchIndex>,
+    metrics: Arc<Metrics>,
+) -> (Router, utoipa::openapi::OpenApi) {
     let state = AppState {
         search,
         public_catalog: Arc::default(),
@@ -169,7 +188,7 @@ pub fn app_with(
             pages_config.upload_limit,
         )),
         config: Arc::new(config),
-        metrics: Arc::new(Metrics::default()),
+        metrics,
     };
     let (api_router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::router())
@@ -285,14 +304,24 @@ async fn ping() -> &'static str {
     "pong"
 }
 
-async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        state.metrics.render(),
-    )
+/// `/metrics` on the main address: for the holder of the metrics token only. Anyone else, and
+/// everyone when no token is configured, gets 404, as if there were nothing here.
+async fn metrics_text(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    let admitted = state
+        .config
+        .metrics_token
+        .as_ref()
+        .is_some_and(|t| t.admits(&headers));
+    if !admitted {
+        return error::ApiError::NotFound(
+            "指标接口不在此地址开放（见 serve 的 --metrics-addr 与 --metrics-token）".into(),
+        )
+        .into_response();
+    }
+    metrics::exposition(&state.metrics)
 }
 
 /// Serves until `shutdown` resolves, then finishes the requests in flight.
@@ -305,7 +334,7 @@ pub async fn serve(
     serve_with(store, config, PagesConfig::default(), listener, shutdown).await
 }
 
-/// As `serve`, with the pages' settings.
+/// As `serve`, with the pages' settings; `/metrics` also on `config.metrics_addr` when set.
 pub async fn serve_with(
     store: Store,
     config: WebConfig,
@@ -313,16 +342,64 @@ pub async fn serve_with(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let metrics_listener =
+        match &config.metrics_addr {
+            Some(addr) => Some(tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+                std::io::Error::new(e.kind(), format!("无法监听指标地址 {addr}：{e}"))
+            })?),
+            None => None,
+        };
+    serve_with_metrics(
+        store,
+        config,
+        pages_config,
+        listener,
+        metrics_listener,
+        shutdown,
+    )
+    .await
+}
+
+/// As `serve_with`, serving `/metrics` alone on `metrics_listener`, without a token; it stops
+/// with the main server.
+pub async fn serve_with_metrics(
+    store: Store,
+    config: WebConfig,
+    pages_config: PagesConfig,
+    listener: tokio::net::TcpListener,
+    metrics_listener: Option<tokio::net::TcpListener>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     tracing::info!(addr = ?listener.local_addr().ok(), "probity serving");
     let search = open_search(&pages_config)?;
     let indexer = Indexer::start(store.clone(), search.clone(), pages_config.search_every);
-    let (router, _) = app_with(store, config, pages_config, search);
+    let metrics = Arc::new(Metrics::default());
+    let (router, _) = app_counting(store, config, pages_config, search, metrics.clone());
+    // The metrics server stops when the main one does, however that ends (a dropped sender
+    // wakes it too).
+    let (stopped, mut stop) = tokio::sync::watch::channel(false);
+    let side = metrics_listener.map(|l| {
+        tracing::info!(addr = ?l.local_addr().ok(), "metrics served");
+        tokio::spawn(async move {
+            axum::serve(l, metrics::router(metrics))
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                })
+                .await
+        })
+    });
     let served = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await;
+    let _ = stopped.send(true);
+    if let Some(side) = side
+        && let Ok(Err(e)) = side.await
+    {
+        tracing::error!(error = %e, "metrics server failed");
+    }
     indexer.stop();
     served
 }

@@ -1,5 +1,7 @@
 //! Prometheus metrics without global state: request counts and latencies per route, import
-//! counts. `GET /metrics` renders them in the text exposition format.
+//! counts. `GET /metrics` renders them in the text exposition format: on a separate address
+//! ([`router`], `serve --metrics-addr`), or on the main one for the holder of the metrics token
+//! ([`MetricsToken`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -7,9 +9,12 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 
 /// Latency bucket bounds in seconds.
 const BUCKETS: [f64; 12] = [
@@ -118,6 +123,59 @@ impl Metrics {
         }
         out
     }
+}
+
+/// The token a scraper sends as `Authorization: Bearer …` to read `/metrics` on the main
+/// address. Its `Debug` does not show it.
+#[derive(Clone)]
+pub struct MetricsToken(String);
+
+impl MetricsToken {
+    /// `None` for an empty token: no token opens nothing.
+    pub fn new(token: &str) -> Option<MetricsToken> {
+        let t = token.trim();
+        (!t.is_empty()).then(|| MetricsToken(t.to_string()))
+    }
+
+    /// Whether the request carries this token as its bearer credential.
+    pub fn admits(&self, headers: &HeaderMap) -> bool {
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|sent| {
+                crate::auth::constant_time_eq(sent.trim().as_bytes(), self.0.as_bytes())
+            })
+    }
+}
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken(…)")
+    }
+}
+
+/// The answer of `/metrics`.
+pub fn exposition(metrics: &Metrics) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        metrics.render(),
+    )
+        .into_response()
+}
+
+/// The router of the separate metrics address: `/metrics` and nothing else.
+pub fn router(metrics: std::sync::Arc<Metrics>) -> Router {
+    Router::new()
+        .route(
+            "/metrics",
+            get(|State(m): State<std::sync::Arc<Metrics>>| async move { exposition(&m) }),
+        )
+        .fallback(|| async { StatusCode::NOT_FOUND })
+        .with_state(metrics)
 }
 
 fn escape(s: &str) -> String {

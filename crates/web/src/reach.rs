@@ -23,6 +23,7 @@ pub fn reach_filter(store: &Store, caller: &Caller, f: &mut RecordFilter) -> Res
                 Some(asked) => asked.iter().copied().filter(|s| own.contains(s)).collect(),
                 None => own,
             });
+            f.in_subject_file = true;
         }
     }
     Ok(())

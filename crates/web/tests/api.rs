@@ -74,6 +74,7 @@ fn roster(store: &Store) {
 }
 
 const PASSWORD: &str = "Binhai-2026-pass";
+const METRICS_TOKEN: &str = "metrics-token-of-the-tests";
 
 /// A server on a loopback port, on its own thread and runtime, as `probity serve` runs it.
 /// How a role's requests prove who they are.
@@ -174,7 +175,12 @@ impl Server {
             let rt = tokio::runtime::Runtime::new().unwrap();
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                probity_web::serve(store, probity_web::WebConfig::default(), listener, async {
+                // `/metrics` answers only its token on the main address (tests/hardening.rs).
+                let config = probity_web::WebConfig {
+                    metrics_token: probity_web::metrics::MetricsToken::new(METRICS_TOKEN),
+                    ..Default::default()
+                };
+                probity_web::serve(store, config, listener, async {
                     let _ = rx.await;
                 })
                 .await
@@ -781,6 +787,7 @@ fn openapi_describes_every_route_the_table_knows() {
     }
     let metrics = s
         .req("GET", "/metrics", None)
+        .bearer_auth(METRICS_TOKEN)
         .send()
         .unwrap()
         .text()
