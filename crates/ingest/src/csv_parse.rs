@@ -5,33 +5,38 @@
 //! can be split before decoding and each cell decoded on its own (a bad byte
 //! spoils one cell, not the file).
 //!
-//! Compared with the `csv` crate this parser bounds memory per record, reports
-//! an unclosed quote instead of swallowing the rest of the file into one cell,
-//! and re-synchronises on the line after the one where the bad record started.
-//! Quoting follows RFC 4180 leniently, as Excel does: a quote inside an
-//! unquoted field is literal, and text after a closing quote is appended.
+//! Compared with the `csv` crate this parser bounds memory per record (the
+//! [`Limits`] on a record, a field and the number of fields are checked before
+//! the bytes are kept), reports an unclosed quote instead of swallowing the rest
+//! of the file into one cell, and re-synchronises on the line after the one
+//! where the bad record started. Quoting follows RFC 4180 leniently, as Excel
+//! does: a quote inside an unquoted field is literal, and text after a closing
+//! quote is appended.
 
 use std::io;
 
+use crate::Limits;
 use crate::source::ByteSource;
 
-/// Upper bound on the bytes of one record.
-pub(crate) const MAX_RECORD_BYTES: usize = 4 << 20;
 /// Upper bound on line breaks inside one quoted field (Excel allows 253).
 pub(crate) const MAX_QUOTED_LINES: usize = 1024;
-/// Fields beyond this many (Excel's column limit) are dropped.
-pub(crate) const MAX_FIELDS: usize = 16_384;
 
 /// One parse step.
 #[derive(Debug)]
 pub(crate) enum Parsed {
     /// A record (possibly a blank line: one empty field).
     Record(Vec<Vec<u8>>),
-    /// A quoted field was never closed (or ran past the limits); parsing
-    /// resumes on the line after the one where the record started.
+    /// A quoted field was never closed (or, spanning lines, ran past the
+    /// limits); parsing resumes on the line after the one where the record
+    /// started.
     Unclosed,
-    /// An unquoted line longer than [`MAX_RECORD_BYTES`]; it was skipped.
-    TooLong,
+    /// A record longer than `Limits::max_row_bytes`. Parsing cannot go on.
+    RowTooLong,
+    /// A field longer than `Limits::max_cell_bytes`, in the given 1-based
+    /// column. Parsing cannot go on.
+    CellTooLong(usize),
+    /// A record with more fields than `Limits::max_columns`. Parsing cannot go on.
+    TooWide,
     /// End of input.
     Eof,
 }
@@ -50,15 +55,21 @@ pub(crate) struct CsvParser {
     /// The previous record ended with CR: swallow one LF.
     skip_lf: bool,
     raw: Vec<u8>,
+    max_record: usize,
+    max_field: usize,
+    max_fields: usize,
 }
 
 impl CsvParser {
-    pub(crate) fn new(src: ByteSource, delim: u8) -> CsvParser {
+    pub(crate) fn new(src: ByteSource, delim: u8, limits: &Limits) -> CsvParser {
         CsvParser {
             src,
             delim,
             skip_lf: false,
             raw: Vec::new(),
+            max_record: limits.max_row_bytes,
+            max_field: limits.max_cell_bytes,
+            max_fields: limits.max_columns,
         }
     }
 
@@ -86,29 +97,27 @@ impl CsvParser {
                 return Ok(match state {
                     State::Quoted => self.resync(),
                     _ if self.raw.is_empty() => Parsed::Eof,
-                    _ => {
-                        push_field(&mut fields, &mut field);
-                        Parsed::Record(fields)
-                    }
+                    _ => self.end_record(fields, field),
                 });
             };
             self.raw.push(b);
-            if self.raw.len() > MAX_RECORD_BYTES {
-                if state == State::Quoted || state == State::QuoteInQuoted {
+            if self.raw.len() > self.max_record {
+                // A record that runs on over lines is an unclosed quote, not a long row.
+                if quoted_lines > 0 {
                     return Ok(self.resync());
                 }
-                self.skip_line(b)?;
-                return Ok(Parsed::TooLong);
+                return Ok(Parsed::RowTooLong);
             }
             match state {
                 State::Start | State::Unquoted => {
                     if b == delim {
-                        push_field(&mut fields, &mut field);
+                        if !self.push_field(&mut fields, &mut field) {
+                            return Ok(Parsed::TooWide);
+                        }
                         state = State::Start;
                     } else if b == b'\r' || b == b'\n' {
                         self.skip_lf = b == b'\r';
-                        push_field(&mut fields, &mut field);
-                        return Ok(Parsed::Record(fields));
+                        return Ok(self.end_record(fields, field));
                     } else if b == b'"' && state == State::Start {
                         state = State::Quoted;
                     } else {
@@ -134,17 +143,24 @@ impl CsvParser {
                         field.push(b'"');
                         state = State::Quoted;
                     } else if b == delim {
-                        push_field(&mut fields, &mut field);
+                        if !self.push_field(&mut fields, &mut field) {
+                            return Ok(Parsed::TooWide);
+                        }
                         state = State::Start;
                     } else if b == b'\r' || b == b'\n' {
                         self.skip_lf = b == b'\r';
-                        push_field(&mut fields, &mut field);
-                        return Ok(Parsed::Record(fields));
+                        return Ok(self.end_record(fields, field));
                     } else {
                         field.push(b);
                         state = State::Unquoted;
                     }
                 }
+            }
+            if field.len() > self.max_field {
+                if quoted_lines > 0 {
+                    return Ok(self.resync());
+                }
+                return Ok(Parsed::CellTooLong(fields.len() + 1));
             }
         }
     }
@@ -164,33 +180,22 @@ impl CsvParser {
         Parsed::Unclosed
     }
 
-    /// Discards input up to and including the next line break.
-    fn skip_line(&mut self, last: u8) -> io::Result<()> {
-        self.raw.clear();
-        if last == b'\n' {
-            return Ok(());
+    /// Adds the field just read; `false` if the record already has as many
+    /// fields as allowed.
+    fn push_field(&self, fields: &mut Vec<Vec<u8>>, field: &mut Vec<u8>) -> bool {
+        if fields.len() >= self.max_fields {
+            return false;
         }
-        if last == b'\r' {
-            self.skip_lf = true;
-            return Ok(());
-        }
-        while let Some(b) = self.src.next_byte()? {
-            if b == b'\n' {
-                break;
-            }
-            if b == b'\r' {
-                self.skip_lf = true;
-                break;
-            }
-        }
-        Ok(())
+        fields.push(std::mem::take(field));
+        true
     }
-}
 
-fn push_field(fields: &mut Vec<Vec<u8>>, field: &mut Vec<u8>) {
-    let f = std::mem::take(field);
-    if fields.len() < MAX_FIELDS {
-        fields.push(f);
+    fn end_record(&self, mut fields: Vec<Vec<u8>>, mut field: Vec<u8>) -> Parsed {
+        if self.push_field(&mut fields, &mut field) {
+            Parsed::Record(fields)
+        } else {
+            Parsed::TooWide
+        }
     }
 }
 
@@ -199,8 +204,12 @@ mod tests {
     use super::*;
 
     fn parse_all(input: &[u8]) -> Vec<String> {
+        parse_with(input, &Limits::DEFAULT)
+    }
+
+    fn parse_with(input: &[u8], limits: &Limits) -> Vec<String> {
         let src = ByteSource::new(Box::new(io::Cursor::new(input.to_vec())));
-        let mut p = CsvParser::new(src, b',');
+        let mut p = CsvParser::new(src, b',', limits);
         let mut out = Vec::new();
         loop {
             match p.next_record().unwrap() {
@@ -211,7 +220,11 @@ mod tests {
                         .join("|"),
                 ),
                 Parsed::Unclosed => out.push("<unclosed>".into()),
-                Parsed::TooLong => out.push("<toolong>".into()),
+                Parsed::RowTooLong => return [out, vec!["<row too long>".into()]].concat(),
+                Parsed::CellTooLong(c) => {
+                    return [out, vec![format!("<cell {c} too long>")]].concat();
+                }
+                Parsed::TooWide => return [out, vec!["<too wide>".into()]].concat(),
                 Parsed::Eof => return out,
             }
         }
@@ -236,5 +249,31 @@ mod tests {
             vec!["h1|h2", "<unclosed>", "2|3", "4|5"]
         );
         assert_eq!(parse_all(b"1,\"oops"), vec!["<unclosed>"]);
+    }
+
+    #[test]
+    fn limits_end_parsing() {
+        let limits = Limits {
+            max_row_bytes: 16,
+            max_cell_bytes: 8,
+            max_columns: 3,
+            ..Limits::DEFAULT
+        };
+        let p = |input: &[u8]| parse_with(input, &limits);
+        assert_eq!(p(b"a,b,c\n1234567,x\n"), vec!["a|b|c", "1234567|x"]);
+        assert_eq!(
+            p(b"a,b,c\n123456789,x\n"),
+            vec!["a|b|c", "<cell 1 too long>"]
+        );
+        assert_eq!(p(b"a,\"123456789\"\n"), vec!["<cell 2 too long>"]);
+        assert_eq!(p(b"a,b,c,d\n"), vec!["<too wide>"]);
+        assert_eq!(p(b"a,b,c,\n"), vec!["<too wide>"]);
+        assert_eq!(
+            p(b"a,b,c\n12345,12345,1234\n"),
+            vec!["a|b|c", "<row too long>"]
+        );
+        // A quoted field running over lines is an unclosed quote: reading goes on.
+        assert_eq!(p(b"1,\"a\nbc\n2,3\n"), vec!["<unclosed>", "bc", "2|3"]);
+        assert_eq!(p(b"12345678,x\n"), vec!["12345678|x"]);
     }
 }

@@ -7,6 +7,9 @@
 
 use std::io;
 
+use crate::Limits;
+use crate::limits::{count_text, size_text};
+
 /// Stable error codes. The strings are part of the public contract.
 pub mod code {
     /// The file could not be opened or read (not found, permission, I/O error).
@@ -29,6 +32,27 @@ pub mod code {
     pub const ROW_ENCODING: &str = "ROW_ENCODING";
     /// Writing an output file failed.
     pub const FILE_UNWRITABLE: &str = "FILE_UNWRITABLE";
+    /// The `.xlsx` inflates past [`Limits::max_part_bytes`](crate::Limits) in one part or
+    /// [`Limits::max_unpacked_bytes`](crate::Limits) in all, whatever its zip directory declares.
+    pub const FILE_TOO_LARGE: &str = "FILE_TOO_LARGE";
+    /// The `.xlsx` shared-string table holds (or declares) more entries than
+    /// [`Limits::max_shared_strings`](crate::Limits), or more text than
+    /// [`Limits::max_shared_string_bytes`](crate::Limits).
+    pub const XLSX_TOO_MANY_STRINGS: &str = "XLSX_TOO_MANY_STRINGS";
+    /// The `.xlsx` structure is out of bounds: more zip entries than
+    /// [`Limits::max_parts`](crate::Limits), more formats, sheets, names or relationships than
+    /// [`Limits::max_workbook_items`](crate::Limits), or XML nested too deep or with one tag or
+    /// comment longer than [`Limits::max_cell_bytes`](crate::Limits).
+    pub const XLSX_TOO_COMPLEX: &str = "XLSX_TOO_COMPLEX";
+    /// A row has more cells, or a cell in a later column, than
+    /// [`Limits::max_columns`](crate::Limits). Fatal.
+    pub const ROW_TOO_WIDE: &str = "ROW_TOO_WIDE";
+    /// A row (CSV record, JSONL line, worksheet row) is longer than
+    /// [`Limits::max_row_bytes`](crate::Limits). Fatal.
+    pub const ROW_TOO_LONG: &str = "ROW_TOO_LONG";
+    /// One cell (CSV field, worksheet cell, shared string, XML text) is longer than
+    /// [`Limits::max_cell_bytes`](crate::Limits). Fatal.
+    pub const CELL_TOO_LONG: &str = "CELL_TOO_LONG";
 }
 
 /// An error reading or writing a table file.
@@ -55,6 +79,20 @@ impl FileError {
             code,
             message: message.into(),
             row: None,
+            fatal: true,
+        }
+    }
+
+    /// A fatal error found at a row: reading ends there.
+    pub(crate) fn fatal_at(
+        code: &'static str,
+        row: usize,
+        message: impl Into<String>,
+    ) -> FileError {
+        FileError {
+            code,
+            message: message.into(),
+            row: Some(row),
             fatal: true,
         }
     }
@@ -135,6 +173,119 @@ impl FileError {
             row,
             format!(
                 "第 {row} 行“{header}”列含有无法识别的字符（乱码），请检查文件编码或重新录入该单元格"
+            ),
+        )
+    }
+
+    pub(crate) fn part_too_large(limits: &Limits) -> FileError {
+        FileError::fatal(
+            code::FILE_TOO_LARGE,
+            format!(
+                "Excel 文件解压后过大：其中一个组成部分超过 {}，请拆分文件后分批上传",
+                size_text(limits.max_part_bytes)
+            ),
+        )
+    }
+
+    pub(crate) fn unpacked_too_large(limits: &Limits) -> FileError {
+        FileError::fatal(
+            code::FILE_TOO_LARGE,
+            format!(
+                "Excel 文件解压后过大：合计超过 {}，请拆分文件后分批上传",
+                size_text(limits.max_unpacked_bytes)
+            ),
+        )
+    }
+
+    pub(crate) fn too_many_strings(limits: &Limits) -> FileError {
+        FileError::fatal(
+            code::XLSX_TOO_MANY_STRINGS,
+            format!(
+                "Excel 文件中不重复的文本超过 {} 条，请拆分文件后分批上传",
+                count_text(limits.max_shared_strings)
+            ),
+        )
+    }
+
+    pub(crate) fn too_much_string_text(limits: &Limits) -> FileError {
+        FileError::fatal(
+            code::XLSX_TOO_MANY_STRINGS,
+            format!(
+                "Excel 文件中不重复的文本合计超过 {}，请拆分文件后分批上传",
+                size_text(limits.max_shared_string_bytes)
+            ),
+        )
+    }
+
+    pub(crate) fn too_many_parts(limits: &Limits) -> FileError {
+        FileError::fatal(
+            code::XLSX_TOO_COMPLEX,
+            format!(
+                "Excel 文件包含的组成部分超过 {} 个，无法读取：请将数据复制到新建的工作簿，另存为 .xlsx 后重试",
+                count_text(limits.max_parts)
+            ),
+        )
+    }
+
+    /// `what`: the kind of entry, in Chinese (“单元格格式”, “工作表”…).
+    pub(crate) fn too_many_items(what: &str, limits: &Limits) -> FileError {
+        FileError::fatal(
+            code::XLSX_TOO_COMPLEX,
+            format!(
+                "Excel 文件中的{what}超过 {} 个，无法读取：请将数据复制到新建的工作簿后重试",
+                count_text(limits.max_workbook_items)
+            ),
+        )
+    }
+
+    pub(crate) fn xml_too_complex() -> FileError {
+        FileError::fatal(
+            code::XLSX_TOO_COMPLEX,
+            "Excel 文件内部结构异常（标记过长或嵌套过深），无法读取：请将数据复制到新建的工作簿后重试",
+        )
+    }
+
+    /// A cell too long where its row is not known (the shared-string table).
+    pub(crate) fn xlsx_cell_too_long(limits: &Limits) -> FileError {
+        FileError::fatal(
+            code::CELL_TOO_LONG,
+            format!(
+                "Excel 文件中有单元格内容超过 {}，请精简该单元格或拆分文件后重试",
+                size_text(limits.max_cell_bytes as u64)
+            ),
+        )
+    }
+
+    /// `column`: 1-based.
+    pub(crate) fn cell_too_long(row: usize, column: usize, limits: &Limits) -> FileError {
+        FileError::fatal_at(
+            code::CELL_TOO_LONG,
+            row,
+            format!(
+                "第 {row} 行第 {column} 列的内容超过 {}，请精简该单元格后重试",
+                size_text(limits.max_cell_bytes as u64)
+            ),
+        )
+    }
+
+    pub(crate) fn row_too_long(row: usize, limits: &Limits) -> FileError {
+        FileError::fatal_at(
+            code::ROW_TOO_LONG,
+            row,
+            format!(
+                "第 {row} 行过长（超过 {}），请检查该行内容，或拆分文件后分批上传",
+                size_text(limits.max_row_bytes as u64)
+            ),
+        )
+    }
+
+    pub(crate) fn row_too_wide(row: usize, limits: &Limits) -> FileError {
+        FileError::fatal_at(
+            code::ROW_TOO_WIDE,
+            row,
+            format!(
+                "第 {row} 行超过 {} 列，请删除多余的列后重试",
+                count_text(limits.max_columns)
             ),
         )
     }

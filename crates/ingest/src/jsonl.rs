@@ -1,13 +1,11 @@
-//! Streaming JSONL: one JSON object per line, lines read with a length bound.
+//! Streaming JSONL: one JSON object per line, lines read with a length bound
+//! (`Limits::max_row_bytes`) and at most `Limits::max_columns` values a line.
 
 use serde_json::{Map, Value};
 
-use crate::FileError;
 use crate::error::code;
 use crate::source::{ByteSource, TextEncoding, decide_from, decode_cell};
-
-/// Upper bound on one line; longer lines are skipped with a row-level error.
-pub(crate) const MAX_LINE_BYTES: usize = 8 << 20;
+use crate::{FileError, Limits};
 
 pub(crate) enum JsonItem {
     Object {
@@ -22,15 +20,17 @@ pub(crate) enum JsonItem {
 pub(crate) struct JsonlSource {
     src: ByteSource,
     enc: TextEncoding,
+    limits: Limits,
     line: usize,
     buf: Vec<u8>,
 }
 
 impl JsonlSource {
-    pub(crate) fn new(src: ByteSource, enc: TextEncoding) -> JsonlSource {
+    pub(crate) fn new(src: ByteSource, enc: TextEncoding, limits: Limits) -> JsonlSource {
         JsonlSource {
             src,
             enc,
+            limits,
             line: 0,
             buf: Vec::new(),
         }
@@ -43,7 +43,6 @@ impl JsonlSource {
     pub(crate) fn next_item(&mut self) -> JsonItem {
         loop {
             self.buf.clear();
-            let mut too_long = false;
             let mut got_any = false;
             loop {
                 match self.src.next_byte() {
@@ -54,15 +53,13 @@ impl JsonlSource {
                         if b == b'\n' {
                             break;
                         }
-                        if too_long {
-                            continue;
+                        if self.buf.len() >= self.limits.max_row_bytes {
+                            return JsonItem::Fatal(FileError::row_too_long(
+                                self.line + 1,
+                                &self.limits,
+                            ));
                         }
-                        if self.buf.len() >= MAX_LINE_BYTES {
-                            too_long = true;
-                            self.buf = Vec::new();
-                        } else {
-                            self.buf.push(b);
-                        }
+                        self.buf.push(b);
                     }
                 }
             }
@@ -71,12 +68,9 @@ impl JsonlSource {
             }
             self.line += 1;
             let line = self.line;
-            if too_long {
-                return JsonItem::RowError(FileError::at_row(
-                    code::JSONL_MALFORMED,
-                    line,
-                    format!("第 {line} 行过长（超过 8 MiB），已跳过"),
-                ));
+            // Each value costs far more parsed than written (`0,` is a 32-byte `Value`).
+            if json_values(&self.buf) > self.limits.max_columns {
+                return JsonItem::Fatal(FileError::row_too_wide(line, &self.limits));
             }
             if self.buf.last() == Some(&b'\r') {
                 self.buf.pop();
@@ -123,5 +117,33 @@ impl JsonlSource {
                 }
             }
         }
+    }
+}
+
+/// An upper bound on the values (object members and array elements) in a JSON
+/// text: one more than its separators outside strings.
+fn json_values(text: &[u8]) -> usize {
+    let (mut n, mut in_string, mut escaped) = (1, false, false);
+    for &b in text {
+        match (in_string, escaped, b) {
+            (true, true, _) => escaped = false,
+            (true, false, b'\\') => escaped = true,
+            (true, false, b'"') => in_string = false,
+            (false, _, b'"') => in_string = true,
+            (false, _, b',' | b':') => n += 1,
+            _ => {}
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_counted_outside_strings() {
+        assert_eq!(json_values(br#"{"a":1}"#), 2);
+        assert_eq!(json_values(br#"{"a,b:c":"x,\",y","b":[1,2,3]}"#), 6);
     }
 }

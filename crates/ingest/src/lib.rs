@@ -13,6 +13,11 @@
 //!   worksheet, or the one named “数据”); JSONL. Reading streams: memory does
 //!   not grow with file size for CSV/JSONL, and `.xlsx` sheets are read cell by
 //!   cell on a helper thread (only the shared-string table is held in memory).
+//! * Bounds ([`Limits`]): what one file may ask of a reader — the inflated size
+//!   of an `.xlsx` and of each of its parts, its shared strings, the cells in a
+//!   row, the bytes of a cell and of a row — is checked before the memory is
+//!   spent, by every entry point (the CLI and the server share the defaults).
+//!   A file past a limit is refused with a fatal error naming it.
 //! * Writing: [`write_template`] produces the `.xlsx` import templates (header
 //!   row, sample row, drop-downs, text-formatted code columns, a 说明 sheet);
 //!   [`TableWriter`] streams exports and error reports as CSV (UTF-8 with BOM),
@@ -26,15 +31,18 @@ mod csv_parse;
 mod error;
 mod header;
 mod jsonl;
+mod limits;
 mod reader;
 mod source;
 mod template;
 mod writer;
+mod xlsx_check;
 mod xlsx_read;
 
 use std::path::Path;
 
 pub use error::{FileError, code};
+pub use limits::Limits;
 pub use reader::TableReader;
 pub use template::{TemplateColumn, write_template};
 pub use writer::TableWriter;

@@ -17,7 +17,7 @@ use crate::source::{
     decode_lossy, is_ole, is_zip, read_prefix, sniff_encoding,
 };
 use crate::xlsx_read::{SheetItem, SheetRow, SheetStream};
-use crate::{ColumnSpec, FileError, Format, Row};
+use crate::{ColumnSpec, FileError, Format, Limits, Row};
 
 /// How many non-blank rows at the top are examined to find the header row
 /// (title rows such as “2024 年度处分决定汇总表” above the header are skipped).
@@ -74,6 +74,7 @@ fn sniff_delimiter(text: &[u8]) -> u8 {
 
 struct CsvSource {
     parser: CsvParser,
+    limits: Limits,
     enc: TextEncoding,
     /// Number of the last record read (blank lines included).
     row: usize,
@@ -83,7 +84,7 @@ struct CsvSource {
 }
 
 impl CsvSource {
-    fn open(file: File, prefix: Vec<u8>) -> Result<CsvSource, FileError> {
+    fn open(file: File, prefix: Vec<u8>, limits: Limits) -> Result<CsvSource, FileError> {
         if prefix.is_empty() {
             return Err(FileError::empty());
         }
@@ -112,7 +113,8 @@ impl CsvSource {
                 };
                 let utf8 = Utf16ToUtf8::new(Box::new(counted), encoding);
                 Ok(CsvSource {
-                    parser: CsvParser::new(ByteSource::new(Box::new(utf8)), delim),
+                    parser: CsvParser::new(ByteSource::new(Box::new(utf8)), delim, &limits),
+                    limits,
                     enc: TextEncoding::Utf8,
                     row: 0,
                     bom_len: bom.len() as u64,
@@ -130,7 +132,8 @@ impl CsvSource {
                 let delim = sniff_delimiter(&body);
                 let reader = Cursor::new(body).chain(file);
                 Ok(CsvSource {
-                    parser: CsvParser::new(ByteSource::new(Box::new(reader)), delim),
+                    parser: CsvParser::new(ByteSource::new(Box::new(reader)), delim, &limits),
+                    limits,
                     enc,
                     row: 0,
                     bom_len: bom.len() as u64,
@@ -194,14 +197,18 @@ impl CsvSource {
                         ),
                     ));
                 }
-                Ok(Parsed::TooLong) => {
-                    self.row += 1;
-                    let row = self.row;
-                    return Next::RowError(FileError::at_row(
-                        code::CSV_MALFORMED,
-                        row,
-                        format!("第 {row} 行过长（超过 4 MiB），已跳过"),
+                Ok(Parsed::RowTooLong) => {
+                    return Next::Fatal(FileError::row_too_long(self.row + 1, &self.limits));
+                }
+                Ok(Parsed::CellTooLong(column)) => {
+                    return Next::Fatal(FileError::cell_too_long(
+                        self.row + 1,
+                        column,
+                        &self.limits,
                     ));
+                }
+                Ok(Parsed::TooWide) => {
+                    return Next::Fatal(FileError::row_too_wide(self.row + 1, &self.limits));
                 }
             }
         }
@@ -267,8 +274,18 @@ impl std::fmt::Debug for TableReader {
 impl TableReader {
     /// Opens a file, detecting its format (extension first, then content: a
     /// ZIP container is always read as `.xlsx`, whatever its extension), reads
-    /// the header row and checks that every required column is present.
+    /// the header row and checks that every required column is present. The
+    /// file is held to the default [`Limits`].
     pub fn open(path: &Path, columns: &[ColumnSpec]) -> Result<TableReader, FileError> {
+        TableReader::open_with_limits(path, columns, Limits::DEFAULT)
+    }
+
+    /// As [`TableReader::open`], holding the file to `limits`.
+    pub fn open_with_limits(
+        path: &Path,
+        columns: &[ColumnSpec],
+        limits: Limits,
+    ) -> Result<TableReader, FileError> {
         let (mut file, len) = open_file(path)?;
         let prefix = read_prefix(&mut file, SNIFF_LEN).map_err(|e| FileError::unreadable(&e))?;
         let format = if is_zip(&prefix) || is_ole(&prefix) {
@@ -288,18 +305,28 @@ impl TableReader {
                 _ => Format::sniff(&prefix)?.unwrap_or(Format::Csv),
             }
         };
-        TableReader::from_parts(file, len, prefix, format, columns)
+        TableReader::from_parts(file, len, prefix, format, columns, limits)
     }
 
-    /// Opens a file as the given format (no detection).
+    /// Opens a file as the given format (no detection), with the default [`Limits`].
     pub fn open_as(
         path: &Path,
         format: Format,
         columns: &[ColumnSpec],
     ) -> Result<TableReader, FileError> {
+        TableReader::open_as_with_limits(path, format, columns, Limits::DEFAULT)
+    }
+
+    /// As [`TableReader::open_as`], holding the file to `limits`.
+    pub fn open_as_with_limits(
+        path: &Path,
+        format: Format,
+        columns: &[ColumnSpec],
+        limits: Limits,
+    ) -> Result<TableReader, FileError> {
         let (mut file, len) = open_file(path)?;
         let prefix = read_prefix(&mut file, SNIFF_LEN).map_err(|e| FileError::unreadable(&e))?;
-        TableReader::from_parts(file, len, prefix, format, columns)
+        TableReader::from_parts(file, len, prefix, format, columns, limits)
     }
 
     fn from_parts(
@@ -308,9 +335,10 @@ impl TableReader {
         prefix: Vec<u8>,
         format: Format,
         columns: &[ColumnSpec],
+        limits: Limits,
     ) -> Result<TableReader, FileError> {
         let source = match format {
-            Format::Csv => Source::Csv(CsvSource::open(file, prefix)?),
+            Format::Csv => Source::Csv(CsvSource::open(file, prefix, limits)?),
             Format::Xlsx => {
                 if prefix.is_empty() {
                     return Err(FileError::empty());
@@ -318,12 +346,12 @@ impl TableReader {
                 file.seek(SeekFrom::Start(0))
                     .map_err(|e| FileError::unreadable(&e))?;
                 Source::Xlsx {
-                    stream: SheetStream::spawn(file, is_ole(&prefix))?,
+                    stream: SheetStream::spawn(file, is_ole(&prefix), limits)?,
                     last_row: 0,
                 }
             }
             Format::Jsonl => {
-                let (source, bom_len) = open_jsonl(file, prefix)?;
+                let (source, bom_len) = open_jsonl(file, prefix, limits)?;
                 Source::Jsonl {
                     source,
                     bom_len,
@@ -595,7 +623,11 @@ impl TableReader {
 }
 
 /// Checks a JSONL prefix and builds the line source.
-fn open_jsonl(file: File, prefix: Vec<u8>) -> Result<(JsonlSource, u64), FileError> {
+fn open_jsonl(
+    file: File,
+    prefix: Vec<u8>,
+    limits: Limits,
+) -> Result<(JsonlSource, u64), FileError> {
     if prefix.is_empty() {
         return Err(FileError::fatal(
             code::FILE_EMPTY,
@@ -636,7 +668,7 @@ fn open_jsonl(file: File, prefix: Vec<u8>) -> Result<(JsonlSource, u64), FileErr
     }
     let reader = Cursor::new(body).chain(file);
     Ok((
-        JsonlSource::new(ByteSource::new(Box::new(reader)), enc),
+        JsonlSource::new(ByteSource::new(Box::new(reader)), enc, limits),
         bom.len() as u64,
     ))
 }

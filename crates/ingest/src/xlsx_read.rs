@@ -1,24 +1,32 @@
 //! Streaming `.xlsx` reading.
 //!
 //! calamine's streaming cell reader borrows the workbook, so the workbook and
-//! its reader live on a helper thread that sends finished rows through a
-//! bounded channel: memory stays bounded by the channel and one row, and the
-//! `TableReader` stays `Send` and `'static`. If calamine panicked on a
+//! its reader live on a helper thread that sends finished rows, in batches,
+//! through a bounded channel: memory stays bounded by the channel and one row,
+//! and the `TableReader` stays `Send` and `'static`. If calamine panicked on a
 //! malicious file, the thread would die and the reader would report
 //! `XLSX_CORRUPT` instead of taking the caller down.
+//!
+//! Before calamine opens the file, [`xlsx_check`](crate::xlsx_check) holds it
+//! to the [`Limits`]; while the sheet is read, each row is held to them too.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::BufReader;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use calamine::{DataRef, Reader, SheetType, SheetVisible, Xlsx, XlsxError};
 
-use crate::FileError;
 use crate::cell::{excel_datetime_text, excel_number_text, iso_date_text};
-use crate::csv_parse::MAX_FIELDS;
+use crate::{FileError, Limits};
 
-/// Rows buffered between the helper thread and the reader.
-const CHANNEL_ROWS: usize = 256;
+/// Rows sent at once, at most.
+const BATCH_ROWS: usize = 64;
+/// Cell text sent at once: a batch is sent when it reaches this (one row alone may pass it, up
+/// to `Limits::max_row_bytes`).
+const BATCH_BYTES: usize = 1 << 20;
+/// Batches buffered between the helper thread and the reader.
+const CHANNEL_BATCHES: usize = 4;
 
 /// A non-blank worksheet row: its 1-based number and its non-empty cells as
 /// `(0-based column, text)`, in column order.
@@ -30,7 +38,7 @@ pub(crate) struct SheetRow {
 enum Msg {
     /// Number of rows declared by the sheet (0 if unknown).
     Total(u64),
-    Row(SheetRow),
+    Rows(Vec<SheetRow>),
     Fatal(FileError),
     Done,
 }
@@ -38,6 +46,8 @@ enum Msg {
 /// The receiving end of a worksheet being read on a helper thread.
 pub(crate) struct SheetStream {
     rx: Receiver<Msg>,
+    /// Rows received and not yet handed out.
+    rows: VecDeque<SheetRow>,
     total: u64,
     ended: bool,
 }
@@ -52,21 +62,30 @@ pub(crate) enum SheetItem {
 impl SheetStream {
     /// Starts reading `file`. `is_ole` says the file starts with an OLE2
     /// header (legacy `.xls`, or an encrypted `.xlsx`).
-    pub(crate) fn spawn(file: File, is_ole: bool) -> Result<SheetStream, FileError> {
-        let (tx, rx) = sync_channel(CHANNEL_ROWS);
+    pub(crate) fn spawn(
+        file: File,
+        is_ole: bool,
+        limits: Limits,
+    ) -> Result<SheetStream, FileError> {
+        let (tx, rx) = sync_channel(CHANNEL_BATCHES);
         std::thread::Builder::new()
             .name("probity-xlsx-read".into())
             .spawn(move || {
-                let msg = match read_sheet(file, is_ole, &tx) {
-                    Ok(()) => Msg::Done,
-                    Err(e) => Msg::Fatal(e),
-                };
-                // The receiver may be gone (reader dropped early): nothing to do.
-                let _ = tx.send(msg);
+                let mut batch = Batch::new(tx);
+                let result = read_sheet(file, is_ole, &limits, &mut batch);
+                // Rows before a fatal error are delivered first. The receiver
+                // may be gone (reader dropped early): nothing to do.
+                if batch.send() {
+                    let _ = batch.tx.send(match result {
+                        Ok(()) => Msg::Done,
+                        Err(e) => Msg::Fatal(e),
+                    });
+                }
             })
             .map_err(|e| FileError::unreadable(&e))?;
         Ok(SheetStream {
             rx,
+            rows: VecDeque::new(),
             total: 0,
             ended: false,
         })
@@ -78,13 +97,21 @@ impl SheetStream {
     }
 
     pub(crate) fn next_item(&mut self) -> SheetItem {
+        if let Some(row) = self.rows.pop_front() {
+            return SheetItem::Row(row);
+        }
         if self.ended {
             return SheetItem::End;
         }
         loop {
             match self.rx.recv() {
                 Ok(Msg::Total(t)) => self.total = t,
-                Ok(Msg::Row(r)) => return SheetItem::Row(r),
+                Ok(Msg::Rows(rows)) => {
+                    self.rows = rows.into();
+                    if let Some(row) = self.rows.pop_front() {
+                        return SheetItem::Row(row);
+                    }
+                }
                 Ok(Msg::Fatal(e)) => {
                     self.ended = true;
                     return SheetItem::Fatal(e);
@@ -127,6 +154,15 @@ fn choose_sheet(wb: &Xlsx<BufReader<File>>) -> Option<String> {
         .map(|s| s.name.clone())
 }
 
+/// Bytes of a cell's text, known before it is copied (other kinds are short).
+fn text_len(value: &DataRef<'_>) -> usize {
+    match value {
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.len(),
+        DataRef::SharedString(s) => s.len(),
+        _ => 0,
+    }
+}
+
 fn cell_text(value: &DataRef<'_>) -> String {
     match value {
         DataRef::Int(i) => i.to_string(),
@@ -141,20 +177,67 @@ fn cell_text(value: &DataRef<'_>) -> String {
     }
 }
 
-/// Sends a finished row; `false` if the reader has gone away.
-fn send_row(tx: &SyncSender<Msg>, number: u32, cells: &mut Vec<(usize, String)>) -> bool {
-    if cells.is_empty() {
-        return true;
-    }
-    cells.sort_by_key(|(c, _)| *c);
-    let row = SheetRow {
-        number: number as usize + 1,
-        cells: std::mem::take(cells),
-    };
-    tx.send(Msg::Row(row)).is_ok()
+/// Finished rows waiting to be sent.
+struct Batch {
+    tx: SyncSender<Msg>,
+    rows: Vec<SheetRow>,
+    bytes: usize,
 }
 
-fn read_sheet(file: File, is_ole: bool, tx: &SyncSender<Msg>) -> Result<(), FileError> {
+impl Batch {
+    fn new(tx: SyncSender<Msg>) -> Batch {
+        Batch {
+            tx,
+            rows: Vec::new(),
+            bytes: 0,
+        }
+    }
+
+    /// Adds a row of `bytes` of text (nothing if it is blank); `false` if the reader has gone
+    /// away.
+    fn push(&mut self, number: u32, cells: &mut Vec<(usize, String)>, bytes: usize) -> bool {
+        if cells.is_empty() {
+            return true;
+        }
+        cells.sort_by_key(|(c, _)| *c);
+        self.rows.push(SheetRow {
+            number: number as usize + 1,
+            cells: std::mem::take(cells),
+        });
+        self.bytes += bytes;
+        if self.rows.len() >= BATCH_ROWS || self.bytes >= BATCH_BYTES {
+            return self.send();
+        }
+        true
+    }
+
+    /// Sends the rows gathered so far; `false` if the reader has gone away.
+    fn send(&mut self) -> bool {
+        self.bytes = 0;
+        if self.rows.is_empty() {
+            return true;
+        }
+        self.tx
+            .send(Msg::Rows(std::mem::take(&mut self.rows)))
+            .is_ok()
+    }
+}
+
+/// 1-based, for messages.
+fn column_number(col: u32) -> usize {
+    col as usize + 1
+}
+
+fn read_sheet(
+    file: File,
+    is_ole: bool,
+    limits: &Limits,
+    batch: &mut Batch,
+) -> Result<(), FileError> {
+    // An OLE2 file is no zip: calamine tells a legacy workbook from an encrypted one.
+    if !is_ole {
+        crate::xlsx_check::check(&file, limits)?;
+    }
     let mut wb: Xlsx<BufReader<File>> =
         Xlsx::new(BufReader::new(file)).map_err(|e| map_open_error(e, is_ole))?;
     let name = choose_sheet(&wb).ok_or_else(FileError::xlsx_corrupt)?;
@@ -167,12 +250,14 @@ fn read_sheet(file: File, is_ole: bool, tx: &SyncSender<Msg>) -> Result<(), File
     } else {
         u64::from(dims.end.0) + 1
     };
-    if tx.send(Msg::Total(total)).is_err() {
+    if batch.tx.send(Msg::Total(total)).is_err() {
         return Ok(());
     }
 
     let mut current: Option<u32> = None;
     let mut cells: Vec<(usize, String)> = Vec::new();
+    // Cells seen in the current row (blank ones too) and bytes of text kept.
+    let (mut seen, mut bytes) = (0usize, 0usize);
     loop {
         let cell = match cells_reader.next_cell() {
             Ok(Some(cell)) => cell,
@@ -181,23 +266,33 @@ fn read_sheet(file: File, is_ole: bool, tx: &SyncSender<Msg>) -> Result<(), File
         };
         let (row, col) = cell.get_position();
         if current != Some(row) {
-            let sent = current.is_none_or(|r| send_row(tx, r, &mut cells));
+            let sent = current.is_none_or(|r| batch.push(r, &mut cells, bytes));
             if !sent {
                 return Ok(());
             }
             current = Some(row);
+            (seen, bytes) = (0, 0);
         }
-        let col = col as usize;
-        if col >= MAX_FIELDS || cells.len() >= MAX_FIELDS {
-            continue;
+        let number = row as usize + 1;
+        seen += 1;
+        if col as usize >= limits.max_columns || seen > limits.max_columns {
+            return Err(FileError::row_too_wide(number, limits));
         }
-        let text = cell_text(cell.get_value());
+        let value = cell.get_value();
+        if text_len(value) > limits.max_cell_bytes {
+            return Err(FileError::cell_too_long(number, column_number(col), limits));
+        }
+        let text = cell_text(value);
         if !text.trim().is_empty() {
-            cells.push((col, text));
+            bytes += text.len();
+            if bytes > limits.max_row_bytes {
+                return Err(FileError::row_too_long(number, limits));
+            }
+            cells.push((col as usize, text));
         }
     }
     if let Some(r) = current {
-        send_row(tx, r, &mut cells);
+        batch.push(r, &mut cells, bytes);
     }
     Ok(())
 }

@@ -75,3 +75,5 @@ pub fn xlsx_part(path: &Path, part: &str) -> String {
     entry.read_to_string(&mut s).unwrap();
     s
 }
+
+pub mod craft;
