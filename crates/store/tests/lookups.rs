@@ -167,6 +167,28 @@ fn failed_lookups_are_journaled_and_limited(store: &Store) {
         .unwrap();
     imp.finish(true).unwrap();
     accepted(&out[0].1);
+
+    // The operator at the machine's command line is journaled but not held back: it holds the
+    // database and its key, and a large file of its must load.
+    let mut operator = opts(&fx.finance, false);
+    operator.actor = "cli:ops".into();
+    let rows: Vec<RecordRow> = (0..ID_LOOKUP_FAILURES_PER_HOUR as u16 + 5)
+        .map(|n| guess(&unknown_id(500 + n), "王五", &format!("运维〔2025〕{n}号")))
+        .chain([person_record("ADMIN_PENALTY", "津滨财罚〔2025〕11号")])
+        .collect();
+    let mut imp = store.start_import(operator).unwrap();
+    let out = imp.push(batch(store, &rows)).unwrap();
+    imp.finish(true).unwrap();
+    assert!(
+        out[..rows.len() - 1]
+            .iter()
+            .all(|(_, o)| rejected(o) == ("id_number", Code::SubjectNotFound))
+    );
+    accepted(&out[rows.len() - 1].1);
+    assert_eq!(
+        store.history("id_lookup", "cli:ops").unwrap().len(),
+        ID_LOOKUP_FAILURES_PER_HOUR + 5
+    );
     // The journal stays verifiable with entries of an entity it does not check rows of.
     assert_clean(store);
 }

@@ -117,7 +117,10 @@ fn reports_are_signed_and_found_only_with_their_code(store: &Store) {
     // The edit is named by the audit chain too (the report row is audited state).
     match problem(store) {
         Problem::Row { entity, id, reason } => {
-            assert_eq!((entity.as_str(), id.as_str()), ("report", r.report_no.as_str()));
+            assert_eq!(
+                (entity.as_str(), id.as_str()),
+                ("report", r.report_no.as_str())
+            );
             assert!(reason.contains("疑似被直接修改"), "{reason}");
         }
         other => panic!("{other:?}"),
