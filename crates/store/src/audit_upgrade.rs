@@ -138,3 +138,85 @@ pub(crate) fn run(conn: &mut Conn) -> StoreResult<()> {
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::Appender;
+    use crate::{Keys, Problem, Store};
+    use probity_domain::account::AccountRole;
+
+    /// Journals `id` of `w` as an older version did: a digest over the old columns.
+    fn journal_old_style(store: &Store, w: &Widened, id: i64) {
+        let mut conn = store.conn().unwrap();
+        conn.write(|c| {
+            let r = c
+                .query_one(
+                    &format!("SELECT {} FROM {} WHERE id = $1", w.old.join(", "), w.table),
+                    &[Val::Int(id)],
+                )?
+                .unwrap();
+            let mut j = Appender::open(c, crate::now_text())?;
+            j.append(Entry {
+                actor: "old".into(),
+                action: "set_role".into(),
+                entity: w.entity.into(),
+                entity_id: id.to_string(),
+                detail: "{}".into(),
+                state_digest: state_digest(&r),
+            });
+            j.flush(c)
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn rows_journaled_over_the_old_columns_are_rebaselined_and_edits_are_not() {
+        let store = Store::open("sqlite::memory:", Keys::from_master(&[3u8; 32])).unwrap();
+        let a = store
+            .create_account("old.one", AccountRole::Hr, None, "Binhai#2025x", "cli:t")
+            .unwrap();
+        let b = store
+            .create_account("old.two", AccountRole::Hr, None, "Binhai#2025x", "cli:t")
+            .unwrap();
+        // As an older version left them: last entries over the old columns, and the mark unset.
+        journal_old_style(&store, &WIDENED[0], a.id);
+        journal_old_style(&store, &WIDENED[0], b.id);
+        store
+            .raw_exec(&format!(
+                "DELETE FROM schema_migrations WHERE name = '{MARK}'"
+            ))
+            .unwrap();
+        assert!(
+            store.verify().unwrap().problem.is_some(),
+            "old digests no longer match"
+        );
+        // Someone edited one of them behind the platform's back before the upgrade.
+        store
+            .raw_exec(&format!(
+                "UPDATE accounts SET role = 'admin' WHERE id = {}",
+                b.id
+            ))
+            .unwrap();
+        run(&mut store.conn().unwrap()).unwrap();
+        match store.verify().unwrap().problem {
+            Some(Problem::Row { entity, id, .. }) => {
+                assert_eq!((entity.as_str(), id), ("account", b.id.to_string()));
+            }
+            other => panic!("the edited row must still be named: {other:?}"),
+        }
+        // Running again writes nothing (the mark is set); the untouched row was rebaselined.
+        store
+            .raw_exec(&format!(
+                "UPDATE accounts SET role = 'hr' WHERE id = {}",
+                b.id
+            ))
+            .unwrap();
+        let head = store.head_seq().unwrap();
+        run(&mut store.conn().unwrap()).unwrap();
+        assert_eq!(store.head_seq().unwrap(), head, "once only");
+        let history = store.history("account", &a.id.to_string()).unwrap();
+        assert_eq!(history.last().unwrap().action, "rebaseline");
+        assert_eq!(history.last().unwrap().actor, "system:upgrade");
+    }
+}

@@ -308,16 +308,7 @@ async fn login(
         Ok((account, session))
     })
     .await?;
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
-        session.token,
-        state.config.session_ttl.num_seconds(),
-        if state.config.secure_cookies {
-            "; Secure"
-        } else {
-            ""
-        }
-    );
+    let cookie = crate::auth::session_cookie(&state.config, &session.token);
     let body = LoginResponse {
         account: (&account).into(),
         csrf_token: session.csrf,
@@ -381,16 +372,7 @@ async fn change_password(
     })
     .await?;
     state.identities.forget_all();
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
-        session.token,
-        ttl.num_seconds(),
-        if state.config.secure_cookies {
-            "; Secure"
-        } else {
-            ""
-        }
-    );
+    let cookie = crate::auth::session_cookie(&state.config, &session.token);
     let mut res = Json(LoginResponse {
         account: (&account).into(),
         csrf_token: session.csrf,

@@ -20,6 +20,20 @@ use crate::AppState;
 use crate::error::ApiError;
 
 pub const SESSION_COOKIE: &str = "probity_session";
+
+/// The `Set-Cookie` value of a new session: HttpOnly, SameSite=Strict, for the session's life,
+/// `Secure` where the platform is served over TLS.
+pub fn session_cookie(config: &crate::WebConfig, token: &str) -> String {
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        config.session_ttl.num_seconds(),
+        if config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        }
+    )
+}
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// How the caller proved who it is.

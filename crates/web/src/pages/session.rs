@@ -175,16 +175,7 @@ async fn login(
         next
     };
     let mut res = Redirect::to(&to).into_response();
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
-        session.token,
-        ttl.num_seconds(),
-        if state.config.secure_cookies {
-            "; Secure"
-        } else {
-            ""
-        }
-    );
+    let cookie = crate::auth::session_cookie(&state.config, &session.token);
     for c in [
         cookie,
         format!("{LOGIN_CSRF_COOKIE}=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0"),
@@ -506,16 +497,7 @@ async fn password_change(
         "/console"
     };
     let mut res = done(to, "密码已修改，其他设备上的登录已退出");
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
-        session.token,
-        ttl.num_seconds(),
-        if state.config.secure_cookies {
-            "; Secure"
-        } else {
-            ""
-        }
-    );
+    let cookie = crate::auth::session_cookie(&state.config, &session.token);
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
