@@ -179,10 +179,11 @@ pub fn check(actor: Actor, action: AccountAction, target: Option<Target>) -> Res
                 .to_string()
         }
         (_, _) if own => format!("不能对自己的账号{}", action.label()),
-        (Sysadmin, _) => format!(
-            "系统管理员不能对三员账号{}；三员账号由运维人员在服务器命令行管理",
+        (Sysadmin, _) if target.is_some_and(|t| t.role.is_administrative()) => format!(
+            "系统管理员不能对三员账号执行“{}”；三员账号由运维人员在服务器命令行管理",
             action.label()
         ),
+        (Sysadmin, ResetTotp) => "重置动态口令由安全管理员办理".to_string(),
         (role, _) => format!("{}不能{}", role.label(), action.label()),
     };
     Err(refuse(format!("三员分立：{why}")))

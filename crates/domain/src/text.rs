@@ -23,7 +23,12 @@ pub fn forbidden(c: char, lines: Lines) -> Option<&'static str> {
         '\t' => Some("制表符"),
         '\n' => Some("换行符"),
         '\r' => Some("回车符"),
-        '\u{1}'..='\u{1f}' | '\u{7f}' => Some("控制字符"),
+        '\u{1}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => Some("控制字符"),
+        // Invisible, and they split a name or an ID number for the eye of a matcher while the
+        // reader sees it whole (金\u{200b}超文): refused, so that masking sees what a person sees.
+        '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{ad}' => {
+            Some("不可见字符（零宽字符或软连字符）")
+        }
         '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{61c}' => {
             Some("文字方向控制符")
         }
@@ -57,7 +62,9 @@ mod tests {
     /// Every character the rule refuses in a one-line field.
     fn refused_anywhere() -> Vec<char> {
         let mut v: Vec<char> = ('\0'..='\u{1f}').collect();
-        v.push('\u{7f}');
+        v.extend('\u{7f}'..='\u{9f}');
+        v.extend('\u{200b}'..='\u{200d}');
+        v.extend(['\u{2060}', '\u{feff}', '\u{ad}']);
         v.extend('\u{202a}'..='\u{202e}');
         v.extend('\u{2066}'..='\u{2069}');
         v.extend(['\u{200e}', '\u{200f}', '\u{61c}']);

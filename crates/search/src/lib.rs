@@ -219,6 +219,12 @@ fn analyzer() -> TextAnalyzer {
         .build()
 }
 
+/// The version of what the public view puts in the index, kept with the position in each
+/// commit. Raise it whenever the disclosure policy or its masking changes what a document holds
+/// (v2: every roster civil servant's name masked and ID numbers in every form blanked, issue 8):
+/// an index of another version catches up from the start.
+pub const PUBLIC_VIEW_VERSION: &str = "v2";
+
 /// The index: one writer (behind a lock) and a reader that sees each commit.
 pub struct SearchIndex {
     index: Index,
@@ -332,13 +338,19 @@ impl SearchIndex {
         })
     }
 
-    /// The change-feed sequence number the index has reached (0 when empty).
+    /// The change-feed sequence number the index has reached (0 when empty, or when it was
+    /// built under an older version of what the public may see: then everything is evaluated
+    /// again, so that an upgrade that masks more never leaves old text searchable).
     pub fn indexed_seq(&self) -> SearchResult<i64> {
         Ok(self
             .index
             .load_metas()?
             .payload
-            .and_then(|p| p.parse().ok())
+            .and_then(|p| {
+                p.strip_prefix(PUBLIC_VIEW_VERSION)
+                    .and_then(|rest| rest.strip_prefix(':'))
+                    .and_then(|n| n.parse().ok())
+            })
             .unwrap_or(0))
     }
 
@@ -433,7 +445,7 @@ impl SearchIndex {
         {
             let mut w = self.lock()?;
             let mut prepared = w.prepare_commit()?;
-            prepared.set_payload(&seq.to_string());
+            prepared.set_payload(&format!("{PUBLIC_VIEW_VERSION}:{seq}"));
             prepared.commit()?;
         }
         self.reader.reload()?;
@@ -877,5 +889,34 @@ impl tantivy::collector::SegmentCollector for FacetSegment {
             .filter_map(|(y, n)| i32::try_from(y).ok().map(|y| (y, n)))
             .collect();
         (by_category, by_year)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An index an older version built (its commit says only a number) is caught up from the
+    /// start, so that text it holds unmasked is put again through today's public view.
+    #[test]
+    fn an_index_of_an_older_public_view_starts_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let ix = SearchIndex::open(dir.path(), 20_000_000).unwrap();
+        ix.commit(1234).unwrap();
+        assert_eq!(ix.indexed_seq().unwrap(), 1234);
+        {
+            let mut w = ix.lock().unwrap();
+            let mut prepared = w.prepare_commit().unwrap();
+            prepared.set_payload("1234");
+            prepared.commit().unwrap();
+        }
+        assert_eq!(ix.indexed_seq().unwrap(), 0);
+        {
+            let mut w = ix.lock().unwrap();
+            let mut prepared = w.prepare_commit().unwrap();
+            prepared.set_payload("v1:1234");
+            prepared.commit().unwrap();
+        }
+        assert_eq!(ix.indexed_seq().unwrap(), 0);
     }
 }

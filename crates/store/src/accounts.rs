@@ -191,6 +191,9 @@ fn random_hex() -> StoreResult<String> {
     Ok(hex::encode(random_bytes::<32>()?))
 }
 
+/// Where wrong second-factor codes are counted: one bucket for the whole account.
+const TOTP_CLIENT: &str = "*totp*";
+
 /// The client a login failure counts against, as stored: bounded, and never empty.
 fn client_key(client: &str) -> String {
     let c: String = client
@@ -853,16 +856,36 @@ impl Store {
     /// Resets a password to a random one-time password, returned once: the holder must change
     /// it at the next login. Ends the account's sessions and clears its failures. The second
     /// factor stays: a reset password alone does not open an account that has one.
+    ///
+    /// Reset by an account (the system administrator), a business account also goes back to
+    /// 待授权 and its tokens stop working: the one who saw the one-time password cannot use it
+    /// as the holder, because the role comes back only from the security administrator, who
+    /// confirms with the holder first (two people for one reset, 三员分立). The operator at the
+    /// machine keeps the role.
     pub fn reset_password<'a>(&self, id: i64, by: impl Into<Acting<'a>>) -> StoreResult<String> {
         let password = random_password()?;
         let hash = hash_password(&password)?;
+        let by = by.into();
+        let withdraw = matches!(by, Acting::Account(_));
         self.change_account(
             id,
-            by.into(),
+            by,
             AccountAction::ResetPassword,
             "reset_password",
-            |c, _| {
+            |c, old| {
                 Self::write_password(c, id, &hash, true, true)?;
+                if withdraw && old.role != AccountRole::Unassigned {
+                    c.exec(
+                        "UPDATE accounts SET role = $2, unit_id = NULL WHERE id = $1",
+                        &[Val::Int(id), Val::from(AccountRole::Unassigned.code())],
+                    )?;
+                    return Ok(serde_json::json!({
+                        "one_time_password": true,
+                        "role": AccountRole::Unassigned.code(),
+                        "previous_role": old.role.code(),
+                        "previous_unit": old.unit_id,
+                    }));
+                }
                 Ok(serde_json::json!({ "one_time_password": true }))
             },
         )?;
@@ -892,12 +915,23 @@ impl Store {
             .unwrap_or_default();
         let client = client_key(client);
         let policy = self.lockout_policy();
-        if policy
-            .decide(&self.failures(&mut conn, id, &client)?, now)
-            .is_locked()
-            || !verify_password(current, &stored)
+        // The caller is logged in as the holder: it may be told that its tries ran out.
+        if let Lockout::Locked { until } =
+            policy.decide(&self.failures(&mut conn, id, &client)?, now)
         {
-            let _ = self.record_failure(&mut conn, id, &client, now);
+            return Err(StoreError::domain(
+                Code::AccountLocked,
+                format!(
+                    "原密码连续输错次数过多，请于 {} 后再试",
+                    until
+                        .checked_add_signed(TimeDelta::hours(8))
+                        .unwrap_or(until)
+                        .format("%Y-%m-%d %H:%M")
+                ),
+            ));
+        }
+        if !verify_password(current, &stored) {
+            self.record_failure(&mut conn, id, &client, now)?;
             return Err(StoreError::domain(Code::PasswordWrong, "原密码不正确"));
         }
         check_password(new, &account.name)?;
@@ -1111,8 +1145,14 @@ impl Store {
             verify_dummy(password);
             return Err(LoginError::BadCredentials);
         };
+        // Wrong second-factor codes lock the account for every client: only someone who knows
+        // the password gets that far, so a stranger cannot use it to lock the holder out, and
+        // guessing the six digits from many addresses gets five tries in all.
         let failures = self.failures(&mut conn, creds.id, &client)?;
-        if policy.decide(&failures, now).is_locked() {
+        let totp_failures = self.failures(&mut conn, creds.id, TOTP_CLIENT)?;
+        if policy.decide(&failures, now).is_locked()
+            || policy.decide(&totp_failures, now).is_locked()
+        {
             verify_dummy(password);
             return Err(LoginError::BadCredentials);
         }
@@ -1143,7 +1183,7 @@ impl Store {
                     step = i64::try_from(s).ok();
                 }
                 _ => {
-                    self.record_failure(&mut conn, creds.id, &client, now)?;
+                    self.record_failure(&mut conn, creds.id, TOTP_CLIENT, now)?;
                     return Err(LoginError::TotpInvalid);
                 }
             }
@@ -1165,13 +1205,13 @@ impl Store {
                 &[Val::Int(id), Val::from(fmt_time(now))],
             )?;
             c.exec(
-                "DELETE FROM login_failures WHERE account_id = $1 AND client = $2",
-                &[Val::Int(id), Val::from(client.as_str())],
+                "DELETE FROM login_failures WHERE account_id = $1 AND (client = $2 OR client = $3)",
+                &[Val::Int(id), Val::from(client.as_str()), Val::from(TOTP_CLIENT)],
             )?;
             Ok(false)
         })?;
         if replayed {
-            self.record_failure(&mut conn, id, &client, now)?;
+            self.record_failure(&mut conn, id, TOTP_CLIENT, now)?;
             return Err(LoginError::TotpInvalid);
         }
         Ok(load_account(&mut conn, id)?)

@@ -344,8 +344,8 @@ impl Pool {
 
 /// Creates a new SQLite database file readable and writable by its owner only (0600), whatever
 /// the umask: it holds the whole file of every subject. SQLite gives the `-wal` and `-shm` files
-/// it creates later the mode of the database file. An existing file is left as it is (its
-/// operator chose its mode), with a warning when others may read it.
+/// it creates later the mode of the database file. An existing file that others may read (left by
+/// an older version) is restricted too, with a warning when that is not possible.
 fn create_private(path: &str) -> StoreResult<()> {
     #[cfg(unix)]
     {
@@ -361,13 +361,18 @@ fn create_private(path: &str) -> StoreResult<()> {
                 .set_permissions(std::fs::Permissions::from_mode(0o600))
                 .map_err(|e| StoreError::Config(format!("无法设置数据库文件 {path} 的权限：{e}"))),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                // A file an older version created 0644 is made private too (SQLite gives the
+                // `-wal` it recreates the database file's mode); only a warning when that fails.
                 if let Ok(meta) = std::fs::metadata(path)
                     && meta.permissions().mode() & 0o077 != 0
+                    && let Err(e) =
+                        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
                 {
                     tracing::warn!(
                         path,
+                        error = %e,
                         mode = format!("{:o}", meta.permissions().mode() & 0o777),
-                        "the database file is readable by other users; chmod 600 it"
+                        "the database file is readable by other users and cannot be restricted; chmod 600 it"
                     );
                 }
                 Ok(())

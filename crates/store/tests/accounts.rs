@@ -564,6 +564,19 @@ fn totp_enrolment_and_login(store: &Store) {
         login_err(store.login(name, PW, Some(&totp(&e.secret_base32, fresh)), fresh)),
         LoginError::BadCredentials
     ));
+    // Wrong codes lock the account at every client (only a password holder can cause that):
+    // guessing the six digits from many addresses gets five tries in all.
+    let later_fresh = fresh + secs(30);
+    assert!(matches!(
+        login_err(store.login_from(
+            name,
+            PW,
+            Some(&totp(&e.secret_base32, later_fresh)),
+            "10.9.9.9",
+            later_fresh
+        )),
+        LoginError::BadCredentials
+    ));
 
     // A lost phone: the second factor is reset and must be enrolled again.
     store.unlock(admin.id, ACTOR).unwrap();

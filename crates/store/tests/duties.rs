@@ -183,6 +183,12 @@ fn the_whole_table_against_real_accounts(store: &Store) {
                         AccountAction::Disable => {
                             store.set_disabled(target.id, false, OPERATOR).unwrap();
                         }
+                        // A reset by the system administrator withdraws a business role.
+                        AccountAction::ResetPassword => {
+                            store
+                                .set_role(target.id, target.role, target.unit_id, OPERATOR)
+                                .unwrap();
+                        }
                         _ => {}
                     }
                 }
@@ -319,6 +325,28 @@ fn one_time_passwords(store: &Store) {
     ));
     let p = store.login("o_provider", &otp2, None, t0()).unwrap();
     assert!(p.password_change_required);
+    // Whoever saw the one-time password cannot use it as the provider: the reset withdrew the
+    // role (and the tokens with it) until the security administrator grants it again.
+    assert_eq!((p.role, p.unit_id), (AccountRole::Unassigned, None));
+    let last = store
+        .history("account", &provider.id.to_string())
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert!(
+        last.detail.contains("\"previous_role\":\"provider\""),
+        "{}",
+        last.detail
+    );
+    store
+        .set_role(provider.id, AccountRole::Provider, Some(fx.court.id), &sec)
+        .unwrap();
+    // The operator at the machine resets without withdrawing.
+    store.reset_password(provider.id, OPERATOR).unwrap();
+    assert_eq!(
+        store.account(provider.id).unwrap().role,
+        AccountRole::Provider
+    );
     // A pending enrolment begun before a reset is void: its secret may have been seen.
     let before = store.begin_totp(clerk.id).unwrap();
     let sec_admin_otp = store.reset_password(clerk.id, &sys).unwrap();

@@ -334,7 +334,8 @@ impl<S: Send + Sync> FromRequestParts<S> for PeerAddr {
 /// The client a login attempt counts against: the connection's peer address, or, when that peer
 /// is one of the configured reverse proxies, the last address its `X-Forwarded-For` names (the one
 /// the proxy itself added; earlier entries are whatever the client chose to send). The limiter is
-/// a brake, not a wall; the per-account lockout is the wall.
+/// a brake, not a wall; the lockout per account and client (and per account for second-factor
+/// codes) is the wall.
 pub fn client_key(headers: &HeaderMap, peer: PeerAddr, trusted_proxies: &[IpAddr]) -> String {
     let Some(ip) = peer.0 else {
         return "direct".to_string();
@@ -348,9 +349,24 @@ pub fn client_key(headers: &HeaderMap, peer: PeerAddr, trusted_proxies: &[IpAddr
             .filter_map(|s| s.trim().parse::<IpAddr>().ok())
             .next_back()
     {
-        return forwarded.to_string();
+        return client_of(forwarded);
     }
-    ip.to_string()
+    client_of(ip)
+}
+
+/// An address as a client: an IPv6 address stands for its /64, which one subscriber usually
+/// holds whole, so that walking through it gains no fresh tries.
+fn client_of(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
 }
 
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -445,6 +461,22 @@ mod tests {
         }
         assert!(l.check("1.2.3.4").is_err());
         assert!(l.check("5.6.7.8").is_ok());
+    }
+
+    #[test]
+    fn ipv6_clients_count_per_64() {
+        let peer = |s: &str| PeerAddr(Some(s.parse().unwrap()));
+        let h = HeaderMap::new();
+        assert_eq!(
+            client_key(&h, peer("2001:db8:1:2:aaaa::1"), &[]),
+            client_key(&h, peer("2001:db8:1:2:bbbb::9"), &[])
+        );
+        assert_ne!(
+            client_key(&h, peer("2001:db8:1:2::1"), &[]),
+            client_key(&h, peer("2001:db8:1:3::1"), &[])
+        );
+        assert_eq!(client_key(&h, peer("::ffff:10.0.0.1"), &[]), "10.0.0.1");
+        assert_eq!(client_key(&h, peer("10.0.0.1"), &[]), "10.0.0.1");
     }
 
     #[test]

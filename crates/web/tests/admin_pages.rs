@@ -547,9 +547,13 @@ fn account_forms_and_the_journal_pager() {
         );
         assert_eq!(p.status, StatusCode::OK, "[{name}] {}", p.body);
         assert!(
-            p.body.contains("重置密码：账号“new_clerk”的一次性密码"),
+            p.body.contains("账号“new_clerk”的一次性密码") && p.body.contains("已回到待授权"),
             "{}",
             p.body
+        );
+        assert_eq!(
+            b.store.account(clerk.id).unwrap().role,
+            AccountRole::Unassigned
         );
         let p = sys.post(
             &format!("/console/accounts/{}/disable", clerk.id),
@@ -773,6 +777,10 @@ fn the_three_administrators_stay_separate_through_the_api() {
                 .as_str()
                 .map(|p| p.chars().count()),
             Some(16)
+        );
+        assert_eq!(
+            body["account"]["role"], "unassigned",
+            "the role waits for the security administrator"
         );
         for action in ["disable", "enable", "unlock"] {
             let (st, body) = api(

@@ -663,16 +663,25 @@ async fn reset_password(
     let store = state.store.clone();
     let by = ctx.caller.account.clone();
     let reset = blocking(move || {
+        let before = store.account(id)?;
         let password = store.reset_password(id, &by)?;
-        Ok((store.account(id)?, password))
+        Ok((before, store.account(id)?, password))
     })
     .await;
     state.identities.forget_all();
     match reset {
-        Ok((a, password)) => {
+        Ok((before, a, password)) => {
+            let what = if before.role != a.role {
+                format!(
+                    "重置密码（账号已回到待授权：请安全管理员与本人确认已由本人修改密码后，重新授予原角色“{}”）",
+                    before.role.label()
+                )
+            } else {
+                "重置密码".into()
+            };
             let issued = IssuedPassword {
                 account: a.name,
-                what: "重置密码".into(),
+                what,
                 password,
             };
             accounts_render(&state, &ctx, None, Some(issued), StatusCode::OK).await
