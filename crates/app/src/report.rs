@@ -49,6 +49,25 @@ pub struct ReportRecord {
     pub outcome: String,
 }
 
+impl ReportContent {
+    /// The content as the report page shows it today: every text passed through the public
+    /// masking again (the roster's civil servants' names, ID numbers in any form). A report signed
+    /// before the masking grew (issue 8) still shows no name or number it should not; the signed
+    /// bytes themselves are unchanged and still verify.
+    pub fn masked(mut self, names: &probity_domain::disclosure::NameMasker) -> ReportContent {
+        let clean = |t: &mut String| {
+            *t = probity_domain::disclosure::blank_id_numbers(&names.mask(t));
+        };
+        for r in self.dishonest.iter_mut().chain(self.trustworthy.iter_mut()) {
+            clean(&mut r.facts);
+            clean(&mut r.outcome);
+            clean(&mut r.authority);
+            clean(&mut r.document_no);
+        }
+        self
+    }
+}
+
 fn record(p: &PublicRecord) -> ReportRecord {
     let d = &p.shown;
     ReportRecord {
@@ -175,4 +194,57 @@ pub fn verify(
         content,
         current,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use probity_domain::disclosure::NameMasker;
+
+    /// A report signed before masking grew still shows neither the name nor the number.
+    #[test]
+    fn a_report_signed_before_is_shown_masked() {
+        let rec = |facts: &str| ReportRecord {
+            id: 1,
+            category: "拖欠企业账款".into(),
+            severity: None,
+            state: "公示中".into(),
+            document_no: "津滨财〔2024〕12号".into(),
+            authority: "天津市滨海新区财政局".into(),
+            decided_on: "2024-05-01".into(),
+            disclosed_until: "2025-05-01".into(),
+            facts: facts.into(),
+            outcome: "责令限期支付，经办人金超文".into(),
+        };
+        let c = ReportContent {
+            title: "信用报告".into(),
+            issued_on: "2024-06-01".into(),
+            subject: ReportSubject {
+                name: "天津市滨海新区财政局".into(),
+                kind: "部门".into(),
+                uscc: "11120116MB0000003X".into(),
+                predecessors: vec![],
+            },
+            dishonest: vec![rec("经办人金超文（身份证号 120116 19820320 0273）逾期未付")],
+            trustworthy: vec![],
+        };
+        let shown = c.clone().masked(&NameMasker::new(["金超文"]));
+        let r = &shown.dishonest[0];
+        assert!(
+            !r.facts.contains("金超文") && r.facts.contains("金*"),
+            "{}",
+            r.facts
+        );
+        assert!(
+            !r.facts.contains("0273") && !r.facts.contains("19820320"),
+            "{}",
+            r.facts
+        );
+        assert!(!r.outcome.contains("金超文"), "{}", r.outcome);
+        assert_eq!(
+            r.document_no, "津滨财〔2024〕12号",
+            "what needs no masking is kept"
+        );
+        assert_eq!(shown.subject, c.subject);
+    }
 }

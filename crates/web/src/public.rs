@@ -958,12 +958,15 @@ async fn report_page(
 ) -> Response {
     let code = nonempty(&p.code).unwrap_or_default();
     let store = state.store.clone();
+    let names = state.public_names.clone();
     let found = blocking(move || {
         let Some(r) = store.report_with_code(&no, &code)? else {
             return Err(ApiError::NotFound("报告编号或验证码不正确".into()));
         };
         let c: probity_app::report::ReportContent =
             serde_json::from_str(&r.content).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let masker = names.current(&store)?;
+        let c = c.masked(&masker);
         Ok((r, code, c, store.report_public_key()?))
     })
     .await;
