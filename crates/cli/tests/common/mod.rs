@@ -28,7 +28,14 @@ impl Env {
 
     /// A fresh PostgreSQL schema when PROBITY_TEST_PG is set; `tag` names it.
     pub fn postgres(tag: &str) -> Option<Env> {
-        let base = std::env::var("PROBITY_TEST_PG").ok()?;
+        let Ok(base) = std::env::var("PROBITY_TEST_PG") else {
+            // CI sets PROBITY_REQUIRE_PG=1: there a missing database fails the test.
+            assert!(
+                std::env::var("PROBITY_REQUIRE_PG").as_deref() != Ok("1"),
+                "PROBITY_REQUIRE_PG=1 but PROBITY_TEST_PG is not set"
+            );
+            return None;
+        };
         use std::sync::atomic::{AtomicU32, Ordering};
         static N: AtomicU32 = AtomicU32::new(0);
         let schema = format!(

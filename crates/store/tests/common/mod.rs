@@ -127,6 +127,12 @@ impl TestDb {
         let base = match std::env::var(PG_ENV) {
             Ok(v) if !v.trim().is_empty() => v.trim().to_string(),
             _ => {
+                // CI sets PROBITY_REQUIRE_PG=1: there a missing database fails the test rather
+                // than letting it pass on SQLite alone.
+                assert!(
+                    std::env::var("PROBITY_REQUIRE_PG").as_deref() != Ok("1"),
+                    "PROBITY_REQUIRE_PG=1 but {PG_ENV} is not set"
+                );
                 eprintln!(
                     "notice: {PG_ENV} is not set; skipping the PostgreSQL variant of this test"
                 );

@@ -57,7 +57,14 @@ pub fn backends(tag: &str) -> Vec<Backend> {
                 pg: Some((base, schema)),
             });
         }
-        Err(_) => eprintln!("PROBITY_TEST_PG not set: PostgreSQL variant skipped"),
+        Err(_) => {
+            // CI sets PROBITY_REQUIRE_PG=1: there a missing database fails the test.
+            assert!(
+                std::env::var("PROBITY_REQUIRE_PG").as_deref() != Ok("1"),
+                "PROBITY_REQUIRE_PG=1 but PROBITY_TEST_PG is not set"
+            );
+            eprintln!("PROBITY_TEST_PG not set: PostgreSQL variant skipped")
+        }
     }
     out
 }
