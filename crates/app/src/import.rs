@@ -163,8 +163,11 @@ pub struct RecordImportArgs<'a> {
 
 /// Errors that end an import: the file cannot be read (exit 2) or something else failed (exit 1).
 pub enum ImportFailure {
+    /// The file could not be read (a person's problem: named with its code).
     File(FileError),
-    Other(String),
+    /// The store refused (a domain rule, answered 4xx) or failed (the database, answered 500
+    /// and logged; its text never reaches a client).
+    Store(probity_store::StoreError),
 }
 
 impl From<FileError> for ImportFailure {
@@ -174,7 +177,7 @@ impl From<FileError> for ImportFailure {
 }
 impl From<probity_store::StoreError> for ImportFailure {
     fn from(e: probity_store::StoreError) -> Self {
-        ImportFailure::Other(e.to_string())
+        ImportFailure::Store(e)
     }
 }
 

@@ -769,11 +769,13 @@ fn finish_import(
             eprintln!("无法读取文件：{}（{}）", e.message, e.code);
             Ok(EXIT_UNREADABLE)
         }
-        Err(probity_app::import::ImportFailure::Other(msg)) => {
+        Err(probity_app::import::ImportFailure::Store(e)) => {
+            // The operator at the machine sees the database's own words too.
+            let msg = e.to_string();
             if json {
                 println!(
                     "{}",
-                    serde_json::json!({ "error": { "code": "IMPORT_FAILED", "message": msg } })
+                    serde_json::json!({ "error": { "code": e.code(), "message": msg } })
                 );
             }
             eprintln!("导入失败：{msg}");

@@ -1254,11 +1254,7 @@ async fn import_records(
                 message: format!("无法读取文件：{}", e.message),
                 fields: vec![],
             }),
-            Err(probity_app::import::ImportFailure::Other(m)) => Err(ApiError::Unprocessable {
-                code: "IMPORT_FAILED",
-                message: m,
-                fields: vec![],
-            }),
+            Err(probity_app::import::ImportFailure::Store(e)) => Err(ApiError::from(e)),
         }
     })
     .await?;

@@ -530,3 +530,54 @@ fn control_characters_are_refused_in_text_fields() {
         assert_eq!(res.status(), StatusCode::CREATED, "[{}]", b.name);
     }
 }
+
+/// A database failure in the middle of an import is the platform's fault: 500 with the stable
+/// code, logged, and none of the database's own words reach the client (before: 422 carrying
+/// them).
+#[test]
+fn a_database_failure_during_an_import_is_a_500_without_its_text() {
+    for b in backends("harden_import_fail") {
+        roster(&b.store);
+        let t = token(&b.store, "fin_import", AccountRole::Provider, "区财政局");
+        let s = Server::start(&b.store);
+        let town = b.store.find_unit("新河街道").unwrap();
+        let csv = format!(
+            "主体名称,统一社会信用代码,记录类别,决定文书号,决定日期,决定机关,失信事实,处理结果\n{},{},PAYMENT_ARREARS,津滨财〔2025〕77号,2025-06-01,天津市滨海新区财政局,逾期未支付中小企业货款,责令限期支付\n",
+            town.name,
+            town.uscc.clone().unwrap()
+        );
+        b.store
+            .raw_exec("ALTER TABLE records RENAME TO records_away")
+            .unwrap();
+        let res = s
+            .req("POST", "/api/v1/records/import", Some(&t))
+            .header("content-type", "text/csv")
+            .body(csv.clone())
+            .send()
+            .unwrap();
+        let status = res.status();
+        let body = res.text().unwrap();
+        b.store
+            .raw_exec("ALTER TABLE records_away RENAME TO records")
+            .unwrap();
+        assert_eq!(
+            status,
+            reqwest::StatusCode::INTERNAL_SERVER_ERROR,
+            "[{}] {body}",
+            b.name
+        );
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["error"]["code"], "INTERNAL", "{body}");
+        for db_word in ["records", "relation", "no such", "SQL", "exist"] {
+            assert!(!body.contains(db_word), "[{}] {db_word}: {body}", b.name);
+        }
+        // With the table back, the same file loads.
+        let res = s
+            .req("POST", "/api/v1/records/import", Some(&t))
+            .header("content-type", "text/csv")
+            .body(csv)
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), reqwest::StatusCode::OK, "[{}]", b.name);
+    }
+}

@@ -702,8 +702,9 @@ async fn upload_roster(State(state): State<AppState>, ctx: Ctx, req: Request) ->
 fn failure_message(e: ImportFailure) -> String {
     match e {
         ImportFailure::File(f) => f.message,
-        ImportFailure::Other(detail) => {
-            tracing::error!(%detail, "page import failed");
+        ImportFailure::Store(probity_store::StoreError::Domain(d)) => d.message,
+        ImportFailure::Store(e) => {
+            tracing::error!(error = %e, "page import failed");
             "系统内部错误，请稍后再试；如持续出现请联系系统管理员".into()
         }
     }
