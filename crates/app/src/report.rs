@@ -55,9 +55,7 @@ impl ReportContent {
     /// before the masking grew (issue 8) still shows no name or number it should not; the signed
     /// bytes themselves are unchanged and still verify.
     pub fn masked(mut self, names: &probity_domain::disclosure::NameMasker) -> ReportContent {
-        let clean = |t: &mut String| {
-            *t = probity_domain::disclosure::blank_id_numbers(&names.mask(t));
-        };
+        let clean = |t: &mut String| *t = probity_domain::disclosure::public_text(names, t);
         for r in self.dishonest.iter_mut().chain(self.trustworthy.iter_mut()) {
             clean(&mut r.facts);
             clean(&mut r.outcome);
@@ -116,8 +114,6 @@ pub struct Issued {
     pub report: Report,
     pub code: String,
     pub content: ReportContent,
-    /// False when the same report had been issued already (this is a further code for it).
-    pub new: bool,
 }
 
 /// Issues the report of the unit with this USCC as of `today` to `client` (the asker's address).
@@ -144,7 +140,6 @@ pub fn issue(
         report: issued.report,
         code: issued.code,
         content,
-        new: issued.new,
     })
 }
 

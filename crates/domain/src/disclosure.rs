@@ -166,7 +166,7 @@ pub fn disclose(
         subject.name.to_string()
     };
     let text = |t: &str| {
-        let t = names.mask(&blank_id_numbers(t));
+        let t = public_text(names, t);
         // The record's own subject, even if the roster this masker was built from predates it.
         if person && subject.name.trim().chars().count() >= 2 {
             t.replace(subject.name.trim(), &masked)
@@ -189,6 +189,13 @@ pub fn disclose(
         objected: r.state == RecordState::Objected,
         state_label: r.state.label(),
     })
+}
+
+/// A free text as the public may read it: every ID-number-like run blanked and every name of
+/// `names` masked. What [`disclose`] does to each text of a record, for texts that reach the
+/// public by another way (a report signed before, shown again).
+pub fn public_text(names: &NameMasker, text: &str) -> String {
+    names.mask(&blank_id_numbers(text))
 }
 
 /// The civil servants' names on the roster, found in a text all at once (Aho-Corasick,

@@ -66,6 +66,13 @@ pub struct Account {
     pub created_at: DateTime<Utc>,
 }
 
+impl Account {
+    /// The account as the journal names who acted: its role and its name (`provider:caizhengju`).
+    pub fn actor(&self) -> String {
+        format!("{}:{}", self.role.code(), self.name)
+    }
+}
+
 /// What an authenticator app needs to enrol: the secret (Base32) and the otpauth:// URL (for a
 /// QR code). Shown once; `confirm_totp` switches the second factor on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -520,10 +527,7 @@ fn check_duty(
                     "请先修改初始密码（或管理员重置的一次性密码），再使用其他功能",
                 ));
             }
-            (
-                Actor::Account { id, role: me.role },
-                format!("{}:{}", me.role.code(), me.name),
-            )
+            (Actor::Account { id, role: me.role }, me.actor())
         }
     };
     duties::check(
@@ -784,16 +788,10 @@ impl Store {
         })
     }
 
-    /// Writes a new password hash, clears failures and ends every session. With
-    /// `must_change`, the holder must change it at the next login; without, a second factor
-    /// still pending loses the secret shown before (whoever saw it is not the holder).
-    fn write_password(
-        c: &mut Conn,
-        id: i64,
-        hash: &str,
-        must_change: bool,
-        forget_pending_secret: bool,
-    ) -> StoreResult<()> {
+    /// Writes a new password hash, clears failures and ends every session; with `must_change`,
+    /// the holder must change it at the next login. A second factor still pending loses the
+    /// secret shown before: whoever saw it may not be the one who holds the new password.
+    fn write_password(c: &mut Conn, id: i64, hash: &str, must_change: bool) -> StoreResult<()> {
         let now = crate::now_text();
         c.exec(
             "UPDATE accounts SET password_hash = $2, must_change_password = $3, failed_logins = 0, locked_until = NULL, updated_at = $4 WHERE id = $1",
@@ -804,12 +802,10 @@ impl Store {
                 Val::from(now.as_str()),
             ],
         )?;
-        if forget_pending_secret {
-            c.exec(
-                "UPDATE accounts SET totp_secret = NULL WHERE id = $1 AND totp_enabled = 0",
-                &[Val::Int(id)],
-            )?;
-        }
+        c.exec(
+            "UPDATE accounts SET totp_secret = NULL WHERE id = $1 AND totp_enabled = 0",
+            &[Val::Int(id)],
+        )?;
         c.exec(
             "DELETE FROM login_failures WHERE account_id = $1",
             &[Val::Int(id)],
@@ -846,7 +842,7 @@ impl Store {
             AccountAction::ResetPassword,
             "set_password",
             |c, _| {
-                Self::write_password(c, id, &hash, false, true)?;
+                Self::write_password(c, id, &hash, false)?;
                 Ok(serde_json::json!({}))
             },
         )?;
@@ -873,7 +869,7 @@ impl Store {
             AccountAction::ResetPassword,
             "reset_password",
             |c, old| {
-                Self::write_password(c, id, &hash, true, true)?;
+                Self::write_password(c, id, &hash, true)?;
                 if withdraw && old.role != AccountRole::Unassigned {
                     c.exec(
                         "UPDATE accounts SET role = $2, unit_id = NULL WHERE id = $1",
@@ -948,14 +944,14 @@ impl Store {
             AccountAction::ChangeOwnPassword,
             "change_password",
             |c, _| {
-                Self::write_password(c, id, &hash, false, true)?;
+                Self::write_password(c, id, &hash, false)?;
                 Ok(serde_json::json!({}))
             },
         )
     }
 
     /// Lifts a lockout before it runs out (for every client).
-    pub fn unlock<'a>(&self, id: i64, by: impl Into<Acting<'a>>) -> StoreResult<()> {
+    pub fn unlock<'a>(&self, id: i64, by: impl Into<Acting<'a>>) -> StoreResult<Account> {
         self.change_account(id, by.into(), AccountAction::Unlock, "unlock", |c, _| {
             c.exec(
                 "UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1",
@@ -966,8 +962,7 @@ impl Store {
                 &[Val::Int(id)],
             )?;
             Ok(serde_json::json!({}))
-        })?;
-        Ok(())
+        })
     }
 
     /// Starts TOTP enrolment: a secret, stored encrypted, not yet in force. A pending secret is
@@ -1011,7 +1006,7 @@ impl Store {
                     // The secret is audited state: a secret planted behind the platform's
                     // back is found by `audit verify`.
                     if n > 0 {
-                        journal_account(c, id, &format!("{}:{}", account.role.code(), account.name), "begin_totp", serde_json::json!({}))?;
+                        journal_account(c, id, &account.actor(), "begin_totp", serde_json::json!({}))?;
                     }
                     Ok(())
                 })?;
@@ -1075,13 +1070,13 @@ impl Store {
                 "UPDATE accounts SET totp_enabled = 1, totp_last_step = $2, updated_at = $3 WHERE id = $1",
                 &[Val::Int(id), Val::Int(step), Val::from(stamp.as_str())],
             )?;
-            journal_account(c, id, &format!("{}:{}", account.role.code(), account.name), "enable_totp", serde_json::json!({ "totp_enabled": true }))
+            journal_account(c, id, &account.actor(), "enable_totp", serde_json::json!({ "totp_enabled": true }))
         })
     }
 
     /// Switches the second factor off and forgets its secret (a lost phone); the account
     /// enrols again at its next login if its role requires one. Ends its sessions.
-    pub fn reset_totp<'a>(&self, id: i64, by: impl Into<Acting<'a>>) -> StoreResult<()> {
+    pub fn reset_totp<'a>(&self, id: i64, by: impl Into<Acting<'a>>) -> StoreResult<Account> {
         let now = crate::now_text();
         self.change_account(id, by.into(), AccountAction::ResetTotp, "reset_totp", |c, _| {
             c.exec(
@@ -1090,8 +1085,7 @@ impl Store {
             )?;
             c.exec("DELETE FROM sessions WHERE account_id = $1", &[Val::Int(id)])?;
             Ok(serde_json::json!({ "totp_enabled": false }))
-        })?;
-        Ok(())
+        })
     }
 
     /// Checks a login from an unnamed client (the command line, tests): see [`Store::login_from`].

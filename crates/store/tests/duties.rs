@@ -71,8 +71,8 @@ fn attempt(
         AccountAction::Disable => store.set_disabled(target.id, true, by).map(|_| ()),
         AccountAction::Enable => store.set_disabled(target.id, false, by).map(|_| ()),
         AccountAction::ResetPassword => store.reset_password(target.id, by).map(|_| ()),
-        AccountAction::Unlock => store.unlock(target.id, by),
-        AccountAction::ResetTotp => store.reset_totp(target.id, by),
+        AccountAction::Unlock => store.unlock(target.id, by).map(|_| ()),
+        AccountAction::ResetTotp => store.reset_totp(target.id, by).map(|_| ()),
         AccountAction::ChangeOwnPassword => {
             let Acting::Account(id) = by else {
                 unreachable!()

@@ -12,7 +12,8 @@ use probity_domain::catalog::Category;
 use probity_domain::record::{Action, RecordRow, RecordState};
 use probity_store::accounts::{Account, LoginError};
 use probity_store::{
-    Channel, Created, Cursor, ImportOptions, RecordFilter, RecordOrder, StoredRecord, Subject,
+    Channel, Created, Cursor, ImportOptions, RecordFilter, RecordOrder, StoreError, StoredRecord,
+    Subject,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -971,15 +972,13 @@ async fn account_change(
     state: &AppState,
     caller: Caller,
     id: &str,
-    change: impl FnOnce(&probity_store::Store, i64, &Account) -> Result<(), ApiError> + Send + 'static,
+    change: impl FnOnce(&probity_store::Store, i64, &Account) -> Result<Account, StoreError>
+    + Send
+    + 'static,
 ) -> Result<Json<AccountView>, ApiError> {
     let id = parse_id(id)?;
     let store = state.store.clone();
-    let account = blocking(move || {
-        change(&store, id, &caller.account)?;
-        Ok(store.account(id)?)
-    })
-    .await?;
+    let account = blocking(move || Ok(change(&store, id, &caller.account)?)).await?;
     state.identities.forget_all();
     Ok(Json((&account).into()))
 }
@@ -993,7 +992,7 @@ async fn disable_account(
     Path(id): Path<String>,
 ) -> Result<Json<AccountView>, ApiError> {
     account_change(&state, caller, &id, |s, id, by| {
-        Ok(s.set_disabled(id, true, by).map(|_| ())?)
+        s.set_disabled(id, true, by)
     })
     .await
 }
@@ -1007,7 +1006,7 @@ async fn enable_account(
     Path(id): Path<String>,
 ) -> Result<Json<AccountView>, ApiError> {
     account_change(&state, caller, &id, |s, id, by| {
-        Ok(s.set_disabled(id, false, by).map(|_| ())?)
+        s.set_disabled(id, false, by)
     })
     .await
 }
@@ -1020,7 +1019,7 @@ async fn unlock_account(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<AccountView>, ApiError> {
-    account_change(&state, caller, &id, |s, id, by| Ok(s.unlock(id, by)?)).await
+    account_change(&state, caller, &id, |s, id, by| s.unlock(id, by)).await
 }
 
 /// Resets a lost authenticator (security administrator): the holder enrols again.
@@ -1031,7 +1030,7 @@ async fn reset_account_totp(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<AccountView>, ApiError> {
-    account_change(&state, caller, &id, |s, id, by| Ok(s.reset_totp(id, by)?)).await
+    account_change(&state, caller, &id, |s, id, by| s.reset_totp(id, by)).await
 }
 
 /// Resets a password to a one-time password, shown once (system administrator).

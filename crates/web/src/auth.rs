@@ -61,7 +61,7 @@ impl Caller {
     }
     /// A name for the audit trail: the account and its role.
     pub fn actor(&self) -> String {
-        format!("{}:{}", self.account.role.code(), self.account.name)
+        self.account.actor()
     }
 }
 
@@ -89,7 +89,8 @@ pub fn cookie_value<'a>(parts: &'a axum::http::HeaderMap, name: &str) -> Option<
         })
 }
 
-fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+/// The credential of an `Authorization: Bearer …` header.
+pub(crate) fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)?
         .to_str()
@@ -255,7 +256,10 @@ pub async fn authorize(
     }
     // An account whose role needs a second factor and has none yet may only enrol one (or leave):
     // a password alone opens nothing else, on the pages or through the API.
-    if account.totp_pending && !ENROLMENT_ROUTES.contains(&path.as_str()) {
+    if account.totp_pending
+        && path != crate::pages::TOTP_PATH
+        && !PASSWORD_ROUTES.contains(&path.as_str())
+    {
         if html {
             return Ok(axum::response::Redirect::to(crate::pages::TOTP_PATH).into_response());
         }
@@ -295,17 +299,8 @@ pub async fn authorize(
     Ok(next.run(req).await)
 }
 
-/// What an account still enrolling its second factor may reach (changing its password too).
-const ENROLMENT_ROUTES: [&str; 6] = [
-    crate::pages::TOTP_PATH,
-    crate::pages::PASSWORD_PATH,
-    "/api/v1/auth/password",
-    "/logout",
-    "/api/v1/auth/logout",
-    "/api/v1/auth/me",
-];
-
-/// What an account with a one-time password may reach.
+/// What an account with a one-time password may reach; an account still enrolling its second
+/// factor may reach these and the enrolment page.
 const PASSWORD_ROUTES: [&str; 5] = [
     crate::pages::PASSWORD_PATH,
     "/api/v1/auth/password",

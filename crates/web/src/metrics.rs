@@ -139,13 +139,8 @@ impl MetricsToken {
 
     /// Whether the request carries this token as its bearer credential.
     pub fn admits(&self, headers: &HeaderMap) -> bool {
-        headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|sent| {
-                crate::auth::constant_time_eq(sent.trim().as_bytes(), self.0.as_bytes())
-            })
+        crate::auth::bearer(headers)
+            .is_some_and(|sent| crate::auth::constant_time_eq(sent.as_bytes(), self.0.as_bytes()))
     }
 }
 

@@ -14,7 +14,7 @@ use probity_domain::catalog::{Category, DisclosureBounds, Scope, Severity};
 use probity_domain::duties::{self, AccountAction, Actor, Target};
 use probity_domain::subject::SubjectKind;
 use probity_domain::{Code, DomainError};
-use probity_store::{Account, Subject};
+use probity_store::{Account, StoreError, Subject};
 use serde::Deserialize;
 
 use super::records::{Opt, options as opts};
@@ -697,16 +697,14 @@ async fn account_action(
     id: String,
     ctx: Ctx,
     what: &'static str,
-    change: impl FnOnce(&probity_store::Store, i64, &Account) -> Result<(), ApiError> + Send + 'static,
+    change: impl FnOnce(&probity_store::Store, i64, &Account) -> Result<Account, StoreError>
+    + Send
+    + 'static,
 ) -> PageResult {
     let id = parse_id(&id)?;
     let store = state.store.clone();
     let by = ctx.caller.account.clone();
-    let r = blocking(move || {
-        change(&store, id, &by)?;
-        Ok(store.account(id)?)
-    })
-    .await;
+    let r = blocking(move || Ok(change(&store, id, &by)?)).await;
     state.identities.forget_all();
     match r {
         Ok(a) => Ok(done(
@@ -723,7 +721,7 @@ async fn disable(
     p: PageForm<super::Empty>,
 ) -> PageResult {
     account_action(state, id, p.ctx, "停用账号", |s, id, by| {
-        Ok(s.set_disabled(id, true, by).map(|_| ())?)
+        s.set_disabled(id, true, by)
     })
     .await
 }
@@ -734,7 +732,7 @@ async fn enable(
     p: PageForm<super::Empty>,
 ) -> PageResult {
     account_action(state, id, p.ctx, "启用账号", |s, id, by| {
-        Ok(s.set_disabled(id, false, by).map(|_| ())?)
+        s.set_disabled(id, false, by)
     })
     .await
 }
@@ -745,7 +743,7 @@ async fn unlock(
     p: PageForm<super::Empty>,
 ) -> PageResult {
     account_action(state, id, p.ctx, "解除锁定", |s, id, by| {
-        Ok(s.unlock(id, by)?)
+        s.unlock(id, by)
     })
     .await
 }
@@ -760,7 +758,7 @@ async fn reset_totp(
         id,
         p.ctx,
         "重置动态口令（本人下次登录时重新绑定）",
-        |s, id, by| Ok(s.reset_totp(id, by)?),
+        |s, id, by| s.reset_totp(id, by),
     )
     .await
 }
