@@ -20,9 +20,9 @@ use serde::Serialize;
 
 use crate::Store;
 use crate::crypto::sm3;
-use crate::db::{Conn, Row, Val};
+use crate::db::{Conn, Val};
 use crate::error::{StoreError, StoreResult};
-use crate::journal::{Appender, Entry, state_digest};
+use crate::journal::{Appender, Entry, row_digest};
 
 /// Plain API tokens start with this, so that a leaked one is easy to recognise (and to scan for).
 pub const TOKEN_PREFIX: &str = "pbt_";
@@ -168,11 +168,6 @@ impl From<StoreError> for LoginError {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/// Times as stored: RFC 3339 UTC with microseconds, so that text order is time order.
-fn fmt_time(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
-}
 
 fn parse_time(v: &Val, field: &str) -> StoreResult<DateTime<Utc>> {
     v.text()
@@ -403,16 +398,6 @@ pub const TOKEN_AUDITED: &[&str] = &[
     "created_at",
     "revoked_at",
 ];
-
-fn row_digest(c: &mut Conn, cols: &[&str], table: &str, id: i64) -> StoreResult<[u8; 32]> {
-    let r: Row = c
-        .query_one(
-            &format!("SELECT {} FROM {table} WHERE id = $1", cols.join(", ")),
-            &[Val::Int(id)],
-        )?
-        .ok_or_else(|| StoreError::Internal(format!("{table} {id} 写入后不存在")))?;
-    Ok(state_digest(&r))
-}
 
 /// Appends the journal entry of a change to account `id` (already written in this transaction).
 fn journal_account(
@@ -1196,7 +1181,7 @@ impl Store {
             }
             c.exec(
                 "UPDATE accounts SET failed_logins = 0, locked_until = NULL, last_login_at = $2 WHERE id = $1",
-                &[Val::Int(id), Val::from(fmt_time(now))],
+                &[Val::Int(id), Val::from(crate::time_text(now))],
             )?;
             c.exec(
                 "DELETE FROM login_failures WHERE account_id = $1 AND (client = $2 OR client = $3)",
@@ -1236,13 +1221,13 @@ impl Store {
             let before = policy.decide(&self.failures(c, id, client)?, now);
             c.exec(
                 "INSERT INTO login_failures (account_id, client, at) VALUES ($1, $2, $3)",
-                &[Val::Int(id), Val::from(client), Val::from(fmt_time(now))],
+                &[Val::Int(id), Val::from(client), Val::from(crate::time_text(now))],
             )?;
             // Failures that left the window no longer matter.
             if let Some(start) = now.checked_sub_signed(policy.window) {
                 c.exec(
                     "DELETE FROM login_failures WHERE account_id = $1 AND at <= $2",
-                    &[Val::Int(id), Val::from(fmt_time(start))],
+                    &[Val::Int(id), Val::from(crate::time_text(start))],
                 )?;
             }
             let after = policy.decide(&self.failures(c, id, client)?, now);
@@ -1252,7 +1237,7 @@ impl Store {
             };
             c.exec(
                 "UPDATE accounts SET failed_logins = failed_logins + 1, locked_until = COALESCE($2, locked_until) WHERE id = $1",
-                &[Val::Int(id), Val::from(until.map(fmt_time))],
+                &[Val::Int(id), Val::from(until.map(crate::time_text))],
             )?;
             if let (Lockout::Open, Some(until)) = (before, until) {
                 journal_account(
@@ -1260,7 +1245,7 @@ impl Store {
                     id,
                     "system:lockout",
                     "lock",
-                    serde_json::json!({ "until": fmt_time(until), "failures": policy.max_failures, "client": client }),
+                    serde_json::json!({ "until": crate::time_text(until), "failures": policy.max_failures, "client": client }),
                 )?;
             }
             Ok(())
@@ -1287,7 +1272,7 @@ impl Store {
         // Housekeeping: sessions past their end are of no use to anyone.
         conn.exec(
             "DELETE FROM sessions WHERE expires_at <= $1",
-            &[Val::from(fmt_time(now))],
+            &[Val::from(crate::time_text(now))],
         )?;
         conn.exec(
             "INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $4)",
@@ -1295,8 +1280,8 @@ impl Store {
                 Val::Blob(token_hash(&token)),
                 Val::Int(account_id),
                 Val::from(csrf.as_str()),
-                Val::from(fmt_time(now)),
-                Val::from(fmt_time(expires_at)),
+                Val::from(crate::time_text(now)),
+                Val::from(crate::time_text(expires_at)),
             ],
         )?;
         Ok(NewSession {
@@ -1341,7 +1326,7 @@ impl Store {
         if now - last_seen >= TOUCH_EVERY {
             conn.exec(
                 "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1",
-                &[Val::Blob(hash), Val::from(fmt_time(now))],
+                &[Val::Blob(hash), Val::from(crate::time_text(now))],
             )?;
         }
         Ok(Some((account, Session { csrf, expires_at })))
@@ -1479,7 +1464,7 @@ impl Store {
         if last.is_none_or(|t| now - t >= TOUCH_EVERY) {
             conn.exec(
                 "UPDATE api_tokens SET last_used_at = $2 WHERE id = $1",
-                &[Val::Int(id), Val::from(fmt_time(now))],
+                &[Val::Int(id), Val::from(crate::time_text(now))],
             )?;
         }
         Ok(Some(account))

@@ -7,7 +7,7 @@
 
 use crate::db::{Conn, Val};
 use crate::error::StoreResult;
-use crate::journal::{Appender, Entry, state_digest};
+use crate::journal::{Appender, Entry, row_digest};
 
 const MARK: &str = "0009_audit_rebaseline_accounts_tokens_reports";
 
@@ -66,53 +66,43 @@ pub(crate) fn run(conn: &mut Conn) -> StoreResult<()> {
         }
         let mut journal: Option<Appender> = None;
         for w in WIDENED {
-            let ids: Vec<i64> = c
-                .query(&format!("SELECT id FROM {} ORDER BY id", w.table), &[])?
+            // Each row's id and the key the journal names it by.
+            let rows: Vec<(i64, String)> = c
+                .query(
+                    &format!("SELECT id, {} FROM {} ORDER BY id", w.key, w.table),
+                    &[],
+                )?
                 .iter()
-                .filter_map(|r| r[0].int())
+                .filter_map(|r| {
+                    let key = match &r[1] {
+                        Val::Int(i) => i.to_string(),
+                        v => v.text()?.to_string(),
+                    };
+                    Some((r[0].int()?, key))
+                })
                 .collect();
-            for id in ids {
-                let Some(key) = c
-                    .query_one(
-                        &format!("SELECT {} FROM {} WHERE id = $1", w.key, w.table),
-                        &[Val::Int(id)],
-                    )?
-                    .and_then(|r| match &r[0] {
-                        Val::Int(i) => Some(i.to_string()),
-                        v => v.text().map(str::to_string),
-                    })
-                else {
-                    continue;
-                };
+            for (id, key) in rows {
                 let last = c
                     .query_one(
                         "SELECT state_digest FROM journal WHERE entity = $1 AND entity_id = $2 ORDER BY seq DESC LIMIT 1",
                         &[Val::from(w.entity), Val::from(key.as_str())],
                     )?
                     .and_then(|r| r[0].blob().map(<[u8]>::to_vec));
-                let row = |cols: &[&str], c: &mut Conn| -> StoreResult<Option<[u8; 32]>> {
-                    if cols.is_empty() {
-                        // A report's old digest: SM3 of its content.
-                        return Ok(c
-                            .query_one(
-                                &format!("SELECT content FROM {} WHERE id = $1", w.table),
-                                &[Val::Int(id)],
-                            )?
-                            .and_then(|r| r[0].text().map(|t| crate::crypto::sm3(t.as_bytes()))));
-                    }
-                    Ok(c.query_one(
-                        &format!("SELECT {} FROM {} WHERE id = $1", cols.join(", "), w.table),
+                let Some(last) = last else { continue };
+                let old = if w.old.is_empty() {
+                    // A report's old digest: SM3 of its content.
+                    c.query_one(
+                        &format!("SELECT content FROM {} WHERE id = $1", w.table),
                         &[Val::Int(id)],
                     )?
-                    .map(|r| state_digest(&r)))
+                    .and_then(|r| r[0].text().map(|t| crate::crypto::sm3(t.as_bytes())))
+                } else {
+                    Some(row_digest(c, w.old, w.table, id)?)
                 };
-                let (Some(last), Some(old)) = (last, row(w.old, c)?) else {
-                    continue;
-                };
-                if last != old {
+                if old.is_none_or(|old| last != old) {
                     continue;
                 }
-                let Some(new) = row(w.new, c)? else { continue };
+                let new = row_digest(c, w.new, w.table, id)?;
                 if journal.is_none() {
                     journal = Some(Appender::open(c, crate::now_text())?);
                 }
@@ -142,7 +132,7 @@ pub(crate) fn run(conn: &mut Conn) -> StoreResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::Appender;
+    use crate::journal::state_digest;
     use crate::{Keys, Problem, Store};
     use probity_domain::account::AccountRole;
 

@@ -132,6 +132,23 @@ pub fn state_digest(values: &[Val]) -> [u8; 32] {
     digest_of(values.iter())
 }
 
+/// The state digest of row `id` of `table` over `cols`, read back inside the transaction that
+/// wrote it: what the journal entry of that write carries.
+pub(crate) fn row_digest(
+    c: &mut Conn,
+    cols: &[&str],
+    table: &str,
+    id: i64,
+) -> StoreResult<[u8; 32]> {
+    let r: Row = c
+        .query_one(
+            &format!("SELECT {} FROM {table} WHERE id = $1", cols.join(", ")),
+            &[Val::Int(id)],
+        )?
+        .ok_or_else(|| StoreError::Internal(format!("{table} {id} 写入后不存在")))?;
+    Ok(state_digest(&r))
+}
+
 pub fn digest_of<'a>(values: impl Iterator<Item = &'a Val>) -> [u8; 32] {
     let mut buf = Vec::with_capacity(512);
     for v in values {

@@ -38,9 +38,12 @@ pub struct Store {
 
 /// Now, as stored: RFC 3339 UTC with microseconds, so that text order is time order.
 pub fn now_text() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-        .to_string()
+    time_text(chrono::Utc::now())
+}
+
+/// A time as stored (see [`now_text`]).
+pub(crate) fn time_text(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 impl Store {

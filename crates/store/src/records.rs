@@ -559,9 +559,7 @@ fn guard_id_lookups(
     if batch.iter().all(|p| p.id_lookup.is_none()) {
         return Ok(Vec::new());
     }
-    let since = (chrono::Utc::now() - chrono::Duration::hours(1))
-        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-        .to_string();
+    let since = crate::time_text(chrono::Utc::now() - chrono::Duration::hours(1));
     let rows = c.query(
         "SELECT detail FROM journal WHERE entity = $1 AND entity_id = $2 AND at > $3",
         &[
@@ -580,14 +578,14 @@ fn guard_id_lookups(
     // The operator at the machine's command line (`cli:…`) holds the database and its key: a
     // limit would protect nothing from it and only stop a large file. Its failures are still
     // journaled.
-    let limited = !actor.starts_with("cli:");
+    let held_back = !actor.starts_with("cli:");
     let mut appended = Vec::new();
     let mut refused = 0usize;
     for p in batch.iter_mut() {
         let Some(lookup) = &p.id_lookup else {
             continue;
         };
-        if limited && failed.len() >= ID_LOOKUP_FAILURES_PER_HOUR {
+        if held_back && failed.len() >= ID_LOOKUP_FAILURES_PER_HOUR {
             refused += 1;
             p.result = Err(reject(
                 "id_number",

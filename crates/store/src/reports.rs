@@ -15,7 +15,7 @@ use crate::Store;
 use crate::crypto::sm3;
 use crate::db::{Conn, Val};
 use crate::error::{StoreError, StoreResult};
-use crate::journal::{Appender, Entry, state_digest};
+use crate::journal::{Appender, Entry, row_digest};
 
 /// Columns whose values make up a report's audited state: the journal entry of its issue carries
 /// the digest (`journal::state_digest`) of these, in this order, as read back in the transaction
@@ -93,9 +93,7 @@ fn report_from(r: &[Val]) -> StoreResult<Report> {
 
 /// The time as stored, `hours` ago.
 fn hours_ago(hours: i64) -> String {
-    (Utc::now() - Duration::hours(hours))
-        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-        .to_string()
+    crate::time_text(Utc::now() - Duration::hours(hours))
 }
 
 impl Store {
@@ -167,12 +165,7 @@ impl Store {
                             Val::from(now.as_str()),
                         ],
                     )?;
-                    let row = c
-                        .query_one(
-                            &format!("SELECT {} FROM reports WHERE id = $1", REPORT_COLS.join(", ")),
-                            &[Val::Int(id)],
-                        )?
-                        .ok_or_else(|| StoreError::Internal(format!("reports {id} 写入后不存在")))?;
+                    let state = row_digest(c, REPORT_COLS, "reports", id)?;
                     let mut j = Appender::open(c, now.clone())?;
                     j.append(Entry {
                         actor: actor.to_string(),
@@ -181,7 +174,7 @@ impl Store {
                         entity_id: report_no.clone(),
                         detail: serde_json::json!({ "subject_id": subject_id, "issued_on": issued_on })
                             .to_string(),
-                        state_digest: state_digest(&row),
+                        state_digest: state,
                     });
                     j.flush(c)?;
                     let report = Report {
