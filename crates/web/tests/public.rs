@@ -625,13 +625,15 @@ fn post_report(s: &Server, uscc: &str) -> (StatusCode, Value) {
 }
 
 /// A unit's record, submitted by the court and activated, with `facts` and `outcome` as given.
+/// `texts`: the record's free texts (决定机关, 失信事实, 处理依据, 处理结果); a `None` authority or
+/// basis is the court's name and no basis.
 fn court_record(
     store: &Store,
     unit: &probity_store::Subject,
     doc: &str,
-    facts: &str,
-    outcome: &str,
+    texts: [Option<&str>; 4],
 ) -> i64 {
+    let [authority, facts, basis, outcome] = texts;
     let today = probity_app::today();
     let row = probity_domain::record::RecordRow {
         subject_name: unit.name.clone(),
@@ -641,9 +643,10 @@ fn court_record(
         decided_on: (today - chrono::Duration::days(10))
             .format("%Y-%m-%d")
             .to_string(),
-        authority: "天津市滨海新区人民法院".into(),
-        facts: facts.into(),
-        outcome: outcome.into(),
+        authority: authority.unwrap_or("天津市滨海新区人民法院").into(),
+        facts: facts.unwrap_or_default().into(),
+        basis: basis.unwrap_or_default().into(),
+        outcome: outcome.unwrap_or_default().into(),
         severity: "ordinary".into(),
         ..Default::default()
     };
@@ -715,12 +718,19 @@ fn names_and_id_numbers_in_free_text_never_reach_the_public() {
             full_width(&id_b)
         );
         let doc = "津滨法〔2025〕民初9001号";
+        // Every free text of the record names him and carries an ID number.
         let id = court_record(
             &b.store,
             &unit,
             doc,
-            &facts,
-            &format!("责令{servant}所在单位限期支付"),
+            [
+                Some(&format!(
+                    "天津市滨海新区人民法院（承办人{servant}，{spaced}）"
+                )),
+                Some(&facts),
+                Some(&format!("依据{servant}（{}）的书面确认", full_width(&id_b))),
+                Some(&format!("责令{servant}所在单位限期支付，联系人身份证{old}")),
+            ],
         );
         let s = Server::start(&b.store, 100_000);
         s.wait_for(doc);
@@ -741,6 +751,10 @@ fn names_and_id_numbers_in_free_text_never_reach_the_public() {
         let (status, page) = s.get(&format!("/records/{id}"));
         assert_eq!(status, StatusCode::OK, "[{name}]");
         assert!(page.contains("未按合同约定支付采购款"), "[{name}]");
+        // Every free text is shown, masked: the checks below see each of them.
+        for shown in ["承办人", "的书面确认", "联系人身份证", "[身份证号已隐去]"] {
+            assert!(page.contains(shown), "[{name}] {shown} not on the page: {page}");
+        }
         leaks("the record page", &page);
         let json = s
             .client
@@ -823,8 +837,12 @@ fn a_catalog_change_reaches_the_search_index() {
             &b.store,
             &unit,
             doc,
-            "拒不履行生效判决确定的付款义务。",
-            "责令履行",
+            [
+                None,
+                Some("拒不履行生效判决确定的付款义务。"),
+                None,
+                Some("责令履行"),
+            ],
         );
         let s = Server::start(&b.store, 100_000);
         s.wait_for(doc);
