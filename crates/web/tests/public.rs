@@ -752,8 +752,12 @@ fn names_and_id_numbers_in_free_text_never_reach_the_public() {
         assert_eq!(status, StatusCode::OK, "[{name}]");
         assert!(page.contains("未按合同约定支付采购款"), "[{name}]");
         // Every free text is shown, masked: the checks below see each of them.
-        for shown in ["承办人", "的书面确认", "联系人身份证", "[身份证号已隐去]"] {
-            assert!(page.contains(shown), "[{name}] {shown} not on the page: {page}");
+        for shown in ["承办人", "的书面确认", "联系人身份证", "[身份证号已隐去]"]
+        {
+            assert!(
+                page.contains(shown),
+                "[{name}] {shown} not on the page: {page}"
+            );
         }
         leaks("the record page", &page);
         let json = s
