@@ -233,3 +233,13 @@ pub fn record(
         None => Err(PublicError::NotFound),
     }
 }
+
+/// The public profile of the unit with this USCC today, by the app's clock.
+pub fn profile_today(app: &crate::App, uscc: &str) -> Result<Profile, PublicError> {
+    profile(app.store(), app.names(), uscc, app.today())
+}
+
+/// One record as the public sees it today, by the app's clock.
+pub fn record_today(app: &crate::App, id: i64) -> Result<(PublicRecord, Subject), PublicError> {
+    record(app.store(), app.names(), id, app.today())
+}

@@ -191,6 +191,45 @@ pub fn verify(
     })
 }
 
+/// Issues today's report of the unit with this USCC to a member of the public at `client`.
+pub fn issue_today(app: &crate::App, uscc: &str, client: &str) -> Result<Issued, PublicError> {
+    issue(app.store(), app.names(), uscc, app.today(), "公众", client)
+}
+
+/// Checks a report number and verification code today.
+pub fn verify_today(
+    app: &crate::App,
+    report_no: &str,
+    code: &str,
+) -> crate::AppResult<Verification> {
+    Ok(verify(
+        app.store(),
+        app.names(),
+        report_no,
+        code,
+        app.today(),
+    )?)
+}
+
+/// A report as its page shows it: the stored report, its content with the roster's civil
+/// servants masked as they are today, and the public key that checks its signature. `None` when
+/// no report has this number and code.
+pub fn shown(
+    app: &crate::App,
+    report_no: &str,
+    code: &str,
+) -> crate::AppResult<Option<(Report, ReportContent, String)>> {
+    let store = app.store();
+    let Some(r) = store.report_with_code(report_no, code)? else {
+        return Ok(None);
+    };
+    let c: ReportContent = serde_json::from_str(&r.content)
+        .map_err(|e| crate::AppError::Other(format!("report content: {e}")))?;
+    let masker = app.names().current(store)?;
+    let c = c.masked(&masker);
+    Ok(Some((r, c, store.report_public_key()?)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

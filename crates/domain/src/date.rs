@@ -346,3 +346,46 @@ mod tests {
         assert_eq!(format_date(date(1900, 12, 31)), "1900-12-31");
     }
 }
+
+/// China Standard Time (UTC+8, no daylight saving): what "today" means for dates on records, and
+/// how every time is shown to officials and the public. The one place the offset is written.
+pub fn beijing() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
+/// The Beijing calendar date at the instant `t`.
+pub fn beijing_date(t: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    t.with_timezone(&beijing()).date_naive()
+}
+
+/// The instant `t` as officials read it: Beijing time, to the minute (`2026-12-01 10:05`).
+pub fn beijing_minute(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&beijing())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// The instant `t` in Beijing time, to the second (`2026-12-01 10:05:09`).
+pub fn beijing_second(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&beijing())
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+#[cfg(test)]
+mod beijing_tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_beijing_day_starts_at_16_utc() {
+        let before = chrono::Utc
+            .with_ymd_and_hms(2026, 5, 24, 15, 59, 59)
+            .unwrap();
+        let after = chrono::Utc.with_ymd_and_hms(2026, 5, 24, 16, 0, 0).unwrap();
+        assert_eq!(beijing_date(before).to_string(), "2026-05-24");
+        assert_eq!(beijing_date(after).to_string(), "2026-05-25");
+        assert_eq!(beijing_minute(after), "2026-05-25 00:00");
+        assert_eq!(beijing_second(before), "2026-05-24 23:59:59");
+    }
+}

@@ -5,6 +5,7 @@
 pub mod accounts;
 mod audit_upgrade;
 mod catalog;
+pub mod clock;
 pub mod crypto;
 pub mod db;
 pub mod error;
@@ -17,6 +18,7 @@ pub mod subjects;
 pub use accounts::{
     Account, Acting, ApiToken, LoginError, NewSession, Session, TOKEN_PREFIX, TotpEnrolment,
 };
+pub use clock::Clock;
 pub use crypto::Keys;
 pub use db::Dialect;
 pub use error::{StoreError, StoreResult};

@@ -63,6 +63,10 @@ impl Caller {
     pub fn actor(&self) -> String {
         self.account.actor()
     }
+    /// The caller as the use cases know it: the account and its reach on this route.
+    pub fn who(&self) -> probity_app::Actor {
+        probity_app::Actor::new(self.account.clone(), self.reach)
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Caller {
@@ -104,19 +108,18 @@ pub async fn identify(
     state: &AppState,
     headers: &axum::http::HeaderMap,
 ) -> Result<Option<(Account, Credential)>, ApiError> {
-    let store = state.store.clone();
-    let now = chrono::Utc::now();
+    let app = state.app.clone();
     if let Some(token) = bearer(headers) {
         let key = format!("b:{token}");
         if let Some(hit) = state.identities.get(&key) {
             return Ok(Some(hit));
         }
         let token = token.to_string();
-        let found = tokio::task::spawn_blocking(move || store.token_account(&token, now))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))??;
+        let found =
+            crate::extract::blocking(move || Ok(probity_app::session::by_token(&app, &token)?))
+                .await?;
         return match found {
-            Some(a) if !a.disabled => {
+            Some(a) => {
                 state.identities.put(key, a.clone(), Credential::Token);
                 Ok(Some((a, Credential::Token)))
             }
@@ -131,10 +134,10 @@ pub async fn identify(
         let token = token.to_string();
         let idle = state.config.session_idle;
         let t = token.clone();
-        let found = tokio::task::spawn_blocking(move || store.session(&t, now, idle))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))??;
-        let found = found.filter(|(a, _)| !a.disabled).map(|(a, s)| {
+        let found =
+            crate::extract::blocking(move || Ok(probity_app::session::by_session(&app, &t, idle)?))
+                .await?;
+        let found = found.map(|(a, s)| {
             (
                 a,
                 Credential::Session {

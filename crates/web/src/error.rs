@@ -195,6 +195,67 @@ impl From<DomainError> for ApiError {
     }
 }
 
+/// A use case's refusal keeps its code and lands on its 4xx; a failure of the database or of the
+/// server is a 500 whose detail is logged, never answered.
+impl From<probity_app::AppError> for ApiError {
+    fn from(e: probity_app::AppError) -> Self {
+        use probity_app::AppError as E;
+        match e {
+            E::Domain(d) => d.into(),
+            E::Fields(errs) => field_issues(errs),
+            E::AtField(_, inner) => (*inner).into(),
+            E::BadInput { code, message } => ApiError::BadRequest { code, message },
+            E::Invalid { code, message } => ApiError::Unprocessable {
+                code,
+                message,
+                fields: vec![],
+            },
+            E::Forbidden(m) => ApiError::Forbidden(m),
+            E::NotFound(m) => ApiError::NotFound(m),
+            E::Login(l) => ApiError::Denied {
+                status: match l {
+                    probity_store::LoginError::Disabled => StatusCode::FORBIDDEN,
+                    _ => StatusCode::UNAUTHORIZED,
+                },
+                code: l.code(),
+                message: l.message(),
+            },
+            E::File(f) => ApiError::Unprocessable {
+                code: f.code,
+                message: format!("无法读取文件：{}", f.message),
+                fields: vec![],
+            },
+            E::Store(s) => s.into(),
+            E::Other(m) => ApiError::Internal(m),
+        }
+    }
+}
+
+/// Every field's fault, the first one's code and message on top.
+pub fn field_issues(errs: Vec<probity_domain::record::FieldError>) -> ApiError {
+    let first = errs
+        .first()
+        .map(|e| e.error.message.clone())
+        .unwrap_or_default();
+    let code = errs
+        .first()
+        .map(|e| e.error.code.as_str())
+        .unwrap_or("INVALID");
+    let fields = errs
+        .into_iter()
+        .map(|e| FieldIssue {
+            field: e.column.to_string(),
+            code: e.error.code.as_str().to_string(),
+            message: e.error.message,
+        })
+        .collect();
+    ApiError::Unprocessable {
+        code,
+        message: first,
+        fields,
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {

@@ -9,7 +9,6 @@ pub mod extract;
 pub mod metrics;
 pub mod pages;
 pub mod public;
-pub mod reach;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -101,7 +100,8 @@ pub type CatalogSnapshot = (std::time::Instant, Arc<probity_domain::catalog::Cat
 
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
+    /// The use cases, with the store and the clock behind them.
+    pub app: probity_app::App,
     pub config: Arc<WebConfig>,
     pub metrics: Arc<Metrics>,
     pub login_limiter: Arc<auth::LoginLimiter>,
@@ -114,8 +114,6 @@ pub struct AppState {
     pub public_limiter: Arc<auth::LoginLimiter>,
     /// The catalog as the public routes last read it (they read it on every search otherwise).
     pub public_catalog: Arc<std::sync::Mutex<Option<CatalogSnapshot>>>,
-    /// The roster's civil servants, masked wherever the public side shows a text.
-    pub public_names: Arc<probity_app::public::RosterNames>,
 }
 
 #[derive(OpenApi)]
@@ -158,12 +156,27 @@ pub fn app_with(
     pages_config: PagesConfig,
     search: Arc<probity_search::SearchIndex>,
 ) -> (Router, utoipa::openapi::OpenApi) {
-    app_counting(store, config, pages_config, search, Arc::default())
+    app_on(
+        probity_app::App::new(store, probity_app::Clock::system()),
+        config,
+        pages_config,
+        search,
+    )
+}
+
+/// As `app_with`, on the use cases of `app` (its store and its clock: a test sets the date).
+pub fn app_on(
+    app: probity_app::App,
+    config: WebConfig,
+    pages_config: PagesConfig,
+    search: Arc<probity_search::SearchIndex>,
+) -> (Router, utoipa::openapi::OpenApi) {
+    app_counting(app, config, pages_config, search, Arc::default())
 }
 
 /// As `app_with`, counting into `metrics` (which a separate metrics address serves too).
 fn app_counting(
-    store: Store,
+    app: probity_app::App,
     config: WebConfig,
     pages_config: PagesConfig,
     search: Arc<probity_search::SearchIndex>,
@@ -172,12 +185,11 @@ fn app_counting(
     let state = AppState {
         search,
         public_catalog: Arc::default(),
-        public_names: Arc::default(),
         public_limiter: Arc::new(auth::LoginLimiter::new(
             pages_config.public_per_minute,
             Duration::from_secs(60),
         )),
-        store,
+        app,
         login_limiter: Arc::new(auth::LoginLimiter::new(
             config.login_per_minute,
             Duration::from_secs(60),
@@ -272,15 +284,15 @@ async fn not_found(req: axum::extract::Request) -> axum::response::Response {
 
 /// Liveness and readiness in one: the process answers and the database answers.
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    let store = state.store.clone();
-    let result = tokio::task::spawn_blocking(move || store.head_seq()).await;
+    let app = state.app.clone();
+    let result = extract::blocking(move || Ok(probity_app::audit::head(&app)?)).await;
     match result {
-        Ok(Ok(seq)) => (
+        Ok(seq) => (
             StatusCode::OK,
             Json(json!({ "status": "ok", "database": "ok", "head_seq": seq })),
         ),
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "health check: database unavailable");
+        Err(e) if e.status() == StatusCode::INTERNAL_SERVER_ERROR => {
+            tracing::error!(error = ?e, "health check: database unavailable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Json(
@@ -289,7 +301,7 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
             )
         }
         Err(e) => {
-            tracing::error!(error = %e, "health check task failed");
+            tracing::error!(error = ?e, "health check failed");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 Json(json!({ "status": "error", "message": "内部错误" })),
@@ -371,10 +383,15 @@ pub async fn serve_with_metrics(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     tracing::info!(addr = ?listener.local_addr().ok(), "probity serving");
+    let app = probity_app::App::new(store, probity_app::Clock::system());
     let search = open_search(&pages_config)?;
-    let indexer = Indexer::start(store.clone(), search.clone(), pages_config.search_every);
+    let indexer = probity_app::reindex::Indexer::start(
+        app.clone(),
+        search.clone(),
+        pages_config.search_every,
+    );
     let metrics = Arc::new(Metrics::default());
-    let (router, _) = app_counting(store, config, pages_config, search, metrics.clone());
+    let (router, _) = app_counting(app, config, pages_config, search, metrics.clone());
     // The metrics server stops when the main one does, however that ends (a dropped sender
     // wakes it too).
     let (stopped, mut stop) = tokio::sync::watch::channel(false);
@@ -402,50 +419,4 @@ pub async fn serve_with_metrics(
     }
     indexer.stop();
     served
-}
-
-/// The thread that keeps the search index up with the change feed: at start it indexes what the
-/// database holds (all of it, for an index in memory or new), then every `every` what changed.
-struct Indexer {
-    stop: Arc<std::sync::atomic::AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Indexer {
-    fn start(store: Store, index: Arc<probity_search::SearchIndex>, every: Duration) -> Indexer {
-        use std::sync::atomic::{AtomicBool, Ordering};
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        // A plain thread, not a task: the store's PostgreSQL client must not run on async threads.
-        let thread = std::thread::Builder::new()
-            .name("search-indexer".into())
-            .spawn(move || {
-                while !flag.load(Ordering::Relaxed) {
-                    match probity_app::reindex::catch_up(&store, &index, probity_app::today()) {
-                        Ok(r) if r.records + r.withheld + r.subjects > 0 => tracing::info!(
-                            records = r.records,
-                            withheld = r.withheld,
-                            subjects = r.subjects,
-                            seq = r.seq,
-                            "search index caught up"
-                        ),
-                        Ok(_) => {}
-                        Err(e) => tracing::error!(error = %e, "search index catch-up failed"),
-                    }
-                    let until = std::time::Instant::now() + every;
-                    while !flag.load(Ordering::Relaxed) && std::time::Instant::now() < until {
-                        std::thread::sleep(Duration::from_millis(50));
-                    }
-                }
-            })
-            .ok();
-        Indexer { stop, thread }
-    }
-
-    fn stop(mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
 }

@@ -338,7 +338,7 @@ fn catalog_of(state: &AppState) -> Result<Arc<Catalog>, ApiError> {
     {
         return Ok(cat.clone());
     }
-    let fresh = Arc::new(state.store.catalog()?);
+    let fresh = Arc::new(probity_app::catalog::current(&state.app)?);
     if let Ok(mut c) = state.public_catalog.lock() {
         *c = Some((std::time::Instant::now(), fresh.clone()));
     }
@@ -353,7 +353,7 @@ async fn run(state: &AppState, p: SearchParams) -> Result<SearchPage, ApiError> 
         let catalog = catalog_of(&state)?;
         let c = check(&p, &catalog)?;
         let hits = index
-            .search(&c.query, probity_app::today())
+            .search(&c.query, state.app.today())
             .map_err(|e| match e {
                 SearchError::Query(m) => bad("QUERY_INVALID", m),
                 other => ApiError::Internal(other.to_string()),
@@ -415,7 +415,7 @@ async fn home(State(state): State<AppState>) -> Response {
     let index = state.search.clone();
     let latest = blocking(move || {
         index
-            .latest(10, probity_app::today())
+            .latest(10, state.app.today())
             .map_err(|e| ApiError::Internal(e.to_string()))
     })
     .await;
@@ -601,10 +601,9 @@ fn public_error(e: probity_app::public::PublicError, what: &str) -> ApiError {
 }
 
 async fn load_profile(state: &AppState, uscc: String) -> Result<ProfileView, ApiError> {
-    let store = state.store.clone();
-    let names = state.public_names.clone();
+    let app = state.app.clone();
     blocking(move || {
-        let p = probity_app::public::profile(&store, &names, &uscc, probity_app::today())
+        let p = probity_app::public::profile_today(&app, &uscc)
             .map_err(|e| public_error(e, "该统一社会信用代码对应的单位"))?;
         Ok(ProfileView {
             name: p.subject.name.clone(),
@@ -621,11 +620,10 @@ async fn load_profile(state: &AppState, uscc: String) -> Result<ProfileView, Api
 
 async fn load_record(state: &AppState, id: String) -> Result<PublicRecordView, ApiError> {
     let id = crate::extract::parse_id(&id)?;
-    let store = state.store.clone();
-    let names = state.public_names.clone();
+    let app = state.app.clone();
     blocking(move || {
-        let (p, _) = probity_app::public::record(&store, &names, id, probity_app::today())
-            .map_err(|e| public_error(e, "该记录"))?;
+        let (p, _) =
+            probity_app::public::record_today(&app, id).map_err(|e| public_error(e, "该记录"))?;
         Ok(PublicRecordView::from(&p))
     })
     .await
@@ -722,8 +720,8 @@ fn months(n: u32) -> String {
 }
 
 async fn rules_page(State(state): State<AppState>) -> Response {
-    let store = state.store.clone();
-    let catalog = match blocking(move || Ok(store.catalog()?)).await {
+    let app = state.app.clone();
+    let catalog = match blocking(move || Ok(probity_app::catalog::current(&app)?)).await {
         Ok(c) => c,
         Err(e) => return public_page_error(e),
     };
@@ -819,10 +817,9 @@ async fn issue(
     uscc: String,
     client: String,
 ) -> Result<probity_app::report::Issued, ApiError> {
-    let store = state.store.clone();
-    let names = state.public_names.clone();
+    let app = state.app.clone();
     blocking(move || {
-        probity_app::report::issue(&store, &names, &uscc, probity_app::today(), "公众", &client)
+        probity_app::report::issue_today(&app, &uscc, &client)
             .map_err(|e| public_error(e, "该统一社会信用代码对应的单位"))
     })
     .await
@@ -862,18 +859,8 @@ fn hex_of(b: &[u8]) -> String {
 
 async fn verify_view(state: &AppState, no: String, code: String) -> Result<VerifyView, ApiError> {
     use probity_app::report::Verification;
-    let store = state.store.clone();
-    let names = state.public_names.clone();
-    let v = blocking(move || {
-        Ok(probity_app::report::verify(
-            &store,
-            &names,
-            &no,
-            &code,
-            probity_app::today(),
-        )?)
-    })
-    .await?;
+    let app = state.app.clone();
+    let v = blocking(move || Ok(probity_app::report::verify_today(&app, &no, &code)?)).await?;
     Ok(match v {
         Verification::Unknown => VerifyView {
             result: "unknown".into(),
@@ -957,17 +944,12 @@ async fn report_page(
     crate::pages::PageQuery(p): crate::pages::PageQuery<VerifyParams>,
 ) -> Response {
     let code = nonempty(&p.code).unwrap_or_default();
-    let store = state.store.clone();
-    let names = state.public_names.clone();
+    let app = state.app.clone();
     let found = blocking(move || {
-        let Some(r) = store.report_with_code(&no, &code)? else {
+        let Some((r, c, key)) = probity_app::report::shown(&app, &no, &code)? else {
             return Err(ApiError::NotFound("报告编号或验证码不正确".into()));
         };
-        let c: probity_app::report::ReportContent =
-            serde_json::from_str(&r.content).map_err(|e| ApiError::Internal(e.to_string()))?;
-        let masker = names.current(&store)?;
-        let c = c.masked(&masker);
-        Ok((r, code, c, store.report_public_key()?))
+        Ok((r, code, c, key))
     })
     .await;
     match found {

@@ -2,19 +2,20 @@
 //! the system administrator's accounts and tokens, the security administrator's roles, the
 //! auditor's journal.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::routing::{get, post};
+use probity_app::accounts::Change;
 use probity_domain::account::AccountRole;
 use probity_domain::catalog::{Category, DisclosureBounds, Scope, Severity};
 use probity_domain::duties::{self, AccountAction, Actor, Target};
 use probity_domain::subject::SubjectKind;
 use probity_domain::{Code, DomainError};
-use probity_store::{Account, StoreError, Subject};
+use probity_store::Account;
 use serde::Deserialize;
 
 use super::records::{Opt, options as opts};
@@ -85,8 +86,8 @@ async fn subjects(
         .map(|a| parse_id(&a))
         .transpose()?
         .unwrap_or(0);
-    let store = state.store.clone();
-    let all = blocking(move || Ok(store.subjects()?)).await?;
+    let app = state.app.clone();
+    let all = blocking(move || Ok(probity_app::roster::all(&app)?)).await?;
     let mut matching: Vec<_> = all
         .into_iter()
         .filter(|s| kind.is_none_or(|k| s.kind == k))
@@ -270,8 +271,8 @@ async fn catalog_render(
     error: Option<String>,
     status: StatusCode,
 ) -> PageResult {
-    let store = state.store.clone();
-    let catalog = blocking(move || Ok(store.catalog()?)).await?;
+    let app = state.app.clone();
+    let catalog = blocking(move || Ok(probity_app::catalog::current(&app)?)).await?;
     let items = catalog
         .categories()
         .iter()
@@ -340,8 +341,8 @@ async fn catalog_page(
 ) -> PageResult {
     let edit = match nonempty(&q.code) {
         Some(code) => {
-            let store = state.store.clone();
-            let catalog = blocking(move || Ok(store.catalog()?)).await?;
+            let app = state.app.clone();
+            let catalog = blocking(move || Ok(probity_app::catalog::current(&app)?)).await?;
             let c = catalog.get(&code).ok_or_else(|| {
                 PageError(ApiError::NotFound(format!(
                     "未找到：记录类别 {}",
@@ -357,9 +358,9 @@ async fn catalog_page(
 
 async fn save_category(State(state): State<AppState>, p: PageForm<CategoryForm>) -> PageResult {
     let PageForm { ctx, form } = p;
-    let store = state.store.clone();
+    let app = state.app.clone();
     let code = form.code.clone();
-    let catalog = blocking(move || Ok(store.catalog()?)).await?;
+    let catalog = blocking(move || Ok(probity_app::catalog::current(&app)?)).await?;
     let Some(base) = catalog.get(&code) else {
         return Err(PageError(ApiError::NotFound(format!(
             "未找到：记录类别 {}",
@@ -379,16 +380,16 @@ async fn save_category(State(state): State<AppState>, p: PageForm<CategoryForm>)
             .await;
         }
     };
-    let store = state.store.clone();
-    let actor = ctx.caller.actor();
+    let app = state.app.clone();
+    let who = ctx.caller.who();
     let name = cat.name.clone();
-    let saved = blocking(move || Ok(store.save_category(&cat, &actor))).await?;
+    let saved = blocking(move || Ok(probity_app::catalog::save(&app, &who, &cat))).await?;
     match saved {
         Ok(()) => Ok(done(
             "/console/catalog",
             &format!("已保存类别“{name}”（{code}）的设置"),
         )),
-        Err(probity_store::StoreError::Domain(d)) => {
+        Err(probity_app::AppError::Domain(d)) => {
             catalog_render(
                 &state,
                 &ctx,
@@ -493,22 +494,15 @@ async fn accounts_render(
     issued: Option<IssuedPassword>,
     status: StatusCode,
 ) -> PageResult {
-    let store = state.store.clone();
-    let (list, tokens, units) = blocking(move || {
-        let list = store.accounts()?;
-        let tokens = store.tokens(None)?;
-        // Only the units accounts are bound to, not the whole roster.
-        let ids: BTreeSet<i64> = list.iter().filter_map(|a| a.unit_id).collect();
-        let units = ids
-            .into_iter()
-            .map(|id| Ok((id, store.subject(id)?)))
-            .collect::<Result<HashMap<i64, Subject>, ApiError>>()?;
-        Ok((list, tokens, units))
-    })
-    .await?;
+    let app = state.app.clone();
+    let probity_app::accounts::Overview {
+        accounts: list,
+        tokens,
+        units,
+    } = blocking(move || Ok(probity_app::accounts::overview(&app)?)).await?;
     let names: HashMap<i64, &str> = list.iter().map(|a| (a.id, a.name.as_str())).collect();
     let role = ctx.role();
-    let now = chrono::Utc::now();
+    let now = state.app.now();
     let mut res = ctx.page(&AccountsTpl {
         l: ctx.layout("账号管理"),
         items: list
@@ -633,12 +627,9 @@ struct NewAccountForm {
 /// one), a one-time password shown on this answer once.
 async fn create_account(State(state): State<AppState>, p: PageForm<NewAccountForm>) -> PageResult {
     let PageForm { ctx, form: f } = p;
-    let store = state.store.clone();
+    let app = state.app.clone();
     let by = ctx.caller.account.clone();
-    let created = blocking(move || {
-        Ok(store.create_account_one_time(f.name.trim(), AccountRole::Unassigned, None, &by)?)
-    })
-    .await;
+    let created = blocking(move || Ok(probity_app::accounts::create(&app, &by, &f.name)?)).await;
     match created {
         Ok((a, password)) => {
             let issued = IssuedPassword {
@@ -660,17 +651,16 @@ async fn reset_password(
 ) -> PageResult {
     let ctx = p.ctx;
     let id = parse_id(&id)?;
-    let store = state.store.clone();
+    let app = state.app.clone();
     let by = ctx.caller.account.clone();
-    let reset = blocking(move || {
-        let before = store.account(id)?;
-        let password = store.reset_password(id, &by)?;
-        Ok((before, store.account(id)?, password))
-    })
-    .await;
+    let reset = blocking(move || Ok(probity_app::accounts::reset_password(&app, &by, id)?)).await;
     state.identities.forget_all();
     match reset {
-        Ok((before, a, password)) => {
+        Ok(probity_app::accounts::Reset {
+            before,
+            after: a,
+            password,
+        }) => {
             let what = if before.role != a.role {
                 format!(
                     "重置密码（账号已回到待授权：请安全管理员与本人确认已由本人修改密码后，重新授予原角色“{}”）",
@@ -692,24 +682,16 @@ async fn reset_password(
 
 /// One account action that answers with a message (disable, enable, unlock, reset the second
 /// factor).
-async fn account_action(
-    state: AppState,
-    id: String,
-    ctx: Ctx,
-    what: &'static str,
-    change: impl FnOnce(&probity_store::Store, i64, &Account) -> Result<Account, StoreError>
-    + Send
-    + 'static,
-) -> PageResult {
+async fn account_action(state: AppState, id: String, ctx: Ctx, what: Change) -> PageResult {
     let id = parse_id(&id)?;
-    let store = state.store.clone();
+    let app = state.app.clone();
     let by = ctx.caller.account.clone();
-    let r = blocking(move || Ok(change(&store, id, &by)?)).await;
+    let r = blocking(move || Ok(probity_app::accounts::change(&app, &by, id, what)?)).await;
     state.identities.forget_all();
     match r {
         Ok(a) => Ok(done(
             "/console/accounts",
-            &format!("已{what}：账号“{}”", a.name),
+            &format!("已{}：账号“{}”", what.label(), a.name),
         )),
         Err(e) => refused(&state, &ctx, e).await,
     }
@@ -720,10 +702,7 @@ async fn disable(
     Path(id): Path<String>,
     p: PageForm<super::Empty>,
 ) -> PageResult {
-    account_action(state, id, p.ctx, "停用账号", |s, id, by| {
-        s.set_disabled(id, true, by)
-    })
-    .await
+    account_action(state, id, p.ctx, Change::Disable).await
 }
 
 async fn enable(
@@ -731,10 +710,7 @@ async fn enable(
     Path(id): Path<String>,
     p: PageForm<super::Empty>,
 ) -> PageResult {
-    account_action(state, id, p.ctx, "启用账号", |s, id, by| {
-        s.set_disabled(id, false, by)
-    })
-    .await
+    account_action(state, id, p.ctx, Change::Enable).await
 }
 
 async fn unlock(
@@ -742,10 +718,7 @@ async fn unlock(
     Path(id): Path<String>,
     p: PageForm<super::Empty>,
 ) -> PageResult {
-    account_action(state, id, p.ctx, "解除锁定", |s, id, by| {
-        s.unlock(id, by)
-    })
-    .await
+    account_action(state, id, p.ctx, Change::Unlock).await
 }
 
 async fn reset_totp(
@@ -753,14 +726,7 @@ async fn reset_totp(
     Path(id): Path<String>,
     p: PageForm<super::Empty>,
 ) -> PageResult {
-    account_action(
-        state,
-        id,
-        p.ctx,
-        "重置动态口令（本人下次登录时重新绑定）",
-        |s, id, by| s.reset_totp(id, by),
-    )
-    .await
+    account_action(state, id, p.ctx, Change::ResetTotp).await
 }
 
 async fn revoke_token(
@@ -769,14 +735,14 @@ async fn revoke_token(
     p: PageForm<super::Empty>,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    let store = state.store.clone();
+    let app = state.app.clone();
     let by = p.ctx.caller.account.clone();
     let back = if p.ctx.role() == AccountRole::Sysadmin {
         "/console/accounts"
     } else {
         "/console/tokens"
     };
-    let t = blocking(move || Ok(store.revoke_token(id, &by)?)).await?;
+    let t = blocking(move || Ok(probity_app::accounts::revoke_token(&app, &by, id)?)).await?;
     state.identities.forget_all();
     Ok(done(
         back,
@@ -799,18 +765,20 @@ async fn set_role(
 ) -> PageResult {
     let PageForm { ctx, form } = p;
     let id = parse_id(&id)?;
-    let store = state.store.clone();
+    let app = state.app.clone();
     let by = ctx.caller.account.clone();
     let changed = blocking(move || {
         let role = chosen_role(&form.role)?;
         // The unit field comes prefilled with the current unit; a role without a unit ignores
         // it rather than refusing the change.
-        let unit = nonempty(&Some(form.unit))
-            .filter(|_| role.needs_unit())
-            .map(|u| store.find_unit(&u))
-            .transpose()?
-            .map(|s| s.id);
-        Ok(store.set_role(id, role, unit, &by)?)
+        let unit = nonempty(&Some(form.unit)).filter(|_| role.needs_unit());
+        Ok(probity_app::accounts::set_role(
+            &app,
+            &by,
+            id,
+            role,
+            unit.as_deref(),
+        )?)
     })
     .await;
     let a = match changed {
@@ -855,9 +823,9 @@ async fn own_tokens_render(
     error: Option<String>,
     status: StatusCode,
 ) -> PageResult {
-    let store = state.store.clone();
-    let me = ctx.caller.account.clone();
-    let tokens = blocking(move || Ok(store.tokens(Some(me.id))?)).await?;
+    let app = state.app.clone();
+    let me = ctx.caller.account.id;
+    let tokens = blocking(move || Ok(probity_app::accounts::tokens_of(&app, me)?)).await?;
     let mut res = ctx.page(&TokensTpl {
         l: ctx.layout("接口令牌"),
         tokens: tokens
@@ -891,10 +859,10 @@ struct TokenForm {
 async fn issue_own_token(State(state): State<AppState>, p: PageForm<TokenForm>) -> PageResult {
     let PageForm { ctx, form } = p;
     let label = nonempty(&Some(form.label)).unwrap_or_else(|| "网页签发".into());
-    let store = state.store.clone();
+    let app = state.app.clone();
     let me = ctx.caller.account.clone();
     let issued = blocking(move || {
-        let (t, token) = store.issue_token(me.id, &label, &me)?;
+        let (t, token) = probity_app::accounts::issue_own_token(&app, &me, &label)?;
         Ok(IssuedToken {
             id: t.id,
             label: t.label,
@@ -953,9 +921,10 @@ async fn audit(
         })
         .transpose()?
         .unwrap_or(0);
-    let store = state.store.clone();
+    let app = state.app.clone();
     // One more than a page: a next link only when there is something to follow it to.
-    let mut entries = blocking(move || Ok(store.journal_page(after, PAGE_SIZE + 1)?)).await?;
+    let mut entries =
+        blocking(move || Ok(probity_app::audit::page(&app, after, PAGE_SIZE + 1)?)).await?;
     let more = entries.len() > PAGE_SIZE as usize;
     entries.truncate(PAGE_SIZE as usize);
     let next = more

@@ -10,20 +10,19 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use probity_app::AppError;
+use probity_app::records::{RecordInput, Saved, Via};
 use probity_domain::Code;
 use probity_domain::account::AccountRole;
 use probity_domain::catalog::{Catalog, Scope, Severity};
 use probity_domain::record::{Action, FieldError, RecordRow, RecordState};
-use probity_store::{
-    Channel, Created, Cursor, ImportOptions, RecordFilter, RecordOrder, RecordSummary, StoredRecord,
-};
+use probity_store::{Channel, Cursor, RecordFilter, RecordOrder, RecordSummary, StoredRecord};
 use serde::Deserialize;
 
 use super::{Ctx, Layout, PAGE_SIZE, PageError, PageForm, PageResult, done, local_time, nonempty};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{blocking, parse_id};
-use crate::reach::{reach_filter, visible_record};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -38,10 +37,6 @@ pub fn router() -> Router<AppState> {
         .route("/console/review", get(review))
         .route("/console/templates/{file}", get(template))
         .route("/console/file", get(own_file))
-}
-
-fn today() -> chrono::NaiveDate {
-    probity_app::today()
 }
 
 /// A record as a row of a list or a detail page.
@@ -293,18 +288,21 @@ async fn list(
     ctx: Ctx,
     super::PageQuery(q): super::PageQuery<ListQuery>,
 ) -> PageResult {
-    let mut f = q.filter()?;
+    let f = q.filter()?;
     let order = q.order()?;
     let at = cursor(order, &q.before)?;
-    let store = state.store.clone();
-    let caller = ctx.caller.clone();
+    let app = state.app.clone();
+    let who = ctx.caller.who();
     // One row more than a page says whether there is a next page.
     let (mut rows, catalog) = blocking(move || {
-        reach_filter(&store, &caller, &mut f)?;
-        Ok((
-            store.list_summaries(&f, order, at.as_ref(), PAGE_SIZE + 1)?,
-            store.catalog()?,
-        ))
+        Ok(probity_app::records::list(
+            &app,
+            &who,
+            f,
+            order,
+            at.as_ref(),
+            PAGE_SIZE + 1,
+        )?)
     })
     .await?;
     let more = rows.len() > PAGE_SIZE as usize;
@@ -564,8 +562,8 @@ async fn render_any_form(
     status: StatusCode,
     editing: Option<i64>,
 ) -> PageResult {
-    let store = state.store.clone();
-    let catalog = blocking(move || Ok(store.catalog()?)).await?;
+    let app = state.app.clone();
+    let catalog = blocking(move || Ok(probity_app::catalog::current(&app)?)).await?;
     // The provider of a record being corrected stays as it is.
     let admin = ctx.role() == AccountRole::Admin && editing.is_none();
     let (title, action) = match editing {
@@ -635,68 +633,61 @@ enum FormOutcome {
     Invalid(HashMap<&'static str, String>, Option<String>),
 }
 
+/// A refusal of the form, shown on it: the fields' faults beside them, a refusal about one field
+/// (the provider) beside that field, a broken rule above the form. Anything else is an error page.
+fn refused_form(e: AppError) -> Result<FormOutcome, ApiError> {
+    match e {
+        AppError::Fields(errs) => Ok(FormOutcome::Invalid(field_map(errs), None)),
+        AppError::AtField(field, inner) => {
+            let message = match *inner {
+                AppError::BadInput {
+                    code: "PROVIDER_REQUIRED",
+                    ..
+                } => "请填写报送单位".to_string(),
+                other => match ApiError::from(other) {
+                    e if e.status().is_server_error() => return Err(e),
+                    e => e.detail().message,
+                },
+            };
+            Ok(FormOutcome::Invalid(
+                HashMap::from([(field, message)]),
+                None,
+            ))
+        }
+        AppError::Domain(d) => Ok(FormOutcome::Invalid(HashMap::new(), Some(d.message))),
+        other => Err(other.into()),
+    }
+}
+
 async fn create(State(state): State<AppState>, p: PageForm<RecordForm>) -> PageResult {
     let PageForm { ctx, form } = p;
-    let store = state.store.clone();
-    let caller = ctx.caller.clone();
-    let row = form.row();
-    let provider_ref = form.provider.trim().to_string();
-    let draft = form.action == "draft";
+    let app = state.app.clone();
+    let who = ctx.caller.who();
+    let input = RecordInput {
+        row: form.row(),
+        provider: Some(form.provider.trim().to_string()),
+        draft: form.action == "draft",
+    };
+    let draft = input.draft;
     let outcome = blocking(move || {
-        let provider = match caller.role() {
-            AccountRole::Provider => store.subject(
-                caller
-                    .unit()
-                    .ok_or_else(|| ApiError::Forbidden("账号未绑定单位".into()))?,
-            )?,
-            _ if provider_ref.is_empty() => {
-                let mut m = HashMap::new();
-                m.insert("provider", "请填写报送单位".to_string());
-                return Ok(FormOutcome::Invalid(m, None));
-            }
-            _ => match store.find_unit(&provider_ref) {
-                Ok(s) => s,
-                Err(e) => {
-                    let mut m = HashMap::new();
-                    m.insert("provider", PageError::from(e).0.detail().message);
-                    return Ok(FormOutcome::Invalid(m, None));
-                }
-            },
-        };
-        let catalog = store.catalog()?;
-        let rec = match row.validate(&catalog, today()) {
-            Ok(r) => r,
-            Err(errs) => return Ok(FormOutcome::Invalid(field_map(errs), None)),
-        };
-        let opts = ImportOptions {
-            provider,
-            actor: caller.actor(),
+        let via = Via {
             channel: Channel::Form,
             source: "网页填报".into(),
-            activate: false,
-            all_or_nothing: false,
         };
-        let created = match store.create_record(opts, rec, draft) {
-            Ok(c) => c,
-            Err(probity_store::StoreError::Domain(d)) => {
-                return Ok(FormOutcome::Invalid(HashMap::new(), Some(d.message)));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        Ok(match created {
-            Created::New(r) if draft => FormOutcome::Saved(done(
+        Ok(match probity_app::records::create(&app, &who, input, via) {
+            Ok(Saved::New(r)) if draft => FormOutcome::Saved(done(
                 &format!("/console/records/{}", r.id),
                 &format!("已保存草稿 #{}（尚未报送）", r.id),
             )),
-            Created::New(r) => FormOutcome::Saved(done(
+            Ok(Saved::New(r)) => FormOutcome::Saved(done(
                 &format!("/console/records/{}", r.id),
                 &format!("已报送记录 #{}，等待信用办审核", r.id),
             )),
-            Created::Existing(r) => FormOutcome::Saved(done(
+            Ok(Saved::Existing(r)) => FormOutcome::Saved(done(
                 &format!("/console/records/{}", r.id),
                 &format!("相同的记录已存在（#{}），未重复入库", r.id),
             )),
-            Created::Rejected(errs) => FormOutcome::Invalid(field_map(errs), None),
+            Err(e) => refused_form(e)?,
         })
     })
     .await?;
@@ -785,26 +776,17 @@ struct DetailTpl {
 
 async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
     let id = parse_id(&id)?;
-    let store = state.store.clone();
-    let caller = ctx.caller.clone();
+    let app = state.app.clone();
+    let who = ctx.caller.who();
     // The history follows the API's table: the credit office and the provider read it.
-    let with_history = matches!(ctx.role(), AccountRole::Admin | AccountRole::Provider);
-    let (r, catalog, history) = blocking(move || {
-        let r = visible_record(&store, &caller, id)?;
-        let history = if with_history {
-            Some(store.history("record", &id.to_string())?)
-        } else {
-            None
-        };
-        Ok((r, store.catalog()?, history))
-    })
-    .await?;
+    let (r, catalog, history) =
+        blocking(move || Ok(probity_app::records::detail(&app, &who, id)?)).await?;
     let role = ctx.role();
     let t = DetailTpl {
         l: ctx.layout(&format!("信用记录 #{id}")),
         can_submit: r.state == RecordState::Draft
             && matches!(role, AccountRole::Provider | AccountRole::Admin),
-        can_correct: correctable(&r).is_ok()
+        can_correct: probity_app::records::correctable(&r).is_ok()
             && matches!(role, AccountRole::Provider | AccountRole::Admin),
         can_review: r.state == RecordState::Submitted && role == AccountRole::Admin,
         can_revoke: matches!(r.state, RecordState::Active | RecordState::Objected)
@@ -845,30 +827,12 @@ fn form_of(r: &StoredRecord, uscc: Option<String>) -> RecordForm {
     }
 }
 
-/// Draft and submitted records can be corrected (更正); later states go through objection and
-/// repair instead.
-fn correctable(r: &StoredRecord) -> Result<(), ApiError> {
-    if matches!(r.state, RecordState::Draft | RecordState::Submitted) {
-        Ok(())
-    } else {
-        Err(ApiError::Conflict {
-            code: Code::IllegalTransition.as_str(),
-            message: format!(
-                "记录当前状态为“{}”，不能更正；已生效的记录通过异议和信用修复处理",
-                r.state.label()
-            ),
-        })
-    }
-}
-
 async fn edit_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
     let id = parse_id(&id)?;
-    let store = state.store.clone();
-    let caller = ctx.caller.clone();
+    let app = state.app.clone();
+    let who = ctx.caller.who();
     let form = blocking(move || {
-        let r = visible_record(&store, &caller, id)?;
-        correctable(&r)?;
-        let uscc = store.subject(r.subject_id)?.uscc;
+        let (r, uscc) = probity_app::records::for_correction(&app, &who, id)?;
         Ok(form_of(&r, uscc))
     })
     .await?;
@@ -889,33 +853,21 @@ async fn correct(
 ) -> PageResult {
     let id = parse_id(&id)?;
     let PageForm { ctx, form } = p;
-    let store = state.store.clone();
-    let caller = ctx.caller.clone();
+    let app = state.app.clone();
+    let who = ctx.caller.who();
     let row = form.row();
     let outcome = blocking(move || {
-        let current = visible_record(&store, &caller, id)?;
-        correctable(&current)?;
-        let role = caller
-            .role()
-            .record_role()
-            .ok_or_else(|| ApiError::Forbidden("无权更正记录".into()))?;
-        let rec = match row.validate(&store.catalog()?, today()) {
-            Ok(r) => r,
-            Err(errs) => return Ok(FormOutcome::Invalid(field_map(errs), None)),
-        };
-        Ok(
-            match store.correct_record(id, rec, role, caller.unit(), &caller.actor()) {
-                Ok(Ok(r)) => FormOutcome::Saved(done(
-                    &format!("/console/records/{}", r.id),
-                    &format!("已更正记录 #{}（状态仍为“{}”）", r.id, r.state.label()),
-                )),
-                Ok(Err(errs)) => FormOutcome::Invalid(field_map(errs), None),
-                Err(probity_store::StoreError::Domain(d)) => {
-                    FormOutcome::Invalid(HashMap::new(), Some(d.message))
-                }
-                Err(e) => return Err(e.into()),
-            },
-        )
+        Ok(match probity_app::records::correct(&app, &who, id, row) {
+            Ok(r) => FormOutcome::Saved(done(
+                &format!("/console/records/{}", r.id),
+                &format!("已更正记录 #{}（状态仍为“{}”）", r.id, r.state.label()),
+            )),
+            // A record that may no longer be corrected is an error page, as before the form.
+            Err(AppError::Domain(d)) if d.code == Code::IllegalTransition => {
+                return Err(AppError::Domain(d).into());
+            }
+            Err(e) => refused_form(e)?,
+        })
     })
     .await?;
     match outcome {
@@ -953,30 +905,22 @@ pub struct ReasonForm {
 async fn act(state: AppState, p: PageForm<ReasonForm>, id: String, action: Action) -> PageResult {
     let id = parse_id(&id)?;
     let reason = p.form.reason.trim().to_string();
-    if matches!(action, Action::SendBack | Action::Revoke) && reason.is_empty() {
-        return Err(PageError(ApiError::Unprocessable {
-            code: "REASON_REQUIRED",
-            message: format!("“{}”须说明理由，请返回填写", action.label()),
-            fields: vec![],
-        }));
-    }
-    if reason.chars().count() > 500 {
-        return Err(PageError(ApiError::Unprocessable {
-            code: "TOO_LONG",
-            message: "理由最多 500 个字符".into(),
-            fields: vec![],
-        }));
-    }
-    let store = state.store.clone();
-    let caller = p.ctx.caller.clone();
+    let app = state.app.clone();
+    let who = p.ctx.caller.who();
     let r2 = reason.clone();
     blocking(move || {
-        visible_record(&store, &caller, id)?;
-        let role = caller
-            .role()
-            .record_role()
-            .ok_or_else(|| ApiError::Forbidden("无权处理记录".into()))?;
-        Ok(store.transition(id, action, role, caller.unit(), &caller.actor(), &r2)?)
+        probity_app::records::act(&app, &who, id, action, &r2).map_err(|e| match e {
+            // The form has no field for it: the page says where to go back to.
+            AppError::Invalid {
+                code: "REASON_REQUIRED",
+                message,
+            } => ApiError::Unprocessable {
+                code: "REASON_REQUIRED",
+                message: format!("{message}，请返回填写"),
+                fields: vec![],
+            },
+            other => other.into(),
+        })
     })
     .await?;
     let message = match action {
@@ -1053,17 +997,20 @@ async fn review(
     ctx: Ctx,
     super::PageQuery(q): super::PageQuery<ListQuery>,
 ) -> PageResult {
-    let mut f = q.filter()?;
-    f.state = Some(RecordState::Submitted);
+    let f = q.filter()?;
     let at = cursor(RecordOrder::Oldest, &q.after)?;
-    let store = state.store.clone();
+    let app = state.app.clone();
+    let who = ctx.caller.who();
     // First come, first served: the queue reads oldest first.
     let (mut queue, total, catalog) = blocking(move || {
-        Ok((
-            store.list_records(&f, RecordOrder::Oldest, at.as_ref(), PAGE_SIZE + 1)?,
-            store.count_records(&f, QUEUE_COUNT_CAP)?,
-            store.catalog()?,
-        ))
+        Ok(probity_app::records::review_queue(
+            &app,
+            &who,
+            f,
+            at.as_ref(),
+            PAGE_SIZE + 1,
+            QUEUE_COUNT_CAP,
+        )?)
     })
     .await?;
     let more = queue.len() > PAGE_SIZE as usize;
@@ -1109,9 +1056,9 @@ async fn template(
         ))));
     };
     let code = code.to_string();
-    let store = state.store.clone();
+    let app = state.app.clone();
     let (bytes, name) = blocking(move || {
-        let catalog = store.catalog()?;
+        let catalog = probity_app::catalog::current(&app)?;
         let cat = catalog
             .get(&code)
             .ok_or_else(|| {
@@ -1123,8 +1070,13 @@ async fn template(
             .clone();
         let dir = tempfile::tempdir().map_err(|e| ApiError::Internal(e.to_string()))?;
         let out = dir.path().join("template.xlsx");
-        probity_app::templates::write_records_template(&catalog, Some(&cat.code), &out, today())
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        probity_app::templates::write_records_template(
+            &catalog,
+            Some(&cat.code),
+            &out,
+            app.today(),
+        )
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
         let bytes = std::fs::read(&out).map_err(|e| ApiError::Internal(e.to_string()))?;
         Ok((bytes, format!("信用记录导入模板-{}.xlsx", cat.name)))
     })
@@ -1186,9 +1138,6 @@ async fn own_file(
     ctx: Ctx,
     super::PageQuery(q): super::PageQuery<FileQuery>,
 ) -> PageResult {
-    let Some(unit) = ctx.caller.unit() else {
-        return Err(PageError(ApiError::Forbidden("账号未绑定单位".into())));
-    };
     let want = nonempty(&q.state)
         .map(|s| RecordState::parse(&s))
         .transpose()?;
@@ -1197,27 +1146,14 @@ async fn own_file(
         .and_then(|p| p.parse::<usize>().ok())
         .unwrap_or(1)
         .clamp(1, 1_000_000);
-    let store = state.store.clone();
-    let (subject, preds, records, catalog) = blocking(move || {
-        let subject = store.subject(unit)?;
-        let preds = store
-            .lineage(unit)?
-            .into_iter()
-            .filter(|i| *i != unit)
-            .map(|i| store.subject(i))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((
-            subject,
-            preds,
-            store
-                .records_of_subject(unit)?
-                .into_iter()
-                .filter(|r| r.state.in_subject_file())
-                .collect::<Vec<_>>(),
-            store.catalog()?,
-        ))
-    })
-    .await?;
+    let app = state.app.clone();
+    let who = ctx.caller.who();
+    let probity_app::records::OwnFile {
+        unit: subject,
+        predecessors: preds,
+        records,
+        catalog,
+    } = blocking(move || Ok(probity_app::records::own_file(&app, &who)?)).await?;
     let item = |s: &probity_store::Subject| SubjectItem {
         id: s.id,
         name: s.name.clone(),

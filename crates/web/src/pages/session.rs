@@ -7,9 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use probity_domain::account::AccountRole;
-use probity_domain::record::RecordState;
 use probity_store::LoginError;
-use probity_store::RecordFilter;
 use serde::Deserialize;
 
 use super::{Ctx, Empty, FLASH_COOKIE, Layout, PageForm, PageResult, done, safe_next};
@@ -129,35 +127,33 @@ async fn login(
         );
     }
     let client = crate::auth::client_key(&headers, peer, &state.config.trusted_proxies);
-    let store = state.store.clone();
+    let app = state.app.clone();
     let ttl = state.config.session_ttl;
-    let (name, password, totp) = (
-        f.name.clone(),
-        f.password.clone(),
-        f.totp.trim().to_string(),
-    );
+    let (name, password, totp) = (f.name.clone(), f.password.clone(), f.totp.clone());
     // A session this browser already holds ends when it logs in again (as anyone).
     let previous = cookie_value(&headers, SESSION_COOKIE).map(str::to_string);
     if let Some(old) = &previous {
         state.identities.forget_session(old);
     }
     let outcome = blocking(move || {
-        let now = chrono::Utc::now();
-        let totp = (!totp.is_empty()).then_some(totp);
-        match store.login_from(&name, &password, totp.as_deref(), &client, now) {
-            Ok(a) => {
-                if let Some(old) = previous {
-                    store.end_session(&old)?;
-                }
-                let s = store.create_session(a.id, ttl, now)?;
-                Ok(Ok((a, s)))
-            }
-            Err(LoginError::Store(e)) => Err(e.into()),
-            Err(e) => Ok(Err(e)),
+        match probity_app::session::login(
+            &app,
+            probity_app::session::Login {
+                name: &name,
+                password: &password,
+                totp: Some(&totp),
+                client: &client,
+                previous_session: previous.as_deref(),
+                ttl,
+            },
+        ) {
+            Ok(done) => Ok(Ok(done)),
+            Err(probity_app::AppError::Login(e)) => Ok(Err(e)),
+            Err(e) => Err(e.into()),
         }
     })
     .await?;
-    let (account, session) = match outcome {
+    let probity_app::session::LoggedIn { account, session } = match outcome {
         Ok(v) => v,
         Err(e) => {
             let status = match e {
@@ -189,9 +185,9 @@ async fn login(
 
 async fn logout(State(state): State<AppState>, p: PageForm<Empty>) -> PageResult {
     if let Credential::Session { token, .. } = p.ctx.caller.credential {
-        let store = state.store.clone();
+        let app = state.app.clone();
         state.identities.forget_session(&token);
-        blocking(move || Ok(store.end_session(&token)?)).await?;
+        blocking(move || Ok(probity_app::session::logout(&app, &token)?)).await?;
     }
     let mut res = done("/login", "已退出登录");
     if let Ok(v) = HeaderValue::from_str(&format!(
@@ -222,108 +218,75 @@ struct ConsoleTpl {
 const TILE_COUNT_CAP: u32 = 10_000;
 
 async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> PageResult {
-    let store = state.store.clone();
+    use probity_app::dashboard::Dashboard;
+    let app = state.app.clone();
     let role = ctx.role();
-    let unit = ctx.caller.unit();
+    let who = ctx.caller.who();
     let tile = |href: &str, label: &str, count: Option<String>| Tile {
         href: href.to_string(),
         label: label.to_string(),
         count,
     };
-    let tiles = blocking(move || {
-        let count = |f: RecordFilter| -> Result<String, ApiError> {
-            Ok(super::records::count_text(
-                store.count_records(&f, TILE_COUNT_CAP)?,
-                TILE_COUNT_CAP,
-            ))
-        };
-        Ok(match role {
-            AccountRole::Provider => {
-                let own = |state| RecordFilter {
-                    provider_id: Some(unit.unwrap_or(-1)),
-                    state: Some(state),
-                    ..Default::default()
-                };
-                vec![
-                    tile(
-                        "/console/records?state=draft",
-                        "草稿",
-                        Some(count(own(RecordState::Draft))?),
-                    ),
-                    tile(
-                        "/console/records?state=submitted",
-                        "待审核",
-                        Some(count(own(RecordState::Submitted))?),
-                    ),
-                    tile(
-                        "/console/records?state=active",
-                        "已生效",
-                        Some(count(own(RecordState::Active))?),
-                    ),
-                    tile("/console/records/new", "填报一条记录", None),
-                    tile("/console/upload", "上传 Excel/CSV 批量导入", None),
-                ]
-            }
-            AccountRole::Admin => {
-                let submitted = RecordFilter {
-                    state: Some(RecordState::Submitted),
-                    ..Default::default()
-                };
-                vec![
-                    tile("/console/review", "待审核记录", Some(count(submitted)?)),
-                    tile(
-                        "/console/records",
-                        "全部信用记录",
-                        Some(store.record_count()?.to_string()),
-                    ),
-                    tile(
-                        "/console/subjects",
-                        "主体名录",
-                        Some(store.subject_count()?.to_string()),
-                    ),
-                    tile(
-                        "/console/catalog",
-                        "信用信息目录",
-                        Some(store.catalog()?.categories().len().to_string()),
-                    ),
-                ]
-            }
-            AccountRole::Unit => {
-                let n = match unit {
-                    Some(u) => store
-                        .records_of_subject(u)?
-                        .iter()
-                        .filter(|r| r.state.in_subject_file())
-                        .count(),
-                    None => 0,
-                };
-                vec![tile(
-                    "/console/file",
-                    "本单位信用档案（记录数）",
-                    Some(n.to_string()),
-                )]
-            }
-            AccountRole::Sysadmin | AccountRole::Secadmin => vec![tile(
+    let counted = |n: u64| Some(super::records::count_text(n, TILE_COUNT_CAP));
+    let board =
+        blocking(move || Ok(probity_app::dashboard::of(&app, &who, TILE_COUNT_CAP)?)).await?;
+    let tiles = match board {
+        Dashboard::Provider {
+            drafts,
+            submitted,
+            active,
+        } => vec![
+            tile("/console/records?state=draft", "草稿", counted(drafts)),
+            tile(
+                "/console/records?state=submitted",
+                "待审核",
+                counted(submitted),
+            ),
+            tile("/console/records?state=active", "已生效", counted(active)),
+            tile("/console/records/new", "填报一条记录", None),
+            tile("/console/upload", "上传 Excel/CSV 批量导入", None),
+        ],
+        Dashboard::CreditOffice {
+            submitted,
+            records,
+            subjects,
+            categories,
+        } => vec![
+            tile("/console/review", "待审核记录", counted(submitted)),
+            tile(
+                "/console/records",
+                "全部信用记录",
+                Some(records.to_string()),
+            ),
+            tile("/console/subjects", "主体名录", Some(subjects.to_string())),
+            tile(
+                "/console/catalog",
+                "信用信息目录",
+                Some(categories.to_string()),
+            ),
+        ],
+        Dashboard::Unit { own_file } => vec![tile(
+            "/console/file",
+            "本单位信用档案（记录数）",
+            Some(own_file.to_string()),
+        )],
+        Dashboard::Administrator { accounts } => {
+            vec![tile(
                 "/console/accounts",
                 "账号",
-                Some(store.accounts()?.len().to_string()),
-            )],
-            AccountRole::Auditor => vec![
-                tile(
-                    "/console/audit",
-                    "审计日志（最新序号）",
-                    Some(store.head_seq()?.to_string()),
-                ),
-                tile(
-                    "/console/accounts",
-                    "账号",
-                    Some(store.accounts()?.len().to_string()),
-                ),
-            ],
-            AccountRole::Hr | AccountRole::Unassigned => vec![],
-        })
-    })
-    .await?;
+                Some(accounts.to_string()),
+            )]
+        }
+        Dashboard::Auditor { head_seq, accounts } => vec![
+            tile(
+                "/console/audit",
+                "审计日志（最新序号）",
+                Some(head_seq.to_string()),
+            ),
+            tile("/console/accounts", "账号", Some(accounts.to_string())),
+        ],
+        Dashboard::Nothing => vec![],
+    };
     Ok(ctx.page(&ConsoleTpl {
         l: ctx.layout("工作台"),
         tiles,
@@ -353,10 +316,10 @@ async fn totp_render(
     if !ctx.caller.account.totp_pending {
         return Ok(Redirect::to("/console").into_response());
     }
-    let store = state.store.clone();
+    let app = state.app.clone();
     let id = ctx.caller.account.id;
     // A fresh secret each time the page is shown: only the one on screen can be confirmed.
-    let e = blocking(move || Ok(store.begin_totp(id)?)).await?;
+    let e = blocking(move || Ok(probity_app::session::begin_totp(&app, id)?)).await?;
     let mut res = ctx.page(&TotpTpl {
         l: ctx.layout("绑定动态口令"),
         secret: e.secret_base32,
@@ -374,10 +337,10 @@ struct TotpForm {
 }
 
 async fn totp_confirm(State(state): State<AppState>, p: PageForm<TotpForm>) -> PageResult {
-    let store = state.store.clone();
+    let app = state.app.clone();
     let id = p.ctx.caller.account.id;
     let code = p.form.code.trim().to_string();
-    let r = blocking(move || Ok(store.confirm_totp(id, &code, chrono::Utc::now()))).await?;
+    let r = blocking(move || Ok(probity_app::session::confirm_totp(&app, id, &code))).await?;
     match r {
         Ok(()) => {
             // The remembered identity still says "second factor pending": forget it.
@@ -389,7 +352,7 @@ async fn totp_confirm(State(state): State<AppState>, p: PageForm<TotpForm>) -> P
                 "已启用动态口令，今后登录请同时输入动态口令",
             ))
         }
-        Err(probity_store::StoreError::Domain(d)) => {
+        Err(probity_app::AppError::Domain(d)) => {
             totp_render(
                 &state,
                 &p.ctx,
@@ -466,14 +429,20 @@ async fn password_change(
         ));
     }
     let client = crate::auth::client_key(&headers, peer, &state.config.trusted_proxies);
-    let store = state.store.clone();
+    let app = state.app.clone();
     let ttl = state.config.session_ttl;
     let id = ctx.caller.account.id;
     let outcome = blocking(move || {
-        let now = chrono::Utc::now();
-        match store.change_password(id, &form.current, &form.new, &client, now) {
-            Ok(a) => Ok(Ok((a.clone(), store.create_session(a.id, ttl, now)?))),
-            Err(probity_store::StoreError::Domain(d)) => Ok(Err(d.message)),
+        match probity_app::session::change_password(
+            &app,
+            id,
+            &form.current,
+            &form.new,
+            &client,
+            ttl,
+        ) {
+            Ok(done) => Ok(Ok((done.account, done.session))),
+            Err(probity_app::AppError::Domain(d)) => Ok(Err(d.message)),
             Err(e) => Err(e.into()),
         }
     })

@@ -27,7 +27,7 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, Sta
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use probity_app::import::{ImportFailure, Progress, RecordImportArgs, RosterImportArgs, Summary};
+use probity_app::import::{Progress, Summary};
 use probity_domain::account::AccountRole;
 use probity_ingest::{ColumnSpec, TableReader};
 use probity_store::Channel;
@@ -563,28 +563,25 @@ async fn upload_provider(
     ctx: &Ctx,
     named: &str,
 ) -> Result<String, ProviderRefused> {
-    let store = state.store.clone();
-    let caller = &ctx.caller;
-    let page = |e: ApiError| ProviderRefused::Page(PageError(e));
-    if caller.role() == AccountRole::Provider {
-        let unit = caller
-            .unit()
-            .ok_or_else(|| page(ApiError::Forbidden("账号未绑定单位".into())))?;
-        let subject = blocking(move || Ok(store.subject(unit)?))
-            .await
-            .map_err(page)?;
-        return Ok(subject.uscc.unwrap_or(subject.name));
-    }
-    if named.is_empty() {
-        return Err(ProviderRefused::Field(
-            "请填写报送单位（简称、全称或统一社会信用代码）".into(),
-        ));
-    }
+    use probity_app::AppError;
+    let app = state.app.clone();
+    let who = ctx.caller.who();
     let named = named.to_string();
-    match blocking(move || Ok(store.find_unit(&named)?)).await {
-        Ok(subject) => Ok(subject.uscc.unwrap_or(subject.name)),
-        Err(ApiError::Unprocessable { message, .. }) => Err(ProviderRefused::Field(message)),
-        Err(e) => Err(page(e)),
+    let found =
+        blocking(move || Ok(probity_app::files::provider_ref(&app, &who, Some(&named)))).await;
+    match found {
+        Ok(Ok(provider)) => Ok(provider),
+        Ok(Err(AppError::AtField(_, inner))) => match *inner {
+            AppError::BadInput { .. } => Err(ProviderRefused::Field(
+                "请填写报送单位（简称、全称或统一社会信用代码）".into(),
+            )),
+            other => match ApiError::from(other) {
+                ApiError::Unprocessable { message, .. } => Err(ProviderRefused::Field(message)),
+                e => Err(ProviderRefused::Page(PageError(e))),
+            },
+        },
+        Ok(Err(e)) => Err(ProviderRefused::Page(PageError(e.into()))),
+        Err(e) => Err(ProviderRefused::Page(PageError(e))),
     }
 }
 
@@ -622,7 +619,10 @@ async fn upload_records(State(state): State<AppState>, ctx: Ctx, req: Request) -
             dir: got.dir.keep(),
             provider,
             status: UploadStatus::Ready,
-            at: probity_store::now_text(),
+            at: state
+                .app
+                .now()
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         },
     );
     Ok(done(
@@ -651,21 +651,16 @@ async fn upload_roster(State(state): State<AppState>, ctx: Ctx, req: Request) ->
         dir: got.dir.keep(),
         provider: String::new(),
         status: UploadStatus::Ready,
-        at: probity_store::now_text(),
+        at: state
+            .app
+            .now()
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
     };
     let (input, errors) = (upload.input_path(), upload.errors_path());
-    let store = state.store.clone();
-    let actor = ctx.caller.actor();
+    let app = state.app.clone();
+    let who = ctx.caller.who();
     let result = blocking(move || {
-        let result = probity_app::import::import_roster(
-            &store,
-            RosterImportArgs {
-                file: &input,
-                allow_check_override: false,
-                errors: Some(errors),
-                actor,
-            },
-        );
+        let result = probity_app::files::import_roster_file(&app, &who, &input, Some(errors));
         let _ = std::fs::remove_file(&input);
         Ok(result)
     })
@@ -699,14 +694,15 @@ async fn upload_roster(State(state): State<AppState>, ctx: Ctx, req: Request) ->
     Ok(done(&format!("/console/upload/{id}"), &message))
 }
 
-fn failure_message(e: ImportFailure) -> String {
+fn failure_message(e: probity_app::AppError) -> String {
+    use probity_app::AppError;
     match e {
-        ImportFailure::File(f) => f.message,
-        ImportFailure::Store(probity_store::StoreError::Domain(d)) => d.message,
-        ImportFailure::Store(e) => {
+        AppError::File(f) => f.message,
+        e @ (AppError::Store(_) | AppError::Other(_)) => {
             tracing::error!(error = %e, "page import failed");
             "系统内部错误，请稍后再试；如持续出现请联系系统管理员".into()
         }
+        other => ApiError::from(other).detail().message,
     }
 }
 
@@ -879,8 +875,8 @@ async fn start_import(
         };
         return Ok(done(&status_url, message));
     };
-    let caller = p.ctx.caller.clone();
-    let store = state.store.clone();
+    let who = p.ctx.caller.who();
+    let app = state.app.clone();
     let uploads: Arc<Uploads> = state.uploads.clone();
     let (task_id, input, errors) = (id.clone(), u.input_path(), u.errors_path());
     let provider = u.provider.clone();
@@ -888,17 +884,17 @@ async fn start_import(
         let report = |pr: Progress| uploads.set_status(&task_id, UploadStatus::Running(pr));
         // A panic in the import must not leave the page saying "导入中" until a restart.
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            probity_app::import::import_records(
-                &store,
-                RecordImportArgs {
+            probity_app::files::import_records(
+                &app,
+                &who,
+                probity_app::files::RecordsFile {
                     file: &input,
                     provider: &provider,
                     activate: false,
                     all_or_nothing: false,
                     errors: Some(errors),
                     batch_size: 1000,
-                    actor: caller.actor(),
-                    today: probity_app::today(),
+                    max_shown: probity_app::import::SHOWN,
                     progress: Some(&report),
                     channel: Channel::File,
                 },

@@ -1,0 +1,67 @@
+//! How far an actor reaches, applied in one place for the API and the pages: a provider sees
+//! what it provided, an assessed unit its own file (its own and its predecessors' records, once
+//! the credit office has decided on them). Someone else's record answers like a missing one.
+
+use probity_domain::authz::Reach;
+use probity_domain::record::RecordState;
+use probity_store::{RecordFilter, Store, StoredRecord, Subject};
+
+use crate::{Actor, AppError, AppResult};
+
+/// Narrows a list filter to the actor's reach.
+pub fn narrow(store: &Store, actor: &Actor, f: &mut RecordFilter) -> AppResult<()> {
+    match actor.reach {
+        Reach::All => {}
+        Reach::OwnProvided => f.provider_id = Some(actor.unit().unwrap_or(-1)),
+        Reach::OwnFile => {
+            let own = own_lineage(store, actor)?;
+            f.subject_ids = Some(match &f.subject_ids {
+                Some(asked) => asked.iter().copied().filter(|s| own.contains(s)).collect(),
+                None => own,
+            });
+            f.in_subject_file = true;
+        }
+    }
+    Ok(())
+}
+
+/// The actor's unit and its predecessors (empty for an actor bound to no unit).
+fn own_lineage(store: &Store, actor: &Actor) -> AppResult<Vec<i64>> {
+    Ok(actor
+        .unit()
+        .map(|u| store.lineage(u))
+        .transpose()?
+        .unwrap_or_default())
+}
+
+/// Whether a record listed under `narrow` may be shown (a unit does not see records still under
+/// review).
+pub fn shows(actor: &Actor, state: RecordState) -> bool {
+    actor.reach != Reach::OwnFile || state.in_subject_file()
+}
+
+/// Loads a record and checks the actor's reach on it.
+pub fn visible_record(store: &Store, actor: &Actor, id: i64) -> AppResult<StoredRecord> {
+    let r = store.record(id)?;
+    let ok = match actor.reach {
+        Reach::All => true,
+        Reach::OwnProvided => actor.unit() == Some(r.provider_id),
+        Reach::OwnFile => {
+            r.state.in_subject_file() && own_lineage(store, actor)?.contains(&r.subject_id)
+        }
+    };
+    if ok {
+        Ok(r)
+    } else {
+        Err(AppError::NotFound(format!("未找到：记录 {id}")))
+    }
+}
+
+/// Loads a subject of the roster; an assessed unit sees only itself and its predecessors, and
+/// another unit answers like a missing one: its existence is not the actor's business.
+pub fn visible_subject(store: &Store, actor: &Actor, id: i64) -> AppResult<Subject> {
+    if actor.reach == Reach::OwnFile && !own_lineage(store, actor)?.contains(&id) {
+        return Err(AppError::NotFound(format!("未找到：主体 {id}")));
+    }
+    Ok(store.subject(id)?)
+}

@@ -1,0 +1,18 @@
+//! The roster (主体名录) as officials read it: every subject, one subject within the actor's
+//! reach, a unit named by short name, full name or USCC. (Files of the roster go through
+//! [`crate::import`].)
+
+use probity_store::Subject;
+
+use crate::access::visible_subject;
+use crate::{Actor, App, AppResult};
+
+/// Every subject of the roster.
+pub fn all(app: &App) -> AppResult<Vec<Subject>> {
+    Ok(app.store().subjects()?)
+}
+
+/// One subject within the actor's reach (an assessed unit sees itself and its predecessors).
+pub fn get(app: &App, actor: &Actor, id: i64) -> AppResult<Subject> {
+    visible_subject(app.store(), actor, id)
+}
