@@ -18,6 +18,7 @@ use probity_store::accounts::Account;
 
 use crate::AppState;
 use crate::error::ApiError;
+pub use crate::http::cookie_value;
 
 pub const SESSION_COOKIE: &str = "probity_session";
 
@@ -78,19 +79,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
             .cloned()
             .ok_or(ApiError::Unauthorized)
     }
-}
-
-pub fn cookie_value<'a>(parts: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
-    parts
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|cookies| {
-            cookies.split(';').find_map(|c| {
-                let (k, v) = c.trim().split_once('=')?;
-                (k == name).then_some(v)
-            })
-        })
 }
 
 /// The credential of an `Authorization: Bearer …` header.
@@ -237,11 +225,11 @@ pub async fn authorize(
     }
     // Pages answer a browser in HTML (a login redirect, a Chinese 403 page); other clients of a
     // page route get the API's JSON errors.
-    let page = crate::pages::is_page_route(&path);
-    let html = page && crate::pages::wants_html(req.headers());
+    let page = crate::http::is_page_route(&path);
+    let html = page && crate::http::wants_html(req.headers());
     let Some((account, credential)) = identify(&state, req.headers()).await? else {
         if html {
-            return Ok(crate::pages::login_redirect(req.method(), req.uri()));
+            return Ok(crate::http::login_redirect(req.method(), req.uri()));
         }
         return Err(ApiError::Unauthorized);
     };
@@ -249,7 +237,7 @@ pub async fn authorize(
     // second-factor enrolment: whoever set it cannot enrol in the holder's place.
     if account.password_change_required && !PASSWORD_ROUTES.contains(&path.as_str()) {
         if html {
-            return Ok(axum::response::Redirect::to(crate::pages::PASSWORD_PATH).into_response());
+            return Ok(axum::response::Redirect::to(crate::http::PASSWORD_PATH).into_response());
         }
         return Err(ApiError::Denied {
             status: axum::http::StatusCode::FORBIDDEN,
@@ -260,11 +248,11 @@ pub async fn authorize(
     // An account whose role needs a second factor and has none yet may only enrol one (or leave):
     // a password alone opens nothing else, on the pages or through the API.
     if account.totp_pending
-        && path != crate::pages::TOTP_PATH
+        && path != crate::http::TOTP_PATH
         && !PASSWORD_ROUTES.contains(&path.as_str())
     {
         if html {
-            return Ok(axum::response::Redirect::to(crate::pages::TOTP_PATH).into_response());
+            return Ok(axum::response::Redirect::to(crate::http::TOTP_PATH).into_response());
         }
         return Err(ApiError::Denied {
             status: axum::http::StatusCode::FORBIDDEN,
@@ -275,7 +263,7 @@ pub async fn authorize(
     let Some(reach) = authz::reach(rule, account.role) else {
         let message = format!("{}无权使用该功能", account.role.label());
         if html {
-            return Ok(crate::pages::error_page(
+            return Ok(crate::http::error_page(
                 axum::http::StatusCode::FORBIDDEN,
                 &message,
             ));
@@ -305,7 +293,7 @@ pub async fn authorize(
 /// What an account with a one-time password may reach; an account still enrolling its second
 /// factor may reach these and the enrolment page.
 const PASSWORD_ROUTES: [&str; 5] = [
-    crate::pages::PASSWORD_PATH,
+    crate::http::PASSWORD_PATH,
     "/api/v1/auth/password",
     "/logout",
     "/api/v1/auth/logout",

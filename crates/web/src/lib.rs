@@ -6,6 +6,9 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod http;
+#[cfg(test)]
+mod layering;
 pub mod metrics;
 pub mod pages;
 pub mod public;
@@ -276,8 +279,8 @@ fn add_plain_routes(openapi: &mut utoipa::openapi::OpenApi) {
 }
 
 async fn not_found(req: axum::extract::Request) -> axum::response::Response {
-    if pages::is_page_route(req.uri().path()) && pages::wants_html(req.headers()) {
-        return pages::error_page(StatusCode::NOT_FOUND, "页面不存在，请从导航进入");
+    if http::is_page_route(req.uri().path()) && http::wants_html(req.headers()) {
+        return http::error_page(StatusCode::NOT_FOUND, "页面不存在，请从导航进入");
     }
     error::ApiError::NotFound("没有这个地址".into()).into_response()
 }

@@ -406,7 +406,7 @@ fn render(t: &impl Template, status: StatusCode) -> Response {
         Ok(s) => (status, Html(s)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template");
-            crate::pages::error_page(StatusCode::INTERNAL_SERVER_ERROR, "页面生成失败")
+            crate::http::error_page(StatusCode::INTERNAL_SERVER_ERROR, "页面生成失败")
         }
     }
 }
@@ -427,7 +427,7 @@ async fn home(State(state): State<AppState>) -> Response {
             },
             StatusCode::OK,
         ),
-        Err(e) => crate::pages::error_page(e.status(), &e.detail().message),
+        Err(e) => crate::http::error_page(e.status(), &e.detail().message),
     }
 }
 
@@ -435,14 +435,14 @@ fn query_string(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
         .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", crate::pages::percent_encode(v)))
+        .map(|(k, v)| format!("{k}={}", crate::http::percent_encode(v)))
         .collect::<Vec<_>>()
         .join("&")
 }
 
 async fn search_page(
     State(state): State<AppState>,
-    crate::pages::PageQuery(p): crate::pages::PageQuery<SearchParams>,
+    crate::http::PageQuery(p): crate::http::PageQuery<SearchParams>,
 ) -> Response {
     let q = nonempty(&p.q).unwrap_or_default();
     let kind = nonempty(&p.kind).unwrap_or_default();
@@ -667,7 +667,7 @@ struct RecordTpl {
 
 /// An error as a public page.
 fn public_page_error(e: ApiError) -> Response {
-    crate::pages::error_page(e.status(), &e.detail().message)
+    crate::http::error_page(e.status(), &e.detail().message)
 }
 
 async fn profile_page(State(state): State<AppState>, Path(uscc): Path<String>) -> Response {
@@ -941,7 +941,7 @@ struct ReportTpl {
 async fn report_page(
     State(state): State<AppState>,
     Path(no): Path<String>,
-    crate::pages::PageQuery(p): crate::pages::PageQuery<VerifyParams>,
+    crate::http::PageQuery(p): crate::http::PageQuery<VerifyParams>,
 ) -> Response {
     let code = nonempty(&p.code).unwrap_or_default();
     let app = state.app.clone();
@@ -980,7 +980,7 @@ struct VerifyTpl {
 
 async fn verify_page(
     State(state): State<AppState>,
-    crate::pages::PageQuery(p): crate::pages::PageQuery<VerifyParams>,
+    crate::http::PageQuery(p): crate::http::PageQuery<VerifyParams>,
 ) -> Response {
     let no = nonempty(&p.no).unwrap_or_default();
     let code = nonempty(&p.code).unwrap_or_default();

@@ -18,11 +18,12 @@ use probity_domain::{Code, DomainError};
 use probity_store::Account;
 use serde::Deserialize;
 
-use super::records::{Opt, options as opts};
-use super::{Ctx, Layout, PAGE_SIZE, PageError, PageForm, PageResult, done, local_time, nonempty};
+use super::kit::{Ctx, Layout, PAGE_SIZE, PageForm};
+use super::kit::{Opt, options as opts};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{blocking, parse_id};
+use crate::http::{PageError, PageResult, done, local_time, nonempty};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -76,7 +77,7 @@ struct SubjectQuery {
 async fn subjects(
     State(state): State<AppState>,
     ctx: Ctx,
-    super::PageQuery(q): super::PageQuery<SubjectQuery>,
+    crate::http::PageQuery(q): crate::http::PageQuery<SubjectQuery>,
 ) -> PageResult {
     let kind = nonempty(&q.kind)
         .map(|k| SubjectKind::parse(&k))
@@ -124,7 +125,7 @@ async fn subjects(
             n.push_str(&format!("&kind={}", k.code()));
         }
         if let Some(x) = nonempty(&q.name) {
-            n.push_str(&format!("&name={}", super::percent_encode(&x)));
+            n.push_str(&format!("&name={}", crate::http::percent_encode(&x)));
         }
         n
     });
@@ -337,7 +338,7 @@ async fn catalog_render(
 async fn catalog_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    super::PageQuery(q): super::PageQuery<CatalogQuery>,
+    crate::http::PageQuery(q): crate::http::PageQuery<CatalogQuery>,
 ) -> PageResult {
     let edit = match nonempty(&q.code) {
         Some(code) => {
@@ -647,7 +648,7 @@ async fn create_account(State(state): State<AppState>, p: PageForm<NewAccountFor
 async fn reset_password(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    p: PageForm<super::Empty>,
+    p: PageForm<super::kit::Empty>,
 ) -> PageResult {
     let ctx = p.ctx;
     let id = parse_id(&id)?;
@@ -700,7 +701,7 @@ async fn account_action(state: AppState, id: String, ctx: Ctx, what: Change) -> 
 async fn disable(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    p: PageForm<super::Empty>,
+    p: PageForm<super::kit::Empty>,
 ) -> PageResult {
     account_action(state, id, p.ctx, Change::Disable).await
 }
@@ -708,7 +709,7 @@ async fn disable(
 async fn enable(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    p: PageForm<super::Empty>,
+    p: PageForm<super::kit::Empty>,
 ) -> PageResult {
     account_action(state, id, p.ctx, Change::Enable).await
 }
@@ -716,7 +717,7 @@ async fn enable(
 async fn unlock(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    p: PageForm<super::Empty>,
+    p: PageForm<super::kit::Empty>,
 ) -> PageResult {
     account_action(state, id, p.ctx, Change::Unlock).await
 }
@@ -724,7 +725,7 @@ async fn unlock(
 async fn reset_totp(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    p: PageForm<super::Empty>,
+    p: PageForm<super::kit::Empty>,
 ) -> PageResult {
     account_action(state, id, p.ctx, Change::ResetTotp).await
 }
@@ -732,7 +733,7 @@ async fn reset_totp(
 async fn revoke_token(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    p: PageForm<super::Empty>,
+    p: PageForm<super::kit::Empty>,
 ) -> PageResult {
     let id = parse_id(&id)?;
     let app = state.app.clone();
@@ -912,7 +913,7 @@ struct AuditQuery {
 async fn audit(
     State(state): State<AppState>,
     ctx: Ctx,
-    super::PageQuery(q): super::PageQuery<AuditQuery>,
+    crate::http::PageQuery(q): crate::http::PageQuery<AuditQuery>,
 ) -> PageResult {
     let after = nonempty(&q.after)
         .map(|a| {

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use probity_app::AppError;
 use probity_app::records::{RecordInput, Saved, Via};
@@ -19,10 +19,11 @@ use probity_domain::record::{Action, FieldError, RecordRow, RecordState};
 use probity_store::{Channel, Cursor, RecordFilter, RecordOrder, RecordSummary, StoredRecord};
 use serde::Deserialize;
 
-use super::{Ctx, Layout, PAGE_SIZE, PageError, PageForm, PageResult, done, local_time, nonempty};
+use super::kit::{Ctx, Layout, Opt, PAGE_SIZE, PageForm, count_text, options, xlsx_download};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{blocking, parse_id};
+use crate::http::{PageError, PageResult, done, local_time, nonempty};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -159,35 +160,6 @@ fn channel_label(code: &str) -> &str {
     }
 }
 
-/// An `<option>` of a `<select>`.
-pub struct Opt {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
-
-/// The `<option>`s of a `<select>`, a blank one first when given.
-pub(super) fn options(
-    pairs: impl IntoIterator<Item = (String, String)>,
-    current: &str,
-    blank: Option<&str>,
-) -> Vec<Opt> {
-    let mut v: Vec<Opt> = blank
-        .map(|b| Opt {
-            value: String::new(),
-            label: b.to_string(),
-            selected: current.is_empty(),
-        })
-        .into_iter()
-        .collect();
-    v.extend(pairs.into_iter().map(|(value, label)| Opt {
-        selected: value == current,
-        value,
-        label,
-    }));
-    v
-}
-
 fn state_options(current: &str) -> Vec<Opt> {
     options(
         RecordState::ALL
@@ -253,7 +225,7 @@ impl ListQuery {
             ("sort", &self.sort),
         ] {
             if let Some(v) = nonempty(v) {
-                q.push_str(&format!("&{k}={}", super::percent_encode(&v)));
+                q.push_str(&format!("&{k}={}", crate::http::percent_encode(&v)));
             }
         }
         q
@@ -286,7 +258,7 @@ fn cursor(order: RecordOrder, text: &Option<String>) -> Result<Option<Cursor>, A
 async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
-    super::PageQuery(q): super::PageQuery<ListQuery>,
+    crate::http::PageQuery(q): crate::http::PageQuery<ListQuery>,
 ) -> PageResult {
     let f = q.filter()?;
     let order = q.order()?;
@@ -995,7 +967,7 @@ const QUEUE_COUNT_CAP: u32 = 10_000;
 async fn review(
     State(state): State<AppState>,
     ctx: Ctx,
-    super::PageQuery(q): super::PageQuery<ListQuery>,
+    crate::http::PageQuery(q): crate::http::PageQuery<ListQuery>,
 ) -> PageResult {
     let f = q.filter()?;
     let at = cursor(RecordOrder::Oldest, &q.after)?;
@@ -1020,7 +992,7 @@ async fn review(
         .filter(|_| more)
         .map(|r| format!("?after={}{}", r.id, q.keep()));
     let here = match nonempty(&q.after) {
-        Some(a) => format!("?after={}{}", super::percent_encode(&a), q.keep()),
+        Some(a) => format!("?after={}{}", crate::http::percent_encode(&a), q.keep()),
         None => q.keep().replacen('&', "?", 1),
     };
     Ok(ctx.page(&ReviewTpl {
@@ -1032,15 +1004,6 @@ async fn review(
         here,
         next,
     }))
-}
-
-/// A count that stopped at `cap`, as "cap+".
-pub fn count_text(n: u64, cap: u32) -> String {
-    if n >= u64::from(cap) {
-        format!("{cap}+")
-    } else {
-        n.to_string()
-    }
 }
 
 /// The .xlsx template of one category, with a Chinese file name.
@@ -1084,29 +1047,6 @@ async fn template(
     Ok(xlsx_download(bytes, &file, &name))
 }
 
-/// An .xlsx answer saved under `name` (an ASCII fallback for old clients).
-pub fn xlsx_download(bytes: Vec<u8>, ascii: &str, name: &str) -> Response {
-    let disposition = format!(
-        "attachment; filename=\"{}\"; filename*=UTF-8''{}",
-        ascii.replace(
-            |c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '_' && c != '-',
-            "_"
-        ),
-        super::percent_encode(name)
-    );
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
 /// A subject on the file page.
 pub struct SubjectItem {
     pub id: i64,
@@ -1136,7 +1076,7 @@ struct FileQuery {
 async fn own_file(
     State(state): State<AppState>,
     ctx: Ctx,
-    super::PageQuery(q): super::PageQuery<FileQuery>,
+    crate::http::PageQuery(q): crate::http::PageQuery<FileQuery>,
 ) -> PageResult {
     let want = nonempty(&q.state)
         .map(|s| RecordState::parse(&s))

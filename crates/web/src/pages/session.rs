@@ -10,11 +10,12 @@ use probity_domain::account::AccountRole;
 use probity_store::LoginError;
 use serde::Deserialize;
 
-use super::{Ctx, Empty, FLASH_COOKIE, Layout, PageForm, PageResult, done, safe_next};
+use super::kit::{Ctx, Empty, Layout, PageForm};
 use crate::AppState;
 use crate::auth::{Credential, SESSION_COOKIE, constant_time_eq, cookie_value};
 use crate::error::ApiError;
 use crate::extract::blocking;
+use crate::http::{FLASH_COOKIE, PageResult, done, safe_next};
 
 /// The login form's CSRF token lives in its own cookie until there is a session (double submit).
 const LOGIN_CSRF_COOKIE: &str = "probity_login_csrf";
@@ -24,9 +25,9 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_page).post(login))
         .route("/logout", axum::routing::post(logout))
         .route("/console", get(dashboard))
-        .route(super::TOTP_PATH, get(totp_page).post(totp_confirm))
+        .route(crate::http::TOTP_PATH, get(totp_page).post(totp_confirm))
         .route(
-            super::PASSWORD_PATH,
+            crate::http::PASSWORD_PATH,
             get(password_page).post(password_change),
         )
 }
@@ -52,7 +53,7 @@ fn login_form(
     error: Option<String>,
     flash: Option<String>,
 ) -> PageResult {
-    let csrf = super::random_hex()?;
+    let csrf = crate::http::random_hex()?;
     let mut l = Layout::anonymous("登录");
     l.csrf = csrf.clone();
     l.flash = flash;
@@ -62,7 +63,7 @@ fn login_form(
         next: next.to_string(),
         error,
     };
-    let mut res = (status, super::html(&t)).into_response();
+    let mut res = (status, crate::http::html(&t)).into_response();
     for c in [
         format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600"),
         format!("{FLASH_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
@@ -76,9 +77,9 @@ fn login_form(
 
 async fn login_page(
     headers: HeaderMap,
-    super::PageQuery(q): super::PageQuery<NextQuery>,
+    crate::http::PageQuery(q): crate::http::PageQuery<NextQuery>,
 ) -> PageResult {
-    let flash = super::read_flash(&headers);
+    let flash = crate::http::read_flash(&headers);
     let next = safe_next(q.next.as_deref().unwrap_or("/console")).to_string();
     login_form(StatusCode::OK, "", &next, None, flash)
 }
@@ -107,7 +108,7 @@ async fn login(
     let sent_ok = cookie_value(&headers, LOGIN_CSRF_COOKIE)
         .is_some_and(|c| !c.is_empty() && constant_time_eq(c.as_bytes(), f.csrf.as_bytes()));
     if !sent_ok {
-        return Ok(super::error_page(
+        return Ok(crate::http::error_page(
             StatusCode::FORBIDDEN,
             &ApiError::Csrf.detail().message,
         ));
@@ -164,9 +165,9 @@ async fn login(
         }
     };
     let to = if account.password_change_required {
-        super::PASSWORD_PATH.to_string()
+        crate::http::PASSWORD_PATH.to_string()
     } else if account.totp_pending {
-        super::TOTP_PATH.to_string()
+        crate::http::TOTP_PATH.to_string()
     } else {
         next
     };
@@ -227,7 +228,7 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> PageResult {
         label: label.to_string(),
         count,
     };
-    let counted = |n: u64| Some(super::records::count_text(n, TILE_COUNT_CAP));
+    let counted = |n: u64| Some(super::kit::count_text(n, TILE_COUNT_CAP));
     let board =
         blocking(move || Ok(probity_app::dashboard::of(&app, &who, TILE_COUNT_CAP)?)).await?;
     let tiles = match board {
@@ -461,7 +462,7 @@ async fn password_change(
         state.identities.forget_session(token);
     }
     let to = if account.totp_pending {
-        super::TOTP_PATH
+        crate::http::TOTP_PATH
     } else {
         "/console"
     };

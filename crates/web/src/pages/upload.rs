@@ -32,12 +32,11 @@ use probity_domain::account::AccountRole;
 use probity_ingest::{ColumnSpec, TableReader};
 use probity_store::Channel;
 
-use super::{
-    Ctx, Empty, Layout, PageError, PageForm, PageResult, csrf_ok, csrf_refused, done, error_page,
-};
+use super::kit::{Ctx, Empty, Layout, PageForm, csrf_ok, csrf_refused};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::blocking;
+use crate::http::{PageError, PageResult, done, error_page};
 
 pub fn router() -> Router<AppState> {
     // axum's own body limit is off: `receive` holds the whole body to one budget, chunked or not.
@@ -586,7 +585,7 @@ async fn upload_provider(
 }
 
 async fn upload_records(State(state): State<AppState>, ctx: Ctx, req: Request) -> PageResult {
-    let id = super::random_hex()?;
+    let id = crate::http::random_hex()?;
     let got = match receive(&state, &ctx, req, &id).await {
         Ok(g) => g,
         Err(res) => return Ok(res),
@@ -633,7 +632,7 @@ async fn upload_records(State(state): State<AppState>, ctx: Ctx, req: Request) -
 
 /// The credit office's roster upload: small files, imported at once.
 async fn upload_roster(State(state): State<AppState>, ctx: Ctx, req: Request) -> PageResult {
-    let id = super::random_hex()?;
+    let id = crate::http::random_hex()?;
     let got = match receive(&state, &ctx, req, &id).await {
         Ok(g) => g,
         Err(res) => return Ok(res),
@@ -935,7 +934,7 @@ async fn errors_file(
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    Ok(super::records::xlsx_download(
+    Ok(super::kit::xlsx_download(
         bytes,
         "errors.xlsx",
         &format!("退回行-{stem}.xlsx"),

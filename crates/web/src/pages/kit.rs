@@ -1,0 +1,265 @@
+//! What every console page is made of: the layout and navigation by role, the logged-in caller
+//! of a page (`Ctx`) and its forms with their CSRF check (`PageForm`), select options, counts
+//! and Excel downloads. Pages import from here, never from each other.
+
+use askama::Template;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use probity_domain::account::AccountRole;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::AppState;
+use crate::auth::{Caller, Credential, constant_time_eq};
+use crate::error::ApiError;
+use crate::http::{FLASH_COOKIE, PASSWORD_PATH, error_page, html, login_redirect, read_flash};
+
+/// How many rows a list page shows.
+pub const PAGE_SIZE: u32 = 50;
+
+/// One link of the navigation.
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
+/// What the shared layout shows: the platform, the account and its role, the nav by role, the
+/// logout button, and the flash message of the last action.
+pub struct Layout {
+    pub title: String,
+    pub account: String,
+    pub role_label: String,
+    pub nav: Vec<NavItem>,
+    pub csrf: String,
+    pub flash: Option<String>,
+}
+
+impl Layout {
+    /// The layout of a page nobody is logged in to (the login page).
+    pub fn anonymous(title: &str) -> Layout {
+        Layout {
+            title: title.to_string(),
+            account: String::new(),
+            role_label: String::new(),
+            nav: Vec::new(),
+            csrf: String::new(),
+            flash: None,
+        }
+    }
+}
+
+fn nav(role: AccountRole) -> Vec<NavItem> {
+    let item = |href, label| NavItem { href, label };
+    let mut v = vec![item("/console", "工作台")];
+    match role {
+        AccountRole::Provider => v.extend([
+            item("/console/records", "本单位报送"),
+            item("/console/records/new", "填报记录"),
+            item("/console/upload", "批量导入"),
+        ]),
+        AccountRole::Admin => v.extend([
+            item("/console/review", "审核队列"),
+            item("/console/records", "信用记录"),
+            item("/console/records/new", "填报记录"),
+            item("/console/upload", "批量导入"),
+            item("/console/subjects", "主体名录"),
+            item("/console/catalog", "信用信息目录"),
+        ]),
+        AccountRole::Unit => v.push(item("/console/file", "本单位信用档案")),
+        AccountRole::Sysadmin | AccountRole::Secadmin => {
+            v.push(item("/console/accounts", "账号管理"))
+        }
+        AccountRole::Auditor => v.extend([
+            item("/console/audit", "审计日志"),
+            item("/console/accounts", "账号"),
+        ]),
+        AccountRole::Hr | AccountRole::Unassigned => {}
+    }
+    if probity_store::accounts::may_hold_token(role) {
+        v.push(item("/console/tokens", "接口令牌"));
+    }
+    v.push(item(PASSWORD_PATH, "修改密码"));
+    v
+}
+
+/// The logged-in caller of a page, its CSRF token and the flash message waiting for it. An
+/// administrator who still has to enrol a second factor is sent to the enrolment page first.
+pub struct Ctx {
+    pub caller: Caller,
+    pub csrf: String,
+    pub flash: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(caller) = parts.extensions.get::<Caller>().cloned() else {
+            return Err(login_redirect(&parts.method, &parts.uri));
+        };
+        // An account still enrolling its second factor was sent to TOTP_PATH by `authorize`.
+        let csrf = match &caller.credential {
+            Credential::Session { csrf, .. } => csrf.clone(),
+            Credential::Token => String::new(),
+        };
+        let flash = read_flash(&parts.headers);
+        Ok(Ctx {
+            caller,
+            csrf,
+            flash,
+        })
+    }
+}
+
+impl Ctx {
+    pub fn layout(&self, title: &str) -> Layout {
+        Layout {
+            title: title.to_string(),
+            account: self.caller.account.name.clone(),
+            role_label: self.caller.role().label().to_string(),
+            nav: nav(self.caller.role()),
+            csrf: self.csrf.clone(),
+            flash: self.flash.clone(),
+        }
+    }
+
+    /// Renders a page; a flash message shown on it is cleared.
+    pub fn page(&self, t: &impl Template) -> Response {
+        let mut res = html(t).into_response();
+        if self.flash.is_some()
+            && let Ok(v) = HeaderValue::from_str(&format!(
+                "{FLASH_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+            ))
+        {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+        res
+    }
+
+    pub fn role(&self) -> AccountRole {
+        self.caller.role()
+    }
+}
+
+#[derive(Deserialize)]
+struct WithCsrf<T> {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    inner: T,
+}
+
+/// A page form: the logged-in caller and the form's fields, after checking the hidden `csrf`
+/// field against the session. Every POST page handler takes one.
+pub struct PageForm<T> {
+    pub ctx: Ctx,
+    pub form: T,
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for PageForm<T> {
+    type Rejection = Response;
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let ctx = Ctx::from_request_parts(&mut parts, state).await?;
+        let req = Request::from_parts(parts, body);
+        let form = match axum::Form::<WithCsrf<T>>::from_request(req, state).await {
+            Ok(axum::Form(f)) => f,
+            Err(rej) => {
+                tracing::debug!(detail = %rej.body_text(), "page form refused");
+                let message = match rej.status() {
+                    StatusCode::PAYLOAD_TOO_LARGE => "表单内容过长，请精简后重新提交",
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE => "请通过网页上的表单提交",
+                    _ => "表单内容无法读取：缺少必填项或格式不对，请返回页面重新填写",
+                };
+                return Err(error_page(rej.status(), message));
+            }
+        };
+        if !csrf_ok(&ctx, &form.csrf) {
+            return Err(csrf_refused());
+        }
+        Ok(PageForm {
+            ctx,
+            form: form.inner,
+        })
+    }
+}
+
+/// Whether a form's CSRF field matches the session. A bearer token carries no ambient
+/// authority, so only sessions need the token.
+pub fn csrf_ok(ctx: &Ctx, sent: &str) -> bool {
+    match &ctx.caller.credential {
+        Credential::Session { csrf, .. } => constant_time_eq(sent.as_bytes(), csrf.as_bytes()),
+        Credential::Token => true,
+    }
+}
+
+/// The answer to a form whose CSRF field is missing or forged.
+pub fn csrf_refused() -> Response {
+    error_page(StatusCode::FORBIDDEN, &ApiError::Csrf.detail().message)
+}
+
+/// A form with nothing but its CSRF token (a button).
+#[derive(Deserialize)]
+pub struct Empty {}
+
+/// An `<option>` of a `<select>`.
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// The `<option>`s of a `<select>`, a blank one first when given.
+pub(super) fn options(
+    pairs: impl IntoIterator<Item = (String, String)>,
+    current: &str,
+    blank: Option<&str>,
+) -> Vec<Opt> {
+    let mut v: Vec<Opt> = blank
+        .map(|b| Opt {
+            value: String::new(),
+            label: b.to_string(),
+            selected: current.is_empty(),
+        })
+        .into_iter()
+        .collect();
+    v.extend(pairs.into_iter().map(|(value, label)| Opt {
+        selected: value == current,
+        value,
+        label,
+    }));
+    v
+}
+
+/// A count that stopped at `cap`, as "cap+".
+pub fn count_text(n: u64, cap: u32) -> String {
+    if n >= u64::from(cap) {
+        format!("{cap}+")
+    } else {
+        n.to_string()
+    }
+}
+
+/// An .xlsx answer saved under `name` (an ASCII fallback for old clients).
+pub fn xlsx_download(bytes: Vec<u8>, ascii: &str, name: &str) -> Response {
+    let disposition = format!(
+        "attachment; filename=\"{}\"; filename*=UTF-8''{}",
+        ascii.replace(
+            |c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '_' && c != '-',
+            "_"
+        ),
+        super::percent_encode(name)
+    );
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}
