@@ -4,7 +4,7 @@
 use std::io::{BufRead, Read};
 
 use anyhow::{Context, bail};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use probity_domain::account::AccountRole;
 use probity_store::{Account, Store};
 
@@ -13,10 +13,7 @@ const MAX_STDIN_PASSWORD: usize = 4096;
 
 /// A time as officials read it: Beijing time, to the minute.
 fn local(t: DateTime<Utc>) -> String {
-    t.checked_add_signed(TimeDelta::hours(8))
-        .unwrap_or(t)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    probity_domain::date::beijing_minute(t)
 }
 
 /// Reads the password from the first line of standard input (the line end is not part of it).

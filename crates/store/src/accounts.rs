@@ -904,10 +904,7 @@ impl Store {
                 Code::AccountLocked,
                 format!(
                     "原密码连续输错次数过多，请于 {} 后再试",
-                    until
-                        .checked_add_signed(TimeDelta::hours(8))
-                        .unwrap_or(until)
-                        .format("%Y-%m-%d %H:%M")
+                    probity_domain::date::beijing_minute(until)
                 ),
             ));
         }
