@@ -42,9 +42,11 @@ pub struct App {
 }
 
 impl App {
+    /// The use cases on `store`, which from now on reads the time from `clock` too: one clock
+    /// for every layer.
     pub fn new(store: Store, clock: Clock) -> App {
         App {
-            store,
+            store: store.with_clock(clock.clone()),
             clock,
             names: std::sync::Arc::default(),
         }

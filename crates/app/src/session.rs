@@ -109,7 +109,12 @@ mod tests {
     const PASSWORD: &str = "Zhengwu-2026-chengxin";
 
     fn app_at(clock: &Clock) -> App {
-        let store = Store::open("sqlite::memory:", Keys::from_master(&[5u8; 32])).unwrap();
+        let store = Store::open_with_clock(
+            "sqlite::memory:",
+            Keys::from_master(&[5u8; 32]),
+            clock.clone(),
+        )
+        .unwrap();
         store
             .create_account("wang", AccountRole::Hr, None, PASSWORD, "cli:test")
             .unwrap();
@@ -164,6 +169,12 @@ mod tests {
         assert!(by_session(&app, &s.token, idle).unwrap().is_some());
         clock.advance(TimeDelta::minutes(31));
         assert!(by_session(&app, &s.token, idle).unwrap().is_none());
+        // The store wrote the account's creation at the clock's time, not the system's.
+        let created = &app.store().journal_page(0, 10).unwrap()[0..1];
+        assert!(
+            created[0].at.starts_with("2026-12-01T02:00:00"),
+            "{created:?}"
+        );
         // A wrong password is a typed refusal, not a failure.
         let wrong = super::login(
             &app,

@@ -402,13 +402,14 @@ pub const TOKEN_AUDITED: &[&str] = &[
 /// Appends the journal entry of a change to account `id` (already written in this transaction).
 fn journal_account(
     c: &mut Conn,
+    at: String,
     id: i64,
     actor: &str,
     action: &str,
     detail: serde_json::Value,
 ) -> StoreResult<()> {
     let digest = row_digest(c, ACCOUNT_AUDITED, "accounts", id)?;
-    let mut j = Appender::open(c, crate::now_text())?;
+    let mut j = Appender::open(c, at)?;
     j.append(Entry {
         actor: actor.to_string(),
         action: action.to_string(),
@@ -422,13 +423,14 @@ fn journal_account(
 
 fn journal_token(
     c: &mut Conn,
+    at: String,
     id: i64,
     actor: &str,
     action: &str,
     detail: serde_json::Value,
 ) -> StoreResult<()> {
     let digest = row_digest(c, TOKEN_AUDITED, "api_tokens", id)?;
-    let mut j = Appender::open(c, crate::now_text())?;
+    let mut j = Appender::open(c, at)?;
     j.append(Entry {
         actor: actor.to_string(),
         action: action.to_string(),
@@ -603,7 +605,7 @@ impl Store {
         self.check_unit_exists(&mut conn, unit)?;
         let hash = hash_password(password)?;
         let key = name_key(&name);
-        let now = crate::now_text();
+        let now = self.now_text();
         let id = conn.write(|c| {
             let actor = check_duty(c, by, AccountAction::Create { role }, None)?;
             if c.query_one("SELECT id FROM accounts WHERE name_key = $1", &[Val::from(key.as_str())])?
@@ -629,8 +631,7 @@ impl Store {
                     Val::from(now.as_str()),
                 ],
             )?;
-            journal_account(
-                c,
+            journal_account(c, self.now_text(),
                 id,
                 &actor,
                 "create",
@@ -685,7 +686,7 @@ impl Store {
             let target = load_account(c, id)?;
             let actor = check_duty(c, by, action, Some(&target))?;
             let detail = change(c, &target)?;
-            journal_account(c, id, &actor, action_name, detail)
+            journal_account(c, self.now_text(), id, &actor, action_name, detail)
         })?;
         load_account(&mut conn, id)
     }
@@ -710,7 +711,7 @@ impl Store {
             role.check_unit(unit)?;
             self.check_unit_exists(&mut conn, unit)?;
         }
-        let now = crate::now_text();
+        let now = self.now_text();
         self.change_account(
             id,
             by,
@@ -748,7 +749,7 @@ impl Store {
         disabled: bool,
         by: impl Into<Acting<'a>>,
     ) -> StoreResult<Account> {
-        let now = crate::now_text();
+        let now = self.now_text();
         let (action, name) = if disabled {
             (AccountAction::Disable, "disable")
         } else {
@@ -776,8 +777,13 @@ impl Store {
     /// Writes a new password hash, clears failures and ends every session; with `must_change`,
     /// the holder must change it at the next login. A second factor still pending loses the
     /// secret shown before: whoever saw it may not be the one who holds the new password.
-    fn write_password(c: &mut Conn, id: i64, hash: &str, must_change: bool) -> StoreResult<()> {
-        let now = crate::now_text();
+    fn write_password(
+        c: &mut Conn,
+        now: String,
+        id: i64,
+        hash: &str,
+        must_change: bool,
+    ) -> StoreResult<()> {
         c.exec(
             "UPDATE accounts SET password_hash = $2, must_change_password = $3, failed_logins = 0, locked_until = NULL, updated_at = $4 WHERE id = $1",
             &[
@@ -827,7 +833,7 @@ impl Store {
             AccountAction::ResetPassword,
             "set_password",
             |c, _| {
-                Self::write_password(c, id, &hash, false)?;
+                Self::write_password(c, self.now_text(), id, &hash, false)?;
                 Ok(serde_json::json!({}))
             },
         )?;
@@ -854,7 +860,7 @@ impl Store {
             AccountAction::ResetPassword,
             "reset_password",
             |c, old| {
-                Self::write_password(c, id, &hash, true)?;
+                Self::write_password(c, self.now_text(), id, &hash, true)?;
                 if withdraw && old.role != AccountRole::Unassigned {
                     c.exec(
                         "UPDATE accounts SET role = $2, unit_id = NULL WHERE id = $1",
@@ -926,7 +932,7 @@ impl Store {
             AccountAction::ChangeOwnPassword,
             "change_password",
             |c, _| {
-                Self::write_password(c, id, &hash, false)?;
+                Self::write_password(c, self.now_text(), id, &hash, false)?;
                 Ok(serde_json::json!({}))
             },
         )
@@ -988,7 +994,7 @@ impl Store {
                     // The secret is audited state: a secret planted behind the platform's
                     // back is found by `audit verify`.
                     if n > 0 {
-                        journal_account(c, id, &account.actor(), "begin_totp", serde_json::json!({}))?;
+                        journal_account(c, self.now_text(), id, &account.actor(), "begin_totp", serde_json::json!({}))?;
                     }
                     Ok(())
                 })?;
@@ -1046,20 +1052,20 @@ impl Store {
             ));
         };
         let step = i64::try_from(step).unwrap_or(i64::MAX);
-        let stamp = crate::now_text();
+        let stamp = self.now_text();
         conn.write(|c| {
             c.exec(
                 "UPDATE accounts SET totp_enabled = 1, totp_last_step = $2, updated_at = $3 WHERE id = $1",
                 &[Val::Int(id), Val::Int(step), Val::from(stamp.as_str())],
             )?;
-            journal_account(c, id, &account.actor(), "enable_totp", serde_json::json!({ "totp_enabled": true }))
+            journal_account(c, self.now_text(), id, &account.actor(), "enable_totp", serde_json::json!({ "totp_enabled": true }))
         })
     }
 
     /// Switches the second factor off and forgets its secret (a lost phone); the account
     /// enrols again at its next login if its role requires one. Ends its sessions.
     pub fn reset_totp<'a>(&self, id: i64, by: impl Into<Acting<'a>>) -> StoreResult<Account> {
-        let now = crate::now_text();
+        let now = self.now_text();
         self.change_account(id, by.into(), AccountAction::ResetTotp, "reset_totp", |c, _| {
             c.exec(
                 "UPDATE accounts SET totp_enabled = 0, totp_secret = NULL, totp_last_step = NULL, updated_at = $2 WHERE id = $1",
@@ -1237,8 +1243,7 @@ impl Store {
                 &[Val::Int(id), Val::from(until.map(crate::time_text))],
             )?;
             if let (Lockout::Open, Some(until)) = (before, until) {
-                journal_account(
-                    c,
+                journal_account(c, self.now_text(),
                     id,
                     "system:lockout",
                     "lock",
@@ -1376,7 +1381,7 @@ impl Store {
         }
         let plain = format!("{TOKEN_PREFIX}{}", random_hex()?);
         let mut conn = self.conn()?;
-        let now = crate::now_text();
+        let now = self.now_text();
         let id = conn.write(|c| {
             let account = load_account(c, account_id)?;
             let actor = check_duty(c, by, AccountAction::IssueToken, Some(&account))?;
@@ -1413,8 +1418,7 @@ impl Store {
                     Val::from(now.as_str()),
                 ],
             )?;
-            journal_token(
-                c,
+            journal_token(c, self.now_text(),
                 id,
                 &actor,
                 "issue",
@@ -1472,7 +1476,7 @@ impl Store {
     pub fn revoke_token<'a>(&self, id: i64, by: impl Into<Acting<'a>>) -> StoreResult<ApiToken> {
         let by = by.into();
         let mut conn = self.conn()?;
-        let now = crate::now_text();
+        let now = self.now_text();
         conn.write(|c| {
             let t = self.token(c, id)?;
             let holder = load_account(c, t.account_id)?;
@@ -1486,6 +1490,7 @@ impl Store {
             )?;
             journal_token(
                 c,
+                self.now_text(),
                 id,
                 &actor,
                 "revoke",

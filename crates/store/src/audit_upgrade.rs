@@ -54,7 +54,7 @@ const WIDENED: &[Widened] = &[
     },
 ];
 
-pub(crate) fn run(conn: &mut Conn) -> StoreResult<()> {
+pub(crate) fn run(conn: &mut Conn, now: &str) -> StoreResult<()> {
     conn.write(|c| {
         if c.query_one(
             "SELECT name FROM schema_migrations WHERE name = $1",
@@ -104,7 +104,7 @@ pub(crate) fn run(conn: &mut Conn) -> StoreResult<()> {
                 }
                 let new = row_digest(c, w.new, w.table, id)?;
                 if journal.is_none() {
-                    journal = Some(Appender::open(c, crate::now_text())?);
+                    journal = Some(Appender::open(c, now.to_string())?);
                 }
                 if let Some(j) = journal.as_mut() {
                     j.append(Entry {
@@ -123,7 +123,7 @@ pub(crate) fn run(conn: &mut Conn) -> StoreResult<()> {
         }
         c.exec(
             "INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)",
-            &[Val::from(MARK), Val::from(crate::now_text())],
+            &[Val::from(MARK), Val::from(now)],
         )?;
         Ok(())
     })
@@ -146,7 +146,7 @@ mod tests {
                     &[Val::Int(id)],
                 )?
                 .unwrap();
-            let mut j = Appender::open(c, crate::now_text())?;
+            let mut j = Appender::open(c, store.now_text())?;
             j.append(Entry {
                 actor: "old".into(),
                 action: "set_role".into(),
@@ -188,7 +188,7 @@ mod tests {
                 b.id
             ))
             .unwrap();
-        run(&mut store.conn().unwrap()).unwrap();
+        run(&mut store.conn().unwrap(), &store.now_text()).unwrap();
         match store.verify().unwrap().problem {
             Some(Problem::Row { entity, id, .. }) => {
                 assert_eq!((entity.as_str(), id), ("account", b.id.to_string()));
@@ -203,7 +203,7 @@ mod tests {
             ))
             .unwrap();
         let head = store.head_seq().unwrap();
-        run(&mut store.conn().unwrap()).unwrap();
+        run(&mut store.conn().unwrap(), &store.now_text()).unwrap();
         assert_eq!(store.head_seq().unwrap(), head, "once only");
         let history = store.history("account", &a.id.to_string()).unwrap();
         assert_eq!(history.last().unwrap().action, "rebaseline");

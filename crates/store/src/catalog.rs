@@ -49,7 +49,7 @@ impl Store {
     pub fn save_category(&self, cat: &Category, actor: &str) -> StoreResult<()> {
         cat.validate()?;
         let body = serde_json::to_string(cat).map_err(|e| StoreError::Internal(e.to_string()))?;
-        let now = crate::now_text();
+        let now = self.now_text();
         let mut conn = self.conn()?;
         conn.write(|c| {
             let old = c.query_one(

@@ -36,14 +36,11 @@ use db::{Conn, Pool};
 pub struct Store {
     pool: Pool,
     keys: Keys,
+    /// Where every "now" the store writes comes from.
+    clock: Clock,
 }
 
-/// Now, as stored: RFC 3339 UTC with microseconds, so that text order is time order.
-pub fn now_text() -> String {
-    time_text(chrono::Utc::now())
-}
-
-/// A time as stored (see [`now_text`]).
+/// A time as stored: RFC 3339 UTC with microseconds, so that text order is time order.
 pub(crate) fn time_text(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
@@ -52,11 +49,16 @@ impl Store {
     /// Opens the database at `url` (`sqlite://path`, `sqlite::memory:`, `postgres://…`), runs the
     /// migrations and installs the default catalog into an empty one.
     pub fn open(url: &str, keys: Keys) -> StoreResult<Store> {
+        Store::open_with_clock(url, keys, Clock::system())
+    }
+
+    /// As `open`, reading the time from `clock` (a test sets the date instead of sleeping).
+    pub fn open_with_clock(url: &str, keys: Keys, clock: Clock) -> StoreResult<Store> {
         let pool = Pool::open(url)?;
-        let store = Store { pool, keys };
+        let store = Store { pool, keys, clock };
         let mut c = store.conn()?;
-        schema::migrate(&mut c)?;
-        audit_upgrade::run(&mut c)?;
+        schema::migrate(&mut c, &store.now_text())?;
+        audit_upgrade::run(&mut c, &store.now_text())?;
         drop(c);
         store.seed_catalog()?;
         Ok(store)
@@ -64,6 +66,29 @@ impl Store {
 
     pub fn dialect(&self) -> Dialect {
         self.pool.dialect()
+    }
+
+    /// The same database, reading the time from `clock`.
+    pub fn with_clock(&self, clock: Clock) -> Store {
+        Store {
+            clock,
+            ..self.clone()
+        }
+    }
+
+    /// The clock the store reads the time from.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Now, by the store's clock.
+    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// Now as stored: RFC 3339 UTC with microseconds, so that text order is time order.
+    pub(crate) fn now_text(&self) -> String {
+        time_text(self.clock.now())
     }
 
     pub(crate) fn conn(&self) -> StoreResult<Conn> {

@@ -559,7 +559,11 @@ fn guard_id_lookups(
     if batch.iter().all(|p| p.id_lookup.is_none()) {
         return Ok(Vec::new());
     }
-    let since = crate::time_text(chrono::Utc::now() - chrono::Duration::hours(1));
+    // An hour before this write, by the time its journal entries carry.
+    let now = chrono::DateTime::parse_from_rfc3339(journal.at())
+        .map_err(|e| StoreError::Internal(format!("journal time: {e}")))?
+        .with_timezone(&chrono::Utc);
+    let since = crate::time_text(now - chrono::Duration::hours(1));
     let rows = c.query(
         "SELECT detail FROM journal WHERE entity = $1 AND entity_id = $2 AND at > $3",
         &[
@@ -624,12 +628,12 @@ fn guard_id_lookups(
 }
 
 /// Writes entries again in a transaction of their own, after the one they were in was rolled back.
-fn rewrite_entries(conn: &mut Conn, entries: Vec<Entry>) {
+fn rewrite_entries(conn: &mut Conn, at: String, entries: Vec<Entry>) {
     if entries.is_empty() {
         return;
     }
     let result = conn.write(|c| {
-        let mut journal = Appender::open(c, crate::now_text())?;
+        let mut journal = Appender::open(c, at)?;
         for e in entries {
             journal.append(e);
         }
@@ -707,7 +711,11 @@ impl RecordImport<'_> {
     /// Rolls the open transaction back, keeping the trace of the failed ID lookups it held.
     fn roll_back(&mut self) {
         self.conn.rollback();
-        rewrite_entries(&mut self.conn, std::mem::take(&mut self.lookups));
+        rewrite_entries(
+            &mut self.conn,
+            self.store.now_text(),
+            std::mem::take(&mut self.lookups),
+        );
     }
 
     fn push_inner(&mut self, mut batch: Vec<Prepared>) -> StoreResult<Vec<(usize, Outcome)>> {
@@ -722,7 +730,7 @@ impl RecordImport<'_> {
             self.since_analyze = 0;
         }
         self.since_analyze += batch.len() as u64;
-        let now = crate::now_text();
+        let now = self.store.now_text();
         let provider = self.opts.provider.clone();
 
         // Existing records of this provider with the batch's document numbers.
@@ -982,7 +990,7 @@ impl Store {
             _ => Vec::new(),
         };
         let mut conn = self.conn()?;
-        let now = crate::now_text();
+        let now = self.now_text();
         conn.write(|c| {
             let row = c
                 .query_one(&record_select("WHERE id = $1"), &[Val::Int(id)])?
@@ -1394,7 +1402,7 @@ impl Store {
         if prepared.is_empty() {
             return Err(StoreError::Internal("更正没有返回结果".into()));
         }
-        let now = crate::now_text();
+        let now = self.now_text();
         conn.write(|c| {
             let mut journal = Appender::open(c, now.clone())?;
             // A correction names its subject as a new record does: the same limit on guesses.

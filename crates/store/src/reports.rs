@@ -8,7 +8,7 @@
 //! hash, in `report_codes`; the first also in the report's row). Every issuance, new or not,
 //! counts against its client's hourly allowance, which the caller sets.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use probity_domain::Code;
 
 use crate::Store;
@@ -91,11 +91,6 @@ fn report_from(r: &[Val]) -> StoreResult<Report> {
     })
 }
 
-/// The time as stored, `hours` ago.
-fn hours_ago(hours: i64) -> String {
-    crate::time_text(Utc::now() - Duration::hours(hours))
-}
-
 impl Store {
     /// Issues a report of `content` about `subject_id` for the day `issued_on` to `client` (the
     /// asker's address, kept only as a keyed hash): signs it, numbers it and journals it, or, if
@@ -113,8 +108,8 @@ impl Store {
         let digest = sm3(content.as_bytes()).to_vec();
         let client_hash = self.keys.lookup_hash(&format!("report-client\n{client}"));
         let code = new_code()?;
-        let now = crate::now_text();
-        let hour_ago = hours_ago(1);
+        let now = self.now_text();
+        let hour_ago = crate::time_text(self.now() - Duration::hours(1));
         let day = issued_on.replace('-', "");
         let mut conn = self.conn()?;
         conn.write(|c: &mut Conn| {

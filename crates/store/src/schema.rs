@@ -199,7 +199,7 @@ CREATE INDEX login_failures_account ON login_failures (account_id, client, at);
     ),
 ];
 
-pub fn migrate(conn: &mut Conn) -> StoreResult<()> {
+pub fn migrate(conn: &mut Conn, now: &str) -> StoreResult<()> {
     let dialect = conn.dialect();
     conn.write(|c| {
         c.batch("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")?;
@@ -215,7 +215,7 @@ pub fn migrate(conn: &mut Conn) -> StoreResult<()> {
             c.batch(&sql)?;
             c.exec(
                 "INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)",
-                &[Val::from(*name), Val::from(crate::now_text())],
+                &[Val::from(*name), Val::from(now)],
             )?;
         }
         Ok(())

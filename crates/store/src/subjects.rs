@@ -192,7 +192,7 @@ impl Store {
     ) -> StoreResult<RosterReport> {
         let mut conn = self.conn()?;
         let keys = self.keys.clone();
-        let now = crate::now_text();
+        let now = self.now_text();
         conn.write(|c| {
             let mut report = RosterReport::default();
             let existing = load_all(c)?;
@@ -555,7 +555,7 @@ impl Store {
             ));
         }
         let mut conn = self.conn()?;
-        let now = crate::now_text();
+        let now = self.now_text();
         conn.write(|c| {
             let mut get = |id: i64| -> StoreResult<SubjectRow> {
                 let r = c.query_one(&select_sql("WHERE id = $1"), &[Val::Int(id)])?;
