@@ -1,7 +1,8 @@
 //! The public search against a real server on SQLite and PostgreSQL, with the demo district: a
 //! record is found exactly when the disclosure policy lets the public see it, civil servants'
-//! names never come back whole, the index follows the database while the server runs, bad
-//! queries get clear answers, and the public routes are rate-limited per client.
+//! names never come back whole, the index follows the database (each test catches it up as the
+//! served platform's indexer thread does; one test watches that thread), bad queries get clear
+//! answers, and the public routes are rate-limited per client.
 
 use std::time::{Duration, Instant};
 
