@@ -2,11 +2,7 @@
 //! submitted, corrected, listed with filters and a cursor, and its history — on SQLite and on
 //! PostgreSQL (when `PROBITY_TEST_PG` is set).
 
-#[macro_use]
-#[allow(unused_macros)]
-mod common;
-
-use common::*;
+use crate::common::*;
 use probity_domain::Code;
 use probity_domain::record::{Action, RecordState, Role};
 use probity_store::{Channel, Created, Cursor, RecordFilter, RecordOrder, Store};

@@ -3,29 +3,19 @@
 //! list and its cursors, HEAD on GET routes, who may read `/metrics`, and control characters in
 //! text fields.
 
-mod common;
-use common::backends;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::NaiveDate;
 use probity_domain::account::AccountRole;
-use probity_domain::ident::{IdNumber, Uscc};
+use probity_domain::ident::IdNumber;
 use probity_domain::subject::RosterRow;
 use probity_store::records::ID_LOOKUP_FAILURES_PER_HOUR;
 use probity_store::{Channel, ImportOptions, Store};
+use probity_testkit::{Options, PASSWORD, Serve, Server, backends};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-const PASSWORD: &str = "Binhai-2026-pass";
 const METRICS_TOKEN: &str = "scrape-secret-2026";
-
-fn uscc(body: &str) -> String {
-    Uscc::from_parts('1', '1', "120116", body)
-        .unwrap()
-        .as_str()
-        .to_string()
-}
 
 fn person_id() -> IdNumber {
     IdNumber::from_parts("120116", NaiveDate::from_ymd_opt(1980, 5, 17).unwrap(), 273).unwrap()
@@ -48,38 +38,21 @@ fn same_mask(id: &IdNumber, skip: usize) -> IdNumber {
     }
 }
 
-/// The finance bureau (a provider), a township, and a civil servant of the bureau.
+/// The small roster (the finance bureau a provider, 新河街道 a township) and a civil servant of
+/// the bureau.
 fn roster(store: &Store) {
-    let unit = |name: &str, short: &str, kind: &str, body: &str| RosterRow {
-        name: name.into(),
-        short_name: short.into(),
-        kind: kind.into(),
-        uscc: uscc(body),
+    probity_testkit::roster::binhai(store);
+    let person = RosterRow {
+        name: "张三".into(),
+        kind: "公务员".into(),
+        id_number: person_id().as_str().into(),
+        unit: "区财政局".into(),
+        position: "科长".into(),
         ..Default::default()
     };
-    let rows = [
-        unit("天津市滨海新区财政局", "区财政局", "部门", "WH000001"),
-        unit(
-            "天津市滨海新区新河街道办事处",
-            "新河街道",
-            "街镇",
-            "WH000002",
-        ),
-        RosterRow {
-            name: "张三".into(),
-            kind: "公务员".into(),
-            id_number: person_id().as_str().into(),
-            unit: "区财政局".into(),
-            position: "科长".into(),
-            ..Default::default()
-        },
-    ];
-    let subjects = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (i + 2, r.validate(false).unwrap()))
-        .collect();
-    let report = store.import_roster(subjects, "test").unwrap();
+    let report = store
+        .import_roster(vec![(2, person.validate(false).unwrap())], "test")
+        .unwrap();
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);
 }
 
@@ -92,82 +65,17 @@ fn token(store: &Store, name: &str, role: AccountRole, unit: &str) -> String {
     store.issue_token(a.id, "test", "test").unwrap().1
 }
 
-struct Server {
-    base: String,
-    client: reqwest::blocking::Client,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Server {
-    fn start(store: &Store) -> Server {
-        Server::start_with(store, probity_web::WebConfig::default(), None)
-    }
-
-    /// `metrics` is a listener for the separate metrics address.
-    fn start_with(
-        store: &Store,
-        config: probity_web::WebConfig,
-        metrics: Option<std::net::TcpListener>,
-    ) -> Server {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let store = store.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                let metrics = metrics.map(|m| {
-                    m.set_nonblocking(true).unwrap();
-                    tokio::net::TcpListener::from_std(m).unwrap()
-                });
-                probity_web::serve_with_metrics(
-                    store,
-                    config,
-                    probity_web::PagesConfig::default(),
-                    listener,
-                    metrics,
-                    async {
-                        let _ = rx.await;
-                    },
-                )
-                .await
-                .unwrap();
-            });
-        });
-        Server {
-            base,
-            client: reqwest::blocking::Client::new(),
-            shutdown: Some(tx),
-            thread: Some(thread),
-        }
-    }
-
-    fn req(
-        &self,
-        method: &str,
-        path: &str,
-        bearer: Option<&str>,
-    ) -> reqwest::blocking::RequestBuilder {
-        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let b = self.client.request(m, format!("{}{path}", self.base));
-        match bearer {
-            Some(t) => b.bearer_auth(t),
-            None => b,
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+/// A request to `s`, with the bearer token if there is one.
+fn req(
+    s: &Server,
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+) -> reqwest::blocking::RequestBuilder {
+    let b = s.req(method, path);
+    match bearer {
+        Some(t) => b.bearer_auth(t),
+        None => b,
     }
 }
 
@@ -191,8 +99,7 @@ fn the_id_number_oracle_is_closed() {
         let provider = token(&b.store, "caizheng_api", AccountRole::Provider, "区财政局");
         let s = Server::start(&b.store);
         let post = |body: &Value| {
-            let res = s
-                .req("POST", "/api/v1/records", Some(&provider))
+            let res = req(&s, "POST", "/api/v1/records", Some(&provider))
                 .json(body)
                 .send()
                 .unwrap();
@@ -317,8 +224,7 @@ fn a_units_pages_are_full_and_their_cursors_name_only_what_it_sees() {
                 if let Some(c) = &before {
                     path.push_str(&format!("&before={c}"));
                 }
-                let page: Value = s
-                    .req("GET", &path, Some(&unit))
+                let page: Value = req(&s, "GET", &path, Some(&unit))
                     .send()
                     .unwrap()
                     .json()
@@ -401,8 +307,8 @@ fn head_is_answered_like_get() {
         ("/api/v1/records", Some(provider.as_str())),
         ("/api/v1/records", None),
     ] {
-        let get = s.req("GET", path, bearer).send().unwrap();
-        let head = s.req("HEAD", path, bearer).send().unwrap();
+        let get = req(&s, "GET", path, bearer).send().unwrap();
+        let head = req(&s, "HEAD", path, bearer).send().unwrap();
         assert_eq!(head.status(), get.status(), "HEAD {path} ({bearer:?})");
         let header = |r: &reqwest::blocking::Response, h| r.headers().get(h).cloned();
         for h in ["content-type", "cache-control", "x-frame-options"] {
@@ -411,7 +317,7 @@ fn head_is_answered_like_get() {
         assert!(head.bytes().unwrap().is_empty(), "HEAD {path} has no body");
     }
     assert_eq!(
-        s.req("HEAD", "/healthz", None).send().unwrap().status(),
+        req(&s, "HEAD", "/healthz", None).send().unwrap().status(),
         StatusCode::OK
     );
     assert_eq!(
@@ -427,7 +333,7 @@ fn metrics_need_the_token_or_their_own_address() {
     // Nothing configured: /metrics is nowhere.
     let s = Server::start(&b.store);
     for bearer in [None, Some(METRICS_TOKEN)] {
-        let res = s.req("GET", "/metrics", bearer).send().unwrap();
+        let res = req(&s, "GET", "/metrics", bearer).send().unwrap();
         assert_eq!(res.status(), StatusCode::NOT_FOUND);
         assert!(!res.text().unwrap().contains("probity_http"));
     }
@@ -440,18 +346,24 @@ fn metrics_need_the_token_or_their_own_address() {
         metrics_token: probity_web::metrics::MetricsToken::new(METRICS_TOKEN),
         ..Default::default()
     };
-    let s = Server::start_with(&b.store, config, Some(side));
+    let options = Options {
+        web: config,
+        serve: Some(Serve {
+            metrics: Some(side),
+        }),
+        ..Default::default()
+    };
+    let s = Server::start_with(&b.store, options);
     assert_eq!(
-        s.req("GET", "/healthz", None).send().unwrap().status(),
+        req(&s, "GET", "/healthz", None).send().unwrap().status(),
         StatusCode::OK
     );
     for bearer in [None, Some("wrong-token"), Some("")] {
-        let res = s.req("GET", "/metrics", bearer).send().unwrap();
+        let res = req(&s, "GET", "/metrics", bearer).send().unwrap();
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{bearer:?}");
         assert!(!res.text().unwrap().contains("probity_http"));
     }
-    let res = s
-        .req("GET", "/metrics", Some(METRICS_TOKEN))
+    let res = req(&s, "GET", "/metrics", Some(METRICS_TOKEN))
         .send()
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
@@ -485,8 +397,7 @@ fn control_characters_are_refused_in_text_fields() {
         let s = Server::start(&b.store);
         let mut body = person_body(&person_id(), "张三", "津滨财罚〔2025〕1号");
         body["facts"] = json!("违反财经纪律\u{202e}律纪经财反违");
-        let res = s
-            .req("POST", "/api/v1/records", Some(&provider))
+        let res = req(&s, "POST", "/api/v1/records", Some(&provider))
             .json(&body)
             .send()
             .unwrap();
@@ -506,8 +417,7 @@ fn control_characters_are_refused_in_text_fields() {
         );
         body["facts"] = json!("违反财经纪律");
         body["document_no"] = json!("津滨财罚\0〔2025〕1号");
-        let v: Value = s
-            .req("POST", "/api/v1/records", Some(&provider))
+        let v: Value = req(&s, "POST", "/api/v1/records", Some(&provider))
             .json(&body)
             .send()
             .unwrap()
@@ -522,8 +432,7 @@ fn control_characters_are_refused_in_text_fields() {
         // Line breaks in running text are kept.
         body["document_no"] = json!("津滨财罚〔2025〕1号");
         body["facts"] = json!("一、逾期未报送；\n二、拒不整改。");
-        let res = s
-            .req("POST", "/api/v1/records", Some(&provider))
+        let res = req(&s, "POST", "/api/v1/records", Some(&provider))
             .json(&body)
             .send()
             .unwrap();
@@ -549,8 +458,7 @@ fn a_database_failure_during_an_import_is_a_500_without_its_text() {
         b.store
             .raw_exec("ALTER TABLE records RENAME TO records_away")
             .unwrap();
-        let res = s
-            .req("POST", "/api/v1/records/import", Some(&t))
+        let res = req(&s, "POST", "/api/v1/records/import", Some(&t))
             .header("content-type", "text/csv")
             .body(csv.clone())
             .send()
@@ -572,8 +480,7 @@ fn a_database_failure_during_an_import_is_a_500_without_its_text() {
             assert!(!body.contains(db_word), "[{}] {db_word}: {body}", b.name);
         }
         // With the table back, the same file loads.
-        let res = s
-            .req("POST", "/api/v1/records/import", Some(&t))
+        let res = req(&s, "POST", "/api/v1/records/import", Some(&t))
             .header("content-type", "text/csv")
             .body(csv)
             .send()

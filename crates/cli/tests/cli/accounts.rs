@@ -2,13 +2,11 @@
 //! PostgreSQL when PROBITY_TEST_PG is set), passwords on standard input, tokens on standard
 //! output.
 
-mod common;
-use common::Env;
-
-use std::process::Output;
-
 use chrono::Utc;
 use probity_domain::ident::Uscc;
+
+use crate::common::Env;
+use crate::{code, stderr, stdout};
 
 impl Env {
     /// A roster of one unit, 区法院.
@@ -23,38 +21,6 @@ impl Env {
         let o = self.run(&["subjects", "import", path.to_str().unwrap()]);
         assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
     }
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
-
-/// Runs a test body on SQLite, and on PostgreSQL when PROBITY_TEST_PG is set.
-macro_rules! both {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-            #[test]
-            fn sqlite() {
-                let f: fn(&Env) = $body;
-                f(&Env::sqlite());
-            }
-            #[test]
-            fn postgres() {
-                let f: fn(&Env) = $body;
-                match Env::postgres("cli_acc") {
-                    Some(env) => f(&env),
-                    None => eprintln!("PROBITY_TEST_PG not set: PostgreSQL variant skipped"),
-                }
-            }
-        }
-    };
 }
 
 const PW: &str = "Binhai#2025x";

@@ -2,11 +2,8 @@
 //! `PROBITY_TEST_PG` is set). Time is passed explicitly, so lockouts, TOTP steps and session
 //! timeouts are tested without waiting.
 
-#[macro_use]
-mod common;
-
+use crate::common::*;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use common::*;
 use hmac::{Hmac, KeyInit, Mac};
 use probity_domain::Code;
 use probity_domain::account::AccountRole;

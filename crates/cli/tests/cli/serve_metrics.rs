@@ -1,8 +1,7 @@
 //! `probity serve` and `/metrics`: 404 on the main address unless the metrics token is sent,
 //! served without a token on `--metrics-addr`; from flags, environment or the TOML file.
 
-mod common;
-use common::Env;
+use crate::common::Env;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};

@@ -3,11 +3,7 @@
 //! and content (each asker getting a code of its own), limited per client, and journaled with the
 //! digest of the report's row; on SQLite and PostgreSQL.
 
-#[macro_use]
-#[allow(unused_macros)]
-mod common;
-
-use common::*;
+use crate::common::*;
 use probity_domain::Code;
 use probity_store::db::Val;
 use probity_store::journal::state_digest;

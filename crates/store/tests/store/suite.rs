@@ -1,10 +1,7 @@
 //! The store's shared test suite: every test runs on SQLite and on PostgreSQL (when
 //! `PROBITY_TEST_PG` is set, e.g. `postgres://postgres@127.0.0.1:5432/test`).
 
-#[macro_use]
-mod common;
-
-use common::*;
+use crate::common::*;
 use probity_domain::Code;
 use probity_domain::catalog::{
     DisclosureBounds, ProviderRule, RecordKind, Scope, Severity, default_catalog,

@@ -1,10 +1,8 @@
 //! The public search against a real server on SQLite and PostgreSQL, with the demo district: a
 //! record is found exactly when the disclosure policy lets the public see it, civil servants'
-//! names never come back whole, the index follows the database while the server runs, bad
-//! queries get clear answers, and the public routes are rate-limited per client.
-
-mod common;
-use common::backends;
+//! names never come back whole, the index follows the database (each test catches it up as the
+//! served platform's indexer thread does; one test watches that thread), bad queries get clear
+//! answers, and the public routes are rate-limited per client.
 
 use std::time::{Duration, Instant};
 
@@ -13,57 +11,38 @@ use probity_domain::disclosure::{RecordFacts, SubjectFacts, Viewer, disclose};
 use probity_domain::record::{Action, Role};
 use probity_domain::subject::SubjectKind;
 use probity_store::{RecordFilter, RecordOrder, Store};
+use probity_testkit::{Options, Serve, Server, backends, roster};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-struct Server {
-    base: String,
-    client: reqwest::blocking::Client,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+/// A server allowing each client `public_per_minute` public requests a minute.
+fn start(store: &Store, public_per_minute: usize) -> Server {
+    let pages = probity_web::PagesConfig {
+        public_per_minute,
+        ..Default::default()
+    };
+    let options = Options {
+        pages,
+        ..Default::default()
+    };
+    Server::start_with(store, options)
 }
 
-impl Server {
-    fn start(store: &Store, public_per_minute: usize) -> Server {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let store = store.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                let pages = probity_web::PagesConfig {
-                    search_every: Duration::from_millis(100),
-                    public_per_minute,
-                    ..Default::default()
-                };
-                probity_web::serve_with(
-                    store,
-                    probity_web::WebConfig::default(),
-                    pages,
-                    listener,
-                    async {
-                        let _ = rx.await;
-                    },
-                )
-                .await
-                .unwrap();
-            });
-        });
-        Server {
-            base,
-            client: reqwest::blocking::Client::new(),
-            shutdown: Some(tx),
-            thread: Some(thread),
-        }
-    }
+/// What the public asks.
+trait Public {
+    /// A page, as a browser asks for it.
+    fn get(&self, path_and_query: &str) -> (StatusCode, String);
+    /// The JSON search.
+    fn search(&self, q: &str) -> (StatusCode, Value);
+    /// Brings the search index up with the database, and checks that `q` finds something.
+    fn index_finds(&self, q: &str);
+}
 
+impl Public for Server {
     fn get(&self, path_and_query: &str) -> (StatusCode, String) {
         let res = self
             .client
-            .get(format!("{}{path_and_query}", self.base))
+            .get(self.url(path_and_query))
             .header("accept", "text/html")
             .send()
             .unwrap();
@@ -73,38 +52,22 @@ impl Server {
     fn search(&self, q: &str) -> (StatusCode, Value) {
         let res = self
             .client
-            .get(format!(
-                "{}/api/v1/public/search?q={}",
-                self.base,
+            .get(self.url(&format!(
+                "/api/v1/public/search?q={}",
                 probity_web::pages::percent_encode(q)
-            ))
+            )))
             .send()
             .unwrap();
         let status = res.status();
         (status, res.json().unwrap_or(Value::Null))
     }
 
-    /// Waits until the indexer has caught up with something `q` finds.
-    fn wait_for(&self, q: &str) {
-        let until = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < until {
-            if self.search(q).1["total"].as_u64().unwrap_or(0) > 0 {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("the index never found {q}");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+    fn index_finds(&self, q: &str) {
+        self.catch_up();
+        assert!(
+            self.search(q).1["total"].as_u64().unwrap_or(0) > 0,
+            "the index does not find {q}"
+        );
     }
 }
 
@@ -123,8 +86,8 @@ fn the_public_finds_exactly_what_the_disclosure_policy_allows() {
     for b in backends("public") {
         let today = probity_app::today();
         probity_app::demo::load_demo(&b.store, today).unwrap();
-        let s = Server::start(&b.store, 100_000);
-        s.wait_for("采购");
+        let s = start(&b.store, 100_000);
+        s.index_finds("采购");
         let name = b.name;
 
         let catalog = b.store.catalog().unwrap();
@@ -335,14 +298,11 @@ fn the_public_finds_exactly_what_the_disclosure_policy_allows() {
                 "测试撤销",
             )
             .unwrap();
-        let until = Instant::now() + Duration::from_secs(20);
-        while ids_of(&s.search(&target.document_no).1).contains(&target.id) {
-            assert!(
-                Instant::now() < until,
-                "[{name}] still found after revocation"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        s.catch_up();
+        assert!(
+            !ids_of(&s.search(&target.document_no).1).contains(&target.id),
+            "[{name}] still found after revocation"
+        );
     }
 }
 
@@ -350,8 +310,8 @@ fn the_public_finds_exactly_what_the_disclosure_policy_allows() {
 fn bad_queries_get_clear_answers_and_the_public_routes_are_limited() {
     for b in backends("public_bad") {
         probity_app::demo::load_demo(&b.store, probity_app::today()).unwrap();
-        let s = Server::start(&b.store, 100_000);
-        s.wait_for("采购");
+        let s = start(&b.store, 100_000);
+        s.index_finds("采购");
         let name = b.name;
         for (q, code) in [("", "QUERY_EMPTY"), ("   ", "QUERY_EMPTY")] {
             let (status, v) = s.search(q);
@@ -458,7 +418,7 @@ fn bad_queries_get_clear_answers_and_the_public_routes_are_limited() {
         drop(s);
 
         // Per-client limit: the fourth request in a minute waits.
-        let s = Server::start(&b.store, 3);
+        let s = start(&b.store, 3);
         for _ in 0..3 {
             assert_eq!(s.search("采购").0, StatusCode::OK);
         }
@@ -476,7 +436,7 @@ fn a_report_is_printed_signed_and_verified() {
     for b in backends("public_report") {
         let today = probity_app::today();
         probity_app::demo::load_demo(&b.store, today).unwrap();
-        let s = Server::start(&b.store, 100_000);
+        let s = start(&b.store, 100_000);
         let name = b.name;
         let roster = probity_app::public::RosterNames::new();
         // A unit with disclosed dishonest records.
@@ -732,8 +692,8 @@ fn names_and_id_numbers_in_free_text_never_reach_the_public() {
                 Some(&format!("责令{servant}所在单位限期支付，联系人身份证{old}")),
             ],
         );
-        let s = Server::start(&b.store, 100_000);
-        s.wait_for(doc);
+        let s = start(&b.store, 100_000);
+        s.index_finds(doc);
 
         let leaks = |what: &str, text: &str| {
             assert!(
@@ -814,16 +774,12 @@ fn names_and_id_numbers_in_free_text_never_reach_the_public() {
             !page.contains(newcomer) && page.contains("苗*"),
             "[{name}] the new civil servant is masked at once"
         );
-        let until = Instant::now() + Duration::from_secs(20);
-        while s.search(doc).1.to_string().contains(newcomer)
-            || ids_of(&s.search(newcomer).1).contains(&id)
-        {
-            assert!(
-                Instant::now() < until,
-                "[{name}] the index still shows or finds {newcomer}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        s.catch_up();
+        assert!(
+            !(s.search(doc).1.to_string().contains(newcomer)
+                || ids_of(&s.search(newcomer).1).contains(&id)),
+            "[{name}] the index still shows or finds {newcomer}"
+        );
     }
 }
 
@@ -848,8 +804,8 @@ fn a_catalog_change_reaches_the_search_index() {
                 Some("责令履行"),
             ],
         );
-        let s = Server::start(&b.store, 100_000);
-        s.wait_for(doc);
+        let s = start(&b.store, 100_000);
+        s.index_finds(doc);
 
         let mut cat = b
             .store
@@ -864,20 +820,17 @@ fn a_catalog_change_reaches_the_search_index() {
             max_months: 0,
         };
         b.store.save_category(&cat, "信用办:test").unwrap();
-        let until = Instant::now() + Duration::from_secs(20);
-        while ids_of(&s.search(doc).1).contains(&id) {
-            assert!(
-                Instant::now() < until,
-                "[{name}] still found after its severity became 不公示"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        s.catch_up();
+        assert!(
+            !ids_of(&s.search(doc).1).contains(&id),
+            "[{name}] still found after its severity became 不公示"
+        );
         let (_, v) = s.search(doc);
         assert!(!v["items"].to_string().contains(doc), "[{name}] {v}");
         assert_eq!(s.get(&format!("/records/{id}")).0, StatusCode::NOT_FOUND);
 
         b.store.save_category(&before, "信用办:test").unwrap();
-        s.wait_for(doc);
+        s.index_finds(doc);
         assert!(
             ids_of(&s.search(doc).1).contains(&id),
             "[{name}] back again"
@@ -893,7 +846,7 @@ fn reports_are_deduplicated_and_limited_per_client() {
     for b in backends("public_report_limit") {
         probity_app::demo::load_demo(&b.store, probity_app::today()).unwrap();
         let name = b.name;
-        let s = Server::start(&b.store, 100_000);
+        let s = start(&b.store, 100_000);
         let uscc = b.store.find_unit("区财政局").unwrap().uscc.unwrap();
         let head = b.store.head_seq().unwrap();
         let (status, first) = post_report(&s, &uscc);
@@ -967,5 +920,65 @@ fn reports_are_deduplicated_and_limited_per_client() {
             seq,
             "[{name}] a refusal changes nothing"
         );
+    }
+}
+
+/// Waits (at most 20 seconds) until `cond` holds: for the indexer thread of a served platform,
+/// which runs on its own and tells no one when it has.
+fn eventually(what: &str, cond: impl Fn() -> bool) {
+    let until = Instant::now() + Duration::from_secs(20);
+    while !cond() {
+        assert!(Instant::now() < until, "{what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The platform as `probity serve` runs it keeps its own index up with the database: a disclosed
+/// record is found without anyone asking for a catch-up, and a revoked one leaves the search
+/// within moments. (The other tests catch the index up themselves, with the catch-up this
+/// indexer thread runs.)
+#[test]
+fn the_served_index_follows_the_database() {
+    for b in backends("public_served") {
+        let name = b.name;
+        roster::binhai(&b.store);
+        let unit = b.store.find_unit("区财政局").unwrap();
+        let doc = "津滨法〔2025〕民初9003号";
+        let id = court_record(
+            &b.store,
+            &unit,
+            doc,
+            [
+                None,
+                Some("拒不履行生效判决确定的付款义务。"),
+                None,
+                Some("责令履行"),
+            ],
+        );
+        let pages = probity_web::PagesConfig {
+            search_every: Duration::from_millis(100),
+            ..Default::default()
+        };
+        let options = Options {
+            pages,
+            serve: Some(Serve::default()),
+            ..Default::default()
+        };
+        let s = Server::start_with(&b.store, options);
+        let found = || ids_of(&s.search(doc).1).contains(&id);
+        eventually(&format!("[{name}] the index never found {doc}"), found);
+        b.store
+            .transition(
+                id,
+                Action::Revoke,
+                Role::CreditOffice,
+                None,
+                "信用办:test",
+                "测试撤销",
+            )
+            .unwrap();
+        eventually(&format!("[{name}] still found after revocation"), || {
+            !found()
+        });
     }
 }

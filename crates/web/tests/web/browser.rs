@@ -10,9 +10,6 @@
 //! (`apt-get install chromium chromium-driver`); with the CI variable set it fails instead, so
 //! that CI never skips silently (`.ci/run` installs both).
 
-mod common;
-use common::backends;
-
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -21,63 +18,13 @@ use std::time::{Duration, Instant};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use probity_app::demo::DEMO_PASSWORD;
-use probity_store::Store;
+use probity_testkit::{Options, Server, backends, totp_code};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// How long a page may take to show what the test waits for.
 const PAGE_WAIT: Duration = Duration::from_secs(20);
-
-/// A server on a loopback port, on its own thread and runtime, as `probity serve` runs it.
-struct Server {
-    base: String,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Server {
-    fn start(store: &Store) -> Server {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let store = store.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                let pages = probity_web::PagesConfig {
-                    upload_limit: 1024 * 1024,
-                    upload_dir: None,
-                    ..Default::default()
-                };
-                let config = probity_web::WebConfig::default();
-                probity_web::serve_with(store, config, pages, listener, async {
-                    let _ = rx.await;
-                })
-                .await
-                .unwrap();
-            });
-        });
-        Server {
-            base,
-            shutdown: Some(tx),
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
 
 /// chromedriver on a free loopback port; killed when dropped.
 struct Driver {
@@ -160,19 +107,6 @@ fn screenshot_dir() -> PathBuf {
     dir
 }
 
-fn totp_code(secret: &str) -> String {
-    totp_rs::Builder::new()
-        .with_algorithm(totp_rs::Algorithm::SHA1)
-        .with_digits(6)
-        .with_step_duration(30)
-        .with_skew(1)
-        .with_secret(totp_rs::Secret::try_from_base32(secret).unwrap())
-        .build()
-        .unwrap()
-        .generate_current()
-        .to_string()
-}
-
 /// Whether a browser is here; `false` means skip (never under CI).
 fn browser_available() -> bool {
     if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
@@ -253,7 +187,17 @@ fn provider_upload_fix_and_activation_in_chromium() {
         let fixed_csv = work.path().join("付款记录-修正.csv");
         std::fs::write(&fixed_csv, format!("{header}\n{good}\n{fixed}\n")).unwrap();
 
-        let server = Server::start(&b.store);
+        // The demo's disclosures are in the search index from the start, as under `serve`.
+        let pages = probity_web::PagesConfig {
+            upload_limit: 1024 * 1024,
+            upload_dir: None,
+            ..Default::default()
+        };
+        let options = Options {
+            pages,
+            ..Default::default()
+        };
+        let server = Server::start_with(&b.store, options);
         let profile = tempfile::tempdir().unwrap();
         let driver = Driver::start(work.path());
         let facts = Facts {
@@ -723,19 +667,12 @@ async fn element_text(c: &Client, css: &str) -> Res<String> {
 }
 
 async fn public(c: &Client, f: &Facts) -> Res {
-    // The index catches up in the background; the demo's records appear within moments.
-    let deadline = Instant::now() + PAGE_WAIT;
-    loop {
-        c.goto(&format!("{}/", f.base)).await.map_err(here!())?;
-        wait_text(c, "最新公示").await?;
-        if c.find(Locator::Css("li.hit.record")).await.is_ok() {
-            break;
-        }
-        ensure(Instant::now() < deadline, || {
-            "the home page never listed a disclosure".into()
-        })?;
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    // The server indexed the demo's records when it started.
+    c.goto(&format!("{}/", f.base)).await.map_err(here!())?;
+    wait_text(c, "最新公示").await?;
+    ensure(c.find(Locator::Css("li.hit.record")).await.is_ok(), || {
+        "the home page lists no disclosure".into()
+    })?;
     shot(c, f, "13-public-home").await?;
     type_into(c, "form.bigsearch input[name='q']", "采购").await?;
     click(c, "form.bigsearch button").await?;

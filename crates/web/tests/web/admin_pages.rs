@@ -3,290 +3,39 @@
 //! system-to-system roles and sees each one once, on the answer to the form, never in a cookie;
 //! the security administrator changes roles from prefilled forms; the auditor pages the journal.
 
-mod common;
-use common::backends;
-
 use probity_domain::account::AccountRole;
-use probity_domain::subject::RosterRow;
 use probity_store::Store;
+use probity_testkit::browser::between;
+use probity_testkit::{Accounts, Options, PASSWORD, Server, backends, roster};
 use reqwest::StatusCode;
-use reqwest::blocking::Response;
-use reqwest::header::{self, HeaderMap};
+use reqwest::header;
 
-const PASSWORD: &str = "Binhai-2026-pass";
 /// Rows on one page of a console list (`pages::PAGE_SIZE`).
 const PAGE_SIZE: i64 = 50;
 
-fn uscc(body: &str) -> String {
-    probity_domain::ident::Uscc::from_parts('1', '1', "120116", body)
-        .unwrap()
-        .as_str()
-        .to_string()
+/// A server on a loopback port, on the small roster, with one account per role (`a_<role>`), the
+/// administrative ones enrolled in TOTP.
+fn start(store: &Store) -> (Server, Accounts) {
+    start_with(store, probity_web::WebConfig::default())
 }
 
-fn roster(store: &Store) {
-    let rows = [
-        ("天津市滨海新区人民政府", "区政府", "区政府", "WB000001", ""),
-        (
-            "天津市滨海新区财政局",
-            "区财政局",
-            "部门",
-            "WB000003",
-            "区政府",
-        ),
-        (
-            "天津市滨海新区新河街道办事处",
-            "新河街道",
-            "街镇",
-            "WB000004",
-            "区政府",
-        ),
-    ];
-    let subjects = rows
-        .iter()
-        .enumerate()
-        .map(|(i, (name, short, kind, body, parent))| {
-            let r = RosterRow {
-                name: name.to_string(),
-                short_name: short.to_string(),
-                kind: kind.to_string(),
-                uscc: uscc(body),
-                parent: parent.to_string(),
-                ..Default::default()
-            };
-            (i + 2, r.validate(false).unwrap())
-        })
-        .collect();
-    let report = store.import_roster(subjects, "test").unwrap();
-    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
-}
-
-fn totp_code(secret: &str) -> String {
-    totp_rs::Builder::new()
-        .with_algorithm(totp_rs::Algorithm::SHA1)
-        .with_digits(6)
-        .with_step_duration(30)
-        .with_skew(1)
-        .with_secret(totp_rs::Secret::try_from_base32(secret).unwrap())
-        .build()
-        .unwrap()
-        .generate_current()
-        .to_string()
-}
-
-/// A server on a loopback port with one account per role (`a_<role>`), the administrative ones
-/// enrolled in TOTP. The server runs on a thread of its own with its own runtime, so the store
-/// (and a PostgreSQL client inside it) is never used from this test's thread inside a runtime.
-struct Server {
-    base: String,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Server {
-    fn start(store: &Store) -> Server {
-        Self::start_with(store, probity_web::WebConfig::default())
-    }
-
-    fn start_with(store: &Store, config: probity_web::WebConfig) -> Server {
-        roster(store);
-        let unit_of = |short: &str| store.find_unit(short).unwrap().id;
-        for role in AccountRole::ALL {
-            let unit = match role {
-                AccountRole::Provider => Some(unit_of("区财政局")),
-                AccountRole::Unit => Some(unit_of("新河街道")),
-                _ => None,
-            };
-            let a = store
-                .create_account(&format!("a_{}", role.code()), role, unit, PASSWORD, "test")
-                .unwrap();
-            if role.requires_totp() {
-                let e = store.begin_totp(a.id).unwrap();
-                store
-                    .confirm_totp(a.id, &totp_code(&e.secret_base32), chrono::Utc::now())
-                    .unwrap();
-            }
-        }
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let store = store.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                probity_web::serve(store, config, listener, async {
-                    let _ = rx.await;
-                })
-                .await
-                .unwrap();
-            });
-        });
-        Server {
-            base,
-            shutdown: Some(tx),
-            thread: Some(thread),
-        }
-    }
-
-    /// A browser logged in as `a_<role>` with a session made by the store (the administrators
-    /// used their one-time code at enrolment).
-    fn session(&self, store: &Store, role: AccountRole) -> Browser {
-        let a = account(store, role);
-        let s = store
-            .create_session(a.id, chrono::Duration::hours(1), chrono::Utc::now())
-            .unwrap();
-        Browser {
-            base: self.base.clone(),
-            client: reqwest::blocking::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: vec![("probity_session".into(), s.token)],
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-fn account(store: &Store, role: AccountRole) -> probity_store::Account {
-    store
-        .account_by_name(&format!("a_{}", role.code()))
-        .unwrap()
-        .unwrap()
-}
-
-/// A browser without JavaScript: keeps cookies, follows nothing by itself.
-struct Browser {
-    base: String,
-    client: reqwest::blocking::Client,
-    cookies: Vec<(String, String)>,
-}
-
-struct Page {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Page {
-    fn location(&self) -> String {
-        self.headers
-            .get(header::LOCATION)
-            .map(|v| v.to_str().unwrap().to_string())
-            .unwrap_or_default()
-    }
-
-    fn csrf(&self) -> String {
-        between(&self.body, "name=\"csrf\" value=\"", "\"").unwrap_or_default()
-    }
-
-    fn set_cookies(&self) -> Vec<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .map(|v| v.to_str().unwrap().to_string())
-            .collect()
-    }
-}
-
-fn between(s: &str, start: &str, end: &str) -> Option<String> {
-    let i = s.find(start)? + start.len();
-    let j = s[i..].find(end)? + i;
-    Some(s[i..j].to_string())
-}
-
-fn urlencode(form: &[(&str, &str)]) -> String {
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect::<String>()
+fn start_with(store: &Store, web: probity_web::WebConfig) -> (Server, Accounts) {
+    roster::binhai(store);
+    let accounts = Accounts::create(store, "a", &AccountRole::ALL);
+    let options = Options {
+        web,
+        ..Default::default()
     };
-    form.iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-impl Browser {
-    fn take(&mut self, res: Response) -> Page {
-        let status = res.status();
-        let headers = res.headers().clone();
-        for c in headers.get_all(header::SET_COOKIE) {
-            let c = c.to_str().unwrap();
-            let (kv, _) = c.split_once(';').unwrap_or((c, ""));
-            let (k, v) = kv.split_once('=').unwrap();
-            self.cookies.retain(|(n, _)| n != k);
-            if !c.contains("Max-Age=0") {
-                self.cookies.push((k.to_string(), v.to_string()));
-            }
-        }
-        Page {
-            status,
-            headers,
-            body: res.text().unwrap_or_default(),
-        }
-    }
-
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::blocking::RequestBuilder {
-        let cookies = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        self.client
-            .request(method, format!("{}{path}", self.base))
-            .header(header::ACCEPT, "text/html,application/xhtml+xml")
-            .header(header::COOKIE, cookies)
-    }
-
-    fn get(&mut self, path: &str) -> Page {
-        let res = self.request(reqwest::Method::GET, path).send().unwrap();
-        self.take(res)
-    }
-
-    fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let res = self
-            .request(reqwest::Method::POST, path)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(urlencode(form))
-            .send()
-            .unwrap();
-        self.take(res)
-    }
-
-    /// Follows a 303 and returns the page it leads to.
-    fn follow(&mut self, p: &Page) -> Page {
-        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
-        let to = p.location();
-        self.get(&to)
-    }
+    (Server::start_with(store, options), accounts)
 }
 
 #[test]
 fn a_token_is_issued_by_its_holder_and_shown_once() {
     for b in backends("admin_tokens") {
-        let s = Server::start(&b.store);
+        let (s, acc) = start(&b.store);
         let name = b.name;
-        let provider = account(&b.store, AccountRole::Provider);
-        let mut sys = s.session(&b.store, AccountRole::Sysadmin);
+        let provider = acc.account(&b.store, AccountRole::Provider);
+        let mut sys = s.browser_as(&acc, AccountRole::Sysadmin);
 
         // The system administrator issues no token (finding 2): no form, no route, nothing
         // written.
@@ -310,7 +59,7 @@ fn a_token_is_issued_by_its_holder_and_shown_once() {
 
         // The holder issues its own: in the body of this answer, which no cache keeps, and in
         // no cookie (not even hex-encoded, as the flash message is).
-        let mut holder = s.session(&b.store, AccountRole::Provider);
+        let mut holder = s.browser_as(&acc, AccountRole::Provider);
         let page = holder.get("/console/tokens");
         assert_eq!(page.status, StatusCode::OK, "[{name}] {}", page.body);
         assert!(page.body.contains("尚未签发接口令牌"));
@@ -379,7 +128,7 @@ fn a_token_is_issued_by_its_holder_and_shown_once() {
             AccountRole::Secadmin,
             AccountRole::Auditor,
         ] {
-            let mut other = s.session(&b.store, role);
+            let mut other = s.browser_as(&acc, role);
             assert_eq!(
                 other.get("/console/tokens").status,
                 StatusCode::FORBIDDEN,
@@ -392,7 +141,7 @@ fn a_token_is_issued_by_its_holder_and_shown_once() {
             &[("csrf", &again.csrf()), ("label", "第二个")],
         );
         assert_eq!(p.status, StatusCode::OK);
-        let mut unit = s.session(&b.store, AccountRole::Unit);
+        let mut unit = s.browser_as(&acc, AccountRole::Unit);
         let upage = unit.get("/console/tokens");
         let p = unit.post("/console/tokens/2/revoke", &[("csrf", &upage.csrf())]);
         assert_eq!(p.status, StatusCode::FORBIDDEN, "[{name}] {}", p.body);
@@ -407,12 +156,12 @@ fn a_token_is_issued_by_its_holder_and_shown_once() {
 #[test]
 fn account_forms_and_the_journal_pager() {
     for b in backends("admin_forms") {
-        let s = Server::start(&b.store);
+        let (s, acc) = start(&b.store);
         let name = b.name;
 
         // New account: a name only; no role (the security administrator grants one) and a
         // one-time password on the answer, once.
-        let mut sys = s.session(&b.store, AccountRole::Sysadmin);
+        let mut sys = s.browser_as(&acc, AccountRole::Sysadmin);
         let a = sys.get("/console/accounts");
         assert!(
             a.body.contains("新建账号") && !a.body.contains("name=\"password\""),
@@ -456,7 +205,7 @@ fn account_forms_and_the_journal_pager() {
 
         // Role change: the unit comes prefilled, so a unit-bound role keeps its unit without
         // retyping it, and a role without a unit ignores it.
-        let mut sec = s.session(&b.store, AccountRole::Secadmin);
+        let mut sec = s.browser_as(&acc, AccountRole::Secadmin);
         let page = sec.get("/console/accounts");
         // The role form offers no administrative role.
         for adm in ["sysadmin", "secadmin", "auditor"] {
@@ -467,7 +216,7 @@ fn account_forms_and_the_journal_pager() {
         }
         // Nor a form for its own account or the other administrators'.
         for adm in [AccountRole::Secadmin, AccountRole::Sysadmin] {
-            let id = account(&b.store, adm).id;
+            let id = acc.account(&b.store, adm).id;
             assert!(
                 !page
                     .body
@@ -527,7 +276,7 @@ fn account_forms_and_the_journal_pager() {
         let head = b.store.head_seq().unwrap();
         for (target, role) in [
             (clerk.id, "auditor"),
-            (account(&b.store, AccountRole::Secadmin).id, "admin"),
+            (acc.account(&b.store, AccountRole::Secadmin).id, "admin"),
         ] {
             let p = sec.post(
                 &format!("/console/accounts/{target}/role"),
@@ -585,7 +334,7 @@ fn account_forms_and_the_journal_pager() {
             "{actions:?}"
         );
         // The security administrator resets a lost authenticator (the credit office's).
-        let admin = account(&b.store, AccountRole::Admin);
+        let admin = acc.account(&b.store, AccountRole::Admin);
         let page = sec.get("/console/accounts");
         let p = sec.post(
             &format!("/console/accounts/{}/reset-totp", admin.id),
@@ -599,7 +348,7 @@ fn account_forms_and_the_journal_pager() {
             b.store.set_disabled(clerk.id, i % 2 == 0, "test").unwrap();
         }
         let head = b.store.head_seq().unwrap();
-        let mut auditor = s.session(&b.store, AccountRole::Auditor);
+        let mut auditor = s.browser_as(&acc, AccountRole::Auditor);
         let p = auditor.get(&format!("/console/audit?after={}", head - PAGE_SIZE));
         assert_eq!(p.status, StatusCode::OK, "[{name}] {}", p.body);
         assert_eq!(p.body.matches("<tr><td>").count(), PAGE_SIZE as usize);
@@ -620,13 +369,11 @@ fn account_forms_and_the_journal_pager() {
 /// A JSON client with the session of `a_<role>` (cookie and CSRF header).
 fn api_client(
     s: &Server,
+    acc: &Accounts,
     store: &Store,
     role: AccountRole,
 ) -> (reqwest::blocking::Client, String, String, String) {
-    let a = account(store, role);
-    let session = store
-        .create_session(a.id, chrono::Duration::hours(1), chrono::Utc::now())
-        .unwrap();
+    let session = acc.session(store, role);
     (
         reqwest::blocking::Client::new(),
         s.base.clone(),
@@ -656,12 +403,12 @@ fn api(
 #[test]
 fn the_three_administrators_stay_separate_through_the_api() {
     for b in backends("admin_api_duties") {
-        let s = Server::start(&b.store);
+        let (s, acc) = start(&b.store);
         let name = b.name;
-        let sec = account(&b.store, AccountRole::Secadmin);
+        let sec = acc.account(&b.store, AccountRole::Secadmin);
         let head = b.store.head_seq().unwrap();
         // 1. PUT /api/v1/accounts/{own id}/role {"role":"admin"} as secadmin.
-        let c = api_client(&s, &b.store, AccountRole::Secadmin);
+        let c = api_client(&s, &acc, &b.store, AccountRole::Secadmin);
         let (st, body) = api(
             &c,
             reqwest::Method::PUT,
@@ -676,7 +423,7 @@ fn the_three_administrators_stay_separate_through_the_api() {
             (AccountRole::Auditor, "provider"),
             (AccountRole::Provider, "auditor"),
         ] {
-            let id = account(&b.store, target).id;
+            let id = acc.account(&b.store, target).id;
             let (st, body) = api(
                 &c,
                 reqwest::Method::PUT,
@@ -686,7 +433,7 @@ fn the_three_administrators_stay_separate_through_the_api() {
             assert_eq!(st, StatusCode::FORBIDDEN, "[{name}] {target:?} {body}");
         }
         // 2. POST /api/v1/accounts with a role as sysadmin: the API takes no role any more.
-        let c = api_client(&s, &b.store, AccountRole::Sysadmin);
+        let c = api_client(&s, &acc, &b.store, AccountRole::Sysadmin);
         for role in ["admin", "provider", "secadmin"] {
             let (st, body) = api(
                 &c,
@@ -755,7 +502,7 @@ fn the_three_administrators_stay_separate_through_the_api() {
         assert_eq!(body["account"]["password_change_required"], false);
         // A role is the security administrator's to grant.
         let created = b.store.account_by_name("made_by_sys").unwrap().unwrap();
-        let c = api_client(&s, &b.store, AccountRole::Secadmin);
+        let c = api_client(&s, &acc, &b.store, AccountRole::Secadmin);
         let (st, body) = api(
             &c,
             reqwest::Method::PUT,
@@ -764,7 +511,7 @@ fn the_three_administrators_stay_separate_through_the_api() {
         );
         assert_eq!(st, StatusCode::OK, "[{name}] {body}");
         // The system administrator resets, disables, unlocks through the API too.
-        let c = api_client(&s, &b.store, AccountRole::Sysadmin);
+        let c = api_client(&s, &acc, &b.store, AccountRole::Sysadmin);
         let (st, body) = api(
             &c,
             reqwest::Method::POST,
@@ -796,7 +543,7 @@ fn the_three_administrators_stay_separate_through_the_api() {
             reqwest::Method::POST,
             &format!(
                 "/api/v1/accounts/{}/disable",
-                account(&b.store, AccountRole::Auditor).id
+                acc.account(&b.store, AccountRole::Auditor).id
             ),
             serde_json::Value::Null,
         );
@@ -811,7 +558,7 @@ fn the_three_administrators_stay_separate_through_the_api() {
 #[test]
 fn a_one_time_password_is_changed_before_anything_else() {
     for b in backends("admin_otp_pages") {
-        let s = Server::start(&b.store);
+        let (s, acc) = start(&b.store);
         let name = b.name;
         let (clerk, otp) = b
             .store
@@ -819,7 +566,7 @@ fn a_one_time_password_is_changed_before_anything_else() {
                 "credit.clerk",
                 AccountRole::Unassigned,
                 None,
-                &account(&b.store, AccountRole::Sysadmin),
+                &acc.account(&b.store, AccountRole::Sysadmin),
             )
             .unwrap();
         b.store
@@ -827,17 +574,10 @@ fn a_one_time_password_is_changed_before_anything_else() {
                 clerk.id,
                 AccountRole::Admin,
                 None,
-                &account(&b.store, AccountRole::Secadmin),
+                &acc.account(&b.store, AccountRole::Secadmin),
             )
             .unwrap();
-        let mut br = Browser {
-            base: s.base.clone(),
-            client: reqwest::blocking::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: vec![],
-        };
+        let mut br = s.browser();
         let login = br.get("/login");
         let csrf = between(&login.body, "name=\"csrf\" value=\"", "\"").unwrap();
         let p = br.post(
@@ -906,7 +646,7 @@ fn a_stranger_cannot_lock_an_account_out() {
             login_per_minute: 1000,
             ..Default::default()
         };
-        let s = Server::start_with(&b.store, config);
+        let (s, _) = start_with(&b.store, config);
         let name = b.name;
         let client = reqwest::blocking::Client::new();
         let login = |from: &str, who: &str, pw: &str| {

@@ -2,321 +2,34 @@
 //! PROBITY_TEST_PG is set) PostgreSQL, driven as a browser without JavaScript drives them: HTML
 //! forms, cookies, redirects followed by hand so that each step can be checked.
 
-mod common;
-use common::backends;
-
 use probity_domain::account::AccountRole;
 use probity_domain::authz::TABLE;
-use probity_domain::subject::RosterRow;
 use probity_store::Store;
+use probity_testkit::browser::between;
+use probity_testkit::roster::{OTHER_TOWN, TOWN, uscc};
+use probity_testkit::{Accounts, Options, PASSWORD, Server, backends, enrol, roster, totp_code};
 use reqwest::StatusCode;
-use reqwest::blocking::Response;
-use reqwest::header::{self, HeaderMap};
+use reqwest::header;
 
-fn uscc(body: &str) -> String {
-    probity_domain::ident::Uscc::from_parts('1', '1', "120116", body)
-        .unwrap()
-        .as_str()
-        .to_string()
-}
-
-const TOWN: &str = "天津市滨海新区新河街道办事处";
-const OTHER_TOWN: &str = "天津市滨海新区大沽街道办事处";
-const PASSWORD: &str = "Binhai-2026-pass";
 const UPLOAD_LIMIT: u64 = 256 * 1024;
 
-fn roster(store: &Store) {
-    let rows = [
-        ("天津市滨海新区人民政府", "区政府", "区政府", "WB000001", ""),
-        (
-            "天津市滨海新区人民法院",
-            "区法院",
-            "部门",
-            "WB000002",
-            "区政府",
-        ),
-        (
-            "天津市滨海新区财政局",
-            "区财政局",
-            "部门",
-            "WB000003",
-            "区政府",
-        ),
-        (TOWN, "新河街道", "街镇", "WB000004", "区政府"),
-        (OTHER_TOWN, "大沽街道", "街镇", "WB000005", "区政府"),
-    ];
-    let subjects = rows
-        .iter()
-        .enumerate()
-        .map(|(i, (name, short, kind, body, parent))| {
-            let r = RosterRow {
-                name: name.to_string(),
-                short_name: short.to_string(),
-                kind: kind.to_string(),
-                uscc: uscc(body),
-                parent: parent.to_string(),
-                ..Default::default()
-            };
-            (i + 2, r.validate(false).unwrap())
-        })
-        .collect();
-    let report = store.import_roster(subjects, "test").unwrap();
-    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
-}
-
-fn enrol(store: &Store, name: &str) {
-    let a = store.account_by_name(name).unwrap().unwrap();
-    let e = store.begin_totp(a.id).unwrap();
-    store
-        .confirm_totp(a.id, &totp_code(&e.secret_base32), chrono::Utc::now())
-        .unwrap();
-}
-
-fn totp_code(secret: &str) -> String {
-    totp_rs::Builder::new()
-        .with_algorithm(totp_rs::Algorithm::SHA1)
-        .with_digits(6)
-        .with_step_duration(30)
-        .with_skew(1)
-        .with_secret(totp_rs::Secret::try_from_base32(secret).unwrap())
-        .build()
-        .unwrap()
-        .generate_current()
-        .to_string()
-}
-
-/// A server on a loopback port with one account per role (administrative ones enrolled in TOTP,
-/// except the security administrator, who enrols through the page).
-struct Server {
-    base: String,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Server {
-    fn start(store: &Store) -> Server {
-        roster(store);
-        let unit_of = |short: &str| store.find_unit(short).unwrap().id;
-        for role in AccountRole::ALL {
-            let unit = match role {
-                AccountRole::Provider => Some(unit_of("区财政局")),
-                AccountRole::Unit => Some(unit_of("新河街道")),
-                _ => None,
-            };
-            let a = store
-                .create_account(&format!("p_{}", role.code()), role, unit, PASSWORD, "test")
-                .unwrap();
-            if role.requires_totp() && role != AccountRole::Secadmin {
-                enrol(store, &a.name);
-            }
-        }
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let store = store.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                let pages = probity_web::PagesConfig {
-                    upload_limit: UPLOAD_LIMIT,
-                    upload_dir: None,
-                    ..Default::default()
-                };
-                let config = probity_web::WebConfig::default();
-                probity_web::serve_with(store, config, pages, listener, async {
-                    let _ = rx.await;
-                })
-                .await
-                .unwrap();
-            });
-        });
-        Server {
-            base,
-            shutdown: Some(tx),
-            thread: Some(thread),
-        }
-    }
-
-    fn browser(&self) -> Browser {
-        Browser {
-            base: self.base.clone(),
-            client: reqwest::blocking::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: Vec::new(),
-        }
-    }
-
-    /// A browser logged in as `role` with a session made by the store (the administrative roles
-    /// have used their one-time code at enrolment, so logging in through the form would wait
-    /// for the next one).
-    fn session(&self, store: &Store, role: AccountRole) -> Browser {
-        let a = store
-            .account_by_name(&format!("p_{}", role.code()))
-            .unwrap()
-            .unwrap();
-        let s = store
-            .create_session(a.id, chrono::Duration::hours(1), chrono::Utc::now())
-            .unwrap();
-        let mut b = self.browser();
-        b.cookies.push(("probity_session".into(), s.token));
-        b
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-/// A browser without JavaScript: keeps cookies, follows nothing by itself.
-struct Browser {
-    base: String,
-    client: reqwest::blocking::Client,
-    cookies: Vec<(String, String)>,
-}
-
-struct Page {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Page {
-    fn location(&self) -> String {
-        self.headers
-            .get(header::LOCATION)
-            .map(|v| v.to_str().unwrap().to_string())
-            .unwrap_or_default()
-    }
-
-    /// The value of the first hidden `csrf` field.
-    fn csrf(&self) -> String {
-        between(&self.body, "name=\"csrf\" value=\"", "\"").unwrap_or_default()
-    }
-}
-
-fn urlencode(form: &[(&str, &str)]) -> String {
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect::<String>()
+/// A server on a loopback port, on the small roster, with one account per role (`p_<role>`;
+/// administrative ones enrolled in TOTP, except the security administrator, who enrols through
+/// the page).
+fn start(store: &Store) -> (Server, Accounts) {
+    roster::binhai(store);
+    let accounts =
+        Accounts::create_unenrolled(store, "p", &AccountRole::ALL, &[AccountRole::Secadmin]);
+    let pages = probity_web::PagesConfig {
+        upload_limit: UPLOAD_LIMIT,
+        upload_dir: None,
+        ..Default::default()
     };
-    form.iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn between(s: &str, start: &str, end: &str) -> Option<String> {
-    let i = s.find(start)? + start.len();
-    let j = s[i..].find(end)? + i;
-    Some(s[i..j].to_string())
-}
-
-impl Browser {
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn take(&mut self, res: Response) -> Page {
-        let status = res.status();
-        let headers = res.headers().clone();
-        for c in headers.get_all(header::SET_COOKIE) {
-            let c = c.to_str().unwrap();
-            let (kv, _) = c.split_once(';').unwrap_or((c, ""));
-            let (k, v) = kv.split_once('=').unwrap();
-            self.cookies.retain(|(n, _)| n != k);
-            if !c.contains("Max-Age=0") {
-                self.cookies.push((k.to_string(), v.to_string()));
-            }
-        }
-        Page {
-            status,
-            headers,
-            body: res.text().unwrap_or_default(),
-        }
-    }
-
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::blocking::RequestBuilder {
-        self.client
-            .request(method, format!("{}{path}", self.base))
-            .header(header::ACCEPT, "text/html,application/xhtml+xml")
-            .header(header::COOKIE, self.cookie_header())
-    }
-
-    fn get(&mut self, path: &str) -> Page {
-        let res = self.request(reqwest::Method::GET, path).send().unwrap();
-        self.take(res)
-    }
-
-    fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let res = self
-            .request(reqwest::Method::POST, path)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(urlencode(form))
-            .send()
-            .unwrap();
-        self.take(res)
-    }
-
-    fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)], file: (&str, &[u8])) -> Page {
-        let boundary = "----probity-test-boundary";
-        let mut body = Vec::new();
-        for (k, v) in fields {
-            body.extend_from_slice(
-                format!(
-                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
-                )
-                .as_bytes(),
-            );
-        }
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
-                file.0
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(file.1);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let res = self
-            .request(reqwest::Method::POST, path)
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={boundary}"),
-            )
-            .body(body)
-            .send()
-            .unwrap();
-        self.take(res)
-    }
-
-    /// Follows a 303 and returns the page it leads to.
-    fn follow(&mut self, p: &Page) -> Page {
-        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
-        let to = p.location();
-        self.get(&to)
-    }
+    let options = Options {
+        pages,
+        ..Default::default()
+    };
+    (Server::start_with(store, options), accounts)
 }
 
 const HEADER: &str =
@@ -326,7 +39,7 @@ const HEADER: &str =
 fn pages_work_end_to_end() {
     for b in backends("pages") {
         let started = std::time::Instant::now();
-        let s = Server::start(&b.store);
+        let (s, acc) = start(&b.store);
         let name = b.name;
 
         // --- Login ----------------------------------------------------------------------------
@@ -491,7 +204,7 @@ fn pages_work_end_to_end() {
         );
         let up = provider.get("/console/upload");
         let csrf = up.csrf();
-        let p = provider.post_multipart(
+        let p = provider.post_file(
             "/console/upload",
             &[("csrf", &csrf)],
             ("付款记录.csv", csv.as_bytes()),
@@ -508,15 +221,8 @@ fn pages_work_end_to_end() {
         let csrf = p.csrf();
         let p = provider.post(&import_url, &[("csrf", &csrf)]);
         assert_eq!(p.status, StatusCode::SEE_OTHER);
-        let mut page = provider.follow(&p);
-        for _ in 0..100 {
-            if !page.body.contains("正在导入") {
-                break;
-            }
-            assert!(page.body.contains("http-equiv=\"refresh\""));
-            std::thread::sleep(std::time::Duration::from_millis(100));
-            page = provider.get(&status_url);
-        }
+        provider.follow(&p);
+        let page = provider.finished(&status_url);
         assert!(
             page.body.contains("接收 1 条") && page.body.contains("退回 1 行"),
             "{}",
@@ -578,7 +284,7 @@ fn pages_work_end_to_end() {
         let big = vec![b'a'; (UPLOAD_LIMIT as usize) + 200 * 1024];
         let up = provider.get("/console/upload");
         let csrf = up.csrf();
-        let p = provider.post_multipart("/console/upload", &[("csrf", &csrf)], ("big.csv", &big));
+        let p = provider.post_file("/console/upload", &[("csrf", &csrf)], ("big.csv", &big));
         assert_eq!(p.status, StatusCode::PAYLOAD_TOO_LARGE, "[{name}]");
         assert!(p.body.contains("文件过大"), "{}", p.body);
 
@@ -599,7 +305,7 @@ fn pages_work_end_to_end() {
         );
 
         // --- The credit office activates from the review queue ---------------------------------
-        let mut admin = s.session(&b.store, AccountRole::Admin);
+        let mut admin = s.browser_as(&acc, AccountRole::Admin);
         let q = admin.get("/console/review");
         assert_eq!(q.status, StatusCode::OK, "{}", q.body);
         assert!(
@@ -642,7 +348,7 @@ fn pages_work_end_to_end() {
         );
 
         // --- The unit sees its own file, not another unit's record -----------------------------
-        let mut unit = s.session(&b.store, AccountRole::Unit);
+        let mut unit = s.browser_as(&acc, AccountRole::Unit);
         let f = unit.get("/console/file");
         assert_eq!(f.status, StatusCode::OK);
         assert!(
@@ -721,7 +427,7 @@ fn role_for(path: &str, method: &str) -> Option<AccountRole> {
 #[test]
 fn every_post_page_refuses_a_missing_or_forged_csrf_field() {
     let b = backends("pages").remove(0);
-    let s = Server::start(&b.store);
+    let (s, acc) = start(&b.store);
     enrol(&b.store, "p_secadmin");
     let mut checked = 0;
     for rule in TABLE.iter().filter(|r| {
@@ -730,7 +436,7 @@ fn every_post_page_refuses_a_missing_or_forged_csrf_field() {
     }) {
         let path = rule.path.replace("{id}", "1");
         let mut browser = match role_for(rule.path, rule.method) {
-            Some(role) => s.session(&b.store, role),
+            Some(role) => s.browser_as(&acc, role),
             None => {
                 let mut br = s.browser();
                 br.get("/login");
@@ -741,7 +447,7 @@ fn every_post_page_refuses_a_missing_or_forged_csrf_field() {
         for forged in [None, Some("forged-token")] {
             let p = if multipart {
                 let fields: Vec<(&str, &str)> = forged.map(|f| ("csrf", f)).into_iter().collect();
-                browser.post_multipart(&path, &fields, ("x.csv", HEADER.as_bytes()))
+                browser.post_file(&path, &fields, ("x.csv", HEADER.as_bytes()))
             } else {
                 let mut fields = vec![
                     ("name", "p_provider"),
@@ -775,11 +481,11 @@ fn every_post_page_refuses_a_missing_or_forged_csrf_field() {
 #[test]
 fn the_credit_office_and_the_administrators_pages() {
     for b in backends("pages") {
-        let s = Server::start(&b.store);
+        let (s, acc) = start(&b.store);
         let name = b.name;
 
         // --- Catalog: a bad number is shown back, a good one saved ------------------------------
-        let mut admin = s.session(&b.store, AccountRole::Admin);
+        let mut admin = s.browser_as(&acc, AccountRole::Admin);
         let c = admin.get("/console/catalog?code=PAYMENT_ARREARS");
         assert_eq!(c.status, StatusCode::OK, "[{name}] {}", c.body);
         assert!(c.body.contains("拖欠企业账款"));
@@ -815,7 +521,7 @@ fn the_credit_office_and_the_administrators_pages() {
             uscc("WB000006")
         );
         let l = admin.get("/console/subjects");
-        let p = admin.post_multipart(
+        let p = admin.post_file(
             "/console/subjects/import",
             &[("csrf", &l.csrf())],
             ("名录.csv", roster.as_bytes()),
@@ -835,7 +541,7 @@ fn the_credit_office_and_the_administrators_pages() {
 
         // --- Accounts: the system administrator creates and issues, the security administrator
         //     grants, the auditor reads ------------------------------------------------------------
-        let mut sys = s.session(&b.store, AccountRole::Sysadmin);
+        let mut sys = s.browser_as(&acc, AccountRole::Sysadmin);
         let a = sys.get("/console/accounts");
         let p = sys.post(
             "/console/accounts",
@@ -864,7 +570,7 @@ fn the_credit_office_and_the_administrators_pages() {
         );
 
         enrol(&b.store, "p_secadmin");
-        let mut sec = s.session(&b.store, AccountRole::Secadmin);
+        let mut sec = s.browser_as(&acc, AccountRole::Secadmin);
         let a = sec.get("/console/accounts");
         let p = sec.post(
             &format!("/console/accounts/{id}/role"),
@@ -878,7 +584,7 @@ fn the_credit_office_and_the_administrators_pages() {
         );
         assert_eq!(b.store.account(id).unwrap().role, AccountRole::Unit);
 
-        let mut auditor = s.session(&b.store, AccountRole::Auditor);
+        let mut auditor = s.browser_as(&acc, AccountRole::Auditor);
         let p = auditor.get("/console/audit");
         assert_eq!(p.status, StatusCode::OK);
         assert!(p.body.contains("sysadmin:p_sysadmin"), "{}", p.body);
@@ -949,10 +655,10 @@ fn next_link(body: &str) -> Option<String> {
 #[test]
 fn lists_sort_and_page_in_the_store_and_refuse_bad_queries() {
     for b in backends("pages") {
-        let s = Server::start(&b.store);
+        let (s, acc) = start(&b.store);
         let name = b.name;
         many_records(&b.store);
-        let mut provider = s.session(&b.store, AccountRole::Provider);
+        let mut provider = s.browser_as(&acc, AccountRole::Provider);
 
         // Every order, walked through its next-page links, shows each record exactly once, in
         // the order the sort names (not merely within a page).
@@ -1027,7 +733,7 @@ fn lists_sort_and_page_in_the_store_and_refuse_bad_queries() {
                 p.body
             );
         }
-        let mut unit = s.session(&b.store, AccountRole::Unit);
+        let mut unit = s.browser_as(&acc, AccountRole::Unit);
         let p = unit.get("/console/file?page=18446744073709551615");
         assert_eq!(
             p.status,
@@ -1036,7 +742,7 @@ fn lists_sort_and_page_in_the_store_and_refuse_bad_queries() {
         );
 
         // The review queue: oldest first, counted, and an action returns to the page it was on.
-        let mut admin = s.session(&b.store, AccountRole::Admin);
+        let mut admin = s.browser_as(&acc, AccountRole::Admin);
         let q = admin.get("/console/review?category=PAYMENT_ARREARS");
         assert_eq!(q.status, StatusCode::OK, "[{name}]");
         assert!(q.body.contains("共 120 条待审核"), "[{name}] {}", q.body);
@@ -1092,8 +798,8 @@ fn lists_sort_and_page_in_the_store_and_refuse_bad_queries() {
 #[test]
 fn logging_in_again_ends_the_session_the_browser_held() {
     for b in backends("pages") {
-        let s = Server::start(&b.store);
-        let mut browser = s.session(&b.store, AccountRole::Provider);
+        let (s, acc) = start(&b.store);
+        let mut browser = s.browser_as(&acc, AccountRole::Provider);
         let old = browser.cookies[0].1.clone();
         assert_eq!(browser.get("/console").status, StatusCode::OK);
         let login = browser.get("/login");

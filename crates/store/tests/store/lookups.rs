@@ -3,12 +3,8 @@
 //! provider's file with a few typos still loads. Plus the record list of an assessed unit, and the
 //! permissions of the SQLite files. On SQLite and (with `PROBITY_TEST_PG`) PostgreSQL.
 
-#[macro_use]
-#[allow(unused_macros)]
-mod common;
-
+use crate::common::*;
 use chrono::NaiveDate;
-use common::*;
 use probity_domain::Code;
 use probity_domain::ident::IdNumber;
 use probity_domain::record::{RecordRow, RecordState, Role};

@@ -2,246 +2,85 @@
 //! set) PostgreSQL: the authorisation table walked route by route and role by role, reach
 //! (own records, own file), sessions with CSRF, bad input, and the OpenAPI description.
 
-mod common;
-use common::backends;
-
 use std::collections::BTreeSet;
+use std::ops::Deref;
 
 use probity_domain::account::AccountRole;
 use probity_domain::authz::{self, TABLE};
-use probity_domain::subject::RosterRow;
 use probity_store::Store;
+use probity_testkit::{Accounts, ActingAs, Options, PASSWORD, Server, backends, roster};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-fn uscc(body: &str) -> String {
-    probity_domain::ident::Uscc::from_parts('1', '1', "120116", body)
-        .unwrap()
-        .as_str()
-        .to_string()
-}
-
-/// A small roster: the district, the court and the finance bureau (providers), a township.
-fn roster(store: &Store) {
-    let rows = [
-        ("天津市滨海新区人民政府", "区政府", "区政府", "WB000001", ""),
-        (
-            "天津市滨海新区人民法院",
-            "区法院",
-            "部门",
-            "WB000002",
-            "区政府",
-        ),
-        (
-            "天津市滨海新区财政局",
-            "区财政局",
-            "部门",
-            "WB000003",
-            "区政府",
-        ),
-        (
-            "天津市滨海新区新河街道办事处",
-            "新河街道",
-            "街镇",
-            "WB000004",
-            "区政府",
-        ),
-        (
-            "天津市滨海新区大沽街道办事处",
-            "大沽街道",
-            "街镇",
-            "WB000005",
-            "区政府",
-        ),
-    ];
-    let subjects = rows
-        .iter()
-        .enumerate()
-        .map(|(i, (name, short, kind, body, parent))| {
-            let r = RosterRow {
-                name: name.to_string(),
-                short_name: short.to_string(),
-                kind: kind.to_string(),
-                uscc: uscc(body),
-                parent: parent.to_string(),
-                ..Default::default()
-            };
-            (i + 2, r.validate(false).unwrap())
-        })
-        .collect();
-    let report = store.import_roster(subjects, "test").unwrap();
-    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
-}
-
-const PASSWORD: &str = "Binhai-2026-pass";
 const METRICS_TOKEN: &str = "metrics-token-of-the-tests";
 
-/// A server on a loopback port, on its own thread and runtime, as `probity serve` runs it.
-/// How a role's requests prove who they are.
-enum Cred {
-    Bearer(String),
-    Session { token: String, csrf: String },
+/// The server of these tests (on the small roster, `/metrics` open to `METRICS_TOKEN`) and one
+/// account per role (`t_<role>`) with the credential it acts with, plus a second provider.
+struct Api {
+    server: Server,
+    accounts: Accounts,
 }
 
-fn totp_code(secret: &str) -> String {
-    totp_rs::Builder::new()
-        .with_algorithm(totp_rs::Algorithm::SHA1)
-        .with_digits(6)
-        .with_step_duration(30)
-        .with_skew(1)
-        .with_secret(totp_rs::Secret::try_from_base32(secret).unwrap())
-        .build()
-        .unwrap()
-        .generate_current()
-        .to_string()
-}
-
-/// Sends a request as one of the server's accounts.
-trait AsRole {
-    fn acting_as(self, s: &Server, role: AccountRole) -> Self;
-}
-
-impl AsRole for reqwest::blocking::RequestBuilder {
-    fn acting_as(self, s: &Server, role: AccountRole) -> Self {
-        match &s.tokens.iter().find(|(r, _)| *r == role).unwrap().1 {
-            Cred::Bearer(t) => self.bearer_auth(t),
-            Cred::Session { token, csrf } => self
-                .header("cookie", format!("probity_session={token}"))
-                .header("x-csrf-token", csrf),
-        }
+impl Deref for Api {
+    type Target = Server;
+    fn deref(&self) -> &Server {
+        &self.server
     }
 }
 
-struct Server {
-    base: String,
-    tokens: Vec<(AccountRole, Cred)>,
-    client: reqwest::blocking::Client,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Server {
-    fn start(store: &Store) -> Server {
-        roster(store);
-        let unit_of = |short: &str| store.find_unit(short).unwrap().id;
-        let mut tokens = Vec::new();
-        for role in AccountRole::ALL {
-            let unit = match role {
-                AccountRole::Provider => Some(unit_of("区财政局")),
-                AccountRole::Unit => Some(unit_of("新河街道")),
-                _ => None,
-            };
-            let name = format!("t_{}", role.code());
-            let a = store
-                .create_account(&name, role, unit, PASSWORD, "test")
-                .unwrap();
-            // Tokens are for system-to-system roles; the administrative ones log in with a
-            // second factor and use a session (and its CSRF token).
-            let cred = if !probity_store::accounts::may_hold_token(role) {
-                if role.requires_totp() {
-                    let e = store.begin_totp(a.id).unwrap();
-                    store
-                        .confirm_totp(a.id, &totp_code(&e.secret_base32), chrono::Utc::now())
-                        .unwrap();
-                }
-                let session = store
-                    .create_session(a.id, chrono::TimeDelta::hours(1), chrono::Utc::now())
-                    .unwrap();
-                Cred::Session {
-                    token: session.token,
-                    csrf: session.csrf,
-                }
-            } else {
-                Cred::Bearer(store.issue_token(a.id, "test", "test").unwrap().1)
-            };
-            tokens.push((role, cred));
-        }
+impl Api {
+    fn start(store: &Store) -> Api {
+        roster::binhai(store);
+        // Tokens are for system-to-system roles; the administrative ones log in with a second
+        // factor and use a session (and its CSRF token).
+        let accounts = Accounts::create(store, "t", &AccountRole::ALL)
+            .with_credentials(store, &AccountRole::ALL);
         // A second provider, to prove providers cannot see each other's records.
         store
             .create_account(
                 "court_clerk",
                 AccountRole::Provider,
-                Some(unit_of("区法院")),
+                Some(store.find_unit("区法院").unwrap().id),
                 PASSWORD,
                 "test",
             )
             .unwrap();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let store = store.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                // `/metrics` answers only its token on the main address (tests/hardening.rs).
-                let config = probity_web::WebConfig {
-                    metrics_token: probity_web::metrics::MetricsToken::new(METRICS_TOKEN),
-                    ..Default::default()
-                };
-                probity_web::serve(store, config, listener, async {
-                    let _ = rx.await;
-                })
-                .await
-                .unwrap();
-            });
-        });
-        Server {
-            base,
-            tokens,
-            client: reqwest::blocking::Client::new(),
-            shutdown: Some(tx),
-            thread: Some(thread),
-        }
+        // `/metrics` answers only its token on the main address (hardening.rs).
+        let web = probity_web::WebConfig {
+            metrics_token: probity_web::metrics::MetricsToken::new(METRICS_TOKEN),
+            ..Default::default()
+        };
+        let server = Server::start_with(
+            store,
+            Options {
+                web,
+                ..Default::default()
+            },
+        );
+        Api { server, accounts }
     }
 
     /// Fresh sessions for the roles that walk with one (after a logout ended them).
     fn renew_sessions(&mut self, store: &Store) {
-        for (role, cred) in &mut self.tokens {
-            if let Cred::Session { token, csrf } = cred {
-                let a = store
-                    .account_by_name(&format!("t_{}", role.code()))
-                    .unwrap()
-                    .unwrap();
-                let n = store
-                    .create_session(a.id, chrono::TimeDelta::hours(1), chrono::Utc::now())
-                    .unwrap();
-                (*token, *csrf) = (n.token, n.csrf);
-            }
-        }
+        self.accounts.renew_sessions(store);
     }
 
     /// The bearer token of a system-to-system role.
     fn token(&self, role: AccountRole) -> &str {
-        match &self.tokens.iter().find(|(r, _)| *r == role).unwrap().1 {
-            Cred::Bearer(t) => t,
-            Cred::Session { .. } => panic!("{role:?} has no token"),
-        }
+        self.accounts.token(role)
     }
 
+    /// A request as `role`, or as nobody.
     fn req(
         &self,
         method: &str,
         path: &str,
         role: Option<AccountRole>,
     ) -> reqwest::blocking::RequestBuilder {
-        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let b = self.client.request(m, format!("{}{path}", self.base));
+        let b = self.server.req(method, path);
         match role {
-            Some(r) => b.acting_as(self, r),
+            Some(r) => b.acting_as(&self.accounts, r),
             None => b,
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
         }
     }
 }
@@ -262,7 +101,7 @@ fn record_body(subject: &str, uscc: &str, doc: &str) -> Value {
 #[test]
 fn every_route_and_role_gets_exactly_what_the_table_says() {
     for b in backends("web") {
-        let mut s = Server::start(&b.store);
+        let mut s = Api::start(&b.store);
         for rule in TABLE {
             // Logging out ends the sessions the administrative roles walk with: new ones.
             s.renew_sessions(&b.store);
@@ -333,7 +172,7 @@ fn every_route_and_role_gets_exactly_what_the_table_says() {
 #[test]
 fn providers_see_their_own_records_and_units_their_own_file() {
     for b in backends("web") {
-        let s = Server::start(&b.store);
+        let s = Api::start(&b.store);
         let town = b.store.find_unit("新河街道").unwrap();
         let other_town = b.store.find_unit("大沽街道").unwrap();
         let town_uscc = town.uscc.clone().unwrap();
@@ -531,7 +370,7 @@ fn providers_see_their_own_records_and_units_their_own_file() {
 #[test]
 fn bad_input_gets_a_code_and_changes_nothing() {
     for b in backends("web") {
-        let s = Server::start(&b.store);
+        let s = Api::start(&b.store);
         let head = b.store.head_seq().unwrap();
         let post = |body: reqwest::blocking::Body, ct: &str| {
             s.req("POST", "/api/v1/records", Some(AccountRole::Provider))
@@ -589,7 +428,7 @@ fn bad_input_gets_a_code_and_changes_nothing() {
         // Refused before it is read whole; on a connection of its own, since the server closes it.
         let oversized = reqwest::blocking::Client::new()
             .post(format!("{}/api/v1/records", s.base))
-            .acting_as(&s, AccountRole::Provider)
+            .acting_as(&s.accounts, AccountRole::Provider)
             .header("content-type", "application/json")
             .body(vec![b'a'; 2 * 1024 * 1024]);
         cases.push((
@@ -635,7 +474,7 @@ fn bad_input_gets_a_code_and_changes_nothing() {
 #[test]
 fn sessions_need_csrf_for_changes_and_end_at_logout() {
     for b in backends("web") {
-        let s = Server::start(&b.store);
+        let s = Api::start(&b.store);
         let login = json!({ "name": "t_provider", "password": PASSWORD });
         let res = s
             .client
@@ -742,7 +581,7 @@ fn sessions_need_csrf_for_changes_and_end_at_logout() {
 #[test]
 fn openapi_describes_every_route_the_table_knows() {
     let b = backends("web").remove(0);
-    let s = Server::start(&b.store);
+    let s = Api::start(&b.store);
     let spec: Value = s
         .req("GET", "/openapi.json", None)
         .send()
@@ -812,7 +651,7 @@ fn openapi_describes_every_route_the_table_knows() {
 #[test]
 fn uploads_get_the_row_level_report_of_the_cli() {
     for b in backends("web") {
-        let s = Server::start(&b.store);
+        let s = Api::start(&b.store);
         let town = b.store.find_unit("新河街道").unwrap();
         let header = probity_app::columns::RECORDS
             .iter()
@@ -835,7 +674,7 @@ fn uploads_get_the_row_level_report_of_the_cli() {
         let post = |body: String, role: AccountRole| {
             s.client
                 .post(&url)
-                .acting_as(&s, role)
+                .acting_as(&s.accounts, role)
                 .header("content-type", "text/csv")
                 .body(body)
                 .send()
@@ -863,7 +702,7 @@ fn uploads_get_the_row_level_report_of_the_cli() {
         let res = s
             .client
             .post(format!("{url}&activate=true"))
-            .acting_as(&s, AccountRole::Provider)
+            .acting_as(&s.accounts, AccountRole::Provider)
             .body("x")
             .send()
             .unwrap();
@@ -872,7 +711,7 @@ fn uploads_get_the_row_level_report_of_the_cli() {
         let res = s
             .client
             .post(format!("{url}&activate=true&provider=区财政局"))
-            .acting_as(&s, AccountRole::Admin)
+            .acting_as(&s.accounts, AccountRole::Admin)
             .header("content-type", "text/csv")
             .body(good)
             .send()
@@ -906,7 +745,7 @@ fn uploads_get_the_row_level_report_of_the_cli() {
         let res = s
             .client
             .post(format!("{url}&format=xlsx"))
-            .acting_as(&s, AccountRole::Provider)
+            .acting_as(&s.accounts, AccountRole::Provider)
             .body(vec![0x50u8, 0x4b, 3, 4, 0, 0])
             .send()
             .unwrap();
@@ -918,7 +757,7 @@ fn uploads_get_the_row_level_report_of_the_cli() {
         let res = s
             .client
             .post(format!("{url}&format=pdf"))
-            .acting_as(&s, AccountRole::Provider)
+            .acting_as(&s.accounts, AccountRole::Provider)
             .body("x")
             .send()
             .unwrap();
@@ -947,7 +786,7 @@ fn uploads_get_the_row_level_report_of_the_cli() {
 #[test]
 fn a_password_alone_opens_nothing_for_a_role_that_needs_a_second_factor() {
     for b in backends("web") {
-        let s = Server::start(&b.store);
+        let s = Api::start(&b.store);
         // A new credit-office account that has not enrolled its authenticator yet.
         b.store
             .create_account("new_admin", AccountRole::Admin, None, PASSWORD, "test")

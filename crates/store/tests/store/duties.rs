@@ -3,12 +3,8 @@
 //! domain's table gives and each refusal writing nothing; the one-time password; and the audit
 //! chain over accounts and tokens against direct edits of the database.
 
-#[macro_use]
-#[allow(unused_macros)]
-mod common;
-
+use crate::common::*;
 use chrono::{DateTime, TimeZone, Utc};
-use common::*;
 use probity_domain::Code;
 use probity_domain::account::AccountRole;
 use probity_domain::duties::{self, AccountAction, Actor, Target};

@@ -1,0 +1,11 @@
+//! The store's tests, in one binary: every test body runs on SQLite and on PostgreSQL (when
+//! `PROBITY_TEST_PG` names a database, e.g. `postgres://postgres@127.0.0.1:5432/test`).
+
+mod common;
+
+mod accounts;
+mod duties;
+mod lookups;
+mod records_api;
+mod reports;
+mod suite;

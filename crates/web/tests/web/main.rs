@@ -1,0 +1,11 @@
+//! The web crate's tests, in one binary (one link of axum, tantivy and jieba instead of one per
+//! file): each drives a real server on a loopback port (`probity_testkit::Server`), on SQLite and
+//! (when `PROBITY_TEST_PG` names a database) PostgreSQL.
+
+mod admin_pages;
+mod api;
+mod browser;
+mod hardening;
+mod pages;
+mod public;
+mod uploads;
