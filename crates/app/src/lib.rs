@@ -76,12 +76,6 @@ impl App {
     pub(crate) fn store(&self) -> &Store {
         &self.store
     }
-
-    /// The store, for the command line and the background jobs that run beside the use cases.
-    #[doc(hidden)]
-    pub fn store_for_operator(&self) -> &Store {
-        &self.store
-    }
 }
 
 /// Who asks: a logged-in account, and how far it reaches on what it asked for (from the
