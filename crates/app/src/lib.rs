@@ -16,6 +16,7 @@ pub mod demo;
 pub mod export;
 pub mod files;
 pub mod import;
+pub mod jobs;
 pub mod public;
 pub mod records;
 pub mod reindex;

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod jobs;
 pub mod journal;
 pub mod records;
 pub mod reports;
@@ -22,6 +23,7 @@ pub use clock::Clock;
 pub use crypto::Keys;
 pub use db::Dialect;
 pub use error::{StoreError, StoreResult};
+pub use jobs::{Job, JobState, NewJob};
 pub use journal::{Problem, VerifyReport};
 pub use records::{
     Channel, Created, Cursor, ExportRow, HistoryEntry, ImportOptions, Outcome, Prepared, Preparer,

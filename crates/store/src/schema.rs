@@ -197,6 +197,31 @@ DROP INDEX login_failures_account;
 CREATE INDEX login_failures_account ON login_failures (account_id, client, at);
 "#,
     ),
+    (
+        // Background jobs (an uploaded file waiting for, running or done with its import) live in
+        // the database, so that any node shows and starts them and a restart loses nothing.
+        "0010_jobs",
+        r#"
+CREATE TABLE jobs (
+    id          TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    owner_id    BIGINT NOT NULL,
+    file_name   TEXT NOT NULL,
+    provider    TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    progress    TEXT,
+    outcome     TEXT,
+    input       BYTEA,
+    errors      BYTEA,
+    node        TEXT,
+    lease_until TEXT,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE INDEX jobs_owner ON jobs (owner_id, created_at);
+CREATE INDEX jobs_state ON jobs (state, lease_until);
+"#,
+    ),
 ];
 
 pub fn migrate(conn: &mut Conn, now: &str) -> StoreResult<()> {

@@ -137,6 +137,31 @@ impl Browser {
         }
     }
 
+    /// The same browser (its cookies, so its session) talking to another server: a second node
+    /// behind the same load balancer.
+    pub fn at(&self, base: &str) -> Browser {
+        Browser {
+            base: base.to_string(),
+            client: self.client.clone(),
+            cookies: self.cookies.clone(),
+        }
+    }
+
+    /// Logs in on the login page as a person does (its CSRF token, name and password); the
+    /// answer to the form.
+    pub fn log_in(&mut self, name: &str, password: &str) -> Page {
+        let csrf = self.get("/login").csrf();
+        self.post(
+            "/login",
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", name),
+                ("password", password),
+                ("next", "/console"),
+            ],
+        )
+    }
+
     pub fn cookie_header(&self) -> String {
         self.cookies
             .iter()

@@ -387,6 +387,19 @@ pub async fn serve_with_metrics(
 ) -> std::io::Result<()> {
     tracing::info!(addr = ?listener.local_addr().ok(), "probity serving");
     let app = probity_app::App::new(store, probity_app::Clock::system());
+    // Imports a stopped node was running wait again for their official.
+    let lapsed = app.clone();
+    match tokio::task::spawn_blocking(move || probity_app::jobs::release_lapsed(&lapsed)).await {
+        Ok(Ok(0)) => {}
+        Ok(Ok(n)) => {
+            tracing::warn!(
+                jobs = n,
+                "imports interrupted by a stop wait to be started again"
+            )
+        }
+        Ok(Err(e)) => tracing::error!(error = %e, "could not look for interrupted imports"),
+        Err(e) => tracing::error!(error = %e, "could not look for interrupted imports"),
+    }
     let search = open_search(&pages_config)?;
     let indexer = probity_app::reindex::Indexer::start(
         app.clone(),

@@ -2,7 +2,7 @@
 //! SQLite file, or a PostgreSQL schema of its own, dropped afterwards), a key file, and a working
 //! directory.
 
-use std::io::Write;
+use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
@@ -81,4 +81,39 @@ impl Env {
         std::fs::write(&p, bytes).unwrap();
         p
     }
+}
+
+/// Starts `probity serve` on a free port with the extra arguments and environment; returns the
+/// child (killed on drop) and the address it printed.
+pub struct Serve(std::process::Child);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn serve(env: &Env, args: &[&str], vars: &[(&str, &str)]) -> (Serve, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_probity"));
+    cmd.args(["--db", &env.db, "--key-file"])
+        .arg(env.key())
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(args)
+        .env("PROBITY_LOG", "warn")
+        .env_remove("PROBITY_METRICS_ADDR")
+        .env_remove("PROBITY_METRICS_TOKEN")
+        .stdout(std::process::Stdio::piped());
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("serve printed its address").unwrap();
+        if let Some(a) = line.strip_prefix("Probity 已启动：http://") {
+            break a.to_string();
+        }
+    };
+    (Serve(child), addr)
 }

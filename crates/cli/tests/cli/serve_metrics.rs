@@ -1,45 +1,9 @@
 //! `probity serve` and `/metrics`: 404 on the main address unless the metrics token is sent,
 //! served without a token on `--metrics-addr`; from flags, environment or the TOML file.
 
-use crate::common::Env;
+use crate::common::{Env, serve};
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, Stdio};
-
-/// Starts `probity serve` on a free port with the extra arguments and environment; returns the
-/// child (killed on drop) and the address it printed.
-struct Serve(Child);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(env: &Env, args: &[&str], vars: &[(&str, &str)]) -> (Serve, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_probity"));
-    cmd.args(["--db", &env.db, "--key-file"])
-        .arg(env.key())
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .args(args)
-        .env("PROBITY_LOG", "warn")
-        .env_remove("PROBITY_METRICS_ADDR")
-        .env_remove("PROBITY_METRICS_TOKEN")
-        .stdout(Stdio::piped());
-    for (k, v) in vars {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines.next().expect("serve printed its address").unwrap();
-        if let Some(a) = line.strip_prefix("Probity 已启动：http://") {
-            break a.to_string();
-        }
-    };
-    (Serve(child), addr)
-}
+use std::io::{Read, Write};
 
 /// A port nobody listens on right now, for `--metrics-addr`.
 fn free_addr() -> String {

@@ -5,6 +5,7 @@ mod common;
 
 mod accounts;
 mod duties;
+mod jobs;
 mod lookups;
 mod records_api;
 mod reports;

@@ -3,21 +3,21 @@
 //! rejected rows offered back as an .xlsx to fix and upload again. Only the uploader sees an
 //! upload.
 //!
-//! Uploads in progress are held in this process's memory, and their files in its upload directory
-//! (a temporary directory unless one is configured); nothing of them is in the database. Behind
-//! several `serve` nodes, the preview, the import and the rejected rows of an upload must be asked
-//! of the node that received it: the load balancer needs sticky sessions. A restart forgets
-//! unfinished uploads; the official uploads the file again, which is safe because the import is
-//! idempotent (a record already stored counts as a duplicate and is not stored twice).
+//! An upload is a job in the database (`probity_app::jobs`): its file, its provider, its state,
+//! the progress of its import and its rejected rows are stored there, so that behind several
+//! `serve` nodes any node shows its preview and status and starts its import (no sticky sessions),
+//! and a restart loses nothing: an import whose node stopped goes back to waiting, its file still
+//! there. The import is idempotent (a record already stored counts as a duplicate), so starting it
+//! again is safe.
 //!
-//! Each upload has a directory of its own: the uploaded file under `input/` with the name it came
-//! with (the import records that name as the records' provenance, 来源), the rejected rows beside
-//! it as `errors.xlsx`. Whatever the file is called, the two never share a path.
+//! While it is received, the file is streamed to a directory of its own under the upload
+//! directory, within the size limit, and only then stored; the import runs on a copy written out
+//! under its own name (the records' provenance, 来源).
 
 use std::collections::HashMap;
 use std::path::{Path as FsPath, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 
 use askama::Template;
 use axum::Router;
@@ -27,10 +27,9 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, Sta
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use probity_app::import::{Progress, Summary};
+use probity_app::jobs::{self, Stage, UploadKind};
 use probity_domain::account::AccountRole;
 use probity_ingest::{ColumnSpec, TableReader};
-use probity_store::Channel;
 
 use super::kit::{Ctx, Empty, Layout, PageForm, csrf_ok, csrf_refused};
 use crate::AppState;
@@ -56,86 +55,18 @@ pub fn router() -> Router<AppState> {
         .route("/console/upload/{id}/errors.xlsx", get(errors_file))
 }
 
-/// What an uploaded file is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UploadKind {
-    Records,
-    Roster,
-}
-
-/// Where an upload stands.
-#[derive(Debug, Clone)]
-pub enum UploadStatus {
-    /// Stored and previewed, waiting for the official to start the import.
-    Ready,
-    Running(Progress),
-    Done(Finished),
-    Failed(String),
-}
-
-/// The counts of a finished import.
-#[derive(Debug, Clone)]
-pub struct Finished {
-    pub accepted: u64,
-    pub duplicates: u64,
-    pub rejected: u64,
-    pub updated: u64,
-    pub unchanged: u64,
-}
-
-impl From<&Summary> for Finished {
-    fn from(s: &Summary) -> Self {
-        Finished {
-            accepted: s.accepted,
-            duplicates: s.duplicates,
-            rejected: s.rejected,
-            updated: s.updated,
-            unchanged: s.unchanged,
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Upload {
-    pub owner: i64,
-    pub kind: UploadKind,
-    /// The file's name as it came (made harmless by `clean_name`).
-    pub file_name: String,
-    /// The upload's own directory.
-    pub dir: PathBuf,
-    /// The provider the records are imported for, as `Store::find_unit` knows it: checked when
-    /// the file is uploaded.
-    pub provider: String,
-    pub status: UploadStatus,
-    pub at: String,
-}
-
-impl Upload {
-    fn input_path(&self) -> PathBuf {
-        input_path(&self.dir, &self.file_name)
-    }
-
-    fn errors_path(&self) -> PathBuf {
-        self.dir.join("errors.xlsx")
-    }
-}
-
 /// Where an upload's file is kept: in a directory of its own, so that no name can land on the
 /// rejected-rows file.
 fn input_path(dir: &FsPath, file_name: &str) -> PathBuf {
     dir.join("input").join(file_name)
 }
 
-/// How many uploads the process remembers.
-const MAX_UPLOADS: usize = 500;
-
-/// The uploads of this process, by random id.
+/// Where uploads are received before they are stored, and how large they may be.
 pub struct Uploads {
     dir: PathBuf,
     /// Largest file accepted, in bytes.
     limit: u64,
     _tmp: Option<tempfile::TempDir>,
-    map: Mutex<HashMap<String, Upload>>,
 }
 
 impl Uploads {
@@ -151,83 +82,16 @@ impl Uploads {
             dir,
             limit,
             _tmp: tmp,
-            map: Mutex::new(HashMap::new()),
         }
-    }
-
-    fn get(&self, id: &str) -> Option<Upload> {
-        self.map.lock().ok()?.get(id).cloned()
-    }
-
-    fn set_status(&self, id: &str, status: UploadStatus) {
-        if let Ok(mut m) = self.map.lock()
-            && let Some(u) = m.get_mut(id)
-        {
-            u.status = status;
-        }
-    }
-
-    /// Moves the owner's record upload from Ready to Running in one step under the lock, so that
-    /// of two clicks on 开始导入 only one starts an import. The upload, or `None` when it is not
-    /// the owner's or not waiting for its import.
-    fn try_start(&self, id: &str, owner: i64) -> Option<Upload> {
-        let mut m = self.map.lock().ok()?;
-        let u = m.get_mut(id)?;
-        if u.owner != owner
-            || u.kind != UploadKind::Records
-            || !matches!(u.status, UploadStatus::Ready)
-        {
-            return None;
-        }
-        u.status = UploadStatus::Running(Progress::default());
-        Some(u.clone())
-    }
-
-    /// Keeps at most `MAX_UPLOADS`: the oldest finished ones go first, with their files.
-    fn insert(&self, id: String, u: Upload) {
-        let Ok(mut m) = self.map.lock() else {
-            return;
-        };
-        if m.len() >= MAX_UPLOADS {
-            let mut finished: Vec<(String, String)> = m
-                .iter()
-                .filter(|(_, u)| !matches!(u.status, UploadStatus::Running(_)))
-                .map(|(k, u)| (u.at.clone(), k.clone()))
-                .collect();
-            finished.sort();
-            for (_, k) in finished.into_iter().take(m.len() + 1 - MAX_UPLOADS) {
-                if m.remove(&k).is_some() {
-                    let _ = std::fs::remove_dir_all(self.dir.join(&k));
-                }
-            }
-        }
-        m.insert(id, u);
-    }
-
-    fn of_owner(&self, owner: i64) -> Vec<(String, Upload)> {
-        let mut v: Vec<(String, Upload)> = self
-            .map
-            .lock()
-            .map(|m| {
-                m.iter()
-                    .filter(|(_, u)| u.owner == owner)
-                    .map(|(k, u)| (k.clone(), u.clone()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        v.sort_by(|a, b| b.1.at.cmp(&a.1.at));
-        v.truncate(20);
-        v
     }
 }
 
 /// The caller's upload, or 404: someone else's upload is not the caller's business.
-fn own_upload(state: &AppState, ctx: &Ctx, id: &str) -> Result<Upload, PageError> {
-    state
-        .uploads
-        .get(id)
-        .filter(|u| u.owner == ctx.caller.account.id)
-        .ok_or_else(|| PageError(ApiError::NotFound("未找到：上传文件".into())))
+async fn own_upload(state: &AppState, ctx: &Ctx, id: &str) -> Result<jobs::Upload, PageError> {
+    let app = state.app.clone();
+    let who = ctx.caller.who();
+    let id = id.to_string();
+    Ok(blocking(move || Ok(jobs::own(&app, &who, &id)?)).await?)
 }
 
 pub struct UploadItem {
@@ -237,19 +101,19 @@ pub struct UploadItem {
 }
 
 /// An upload in the list, in the words its status page uses.
-fn status_label(kind: UploadKind, s: &UploadStatus) -> String {
+fn status_label(kind: UploadKind, s: &Stage) -> String {
     match (kind, s) {
-        (_, UploadStatus::Ready) => "待导入".into(),
-        (_, UploadStatus::Running(_)) => "导入中".into(),
-        (UploadKind::Records, UploadStatus::Done(f)) => format!(
+        (_, Stage::Ready(_)) => "待导入".into(),
+        (_, Stage::Running(_)) => "导入中".into(),
+        (UploadKind::Records, Stage::Done(f)) => format!(
             "已完成：接收 {}，重复 {}，退回 {}",
             f.accepted, f.duplicates, f.rejected
         ),
-        (UploadKind::Roster, UploadStatus::Done(f)) => format!(
+        (UploadKind::Roster, Stage::Done(f)) => format!(
             "已完成：新增 {}，更新 {}，未变 {}，退回 {}",
             f.accepted, f.updated, f.unchanged, f.rejected
         ),
-        (_, UploadStatus::Failed(_)) => "失败".into(),
+        (_, Stage::Failed(_)) => "失败".into(),
     }
 }
 
@@ -276,19 +140,20 @@ struct UploadTpl {
 }
 
 /// The upload form; with `provider_error`, the form refused (422) with the provider shown back.
-fn upload_form(
+async fn upload_form(
     state: &AppState,
     ctx: &Ctx,
     provider: String,
     provider_error: Option<String>,
-) -> Response {
-    let uploads = state
-        .uploads
-        .of_owner(ctx.caller.account.id)
+) -> PageResult {
+    let app = state.app.clone();
+    let who = ctx.caller.who();
+    let uploads = blocking(move || Ok(jobs::own_list(&app, &who, 20)?))
+        .await?
         .into_iter()
-        .map(|(id, u)| UploadItem {
-            id,
-            status: status_label(u.kind, &u.status),
+        .map(|u| UploadItem {
+            status: status_label(u.kind, &u.stage),
+            id: u.id,
             file_name: u.file_name,
         })
         .collect();
@@ -304,11 +169,11 @@ fn upload_form(
     if refused {
         *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
-    res
+    Ok(res)
 }
 
 async fn upload_page(State(state): State<AppState>, ctx: Ctx) -> PageResult {
-    Ok(upload_form(&state, &ctx, String::new(), None))
+    upload_form(&state, &ctx, String::new(), None).await
 }
 
 fn too_large(limit: u64) -> Response {
@@ -338,25 +203,15 @@ const FORM_ALLOWANCE: u64 = 64 * 1024;
 /// Largest text field of an upload form (the CSRF token, the provider's name).
 const FIELD_LIMIT: usize = 4 * 1024;
 
-/// An upload's directory while the upload is received and checked: removed again, with whatever
-/// was written to it, unless the upload is kept.
+/// An upload's directory while the upload is received, checked and stored: removed again, with
+/// whatever was written to it, when the upload is done with it.
 struct UploadDir {
     path: PathBuf,
-    keep: bool,
-}
-
-impl UploadDir {
-    fn keep(mut self) -> PathBuf {
-        self.keep = true;
-        self.path.clone()
-    }
 }
 
 impl Drop for UploadDir {
     fn drop(&mut self) {
-        if !self.keep {
-            let _ = std::fs::remove_dir_all(&self.path);
-        }
+        let _ = std::fs::remove_dir_all(&self.path);
     }
 }
 
@@ -445,7 +300,6 @@ async fn receive_fields(
         file_name: None,
         dir: UploadDir {
             path: state.uploads.dir.join(id),
-            keep: false,
         },
     };
     let mut csrf_checked = false;
@@ -605,25 +459,20 @@ async fn upload_records(State(state): State<AppState>, ctx: Ctx, req: Request) -
     let provider = match upload_provider(&state, &ctx, &named).await {
         Ok(p) => p,
         Err(ProviderRefused::Field(reason)) => {
-            return Ok(upload_form(&state, &ctx, named, Some(reason)));
+            return upload_form(&state, &ctx, named, Some(reason)).await;
         }
         Err(ProviderRefused::Page(e)) => return Err(e),
     };
-    state.uploads.insert(
-        id.clone(),
-        Upload {
-            owner: ctx.caller.account.id,
-            kind: UploadKind::Records,
-            file_name: file_name.clone(),
-            dir: got.dir.keep(),
-            provider,
-            status: UploadStatus::Ready,
-            at: state
-                .app
-                .now()
-                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        },
-    );
+    stage(
+        &state,
+        &ctx,
+        UploadKind::Records,
+        &id,
+        &file_name,
+        &provider,
+        got.dir,
+    )
+    .await?;
     Ok(done(
         &format!("/console/upload/{id}"),
         &format!("已上传文件“{file_name}”，请核对预览后开始导入"),
@@ -643,66 +492,59 @@ async fn upload_roster(State(state): State<AppState>, ctx: Ctx, req: Request) ->
             "请选择要上传的名录文件",
         ));
     };
-    let upload = Upload {
-        owner: ctx.caller.account.id,
-        kind: UploadKind::Roster,
-        file_name: file_name.clone(),
-        dir: got.dir.keep(),
-        provider: String::new(),
-        status: UploadStatus::Ready,
-        at: state
-            .app
-            .now()
-            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-    };
-    let (input, errors) = (upload.input_path(), upload.errors_path());
+    stage(
+        &state,
+        &ctx,
+        UploadKind::Roster,
+        &id,
+        &file_name,
+        "",
+        got.dir,
+    )
+    .await?;
+    // A roster is small: imported at once, on this node.
     let app = state.app.clone();
     let who = ctx.caller.who();
-    let result = blocking(move || {
-        let result = probity_app::files::import_roster_file(&app, &who, &input, Some(errors));
-        let _ = std::fs::remove_file(&input);
-        Ok(result)
+    let job = id.clone();
+    let stage = blocking(move || {
+        let u = jobs::claim(&app, &who, &job, UploadKind::Roster)?
+            .ok_or_else(|| ApiError::Internal("a roster upload just staged was taken".into()))?;
+        Ok(jobs::run(&app, &who, &u))
     })
-    .await;
-    let result = match result {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&upload.dir);
-            return Err(PageError(e));
-        }
-    };
-    let (status, message) = match result {
-        Ok(s) => (
-            UploadStatus::Done(Finished::from(&s)),
-            format!(
-                "已导入名录“{file_name}”：新增 {}，更新 {}，未变 {}，退回 {}",
-                s.accepted, s.updated, s.unchanged, s.rejected
-            ),
+    .await?;
+    let message = match stage {
+        Stage::Done(f) => format!(
+            "已导入名录“{file_name}”：新增 {}，更新 {}，未变 {}，退回 {}",
+            f.accepted, f.updated, f.unchanged, f.rejected
         ),
-        Err(e) => {
-            let m = failure_message(e);
-            (
-                UploadStatus::Failed(m.clone()),
-                format!("名录“{file_name}”未能导入：{m}"),
-            )
-        }
+        Stage::Failed(m) => format!("名录“{file_name}”未能导入：{m}"),
+        _ => format!("名录“{file_name}”已上传"),
     };
-    state
-        .uploads
-        .insert(id.clone(), Upload { status, ..upload });
     Ok(done(&format!("/console/upload/{id}"), &message))
 }
 
-fn failure_message(e: probity_app::AppError) -> String {
-    use probity_app::AppError;
-    match e {
-        AppError::File(f) => f.message,
-        e @ (AppError::Store(_) | AppError::Other(_)) => {
-            tracing::error!(error = %e, "page import failed");
-            "系统内部错误，请稍后再试；如持续出现请联系系统管理员".into()
-        }
-        other => ApiError::from(other).detail().message,
-    }
+/// Stores a received file as the actor's upload `id`; the received copy goes.
+async fn stage(
+    state: &AppState,
+    ctx: &Ctx,
+    kind: UploadKind,
+    id: &str,
+    file_name: &str,
+    provider: &str,
+    dir: UploadDir,
+) -> Result<(), PageError> {
+    let app = state.app.clone();
+    let who = ctx.caller.who();
+    let (id, file_name, provider) = (id.to_string(), file_name.to_string(), provider.to_string());
+    blocking(move || {
+        let bytes = std::fs::read(input_path(&dir.path, &file_name))
+            .map_err(|e| ApiError::Internal(format!("upload read: {e}")))?;
+        jobs::stage(&app, &who, kind, &id, &file_name, &provider, &bytes)?;
+        drop(dir);
+        Ok(())
+    })
+    .await
+    .map_err(PageError)
 }
 
 /// The columns of the rejected-rows file this page reads back.
@@ -755,7 +597,7 @@ struct StatusTpl {
     running: bool,
     percent: u64,
     progress: String,
-    done: Option<Finished>,
+    done: Option<jobs::Finished>,
     rejected: Vec<RejectedRow>,
     failed: Option<String>,
 }
@@ -781,8 +623,15 @@ fn preview(path: &FsPath, columns: &'static [ColumnSpec]) -> Result<Vec<PreviewR
     Ok(rows)
 }
 
-fn rejected_rows(path: &FsPath) -> Vec<RejectedRow> {
-    let Ok(reader) = TableReader::open(path, ERROR_COLUMNS) else {
+fn rejected_rows(xlsx: &[u8]) -> Vec<RejectedRow> {
+    let Ok(dir) = tempfile::tempdir() else {
+        return vec![];
+    };
+    let path = dir.path().join("errors.xlsx");
+    if std::fs::write(&path, xlsx).is_err() {
+        return vec![];
+    }
+    let Ok(reader) = TableReader::open(&path, ERROR_COLUMNS) else {
         return vec![];
     };
     reader
@@ -801,7 +650,7 @@ async fn status_page(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> PageResult {
-    let u = own_upload(&state, &ctx, &id)?;
+    let u = own_upload(&state, &ctx, &id).await?;
     let columns = match u.kind {
         UploadKind::Records => probity_app::columns::RECORDS,
         UploadKind::Roster => probity_app::columns::ROSTER,
@@ -822,16 +671,25 @@ async fn status_page(
         rejected: vec![],
         failed: None,
     };
-    match &u.status {
-        UploadStatus::Ready => {
+    let app = state.app.clone();
+    let who = ctx.caller.who();
+    match &u.stage {
+        Stage::Ready(note) => {
             t.ready = true;
-            let path = u.input_path();
-            match blocking(move || Ok(preview(&path, columns))).await? {
-                Ok(rows) => t.preview = rows,
-                Err(m) => t.file_error = Some(m),
+            t.failed = note.clone();
+            let shown = blocking(move || {
+                Ok(jobs::with_input(&app, &who, &id, |path| {
+                    preview(path, columns)
+                })?)
+            })
+            .await?;
+            match shown {
+                Some(Ok(rows)) => t.preview = rows,
+                Some(Err(m)) => t.file_error = Some(m),
+                None => t.file_error = Some("文件已不在，请重新上传".into()),
             }
         }
-        UploadStatus::Running(p) => {
+        Stage::Running(p) => {
             t.running = true;
             t.percent = (p.done * 100).checked_div(p.total).unwrap_or(0).min(100);
             t.progress = format!(
@@ -847,14 +705,14 @@ async fn status_page(
                 p.rejected
             );
         }
-        UploadStatus::Done(f) => {
-            if f.rejected > 0 {
-                let path = u.errors_path();
-                t.rejected = blocking(move || Ok(rejected_rows(&path))).await?;
+        Stage::Done(f) => {
+            if f.rejected > 0 && u.has_errors {
+                let bytes = blocking(move || Ok(jobs::errors(&app, &who, &id)?)).await?;
+                t.rejected = blocking(move || Ok(rejected_rows(&bytes))).await?;
             }
             t.done = Some(f.clone());
         }
-        UploadStatus::Failed(m) => t.failed = Some(m.clone()),
+        Stage::Failed(m) => t.failed = Some(m.clone()),
     }
     Ok(ctx.page(&t))
 }
@@ -865,53 +723,38 @@ async fn start_import(
     p: PageForm<Empty>,
 ) -> PageResult {
     let status_url = format!("/console/upload/{id}");
-    // Ready → Running before anything else: a second click finds the import running.
-    let Some(u) = state.uploads.try_start(&id, p.ctx.caller.account.id) else {
-        let u = own_upload(&state, &p.ctx, &id)?;
-        let message = match u.status {
-            UploadStatus::Running(_) => "该文件正在导入，未重复导入；请等待导入完成",
+    let app = state.app.clone();
+    let who = p.ctx.caller.who();
+    // Ready → Running in the database before anything else: a second click, on this node or
+    // another, finds the import running.
+    let job = id.clone();
+    let claimed = blocking(move || Ok(jobs::claim(&app, &who, &job, UploadKind::Records)?)).await?;
+    let Some(u) = claimed else {
+        let u = own_upload(&state, &p.ctx, &id).await?;
+        let message = match u.stage {
+            Stage::Running(_) => "该文件正在导入，未重复导入；请等待导入完成",
             _ => "该文件已导入，未重复导入",
         };
         return Ok(done(&status_url, message));
     };
-    let who = p.ctx.caller.who();
     let app = state.app.clone();
-    let uploads: Arc<Uploads> = state.uploads.clone();
-    let (task_id, input, errors) = (id.clone(), u.input_path(), u.errors_path());
-    let provider = u.provider.clone();
+    let who = p.ctx.caller.who();
+    let file_name = u.file_name.clone();
     tokio::task::spawn_blocking(move || {
-        let report = |pr: Progress| uploads.set_status(&task_id, UploadStatus::Running(pr));
-        // A panic in the import must not leave the page saying "导入中" until a restart.
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            probity_app::files::import_records(
-                &app,
-                &who,
-                probity_app::files::RecordsFile {
-                    file: &input,
-                    provider: &provider,
-                    activate: false,
-                    all_or_nothing: false,
-                    errors: Some(errors),
-                    batch_size: 1000,
-                    max_shown: probity_app::import::SHOWN,
-                    progress: Some(&report),
-                    channel: Channel::File,
-                },
-            )
-        }));
-        let status = match result {
-            Ok(Ok(s)) => UploadStatus::Done(Finished::from(&s)),
-            Ok(Err(e)) => UploadStatus::Failed(failure_message(e)),
-            Err(_) => {
-                tracing::error!(upload = %task_id, "the import of an upload panicked");
-                UploadStatus::Failed("导入时发生内部错误，已记录日志；请联系系统管理员".into())
-            }
-        };
-        // The records are in the database now; only the rejected rows stay for download.
-        let _ = std::fs::remove_file(&input);
-        uploads.set_status(&task_id, status);
+        // A panic in the import must not leave the job running until its lease runs out.
+        let run =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| jobs::run(&app, &who, &u)));
+        if run.is_err() {
+            tracing::error!(upload = %u.id, "the import of an upload panicked");
+            let _ = app_fail(&app, &u.id);
+        }
     });
-    Ok(done(&status_url, &format!("已开始导入“{}”", u.file_name)))
+    Ok(done(&status_url, &format!("已开始导入“{file_name}”")))
+}
+
+/// Records that an import ended in a panic.
+fn app_fail(app: &probity_app::App, id: &str) -> Result<(), probity_app::AppError> {
+    jobs::fail(app, id, "导入时发生内部错误，已记录日志；请联系系统管理员")
 }
 
 async fn errors_file(
@@ -919,17 +762,10 @@ async fn errors_file(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> PageResult {
-    let u = own_upload(&state, &ctx, &id)?;
-    if !matches!(u.status, UploadStatus::Done(_)) {
-        return Err(PageError(ApiError::NotFound(
-            "未找到：该文件尚未导入完成".into(),
-        )));
-    }
-    let path = u.errors_path();
-    let bytes = blocking(move || {
-        std::fs::read(&path).map_err(|_| ApiError::NotFound("未找到：退回行文件".into()))
-    })
-    .await?;
+    let u = own_upload(&state, &ctx, &id).await?;
+    let app = state.app.clone();
+    let who = ctx.caller.who();
+    let bytes = blocking(move || Ok(jobs::errors(&app, &who, &id)?)).await?;
     let stem = FsPath::new(&u.file_name)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())

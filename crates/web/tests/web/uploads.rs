@@ -291,7 +291,20 @@ fn bodies_past_the_limit_are_refused_while_streaming_and_leave_nothing() {
         ];
         let p = provider.post_multipart("/console/upload", multipart(&parts), true);
         assert_eq!(p.status, StatusCode::SEE_OTHER, "[{name}] {}", p.body);
-        assert_eq!(left_behind(dir.path()).len(), 1);
+        // Taken whole: stored in the database as a job (previewed from there, by any node), and
+        // nothing of it left in the upload directory it was received in.
+        let status = provider.follow(&p);
+        assert!(
+            status.body.contains("付款记录.csv"),
+            "[{name}] {}",
+            status.body
+        );
+        assert!(status.body.contains("开始导入"), "[{name}] {}", status.body);
+        assert!(
+            left_behind(dir.path()).is_empty(),
+            "[{name}] {:?}",
+            left_behind(dir.path())
+        );
     }
 }
 

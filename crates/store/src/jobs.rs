@@ -1,0 +1,244 @@
+//! Background jobs in the database: an uploaded file with its import's state, progress, outcome
+//! and rejected rows. Any node reads them and starts them; a node that runs one holds a lease it
+//! renews with each progress report, and a job whose lease ran out (its node stopped) goes back
+//! to waiting, its file still there, so that nothing is lost by a restart.
+
+use chrono::TimeDelta;
+
+use crate::Store;
+use crate::db::Val;
+use crate::error::{StoreError, StoreResult};
+
+/// How many jobs the database keeps: past it, the oldest finished ones go, with their files.
+pub const MAX_JOBS: i64 = 2_000;
+
+/// Where a job stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    /// Staged, waiting for someone to start it.
+    Ready,
+    Running,
+    Done,
+    Failed,
+}
+
+impl JobState {
+    pub fn code(self) -> &'static str {
+        match self {
+            JobState::Ready => "ready",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> StoreResult<JobState> {
+        Ok(match s {
+            "ready" => JobState::Ready,
+            "running" => JobState::Running,
+            "done" => JobState::Done,
+            "failed" => JobState::Failed,
+            other => return Err(StoreError::Internal(format!("jobs.state: {other}"))),
+        })
+    }
+}
+
+/// A job as callers see it (its file and its rejected rows are read apart: they can be large).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub id: String,
+    pub kind: String,
+    pub owner_id: i64,
+    pub file_name: String,
+    pub provider: String,
+    pub state: JobState,
+    /// The last progress report (JSON, the use case's own shape).
+    pub progress: Option<String>,
+    /// What it came to (JSON counts, or a failure's message).
+    pub outcome: Option<String>,
+    pub has_errors: bool,
+    pub created_at: String,
+}
+
+/// A job to stage.
+pub struct NewJob<'a> {
+    pub id: &'a str,
+    pub kind: &'a str,
+    pub owner_id: i64,
+    pub file_name: &'a str,
+    pub provider: &'a str,
+    pub state: JobState,
+    pub input: &'a [u8],
+}
+
+const JOB_COLS: &str = "id, kind, owner_id, file_name, provider, state, progress, outcome, CASE WHEN errors IS NULL THEN 0 ELSE 1 END, created_at";
+
+fn job_from(r: &crate::db::Row) -> StoreResult<Job> {
+    let text = |i: usize| -> StoreResult<String> {
+        r[i].text()
+            .map(str::to_string)
+            .ok_or_else(|| StoreError::Internal(format!("jobs column {i}")))
+    };
+    Ok(Job {
+        id: text(0)?,
+        kind: text(1)?,
+        owner_id: r[2]
+            .int()
+            .ok_or_else(|| StoreError::Internal("jobs.owner_id".into()))?,
+        file_name: text(3)?,
+        provider: text(4)?,
+        state: JobState::parse(&text(5)?)?,
+        progress: r[6].text().map(str::to_string),
+        outcome: r[7].text().map(str::to_string),
+        has_errors: r[8].int() == Some(1),
+        created_at: text(9)?,
+    })
+}
+
+impl Store {
+    /// Stages a job with its file. Past `MAX_JOBS`, the oldest finished or waiting jobs go.
+    pub fn stage_job(&self, j: NewJob<'_>) -> StoreResult<()> {
+        let now = self.now_text();
+        let mut conn = self.conn()?;
+        conn.exec(
+            "INSERT INTO jobs (id, kind, owner_id, file_name, provider, state, input, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+            &[
+                Val::from(j.id),
+                Val::from(j.kind),
+                Val::Int(j.owner_id),
+                Val::from(j.file_name),
+                Val::from(j.provider),
+                Val::from(j.state.code()),
+                Val::Blob(j.input.to_vec()),
+                Val::from(now.as_str()),
+            ],
+        )?;
+        // Everything past the newest MAX_JOBS ("no limit" is spelt differently by each).
+        let past = match conn.dialect() {
+            crate::Dialect::Sqlite => "LIMIT -1 OFFSET $1",
+            crate::Dialect::Postgres => "OFFSET $1",
+        };
+        conn.exec(
+            &format!(
+                "DELETE FROM jobs WHERE state <> 'running' AND id IN (SELECT id FROM jobs ORDER BY created_at DESC {past})"
+            ),
+            &[Val::Int(MAX_JOBS)],
+        )?;
+        Ok(())
+    }
+
+    /// One job, or `None`.
+    pub fn job(&self, id: &str) -> StoreResult<Option<Job>> {
+        self.conn()?
+            .query_one(
+                &format!("SELECT {JOB_COLS} FROM jobs WHERE id = $1"),
+                &[Val::from(id)],
+            )?
+            .map(|r| job_from(&r))
+            .transpose()
+    }
+
+    /// The newest jobs of an owner.
+    pub fn jobs_of(&self, owner_id: i64, limit: u32) -> StoreResult<Vec<Job>> {
+        self.conn()?
+            .query(
+                &format!(
+                    "SELECT {JOB_COLS} FROM jobs WHERE owner_id = $1 ORDER BY created_at DESC, id LIMIT $2"
+                ),
+                &[Val::Int(owner_id), Val::Int(i64::from(limit))],
+            )?
+            .iter()
+            .map(job_from)
+            .collect()
+    }
+
+    /// A job's file (gone once its import finished).
+    pub fn job_input(&self, id: &str) -> StoreResult<Option<Vec<u8>>> {
+        Ok(self
+            .conn()?
+            .query_one("SELECT input FROM jobs WHERE id = $1", &[Val::from(id)])?
+            .and_then(|r| r[0].blob().map(<[u8]>::to_vec)))
+    }
+
+    /// A finished job's rejected rows (.xlsx), if it had any.
+    pub fn job_errors(&self, id: &str) -> StoreResult<Option<Vec<u8>>> {
+        Ok(self
+            .conn()?
+            .query_one("SELECT errors FROM jobs WHERE id = $1", &[Val::from(id)])?
+            .and_then(|r| r[0].blob().map(<[u8]>::to_vec)))
+    }
+
+    /// Moves the owner's waiting job of `kind` to running for `node`, holding it until
+    /// `now + lease`. Of two nodes (or two clicks) only one gets it: the job, or `None`.
+    pub fn claim_job(
+        &self,
+        id: &str,
+        owner_id: i64,
+        kind: &str,
+        node: &str,
+        lease: TimeDelta,
+    ) -> StoreResult<Option<Job>> {
+        let until = crate::time_text(self.now() + lease);
+        let n = self.conn()?.exec(
+            "UPDATE jobs SET state = 'running', node = $4, lease_until = $5, progress = NULL, updated_at = $6 WHERE id = $1 AND owner_id = $2 AND kind = $3 AND state = 'ready'",
+            &[
+                Val::from(id),
+                Val::Int(owner_id),
+                Val::from(kind),
+                Val::from(node),
+                Val::from(until),
+                Val::from(self.now_text()),
+            ],
+        )?;
+        if n == 1 { self.job(id) } else { Ok(None) }
+    }
+
+    /// Records a running job's progress and renews its lease.
+    pub fn job_progress(&self, id: &str, progress: &str, lease: TimeDelta) -> StoreResult<()> {
+        let until = crate::time_text(self.now() + lease);
+        self.conn()?.exec(
+            "UPDATE jobs SET progress = $2, lease_until = $3, updated_at = $4 WHERE id = $1 AND state = 'running'",
+            &[
+                Val::from(id),
+                Val::from(progress),
+                Val::from(until),
+                Val::from(self.now_text()),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Ends a job: done or failed, with its outcome and its rejected rows. Its file goes: what it
+    /// held is in the database now, or the failure says why not.
+    pub fn finish_job(
+        &self,
+        id: &str,
+        state: JobState,
+        outcome: &str,
+        errors: Option<Vec<u8>>,
+    ) -> StoreResult<()> {
+        self.conn()?.exec(
+            "UPDATE jobs SET state = $2, outcome = $3, errors = $4, input = NULL, node = NULL, lease_until = NULL, updated_at = $5 WHERE id = $1",
+            &[
+                Val::from(id),
+                Val::from(state.code()),
+                Val::from(outcome),
+                errors.map(Val::Blob).unwrap_or(Val::Null),
+                Val::from(self.now_text()),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Jobs whose node stopped while running them (their lease ran out) wait again, their file
+    /// still there: the official starts the import again. How many were given back.
+    pub fn release_lapsed_jobs(&self) -> StoreResult<u64> {
+        self.conn()?.exec(
+            "UPDATE jobs SET state = 'ready', node = NULL, lease_until = NULL, outcome = $2, updated_at = $1 WHERE state = 'running' AND lease_until < $1 AND input IS NOT NULL",
+            &[
+                Val::from(self.now_text()),
+                Val::from("上次导入因服务重启而中断，文件仍在，请重新开始导入"),
+            ],
+        )
+    }
+}
