@@ -5,8 +5,10 @@ use std::io::{BufRead, Read};
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
+use probity_app::App;
+use probity_app::accounts::{self as uc, Change};
 use probity_domain::account::AccountRole;
-use probity_store::{Account, Store};
+use probity_store::Account;
 
 /// The longest password line read from standard input.
 const MAX_STDIN_PASSWORD: usize = 4096;
@@ -40,18 +42,8 @@ fn password_from_stdin() -> anyhow::Result<String> {
     Ok(pw)
 }
 
-fn unit_name(store: &Store, unit_id: Option<i64>) -> anyhow::Result<String> {
-    Ok(match unit_id {
-        Some(id) => {
-            let s = store.subject(id)?;
-            s.short_name.unwrap_or(s.name)
-        }
-        None => String::new(),
-    })
-}
-
 pub fn user_add(
-    store: &Store,
+    app: &App,
     name: &str,
     role: &str,
     unit: Option<&str>,
@@ -59,24 +51,22 @@ pub fn user_add(
     actor: &str,
 ) -> anyhow::Result<()> {
     let role = AccountRole::parse(role)?;
-    let unit = match unit.map(str::trim).filter(|u| !u.is_empty()) {
-        Some(u) => Some(store.find_unit(u)?),
-        None => None,
-    };
-    if role.needs_unit() && unit.is_none() {
+    if role.needs_unit() && unit.map(str::trim).is_none_or(str::is_empty) {
         bail!(
             "{}账号必须用 --unit 指定所属单位（简称、全称或统一社会信用代码）",
             role.label()
         );
     }
-    let unit_id = unit.as_ref().map(|u| u.id);
-    let (account, password, generated) = if password_stdin {
-        let password = password_from_stdin()?;
-        let account = store.create_account(name, role, unit_id, &password, actor)?;
-        (account, password, false)
+    let given = if password_stdin {
+        Some(password_from_stdin()?)
     } else {
-        let (account, password) = store.create_account_one_time(name, role, unit_id, actor)?;
-        (account, password, true)
+        None
+    };
+    let (account, unit, one_time) =
+        uc::create_with_role(app, actor, name, role, unit, given.as_deref())?;
+    let (password, generated) = match one_time {
+        Some(pw) => (pw, true),
+        None => (String::new(), false),
     };
     let unit_text = unit.map(|u| format!("，{}", u.name)).unwrap_or_default();
     println!(
@@ -116,8 +106,15 @@ fn status(a: &Account) -> String {
     }
 }
 
-pub fn user_list(store: &Store) -> anyhow::Result<()> {
-    let accounts = store.accounts()?;
+pub fn user_list(app: &App) -> anyhow::Result<()> {
+    let uc::Overview {
+        accounts, units, ..
+    } = uc::overview(app)?;
+    let unit_name = |id: Option<i64>| {
+        id.and_then(|i| units.get(&i))
+            .map(|s| s.short_name.clone().unwrap_or_else(|| s.name.clone()))
+            .unwrap_or_default()
+    };
     if accounts.is_empty() {
         eprintln!("尚无账号；用 `probity user add` 创建");
     }
@@ -127,7 +124,7 @@ pub fn user_list(store: &Store) -> anyhow::Result<()> {
             a.id,
             a.name,
             a.role.label(),
-            unit_name(store, a.unit_id)?,
+            unit_name(a.unit_id),
             status(&a),
             a.last_login_at
                 .map(local)
@@ -138,20 +135,13 @@ pub fn user_list(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn account_named(store: &Store, name: &str) -> anyhow::Result<Account> {
-    match store.account_by_name(name)? {
-        Some(a) => Ok(a),
-        None => Err(probity_domain::DomainError::new(
-            probity_domain::Code::AccountNotFound,
-            format!("账号“{}”不存在", name.trim()),
-        )
-        .into()),
-    }
+fn account_named(app: &App, name: &str) -> anyhow::Result<Account> {
+    Ok(uc::named(app, name)?)
 }
 
-pub fn token_issue(store: &Store, user: &str, label: &str, actor: &str) -> anyhow::Result<()> {
-    let account = account_named(store, user)?;
-    let (token, plain) = store.issue_token(account.id, label, actor)?;
+pub fn token_issue(app: &App, user: &str, label: &str, actor: &str) -> anyhow::Result<()> {
+    let account = account_named(app, user)?;
+    let (token, plain) = uc::issue_token(app, actor, account.id, label)?;
     // The token alone on standard output, so that scripts can capture it.
     println!("{plain}");
     eprintln!(
@@ -167,9 +157,8 @@ pub fn token_issue(store: &Store, user: &str, label: &str, actor: &str) -> anyho
     Ok(())
 }
 
-pub fn token_revoke(store: &Store, id: i64, actor: &str) -> anyhow::Result<()> {
-    let before = store
-        .tokens(None)?
+pub fn token_revoke(app: &App, id: i64, actor: &str) -> anyhow::Result<()> {
+    let before = uc::tokens_of(app, None)?
         .into_iter()
         .find(|t| t.id == id)
         .ok_or_else(|| anyhow::anyhow!("令牌 {id} 不存在"))?;
@@ -177,22 +166,19 @@ pub fn token_revoke(store: &Store, id: i64, actor: &str) -> anyhow::Result<()> {
         println!("令牌 {id} 早已吊销，无需再次吊销");
         return Ok(());
     }
-    store.revoke_token(id, actor)?;
+    uc::revoke_token(app, actor, id)?;
     println!("已吊销令牌 {id}，使用它的调用将被拒绝");
     Ok(())
 }
 
-pub fn token_list(store: &Store, user: Option<&str>) -> anyhow::Result<()> {
+pub fn token_list(app: &App, user: Option<&str>) -> anyhow::Result<()> {
     let filter = match user {
-        Some(u) => Some(account_named(store, u)?.id),
+        Some(u) => Some(account_named(app, u)?.id),
         None => None,
     };
-    let names: std::collections::HashMap<i64, String> = store
-        .accounts()?
-        .into_iter()
-        .map(|a| (a.id, a.name))
-        .collect();
-    for t in store.tokens(filter)? {
+    let names: std::collections::HashMap<i64, String> =
+        uc::list(app)?.into_iter().map(|a| (a.id, a.name)).collect();
+    for t in uc::tokens_of(app, filter)? {
         println!(
             "{}\t{}\t{}\t{}\t{}\t{}",
             t.id,
@@ -210,18 +196,23 @@ pub fn token_list(store: &Store, user: Option<&str>) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn user_reset_password(store: &Store, user: &str, actor: &str) -> anyhow::Result<()> {
-    let account = account_named(store, user)?;
-    let password = store.reset_password(account.id, actor)?;
+pub fn user_reset_password(app: &App, user: &str, actor: &str) -> anyhow::Result<()> {
+    let account = account_named(app, user)?;
+    let password = uc::reset_password(app, actor, account.id)?.password;
     println!("已重置账号 {} 的密码", account.name);
     println!("一次性密码：{password}");
     println!("（密码只显示这一次，请当面或以安全方式转交本人；本人登录时必须先修改密码）");
     Ok(())
 }
 
-pub fn user_disable(store: &Store, user: &str, disabled: bool, actor: &str) -> anyhow::Result<()> {
-    let account = account_named(store, user)?;
-    store.set_disabled(account.id, disabled, actor)?;
+pub fn user_disable(app: &App, user: &str, disabled: bool, actor: &str) -> anyhow::Result<()> {
+    let account = account_named(app, user)?;
+    let what = if disabled {
+        Change::Disable
+    } else {
+        Change::Enable
+    };
+    uc::change(app, actor, account.id, what)?;
     if disabled {
         println!(
             "已停用账号 {}：其登录已全部退出，接口令牌暂停使用",
@@ -233,16 +224,16 @@ pub fn user_disable(store: &Store, user: &str, disabled: bool, actor: &str) -> a
     Ok(())
 }
 
-pub fn user_unlock(store: &Store, user: &str, actor: &str) -> anyhow::Result<()> {
-    let account = account_named(store, user)?;
-    store.unlock(account.id, actor)?;
+pub fn user_unlock(app: &App, user: &str, actor: &str) -> anyhow::Result<()> {
+    let account = account_named(app, user)?;
+    uc::change(app, actor, account.id, Change::Unlock)?;
     println!("已解除账号 {} 的登录锁定", account.name);
     Ok(())
 }
 
-pub fn user_reset_totp(store: &Store, user: &str, actor: &str) -> anyhow::Result<()> {
-    let account = account_named(store, user)?;
-    store.reset_totp(account.id, actor)?;
+pub fn user_reset_totp(app: &App, user: &str, actor: &str) -> anyhow::Result<()> {
+    let account = account_named(app, user)?;
+    uc::change(app, actor, account.id, Change::ResetTotp)?;
     println!(
         "已重置账号 {} 的动态口令：本人下次登录时重新绑定",
         account.name
@@ -251,19 +242,16 @@ pub fn user_reset_totp(store: &Store, user: &str, actor: &str) -> anyhow::Result
 }
 
 pub fn user_role(
-    store: &Store,
+    app: &App,
     user: &str,
     role: &str,
     unit: Option<&str>,
     actor: &str,
 ) -> anyhow::Result<()> {
-    let account = account_named(store, user)?;
+    let account = account_named(app, user)?;
     let role = AccountRole::parse(role)?;
-    let unit = match unit.map(str::trim).filter(|u| !u.is_empty()) {
-        Some(u) => Some(store.find_unit(u)?.id),
-        None => None,
-    };
-    let a = store.set_role(account.id, role, unit, actor)?;
+    let unit = unit.map(str::trim).filter(|u| !u.is_empty());
+    let a = uc::set_role(app, actor, account.id, role, unit)?;
     println!(
         "已将账号 {} 的角色设为{}（其登录已退出，须重新登录）",
         a.name,

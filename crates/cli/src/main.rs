@@ -618,6 +618,7 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
         }
         Command::User { command } => {
             let store = open_store(&cli)?;
+            let app = probity_app::App::new(store, probity_app::Clock::system());
             match command {
                 UserCommand::Add {
                     name,
@@ -625,41 +626,40 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
                     unit,
                     password_stdin,
                 } => accounts::user_add(
-                    &store,
+                    &app,
                     name,
                     role,
                     unit.as_deref(),
                     *password_stdin,
                     &actor(),
                 )?,
-                UserCommand::List => accounts::user_list(&store)?,
+                UserCommand::List => accounts::user_list(&app)?,
                 UserCommand::ResetPassword { user } => {
-                    accounts::user_reset_password(&store, user, &actor())?
+                    accounts::user_reset_password(&app, user, &actor())?
                 }
                 UserCommand::Disable { user } => {
-                    accounts::user_disable(&store, user, true, &actor())?
+                    accounts::user_disable(&app, user, true, &actor())?
                 }
                 UserCommand::Enable { user } => {
-                    accounts::user_disable(&store, user, false, &actor())?
+                    accounts::user_disable(&app, user, false, &actor())?
                 }
-                UserCommand::Unlock { user } => accounts::user_unlock(&store, user, &actor())?,
-                UserCommand::ResetTotp { user } => {
-                    accounts::user_reset_totp(&store, user, &actor())?
-                }
+                UserCommand::Unlock { user } => accounts::user_unlock(&app, user, &actor())?,
+                UserCommand::ResetTotp { user } => accounts::user_reset_totp(&app, user, &actor())?,
                 UserCommand::Role { user, role, unit } => {
-                    accounts::user_role(&store, user, role, unit.as_deref(), &actor())?
+                    accounts::user_role(&app, user, role, unit.as_deref(), &actor())?
                 }
             }
             Ok(EXIT_OK)
         }
         Command::Token { command } => {
             let store = open_store(&cli)?;
+            let app = probity_app::App::new(store, probity_app::Clock::system());
             match command {
                 TokenCommand::Issue { user, label } => {
-                    accounts::token_issue(&store, user, label, &actor())?
+                    accounts::token_issue(&app, user, label, &actor())?
                 }
-                TokenCommand::Revoke { id } => accounts::token_revoke(&store, *id, &actor())?,
-                TokenCommand::List { user } => accounts::token_list(&store, user.as_deref())?,
+                TokenCommand::Revoke { id } => accounts::token_revoke(&app, *id, &actor())?,
+                TokenCommand::List { user } => accounts::token_list(&app, user.as_deref())?,
             }
             Ok(EXIT_OK)
         }

@@ -826,7 +826,7 @@ async fn own_tokens_render(
 ) -> PageResult {
     let app = state.app.clone();
     let me = ctx.caller.account.id;
-    let tokens = blocking(move || Ok(probity_app::accounts::tokens_of(&app, me)?)).await?;
+    let tokens = blocking(move || Ok(probity_app::accounts::tokens_of(&app, Some(me))?)).await?;
     let mut res = ctx.page(&TokensTpl {
         l: ctx.layout("接口令牌"),
         tokens: tokens
