@@ -770,12 +770,12 @@ impl RecordImport<'_> {
         let now = crate::now_text();
         let provider = self.opts.provider.clone();
 
-        // Existing records of this provider with the batch's document numbers.
         let docs: Vec<&str> = batch
             .iter()
             .filter_map(|p| p.result.as_ref().ok().map(|c| c.rec.document_no.as_str()))
             .collect();
         let mut existing = existing_documents(&mut self.conn, provider.id, &docs)?;
+        let t_dedup = t0.elapsed();
 
         let mut next_id = self
             .conn
@@ -786,6 +786,7 @@ impl RecordImport<'_> {
         let mut journal = Appender::open(&mut self.conn, now.clone())?;
         let lookups = guard_id_lookups(&mut self.conn, &mut journal, &self.opts.actor, &mut batch)?;
         self.lookups.extend(lookups);
+        let t_head = t0.elapsed();
         let state = if self.draft {
             RecordState::Draft
         } else if self.opts.activate {
@@ -816,93 +817,102 @@ impl RecordImport<'_> {
         };
 
         let mut out = Vec::with_capacity(batch.len());
-        let mut rows = Vec::new();
         let mut seen_again: HashMap<i64, i64> = HashMap::new();
-        for Prepared {
-            row: row_no,
-            result,
-            ..
-        } in batch
-        {
-            let Candidate {
-                rec: r,
-                subject_id,
-                digest,
-            } = match result {
-                Ok(c) => c,
-                Err(o) => {
-                    out.push((row_no, o));
+        let (channel, source, submitted_by) = (
+            self.opts.channel.code(),
+            self.opts.source.as_str(),
+            self.opts.actor.as_str(),
+        );
+        let mut batch = batch.into_iter();
+        // The rows of the new records, each built (and journaled) as the database takes it: on
+        // PostgreSQL the server writes the rows already sent while the next ones are hashed.
+        let rows = std::iter::from_fn(|| {
+            for Prepared {
+                row: row_no,
+                result,
+                ..
+            } in batch.by_ref()
+            {
+                let Candidate {
+                    rec: r,
+                    subject_id,
+                    digest,
+                } = match result {
+                    Ok(c) => c,
+                    Err(o) => {
+                        out.push((row_no, o));
+                        continue;
+                    }
+                };
+                if let Some((id, d)) = existing.get(&r.document_no) {
+                    if *d == digest {
+                        *seen_again.entry(*id).or_default() += 1;
+                        out.push((row_no, Outcome::Duplicate { id: *id }));
+                    } else {
+                        out.push((
+                            row_no,
+                            reject(
+                                "document_no",
+                                Code::DuplicateConflict,
+                                format!(
+                                    "决定文书号 {} 已由本单位报送且内容不同；如需更正，请使用更正功能",
+                                    r.document_no
+                                ),
+                            ),
+                        ));
+                    }
                     continue;
                 }
-            };
-            if let Some((id, d)) = existing.get(&r.document_no) {
-                if *d == digest {
-                    *seen_again.entry(*id).or_default() += 1;
-                    out.push((row_no, Outcome::Duplicate { id: *id }));
-                } else {
-                    out.push((
-                        row_no,
-                        reject(
-                            "document_no",
-                            Code::DuplicateConflict,
-                            format!(
-                                "决定文书号 {} 已由本单位报送且内容不同；如需更正，请使用更正功能",
-                                r.document_no
-                            ),
-                        ),
-                    ));
-                }
-                continue;
+                let id = next_id;
+                next_id += 1;
+                // The row in `RECORD_COLS` order, built by moving the validated strings.
+                let doc = r.document_no.clone();
+                let mut vals = vec![
+                    Val::Int(id),
+                    Val::Int(subject_id),
+                    Val::Int(provider.id),
+                    Val::Text(r.category),
+                    Val::from(r.kind.code()),
+                    Val::Text(r.document_no),
+                    Val::Text(r.subject_name),
+                    Val::Text(r.decided_on.to_string()),
+                    Val::Text(r.authority),
+                    Val::Text(r.facts),
+                    Val::from(r.basis),
+                    Val::Text(r.outcome),
+                    Val::from(r.severity.map(|s| s.code())),
+                    Val::from(r.scope.code()),
+                    Val::Text(r.disclosure_until.to_string()),
+                    Val::from(state.code()),
+                    Val::Blob(digest.clone()),
+                    Val::from(channel),
+                    Val::from(source),
+                    Val::from(i64::try_from(row_no).ok()),
+                    Val::from(submitted_by),
+                    Val::from(now.as_str()),
+                ];
+                debug_assert_eq!(vals.len(), RECORD_COLS.len());
+                let seq = journal.append(Entry {
+                    actor: actor.clone(),
+                    action: action.to_string(),
+                    entity: "record".into(),
+                    entity_id: id.to_string(),
+                    detail: format!(r#"{{"row":{row_no}}}"#),
+                    state_digest: record_state_digest(&vals),
+                });
+                vals.extend([Val::from(now.as_str()), Val::Int(1), Val::Int(seq)]);
+                existing.insert(doc, (id, digest));
+                out.push((row_no, Outcome::Accepted { id }));
+                return Some(vals);
             }
-            let id = next_id;
-            next_id += 1;
-            // The row in `RECORD_COLS` order, built by moving the validated strings.
-            let doc = r.document_no.clone();
-            let mut vals = vec![
-                Val::Int(id),
-                Val::Int(subject_id),
-                Val::Int(provider.id),
-                Val::Text(r.category),
-                Val::from(r.kind.code()),
-                Val::Text(r.document_no),
-                Val::Text(r.subject_name),
-                Val::Text(r.decided_on.to_string()),
-                Val::Text(r.authority),
-                Val::Text(r.facts),
-                Val::from(r.basis),
-                Val::Text(r.outcome),
-                Val::from(r.severity.map(|s| s.code())),
-                Val::from(r.scope.code()),
-                Val::Text(r.disclosure_until.to_string()),
-                Val::from(state.code()),
-                Val::Blob(digest.clone()),
-                Val::from(self.opts.channel.code()),
-                Val::from(self.opts.source.as_str()),
-                Val::from(i64::try_from(row_no).ok()),
-                Val::from(self.opts.actor.as_str()),
-                Val::from(now.as_str()),
-            ];
-            debug_assert_eq!(vals.len(), RECORD_COLS.len());
-            let seq = journal.append(Entry {
-                actor: actor.clone(),
-                action: action.to_string(),
-                entity: "record".into(),
-                entity_id: id.to_string(),
-                detail: format!(r#"{{"row":{row_no}}}"#),
-                state_digest: record_state_digest(&vals),
-            });
-            vals.extend([Val::from(now.clone()), Val::Int(1), Val::Int(seq)]);
-            rows.push(vals);
-            existing.insert(doc, (id, digest));
-            out.push((row_no, Outcome::Accepted { id }));
-        }
+            None
+        });
         let mut cols: Vec<&str> = RECORD_COLS.to_vec();
         cols.extend(["last_seen", "seen_count", "last_seq"]);
-        let t_prepare = t0.elapsed();
-        self.conn.insert_many("records", &cols, rows, "")?;
+        self.conn.insert_rows("records", &cols, rows)?;
         let t_records = t0.elapsed();
         journal.flush(&mut self.conn)?;
-        tracing::debug!(?t_prepare, ?t_records, t_journal = ?t0.elapsed(), "import batch");
+        let t_journal = t0.elapsed();
         // Rows seen again: bump last_seen and the count, grouped by how often each came back.
         let mut by_count: HashMap<i64, Vec<i64>> = HashMap::new();
         for (id, n) in seen_again {
@@ -919,6 +929,15 @@ impl RecordImport<'_> {
                 self.conn.exec(&sql, &params)?;
             }
         }
+        // Cumulative times into the batch, for `PROBITY_LOG=probity_store=debug`.
+        tracing::debug!(
+            ?t_dedup,
+            ?t_head,
+            ?t_records,
+            ?t_journal,
+            t_seen = ?t0.elapsed(),
+            "import batch"
+        );
         Ok(out)
     }
 
