@@ -9,7 +9,6 @@
 //! unknown ID number, sent twice).
 
 #[macro_use]
-#[allow(unused_macros)] // store_tests!: every body here opens its database itself
 mod common;
 
 use chrono::NaiveDate;
@@ -25,6 +24,13 @@ db_tests! {
     batches_of_three_pushed => batches_of_three_pushed_sqlite, batches_of_three_pushed_postgres;
     row_by_row => row_by_row_sqlite, row_by_row_postgres;
     all_or_nothing_in_batches_of_five => all_or_nothing_in_batches_of_five_sqlite, all_or_nothing_in_batches_of_five_postgres;
+}
+
+store_tests! {
+    prepared_before_another_writer => prepared_before_another_writer_sqlite, prepared_before_another_writer_postgres;
+    prepared_before_a_correction => prepared_before_a_correction_sqlite, prepared_before_a_correction_postgres;
+    prepared_before_own_earlier_batch => prepared_before_own_earlier_batch_sqlite, prepared_before_own_earlier_batch_postgres;
+    prepared_before_own_earlier_batch_all_or_nothing => prepared_before_own_earlier_batch_all_or_nothing_sqlite, prepared_before_own_earlier_batch_all_or_nothing_postgres;
 }
 
 fn one_batch(db: &mut TestDb) {
@@ -335,4 +341,124 @@ fn again_changes_nothing(
         );
     }
     assert_clean(store);
+}
+
+// A batch is prepared (subjects resolved, and its document numbers looked up) before it is
+// written: whatever is written in between, by anyone, must count as if it had been there.
+
+/// Another import writes two of the batch's documents between its preparation and its writing:
+/// the same content is a duplicate of that record, other content a conflict.
+fn prepared_before_another_writer(store: &Store) {
+    let fx = fixture(store);
+    let same = unit_record(&fx.township, "PROCUREMENT_BREACH", "津滨财采〔2025〕1号");
+    let other = unit_record(&fx.gov, "PAYMENT_ARREARS", "津滨财欠〔2025〕1号");
+    let mut other_changed = other.clone();
+    other_changed.facts = "拖欠工程款共计 80 万元".into();
+    let fresh = person_record("ADMIN_PENALTY", "津滨财罚〔2025〕1号");
+    let rows = batch(store, &[same.clone(), other_changed, fresh]);
+
+    let mut import = store.start_import(options(&fx, false)).unwrap();
+    let mut preparer = import.preparer().unwrap();
+    let prepared = preparer.prepare(rows).unwrap();
+    let first = import_rows(store, &fx, &[same, other]);
+    let out = import.push_prepared(prepared).unwrap();
+    import.finish(true).unwrap();
+
+    assert_eq!(duplicate(&out[0].1), accepted(&first[0]));
+    assert_eq!(
+        rejected(&out[1].1),
+        ("document_no", Code::DuplicateConflict)
+    );
+    let id = accepted(&out[2].1);
+    assert_eq!(store.record_count().unwrap(), 3);
+    assert_eq!(store.record(accepted(&first[0])).unwrap().seen_count, 2);
+    assert_eq!(store.record(id).unwrap().seen_count, 1);
+    assert_clean(store);
+}
+
+/// A correction gives an existing record the document number and content of a row prepared
+/// before it: the row is a duplicate of the corrected record.
+fn prepared_before_a_correction(store: &Store) {
+    let fx = fixture(store);
+    let original = unit_record(&fx.township, "PROCUREMENT_BREACH", "津滨财采〔2025〕1号");
+    let id = accepted(&import_rows(store, &fx, &[original])[0]);
+    let wanted = unit_record(&fx.township, "PROCUREMENT_BREACH", "津滨财采〔2025〕2号");
+    let rows = batch(store, std::slice::from_ref(&wanted));
+
+    let mut import = store.start_import(options(&fx, false)).unwrap();
+    let mut preparer = import.preparer().unwrap();
+    let prepared = preparer.prepare(rows.clone()).unwrap();
+    store
+        .correct_record(
+            id,
+            rows[0].1.clone(),
+            probity_domain::record::Role::Provider,
+            Some(fx.finance.id),
+            "区财政局:tester",
+        )
+        .unwrap()
+        .unwrap();
+    let out = import.push_prepared(prepared).unwrap();
+    import.finish(true).unwrap();
+
+    assert_eq!(duplicate(&out[0].1), id);
+    assert_eq!(store.record_count().unwrap(), 1);
+    assert_eq!(store.record(id).unwrap().document_no, wanted.document_no);
+    assert_clean(store);
+}
+
+fn prepared_before_own_earlier_batch(store: &Store) {
+    own_earlier_batch(store, false);
+}
+
+fn prepared_before_own_earlier_batch_all_or_nothing(store: &Store) {
+    own_earlier_batch(store, true);
+}
+
+/// Two batches of one import prepared before either is written (as the file import's reading
+/// thread runs ahead of its writer), both with the same row: the second finds the first's record.
+fn own_earlier_batch(store: &Store, all_or_nothing: bool) {
+    let fx = fixture(store);
+    let a = unit_record(&fx.township, "PROCUREMENT_BREACH", "津滨财采〔2025〕1号");
+    let mut a_changed = a.clone();
+    a_changed.facts = "拖欠采购款共计 120 万元".into();
+    let b = unit_record(&fx.gov, "PAYMENT_ARREARS", "津滨财欠〔2025〕1号");
+    let c = person_record("ADMIN_PENALTY", "津滨财罚〔2025〕1号");
+
+    let mut import = store.start_import(options(&fx, all_or_nothing)).unwrap();
+    let mut preparer = import.preparer().unwrap();
+    let first = preparer
+        .prepare(batch(store, &[a.clone(), b.clone()]))
+        .unwrap();
+    let second = preparer
+        .prepare(batch(store, &[c.clone(), a.clone(), a_changed]))
+        .unwrap();
+    let third = preparer.prepare(batch(store, &[b, c, a])).unwrap();
+    let first = import.push_prepared(first).unwrap();
+    let second = import.push_prepared(second).unwrap();
+    let third = import.push_prepared(third).unwrap();
+    import.finish(true).unwrap();
+
+    let (a_id, b_id) = (accepted(&first[0].1), accepted(&first[1].1));
+    let c_id = accepted(&second[0].1);
+    assert_eq!(duplicate(&second[1].1), a_id);
+    assert_eq!(
+        rejected(&second[2].1),
+        ("document_no", Code::DuplicateConflict)
+    );
+    assert_eq!(
+        third.iter().map(|(_, o)| duplicate(o)).collect::<Vec<_>>(),
+        vec![b_id, c_id, a_id]
+    );
+    assert_eq!(store.record_count().unwrap(), 3);
+    assert_eq!(store.record(a_id).unwrap().seen_count, 3);
+    assert_clean(store);
+}
+
+/// One import of `rows` in one batch, committed.
+fn import_rows(store: &Store, fx: &Fx, rows: &[RecordRow]) -> Vec<Outcome> {
+    let mut import = store.start_import(options(fx, false)).unwrap();
+    let out = import.push(batch(store, rows)).unwrap();
+    import.finish(true).unwrap();
+    out.into_iter().map(|(_, o)| o).collect()
 }
