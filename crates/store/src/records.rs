@@ -214,6 +214,11 @@ pub struct RecordImport<'s> {
     analyzed_at: u64,
     /// Failed ID lookups journaled in the open transaction, written again if it is rolled back.
     lookups: Vec<Entry>,
+    /// What this import's batches wrote (committed, or in its open transaction), oldest first,
+    /// while a batch prepared before them may still come: see [`RecordImport::existing`].
+    recent: Vec<Written>,
+    /// What the batch being written wrote, until its transaction commits.
+    pending: Option<Written>,
 }
 
 /// The part of an import that needs no write lock: resolving subjects on the roster, checking
@@ -235,6 +240,25 @@ pub struct Prepared {
     /// A row that names its subject by ID number: what the roster answered, for the limit on
     /// failed lookups that the writing side enforces (see [`ID_LOOKUP_FAILURES_PER_HOUR`]).
     id_lookup: Option<IdLookup>,
+    /// What the preparer found of the row's document number, as of a journal position; the
+    /// writing side brings it up to date instead of asking again (see [`RecordImport::existing`]).
+    known: Option<Known>,
+}
+
+/// The provider's record with a document number, as of a position of the journal.
+#[derive(Debug, Clone)]
+struct Known {
+    /// The journal's head when the records were read: every change up to it is in `record`.
+    head: i64,
+    /// The record's id and content digest, if the provider has one with this number.
+    record: Option<(i64, Vec<u8>)>,
+}
+
+/// The document numbers one batch of an import wrote, with the journal entries it appended.
+struct Written {
+    first_seq: i64,
+    last_seq: i64,
+    documents: HashMap<String, (i64, Vec<u8>)>,
 }
 
 /// One lookup of a civil servant by ID number.
@@ -293,6 +317,8 @@ impl Store {
             since_analyze: 0,
             analyzed_at: 0,
             lookups: Vec::new(),
+            recent: Vec::new(),
+            pending: None,
         })
     }
 }
@@ -458,7 +484,10 @@ impl Preparer {
             .conn
             .take()
             .ok_or_else(|| StoreError::Internal("preparer without a connection".into()))?;
-        let out = self.prepare_with(&mut conn, batch);
+        let out = self.prepare_with(&mut conn, batch).and_then(|mut out| {
+            self.look_up_documents(&mut conn, &mut out)?;
+            Ok(out)
+        });
         self.conn = Some(conn);
         out
     }
@@ -476,9 +505,49 @@ impl Preparer {
                 row,
                 result,
                 id_lookup,
+                known: None,
             });
         }
         Ok(out)
+    }
+
+    /// Reads the provider's records with the batch's document numbers, and the journal's head,
+    /// in one read-only snapshot of the preparer's own connection: the dedup lookup, done here
+    /// while the writing side writes the previous batch, rather than under the write lock.
+    fn look_up_documents(&self, conn: &mut Conn, batch: &mut [Prepared]) -> StoreResult<()> {
+        let docs: Vec<&str> = batch
+            .iter()
+            .filter_map(|p| p.result.as_ref().ok().map(|c| c.rec.document_no.as_str()))
+            .collect();
+        if docs.is_empty() {
+            return Ok(());
+        }
+        conn.batch(match conn.dialect() {
+            crate::Dialect::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            crate::Dialect::Sqlite => "BEGIN",
+        })?;
+        let read = journal_head(conn).and_then(|head| {
+            existing_documents(conn, self.provider.id, &docs).map(|found| (head, found))
+        });
+        let (head, mut found) = match read {
+            Ok(r) => {
+                conn.commit()?;
+                r
+            }
+            Err(e) => {
+                conn.rollback();
+                return Err(e);
+            }
+        };
+        for p in batch.iter_mut() {
+            if let Ok(c) = &p.result {
+                p.known = Some(Known {
+                    head,
+                    record: found.remove(&c.rec.document_no),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Checks one row: the category first, then the subject on the roster, so that a row
@@ -618,7 +687,16 @@ fn guard_id_lookups(
     Ok(appended)
 }
 
+/// The sequence number of the journal's last entry (0 for an empty journal).
+fn journal_head(conn: &mut Conn) -> StoreResult<i64> {
+    Ok(conn
+        .query_one("SELECT COALESCE(MAX(seq), 0) FROM journal", &[])?
+        .and_then(|r| r[0].int())
+        .unwrap_or(0))
+}
+
 /// The records of `provider` among `docs`, by document number: their id and content digest.
+/// Call inside a transaction.
 fn existing_documents(
     conn: &mut Conn,
     provider: i64,
@@ -724,6 +802,7 @@ impl RecordImport<'_> {
         }
         match self.push_inner(batch) {
             Ok(out) => {
+                let written = self.pending.take();
                 if !self.opts.all_or_nothing {
                     self.in_tx = false;
                     let t = std::time::Instant::now();
@@ -731,6 +810,7 @@ impl RecordImport<'_> {
                     self.lookups.clear();
                     tracing::debug!(commit = ?t.elapsed(), "import batch committed");
                 }
+                self.recent.extend(written);
                 Ok(out)
             }
             Err(e) => {
@@ -745,6 +825,11 @@ impl RecordImport<'_> {
     /// Rolls the open transaction back, keeping the trace of the failed ID lookups it held.
     fn roll_back(&mut self) {
         self.conn.rollback();
+        // What the transaction held was never written: its sequence numbers go to others.
+        self.pending = None;
+        if self.opts.all_or_nothing {
+            self.recent.clear();
+        }
         rewrite_entries(&mut self.conn, std::mem::take(&mut self.lookups));
     }
 
@@ -770,11 +855,9 @@ impl RecordImport<'_> {
         let now = crate::now_text();
         let provider = self.opts.provider.clone();
 
-        let docs: Vec<&str> = batch
-            .iter()
-            .filter_map(|p| p.result.as_ref().ok().map(|c| c.rec.document_no.as_str()))
-            .collect();
-        let mut existing = existing_documents(&mut self.conn, provider.id, &docs)?;
+        let mut journal = Appender::open(&mut self.conn, now.clone())?;
+        let first_seq = journal.next_seq();
+        let existing = self.existing(&batch, first_seq - 1)?;
         let t_dedup = t0.elapsed();
 
         let mut next_id = self
@@ -783,7 +866,6 @@ impl RecordImport<'_> {
             .and_then(|r| r[0].int())
             .unwrap_or(0)
             + 1;
-        let mut journal = Appender::open(&mut self.conn, now.clone())?;
         let lookups = guard_id_lookups(&mut self.conn, &mut journal, &self.opts.actor, &mut batch)?;
         self.lookups.extend(lookups);
         let t_head = t0.elapsed();
@@ -818,6 +900,8 @@ impl RecordImport<'_> {
 
         let mut out = Vec::with_capacity(batch.len());
         let mut seen_again: HashMap<i64, i64> = HashMap::new();
+        // The records this batch creates, by document number, for the rows after them.
+        let mut written: HashMap<String, (i64, Vec<u8>)> = HashMap::new();
         let (channel, source, submitted_by) = (
             self.opts.channel.code(),
             self.opts.source.as_str(),
@@ -844,7 +928,10 @@ impl RecordImport<'_> {
                         continue;
                     }
                 };
-                if let Some((id, d)) = existing.get(&r.document_no) {
+                let known = existing
+                    .get(&r.document_no)
+                    .or_else(|| written.get(&r.document_no));
+                if let Some((id, d)) = known {
                     if *d == digest {
                         *seen_again.entry(*id).or_default() += 1;
                         out.push((row_no, Outcome::Duplicate { id: *id }));
@@ -901,7 +988,7 @@ impl RecordImport<'_> {
                     state_digest: record_state_digest(&vals),
                 });
                 vals.extend([Val::from(now.as_str()), Val::Int(1), Val::Int(seq)]);
-                existing.insert(doc, (id, digest));
+                written.insert(doc, (id, digest));
                 out.push((row_no, Outcome::Accepted { id }));
                 return Some(vals);
             }
@@ -911,8 +998,16 @@ impl RecordImport<'_> {
         cols.extend(["last_seen", "seen_count", "last_seq"]);
         self.conn.insert_rows("records", &cols, rows)?;
         let t_records = t0.elapsed();
+        let last_seq = journal.next_seq() - 1;
         journal.flush(&mut self.conn)?;
         let t_journal = t0.elapsed();
+        if last_seq >= first_seq {
+            self.pending = Some(Written {
+                first_seq,
+                last_seq,
+                documents: written,
+            });
+        }
         // Rows seen again: bump last_seen and the count, grouped by how often each came back.
         let mut by_count: HashMap<i64, Vec<i64>> = HashMap::new();
         for (id, n) in seen_again {
@@ -939,6 +1034,67 @@ impl RecordImport<'_> {
             "import batch"
         );
         Ok(out)
+    }
+
+    /// The provider's records with the batch's document numbers, as they are now, under the
+    /// write lock: by id and content digest. The preparer read them at an earlier position of the
+    /// journal (`Known::head`); when every entry appended since is one of this import's own
+    /// (its earlier batches, which it remembers), those bring the preparer's answer up to date
+    /// and nothing is asked again. When anyone else wrote in between (a form, another import, a
+    /// correction: every change to a record is journaled), or the batch was prepared without a
+    /// snapshot, they are read again.
+    fn existing(
+        &mut self,
+        batch: &[Prepared],
+        head: i64,
+    ) -> StoreResult<HashMap<String, (i64, Vec<u8>)>> {
+        let mut since = i64::MAX;
+        let mut snapshot = true;
+        for p in batch.iter().filter(|p| p.result.is_ok()) {
+            match &p.known {
+                Some(k) => since = since.min(k.head),
+                None => snapshot = false,
+            }
+        }
+        let mut existing = HashMap::new();
+        if since == i64::MAX && snapshot {
+            // Nothing in the batch can become a record.
+            return Ok(existing);
+        }
+        if snapshot {
+            // Batches prepared later read the journal at `since` or later.
+            self.recent.retain(|w| w.last_seq > since);
+            if self.only_own_since(since, head) {
+                for p in batch {
+                    if let (Ok(c), Some(k)) = (&p.result, &p.known) {
+                        let doc = &c.rec.document_no;
+                        let newer = self.recent.iter().rev().find_map(|w| w.documents.get(doc));
+                        if let Some(r) = newer.or(k.record.as_ref()) {
+                            existing.insert(doc.clone(), r.clone());
+                        }
+                    }
+                }
+                return Ok(existing);
+            }
+        }
+        let docs: Vec<&str> = batch
+            .iter()
+            .filter_map(|p| p.result.as_ref().ok().map(|c| c.rec.document_no.as_str()))
+            .collect();
+        existing_documents(&mut self.conn, self.opts.provider.id, &docs)
+    }
+
+    /// Whether the journal entries after `since` up to `head` are exactly those of this
+    /// import's remembered batches.
+    fn only_own_since(&self, since: i64, head: i64) -> bool {
+        let mut at = since;
+        for w in self.recent.iter().filter(|w| w.last_seq > since) {
+            if w.first_seq != at + 1 {
+                return false;
+            }
+            at = w.last_seq;
+        }
+        at == head
     }
 
     /// Ends the import: in all-or-nothing mode commits when `commit` is true and rolls back
