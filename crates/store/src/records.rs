@@ -214,6 +214,11 @@ pub struct RecordImport<'s> {
     analyzed_at: u64,
     /// Failed ID lookups journaled in the open transaction, written again if it is rolled back.
     lookups: Vec<Entry>,
+    /// What this import's batches wrote (committed, or in its open transaction), oldest first,
+    /// while a batch prepared before them may still come: see [`RecordImport::existing`].
+    recent: Vec<Written>,
+    /// What the batch being written wrote, until its transaction commits.
+    pending: Option<Written>,
 }
 
 /// The part of an import that needs no write lock: resolving subjects on the roster, checking
@@ -235,6 +240,25 @@ pub struct Prepared {
     /// A row that names its subject by ID number: what the roster answered, for the limit on
     /// failed lookups that the writing side enforces (see [`ID_LOOKUP_FAILURES_PER_HOUR`]).
     id_lookup: Option<IdLookup>,
+    /// What the preparer found of the row's document number, as of a journal position; the
+    /// writing side brings it up to date instead of asking again (see [`RecordImport::existing`]).
+    known: Option<Known>,
+}
+
+/// The provider's record with a document number, as of a position of the journal.
+#[derive(Debug, Clone)]
+struct Known {
+    /// The journal's head when the records were read: every change up to it is in `record`.
+    head: i64,
+    /// The record's id and content digest, if the provider has one with this number.
+    record: Option<(i64, Vec<u8>)>,
+}
+
+/// The document numbers one batch of an import wrote, with the journal entries it appended.
+struct Written {
+    first_seq: i64,
+    last_seq: i64,
+    documents: HashMap<String, (i64, Vec<u8>)>,
 }
 
 /// One lookup of a civil servant by ID number.
@@ -280,12 +304,7 @@ impl Store {
             ));
         }
         let catalog = self.catalog()?;
-        let mut conn = self.conn()?;
-        if conn.dialect() == crate::Dialect::Postgres {
-            // The tables grow under the import faster than statistics follow: a generic plan made
-            // while `records` was small would scan it whole for every batch.
-            conn.batch("SET plan_cache_mode = force_custom_plan")?;
-        }
+        let conn = self.conn()?;
         let prep = Preparer::new(None, self.keys.clone(), catalog, opts.provider.clone());
         Ok(RecordImport {
             store: self,
@@ -298,6 +317,8 @@ impl Store {
             since_analyze: 0,
             analyzed_at: 0,
             lookups: Vec::new(),
+            recent: Vec::new(),
+            pending: None,
         })
     }
 }
@@ -463,7 +484,10 @@ impl Preparer {
             .conn
             .take()
             .ok_or_else(|| StoreError::Internal("preparer without a connection".into()))?;
-        let out = self.prepare_with(&mut conn, batch);
+        let out = self.prepare_with(&mut conn, batch).and_then(|mut out| {
+            self.look_up_documents(&mut conn, &mut out)?;
+            Ok(out)
+        });
         self.conn = Some(conn);
         out
     }
@@ -481,9 +505,49 @@ impl Preparer {
                 row,
                 result,
                 id_lookup,
+                known: None,
             });
         }
         Ok(out)
+    }
+
+    /// Reads the provider's records with the batch's document numbers, and the journal's head,
+    /// in one read-only snapshot of the preparer's own connection: the dedup lookup, done here
+    /// while the writing side writes the previous batch, rather than under the write lock.
+    fn look_up_documents(&self, conn: &mut Conn, batch: &mut [Prepared]) -> StoreResult<()> {
+        let docs: Vec<&str> = batch
+            .iter()
+            .filter_map(|p| p.result.as_ref().ok().map(|c| c.rec.document_no.as_str()))
+            .collect();
+        if docs.is_empty() {
+            return Ok(());
+        }
+        conn.batch(match conn.dialect() {
+            crate::Dialect::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            crate::Dialect::Sqlite => "BEGIN",
+        })?;
+        let read = journal_head(conn).and_then(|head| {
+            existing_documents(conn, self.provider.id, &docs).map(|found| (head, found))
+        });
+        let (head, mut found) = match read {
+            Ok(r) => {
+                conn.commit()?;
+                r
+            }
+            Err(e) => {
+                conn.rollback();
+                return Err(e);
+            }
+        };
+        for p in batch.iter_mut() {
+            if let Ok(c) = &p.result {
+                p.known = Some(Known {
+                    head,
+                    record: found.remove(&c.rec.document_no),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Checks one row: the category first, then the subject on the roster, so that a row
@@ -627,6 +691,58 @@ fn guard_id_lookups(
     Ok(appended)
 }
 
+/// The sequence number of the journal's last entry (0 for an empty journal).
+fn journal_head(conn: &mut Conn) -> StoreResult<i64> {
+    Ok(conn
+        .query_one("SELECT COALESCE(MAX(seq), 0) FROM journal", &[])?
+        .and_then(|r| r[0].int())
+        .unwrap_or(0))
+}
+
+/// The records of `provider` among `docs`, by document number: their id and content digest.
+/// Call inside a transaction.
+fn existing_documents(
+    conn: &mut Conn,
+    provider: i64,
+    docs: &[&str],
+) -> StoreResult<HashMap<String, (i64, Vec<u8>)>> {
+    let mut found = Vec::new();
+    if conn.dialect() == crate::Dialect::Postgres {
+        // One array parameter: one cheap plan, where a 500-item IN list is planned anew each
+        // time. The plan is made for each call (custom), since `records` grows under the import
+        // faster than statistics follow and a generic plan made while it was small would scan it
+        // whole. Only for this query: set for the whole connection, the foreign-key checks that
+        // PostgreSQL runs for every inserted row were planned anew for each row as well, which
+        // more than doubled the time of the insert.
+        conn.batch("SET LOCAL plan_cache_mode = force_custom_plan")?;
+        found = conn.query(
+            "SELECT id, document_no, content_digest FROM records WHERE provider_id = $1 AND document_no = ANY($2)",
+            &[
+                Val::Int(provider),
+                Val::TextList(docs.iter().map(|d| d.to_string()).collect()),
+            ],
+        )?;
+        conn.batch("SET LOCAL plan_cache_mode TO DEFAULT")?;
+    } else {
+        for chunk in docs.chunks(500) {
+            let sql = format!(
+                "SELECT id, document_no, content_digest FROM records WHERE provider_id = $1 AND document_no IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let mut params = vec![Val::Int(provider)];
+            params.extend(chunk.iter().map(|d| Val::from(*d)));
+            found.extend(conn.query(&sql, &params)?);
+        }
+    }
+    let mut existing = HashMap::with_capacity(found.len());
+    for r in found {
+        if let (Some(id), Some(doc), Some(d)) = (r[0].int(), r[1].text(), r[2].blob()) {
+            existing.insert(doc.to_string(), (id, d.to_vec()));
+        }
+    }
+    Ok(existing)
+}
+
 /// Writes entries again in a transaction of their own, after the one they were in was rolled back.
 fn rewrite_entries(conn: &mut Conn, at: String, entries: Vec<Entry>) {
     if entries.is_empty() {
@@ -690,6 +806,7 @@ impl RecordImport<'_> {
         }
         match self.push_inner(batch) {
             Ok(out) => {
+                let written = self.pending.take();
                 if !self.opts.all_or_nothing {
                     self.in_tx = false;
                     let t = std::time::Instant::now();
@@ -697,6 +814,7 @@ impl RecordImport<'_> {
                     self.lookups.clear();
                     tracing::debug!(commit = ?t.elapsed(), "import batch committed");
                 }
+                self.recent.extend(written);
                 Ok(out)
             }
             Err(e) => {
@@ -711,6 +829,11 @@ impl RecordImport<'_> {
     /// Rolls the open transaction back, keeping the trace of the failed ID lookups it held.
     fn roll_back(&mut self) {
         self.conn.rollback();
+        // What the transaction held was never written: its sequence numbers go to others.
+        self.pending = None;
+        if self.opts.all_or_nothing {
+            self.recent.clear();
+        }
         rewrite_entries(
             &mut self.conn,
             self.store.now_text(),
@@ -722,10 +845,17 @@ impl RecordImport<'_> {
         let t0 = std::time::Instant::now();
         // PostgreSQL plans the dedup lookup from statistics that a fresh, fast-growing table does
         // not have yet; analyse whenever the import has doubled what was there at the last look.
+        // Only the two columns the lookup filters on, from a small sample: that is all the plan
+        // needs (one provider may hold most rows; document numbers are distinct), where a full
+        // ANALYZE, sampling and sorting the long texts too, took a second each time.
         if self.conn.dialect() == crate::Dialect::Postgres
             && self.since_analyze > self.analyzed_at.max(20_000)
         {
-            self.conn.batch("ANALYZE records")?;
+            self.conn.batch(
+                "SET LOCAL default_statistics_target = 10; \
+                 ANALYZE records (provider_id, document_no); \
+                 SET LOCAL default_statistics_target TO DEFAULT",
+            )?;
             self.analyzed_at += self.since_analyze;
             self.since_analyze = 0;
         }
@@ -733,35 +863,10 @@ impl RecordImport<'_> {
         let now = self.store.now_text();
         let provider = self.opts.provider.clone();
 
-        // Existing records of this provider with the batch's document numbers.
-        let mut existing: HashMap<String, (i64, Vec<u8>)> = HashMap::new();
-        let docs: Vec<&str> = batch
-            .iter()
-            .filter_map(|p| p.result.as_ref().ok().map(|c| c.rec.document_no.as_str()))
-            .collect();
-        let mut found = Vec::new();
-        if self.conn.dialect() == crate::Dialect::Postgres {
-            // One array parameter: one cheap plan, where a 500-item IN list is planned anew each time.
-            found = self.conn.query(
-                "SELECT id, document_no, content_digest FROM records WHERE provider_id = $1 AND document_no = ANY($2)",
-                &[Val::Int(provider.id), Val::TextList(docs.iter().map(|d| d.to_string()).collect())],
-            )?;
-        } else {
-            for chunk in docs.chunks(500) {
-                let sql = format!(
-                    "SELECT id, document_no, content_digest FROM records WHERE provider_id = $1 AND document_no IN ({})",
-                    placeholders(2, chunk.len())
-                );
-                let mut params = vec![Val::Int(provider.id)];
-                params.extend(chunk.iter().map(|d| Val::from(*d)));
-                found.extend(self.conn.query(&sql, &params)?);
-            }
-        }
-        for r in found {
-            if let (Some(id), Some(doc), Some(d)) = (r[0].int(), r[1].text(), r[2].blob()) {
-                existing.insert(doc.to_string(), (id, d.to_vec()));
-            }
-        }
+        let mut journal = Appender::open(&mut self.conn, now.clone())?;
+        let first_seq = journal.next_seq();
+        let existing = self.existing(&batch, first_seq - 1)?;
+        let t_dedup = t0.elapsed();
 
         let mut next_id = self
             .conn
@@ -769,9 +874,9 @@ impl RecordImport<'_> {
             .and_then(|r| r[0].int())
             .unwrap_or(0)
             + 1;
-        let mut journal = Appender::open(&mut self.conn, now.clone())?;
         let lookups = guard_id_lookups(&mut self.conn, &mut journal, &self.opts.actor, &mut batch)?;
         self.lookups.extend(lookups);
+        let t_head = t0.elapsed();
         let state = if self.draft {
             RecordState::Draft
         } else if self.opts.activate {
@@ -802,93 +907,115 @@ impl RecordImport<'_> {
         };
 
         let mut out = Vec::with_capacity(batch.len());
-        let mut rows = Vec::new();
         let mut seen_again: HashMap<i64, i64> = HashMap::new();
-        for Prepared {
-            row: row_no,
-            result,
-            ..
-        } in batch
-        {
-            let Candidate {
-                rec: r,
-                subject_id,
-                digest,
-            } = match result {
-                Ok(c) => c,
-                Err(o) => {
-                    out.push((row_no, o));
+        // The records this batch creates, by document number, for the rows after them.
+        let mut written: HashMap<String, (i64, Vec<u8>)> = HashMap::new();
+        let (channel, source, submitted_by) = (
+            self.opts.channel.code(),
+            self.opts.source.as_str(),
+            self.opts.actor.as_str(),
+        );
+        let mut batch = batch.into_iter();
+        // The rows of the new records, each built (and journaled) as the database takes it: on
+        // PostgreSQL the server writes the rows already sent while the next ones are hashed.
+        let rows = std::iter::from_fn(|| {
+            for Prepared {
+                row: row_no,
+                result,
+                ..
+            } in batch.by_ref()
+            {
+                let Candidate {
+                    rec: r,
+                    subject_id,
+                    digest,
+                } = match result {
+                    Ok(c) => c,
+                    Err(o) => {
+                        out.push((row_no, o));
+                        continue;
+                    }
+                };
+                let known = existing
+                    .get(&r.document_no)
+                    .or_else(|| written.get(&r.document_no));
+                if let Some((id, d)) = known {
+                    if *d == digest {
+                        *seen_again.entry(*id).or_default() += 1;
+                        out.push((row_no, Outcome::Duplicate { id: *id }));
+                    } else {
+                        out.push((
+                            row_no,
+                            reject(
+                                "document_no",
+                                Code::DuplicateConflict,
+                                format!(
+                                    "决定文书号 {} 已由本单位报送且内容不同；如需更正，请使用更正功能",
+                                    r.document_no
+                                ),
+                            ),
+                        ));
+                    }
                     continue;
                 }
-            };
-            if let Some((id, d)) = existing.get(&r.document_no) {
-                if *d == digest {
-                    *seen_again.entry(*id).or_default() += 1;
-                    out.push((row_no, Outcome::Duplicate { id: *id }));
-                } else {
-                    out.push((
-                        row_no,
-                        reject(
-                            "document_no",
-                            Code::DuplicateConflict,
-                            format!(
-                                "决定文书号 {} 已由本单位报送且内容不同；如需更正，请使用更正功能",
-                                r.document_no
-                            ),
-                        ),
-                    ));
-                }
-                continue;
+                let id = next_id;
+                next_id += 1;
+                // The row in `RECORD_COLS` order, built by moving the validated strings.
+                let doc = r.document_no.clone();
+                let mut vals = vec![
+                    Val::Int(id),
+                    Val::Int(subject_id),
+                    Val::Int(provider.id),
+                    Val::Text(r.category),
+                    Val::from(r.kind.code()),
+                    Val::Text(r.document_no),
+                    Val::Text(r.subject_name),
+                    Val::Text(r.decided_on.to_string()),
+                    Val::Text(r.authority),
+                    Val::Text(r.facts),
+                    Val::from(r.basis),
+                    Val::Text(r.outcome),
+                    Val::from(r.severity.map(|s| s.code())),
+                    Val::from(r.scope.code()),
+                    Val::Text(r.disclosure_until.to_string()),
+                    Val::from(state.code()),
+                    Val::Blob(digest.clone()),
+                    Val::from(channel),
+                    Val::from(source),
+                    Val::from(i64::try_from(row_no).ok()),
+                    Val::from(submitted_by),
+                    Val::from(now.as_str()),
+                ];
+                debug_assert_eq!(vals.len(), RECORD_COLS.len());
+                let seq = journal.append(Entry {
+                    actor: actor.clone(),
+                    action: action.to_string(),
+                    entity: "record".into(),
+                    entity_id: id.to_string(),
+                    detail: format!(r#"{{"row":{row_no}}}"#),
+                    state_digest: record_state_digest(&vals),
+                });
+                vals.extend([Val::from(now.as_str()), Val::Int(1), Val::Int(seq)]);
+                written.insert(doc, (id, digest));
+                out.push((row_no, Outcome::Accepted { id }));
+                return Some(vals);
             }
-            let id = next_id;
-            next_id += 1;
-            // The row in `RECORD_COLS` order, built by moving the validated strings.
-            let doc = r.document_no.clone();
-            let mut vals = vec![
-                Val::Int(id),
-                Val::Int(subject_id),
-                Val::Int(provider.id),
-                Val::Text(r.category),
-                Val::from(r.kind.code()),
-                Val::Text(r.document_no),
-                Val::Text(r.subject_name),
-                Val::Text(r.decided_on.to_string()),
-                Val::Text(r.authority),
-                Val::Text(r.facts),
-                Val::from(r.basis),
-                Val::Text(r.outcome),
-                Val::from(r.severity.map(|s| s.code())),
-                Val::from(r.scope.code()),
-                Val::Text(r.disclosure_until.to_string()),
-                Val::from(state.code()),
-                Val::Blob(digest.clone()),
-                Val::from(self.opts.channel.code()),
-                Val::from(self.opts.source.as_str()),
-                Val::from(i64::try_from(row_no).ok()),
-                Val::from(self.opts.actor.as_str()),
-                Val::from(now.as_str()),
-            ];
-            debug_assert_eq!(vals.len(), RECORD_COLS.len());
-            let seq = journal.append(Entry {
-                actor: actor.clone(),
-                action: action.to_string(),
-                entity: "record".into(),
-                entity_id: id.to_string(),
-                detail: format!(r#"{{"row":{row_no}}}"#),
-                state_digest: record_state_digest(&vals),
-            });
-            vals.extend([Val::from(now.clone()), Val::Int(1), Val::Int(seq)]);
-            rows.push(vals);
-            existing.insert(doc, (id, digest));
-            out.push((row_no, Outcome::Accepted { id }));
-        }
+            None
+        });
         let mut cols: Vec<&str> = RECORD_COLS.to_vec();
         cols.extend(["last_seen", "seen_count", "last_seq"]);
-        let t_prepare = t0.elapsed();
-        self.conn.insert_many("records", &cols, rows, "")?;
+        self.conn.insert_rows("records", &cols, rows)?;
         let t_records = t0.elapsed();
+        let last_seq = journal.next_seq() - 1;
         journal.flush(&mut self.conn)?;
-        tracing::debug!(?t_prepare, ?t_records, t_journal = ?t0.elapsed(), "import batch");
+        let t_journal = t0.elapsed();
+        if last_seq >= first_seq {
+            self.pending = Some(Written {
+                first_seq,
+                last_seq,
+                documents: written,
+            });
+        }
         // Rows seen again: bump last_seen and the count, grouped by how often each came back.
         let mut by_count: HashMap<i64, Vec<i64>> = HashMap::new();
         for (id, n) in seen_again {
@@ -905,7 +1032,77 @@ impl RecordImport<'_> {
                 self.conn.exec(&sql, &params)?;
             }
         }
+        // Cumulative times into the batch, for `PROBITY_LOG=probity_store=debug`.
+        tracing::debug!(
+            ?t_dedup,
+            ?t_head,
+            ?t_records,
+            ?t_journal,
+            t_seen = ?t0.elapsed(),
+            "import batch"
+        );
         Ok(out)
+    }
+
+    /// The provider's records with the batch's document numbers, as they are now, under the
+    /// write lock: by id and content digest. The preparer read them at an earlier position of the
+    /// journal (`Known::head`); when every entry appended since is one of this import's own
+    /// (its earlier batches, which it remembers), those bring the preparer's answer up to date
+    /// and nothing is asked again. When anyone else wrote in between (a form, another import, a
+    /// correction: every change to a record is journaled), or the batch was prepared without a
+    /// snapshot, they are read again.
+    fn existing(
+        &mut self,
+        batch: &[Prepared],
+        head: i64,
+    ) -> StoreResult<HashMap<String, (i64, Vec<u8>)>> {
+        let mut since = i64::MAX;
+        let mut snapshot = true;
+        for p in batch.iter().filter(|p| p.result.is_ok()) {
+            match &p.known {
+                Some(k) => since = since.min(k.head),
+                None => snapshot = false,
+            }
+        }
+        let mut existing = HashMap::new();
+        if since == i64::MAX && snapshot {
+            // Nothing in the batch can become a record.
+            return Ok(existing);
+        }
+        if snapshot {
+            // Batches prepared later read the journal at `since` or later.
+            self.recent.retain(|w| w.last_seq > since);
+            if self.only_own_since(since, head) {
+                for p in batch {
+                    if let (Ok(c), Some(k)) = (&p.result, &p.known) {
+                        let doc = &c.rec.document_no;
+                        let newer = self.recent.iter().rev().find_map(|w| w.documents.get(doc));
+                        if let Some(r) = newer.or(k.record.as_ref()) {
+                            existing.insert(doc.clone(), r.clone());
+                        }
+                    }
+                }
+                return Ok(existing);
+            }
+        }
+        let docs: Vec<&str> = batch
+            .iter()
+            .filter_map(|p| p.result.as_ref().ok().map(|c| c.rec.document_no.as_str()))
+            .collect();
+        existing_documents(&mut self.conn, self.opts.provider.id, &docs)
+    }
+
+    /// Whether the journal entries after `since` up to `head` are exactly those of this
+    /// import's remembered batches.
+    fn only_own_since(&self, since: i64, head: i64) -> bool {
+        let mut at = since;
+        for w in self.recent.iter().filter(|w| w.last_seq > since) {
+            if w.first_seq != at + 1 {
+                return false;
+            }
+            at = w.last_seq;
+        }
+        at == head
     }
 
     /// Ends the import: in all-or-nothing mode commits when `commit` is true and rolls back
@@ -933,10 +1130,6 @@ impl Drop for RecordImport<'_> {
     fn drop(&mut self) {
         if self.in_tx {
             self.roll_back();
-        }
-        if self.conn.dialect() == crate::Dialect::Postgres {
-            // The connection goes back to the pool: leave it as it was.
-            let _ = self.conn.batch("RESET plan_cache_mode");
         }
     }
 }

@@ -5,6 +5,7 @@ mod common;
 
 mod accounts;
 mod duties;
+mod import_batches;
 mod jobs;
 mod lookups;
 mod records_api;
