@@ -1,6 +1,7 @@
 //! Two `probity serve` nodes on one database, as behind a load balancer without sticky sessions:
-//! a file uploaded through node A is previewed, imported and reported through node B, and node A
-//! shows the same. The upload lives in the database (a job), not in node A's memory or disk.
+//! a file uploaded through node A is previewed, imported and reported through node B after node A
+//! stopped, and node A, started again, shows the same. The upload lives in the database (a job),
+//! not in node A's memory or disk.
 
 use probity_testkit::browser::Browser;
 
@@ -13,7 +14,7 @@ both!(
         let (uscc, name) = setup(env);
         // Each node keeps its own search index (derived data, caught up from the database).
         let (idx_a, idx_b) = (env.path("index-a"), env.path("index-b"));
-        let (_a, addr_a) = serve(env, &["--index-dir", idx_a.to_str().unwrap()], &[]);
+        let (node_a, addr_a) = serve(env, &["--index-dir", idx_a.to_str().unwrap()], &[]);
         let (_b, addr_b) = serve(env, &["--index-dir", idx_b.to_str().unwrap()], &[]);
         assert_ne!(addr_a, addr_b);
 
@@ -50,6 +51,9 @@ both!(
         let status_url = uploaded.location();
         assert!(status_url.starts_with("/console/upload/"), "{status_url}");
 
+        // Node A stops: what it received is not lost with it.
+        drop(node_a);
+
         // The same session on node B: the preview is there.
         let mut b = a.at(&format!("http://{addr_b}"));
         let preview = b.get(&status_url);
@@ -82,7 +86,9 @@ both!(
         let errors = b.get(&format!("{status_url}/errors.xlsx"));
         assert_eq!(errors.status.as_u16(), 200);
 
-        // Node A reports the same, and a second start there imports nothing again.
+        // Node A, started again, reports the same, and a second start there imports nothing.
+        let (_a, addr_a) = serve(env, &["--index-dir", idx_a.to_str().unwrap()], &[]);
+        let mut a = a.at(&format!("http://{addr_a}"));
         let on_a = a.get(&status_url);
         assert!(on_a.body.contains("导入完成：接收 2 条"), "{}", on_a.body);
         let again = a.post(&format!("{status_url}/import"), &[("csrf", &on_a.csrf())]);

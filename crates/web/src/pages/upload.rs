@@ -590,6 +590,8 @@ struct StatusTpl {
     roster: bool,
     /// Ready: the preview.
     ready: bool,
+    /// Why a waiting upload waits again (its import was interrupted).
+    note: Option<String>,
     headers: Vec<&'static str>,
     preview: Vec<PreviewRow>,
     file_error: Option<String>,
@@ -661,6 +663,7 @@ async fn status_page(
         file_name: u.file_name.clone(),
         roster: u.kind == UploadKind::Roster,
         ready: false,
+        note: None,
         headers: columns.iter().map(|c| c.header).collect(),
         preview: vec![],
         file_error: None,
@@ -676,7 +679,7 @@ async fn status_page(
     match &u.stage {
         Stage::Ready(note) => {
             t.ready = true;
-            t.failed = note.clone();
+            t.note = note.clone();
             let shown = blocking(move || {
                 Ok(jobs::with_input(&app, &who, &id, |path| {
                     preview(path, columns)
