@@ -14,8 +14,10 @@ use serde::{Deserialize, Serialize};
 use crate::import::Progress;
 use crate::{Actor, App, AppError, AppResult};
 
-/// How long a node holds a running job without reporting progress before another may take it.
-pub const LEASE: TimeDelta = TimeDelta::minutes(2);
+/// How long a node holds a running job without reporting progress before another may take it
+/// (progress comes every batch of 1,000 rows; a roster or the first batch of a large workbook
+/// may take a while, and nodes' clocks may differ a little).
+pub const LEASE: TimeDelta = TimeDelta::minutes(10);
 
 /// What an uploaded file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,7 +165,7 @@ pub fn stage(
     id: &str,
     file_name: &str,
     provider: &str,
-    bytes: &[u8],
+    bytes: Vec<u8>,
 ) -> AppResult<()> {
     Ok(app.store().stage_job(NewJob {
         id,
@@ -241,8 +243,8 @@ pub fn errors(app: &App, actor: &Actor, id: &str) -> AppResult<Vec<u8>> {
         .ok_or_else(|| AppError::NotFound("未找到：退回行文件".into()))
 }
 
-/// Takes the actor's waiting upload for this node: of two clicks, on one node or two, only one
-/// gets it. `None` when it is not waiting (running, done) or not the actor's.
+/// Takes the actor's waiting upload of `kind` for this node: of two clicks, on one node or two,
+/// only one gets it. `None` when it is not waiting (running, done) or not the actor's.
 pub fn claim(app: &App, actor: &Actor, id: &str, kind: UploadKind) -> AppResult<Option<Upload>> {
     app.store()
         .claim_job(id, actor.account.id, kind.code(), node_id(), LEASE)?
@@ -251,25 +253,28 @@ pub fn claim(app: &App, actor: &Actor, id: &str, kind: UploadKind) -> AppResult<
 }
 
 /// Runs a claimed upload's import to its end and records what it came to. Never fails: a failure
-/// is the job's outcome, logged, and shown on its page.
+/// is the job's outcome, logged, and shown on its page. If this node lost the job meanwhile (its
+/// lease ran out and another took it), its outcome is not written over the other's.
 pub fn run(app: &App, actor: &Actor, u: &Upload) -> Stage {
     let stage = match run_inner(app, actor, u) {
         Ok((finished, errors)) => {
             let outcome = serde_json::to_string(&finished).unwrap_or_default();
             match app
                 .store()
-                .finish_job(&u.id, JobState::Done, &outcome, errors)
+                .finish_job(&u.id, node_id(), JobState::Done, &outcome, errors)
             {
-                Ok(()) => return Stage::Done(finished),
+                Ok(true) => return Stage::Done(finished),
+                Ok(false) => {
+                    tracing::warn!(upload = %u.id, "the job was given to another node before it finished here");
+                    return Stage::Done(finished);
+                }
                 Err(e) => failure(AppError::from(e)),
             }
         }
         Err(e) => failure(e),
     };
-    if let Stage::Failed(m) = &stage
-        && let Err(e) = app.store().finish_job(&u.id, JobState::Failed, m, None)
-    {
-        tracing::error!(upload = %u.id, error = %e, "could not record a failed import");
+    if let Stage::Failed(m) = &stage {
+        let _ = fail(app, &u.id, m);
     }
     stage
 }
@@ -296,8 +301,14 @@ fn run_inner(app: &App, actor: &Actor, u: &Upload) -> AppResult<(Finished, Optio
         UploadKind::Records => {
             let report = |p: Progress| {
                 let json = serde_json::to_string(&Progressed::from(p)).unwrap_or_default();
-                if let Err(e) = app.store().job_progress(&u.id, &json, LEASE) {
-                    tracing::warn!(upload = %u.id, error = %e, "could not record progress");
+                match app.store().job_progress(&u.id, node_id(), &json, LEASE) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(upload = %u.id, "the job was given to another node")
+                    }
+                    Err(e) => {
+                        tracing::warn!(upload = %u.id, error = %e, "could not record progress")
+                    }
                 }
             };
             crate::files::import_records(
@@ -333,9 +344,13 @@ pub fn release_lapsed(app: &App) -> AppResult<u64> {
     Ok(app.store().release_lapsed_jobs()?)
 }
 
-/// Ends a job as failed with `message` (when its runner could not record it itself).
+/// Ends a job this node runs as failed with `message`.
 pub fn fail(app: &App, id: &str, message: &str) -> AppResult<()> {
-    Ok(app
+    if !app
         .store()
-        .finish_job(id, JobState::Failed, message, None)?)
+        .finish_job(id, node_id(), JobState::Failed, message, None)?
+    {
+        tracing::warn!(upload = %id, "a failed job was no longer this node's");
+    }
+    Ok(())
 }

@@ -109,11 +109,11 @@ pub fn correctable(r: &StoredRecord) -> AppResult<()> {
 pub fn correct(app: &App, actor: &Actor, id: i64, row: RecordRow) -> AppResult<StoredRecord> {
     let store = app.store();
     let current = visible_record(store, actor, id)?;
-    correctable(&current)?;
     let role = actor
         .role()
         .record_role()
         .ok_or_else(|| AppError::Forbidden("无权更正记录".into()))?;
+    correctable(&current)?;
     let rec = row
         .validate(&store.catalog()?, app.today())
         .map_err(AppError::Fields)?;

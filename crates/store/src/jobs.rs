@@ -9,8 +9,12 @@ use crate::Store;
 use crate::db::Val;
 use crate::error::{StoreError, StoreResult};
 
-/// How many jobs the database keeps: past it, the oldest finished ones go, with their files.
+/// How many finished jobs the database keeps: past it, the oldest go, with their rejected rows.
 pub const MAX_JOBS: i64 = 2_000;
+/// How many uploads one account may leave waiting (each holds its file, up to the upload limit).
+pub const MAX_WAITING_PER_OWNER: i64 = 20;
+/// How long a waiting upload is kept before its file goes.
+pub const WAITING_DAYS: i64 = 7;
 
 /// Where a job stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,16 +66,25 @@ pub struct Job {
 
 /// A job to stage.
 pub struct NewJob<'a> {
+    /// The file, moved in (it can be large: no copy is kept).
     pub id: &'a str,
     pub kind: &'a str,
     pub owner_id: i64,
     pub file_name: &'a str,
     pub provider: &'a str,
     pub state: JobState,
-    pub input: &'a [u8],
+    pub input: Vec<u8>,
 }
 
 const JOB_COLS: &str = "id, kind, owner_id, file_name, provider, state, progress, outcome, CASE WHEN errors IS NULL THEN 0 ELSE 1 END, created_at";
+
+/// The one blob of a row, moved out (no copy of a file that may be large).
+fn blob_of(row: crate::db::Row) -> Option<Vec<u8>> {
+    match row.into_iter().next() {
+        Some(Val::Blob(b)) => Some(b),
+        _ => None,
+    }
+}
 
 fn job_from(r: &crate::db::Row) -> StoreResult<Job> {
     let text = |i: usize| -> StoreResult<String> {
@@ -100,6 +113,27 @@ impl Store {
     pub fn stage_job(&self, j: NewJob<'_>) -> StoreResult<()> {
         let now = self.now_text();
         let mut conn = self.conn()?;
+        // Waiting uploads past their time go first, then the owner's waiting ones are counted.
+        let stale = crate::time_text(self.now() - TimeDelta::days(WAITING_DAYS));
+        conn.exec(
+            "DELETE FROM jobs WHERE state = 'ready' AND created_at < $1",
+            &[Val::from(stale)],
+        )?;
+        let waiting = conn
+            .query_one(
+                "SELECT COUNT(*) FROM jobs WHERE owner_id = $1 AND state = 'ready'",
+                &[Val::Int(j.owner_id)],
+            )?
+            .and_then(|r| r[0].int())
+            .unwrap_or(0);
+        if waiting >= MAX_WAITING_PER_OWNER {
+            return Err(StoreError::domain(
+                probity_domain::Code::RateLimited,
+                format!(
+                    "已有 {waiting} 个文件上传后尚未导入：请先导入或放弃其中一些（{WAITING_DAYS} 天未导入的文件会自动清除）"
+                ),
+            ));
+        }
         conn.exec(
             "INSERT INTO jobs (id, kind, owner_id, file_name, provider, state, input, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
             &[
@@ -109,7 +143,7 @@ impl Store {
                 Val::from(j.file_name),
                 Val::from(j.provider),
                 Val::from(j.state.code()),
-                Val::Blob(j.input.to_vec()),
+                Val::Blob(j.input),
                 Val::from(now.as_str()),
             ],
         )?;
@@ -120,7 +154,7 @@ impl Store {
         };
         conn.exec(
             &format!(
-                "DELETE FROM jobs WHERE state <> 'running' AND id IN (SELECT id FROM jobs ORDER BY created_at DESC {past})"
+                "DELETE FROM jobs WHERE state IN ('done', 'failed') AND id IN (SELECT id FROM jobs WHERE state IN ('done', 'failed') ORDER BY created_at DESC {past})"
             ),
             &[Val::Int(MAX_JOBS)],
         )?;
@@ -157,7 +191,7 @@ impl Store {
         Ok(self
             .conn()?
             .query_one("SELECT input FROM jobs WHERE id = $1", &[Val::from(id)])?
-            .and_then(|r| r[0].blob().map(<[u8]>::to_vec)))
+            .and_then(blob_of))
     }
 
     /// A finished job's rejected rows (.xlsx), if it had any.
@@ -165,7 +199,7 @@ impl Store {
         Ok(self
             .conn()?
             .query_one("SELECT errors FROM jobs WHERE id = $1", &[Val::from(id)])?
-            .and_then(|r| r[0].blob().map(<[u8]>::to_vec)))
+            .and_then(blob_of))
     }
 
     /// Moves the owner's waiting job of `kind` to running for `node`, holding it until
@@ -193,41 +227,54 @@ impl Store {
         if n == 1 { self.job(id) } else { Ok(None) }
     }
 
-    /// Records a running job's progress and renews its lease.
-    pub fn job_progress(&self, id: &str, progress: &str, lease: TimeDelta) -> StoreResult<()> {
+    /// Records a running job's progress and renews its lease, if `node` still holds it: false
+    /// when the job was given to another (its lease ran out).
+    pub fn job_progress(
+        &self,
+        id: &str,
+        node: &str,
+        progress: &str,
+        lease: TimeDelta,
+    ) -> StoreResult<bool> {
         let until = crate::time_text(self.now() + lease);
-        self.conn()?.exec(
-            "UPDATE jobs SET progress = $2, lease_until = $3, updated_at = $4 WHERE id = $1 AND state = 'running'",
+        let n = self.conn()?.exec(
+            "UPDATE jobs SET progress = $2, lease_until = $3, updated_at = $4 WHERE id = $1 AND state = 'running' AND node = $5",
             &[
                 Val::from(id),
                 Val::from(progress),
                 Val::from(until),
                 Val::from(self.now_text()),
+                Val::from(node),
             ],
         )?;
-        Ok(())
+        Ok(n == 1)
     }
 
     /// Ends a job: done or failed, with its outcome and its rejected rows. Its file goes: what it
     /// held is in the database now, or the failure says why not.
+    ///
+    /// Only the node holding the job ends it: false (nothing written) when the job was given to
+    /// another after this node's lease ran out.
     pub fn finish_job(
         &self,
         id: &str,
+        node: &str,
         state: JobState,
         outcome: &str,
         errors: Option<Vec<u8>>,
-    ) -> StoreResult<()> {
-        self.conn()?.exec(
-            "UPDATE jobs SET state = $2, outcome = $3, errors = $4, input = NULL, node = NULL, lease_until = NULL, updated_at = $5 WHERE id = $1",
+    ) -> StoreResult<bool> {
+        let n = self.conn()?.exec(
+            "UPDATE jobs SET state = $2, outcome = $3, errors = $4, input = NULL, node = NULL, lease_until = NULL, updated_at = $5 WHERE id = $1 AND state = 'running' AND node = $6",
             &[
                 Val::from(id),
                 Val::from(state.code()),
                 Val::from(outcome),
                 errors.map(Val::Blob).unwrap_or(Val::Null),
                 Val::from(self.now_text()),
+                Val::from(node),
             ],
         )?;
-        Ok(())
+        Ok(n == 1)
     }
 
     /// Jobs whose node stopped while running them (their lease ran out) wait again, their file

@@ -12,7 +12,6 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use probity_app::AppError;
 use probity_app::records::{RecordInput, Saved, Via};
-use probity_domain::Code;
 use probity_domain::account::AccountRole;
 use probity_domain::catalog::{Catalog, Scope, Severity};
 use probity_domain::record::{Action, FieldError, RecordRow, RecordState};
@@ -829,15 +828,14 @@ async fn correct(
     let who = ctx.caller.who();
     let row = form.row();
     let outcome = blocking(move || {
+        // A record that may not be corrected (any more) is an error page, as before the form;
+        // a rule the store refuses after that is shown above the form.
+        probity_app::records::for_correction(&app, &who, id)?;
         Ok(match probity_app::records::correct(&app, &who, id, row) {
             Ok(r) => FormOutcome::Saved(done(
                 &format!("/console/records/{}", r.id),
                 &format!("已更正记录 #{}（状态仍为“{}”）", r.id, r.state.label()),
             )),
-            // A record that may no longer be corrected is an error page, as before the form.
-            Err(AppError::Domain(d)) if d.code == Code::IllegalTransition => {
-                return Err(AppError::Domain(d).into());
-            }
             Err(e) => refused_form(e)?,
         })
     })

@@ -539,7 +539,7 @@ async fn stage(
     blocking(move || {
         let bytes = std::fs::read(input_path(&dir.path, &file_name))
             .map_err(|e| ApiError::Internal(format!("upload read: {e}")))?;
-        jobs::stage(&app, &who, kind, &id, &file_name, &provider, &bytes)?;
+        jobs::stage(&app, &who, kind, &id, &file_name, &provider, bytes)?;
         drop(dir);
         Ok(())
     })
@@ -730,8 +730,10 @@ async fn start_import(
     let who = p.ctx.caller.who();
     // Ready → Running in the database before anything else: a second click, on this node or
     // another, finds the import running.
+    // A roster upload waits again when its import was interrupted: it starts the same way.
+    let kind = own_upload(&state, &p.ctx, &id).await?.kind;
     let job = id.clone();
-    let claimed = blocking(move || Ok(jobs::claim(&app, &who, &job, UploadKind::Records)?)).await?;
+    let claimed = blocking(move || Ok(jobs::claim(&app, &who, &job, kind)?)).await?;
     let Some(u) = claimed else {
         let u = own_upload(&state, &p.ctx, &id).await?;
         let message = match u.stage {
