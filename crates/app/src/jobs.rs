@@ -273,8 +273,10 @@ pub fn run(app: &App, actor: &Actor, u: &Upload) -> Stage {
         }
         Err(e) => failure(e),
     };
-    if let Stage::Failed(m) = &stage {
-        let _ = fail(app, &u.id, m);
+    if let Stage::Failed(m) = &stage
+        && let Err(e) = fail(app, &u.id, m)
+    {
+        tracing::error!(upload = %u.id, error = %e, "could not record a failed import");
     }
     stage
 }

@@ -751,7 +751,9 @@ async fn start_import(
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| jobs::run(&app, &who, &u)));
         if run.is_err() {
             tracing::error!(upload = %u.id, "the import of an upload panicked");
-            let _ = app_fail(&app, &u.id);
+            if let Err(e) = app_fail(&app, &u.id) {
+                tracing::error!(upload = %u.id, error = %e, "could not record a panicked import");
+            }
         }
     });
     Ok(done(&status_url, &format!("已开始导入“{file_name}”")))
