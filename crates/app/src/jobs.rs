@@ -150,13 +150,6 @@ pub fn node_id() -> &'static str {
     })
 }
 
-/// A fresh upload id: 128 random bits in hex.
-pub fn new_id() -> AppResult<String> {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).map_err(|e| AppError::Other(e.to_string()))?;
-    Ok(hex::encode(b))
-}
-
 /// Stages an uploaded file for the actor: records for `provider` (already checked), or a roster.
 pub fn stage(
     app: &App,
