@@ -361,15 +361,6 @@ fn load_account(c: &mut Conn, id: i64) -> StoreResult<Account> {
     }
 }
 
-fn next_id(c: &mut Conn, table: &str) -> StoreResult<i64> {
-    Ok(c.query_one(
-        &format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}"),
-        &[],
-    )?
-    .and_then(|r| r[0].int())
-    .unwrap_or(1))
-}
-
 /// Columns whose values make up an account's audited state: everything that says who may log
 /// in, how and as what (the password hash and the second factor's secret included, so that a
 /// hash or a secret planted behind the platform's back is found; the journal's detail never
@@ -616,7 +607,7 @@ impl Store {
                     format!("账号名“{name}”已被使用"),
                 ));
             }
-            let id = next_id(c, "accounts")?;
+            let id = c.next_id("accounts")?;
             c.exec(
                 "INSERT INTO accounts (id, name, name_key, role, unit_id, password_hash, totp_enabled, disabled, failed_logins, must_change_password, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, 0, 0, 0, $7, $8, $8)",
@@ -1407,7 +1398,7 @@ impl Store {
                     ),
                 ));
             }
-            let id = next_id(c, "api_tokens")?;
+            let id = c.next_id("api_tokens")?;
             c.exec(
                 "INSERT INTO api_tokens (id, token_hash, account_id, label, created_at) VALUES ($1, $2, $3, $4, $5)",
                 &[

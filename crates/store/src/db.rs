@@ -330,10 +330,12 @@ impl Pool {
 
     pub fn get(&self) -> StoreResult<Conn> {
         Ok(match self {
-            Pool::Sqlite(p) => Conn::Sqlite(Box::new(
-                p.get()
+            Pool::Sqlite(p) => Conn::Sqlite(Box::new(SqliteConn {
+                conn: p
+                    .get()
                     .map_err(|e| StoreError::Config(format!("数据库连接失败：{e}")))?,
-            )),
+                reserved: HashMap::new(),
+            })),
             Pool::Postgres(p) => Conn::Postgres(Box::new(
                 p.get()
                     .map_err(|e| StoreError::Config(format!("数据库连接失败：{e}")))?,
@@ -466,8 +468,22 @@ impl RowRef<'_> {
     }
 }
 
+/// A SQLite connection, and the ids handed out in its open write transaction but not yet
+/// inserted (see `Conn::next_ids`).
+pub struct SqliteConn {
+    conn: r2d2::PooledConnection<SqliteConnectionManager>,
+    reserved: HashMap<String, i64>,
+}
+
+impl std::ops::Deref for SqliteConn {
+    type Target = rusqlite::Connection;
+    fn deref(&self) -> &rusqlite::Connection {
+        &self.conn
+    }
+}
+
 pub enum Conn {
-    Sqlite(Box<r2d2::PooledConnection<SqliteConnectionManager>>),
+    Sqlite(Box<SqliteConn>),
     Postgres(Box<r2d2::PooledConnection<PgManager>>),
 }
 
@@ -585,7 +601,10 @@ impl Conn {
     /// gap-free chain.
     pub fn begin_write(&mut self) -> StoreResult<()> {
         match self {
-            Conn::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
+            Conn::Sqlite(c) => {
+                c.reserved.clear();
+                c.execute_batch("BEGIN IMMEDIATE")?
+            }
             Conn::Postgres(c) => {
                 c.client.batch_execute("BEGIN")?;
                 c.client
@@ -593,6 +612,43 @@ impl Conn {
             }
         }
         Ok(())
+    }
+
+    /// The first of `n` new ids for `table` (whose key column is `id`), drawn from the
+    /// database's own sequence; call inside a write transaction. On PostgreSQL that is the
+    /// table's identity sequence (ids a rolled-back transaction drew are not reused, as sequences
+    /// go). On SQLite it is SQLite's own rule for a rowid: one past the largest in the table,
+    /// and past those already handed out in this transaction and not inserted yet.
+    pub fn next_ids(&mut self, table: &str, n: i64) -> StoreResult<i64> {
+        let n = n.max(1);
+        match self {
+            Conn::Sqlite(c) => {
+                let max: i64 = c.query_row(
+                    &format!("SELECT COALESCE(MAX(id), 0) FROM {table}"),
+                    [],
+                    |r| r.get(0),
+                )?;
+                let held = c.reserved.get(table).copied().unwrap_or(0);
+                let first = (max + 1).max(held);
+                c.reserved.insert(table.to_string(), first + n);
+                Ok(first)
+            }
+            Conn::Postgres(c) => {
+                let st = c.statement(
+                    "SELECT setval(s, nextval(s) + $2 - 1) \
+                     FROM (SELECT pg_get_serial_sequence($1, 'id')::regclass AS s) q",
+                )?;
+                let last: Option<i64> = c.client.query_one(&st, &[&table, &n])?.try_get(0)?;
+                let last =
+                    last.ok_or_else(|| StoreError::Internal(format!("表 {table} 的 id 没有序列")))?;
+                Ok(last - n + 1)
+            }
+        }
+    }
+
+    /// One new id for `table`: see `next_ids`.
+    pub fn next_id(&mut self, table: &str) -> StoreResult<i64> {
+        self.next_ids(table, 1)
     }
 
     pub fn commit(&mut self) -> StoreResult<()> {

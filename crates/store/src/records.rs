@@ -868,14 +868,24 @@ impl RecordImport<'_> {
         let existing = self.existing(&batch, first_seq - 1)?;
         let t_dedup = t0.elapsed();
 
-        let mut next_id = self
-            .conn
-            .query_one("SELECT COALESCE(MAX(id), 0) FROM records", &[])?
-            .and_then(|r| r[0].int())
-            .unwrap_or(0)
-            + 1;
         let lookups = guard_id_lookups(&mut self.conn, &mut journal, &self.opts.actor, &mut batch)?;
         self.lookups.extend(lookups);
+        // The ids of the records this batch creates, from the database's sequence: one for each
+        // document number that is new to the provider and to the batch.
+        let fresh = {
+            let mut docs = std::collections::HashSet::new();
+            batch
+                .iter()
+                .filter_map(|p| p.result.as_ref().ok())
+                .filter(|c| !existing.contains_key(&c.rec.document_no))
+                .filter(|c| docs.insert(c.rec.document_no.as_str()))
+                .count() as i64
+        };
+        let mut next_id = if fresh > 0 {
+            self.conn.next_ids("records", fresh)?
+        } else {
+            0
+        };
         let t_head = t0.elapsed();
         let state = if self.draft {
             RecordState::Draft

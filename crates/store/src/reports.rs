@@ -140,10 +140,7 @@ impl Store {
                 Some(r) => (report_from(&r)?, false),
                 None => {
                     let signature = self.keys.sign_report(content.as_bytes())?;
-                    let id = c
-                        .query_one("SELECT COALESCE(MAX(id), 0) + 1 FROM reports", &[])?
-                        .and_then(|r| r[0].int())
-                        .unwrap_or(1);
+                    let id = c.next_id("reports")?;
                     let report_no = format!("XYBG{day}{id:06}");
                     c.exec(
                         "INSERT INTO reports (id, report_no, subject_id, issued_on, content, digest, signature, code_hash, created_at) \

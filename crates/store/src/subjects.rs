@@ -196,7 +196,6 @@ impl Store {
         conn.write(|c| {
             let mut report = RosterReport::default();
             let existing = load_all(c)?;
-            let mut next_id = existing.iter().map(|r| r.s.id).max().unwrap_or(0) + 1;
             let mut index = UnitIndex::new();
             let mut by_uscc: HashMap<String, SubjectRow> = HashMap::new();
             let mut by_hash: HashMap<Vec<u8>, SubjectRow> = HashMap::new();
@@ -243,8 +242,7 @@ impl Store {
                 let (id, is_new) = match by_uscc.get(u.as_str()) {
                     Some(e) => (e.s.id, false),
                     None => {
-                        let id = next_id;
-                        next_id += 1;
+                        let id = c.next_id("subjects")?;
                         (id, true)
                     }
                 };
@@ -420,8 +418,7 @@ impl Store {
                 let (id, cipher) = match old {
                     Some(o) => (o.s.id, o.id_cipher.clone()),
                     None => {
-                        let id = next_id;
-                        next_id += 1;
+                        let id = c.next_id("subjects")?;
                         (id, Some(keys.encrypt(idn.as_str())?))
                     }
                 };

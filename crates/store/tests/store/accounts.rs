@@ -1013,7 +1013,7 @@ fn journal_records_every_change_without_secrets(db: &mut TestDb) {
     store
         .raw_exec(
             "DROP TABLE sessions; DROP TABLE api_tokens; DROP TABLE login_failures; DROP TABLE accounts; \
-             DELETE FROM schema_migrations WHERE name IN ('0002_accounts', '0008_account_duties')",
+             DELETE FROM schema_migrations WHERE name IN ('0002_accounts', '0008_account_duties', '0011_id_sequences')",
         )
         .unwrap();
     drop(store);
