@@ -46,6 +46,8 @@ pub fn export(
             let r = &row.record;
             let seq = r.last_seq.to_string();
             let id = r.id.to_string();
+            let (decided_on, disclosure_until) =
+                (r.decided_on.to_string(), r.disclosure_until.to_string());
             let cells = [
                 seq.as_str(),
                 id.as_str(),
@@ -56,14 +58,14 @@ pub fn export(
                 r.category.as_str(),
                 r.kind.code(),
                 r.document_no.as_str(),
-                r.decided_on.as_str(),
+                decided_on.as_str(),
                 r.authority.as_str(),
                 r.facts.as_str(),
                 r.basis.as_deref().unwrap_or(""),
                 r.outcome.as_str(),
                 r.severity.map(|s| s.code()).unwrap_or(""),
                 r.scope.code(),
-                r.disclosure_until.as_str(),
+                disclosure_until.as_str(),
                 row.provider_name.as_str(),
             ];
             if let Err(e) = w.write_row(&cells) {

@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use probity_domain::catalog::{Catalog, RecordKind};
-use probity_domain::date::parse_date;
 use probity_domain::disclosure::{
     Disclosed, NameMasker, RecordFacts, SubjectFacts, Viewer, disclose,
 };
@@ -105,7 +104,7 @@ impl RosterNames {
 }
 
 /// What the disclosure policy needs of a stored record: `None` if its category is gone from
-/// the catalog or its dates do not read (it is then not disclosed).
+/// the catalog (it is then not disclosed).
 pub fn record_facts<'a>(r: &'a StoredRecord, catalog: &Catalog) -> Option<RecordFacts<'a>> {
     let category = catalog.get(&r.category)?;
     Some(RecordFacts {
@@ -113,8 +112,8 @@ pub fn record_facts<'a>(r: &'a StoredRecord, catalog: &Catalog) -> Option<Record
         scope: r.scope,
         kind: r.kind,
         severity: r.severity,
-        decided_on: parse_date(&r.decided_on).ok()?,
-        disclosure_until: parse_date(&r.disclosure_until).ok()?,
+        decided_on: r.decided_on,
+        disclosure_until: r.disclosure_until,
         bounds: category.bounds(r.severity),
         document_no: &r.document_no,
         authority: &r.authority,

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::Store;
 use crate::crypto::sm3;
-use crate::db::{Conn, Val};
+use crate::db::{Conn, Row, Val};
 use crate::error::{StoreError, StoreResult};
 use crate::journal::{Appender, Entry, row_digest};
 
@@ -169,18 +169,20 @@ impl From<StoreError> for LoginError {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-fn parse_time(v: &Val, field: &str) -> StoreResult<DateTime<Utc>> {
-    v.text()
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| StoreError::Internal(format!("{field} 不是有效时间")))
+/// A time column of `r` (RFC 3339 text).
+fn parse_time(r: &Row, col: &str) -> StoreResult<DateTime<Utc>> {
+    opt_time(r, col)?.ok_or_else(|| StoreError::Internal(format!("{col} 为空")))
 }
 
-fn opt_time(v: &Val, field: &str) -> StoreResult<Option<DateTime<Utc>>> {
-    match v {
-        Val::Null => Ok(None),
-        other => parse_time(other, field).map(Some),
-    }
+/// A time column of `r` that may be NULL.
+fn opt_time(r: &Row, col: &str) -> StoreResult<Option<DateTime<Utc>>> {
+    r.text(col)?
+        .map(|s| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| StoreError::Internal(format!("{col} 不是有效时间")))
+        })
+        .transpose()
 }
 
 fn random_bytes<const N: usize>() -> StoreResult<[u8; N]> {
@@ -328,25 +330,22 @@ fn account_cols(a: &str) -> String {
     .collect::<Vec<_>>()
     .join(", ")
 }
-const ACCOUNT_NCOLS: usize = 10;
-
-fn account_from(r: &[Val]) -> StoreResult<Account> {
-    let bad = |f: &str| StoreError::Internal(format!("accounts.{f}"));
-    let role =
-        AccountRole::parse(r[2].text().ok_or_else(|| bad("role"))?).map_err(|_| bad("role"))?;
-    let totp_enabled = r[4].int().unwrap_or(0) != 0;
+fn account_from(r: &Row) -> StoreResult<Account> {
+    let role = AccountRole::parse(r.need_text("role")?)
+        .map_err(|_| StoreError::Internal("accounts.role".into()))?;
+    let totp_enabled = r.int("totp_enabled")?.unwrap_or(0) != 0;
     Ok(Account {
-        id: r[0].int().ok_or_else(|| bad("id"))?,
-        name: r[1].text().ok_or_else(|| bad("name"))?.to_string(),
+        id: r.need_int("id")?,
+        name: r.need_text("name")?.to_string(),
         role,
-        unit_id: r[3].int(),
+        unit_id: r.int("unit_id")?,
         totp_enabled,
         totp_pending: role.requires_totp() && !totp_enabled,
-        disabled: r[5].int().unwrap_or(0) != 0,
-        password_change_required: r[6].int().unwrap_or(0) != 0,
-        locked_until: opt_time(&r[7], "accounts.locked_until")?,
-        last_login_at: opt_time(&r[8], "accounts.last_login_at")?,
-        created_at: parse_time(&r[9], "accounts.created_at")?,
+        disabled: r.int("disabled")?.unwrap_or(0) != 0,
+        password_change_required: r.int("must_change_password")?.unwrap_or(0) != 0,
+        locked_until: opt_time(r, "locked_until")?,
+        last_login_at: opt_time(r, "last_login_at")?,
+        created_at: parse_time(r, "created_at")?,
     })
 }
 
@@ -433,15 +432,14 @@ fn journal_token(
     j.flush(c)
 }
 
-fn token_from(r: &[Val]) -> StoreResult<ApiToken> {
-    let bad = |f: &str| StoreError::Internal(format!("api_tokens.{f}"));
+fn token_from(r: &Row) -> StoreResult<ApiToken> {
     Ok(ApiToken {
-        id: r[0].int().ok_or_else(|| bad("id"))?,
-        account_id: r[1].int().ok_or_else(|| bad("account_id"))?,
-        label: r[2].text().unwrap_or_default().to_string(),
-        created_at: parse_time(&r[3], "api_tokens.created_at")?,
-        revoked_at: opt_time(&r[4], "api_tokens.revoked_at")?,
-        last_used_at: opt_time(&r[5], "api_tokens.last_used_at")?,
+        id: r.need_int("id")?,
+        account_id: r.need_int("account_id")?,
+        label: r.need_text("label")?.to_string(),
+        created_at: parse_time(r, "created_at")?,
+        revoked_at: opt_time(r, "revoked_at")?,
+        last_used_at: opt_time(r, "last_used_at")?,
     })
 }
 const TOKEN_COLS: &str = "id, account_id, label, created_at, revoked_at, last_used_at";
@@ -530,8 +528,8 @@ impl Store {
         let Some(id) = unit else {
             return Ok(());
         };
-        let r = c.query_one("SELECT kind FROM subjects WHERE id = $1", &[Val::Int(id)])?;
-        match r.as_ref().and_then(|r| r[0].text()) {
+        let kind = c.query_text("SELECT kind FROM subjects WHERE id = $1", &[Val::Int(id)])?;
+        match kind.as_deref() {
             None => Err(StoreError::domain(
                 Code::SubjectNotFound,
                 format!("单位（编号 {id}）不在主体名录中"),
@@ -658,7 +656,7 @@ impl Store {
         self.conn()?
             .query(&sql, &[])?
             .iter()
-            .map(|r| account_from(r))
+            .map(account_from)
             .collect()
     }
 
@@ -885,11 +883,10 @@ impl Store {
         let mut conn = self.conn()?;
         let account = load_account(&mut conn, id)?;
         let stored = conn
-            .query_one(
+            .query_text(
                 "SELECT password_hash FROM accounts WHERE id = $1",
                 &[Val::Int(id)],
             )?
-            .and_then(|r| r[0].text().map(str::to_string))
             .unwrap_or_default();
         let client = client_key(client);
         let policy = self.lockout_policy();
@@ -965,12 +962,10 @@ impl Store {
             ));
         }
         let stored = |conn: &mut Conn| -> StoreResult<Option<Vec<u8>>> {
-            Ok(conn
-                .query_one(
-                    "SELECT totp_secret FROM accounts WHERE id = $1",
-                    &[Val::Int(id)],
-                )?
-                .and_then(|r| r[0].blob().map(<[u8]>::to_vec)))
+            conn.query_blob(
+                "SELECT totp_secret FROM accounts WHERE id = $1",
+                &[Val::Int(id)],
+            )
         };
         let secret = match stored(&mut conn)? {
             Some(cipher) => self.keys.decrypt(&cipher)?,
@@ -1023,12 +1018,10 @@ impl Store {
                 "请先修改初始密码，再绑定动态口令",
             ));
         }
-        let cipher = conn
-            .query_one(
-                "SELECT totp_secret FROM accounts WHERE id = $1",
-                &[Val::Int(id)],
-            )?
-            .and_then(|r| r[0].blob().map(<[u8]>::to_vec));
+        let cipher = conn.query_blob(
+            "SELECT totp_secret FROM accounts WHERE id = $1",
+            &[Val::Int(id)],
+        )?;
         let Some(cipher) = cipher else {
             return Err(StoreError::domain(
                 Code::TotpInvalid,
@@ -1105,14 +1098,17 @@ impl Store {
                 "SELECT id, password_hash, disabled, totp_enabled, totp_secret, totp_last_step FROM accounts WHERE name_key = $1",
                 &[Val::from(key)],
             )?
-            .map(|r| Credentials {
-                id: r[0].int().unwrap_or(0),
-                password_hash: r[1].text().unwrap_or_default().to_string(),
-                disabled: r[2].int().unwrap_or(0) != 0,
-                totp_enabled: r[3].int().unwrap_or(0) != 0,
-                totp_secret: r[4].blob().map(<[u8]>::to_vec),
-                totp_last_step: r[5].int(),
+            .map(|r| -> StoreResult<Credentials> {
+                Ok(Credentials {
+                    id: r.need_int("id")?,
+                    password_hash: r.need_text("password_hash")?.to_string(),
+                    disabled: r.int("disabled")?.unwrap_or(0) != 0,
+                    totp_enabled: r.int("totp_enabled")?.unwrap_or(0) != 0,
+                    totp_secret: r.blob("totp_secret")?.map(<[u8]>::to_vec),
+                    totp_last_step: r.int("totp_last_step")?,
+                })
             })
+            .transpose()?
         };
         let Some(creds) = creds else {
             verify_dummy(password);
@@ -1196,7 +1192,7 @@ impl Store {
             &[Val::Int(id), Val::from(client)],
         )?
         .iter()
-        .map(|r| parse_time(&r[0], "login_failures.at"))
+        .map(|r| parse_time(r, "at"))
         .collect()
     }
 
@@ -1305,9 +1301,9 @@ impl Store {
             return Ok(None);
         };
         let account = account_from(&r)?;
-        let csrf = r[ACCOUNT_NCOLS].text().unwrap_or_default().to_string();
-        let expires_at = parse_time(&r[ACCOUNT_NCOLS + 1], "sessions.expires_at")?;
-        let last_seen = parse_time(&r[ACCOUNT_NCOLS + 2], "sessions.last_seen_at")?;
+        let csrf = r.need_text("csrf_token")?.to_string();
+        let expires_at = parse_time(&r, "expires_at")?;
+        let last_seen = parse_time(&r, "last_seen_at")?;
         let idle_out = last_seen.checked_add_signed(idle).is_some_and(|t| t <= now);
         if expires_at <= now || idle_out || account.disabled {
             conn.exec(
@@ -1439,7 +1435,7 @@ impl Store {
         }
         let mut conn = self.conn()?;
         let sql = format!(
-            "SELECT {}, t.id, t.last_used_at FROM api_tokens t JOIN accounts a ON a.id = t.account_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+            "SELECT {}, t.id AS token_id, t.last_used_at AS token_last_used_at FROM api_tokens t JOIN accounts a ON a.id = t.account_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
             account_cols("a")
         );
         let Some(r) = conn.query_one(&sql, &[Val::Blob(token_hash(token))])? else {
@@ -1451,8 +1447,8 @@ impl Store {
         if account.disabled || !may_hold_token(account.role) {
             return Ok(None);
         }
-        let id = r[ACCOUNT_NCOLS].int().unwrap_or(0);
-        let last = opt_time(&r[ACCOUNT_NCOLS + 1], "api_tokens.last_used_at")?;
+        let id = r.need_int("token_id")?;
+        let last = opt_time(&r, "token_last_used_at")?;
         if last.is_none_or(|t| now - t >= TOUCH_EVERY) {
             conn.exec(
                 "UPDATE api_tokens SET last_used_at = $2 WHERE id = $1",
@@ -1504,7 +1500,7 @@ impl Store {
                 &[],
             )?,
         };
-        rows.iter().map(|r| token_from(r)).collect()
+        rows.iter().map(token_from).collect()
     }
 }
 

@@ -73,29 +73,27 @@ pub(crate) fn run(conn: &mut Conn, now: &str) -> StoreResult<()> {
                     &[],
                 )?
                 .iter()
-                .filter_map(|r| {
-                    let key = match &r[1] {
+                .map(|r| {
+                    let key = match r.val(w.key)? {
                         Val::Int(i) => i.to_string(),
-                        v => v.text()?.to_string(),
+                        v => v.text().unwrap_or_default().to_string(),
                     };
-                    Some((r[0].int()?, key))
+                    Ok((r.need_int("id")?, key))
                 })
-                .collect();
+                .collect::<StoreResult<_>>()?;
             for (id, key) in rows {
-                let last = c
-                    .query_one(
-                        "SELECT state_digest FROM journal WHERE entity = $1 AND entity_id = $2 ORDER BY seq DESC LIMIT 1",
-                        &[Val::from(w.entity), Val::from(key.as_str())],
-                    )?
-                    .and_then(|r| r[0].blob().map(<[u8]>::to_vec));
+                let last = c.query_blob(
+                    "SELECT state_digest FROM journal WHERE entity = $1 AND entity_id = $2 ORDER BY seq DESC LIMIT 1",
+                    &[Val::from(w.entity), Val::from(key.as_str())],
+                )?;
                 let Some(last) = last else { continue };
                 let old = if w.old.is_empty() {
                     // A report's old digest: SM3 of its content.
-                    c.query_one(
+                    c.query_text(
                         &format!("SELECT content FROM {} WHERE id = $1", w.table),
                         &[Val::Int(id)],
                     )?
-                    .and_then(|r| r[0].text().map(|t| crate::crypto::sm3(t.as_bytes())))
+                    .map(|t| crate::crypto::sm3(t.as_bytes()))
                 } else {
                     Some(row_digest(c, w.old, w.table, id)?)
                 };
@@ -153,7 +151,7 @@ mod tests {
                 entity: w.entity.into(),
                 entity_id: id.to_string(),
                 detail: "{}".into(),
-                state_digest: state_digest(&r),
+                state_digest: state_digest(&r.values_of(w.old).unwrap()),
             });
             j.flush(c)
         })

@@ -5,20 +5,16 @@ use probity_domain::catalog::{Catalog, Category, default_catalog};
 use crate::Store;
 use crate::db::Val;
 use crate::error::{StoreError, StoreResult};
-use crate::journal::{Appender, Entry, state_digest};
 
 impl Store {
     pub fn catalog(&self) -> StoreResult<Catalog> {
         let mut c = self.conn()?;
         let mut cats = Vec::new();
         for r in c.query("SELECT code, body FROM categories ORDER BY code", &[])? {
-            let body = r[1].text().unwrap_or_default();
-            let cat: Category = serde_json::from_str(body).map_err(|e| {
-                StoreError::Internal(format!(
-                    "目录项 {} 无法解析：{e}",
-                    r[0].text().unwrap_or_default()
-                ))
-            })?;
+            let body = r.need_text("body")?;
+            let code = r.need_text("code")?;
+            let cat: Category = serde_json::from_str(body)
+                .map_err(|e| StoreError::Internal(format!("目录项 {code} 无法解析：{e}")))?;
             cats.push(cat);
         }
         // Keep the order of the default catalog for the categories it has, then the rest.
@@ -39,67 +35,21 @@ impl Store {
             "SELECT DISTINCT entity_id FROM journal WHERE entity = 'category' AND seq > $1",
             &[Val::Int(since)],
         )?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| r[0].text().map(str::to_string))
-            .collect())
+        rows.iter()
+            .map(|r| r.need_text("entity_id").map(str::to_string))
+            .collect()
     }
 
     /// Adds or changes a category after checking that its numbers are coherent.
     pub fn save_category(&self, cat: &Category, actor: &str) -> StoreResult<()> {
-        cat.validate()?;
-        let body = serde_json::to_string(cat).map_err(|e| StoreError::Internal(e.to_string()))?;
-        let now = self.now_text();
-        let mut conn = self.conn()?;
-        conn.write(|c| {
-            let old = c.query_one(
-                "SELECT body FROM categories WHERE code = $1",
-                &[Val::from(cat.code.as_str())],
-            )?;
-            if old.as_ref().and_then(|r| r[0].text()) == Some(body.as_str()) {
-                return Ok(());
-            }
-            if old.is_some() {
-                c.exec(
-                    "UPDATE categories SET body = $2, updated_at = $3 WHERE code = $1",
-                    &[
-                        Val::from(cat.code.as_str()),
-                        Val::from(body.as_str()),
-                        Val::from(now.as_str()),
-                    ],
-                )?;
-            } else {
-                c.exec(
-                    "INSERT INTO categories (code, body, updated_at) VALUES ($1, $2, $3)",
-                    &[
-                        Val::from(cat.code.as_str()),
-                        Val::from(body.as_str()),
-                        Val::from(now.as_str()),
-                    ],
-                )?;
-            }
-            let mut j = Appender::open(c, now.clone())?;
-            j.append(Entry {
-                actor: actor.to_string(),
-                action: if old.is_some() { "update" } else { "create" }.to_string(),
-                entity: "category".into(),
-                entity_id: cat.code.clone(),
-                detail: "{}".into(),
-                state_digest: state_digest(&[
-                    Val::from(cat.code.as_str()),
-                    Val::from(body.as_str()),
-                ]),
-            });
-            j.flush(c)
-        })
+        self.write(|tx| tx.catalog().save(cat, actor))
     }
 
     /// Installs the national default catalog into an empty database.
     pub(crate) fn seed_catalog(&self) -> StoreResult<()> {
         let mut c = self.conn()?;
         let n = c
-            .query_one("SELECT COUNT(*) FROM categories", &[])?
-            .and_then(|r| r[0].int())
+            .query_int("SELECT COUNT(*) FROM categories", &[])?
             .unwrap_or(0);
         drop(c);
         if n == 0 {

@@ -100,7 +100,85 @@ impl<T: Into<Val>> From<Option<T>> for Val {
     }
 }
 
-pub type Row = Vec<Val>;
+/// One row of a query's answer, read by column name: `row.int("id")`, `row.text("name")`. A
+/// column is named as the query names it (its own name, or the `AS` given to an expression);
+/// asking for a column the query does not have is an error, never another column's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    names: std::sync::Arc<[String]>,
+    vals: Vec<Val>,
+}
+
+impl Row {
+    /// The value of column `col`.
+    pub fn val(&self, col: &str) -> StoreResult<&Val> {
+        self.names
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(col))
+            .map(|i| &self.vals[i])
+            .ok_or_else(|| StoreError::Internal(format!("查询结果没有列 {col}")))
+    }
+
+    /// An integer column, `None` for NULL.
+    pub fn int(&self, col: &str) -> StoreResult<Option<i64>> {
+        match self.val(col)? {
+            Val::Null => Ok(None),
+            Val::Int(i) => Ok(Some(*i)),
+            _ => Err(StoreError::Internal(format!("列 {col} 不是整数"))),
+        }
+    }
+
+    /// A text column, `None` for NULL.
+    pub fn text(&self, col: &str) -> StoreResult<Option<&str>> {
+        match self.val(col)? {
+            Val::Null => Ok(None),
+            Val::Text(s) => Ok(Some(s)),
+            _ => Err(StoreError::Internal(format!("列 {col} 不是文本"))),
+        }
+    }
+
+    /// A blob column, `None` for NULL.
+    pub fn blob(&self, col: &str) -> StoreResult<Option<&[u8]>> {
+        match self.val(col)? {
+            Val::Null => Ok(None),
+            Val::Blob(b) => Ok(Some(b)),
+            _ => Err(StoreError::Internal(format!("列 {col} 不是二进制"))),
+        }
+    }
+
+    /// An integer column that may not be NULL.
+    pub fn need_int(&self, col: &str) -> StoreResult<i64> {
+        self.int(col)?
+            .ok_or_else(|| StoreError::Internal(format!("列 {col} 为空")))
+    }
+
+    /// A text column that may not be NULL.
+    pub fn need_text(&self, col: &str) -> StoreResult<&str> {
+        self.text(col)?
+            .ok_or_else(|| StoreError::Internal(format!("列 {col} 为空")))
+    }
+
+    /// Column `col`, moved out of the row (no copy of a blob that may be large).
+    pub fn take(mut self, col: &str) -> StoreResult<Val> {
+        self.val(col)?;
+        let i = self
+            .names
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(col))
+            .unwrap_or(0);
+        Ok(std::mem::replace(&mut self.vals[i], Val::Null))
+    }
+
+    /// The values of `cols`, in that order (for a digest over named columns).
+    pub fn values_of(&self, cols: &[&str]) -> StoreResult<Vec<Val>> {
+        cols.iter().map(|c| self.val(c).cloned()).collect()
+    }
+}
+
+/// Column names of a statement, shared by its rows.
+fn names<'a>(cols: impl Iterator<Item = &'a str>) -> std::sync::Arc<[String]> {
+    cols.map(str::to_string).collect::<Vec<_>>().into()
+}
 
 impl ToSql for Val {
     fn to_sql(
@@ -159,7 +237,7 @@ fn sqlite_val(v: rusqlite::types::ValueRef<'_>) -> Val {
     }
 }
 
-fn pg_row(row: &postgres::Row) -> StoreResult<Row> {
+fn pg_row(row: &postgres::Row, names: &std::sync::Arc<[String]>) -> StoreResult<Row> {
     let mut out = Vec::with_capacity(row.len());
     for (i, col) in row.columns().iter().enumerate() {
         let v = match *col.type_() {
@@ -172,7 +250,10 @@ fn pg_row(row: &postgres::Row) -> StoreResult<Row> {
         };
         out.push(v);
     }
-    Ok(out)
+    Ok(Row {
+        names: names.clone(),
+        vals: out,
+    })
 }
 
 /// `$1` → `?1`: SQLite takes numbered parameters with either sigil, but binds `$N` by name.
@@ -434,38 +515,51 @@ pub enum RowRef<'a> {
 }
 
 impl RowRef<'_> {
-    /// An integer column, or `None` for NULL.
-    pub fn int(&self, i: usize) -> StoreResult<Option<i64>> {
+    /// Integer column `col`, or `None` for NULL.
+    pub fn int(&self, col: &str) -> StoreResult<Option<i64>> {
         match self {
-            RowRef::Sqlite(r) => Ok(match r.get_ref(i)? {
+            RowRef::Sqlite(r) => Ok(match r.get_ref(col)? {
                 rusqlite::types::ValueRef::Integer(n) => Some(n),
                 rusqlite::types::ValueRef::Null => None,
-                _ => return Err(StoreError::Internal(format!("第 {i} 列不是整数"))),
+                _ => return Err(StoreError::Internal(format!("列 {col} 不是整数"))),
             }),
-            RowRef::Postgres(r) => match *r.columns()[i].type_() {
-                Type::INT8 => Ok(r.try_get::<_, Option<i64>>(i)?),
-                Type::INT4 => Ok(r.try_get::<_, Option<i32>>(i)?.map(i64::from)),
-                Type::INT2 => Ok(r.try_get::<_, Option<i16>>(i)?.map(i64::from)),
-                _ => Err(StoreError::Internal(format!("第 {i} 列不是整数"))),
-            },
+            RowRef::Postgres(r) => {
+                let i = pg_column(r, col)?;
+                match *r.columns()[i].type_() {
+                    Type::INT8 => Ok(r.try_get::<_, Option<i64>>(i)?),
+                    Type::INT4 => Ok(r.try_get::<_, Option<i32>>(i)?.map(i64::from)),
+                    Type::INT2 => Ok(r.try_get::<_, Option<i16>>(i)?.map(i64::from)),
+                    _ => Err(StoreError::Internal(format!("列 {col} 不是整数"))),
+                }
+            }
         }
     }
 
-    /// A text column, borrowed where the driver allows, or `None` for NULL.
-    pub fn text(&self, i: usize) -> StoreResult<Option<std::borrow::Cow<'_, str>>> {
+    /// Text column `col`, borrowed where the driver allows, or `None` for NULL.
+    pub fn text(&self, col: &str) -> StoreResult<Option<std::borrow::Cow<'_, str>>> {
         use std::borrow::Cow;
         match self {
-            RowRef::Sqlite(r) => Ok(match r.get_ref(i)? {
+            RowRef::Sqlite(r) => Ok(match r.get_ref(col)? {
                 rusqlite::types::ValueRef::Text(t) => Some(match std::str::from_utf8(t) {
                     Ok(s) => Cow::Borrowed(s),
                     Err(_) => Cow::Owned(String::from_utf8_lossy(t).into_owned()),
                 }),
                 rusqlite::types::ValueRef::Null => None,
-                _ => return Err(StoreError::Internal(format!("第 {i} 列不是文本"))),
+                _ => return Err(StoreError::Internal(format!("列 {col} 不是文本"))),
             }),
-            RowRef::Postgres(r) => Ok(r.try_get::<_, Option<&str>>(i)?.map(Cow::Borrowed)),
+            RowRef::Postgres(r) => Ok(r
+                .try_get::<_, Option<&str>>(pg_column(r, col)?)?
+                .map(Cow::Borrowed)),
         }
     }
+}
+
+/// The position of column `col` in a PostgreSQL row.
+fn pg_column(r: &postgres::Row, col: &str) -> StoreResult<usize> {
+    r.columns()
+        .iter()
+        .position(|c| c.name() == col)
+        .ok_or_else(|| StoreError::Internal(format!("查询结果没有列 {col}")))
 }
 
 /// A SQLite connection, and the ids handed out in its open write transaction but not yet
@@ -564,6 +658,43 @@ impl Conn {
         Ok(self.query(sql, params)?.into_iter().next())
     }
 
+    /// The one value a query answers (its only column, first row), `Null` when no row.
+    fn query_value(&mut self, sql: &str, params: &[Val]) -> StoreResult<Val> {
+        let mut rows = self.query(sql, params)?.into_iter();
+        match rows.next() {
+            None => Ok(Val::Null),
+            Some(Row { mut vals, .. }) if vals.len() == 1 => Ok(vals.pop().unwrap_or(Val::Null)),
+            Some(_) => Err(StoreError::Internal(format!("查询应只返回一列：{sql}"))),
+        }
+    }
+
+    /// The integer a one-column query answers (`COUNT(*)`, `MAX(seq)`), `None` for no row or NULL.
+    pub fn query_int(&mut self, sql: &str, params: &[Val]) -> StoreResult<Option<i64>> {
+        match self.query_value(sql, params)? {
+            Val::Null => Ok(None),
+            Val::Int(i) => Ok(Some(i)),
+            _ => Err(StoreError::Internal(format!("查询结果不是整数：{sql}"))),
+        }
+    }
+
+    /// The text a one-column query answers, `None` for no row or NULL.
+    pub fn query_text(&mut self, sql: &str, params: &[Val]) -> StoreResult<Option<String>> {
+        match self.query_value(sql, params)? {
+            Val::Null => Ok(None),
+            Val::Text(s) => Ok(Some(s)),
+            _ => Err(StoreError::Internal(format!("查询结果不是文本：{sql}"))),
+        }
+    }
+
+    /// The blob a one-column query answers, `None` for no row or NULL.
+    pub fn query_blob(&mut self, sql: &str, params: &[Val]) -> StoreResult<Option<Vec<u8>>> {
+        match self.query_value(sql, params)? {
+            Val::Null => Ok(None),
+            Val::Blob(b) => Ok(Some(b)),
+            _ => Err(StoreError::Internal(format!("查询结果不是二进制：{sql}"))),
+        }
+    }
+
     /// Streams the rows of a query through `f` without holding them all.
     pub fn for_each(
         &mut self,
@@ -575,22 +706,27 @@ impl Conn {
             Conn::Sqlite(c) => {
                 let mut st = c.prepare_cached(&to_sqlite(sql))?;
                 let n = st.column_count();
+                let cols = names(st.column_names().into_iter());
                 let mut rows = st.query(rusqlite::params_from_iter(params.iter()))?;
                 while let Some(r) = rows.next()? {
-                    let mut row = Vec::with_capacity(n);
+                    let mut vals = Vec::with_capacity(n);
                     for i in 0..n {
-                        row.push(sqlite_val(r.get_ref(i)?));
+                        vals.push(sqlite_val(r.get_ref(i)?));
                     }
-                    f(row)?;
+                    f(Row {
+                        names: cols.clone(),
+                        vals,
+                    })?;
                 }
                 Ok(())
             }
             Conn::Postgres(c) => {
                 let st = c.statement(sql)?;
+                let cols = names(st.columns().iter().map(|c| c.name()));
                 let mut it = c.client.query_raw(&st, params.iter())?;
                 use postgres::fallible_iterator::FallibleIterator;
                 while let Some(r) = it.next()? {
-                    f(pg_row(&r)?)?;
+                    f(pg_row(&r, &cols)?)?;
                 }
                 Ok(())
             }
@@ -703,7 +839,7 @@ impl Conn {
         &mut self,
         table: &str,
         columns: &[&str],
-        rows: impl IntoIterator<Item = Row>,
+        rows: impl IntoIterator<Item = Vec<Val>>,
     ) -> StoreResult<()> {
         let mut rows = rows.into_iter();
         let c = match self {
@@ -711,7 +847,7 @@ impl Conn {
             Conn::Postgres(c) => c,
         };
         // A COPY costs two round trips more than a statement: not worth it for a few rows.
-        let first: Vec<Row> = rows.by_ref().take(COPY_MIN_ROWS).collect();
+        let first: Vec<Vec<Val>> = rows.by_ref().take(COPY_MIN_ROWS).collect();
         if first.len() < COPY_MIN_ROWS {
             check_rows(table, columns, &first)?;
             return self.insert_statements(table, columns, first, "");
@@ -746,7 +882,7 @@ impl Conn {
         &mut self,
         table: &str,
         columns: &[&str],
-        rows: Vec<Row>,
+        rows: Vec<Vec<Val>>,
         suffix: &str,
     ) -> StoreResult<()> {
         let per_stmt = (30_000 / columns.len().max(1)).clamp(1, 500);
@@ -785,7 +921,7 @@ fn sqlite_insert(
     c: &rusqlite::Connection,
     table: &str,
     columns: &[&str],
-    rows: impl IntoIterator<Item = Row>,
+    rows: impl IntoIterator<Item = Vec<Val>>,
     suffix: &str,
 ) -> StoreResult<()> {
     let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
@@ -813,7 +949,7 @@ fn check_row(table: &str, columns: &[&str], row: &[Val]) -> StoreResult<()> {
     )))
 }
 
-fn check_rows(table: &str, columns: &[&str], rows: &[Row]) -> StoreResult<()> {
+fn check_rows(table: &str, columns: &[&str], rows: &[Vec<Val>]) -> StoreResult<()> {
     rows.iter().try_for_each(|r| check_row(table, columns, r))
 }
 

@@ -76,35 +76,29 @@ pub struct NewJob<'a> {
     pub input: Vec<u8>,
 }
 
-const JOB_COLS: &str = "id, kind, owner_id, file_name, provider, state, progress, outcome, CASE WHEN errors IS NULL THEN 0 ELSE 1 END, created_at";
+const JOB_COLS: &str = "id, kind, owner_id, file_name, provider, state, progress, outcome, CASE WHEN errors IS NULL THEN 0 ELSE 1 END AS has_errors, created_at";
 
 /// The one blob of a row, moved out (no copy of a file that may be large).
-fn blob_of(row: crate::db::Row) -> Option<Vec<u8>> {
-    match row.into_iter().next() {
-        Some(Val::Blob(b)) => Some(b),
-        _ => None,
+fn blob_of(row: crate::db::Row, col: &str) -> StoreResult<Option<Vec<u8>>> {
+    match row.take(col)? {
+        Val::Blob(b) => Ok(Some(b)),
+        _ => Ok(None),
     }
 }
 
 fn job_from(r: &crate::db::Row) -> StoreResult<Job> {
-    let text = |i: usize| -> StoreResult<String> {
-        r[i].text()
-            .map(str::to_string)
-            .ok_or_else(|| StoreError::Internal(format!("jobs column {i}")))
-    };
+    let text = |col: &str| r.need_text(col).map(str::to_string);
     Ok(Job {
-        id: text(0)?,
-        kind: text(1)?,
-        owner_id: r[2]
-            .int()
-            .ok_or_else(|| StoreError::Internal("jobs.owner_id".into()))?,
-        file_name: text(3)?,
-        provider: text(4)?,
-        state: JobState::parse(&text(5)?)?,
-        progress: r[6].text().map(str::to_string),
-        outcome: r[7].text().map(str::to_string),
-        has_errors: r[8].int() == Some(1),
-        created_at: text(9)?,
+        id: text("id")?,
+        kind: text("kind")?,
+        owner_id: r.need_int("owner_id")?,
+        file_name: text("file_name")?,
+        provider: text("provider")?,
+        state: JobState::parse(&text("state")?)?,
+        progress: r.text("progress")?.map(str::to_string),
+        outcome: r.text("outcome")?.map(str::to_string),
+        has_errors: r.int("has_errors")? == Some(1),
+        created_at: text("created_at")?,
     })
 }
 
@@ -120,11 +114,10 @@ impl Store {
             &[Val::from(stale)],
         )?;
         let waiting = conn
-            .query_one(
+            .query_int(
                 "SELECT COUNT(*) FROM jobs WHERE owner_id = $1 AND state = 'ready'",
                 &[Val::Int(j.owner_id)],
             )?
-            .and_then(|r| r[0].int())
             .unwrap_or(0);
         if waiting >= MAX_WAITING_PER_OWNER {
             return Err(StoreError::domain(
@@ -191,7 +184,9 @@ impl Store {
         Ok(self
             .conn()?
             .query_one("SELECT input FROM jobs WHERE id = $1", &[Val::from(id)])?
-            .and_then(blob_of))
+            .map(|r| blob_of(r, "input"))
+            .transpose()?
+            .flatten())
     }
 
     /// A finished job's rejected rows (.xlsx), if it had any.
@@ -199,7 +194,9 @@ impl Store {
         Ok(self
             .conn()?
             .query_one("SELECT errors FROM jobs WHERE id = $1", &[Val::from(id)])?
-            .and_then(blob_of))
+            .map(|r| blob_of(r, "errors"))
+            .transpose()?
+            .flatten())
     }
 
     /// Moves the owner's waiting job of `kind` to running for `node`, holding it until

@@ -67,8 +67,8 @@ pub struct Audited {
     pub table: &'static str,
     /// The audited columns, in the order their digest is taken.
     pub cols: &'static [&'static str],
-    /// Which of them is the key the journal names the row by.
-    pub key: usize,
+    /// The column the journal names the row by.
+    pub key: &'static str,
     /// Whether that key is a number (ids) or text (category codes, report numbers).
     pub numeric: bool,
     /// The row in Chinese, for `audit verify`'s message.
@@ -80,7 +80,7 @@ pub const AUDITED: &[Audited] = &[
         entity: "subject",
         table: "subjects",
         cols: SUBJECT_COLS,
-        key: 0,
+        key: "id",
         numeric: true,
         label: "主体",
     },
@@ -88,7 +88,7 @@ pub const AUDITED: &[Audited] = &[
         entity: "record",
         table: "records",
         cols: RECORD_COLS,
-        key: 0,
+        key: "id",
         numeric: true,
         label: "记录",
     },
@@ -96,7 +96,7 @@ pub const AUDITED: &[Audited] = &[
         entity: "category",
         table: "categories",
         cols: CATEGORY_COLS,
-        key: 0,
+        key: "code",
         numeric: false,
         label: "目录项",
     },
@@ -104,7 +104,7 @@ pub const AUDITED: &[Audited] = &[
         entity: "account",
         table: "accounts",
         cols: crate::accounts::ACCOUNT_AUDITED,
-        key: 0,
+        key: "id",
         numeric: true,
         label: "账号",
     },
@@ -112,16 +112,16 @@ pub const AUDITED: &[Audited] = &[
         entity: "api_token",
         table: "api_tokens",
         cols: crate::accounts::TOKEN_AUDITED,
-        key: 0,
+        key: "id",
         numeric: true,
         label: "接口令牌",
     },
-    // Journaled by report number (the second column).
+    // Journaled by report number.
     Audited {
         entity: "report",
         table: "reports",
         cols: crate::reports::REPORT_COLS,
-        key: 1,
+        key: "report_no",
         numeric: false,
         label: "信用报告",
     },
@@ -146,7 +146,16 @@ pub(crate) fn row_digest(
             &[Val::Int(id)],
         )?
         .ok_or_else(|| StoreError::Internal(format!("{table} {id} 写入后不存在")))?;
-    Ok(state_digest(&r))
+    row_state_digest(&r, cols)
+}
+
+/// The state digest of a row read back by name: the values of `cols`, in that order.
+pub(crate) fn row_state_digest(r: &Row, cols: &[&str]) -> StoreResult<[u8; 32]> {
+    let mut buf = Vec::with_capacity(512);
+    for c in cols {
+        r.val(c)?.canonical_bytes(&mut buf);
+    }
+    Ok(sm3(&buf))
 }
 
 pub fn digest_of<'a>(values: impl Iterator<Item = &'a Val>) -> [u8; 32] {
@@ -157,26 +166,55 @@ pub fn digest_of<'a>(values: impl Iterator<Item = &'a Val>) -> [u8; 32] {
     sm3(&buf)
 }
 
-/// Positions in `RECORD_COLS` of what the provider said (subject, category, document number,
-/// date, authority, facts, basis, outcome, severity, scope, disclosure end). Their digest is
-/// stored in `content_digest` (position 16), which dedup compares and the state digest covers,
-/// so the long texts are hashed once per change rather than twice.
-pub const RECORD_CONTENT: [usize; 11] = [1, 3, 5, 7, 8, 9, 10, 11, 12, 13, 14];
-pub const RECORD_CONTENT_DIGEST: usize = 16;
+/// The columns of what the provider said (subject, category, document number, date, authority,
+/// facts, basis, outcome, severity, scope, disclosure end), in the order their digest takes them.
+/// The digest is stored in `content_digest`, which dedup compares and the state digest covers, so
+/// the long texts are hashed once per change rather than twice.
+pub const RECORD_CONTENT: &[&str] = &[
+    "subject_id",
+    "category",
+    "document_no",
+    "decided_on",
+    "authority",
+    "facts",
+    "basis",
+    "outcome",
+    "severity",
+    "scope",
+    "disclosure_until",
+];
 
-pub fn record_content_digest(row: &[Val]) -> [u8; 32] {
-    digest_of(RECORD_CONTENT.iter().filter_map(|&i| row.get(i)))
+/// The content digest of a stored record, from its columns by name.
+pub fn record_content_digest(row: &Row) -> StoreResult<[u8; 32]> {
+    row_state_digest(row, RECORD_CONTENT)
 }
 
-/// A record's state digest: every audited column but the content, which `content_digest`
-/// stands for. Verification checks `content_digest` against the content first.
-pub fn record_state_digest(row: &[Val]) -> [u8; 32] {
+/// The audited columns of a record outside its content, in `RECORD_COLS` order: what its state
+/// digest covers (`content_digest` among them stands for the content).
+fn record_state_cols() -> impl Iterator<Item = &'static str> {
+    RECORD_COLS
+        .iter()
+        .copied()
+        .filter(|c| !RECORD_CONTENT.contains(c))
+}
+
+/// A record's state digest from the values it is written with, named by `RECORD_COLS`.
+/// Verification checks `content_digest` against the content first.
+pub fn record_state_digest(vals: &[Val]) -> [u8; 32] {
+    debug_assert_eq!(vals.len(), RECORD_COLS.len());
     digest_of(
-        row.iter()
-            .enumerate()
-            .filter(|(i, _)| !RECORD_CONTENT.contains(i))
+        RECORD_COLS
+            .iter()
+            .zip(vals)
+            .filter(|(c, _)| !RECORD_CONTENT.contains(c))
             .map(|(_, v)| v),
     )
+}
+
+/// A record's state digest from a stored row, by column name.
+pub fn record_row_state_digest(row: &Row) -> StoreResult<[u8; 32]> {
+    let cols: Vec<&str> = record_state_cols().collect();
+    row_state_digest(row, &cols)
 }
 
 /// What one mutation records.
@@ -232,11 +270,9 @@ impl Appender {
         let (next_seq, head) = match head {
             None => (1, GENESIS),
             Some(r) => {
-                let seq = r[0]
-                    .int()
-                    .ok_or_else(|| StoreError::Internal("journal.seq".into()))?;
-                let hash: [u8; 32] = r[1]
-                    .blob()
+                let seq = r.need_int("seq")?;
+                let hash: [u8; 32] = r
+                    .blob("hash")?
                     .and_then(|b| b.try_into().ok())
                     .ok_or_else(|| StoreError::Internal("journal.hash".into()))?;
                 (seq + 1, hash)
@@ -322,8 +358,8 @@ impl std::fmt::Display for Problem {
     }
 }
 
-fn blob32(v: &Val) -> Option<[u8; 32]> {
-    v.blob().and_then(|b| b.try_into().ok())
+fn blob32(r: &Row, col: &str) -> StoreResult<Option<[u8; 32]>> {
+    Ok(r.blob(col)?.and_then(|b| b.try_into().ok()))
 }
 
 /// Recomputes the whole chain, then checks every audited row against its last audited state.
@@ -343,7 +379,7 @@ pub fn verify(conn: &mut Conn) -> StoreResult<VerifyReport> {
                 return Ok(());
             }
             entries += 1;
-            let seq = r[0].int().unwrap_or(-1);
+            let seq = r.int("seq")?.unwrap_or(-1);
             let bad = |reason: &str| Some(Problem::Entry { seq, reason: reason.to_string() });
             if seq != expected_seq {
                 problem = if seq > expected_seq {
@@ -353,8 +389,12 @@ pub fn verify(conn: &mut Conn) -> StoreResult<VerifyReport> {
                 };
                 return Ok(());
             }
-            let text = |i: usize| r[i].text().unwrap_or_default().to_string();
-            let (Some(digest), Some(prev_hash), Some(hash)) = (blob32(&r[7]), blob32(&r[8]), blob32(&r[9])) else {
+            let text = |col: &str| -> StoreResult<String> {
+                Ok(r.text(col)?.unwrap_or_default().to_string())
+            };
+            let (Some(digest), Some(prev_hash), Some(hash)) =
+                (blob32(&r, "state_digest")?, blob32(&r, "prev_hash")?, blob32(&r, "hash")?)
+            else {
                 problem = bad("摘要字段缺失或长度错误");
                 return Ok(());
             };
@@ -363,14 +403,14 @@ pub fn verify(conn: &mut Conn) -> StoreResult<VerifyReport> {
                 return Ok(());
             }
             let e = Entry {
-                actor: text(2),
-                action: text(3),
-                entity: text(4),
-                entity_id: text(5),
-                detail: text(6),
+                actor: text("actor")?,
+                action: text("action")?,
+                entity: text("entity")?,
+                entity_id: text("entity_id")?,
+                detail: text("detail")?,
                 state_digest: digest,
             };
-            if entry_hash(&prev, seq, &text(1), &e) != hash {
+            if entry_hash(&prev, seq, &text("at")?, &e) != hash {
                 problem = bad("条目内容被改动（哈希不符）");
                 return Ok(());
             }
@@ -414,7 +454,7 @@ pub fn verify(conn: &mut Conn) -> StoreResult<VerifyReport> {
             "SELECT {} FROM {} ORDER BY {}",
             audited.cols.join(", "),
             audited.table,
-            audited.cols[audited.key]
+            audited.key
         );
         conn.for_each(&sql, &[], |r: Row| {
             if problem.is_some() {
@@ -429,23 +469,21 @@ pub fn verify(conn: &mut Conn) -> StoreResult<VerifyReport> {
                 })
             };
             let (id, last) = if audited.numeric {
-                let id = r[audited.key].int().unwrap_or_default();
+                let id = r.int(audited.key)?.unwrap_or_default();
                 (id.to_string(), last_num.remove(&(t, id)))
             } else {
-                let key = r[audited.key].text().unwrap_or_default().to_string();
+                let key = r.text(audited.key)?.unwrap_or_default().to_string();
                 let last = last_text.remove(&(t, key.clone()));
                 (key, last)
             };
             let current = if audited.entity == "record" {
-                if r.get(RECORD_CONTENT_DIGEST).and_then(Val::blob)
-                    != Some(record_content_digest(&r).as_slice())
-                {
+                if r.blob("content_digest")? != Some(record_content_digest(&r)?.as_slice()) {
                     problem = row_problem(id, "记录内容与其内容摘要不符（疑似被直接修改）");
                     return Ok(());
                 }
-                record_state_digest(&r)
+                record_row_state_digest(&r)?
             } else {
-                state_digest(&r)
+                row_state_digest(&r, audited.cols)?
             };
             problem = match last {
                 None => row_problem(id, "没有审计记录（疑似被直接写入数据库）"),

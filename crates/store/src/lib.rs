@@ -15,6 +15,7 @@ pub mod records;
 pub mod reports;
 mod schema;
 pub mod subjects;
+mod unit;
 
 pub use accounts::{
     Account, Acting, ApiToken, LoginError, NewSession, Session, TOKEN_PREFIX, TotpEnrolment,
@@ -30,6 +31,7 @@ pub use records::{
     RecordFilter, RecordImport, RecordOrder, RecordSummary, StoredRecord, SummaryRef,
 };
 pub use subjects::{RosterReport, Subject};
+pub use unit::{Categories, Records, Tx};
 
 use db::{Conn, Pool};
 
@@ -43,7 +45,7 @@ pub struct Store {
 }
 
 /// A time as stored: RFC 3339 UTC with microseconds, so that text order is time order.
-pub(crate) fn time_text(t: chrono::DateTime<chrono::Utc>) -> String {
+pub fn time_text(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
@@ -105,11 +107,8 @@ impl Store {
     /// The newest change-feed sequence number (0 when nothing happened yet).
     pub fn head_seq(&self) -> StoreResult<i64> {
         let mut c = self.conn()?;
-        Ok(
-            c.query_one("SELECT COALESCE(MAX(seq), 0) FROM journal", &[])?
-                .and_then(|r| r[0].int())
-                .unwrap_or(0),
-        )
+        Ok(c.query_int("SELECT MAX(seq) FROM journal", &[])?
+            .unwrap_or(0))
     }
 
     /// Runs raw SQL against the database. For tests that play an intruder editing the database

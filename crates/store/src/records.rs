@@ -2,6 +2,8 @@
 //! one subject, and the change-feed export.
 
 use std::borrow::Cow;
+
+use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
 
 use probity_domain::catalog::{Catalog, RecordKind, Scope, Severity};
@@ -46,26 +48,41 @@ pub struct StoredRecord {
     pub kind: RecordKind,
     pub document_no: String,
     pub subject_name: String,
-    pub decided_on: String,
+    pub decided_on: NaiveDate,
     pub authority: String,
     pub facts: String,
     pub basis: Option<String>,
     pub outcome: String,
     pub severity: Option<Severity>,
     pub scope: Scope,
-    pub disclosure_until: String,
+    pub disclosure_until: NaiveDate,
     pub state: RecordState,
     pub channel: String,
     pub source: String,
     pub source_row: Option<i64>,
     pub submitted_by: String,
-    pub first_seen: String,
-    pub last_seen: String,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
     pub seen_count: i64,
     pub last_seq: i64,
 }
 
-fn record_select(filter: &str) -> String {
+/// A date column (`YYYY-MM-DD`): a value that is not one is an error, never hidden.
+pub(crate) fn stored_date(r: &Row, col: &str) -> StoreResult<NaiveDate> {
+    let t = r.need_text(col)?;
+    NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .map_err(|_| StoreError::Internal(format!("records.{col} 不是有效日期：{t}")))
+}
+
+/// A time column (RFC 3339 UTC).
+pub(crate) fn stored_time(r: &Row, col: &str) -> StoreResult<DateTime<Utc>> {
+    let t = r.need_text(col)?;
+    DateTime::parse_from_rfc3339(t)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| StoreError::Internal(format!("records.{col} 不是有效时间：{t}")))
+}
+
+pub(crate) fn record_select(filter: &str) -> String {
     format!(
         "SELECT {}, last_seen, seen_count, last_seq FROM records {filter}",
         RECORD_COLS.join(", ")
@@ -73,44 +90,38 @@ fn record_select(filter: &str) -> String {
 }
 
 impl StoredRecord {
-    fn from_vals(r: &Row) -> StoreResult<StoredRecord> {
+    pub(crate) fn from_row(r: &Row) -> StoreResult<StoredRecord> {
         let bad = |f: &str| StoreError::Internal(format!("records.{f}"));
-        let text = |i: usize| {
-            r[i].text()
-                .map(str::to_string)
-                .ok_or_else(|| bad(RECORD_COLS.get(i).unwrap_or(&"?")))
-        };
-        let opt = |i: usize| r[i].text().map(str::to_string);
-        let kind = RecordKind::parse(&text(4)?).map_err(|_| bad("kind"))?;
-        let severity = match opt(12) {
-            Some(s) => Some(Severity::parse(&s).map_err(|_| bad("severity"))?),
+        let text = |col: &str| r.need_text(col).map(str::to_string);
+        let severity = match r.text("severity")? {
+            Some(s) => Some(Severity::parse(s).map_err(|_| bad("severity"))?),
             None => None,
         };
         Ok(StoredRecord {
-            id: r[0].int().ok_or_else(|| bad("id"))?,
-            subject_id: r[1].int().ok_or_else(|| bad("subject_id"))?,
-            provider_id: r[2].int().ok_or_else(|| bad("provider_id"))?,
-            category: text(3)?,
-            kind,
-            document_no: text(5)?,
-            subject_name: text(6)?,
-            decided_on: text(7)?,
-            authority: text(8)?,
-            facts: text(9)?,
-            basis: opt(10),
-            outcome: text(11)?,
+            id: r.need_int("id")?,
+            subject_id: r.need_int("subject_id")?,
+            provider_id: r.need_int("provider_id")?,
+            category: text("category")?,
+            kind: RecordKind::parse(r.need_text("kind")?).map_err(|_| bad("kind"))?,
+            document_no: text("document_no")?,
+            subject_name: text("subject_name")?,
+            decided_on: stored_date(r, "decided_on")?,
+            authority: text("authority")?,
+            facts: text("facts")?,
+            basis: r.text("basis")?.map(str::to_string),
+            outcome: text("outcome")?,
             severity,
-            scope: Scope::parse(&text(13)?).map_err(|_| bad("scope"))?,
-            disclosure_until: text(14)?,
-            state: RecordState::parse(&text(15)?).map_err(|_| bad("state"))?,
-            channel: text(17)?,
-            source: text(18)?,
-            source_row: r[19].int(),
-            submitted_by: text(20)?,
-            first_seen: text(21)?,
-            last_seen: text(22)?,
-            seen_count: r[23].int().unwrap_or(1),
-            last_seq: r[24].int().unwrap_or(0),
+            scope: Scope::parse(r.need_text("scope")?).map_err(|_| bad("scope"))?,
+            disclosure_until: stored_date(r, "disclosure_until")?,
+            state: RecordState::parse(r.need_text("state")?).map_err(|_| bad("state"))?,
+            channel: text("channel")?,
+            source: text("source")?,
+            source_row: r.int("source_row")?,
+            submitted_by: text("submitted_by")?,
+            first_seen: stored_time(r, "first_seen")?,
+            last_seen: stored_time(r, "last_seen")?,
+            seen_count: r.int("seen_count")?.unwrap_or(1),
+            last_seq: r.int("last_seq")?.unwrap_or(0),
         })
     }
 
@@ -124,21 +135,21 @@ impl StoredRecord {
             Val::from(self.kind.code()),
             Val::from(self.document_no.clone()),
             Val::from(self.subject_name.clone()),
-            Val::from(self.decided_on.clone()),
+            Val::from(self.decided_on.to_string()),
             Val::from(self.authority.clone()),
             Val::from(self.facts.clone()),
             Val::from(self.basis.clone()),
             Val::from(self.outcome.clone()),
             Val::from(self.severity.map(|s| s.code())),
             Val::from(self.scope.code()),
-            Val::from(self.disclosure_until.clone()),
+            Val::from(self.disclosure_until.to_string()),
             Val::from(self.state.code()),
             Val::Blob(content_digest),
             Val::from(self.channel.clone()),
             Val::from(self.source.clone()),
             Val::from(self.source_row),
             Val::from(self.submitted_by.clone()),
-            Val::from(self.first_seen.clone()),
+            Val::from(crate::time_text(self.first_seen)),
         ]
     }
 }
@@ -405,14 +416,14 @@ impl Preparer {
         }
         for r in found {
             let hit = SubjectHit {
-                id: r[0].int().unwrap_or_default(),
-                kind: SubjectKind::parse(r[1].text().unwrap_or_default())
+                id: r.need_int("id")?,
+                kind: SubjectKind::parse(r.need_text("kind")?)
                     .map_err(|_| StoreError::Internal("subjects.kind".into()))?,
-                name: r[2].text().unwrap_or_default().to_string(),
-                short_name: r[3].text().map(str::to_string),
-                uscc_override: r[4].int().unwrap_or(0) != 0,
+                name: r.need_text("name")?.to_string(),
+                short_name: r.text("short_name")?.map(str::to_string),
+                uscc_override: r.int("uscc_override")?.unwrap_or(0) != 0,
             };
-            let key = match (r[5].text(), r[6].blob()) {
+            let key = match (r.text("uscc")?, r.blob("id_hash")?) {
                 (Some(u), _) => [b"U".as_slice(), u.as_bytes()].concat(),
                 (None, Some(h)) => [b"I".as_slice(), h].concat(),
                 _ => continue,
@@ -639,7 +650,7 @@ fn guard_id_lookups(
     let mut failed: std::collections::HashSet<String> = rows
         .iter()
         .filter_map(|r| {
-            let detail: serde_json::Value = serde_json::from_str(r[0].text()?).ok()?;
+            let detail: serde_json::Value = serde_json::from_str(r.text("detail").ok()??).ok()?;
             detail["id_hash"].as_str().map(str::to_string)
         })
         .collect();
@@ -694,8 +705,7 @@ fn guard_id_lookups(
 /// The sequence number of the journal's last entry (0 for an empty journal).
 fn journal_head(conn: &mut Conn) -> StoreResult<i64> {
     Ok(conn
-        .query_one("SELECT COALESCE(MAX(seq), 0) FROM journal", &[])?
-        .and_then(|r| r[0].int())
+        .query_int("SELECT MAX(seq) FROM journal", &[])?
         .unwrap_or(0))
 }
 
@@ -736,7 +746,11 @@ fn existing_documents(
     }
     let mut existing = HashMap::with_capacity(found.len());
     for r in found {
-        if let (Some(id), Some(doc), Some(d)) = (r[0].int(), r[1].text(), r[2].blob()) {
+        if let (Some(id), Some(doc), Some(d)) = (
+            r.int("id")?,
+            r.text("document_no")?,
+            r.blob("content_digest")?,
+        ) {
             existing.insert(doc.to_string(), (id, d.to_vec()));
         }
     }
@@ -1157,7 +1171,7 @@ impl Store {
     pub fn record(&self, id: i64) -> StoreResult<StoredRecord> {
         let mut c = self.conn()?;
         match c.query_one(&record_select("WHERE id = $1"), &[Val::Int(id)])? {
-            Some(r) => StoredRecord::from_vals(&r),
+            Some(r) => StoredRecord::from_row(&r),
             None => Err(StoreError::NotFound(format!("记录 {id}"))),
         }
     }
@@ -1173,7 +1187,7 @@ impl Store {
         let params: Vec<Val> = ids.into_iter().map(Val::Int).collect();
         c.query(&sql, &params)?
             .iter()
-            .map(StoredRecord::from_vals)
+            .map(StoredRecord::from_row)
             .collect()
     }
 
@@ -1192,48 +1206,9 @@ impl Store {
             (Role::Unit, Some(u)) => self.lineage(u)?,
             _ => Vec::new(),
         };
-        let mut conn = self.conn()?;
-        let now = self.now_text();
-        conn.write(|c| {
-            let row = c
-                .query_one(&record_select("WHERE id = $1"), &[Val::Int(id)])?
-                .ok_or_else(|| StoreError::NotFound(format!("记录 {id}")))?;
-            let mut rec = StoredRecord::from_vals(&row)?;
-            if role == Role::Provider && acting_unit != Some(rec.provider_id) {
-                return Err(StoreError::domain(
-                    Code::Forbidden,
-                    "只能处理本单位报送的记录",
-                ));
-            }
-            if role == Role::Unit && !lineage.contains(&rec.subject_id) {
-                return Err(StoreError::domain(
-                    Code::Forbidden,
-                    "只能对本单位（或其前身单位）的记录提出异议",
-                ));
-            }
-            let next = transition(rec.state, action, role)?;
-            rec.state = next;
-            let digest = row[16]
-                .blob()
-                .map(<[u8]>::to_vec)
-                .ok_or_else(|| StoreError::Internal("records.content_digest".into()))?;
-            let vals = rec.audited_vals(digest);
-            let mut journal = Appender::open(c, now.clone())?;
-            let seq = journal.append(Entry {
-                actor: actor.to_string(),
-                action: action.code().to_string(),
-                entity: "record".into(),
-                entity_id: id.to_string(),
-                detail: serde_json::json!({ "reason": reason, "role": role.label() }).to_string(),
-                state_digest: record_state_digest(&vals),
-            });
-            c.exec(
-                "UPDATE records SET state = $1, last_seq = $2 WHERE id = $3",
-                &[Val::from(next.code()), Val::Int(seq), Val::Int(id)],
-            )?;
-            journal.flush(c)?;
-            rec.last_seq = seq;
-            Ok(rec)
+        self.write(|tx| {
+            tx.records()
+                .transition(id, action, role, acting_unit, &lineage, actor, reason)
         })
     }
 
@@ -1246,26 +1221,25 @@ impl Store {
         let mut c = self.conn()?;
         let cols: Vec<String> = RECORD_COLS.iter().map(|c| format!("r.{c}")).collect();
         let sql = format!(
-            "SELECT {}, r.last_seen, r.seen_count, r.last_seq, s.uscc, s.id_masked, p.name \
+            "SELECT {}, r.last_seen, r.seen_count, r.last_seq, s.uscc AS subject_uscc, \
+             s.id_masked AS subject_id_masked, p.name AS provider_name \
              FROM records r JOIN subjects s ON s.id = r.subject_id JOIN subjects p ON p.id = r.provider_id \
              WHERE r.last_seq > $1 ORDER BY r.last_seq",
             cols.join(", ")
         );
         c.for_each(&sql, &[Val::Int(since)], |r| {
-            let n = RECORD_COLS.len() + 3;
             f(ExportRow {
-                record: StoredRecord::from_vals(&r)?,
-                subject_uscc: r[n].text().map(str::to_string),
-                subject_id_masked: r[n + 1].text().map(str::to_string),
-                provider_name: r[n + 2].text().unwrap_or_default().to_string(),
+                record: StoredRecord::from_row(&r)?,
+                subject_uscc: r.text("subject_uscc")?.map(str::to_string),
+                subject_id_masked: r.text("subject_id_masked")?.map(str::to_string),
+                provider_name: r.need_text("provider_name")?.to_string(),
             })
         })
     }
 
     pub fn record_count(&self) -> StoreResult<i64> {
         let mut c = self.conn()?;
-        Ok(c.query_one("SELECT COUNT(*) FROM records", &[])?
-            .and_then(|r| r[0].int())
+        Ok(c.query_int("SELECT COUNT(*) FROM records", &[])?
             .unwrap_or(0))
     }
 }
@@ -1402,10 +1376,10 @@ pub struct RecordSummary {
     pub category: String,
     pub kind: RecordKind,
     pub document_no: String,
-    pub decided_on: String,
+    pub decided_on: NaiveDate,
     pub severity: Option<Severity>,
     pub scope: Scope,
-    pub disclosure_until: String,
+    pub disclosure_until: NaiveDate,
     pub state: RecordState,
     pub last_seq: i64,
 }
@@ -1421,10 +1395,10 @@ pub struct SummaryRef<'a> {
     pub category: Cow<'a, str>,
     pub kind: RecordKind,
     pub document_no: Cow<'a, str>,
-    pub decided_on: Cow<'a, str>,
+    pub decided_on: NaiveDate,
     pub severity: Option<Severity>,
     pub scope: Scope,
-    pub disclosure_until: Cow<'a, str>,
+    pub disclosure_until: NaiveDate,
     pub state: RecordState,
     pub last_seq: i64,
 }
@@ -1436,25 +1410,30 @@ const SUMMARY_COLS: &str = "id, subject_id, subject_name, provider_id, category,
 impl<'a> SummaryRef<'a> {
     fn read(r: &'a RowRef<'_>) -> StoreResult<SummaryRef<'a>> {
         let bad = |f: &str| StoreError::Internal(format!("records.{f}"));
-        let int = |i: usize, f: &str| r.int(i)?.ok_or_else(|| bad(f));
-        let text = |i: usize, f: &str| r.text(i)?.ok_or_else(|| bad(f));
+        let int = |f: &str| r.int(f)?.ok_or_else(|| bad(f));
+        let text = |f: &str| r.text(f)?.ok_or_else(|| bad(f));
+        let date = |f: &str| {
+            let t = text(f)?;
+            NaiveDate::parse_from_str(&t, "%Y-%m-%d")
+                .map_err(|_| StoreError::Internal(format!("records.{f} 不是有效日期：{t}")))
+        };
         Ok(SummaryRef {
-            id: int(0, "id")?,
-            subject_id: int(1, "subject_id")?,
-            subject_name: text(2, "subject_name")?,
-            provider_id: int(3, "provider_id")?,
-            category: text(4, "category")?,
-            kind: RecordKind::parse(&text(5, "kind")?).map_err(|_| bad("kind"))?,
-            document_no: text(6, "document_no")?,
-            decided_on: text(7, "decided_on")?,
-            severity: match r.text(8)? {
+            id: int("id")?,
+            subject_id: int("subject_id")?,
+            subject_name: text("subject_name")?,
+            provider_id: int("provider_id")?,
+            category: text("category")?,
+            kind: RecordKind::parse(&text("kind")?).map_err(|_| bad("kind"))?,
+            document_no: text("document_no")?,
+            decided_on: date("decided_on")?,
+            severity: match r.text("severity")? {
                 Some(s) => Some(Severity::parse(&s).map_err(|_| bad("severity"))?),
                 None => None,
             },
-            scope: Scope::parse(&text(9, "scope")?).map_err(|_| bad("scope"))?,
-            disclosure_until: text(10, "disclosure_until")?,
-            state: RecordState::parse(&text(11, "state")?).map_err(|_| bad("state"))?,
-            last_seq: r.int(12)?.unwrap_or(0),
+            scope: Scope::parse(&text("scope")?).map_err(|_| bad("scope"))?,
+            disclosure_until: date("disclosure_until")?,
+            state: RecordState::parse(&text("state")?).map_err(|_| bad("state"))?,
+            last_seq: r.int("last_seq")?.unwrap_or(0),
         })
     }
 
@@ -1467,10 +1446,10 @@ impl<'a> SummaryRef<'a> {
             category: self.category.to_string(),
             kind: self.kind,
             document_no: self.document_no.to_string(),
-            decided_on: self.decided_on.to_string(),
+            decided_on: self.decided_on,
             severity: self.severity,
             scope: self.scope,
-            disclosure_until: self.disclosure_until.to_string(),
+            disclosure_until: self.disclosure_until,
             state: self.state,
             last_seq: self.last_seq,
         }
@@ -1625,7 +1604,7 @@ impl Store {
             let row = c
                 .query_one(&record_select("WHERE id = $1"), &[Val::Int(id)])?
                 .ok_or_else(|| StoreError::NotFound(format!("记录 {id}")))?;
-            let mut stored = StoredRecord::from_vals(&row)?;
+            let mut stored = StoredRecord::from_row(&row)?;
             // The state may have moved since it was read outside the transaction.
             transition(stored.state, Action::Correct, role)?;
             let clash = c.query_one(
@@ -1651,14 +1630,14 @@ impl Store {
             stored.kind = r.kind;
             stored.document_no = r.document_no;
             stored.subject_name = r.subject_name;
-            stored.decided_on = r.decided_on.to_string();
+            stored.decided_on = r.decided_on;
             stored.authority = r.authority;
             stored.facts = r.facts;
             stored.basis = r.basis;
             stored.outcome = r.outcome;
             stored.severity = r.severity;
             stored.scope = r.scope;
-            stored.disclosure_until = r.disclosure_until.to_string();
+            stored.disclosure_until = r.disclosure_until;
             let vals = stored.audited_vals(cand.digest);
             let seq = journal.append(Entry {
                 actor: actor.to_string(),
@@ -1709,7 +1688,7 @@ impl Store {
         let mut c = self.conn()?;
         c.query(&sql, &params)?
             .iter()
-            .map(StoredRecord::from_vals)
+            .map(StoredRecord::from_row)
             .collect()
     }
 
@@ -1758,14 +1737,11 @@ impl Store {
             return Ok(0);
         };
         let mut c = self.conn()?;
-        let row = c.query_one(
+        let n = c.query_int(
             &format!("SELECT COUNT(*) FROM (SELECT 1 FROM records {filter} LIMIT {cap}) AS capped"),
             &params,
         )?;
-        Ok(row
-            .and_then(|r| r[0].int())
-            .and_then(|n| u64::try_from(n).ok())
-            .unwrap_or(0))
+        Ok(n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
     }
 
     /// A page of the whole audit trail after sequence number `after`, oldest first.
@@ -1778,21 +1754,19 @@ impl Store {
             ),
             &[Val::Int(after)],
         )?;
-        Ok(rows
-            .into_iter()
-            .map(|r| HistoryEntry {
-                seq: r[0].int().unwrap_or_default(),
-                at: r[1].text().unwrap_or_default().to_string(),
-                actor: r[2].text().unwrap_or_default().to_string(),
-                action: format!(
-                    "{} {}#{}",
-                    r[3].text().unwrap_or_default(),
-                    r[5].text().unwrap_or_default(),
-                    r[6].text().unwrap_or_default()
-                ),
-                detail: r[4].text().unwrap_or_default().to_string(),
+        rows.iter()
+            .map(|r| {
+                Ok(HistoryEntry {
+                    action: format!(
+                        "{} {}#{}",
+                        r.need_text("action")?,
+                        r.need_text("entity")?,
+                        r.need_text("entity_id")?
+                    ),
+                    ..history_entry(r)?
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// The audit trail of one entity, oldest first.
@@ -1802,15 +1776,17 @@ impl Store {
             "SELECT seq, at, actor, action, detail FROM journal WHERE entity = $1 AND entity_id = $2 ORDER BY seq",
             &[Val::from(entity), Val::from(id)],
         )?;
-        Ok(rows
-            .into_iter()
-            .map(|r| HistoryEntry {
-                seq: r[0].int().unwrap_or_default(),
-                at: r[1].text().unwrap_or_default().to_string(),
-                actor: r[2].text().unwrap_or_default().to_string(),
-                action: r[3].text().unwrap_or_default().to_string(),
-                detail: r[4].text().unwrap_or_default().to_string(),
-            })
-            .collect())
+        rows.iter().map(history_entry).collect()
     }
+}
+
+/// A journal entry as the history shows it (`seq, at, actor, action, detail`).
+fn history_entry(r: &Row) -> StoreResult<HistoryEntry> {
+    Ok(HistoryEntry {
+        seq: r.need_int("seq")?,
+        at: r.need_text("at")?.to_string(),
+        actor: r.need_text("actor")?.to_string(),
+        action: r.need_text("action")?.to_string(),
+        detail: r.need_text("detail")?.to_string(),
+    })
 }

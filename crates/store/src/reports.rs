@@ -13,7 +13,7 @@ use probity_domain::Code;
 
 use crate::Store;
 use crate::crypto::sm3;
-use crate::db::{Conn, Val};
+use crate::db::{Conn, Row, Val};
 use crate::error::{StoreError, StoreResult};
 use crate::journal::{Appender, Entry, row_digest};
 
@@ -75,19 +75,22 @@ fn new_code() -> StoreResult<String> {
 
 const COLS: &str = "id, report_no, subject_id, issued_on, content, digest, signature, created_at";
 
-fn report_from(r: &[Val]) -> StoreResult<Report> {
-    let bad = || StoreError::Internal("reports 行不完整".into());
-    let text = |i: usize| r[i].text().map(str::to_string).ok_or_else(bad);
-    let blob = |i: usize| r[i].blob().map(<[u8]>::to_vec).ok_or_else(bad);
+fn report_from(r: &Row) -> StoreResult<Report> {
+    let text = |col: &str| r.need_text(col).map(str::to_string);
+    let blob = |col: &str| {
+        r.blob(col)?
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| StoreError::Internal(format!("reports.{col} 为空")))
+    };
     Ok(Report {
-        id: r[0].int().ok_or_else(bad)?,
-        report_no: text(1)?,
-        subject_id: r[2].int().ok_or_else(bad)?,
-        issued_on: text(3)?,
-        content: text(4)?,
-        digest: blob(5)?,
-        signature: blob(6)?,
-        created_at: text(7)?,
+        id: r.need_int("id")?,
+        report_no: text("report_no")?,
+        subject_id: r.need_int("subject_id")?,
+        issued_on: text("issued_on")?,
+        content: text("content")?,
+        digest: blob("digest")?,
+        signature: blob("signature")?,
+        created_at: text("created_at")?,
     })
 }
 
@@ -114,11 +117,10 @@ impl Store {
         let mut conn = self.conn()?;
         conn.write(|c: &mut Conn| {
             let recent = c
-                .query_one(
+                .query_int(
                     "SELECT COUNT(*) FROM report_codes WHERE client_hash = $1 AND created_at > $2",
                     &[Val::Blob(client_hash.clone()), Val::from(hour_ago.as_str())],
                 )?
-                .and_then(|r| r[0].int())
                 .unwrap_or(0);
             if recent >= i64::from(per_hour) {
                 return Err(StoreError::domain(
@@ -215,12 +217,12 @@ impl Store {
             return Ok(None);
         };
         let sent = code_hash(&no, code);
-        let mut known = vec![r[8].blob().unwrap_or_default().to_vec()];
+        let mut known = vec![r.blob("code_hash")?.unwrap_or_default().to_vec()];
         for k in c.query(
             "SELECT code_hash FROM report_codes WHERE report_id = $1",
-            &[r[0].clone()],
+            &[Val::Int(r.need_int("id")?)],
         )? {
-            known.push(k[0].blob().unwrap_or_default().to_vec());
+            known.push(k.blob("code_hash")?.unwrap_or_default().to_vec());
         }
         // Every code compared in full, whichever matches.
         let same = known.iter().fold(false, |acc, stored| {
@@ -252,8 +254,7 @@ impl Store {
     pub fn report_count(&self) -> StoreResult<i64> {
         Ok(self
             .conn()?
-            .query_one("SELECT COUNT(*) FROM reports", &[])?
-            .and_then(|r| r[0].int())
+            .query_int("SELECT COUNT(*) FROM reports", &[])?
             .unwrap_or(0))
     }
 

@@ -58,29 +58,28 @@ impl SubjectRow {
         ]
     }
 
-    pub fn from_vals(r: &Row) -> StoreResult<SubjectRow> {
+    pub fn from_row(r: &Row) -> StoreResult<SubjectRow> {
         let bad = |f: &str| StoreError::Internal(format!("subjects.{f}"));
-        let text = |i: usize| r[i].text().map(str::to_string);
-        let kind =
-            SubjectKind::parse(r[1].text().ok_or_else(|| bad("kind"))?).map_err(|_| bad("kind"))?;
+        let text = |col: &str| r.text(col).map(|t| t.map(str::to_string));
+        let kind = SubjectKind::parse(r.need_text("kind")?).map_err(|_| bad("kind"))?;
         Ok(SubjectRow {
             s: Subject {
-                id: r[0].int().ok_or_else(|| bad("id"))?,
+                id: r.need_int("id")?,
                 kind,
-                name: text(2).ok_or_else(|| bad("name"))?,
-                short_name: text(3),
-                uscc: text(4),
-                uscc_override: r[5].int().unwrap_or(0) != 0,
-                id_masked: text(8),
-                parent_id: r[9].int(),
-                unit_id: r[10].int(),
-                position: text(11),
-                successor_id: r[12].int(),
-                created_at: text(13).unwrap_or_default(),
-                updated_at: text(14).unwrap_or_default(),
+                name: r.need_text("name")?.to_string(),
+                short_name: text("short_name")?,
+                uscc: text("uscc")?,
+                uscc_override: r.int("uscc_override")?.unwrap_or(0) != 0,
+                id_masked: text("id_masked")?,
+                parent_id: r.int("parent_id")?,
+                unit_id: r.int("unit_id")?,
+                position: text("position")?,
+                successor_id: r.int("successor_id")?,
+                created_at: r.need_text("created_at")?.to_string(),
+                updated_at: r.need_text("updated_at")?.to_string(),
             },
-            id_hash: r[6].blob().map(<[u8]>::to_vec),
-            id_cipher: r[7].blob().map(<[u8]>::to_vec),
+            id_hash: r.blob("id_hash")?.map(<[u8]>::to_vec),
+            id_cipher: r.blob("id_cipher")?.map(<[u8]>::to_vec),
         })
     }
 }
@@ -102,7 +101,7 @@ pub(crate) fn select_sql(filter: &str) -> String {
 pub(crate) fn load_all(conn: &mut Conn) -> StoreResult<Vec<SubjectRow>> {
     let mut out = Vec::new();
     conn.for_each(&select_sql("ORDER BY id"), &[], |r| {
-        out.push(SubjectRow::from_vals(&r)?);
+        out.push(SubjectRow::from_row(&r)?);
         Ok(())
     })?;
     Ok(out)
@@ -466,18 +465,20 @@ impl Store {
             "SELECT DISTINCT entity_id FROM journal WHERE entity = 'subject' AND seq > $1",
             &[Val::Int(since)],
         )?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| r[0].text().and_then(|t| t.parse().ok()))
-            .collect())
+        let mut ids = Vec::with_capacity(rows.len());
+        for r in &rows {
+            if let Ok(id) = r.need_text("entity_id")?.parse() {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
     }
 
     /// How many subjects the roster holds.
     pub fn subject_count(&self) -> StoreResult<i64> {
         Ok(self
             .conn()?
-            .query_one("SELECT COUNT(*) FROM subjects", &[])?
-            .and_then(|r| r[0].int())
+            .query_int("SELECT COUNT(*) FROM subjects", &[])?
             .unwrap_or(0))
     }
 
@@ -485,7 +486,7 @@ impl Store {
         let mut c = self.conn()?;
         let r = c.query_one(&select_sql("WHERE id = $1"), &[Val::Int(id)])?;
         match r {
-            Some(r) => Ok(SubjectRow::from_vals(&r)?.s),
+            Some(r) => Ok(SubjectRow::from_row(&r)?.s),
             None => Err(StoreError::NotFound(format!("主体 {id}"))),
         }
     }
@@ -503,7 +504,7 @@ impl Store {
                 Code::ProviderNotFound,
                 format!("单位“{r}”不在主体名录中"),
             )),
-            1 => Ok(SubjectRow::from_vals(&rows[0])?.s),
+            1 => Ok(SubjectRow::from_row(&rows[0])?.s),
             _ => Err(StoreError::domain(
                 Code::ProviderNotFound,
                 format!("“{r}”对应多个单位，请改用统一社会信用代码"),
@@ -519,19 +520,18 @@ impl Store {
         let hash = self.keys.lookup_hash(id_number.as_str());
         let mut c = self.conn()?;
         let r = c.query_one(&select_sql("WHERE id_hash = $1"), &[Val::Blob(hash)])?;
-        r.map(|r| SubjectRow::from_vals(&r).map(|r| r.s))
-            .transpose()
+        r.map(|r| SubjectRow::from_row(&r).map(|r| r.s)).transpose()
     }
 
     /// Decrypts a civil servant's ID number, for the few callers entitled to it.
     pub fn reveal_id_number(&self, subject_id: i64) -> StoreResult<Option<String>> {
         let mut c = self.conn()?;
-        let r = c.query_one(
+        let ct = c.query_blob(
             "SELECT id_cipher FROM subjects WHERE id = $1",
             &[Val::Int(subject_id)],
         )?;
-        match r.as_ref().and_then(|r| r[0].blob()) {
-            Some(ct) => Ok(Some(self.keys.decrypt(ct)?)),
+        match ct {
+            Some(ct) => Ok(Some(self.keys.decrypt(&ct)?)),
             None => Ok(None),
         }
     }
@@ -556,7 +556,7 @@ impl Store {
         conn.write(|c| {
             let mut get = |id: i64| -> StoreResult<SubjectRow> {
                 let r = c.query_one(&select_sql("WHERE id = $1"), &[Val::Int(id)])?;
-                r.map(|r| SubjectRow::from_vals(&r))
+                r.map(|r| SubjectRow::from_row(&r))
                     .transpose()?
                     .ok_or_else(|| StoreError::NotFound(format!("主体 {id}")))
             };
@@ -608,9 +608,8 @@ impl Store {
                 "SELECT id FROM subjects WHERE successor_id = $1",
                 &[Val::Int(cur)],
             )? {
-                if let Some(p) = r[0].int()
-                    && !out.contains(&p)
-                {
+                let p = r.need_int("id")?;
+                if !out.contains(&p) {
                     out.push(p);
                     frontier.push(p);
                 }

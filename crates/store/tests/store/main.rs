@@ -11,3 +11,4 @@ mod lookups;
 mod records_api;
 mod reports;
 mod suite;
+mod unit_of_work;

@@ -321,24 +321,22 @@ fn lists_read_in_every_order_with_cursors(store: &Store) {
         .unwrap();
     assert_eq!(everything.len(), 9);
     for order in RecordOrder::ALL {
-        let mut expected: Vec<(String, i64)> = everything
-            .iter()
-            .map(|r| (r.decided_on.clone(), r.id))
-            .collect();
+        let mut expected: Vec<(chrono::NaiveDate, i64)> =
+            everything.iter().map(|r| (r.decided_on, r.id)).collect();
         match order {
             RecordOrder::Newest => expected.sort_by_key(|e| std::cmp::Reverse(e.1)),
             RecordOrder::Oldest => expected.sort_by_key(|e| e.1),
-            RecordOrder::Decided => expected.sort_by_key(|e| std::cmp::Reverse(e.clone())),
+            RecordOrder::Decided => expected.sort_by_key(|e| std::cmp::Reverse(*e)),
         }
         for size in [1, 2, 4, 9, 10] {
             let mut read = Vec::new();
             let mut at: Option<Cursor> = None;
             loop {
                 let page = store.list_summaries(&f, order, at.as_ref(), size).unwrap();
-                read.extend(page.iter().map(|r| (r.decided_on.clone(), r.id)));
+                read.extend(page.iter().map(|r| (r.decided_on, r.id)));
                 let Some(last) = page.last() else { break };
                 // The cursor goes out as text in a link and comes back.
-                let text = Cursor::past(order, last.id, &last.decided_on).encode();
+                let text = Cursor::past(order, last.id, &last.decided_on.to_string()).encode();
                 at = Some(Cursor::parse(order, &text).expect("a cursor reads back"));
                 assert!(read.len() <= 9, "{order:?} pages must end");
             }

@@ -483,9 +483,10 @@ fn records_outcomes(store: &Store) {
     assert_eq!(ra.kind, RecordKind::Dishonest);
     assert_eq!(ra.severity, Some(Severity::Ordinary), "category default");
     assert_eq!(ra.scope, Scope::Public);
-    assert_eq!(ra.decided_on, "2025-03-05");
+    assert_eq!(ra.decided_on.to_string(), "2025-03-05");
     assert_eq!(
-        ra.disclosure_until, "2026-03-05",
+        ra.disclosure_until.to_string(),
+        "2026-03-05",
         "ordinary: at most 12 months"
     );
     assert_eq!(ra.document_no, "津滨财采〔2025〕1号");
@@ -497,7 +498,7 @@ fn records_outcomes(store: &Store) {
         "a civil servant is found by ID number"
     );
     assert_eq!(rb.severity, Some(Severity::Minor));
-    assert_eq!(rb.disclosure_until, "2025-05-10");
+    assert_eq!(rb.disclosure_until.to_string(), "2025-05-10");
 
     let rc = store.record(c).unwrap();
     assert_eq!(rc.kind, RecordKind::Trustworthy);
@@ -814,14 +815,13 @@ fn records_provenance(store: &Store) {
         assert_eq!(r.first_seen, r.last_seen);
         assert_eq!(r.seen_count, 1);
         assert!(r.last_seq > 0 && r.last_seq <= head);
-        // RFC 3339 UTC with microseconds.
-        assert_eq!(
-            r.first_seen.len(),
-            "2025-01-01T00:00:00.000000Z".len(),
+        // A time of this run (stored as RFC 3339 UTC, read back as a time).
+        let age = chrono::Utc::now() - r.first_seen;
+        assert!(
+            age >= chrono::TimeDelta::zero() && age < chrono::TimeDelta::hours(1),
             "{}",
             r.first_seen
         );
-        assert!(r.first_seen.ends_with('Z'));
     }
     assert_eq!(
         r1.last_seq + 1,

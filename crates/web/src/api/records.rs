@@ -376,10 +376,10 @@ mod tests {
             category: Cow::Borrowed("PAYMENT_ARREARS"),
             kind: probity_domain::catalog::RecordKind::Dishonest,
             document_no: Cow::Borrowed("津滨财〔2025〕1号"),
-            decided_on: Cow::Borrowed("2025-06-01"),
+            decided_on: chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap(),
             severity: None,
             scope: probity_domain::catalog::Scope::Public,
-            disclosure_until: Cow::Borrowed("2028-06-01"),
+            disclosure_until: chrono::NaiveDate::from_ymd_opt(2028, 6, 1).unwrap(),
             state: RecordState::Active,
             last_seq: 42,
         }

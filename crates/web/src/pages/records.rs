@@ -76,14 +76,14 @@ impl RecordItem {
                 .unwrap_or_else(|| r.category.clone()),
             kind: r.kind.label().to_string(),
             document_no: r.document_no.clone(),
-            decided_on: r.decided_on.clone(),
+            decided_on: r.decided_on.to_string(),
             authority: r.authority.clone(),
             facts: r.facts.clone(),
             basis: r.basis.clone().unwrap_or_default(),
             outcome: r.outcome.clone(),
             severity: r.severity.map(|s| s.label()).unwrap_or("—").to_string(),
             scope: r.scope.label().to_string(),
-            disclosure_until: r.disclosure_until.clone(),
+            disclosure_until: r.disclosure_until.to_string(),
             state: r.state.code().to_string(),
             state_label: r.state.label().to_string(),
             channel: channel_label(&r.channel).to_string(),
@@ -92,8 +92,8 @@ impl RecordItem {
                 None => r.source.clone(),
             },
             submitted_by: r.submitted_by.clone(),
-            first_seen: local_time(&r.first_seen),
-            last_seen: local_time(&r.last_seen),
+            first_seen: probity_domain::date::beijing_second(r.first_seen),
+            last_seen: probity_domain::date::beijing_second(r.last_seen),
         }
     }
 }
@@ -118,9 +118,9 @@ impl RowItem {
             category_name: category_name(catalog, r.category),
             subject_name: r.subject_name,
             document_no: r.document_no,
-            decided_on: r.decided_on,
+            decided_on: r.decided_on.to_string(),
             severity: r.severity.map(|s| s.label()).unwrap_or("—"),
-            disclosure_until: r.disclosure_until,
+            disclosure_until: r.disclosure_until.to_string(),
             state: r.state.code(),
             state_label: r.state.label(),
         }
@@ -132,9 +132,9 @@ impl RowItem {
             category_name: category_name(catalog, r.category),
             subject_name: r.subject_name,
             document_no: r.document_no,
-            decided_on: r.decided_on,
+            decided_on: r.decided_on.to_string(),
             severity: r.severity.map(|s| s.label()).unwrap_or("—"),
-            disclosure_until: r.disclosure_until,
+            disclosure_until: r.disclosure_until.to_string(),
             state: r.state.code(),
             state_label: r.state.label(),
         }
@@ -281,7 +281,7 @@ async fn list(
     let next = rows.last().filter(|_| more).map(|r| {
         format!(
             "?before={}{}",
-            Cursor::past(order, r.id, &r.decided_on).encode(),
+            Cursor::past(order, r.id, &r.decided_on.to_string()).encode(),
             q.keep()
         )
     });
@@ -786,14 +786,14 @@ fn form_of(r: &StoredRecord, uscc: Option<String>) -> RecordForm {
         uscc: uscc.unwrap_or_default(),
         category: r.category.clone(),
         document_no: r.document_no.clone(),
-        decided_on: r.decided_on.clone(),
+        decided_on: r.decided_on.to_string(),
         authority: r.authority.clone(),
         facts: r.facts.clone(),
         basis: r.basis.clone().unwrap_or_default(),
         outcome: r.outcome.clone(),
         severity: r.severity.map(|s| s.code().to_string()).unwrap_or_default(),
         scope: r.scope.code().to_string(),
-        disclosure_until: r.disclosure_until.clone(),
+        disclosure_until: r.disclosure_until.to_string(),
         ..RecordForm::default()
     }
 }

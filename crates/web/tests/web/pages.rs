@@ -175,7 +175,7 @@ fn pages_work_end_to_end() {
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}]");
         assert!(p.body.contains("id=\"err-decided_on\"") && p.body.contains("保存更正"));
         assert_eq!(
-            b.store.record(record_id).unwrap().decided_on,
+            b.store.record(record_id).unwrap().decided_on.to_string(),
             "2025-06-01",
             "unchanged"
         );
@@ -189,7 +189,10 @@ fn pages_work_end_to_end() {
             p.body
         );
         assert!(p.body.contains("更正"), "the history names the correction");
-        assert_eq!(b.store.record(record_id).unwrap().decided_on, "2025-06-02");
+        assert_eq!(
+            b.store.record(record_id).unwrap().decided_on.to_string(),
+            "2025-06-02"
+        );
 
         // The list shows it with its status, and filters.
         let p = provider.get("/console/records?state=submitted");

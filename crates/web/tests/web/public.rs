@@ -6,7 +6,6 @@
 
 use std::time::{Duration, Instant};
 
-use probity_domain::date::parse_date;
 use probity_domain::disclosure::{RecordFacts, SubjectFacts, Viewer, disclose};
 use probity_domain::record::{Action, Role};
 use probity_domain::subject::SubjectKind;
@@ -112,8 +111,8 @@ fn the_public_finds_exactly_what_the_disclosure_policy_allows() {
                 scope: r.scope,
                 kind: r.kind,
                 severity: r.severity,
-                decided_on: parse_date(&r.decided_on).unwrap(),
-                disclosure_until: parse_date(&r.disclosure_until).unwrap(),
+                decided_on: r.decided_on,
+                disclosure_until: r.disclosure_until,
                 bounds: catalog.get(&r.category).unwrap().bounds(r.severity),
                 document_no: &r.document_no,
                 authority: &r.authority,
