@@ -100,7 +100,7 @@ impl Actor {
     }
     /// How the journal names the actor: its role and its account name.
     pub fn name(&self) -> String {
-        self.account.actor()
+        self.account.actor().to_string()
     }
 }
 

@@ -4,6 +4,7 @@
 
 use probity_domain::Code;
 use probity_domain::account::AccountRole;
+use probity_domain::audit::Entity;
 use probity_domain::catalog::Catalog;
 use probity_domain::record::{Action, RecordRow, RecordState};
 use probity_store::{
@@ -168,7 +169,7 @@ pub fn detail(
     let store = app.store();
     let r = visible_record(store, actor, id)?;
     let history = if matches!(actor.role(), AccountRole::Admin | AccountRole::Provider) {
-        Some(store.history("record", &id.to_string())?)
+        Some(store.history(Entity::Record, &id.to_string())?)
     } else {
         None
     };
@@ -179,7 +180,7 @@ pub fn detail(
 pub fn history(app: &App, actor: &Actor, id: i64) -> AppResult<Vec<HistoryEntry>> {
     let store = app.store();
     visible_record(store, actor, id)?;
-    Ok(store.history("record", &id.to_string())?)
+    Ok(store.history(Entity::Record, &id.to_string())?)
 }
 
 /// A record to correct, with its subject's USCC for the form.

@@ -487,11 +487,12 @@ fn open_store(cli: &Cli) -> anyhow::Result<Store> {
     Ok(Store::open(&cli.db, keys)?)
 }
 
+/// The operator at the machine, as the journal names them (`cli:root`).
 fn actor() -> String {
-    format!(
-        "cli:{}",
-        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    probity_domain::audit::Actor::Operator(
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into()),
     )
+    .to_string()
 }
 
 fn run(mut cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {

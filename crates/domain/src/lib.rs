@@ -2,6 +2,7 @@
 //! lifecycle. Pure: no IO, no async, no clock (callers pass `today`).
 
 pub mod account;
+pub mod audit;
 pub mod authz;
 pub mod catalog;
 pub mod date;

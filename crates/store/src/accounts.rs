@@ -15,6 +15,7 @@ use probity_domain::Code;
 use probity_domain::account::{
     AccountRole, Lockout, LockoutPolicy, check_password, name_key, validate_account_name,
 };
+use probity_domain::audit;
 use probity_domain::duties::{self, AccountAction, Actor, Target};
 use serde::Serialize;
 
@@ -68,8 +69,11 @@ pub struct Account {
 
 impl Account {
     /// The account as the journal names who acted: its role and its name (`provider:caizhengju`).
-    pub fn actor(&self) -> String {
-        format!("{}:{}", self.role.code(), self.name)
+    pub fn actor(&self) -> audit::Actor {
+        audit::Actor::Account {
+            role: self.role,
+            name: self.name.clone(),
+        }
     }
 }
 
@@ -394,16 +398,16 @@ fn journal_account(
     c: &mut Conn,
     at: String,
     id: i64,
-    actor: &str,
-    action: &str,
+    actor: &audit::Actor,
+    action: audit::Action,
     detail: serde_json::Value,
 ) -> StoreResult<()> {
     let digest = row_digest(c, ACCOUNT_AUDITED, "accounts", id)?;
     let mut j = Appender::open(c, at)?;
     j.append(Entry {
-        actor: actor.to_string(),
-        action: action.to_string(),
-        entity: "account".into(),
+        actor: actor.clone(),
+        action,
+        entity: audit::Entity::Account,
         entity_id: id.to_string(),
         detail: detail.to_string(),
         state_digest: digest,
@@ -415,16 +419,16 @@ fn journal_token(
     c: &mut Conn,
     at: String,
     id: i64,
-    actor: &str,
-    action: &str,
+    actor: &audit::Actor,
+    action: audit::Action,
     detail: serde_json::Value,
 ) -> StoreResult<()> {
     let digest = row_digest(c, TOKEN_AUDITED, "api_tokens", id)?;
     let mut j = Appender::open(c, at)?;
     j.append(Entry {
-        actor: actor.to_string(),
-        action: action.to_string(),
-        entity: "api_token".into(),
+        actor: actor.clone(),
+        action,
+        entity: audit::Entity::ApiToken,
         entity_id: id.to_string(),
         detail: detail.to_string(),
         state_digest: digest,
@@ -488,9 +492,9 @@ fn check_duty(
     by: Acting<'_>,
     action: AccountAction,
     target: Option<&Account>,
-) -> StoreResult<String> {
+) -> StoreResult<audit::Actor> {
     let (actor, name) = match by {
-        Acting::Operator(label) => (Actor::Operator, label.to_string()),
+        Acting::Operator(label) => (Actor::Operator, audit::Actor::parse(label)),
         Acting::Account(id) => {
             let me = load_account(c, id)?;
             if me.disabled {
@@ -623,7 +627,7 @@ impl Store {
             journal_account(c, self.now_text(),
                 id,
                 &actor,
-                "create",
+                audit::Action::Create,
                 serde_json::json!({ "name": name, "role": role.code(), "unit": unit, "one_time_password": must_change }),
             )?;
             Ok(id)
@@ -667,7 +671,7 @@ impl Store {
         id: i64,
         by: Acting<'_>,
         action: AccountAction,
-        action_name: &str,
+        action_name: audit::Action,
         change: impl FnOnce(&mut Conn, &Account) -> StoreResult<serde_json::Value>,
     ) -> StoreResult<Account> {
         let mut conn = self.conn()?;
@@ -705,7 +709,7 @@ impl Store {
             id,
             by,
             AccountAction::SetRole { to: role },
-            "set_role",
+            audit::Action::SetRole,
             |c, old| {
                 c.exec(
                     "UPDATE accounts SET role = $2, unit_id = $3, updated_at = $4 WHERE id = $1",
@@ -740,9 +744,9 @@ impl Store {
     ) -> StoreResult<Account> {
         let now = self.now_text();
         let (action, name) = if disabled {
-            (AccountAction::Disable, "disable")
+            (AccountAction::Disable, audit::Action::Disable)
         } else {
-            (AccountAction::Enable, "enable")
+            (AccountAction::Enable, audit::Action::Enable)
         };
         self.change_account(id, by.into(), action, name, |c, _| {
             c.exec(
@@ -820,7 +824,7 @@ impl Store {
             id,
             by,
             AccountAction::ResetPassword,
-            "set_password",
+            audit::Action::SetPassword,
             |c, _| {
                 Self::write_password(c, self.now_text(), id, &hash, false)?;
                 Ok(serde_json::json!({}))
@@ -847,7 +851,7 @@ impl Store {
             id,
             by,
             AccountAction::ResetPassword,
-            "reset_password",
+            audit::Action::ResetPassword,
             |c, old| {
                 Self::write_password(c, self.now_text(), id, &hash, true)?;
                 if withdraw && old.role != AccountRole::Unassigned {
@@ -918,7 +922,7 @@ impl Store {
             id,
             Acting::Account(id),
             AccountAction::ChangeOwnPassword,
-            "change_password",
+            audit::Action::ChangePassword,
             |c, _| {
                 Self::write_password(c, self.now_text(), id, &hash, false)?;
                 Ok(serde_json::json!({}))
@@ -928,17 +932,23 @@ impl Store {
 
     /// Lifts a lockout before it runs out (for every client).
     pub fn unlock<'a>(&self, id: i64, by: impl Into<Acting<'a>>) -> StoreResult<Account> {
-        self.change_account(id, by.into(), AccountAction::Unlock, "unlock", |c, _| {
-            c.exec(
-                "UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1",
-                &[Val::Int(id)],
-            )?;
-            c.exec(
-                "DELETE FROM login_failures WHERE account_id = $1",
-                &[Val::Int(id)],
-            )?;
-            Ok(serde_json::json!({}))
-        })
+        self.change_account(
+            id,
+            by.into(),
+            AccountAction::Unlock,
+            audit::Action::Unlock,
+            |c, _| {
+                c.exec(
+                    "UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1",
+                    &[Val::Int(id)],
+                )?;
+                c.exec(
+                    "DELETE FROM login_failures WHERE account_id = $1",
+                    &[Val::Int(id)],
+                )?;
+                Ok(serde_json::json!({}))
+            },
+        )
     }
 
     /// Starts TOTP enrolment: a secret, stored encrypted, not yet in force. A pending secret is
@@ -980,7 +990,7 @@ impl Store {
                     // The secret is audited state: a secret planted behind the platform's
                     // back is found by `audit verify`.
                     if n > 0 {
-                        journal_account(c, self.now_text(), id, &account.actor(), "begin_totp", serde_json::json!({}))?;
+                        journal_account(c, self.now_text(), id, &account.actor(), audit::Action::BeginTotp, serde_json::json!({}))?;
                     }
                     Ok(())
                 })?;
@@ -1042,7 +1052,7 @@ impl Store {
                 "UPDATE accounts SET totp_enabled = 1, totp_last_step = $2, updated_at = $3 WHERE id = $1",
                 &[Val::Int(id), Val::Int(step), Val::from(stamp.as_str())],
             )?;
-            journal_account(c, self.now_text(), id, &account.actor(), "enable_totp", serde_json::json!({ "totp_enabled": true }))
+            journal_account(c, self.now_text(), id, &account.actor(), audit::Action::EnableTotp, serde_json::json!({ "totp_enabled": true }))
         })
     }
 
@@ -1050,7 +1060,7 @@ impl Store {
     /// enrols again at its next login if its role requires one. Ends its sessions.
     pub fn reset_totp<'a>(&self, id: i64, by: impl Into<Acting<'a>>) -> StoreResult<Account> {
         let now = self.now_text();
-        self.change_account(id, by.into(), AccountAction::ResetTotp, "reset_totp", |c, _| {
+        self.change_account(id, by.into(), AccountAction::ResetTotp, audit::Action::ResetTotp, |c, _| {
             c.exec(
                 "UPDATE accounts SET totp_enabled = 0, totp_secret = NULL, totp_last_step = NULL, updated_at = $2 WHERE id = $1",
                 &[Val::Int(id), Val::from(now.as_str())],
@@ -1232,8 +1242,8 @@ impl Store {
             if let (Lockout::Open, Some(until)) = (before, until) {
                 journal_account(c, self.now_text(),
                     id,
-                    "system:lockout",
-                    "lock",
+                    &audit::Actor::System(Some("lockout".into())),
+                    audit::Action::Lock,
                     serde_json::json!({ "until": crate::time_text(until), "failures": policy.max_failures, "client": client }),
                 )?;
             }
@@ -1408,7 +1418,7 @@ impl Store {
             journal_token(c, self.now_text(),
                 id,
                 &actor,
-                "issue",
+                audit::Action::Issue,
                 serde_json::json!({ "account": account_id, "account_name": account.name, "label": label }),
             )?;
             Ok(id)
@@ -1480,7 +1490,7 @@ impl Store {
                 self.now_text(),
                 id,
                 &actor,
-                "revoke",
+                audit::Action::RevokeToken,
                 serde_json::json!({ "account": t.account_id, "label": t.label }),
             )
         })?;

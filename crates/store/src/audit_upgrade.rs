@@ -5,6 +5,8 @@
 //! `system:upgrade`) with its digest over the new columns. A row that does not match is left
 //! alone, so that `audit verify` still names it: an upgrade never blesses an edit.
 
+use probity_domain::audit::{Action, Actor, Entity};
+
 use crate::db::{Conn, Val};
 use crate::error::StoreResult;
 use crate::journal::{Appender, Entry, row_digest};
@@ -12,7 +14,7 @@ use crate::journal::{Appender, Entry, row_digest};
 const MARK: &str = "0009_audit_rebaseline_accounts_tokens_reports";
 
 struct Widened {
-    entity: &'static str,
+    entity: Entity,
     table: &'static str,
     /// The column the journal names a row by.
     key: &'static str,
@@ -23,7 +25,7 @@ struct Widened {
 
 const WIDENED: &[Widened] = &[
     Widened {
-        entity: "account",
+        entity: Entity::Account,
         table: "accounts",
         key: "id",
         old: &[
@@ -39,14 +41,14 @@ const WIDENED: &[Widened] = &[
         new: crate::accounts::ACCOUNT_AUDITED,
     },
     Widened {
-        entity: "api_token",
+        entity: Entity::ApiToken,
         table: "api_tokens",
         key: "id",
         old: &["id", "account_id", "label", "created_at", "revoked_at"],
         new: crate::accounts::TOKEN_AUDITED,
     },
     Widened {
-        entity: "report",
+        entity: Entity::Report,
         table: "reports",
         key: "report_no",
         old: &[],
@@ -84,7 +86,7 @@ pub(crate) fn run(conn: &mut Conn, now: &str) -> StoreResult<()> {
             for (id, key) in rows {
                 let last = c.query_blob(
                     "SELECT state_digest FROM journal WHERE entity = $1 AND entity_id = $2 ORDER BY seq DESC LIMIT 1",
-                    &[Val::from(w.entity), Val::from(key.as_str())],
+                    &[Val::from(w.entity.code()), Val::from(key.as_str())],
                 )?;
                 let Some(last) = last else { continue };
                 let old = if w.old.is_empty() {
@@ -106,9 +108,9 @@ pub(crate) fn run(conn: &mut Conn, now: &str) -> StoreResult<()> {
                 }
                 if let Some(j) = journal.as_mut() {
                     j.append(Entry {
-                        actor: "system:upgrade".into(),
-                        action: "rebaseline".into(),
-                        entity: w.entity.into(),
+                        actor: Actor::System(Some("upgrade".into())),
+                        action: Action::Rebaseline,
+                        entity: w.entity,
                         entity_id: key.clone(),
                         detail: serde_json::json!({ "columns": w.new }).to_string(),
                         state_digest: new,
@@ -146,9 +148,9 @@ mod tests {
                 .unwrap();
             let mut j = Appender::open(c, store.now_text())?;
             j.append(Entry {
-                actor: "old".into(),
-                action: "set_role".into(),
-                entity: w.entity.into(),
+                actor: Actor::Other("old".into()),
+                action: Action::SetRole,
+                entity: w.entity,
                 entity_id: id.to_string(),
                 detail: "{}".into(),
                 state_digest: state_digest(&r.values_of(w.old).unwrap()),
@@ -203,7 +205,7 @@ mod tests {
         let head = store.head_seq().unwrap();
         run(&mut store.conn().unwrap(), &store.now_text()).unwrap();
         assert_eq!(store.head_seq().unwrap(), head, "once only");
-        let history = store.history("account", &a.id.to_string()).unwrap();
+        let history = store.history(Entity::Account, &a.id.to_string()).unwrap();
         assert_eq!(history.last().unwrap().action, "rebaseline");
         assert_eq!(history.last().unwrap().actor, "system:upgrade");
     }

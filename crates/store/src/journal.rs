@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use probity_domain::audit::{Action, Actor, Entity};
+
 use crate::crypto::sm3;
 use crate::db::{Conn, Row, Val};
 use crate::error::{StoreError, StoreResult};
@@ -63,7 +65,7 @@ pub const CATEGORY_COLS: &[&str] = &["code", "body"];
 /// entry about it (entity `entity`, entity id = the first column), and every audited row must
 /// still exist. Later capabilities add their tables here.
 pub struct Audited {
-    pub entity: &'static str,
+    pub entity: Entity,
     pub table: &'static str,
     /// The audited columns, in the order their digest is taken.
     pub cols: &'static [&'static str],
@@ -77,7 +79,7 @@ pub struct Audited {
 
 pub const AUDITED: &[Audited] = &[
     Audited {
-        entity: "subject",
+        entity: Entity::Subject,
         table: "subjects",
         cols: SUBJECT_COLS,
         key: "id",
@@ -85,7 +87,7 @@ pub const AUDITED: &[Audited] = &[
         label: "主体",
     },
     Audited {
-        entity: "record",
+        entity: Entity::Record,
         table: "records",
         cols: RECORD_COLS,
         key: "id",
@@ -93,7 +95,7 @@ pub const AUDITED: &[Audited] = &[
         label: "记录",
     },
     Audited {
-        entity: "category",
+        entity: Entity::Category,
         table: "categories",
         cols: CATEGORY_COLS,
         key: "code",
@@ -101,7 +103,7 @@ pub const AUDITED: &[Audited] = &[
         label: "目录项",
     },
     Audited {
-        entity: "account",
+        entity: Entity::Account,
         table: "accounts",
         cols: crate::accounts::ACCOUNT_AUDITED,
         key: "id",
@@ -109,7 +111,7 @@ pub const AUDITED: &[Audited] = &[
         label: "账号",
     },
     Audited {
-        entity: "api_token",
+        entity: Entity::ApiToken,
         table: "api_tokens",
         cols: crate::accounts::TOKEN_AUDITED,
         key: "id",
@@ -118,7 +120,7 @@ pub const AUDITED: &[Audited] = &[
     },
     // Journaled by report number.
     Audited {
-        entity: "report",
+        entity: Entity::Report,
         table: "reports",
         cols: crate::reports::REPORT_COLS,
         key: "report_no",
@@ -217,25 +219,39 @@ pub fn record_row_state_digest(row: &Row) -> StoreResult<[u8; 32]> {
     row_state_digest(row, &cols)
 }
 
-/// What one mutation records.
+/// What one mutation records: who (`Actor`), what (`Action`), to which row (`Entity` and its
+/// id), the detail, and the digest of the row's new state.
 #[derive(Debug, Clone)]
 pub struct Entry {
-    pub actor: String,
-    pub action: String,
-    pub entity: String,
+    pub actor: Actor,
+    pub action: Action,
+    pub entity: Entity,
     pub entity_id: String,
     pub detail: String,
     pub state_digest: [u8; 32],
 }
 
-fn entry_hash(prev: &[u8], seq: i64, at: &str, e: &Entry) -> [u8; 32] {
+/// An entry as the journal holds it: the texts the chain hashes.
+struct EntryText<'a> {
+    at: &'a str,
+    actor: &'a str,
+    action: &'a str,
+    entity: &'a str,
+    entity_id: &'a str,
+    detail: &'a str,
+    state_digest: &'a [u8; 32],
+}
+
+fn entry_hash(prev: &[u8], seq: i64, e: &EntryText<'_>) -> [u8; 32] {
     let mut buf = Vec::with_capacity(160 + e.detail.len());
     buf.extend_from_slice(prev);
     Val::Int(seq).canonical_bytes(&mut buf);
-    for s in [at, &e.actor, &e.action, &e.entity, &e.entity_id, &e.detail] {
-        Val::Text(s.to_string()).canonical_bytes(&mut buf);
+    for s in [e.at, e.actor, e.action, e.entity, e.entity_id, e.detail] {
+        buf.push(2);
+        buf.extend_from_slice(&(s.len() as u64).to_be_bytes());
+        buf.extend_from_slice(s.as_bytes());
     }
-    buf.extend_from_slice(&e.state_digest);
+    buf.extend_from_slice(e.state_digest);
     sm3(&buf)
 }
 
@@ -297,13 +313,26 @@ impl Appender {
 
     pub fn append(&mut self, e: Entry) -> i64 {
         let seq = self.next_seq;
-        let hash = entry_hash(&self.head, seq, &self.at, &e);
+        let actor = e.actor.to_string();
+        let hash = entry_hash(
+            &self.head,
+            seq,
+            &EntryText {
+                at: &self.at,
+                actor: &actor,
+                action: e.action.code(),
+                entity: e.entity.code(),
+                entity_id: &e.entity_id,
+                detail: &e.detail,
+                state_digest: &e.state_digest,
+            },
+        );
         self.pending.push(vec![
             Val::Int(seq),
             Val::Text(self.at.clone()),
-            Val::Text(e.actor),
-            Val::Text(e.action),
-            Val::Text(e.entity),
+            Val::Text(actor),
+            Val::from(e.action.code()),
+            Val::from(e.entity.code()),
             Val::Text(e.entity_id),
             Val::Text(e.detail),
             Val::Blob(e.state_digest.to_vec()),
@@ -350,7 +379,7 @@ impl std::fmt::Display for Problem {
             Problem::Row { entity, id, reason } => {
                 let what = AUDITED
                     .iter()
-                    .find(|a| a.entity == entity)
+                    .find(|a| a.entity.code() == entity)
                     .map_or(entity.as_str(), |a| a.label);
                 write!(f, "{what} {id} 异常：{reason}")
             }
@@ -402,28 +431,30 @@ pub fn verify(conn: &mut Conn) -> StoreResult<VerifyReport> {
                 problem = bad("前一条目哈希不符（条目被删除、插入或调换顺序）");
                 return Ok(());
             }
-            let e = Entry {
-                actor: text("actor")?,
-                action: text("action")?,
-                entity: text("entity")?,
-                entity_id: text("entity_id")?,
-                detail: text("detail")?,
-                state_digest: digest,
+            let (entity, entity_id) = (text("entity")?, text("entity_id")?);
+            let e = EntryText {
+                at: &text("at")?,
+                actor: &text("actor")?,
+                action: &text("action")?,
+                entity: &entity,
+                entity_id: &entity_id,
+                detail: &text("detail")?,
+                state_digest: &digest,
             };
-            if entry_hash(&prev, seq, &text("at")?, &e) != hash {
+            if entry_hash(&prev, seq, &e) != hash {
                 problem = bad("条目内容被改动（哈希不符）");
                 return Ok(());
             }
-            if let Some(t) = AUDITED.iter().position(|a| a.entity == e.entity) {
+            if let Some(t) = AUDITED.iter().position(|a| a.entity.code() == entity) {
                 if AUDITED[t].numeric {
-                    match e.entity_id.parse::<i64>() {
+                    match entity_id.parse::<i64>() {
                         Ok(id) => {
                             last_num.insert((t, id), digest);
                         }
                         Err(_) => problem = bad("实体编号无效"),
                     }
                 } else {
-                    last_text.insert((t, e.entity_id.clone()), digest);
+                    last_text.insert((t, entity_id.clone()), digest);
                 }
             }
             prev = hash;
@@ -463,7 +494,7 @@ pub fn verify(conn: &mut Conn) -> StoreResult<VerifyReport> {
             rows += 1;
             let row_problem = |id: String, reason: &str| {
                 Some(Problem::Row {
-                    entity: audited.entity.into(),
+                    entity: audited.entity.code().into(),
                     id,
                     reason: reason.into(),
                 })
@@ -476,7 +507,7 @@ pub fn verify(conn: &mut Conn) -> StoreResult<VerifyReport> {
                 let last = last_text.remove(&(t, key.clone()));
                 (key, last)
             };
-            let current = if audited.entity == "record" {
+            let current = if audited.entity == Entity::Record {
                 if r.blob("content_digest")? != Some(record_content_digest(&r)?.as_slice()) {
                     problem = row_problem(id, "记录内容与其内容摘要不符（疑似被直接修改）");
                     return Ok(());

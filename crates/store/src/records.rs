@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
 
+use probity_domain::audit::{self, Actor, Entity};
 use probity_domain::catalog::{Catalog, RecordKind, Scope, Severity};
 use probity_domain::ident::Uscc;
 use probity_domain::record::{Action, FieldError, NewRecord, RecordState, Role, transition};
@@ -289,9 +290,8 @@ struct IdLookup {
 /// codes of organisations) are not limited.
 pub const ID_LOOKUP_FAILURES_PER_HOUR: usize = 20;
 
-/// The journal entity of failed lookups; its `entity_id` is the account (actor), so that the
-/// journal's entity index counts one account's failures.
-const ID_LOOKUP_ENTITY: &str = "id_lookup";
+// Failed lookups are journaled as `Entity::IdLookup` with the account (actor) as `entity_id`, so
+// that the journal's entity index counts one account's failures.
 
 struct Candidate {
     rec: NewRecord,
@@ -642,7 +642,7 @@ fn guard_id_lookups(
     let rows = c.query(
         "SELECT detail FROM journal WHERE entity = $1 AND entity_id = $2 AND at > $3",
         &[
-            Val::from(ID_LOOKUP_ENTITY),
+            Val::from(Entity::IdLookup.code()),
             Val::from(actor),
             Val::from(since),
         ],
@@ -657,7 +657,7 @@ fn guard_id_lookups(
     // The operator at the machine's command line (`cli:…`) holds the database and its key: a
     // limit would protect nothing from it and only stop a large file. Its failures are still
     // journaled.
-    let held_back = !actor.starts_with("cli:");
+    let held_back = !matches!(Actor::parse(actor), Actor::Operator(_));
     let mut appended = Vec::new();
     let mut refused = 0usize;
     for p in batch.iter_mut() {
@@ -681,9 +681,9 @@ fn guard_id_lookups(
         if !lookup.found && failed.insert(hash.clone()) {
             let detail = serde_json::json!({ "id_hash": hash, "actor": actor }).to_string();
             let entry = Entry {
-                actor: actor.to_string(),
-                action: "lookup_failed".into(),
-                entity: ID_LOOKUP_ENTITY.into(),
+                actor: Actor::parse(actor),
+                action: audit::Action::LookupFailed,
+                entity: Entity::IdLookup,
                 entity_id: actor.to_string(),
                 state_digest: digest_of([Val::from(detail.as_str())].iter()),
                 detail,
@@ -908,26 +908,25 @@ impl RecordImport<'_> {
         } else {
             RecordState::Submitted
         };
+        // Who the journal says acted: the providing unit and the account, or the credit office
+        // activating on import.
+        let as_provider = Actor::Unit {
+            unit: provider
+                .short_name
+                .as_deref()
+                .unwrap_or(&provider.name)
+                .to_string(),
+            name: self.opts.actor.clone(),
+        };
         let (action, actor) = if self.draft {
-            (
-                "create_draft",
-                format!(
-                    "{}:{}",
-                    provider.short_name.as_deref().unwrap_or(&provider.name),
-                    self.opts.actor
-                ),
-            )
+            (audit::Action::CreateDraft, as_provider)
         } else if self.opts.activate {
-            ("activate", format!("信用办:{}", self.opts.actor))
-        } else {
             (
-                "submit",
-                format!(
-                    "{}:{}",
-                    provider.short_name.as_deref().unwrap_or(&provider.name),
-                    self.opts.actor
-                ),
+                audit::Action::Record(Action::Activate),
+                Actor::credit_office(&self.opts.actor),
             )
+        } else {
+            (audit::Action::Record(Action::Submit), as_provider)
         };
 
         let mut out = Vec::with_capacity(batch.len());
@@ -1013,8 +1012,8 @@ impl RecordImport<'_> {
                 debug_assert_eq!(vals.len(), RECORD_COLS.len());
                 let seq = journal.append(Entry {
                     actor: actor.clone(),
-                    action: action.to_string(),
-                    entity: "record".into(),
+                    action,
+                    entity: Entity::Record,
                     entity_id: id.to_string(),
                     detail: format!(r#"{{"row":{row_no}}}"#),
                     state_digest: record_state_digest(&vals),
@@ -1520,14 +1519,39 @@ fn list_filter(f: &RecordFilter, at: Option<&Cursor>) -> Option<(String, Vec<Val
     Some((filter, params))
 }
 
-/// One audit entry of an entity, as its history shows it.
+/// One journal entry, as a history shows it: the texts the journal holds, and their Chinese.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryEntry {
     pub seq: i64,
     pub at: String,
+    /// Who acted, as the journal writes it (`provider:caizhengju`); `actor_label` reads it.
     pub actor: String,
+    /// The action's code (`activate`); `action_label` reads it.
     pub action: String,
+    pub entity: String,
+    pub entity_id: String,
     pub detail: String,
+}
+
+impl HistoryEntry {
+    /// Who acted, in Chinese.
+    pub fn actor_label(&self) -> String {
+        Actor::parse(&self.actor).label()
+    }
+
+    /// What was done, in Chinese (the code itself if this version does not know it).
+    pub fn action_label(&self) -> String {
+        audit::Action::parse(&self.action, Entity::parse(&self.entity))
+            .map_or_else(|| self.action.clone(), |a| a.label().to_string())
+    }
+
+    /// What it was done to, in Chinese: `记录 #12`.
+    pub fn entity_label(&self) -> String {
+        match Entity::parse(&self.entity) {
+            Some(e) => format!("{} #{}", e.label(), self.entity_id),
+            None => format!("{} #{}", self.entity, self.entity_id),
+        }
+    }
 }
 
 impl Store {
@@ -1640,9 +1664,9 @@ impl Store {
             stored.disclosure_until = r.disclosure_until;
             let vals = stored.audited_vals(cand.digest);
             let seq = journal.append(Entry {
-                actor: actor.to_string(),
-                action: Action::Correct.code().to_string(),
-                entity: "record".into(),
+                actor: Actor::parse(actor),
+                action: audit::Action::Record(Action::Correct),
+                entity: Entity::Record,
                 entity_id: id.to_string(),
                 detail: serde_json::json!({ "role": role.label() }).to_string(),
                 state_digest: record_state_digest(&vals),
@@ -1749,44 +1773,35 @@ impl Store {
         let mut c = self.conn()?;
         let rows = c.query(
             &format!(
-                "SELECT seq, at, actor, action, detail, entity, entity_id FROM journal WHERE seq > $1 ORDER BY seq LIMIT {}",
+                "SELECT seq, at, actor, action, entity, entity_id, detail FROM journal WHERE seq > $1 ORDER BY seq LIMIT {}",
                 limit.clamp(1, 1000)
             ),
             &[Val::Int(after)],
         )?;
-        rows.iter()
-            .map(|r| {
-                Ok(HistoryEntry {
-                    action: format!(
-                        "{} {}#{}",
-                        r.need_text("action")?,
-                        r.need_text("entity")?,
-                        r.need_text("entity_id")?
-                    ),
-                    ..history_entry(r)?
-                })
-            })
-            .collect()
+        rows.iter().map(history_entry).collect()
     }
 
     /// The audit trail of one entity, oldest first.
-    pub fn history(&self, entity: &str, id: &str) -> StoreResult<Vec<HistoryEntry>> {
+    pub fn history(&self, entity: Entity, id: &str) -> StoreResult<Vec<HistoryEntry>> {
         let mut c = self.conn()?;
         let rows = c.query(
-            "SELECT seq, at, actor, action, detail FROM journal WHERE entity = $1 AND entity_id = $2 ORDER BY seq",
-            &[Val::from(entity), Val::from(id)],
+            "SELECT seq, at, actor, action, entity, entity_id, detail FROM journal WHERE entity = $1 AND entity_id = $2 ORDER BY seq",
+            &[Val::from(entity.code()), Val::from(id)],
         )?;
         rows.iter().map(history_entry).collect()
     }
 }
 
-/// A journal entry as the history shows it (`seq, at, actor, action, detail`).
+/// A journal entry as a history shows it.
 fn history_entry(r: &Row) -> StoreResult<HistoryEntry> {
+    let text = |col: &str| r.need_text(col).map(str::to_string);
     Ok(HistoryEntry {
         seq: r.need_int("seq")?,
-        at: r.need_text("at")?.to_string(),
-        actor: r.need_text("actor")?.to_string(),
-        action: r.need_text("action")?.to_string(),
-        detail: r.need_text("detail")?.to_string(),
+        at: text("at")?,
+        actor: text("actor")?,
+        action: text("action")?,
+        entity: text("entity")?,
+        entity_id: text("entity_id")?,
+        detail: text("detail")?,
     })
 }

@@ -10,6 +10,7 @@
 
 use chrono::Duration;
 use probity_domain::Code;
+use probity_domain::audit::{Action, Actor, Entity};
 
 use crate::Store;
 use crate::crypto::sm3;
@@ -162,9 +163,9 @@ impl Store {
                     let state = row_digest(c, REPORT_COLS, "reports", id)?;
                     let mut j = Appender::open(c, now.clone())?;
                     j.append(Entry {
-                        actor: actor.to_string(),
-                        action: "issue".into(),
-                        entity: "report".into(),
+                        actor: Actor::parse(actor),
+                        action: Action::Issue,
+                        entity: Entity::Report,
                         entity_id: report_no.clone(),
                         detail: serde_json::json!({ "subject_id": subject_id, "issued_on": issued_on })
                             .to_string(),

@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use probity_domain::Code;
+use probity_domain::audit::{Action, Actor, Entity};
 use probity_domain::subject::{NewSubject, SubjectKey, SubjectKind};
 
 use crate::Store;
@@ -113,7 +114,7 @@ pub(crate) fn write_subject(
     row: &SubjectRow,
     is_new: bool,
     actor: &str,
-    action: &str,
+    action: Action,
     detail: &str,
 ) -> StoreResult<()> {
     let vals = row.to_vals();
@@ -133,9 +134,9 @@ pub(crate) fn write_subject(
         )?;
     }
     journal.append(Entry {
-        actor: actor.to_string(),
-        action: action.to_string(),
-        entity: "subject".into(),
+        actor: Actor::parse(actor),
+        action,
+        entity: Entity::Subject,
         entity_id: row.s.id.to_string(),
         detail: detail.to_string(),
         state_digest: digest,
@@ -591,7 +592,7 @@ impl Store {
                 &old,
                 false,
                 actor,
-                "link_successor",
+                Action::LinkSuccessor,
                 &detail,
             )?;
             journal.flush(c)
@@ -649,7 +650,7 @@ fn apply(
     };
     match old {
         None => {
-            write_subject(c, journal, &new_row, true, actor, "create", &detail)?;
+            write_subject(c, journal, &new_row, true, actor, Action::Create, &detail)?;
             report.created += 1;
         }
         Some(o) => {
@@ -659,7 +660,7 @@ fn apply(
                 report.unchanged += 1;
             } else {
                 new_row.s.created_at = o.s.created_at.clone();
-                write_subject(c, journal, &new_row, false, actor, "update", &detail)?;
+                write_subject(c, journal, &new_row, false, actor, Action::Update, &detail)?;
                 report.updated += 1;
             }
         }

@@ -4,6 +4,7 @@
 //! when the closure returns `Ok`, or not at all: a case decision and the record transition it
 //! causes are one write.
 
+use probity_domain::audit::{self, Actor, Entity};
 use probity_domain::catalog::Category;
 use probity_domain::record::{Action, Role, transition};
 use probity_domain::{Code, DomainError};
@@ -150,9 +151,9 @@ impl Records<'_, '_> {
             .query_one(&record_select("WHERE id = $1"), &[Val::Int(id)])?
             .ok_or_else(|| StoreError::Internal(format!("记录 {id} 写入后不存在")))?;
         let appended = self.tx.journal.append(Entry {
-            actor: actor.to_string(),
-            action: action.code().to_string(),
-            entity: "record".into(),
+            actor: Actor::parse(actor),
+            action: audit::Action::Record(action),
+            entity: Entity::Record,
             entity_id: id.to_string(),
             detail: serde_json::json!({ "reason": reason, "role": role.label() }).to_string(),
             state_digest: record_row_state_digest(&written)?,
@@ -206,9 +207,13 @@ impl Categories<'_, '_> {
             )?;
         }
         self.tx.journal.append(Entry {
-            actor: actor.to_string(),
-            action: if old.is_some() { "update" } else { "create" }.to_string(),
-            entity: "category".into(),
+            actor: Actor::parse(actor),
+            action: if old.is_some() {
+                audit::Action::Update
+            } else {
+                audit::Action::Create
+            },
+            entity: Entity::Category,
             entity_id: cat.code.clone(),
             detail: "{}".into(),
             state_digest: state_digest(&[Val::from(cat.code.as_str()), Val::from(body.as_str())]),

@@ -62,7 +62,7 @@ impl Caller {
     }
     /// A name for the audit trail: the account and its role.
     pub fn actor(&self) -> String {
-        self.account.actor()
+        self.account.actor().to_string()
     }
     /// The caller as the use cases know it: the account and its reach on this route.
     pub fn who(&self) -> probity_app::Actor {

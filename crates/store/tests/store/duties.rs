@@ -325,7 +325,10 @@ fn one_time_passwords(store: &Store) {
     // role (and the tokens with it) until the security administrator grants it again.
     assert_eq!((p.role, p.unit_id), (AccountRole::Unassigned, None));
     let last = store
-        .history("account", &provider.id.to_string())
+        .history(
+            probity_domain::audit::Entity::Account,
+            &provider.id.to_string(),
+        )
         .unwrap()
         .pop()
         .unwrap();
@@ -359,7 +362,10 @@ fn one_time_passwords(store: &Store) {
     store.reset_totp(clerk.id, &sec).unwrap();
     // Every step is journaled by the one who took it.
     let actions: Vec<(String, String)> = store
-        .history("account", &clerk.id.to_string())
+        .history(
+            probity_domain::audit::Entity::Account,
+            &clerk.id.to_string(),
+        )
         .unwrap()
         .into_iter()
         .map(|e| (e.actor, e.action))

@@ -53,7 +53,7 @@ fn failed_lookups(store: &Store) -> Vec<HistoryEntry> {
         .journal_page(0, 1000)
         .unwrap()
         .into_iter()
-        .filter(|e| e.action.contains("id_lookup"))
+        .filter(|e| e.entity == "id_lookup")
         .collect()
 }
 
@@ -182,7 +182,10 @@ fn failed_lookups_are_journaled_and_limited(store: &Store) {
     );
     accepted(&out[rows.len() - 1].1);
     assert_eq!(
-        store.history("id_lookup", "cli:ops").unwrap().len(),
+        store
+            .history(probity_domain::audit::Entity::IdLookup, "cli:ops")
+            .unwrap()
+            .len(),
         ID_LOOKUP_FAILURES_PER_HOUR + 5
     );
     // The journal stays verifiable with entries of an entity it does not check rows of.

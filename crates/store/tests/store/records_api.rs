@@ -76,7 +76,7 @@ fn drafts_are_created_corrected_and_submitted(store: &Store) {
         .unwrap();
     assert_eq!(submitted.state, RecordState::Submitted);
     let actions: Vec<String> = store
-        .history("record", &draft.id.to_string())
+        .history(probity_domain::audit::Entity::Record, &draft.id.to_string())
         .unwrap()
         .into_iter()
         .map(|h| h.action)

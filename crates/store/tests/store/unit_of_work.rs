@@ -67,8 +67,12 @@ fn unit_of_work_commits_two_entities_together(store: &Store) {
         head + 2,
         "one entry for each change"
     );
-    let record = store.history("record", &id.to_string()).unwrap();
-    let category = store.history("category", CATEGORY).unwrap();
+    let record = store
+        .history(probity_domain::audit::Entity::Record, &id.to_string())
+        .unwrap();
+    let category = store
+        .history(probity_domain::audit::Entity::Category, CATEGORY)
+        .unwrap();
     assert_eq!(record.last().unwrap().seq + 1, category.last().unwrap().seq);
     assert_clean(store);
 }

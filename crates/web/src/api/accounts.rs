@@ -236,5 +236,7 @@ async fn audit_log(
     let app = state.app.clone();
     let entries =
         blocking(move || Ok(probity_app::audit::page(&app, q.after.unwrap_or(0), limit)?)).await?;
-    Ok(Json(entries.into_iter().map(HistoryView::from).collect()))
+    Ok(Json(
+        entries.into_iter().map(HistoryView::of_journal).collect(),
+    ))
 }

@@ -189,18 +189,41 @@ pub struct RecordPage<'a> {
 pub struct HistoryView {
     pub seq: i64,
     pub at: String,
+    /// Who acted, as the journal writes it (`provider:caizhengju`).
     pub actor: String,
+    /// Who acted, in Chinese (`报送单位 caizhengju`).
+    pub actor_label: String,
+    /// The action's code (`activate`; in the whole journal, `activate record#12`).
     pub action: String,
+    /// The action in Chinese (`审核生效`).
+    pub action_label: String,
+    pub entity: String,
+    pub entity_id: String,
     pub detail: String,
+}
+
+impl HistoryView {
+    /// An entry of the whole journal (`GET /api/v1/audit`): its action names what it acted on.
+    pub fn of_journal(e: probity_store::HistoryEntry) -> Self {
+        let action = format!("{} {}#{}", e.action, e.entity, e.entity_id);
+        HistoryView {
+            action,
+            ..HistoryView::from(e)
+        }
+    }
 }
 
 impl From<probity_store::HistoryEntry> for HistoryView {
     fn from(e: probity_store::HistoryEntry) -> Self {
         HistoryView {
+            actor_label: e.actor_label(),
+            action_label: e.action_label(),
             seq: e.seq,
             at: e.at,
             actor: e.actor,
             action: e.action,
+            entity: e.entity,
+            entity_id: e.entity_id,
             detail: e.detail,
         }
     }

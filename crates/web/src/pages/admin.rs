@@ -938,8 +938,8 @@ async fn audit(
             .map(|e| AuditRow {
                 seq: e.seq,
                 at: local_time(&e.at),
-                actor: e.actor,
-                action: e.action,
+                actor: e.actor_label(),
+                action: format!("{} {}", e.action_label(), e.entity_label()),
                 detail: e.detail,
             })
             .collect(),

@@ -693,17 +693,6 @@ pub struct HistoryItem {
     pub detail: String,
 }
 
-fn action_label(code: &str) -> String {
-    Action::ALL
-        .iter()
-        .find(|a| a.code() == code)
-        .map(|a| a.label().to_string())
-        .unwrap_or_else(|| match code {
-            "create_draft" => "新建草稿".to_string(),
-            other => other.to_string(),
-        })
-}
-
 fn history_detail(detail: &str) -> String {
     match serde_json::from_str::<serde_json::Value>(detail) {
         Ok(serde_json::Value::Object(m)) => m
@@ -768,8 +757,8 @@ async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>)
                 .map(|e| HistoryItem {
                     seq: e.seq,
                     at: local_time(&e.at),
-                    actor: e.actor,
-                    action: action_label(&e.action),
+                    actor: e.actor_label(),
+                    action: e.action_label(),
                     detail: history_detail(&e.detail),
                 })
                 .collect()

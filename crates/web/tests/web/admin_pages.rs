@@ -97,7 +97,10 @@ fn a_token_is_issued_by_its_holder_and_shown_once() {
             Some(provider.id),
             "the token shown is the token issued"
         );
-        let entry = b.store.history("api_token", "1").unwrap();
+        let entry = b
+            .store
+            .history(probity_domain::audit::Entity::ApiToken, "1")
+            .unwrap();
         assert_eq!(
             entry[0].actor, "provider:a_provider",
             "journaled as its holder"
@@ -318,7 +321,10 @@ fn account_forms_and_the_journal_pager() {
         assert!(!b.store.account(clerk.id).unwrap().disabled);
         let actions: Vec<(String, String)> = b
             .store
-            .history("account", &clerk.id.to_string())
+            .history(
+                probity_domain::audit::Entity::Account,
+                &clerk.id.to_string(),
+            )
             .unwrap()
             .into_iter()
             .map(|e| (e.actor, e.action))

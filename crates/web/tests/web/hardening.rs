@@ -146,7 +146,7 @@ fn the_id_number_oracle_is_closed() {
             .journal_page(0, 1000)
             .unwrap()
             .into_iter()
-            .filter(|e| e.action.contains("id_lookup"))
+            .filter(|e| e.entity == "id_lookup")
             .collect();
         assert_eq!(logged.len(), ID_LOOKUP_FAILURES_PER_HOUR, "[{}]", b.name);
         assert!(

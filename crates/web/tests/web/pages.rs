@@ -345,7 +345,8 @@ fn pages_work_end_to_end() {
         assert!(
             d.body.contains("处理记录")
                 && d.body.contains("审核生效")
-                && d.body.contains("admin:p_admin"),
+                && d.body.contains("信用办 p_admin")
+                && !d.body.contains("admin:p_admin"),
             "{}",
             d.body
         );
@@ -590,7 +591,14 @@ fn the_credit_office_and_the_administrators_pages() {
         let mut auditor = s.browser_as(&acc, AccountRole::Auditor);
         let p = auditor.get("/console/audit");
         assert_eq!(p.status, StatusCode::OK);
-        assert!(p.body.contains("sysadmin:p_sysadmin"), "{}", p.body);
+        // Who acted and what they did, in Chinese: not the journal's codes.
+        assert!(p.body.contains("系统管理员 p_sysadmin"), "{}", p.body);
+        assert!(
+            p.body.contains("创建") || p.body.contains("新建"),
+            "{}",
+            p.body
+        );
+        assert!(!p.body.contains("sysadmin:p_sysadmin"), "{}", p.body);
         assert_eq!(
             auditor.get("/console/catalog").status,
             StatusCode::FORBIDDEN
