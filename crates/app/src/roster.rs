@@ -16,3 +16,20 @@ pub fn all(app: &App) -> AppResult<Vec<Subject>> {
 pub fn get(app: &App, actor: &Actor, id: i64) -> AppResult<Subject> {
     visible_subject(app.store(), actor, id)
 }
+
+/// Records a restructuring (机构改革): the unit named `from` (short name, full name or USCC) was
+/// renamed or merged into the unit named `into`; its records follow its successor. `by` is who
+/// the journal names (the operator at the machine, `cli:root`). Returns both units.
+pub fn merge(
+    app: &App,
+    by: &str,
+    from: &str,
+    into: &str,
+    reason: &str,
+) -> AppResult<(Subject, Subject)> {
+    let store = app.store();
+    let a = store.find_unit(from)?;
+    let b = store.find_unit(into)?;
+    store.link_successor(a.id, b.id, by, reason)?;
+    Ok((a, b))
+}

@@ -588,9 +588,8 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
                     )
                 }
                 SubjectsCommand::Merge { from, into, reason } => {
-                    let a = store.find_unit(from)?;
-                    let b = store.find_unit(into)?;
-                    store.link_successor(a.id, b.id, &actor(), reason)?;
+                    let app = probity_app::App::new(store, probity_app::Clock::system());
+                    let (a, b) = probity_app::roster::merge(&app, &actor(), from, into, reason)?;
                     println!(
                         "已登记：{} 由 {} 承继，其记录随之归入后者的档案",
                         a.name, b.name

@@ -312,10 +312,14 @@ fn sqlite_rowid_key(c: &mut Conn, table: &str) -> StoreResult<()> {
         .iter()
         .map(|r| r.need_text("sql").map(str::to_string))
         .collect::<StoreResult<_>>()?;
-    let head = format!("CREATE TABLE {table} (");
-    let body = create
-        .strip_prefix(&head)
-        .ok_or_else(|| crate::StoreError::Internal(format!("表 {table} 的定义无法识别")))?;
+    // As created (`CREATE TABLE t (`), or as SQLite keeps it after a rename (`CREATE TABLE "t" (`).
+    let body = [
+        format!("CREATE TABLE {table} ("),
+        format!("CREATE TABLE \"{table}\" ("),
+    ]
+    .iter()
+    .find_map(|head| create.strip_prefix(head.as_str()))
+    .ok_or_else(|| crate::StoreError::Internal(format!("表 {table} 的定义无法识别")))?;
     let rebuilt = format!(
         "CREATE TABLE {table}_rebuilt ({}",
         body.replacen("BIGINT PRIMARY KEY", "INTEGER PRIMARY KEY", 1)
