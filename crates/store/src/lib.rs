@@ -9,8 +9,10 @@ pub mod clock;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod import;
 pub mod jobs;
 pub mod journal;
+pub mod listing;
 pub mod records;
 pub mod reports;
 mod schema;
@@ -24,12 +26,11 @@ pub use clock::Clock;
 pub use crypto::Keys;
 pub use db::Dialect;
 pub use error::{StoreError, StoreResult};
+pub use import::{ImportOptions, Outcome, Prepared, Preparer, RecordImport};
 pub use jobs::{Job, JobState, NewJob};
 pub use journal::{Problem, VerifyReport};
-pub use records::{
-    Channel, Created, Cursor, ExportRow, HistoryEntry, ImportOptions, Outcome, Prepared, Preparer,
-    RecordFilter, RecordImport, RecordOrder, RecordSummary, StoredRecord, SummaryRef,
-};
+pub use listing::{Cursor, RecordFilter, RecordOrder, RecordSummary, SummaryRef};
+pub use records::{Channel, Created, ExportRow, HistoryEntry, StoredRecord};
 pub use subjects::{RosterReport, Subject};
 pub use unit::{Categories, Records, Tx};
 

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use probity_domain::Code;
 use probity_domain::ident::IdNumber;
 use probity_domain::record::{RecordRow, RecordState, Role};
-use probity_store::records::ID_LOOKUP_FAILURES_PER_HOUR;
+use probity_store::import::ID_LOOKUP_FAILURES_PER_HOUR;
 use probity_store::{
     Created, HistoryEntry, ImportOptions, Outcome, RecordFilter, RecordOrder, Store,
 };

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use probity_domain::account::AccountRole;
 use probity_domain::ident::IdNumber;
 use probity_domain::subject::RosterRow;
-use probity_store::records::ID_LOOKUP_FAILURES_PER_HOUR;
+use probity_store::import::ID_LOOKUP_FAILURES_PER_HOUR;
 use probity_store::{Channel, ImportOptions, Store};
 use probity_testkit::{Options, PASSWORD, Serve, Server, backends};
 use reqwest::StatusCode;
