@@ -975,6 +975,63 @@ mod tests {
     }
 
     #[test]
+    fn rows_are_read_by_name_and_never_by_another_column() {
+        let pool = Pool::open("sqlite::memory:").unwrap();
+        let mut c = pool.get().unwrap();
+        let r = c
+            .query_one("SELECT 7 AS n, 'x' AS name, NULL AS gone", &[])
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.int("n").unwrap(), Some(7));
+        assert_eq!(
+            r.need_text("NAME").unwrap(),
+            "x",
+            "names are matched as SQL matches them"
+        );
+        assert_eq!(r.int("gone").unwrap(), None);
+        assert!(r.need_int("gone").is_err(), "NULL where a value is needed");
+        assert!(r.int("name").is_err(), "a text column is not an integer");
+        assert!(
+            r.int("missing").is_err(),
+            "a column the query does not have"
+        );
+        assert_eq!(
+            c.query_int("SELECT COUNT(*) FROM (SELECT 1) t", &[])
+                .unwrap(),
+            Some(1)
+        );
+        assert!(
+            c.query_int("SELECT 1, 2", &[]).is_err(),
+            "one value, not two"
+        );
+    }
+
+    #[test]
+    fn sqlite_ids_follow_the_rowid_and_what_this_write_handed_out() {
+        let pool = Pool::open("sqlite::memory:").unwrap();
+        let mut c = pool.get().unwrap();
+        c.batch("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+            .unwrap();
+        c.batch("INSERT INTO t (id, v) VALUES (41, 'old')").unwrap();
+        c.begin_write().unwrap();
+        let a = c.next_ids("t", 3).unwrap();
+        let b = c.next_id("t").unwrap();
+        assert_eq!(
+            (a, b),
+            (42, 45),
+            "ids handed out and not yet inserted are not handed again"
+        );
+        c.rollback();
+        c.begin_write().unwrap();
+        assert_eq!(
+            c.next_id("t").unwrap(),
+            42,
+            "a new write starts from the table"
+        );
+        c.rollback();
+    }
+
+    #[test]
     fn canonical_bytes_distinguish_types() {
         let mut a = Vec::new();
         Val::Text("1".into()).canonical_bytes(&mut a);
