@@ -24,6 +24,7 @@ pub mod report;
 pub mod roster;
 pub mod session;
 pub mod templates;
+pub mod tick;
 
 use probity_domain::DomainError;
 use probity_domain::account::AccountRole;

@@ -106,6 +106,13 @@ enum Command {
     Demo,
     /// Rebuilds the public search index (全文检索索引) from the database.
     Reindex,
+    /// Runs every clock once as of today (Beijing time) or DATE: records whose disclosure period
+    /// has ended become 已到期. For cron and tests; `serve` runs it each day by itself.
+    Tick {
+        /// The day to run as of (YYYY-MM-DD); today by default.
+        #[arg(long, value_parser = parse_day)]
+        today: Option<chrono::NaiveDate>,
+    },
     /// The roster of subjects (主体名录).
     Subjects {
         #[command(subcommand)]
@@ -488,6 +495,11 @@ fn open_store(cli: &Cli) -> anyhow::Result<Store> {
 }
 
 /// The operator at the machine, as the journal names them (`cli:root`).
+/// A `--today` value: a calendar date, refused in Chinese otherwise.
+fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
+    probity_domain::date::parse_date(s).map_err(|e| e.message)
+}
+
 fn actor() -> String {
     probity_domain::audit::Actor::Operator(
         std::env::var("USER").unwrap_or_else(|_| "unknown".into()),
@@ -547,6 +559,14 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
                 )?,
             }
             println!("模板已写入 {}", out.display());
+            Ok(EXIT_OK)
+        }
+        Command::Tick { today } => {
+            let store = open_store(&cli)?;
+            let app = probity_app::App::new(store, probity_app::Clock::system());
+            let day = today.unwrap_or_else(|| app.today());
+            let report = probity_app::tick::run(&app, day)?;
+            println!("{report}");
             Ok(EXIT_OK)
         }
         Command::Reindex => {

@@ -233,6 +233,7 @@ impl Actor {
             Actor::System(None) => "系统".to_string(),
             Actor::System(Some(what)) => match what.as_str() {
                 "lockout" => "系统（登录锁定）".to_string(),
+                "expiry" => "系统（公示期满处理）".to_string(),
                 "upgrade" => "系统（升级）".to_string(),
                 other => format!("系统（{other}）"),
             },

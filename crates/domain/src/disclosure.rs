@@ -20,7 +20,6 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use chrono::NaiveDate;
 
 use crate::catalog::{DisclosureBounds, RecordKind, Scope, Severity};
-use crate::date::add_months;
 use crate::ident::{IdNumber, Uscc};
 use crate::record::RecordState;
 use crate::subject::SubjectKind;
@@ -132,8 +131,11 @@ pub fn disclosure_end(r: &RecordFacts<'_>) -> Option<NaiveDate> {
     if r.bounds.max_months == 0 {
         return None;
     }
-    let ceiling = add_months(r.decided_on, r.bounds.max_months);
-    Some(r.disclosure_until.min(ceiling))
+    Some(crate::expiry::last_day(
+        r.decided_on,
+        r.disclosure_until,
+        r.bounds,
+    ))
 }
 
 /// Decides whether `viewer` sees record `r` of `subject` on `today`, and what of it. `names`

@@ -9,6 +9,7 @@ pub mod date;
 pub mod disclosure;
 pub mod duties;
 pub mod error;
+pub mod expiry;
 pub mod ident;
 pub mod record;
 pub mod subject;

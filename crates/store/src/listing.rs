@@ -355,3 +355,49 @@ impl Store {
         Ok(n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
     }
 }
+
+/// What decides when an active record's disclosure ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivePeriod {
+    pub id: i64,
+    pub category: String,
+    pub severity: Option<Severity>,
+    pub decided_on: NaiveDate,
+    pub disclosure_until: NaiveDate,
+}
+
+impl Store {
+    /// Every active record's period, in id order, streamed (the daily expiry reads them all).
+    pub fn visit_active_periods(
+        &self,
+        mut visit: impl FnMut(ActivePeriod) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        let mut c = self.conn()?;
+        c.for_each_ref(
+            "SELECT id, category, severity, decided_on, disclosure_until FROM records \
+             WHERE state = $1 ORDER BY id",
+            &[Val::from(RecordState::Active.code())],
+            |r| {
+                let bad = |f: &str| StoreError::Internal(format!("records.{f}"));
+                let date = |f: &str| -> StoreResult<NaiveDate> {
+                    let t = r.text(f)?.ok_or_else(|| bad(f))?;
+                    NaiveDate::parse_from_str(&t, "%Y-%m-%d")
+                        .map_err(|_| StoreError::Internal(format!("records.{f} 不是有效日期：{t}")))
+                };
+                visit(ActivePeriod {
+                    id: r.int("id")?.ok_or_else(|| bad("id"))?,
+                    category: r
+                        .text("category")?
+                        .ok_or_else(|| bad("category"))?
+                        .into_owned(),
+                    severity: match r.text("severity")? {
+                        Some(s) => Some(Severity::parse(&s).map_err(|_| bad("severity"))?),
+                        None => None,
+                    },
+                    decided_on: date("decided_on")?,
+                    disclosure_until: date("disclosure_until")?,
+                })
+            },
+        )
+    }
+}

@@ -406,6 +406,8 @@ pub async fn serve_with_metrics(
         search.clone(),
         pages_config.search_every,
     );
+    // Expiry of disclosure periods (and the coming clocks): at start and each new Beijing day.
+    let ticker = probity_app::tick::Ticker::start(app.clone(), std::time::Duration::from_secs(60));
     let metrics = Arc::new(Metrics::default());
     let (router, _) = app_counting(app, config, pages_config, search, metrics.clone());
     // The metrics server stops when the main one does, however that ends (a dropped sender
@@ -434,5 +436,6 @@ pub async fn serve_with_metrics(
         tracing::error!(error = %e, "metrics server failed");
     }
     indexer.stop();
+    ticker.stop();
     served
 }

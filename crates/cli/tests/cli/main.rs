@@ -43,6 +43,7 @@ macro_rules! both {
 mod accounts;
 mod fixture_db;
 mod serve_metrics;
+mod tick;
 mod two_nodes;
 
 const HEADER: &str = "主体名称,统一社会信用代码,身份证号,记录类别,决定文书号,决定日期,决定机关,失信事实,处理依据,处理结果,严重程度,公开范围,公示截止日期";

@@ -839,3 +839,93 @@ fn logging_in_again_ends_the_session_the_browser_held() {
         assert_eq!(stale.get("/console").status, StatusCode::SEE_OTHER);
     }
 }
+
+/// Issue 10: a record past its disclosure period shows as 已到期 in the console after the daily
+/// round (`probity_app::tick`, which `serve` runs each day), in its list filter and on its page,
+/// with the system's journal entry; not as 已生效.
+#[test]
+fn an_ended_record_shows_as_expired_after_the_daily_round() {
+    for b in backends("pages") {
+        let (s, acc) = start(&b.store);
+        let name = b.name;
+        let today = probity_app::today();
+        let court = b.store.find_unit("区法院").unwrap();
+        // Decided 400 days ago: its ordinary period of at most 12 months has ended.
+        let row = probity_domain::record::RecordRow {
+            subject_name: court.name.clone(),
+            uscc: court.uscc.clone().unwrap(),
+            category: "JUDICIAL_JUDGMENT".into(),
+            document_no: "津滨法〔2025〕到期1号".into(),
+            decided_on: (today - chrono::Duration::days(400))
+                .format("%Y-%m-%d")
+                .to_string(),
+            authority: "天津市滨海新区人民法院".into(),
+            facts: "未履行生效判决".into(),
+            outcome: "强制执行".into(),
+            severity: "ordinary".into(),
+            ..Default::default()
+        };
+        let rec = row.validate(&b.store.catalog().unwrap(), today).unwrap();
+        let created = b
+            .store
+            .create_record(
+                probity_store::ImportOptions {
+                    provider: court,
+                    actor: "区法院:test".into(),
+                    channel: probity_store::Channel::Form,
+                    source: "test".into(),
+                    activate: true,
+                    all_or_nothing: false,
+                },
+                rec,
+                false,
+            )
+            .unwrap();
+        let probity_store::Created::New(r) = created else {
+            panic!("[{name}] not created");
+        };
+        let id = r.id;
+        let mut admin = s.browser_as(&acc, AccountRole::Admin);
+        let tag = format!("#{id}<");
+        assert!(
+            admin
+                .get("/console/records?state=active")
+                .body
+                .contains(&tag)
+        );
+        assert!(
+            !admin
+                .get("/console/records?state=expired")
+                .body
+                .contains(&tag)
+        );
+
+        let app = probity_app::App::new(b.store.clone(), probity_app::Clock::system());
+        let report = probity_app::tick::run(&app, today).unwrap();
+        assert_eq!(report.expired, 1, "[{name}]");
+
+        let p = admin.get("/console/records?state=expired");
+        assert!(
+            p.body.contains(&tag) && p.body.contains("已到期"),
+            "[{name}] {}",
+            p.body
+        );
+        assert!(
+            !admin
+                .get("/console/records?state=active")
+                .body
+                .contains(&tag)
+        );
+        let p = admin.get(&format!("/console/records/{id}"));
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(
+            p.body.contains("已到期")
+                && p.body.contains("公示期满")
+                && p.body.contains("系统（公示期满处理）"),
+            "[{name}] {}",
+            p.body
+        );
+        // The next round finds nothing more to do.
+        assert_eq!(probity_app::tick::run(&app, today).unwrap().expired, 0);
+    }
+}

@@ -1,0 +1,145 @@
+//! The platform's clocks, run once as of a day: `probity tick [--today DATE]` and the daily round
+//! `serve` keeps (`Ticker`). Today that is the expiry of disclosure periods: a record past its
+//! period's last day becomes 已到期 (`expire`, by the system, journaled) the next day, so that the
+//! console's lists, filters, counts and a unit's file agree with what the public side shows. The
+//! coming clocks (overdue cases, escalations, commitments) join here.
+//!
+//! Running it twice, or on two nodes at once, changes nothing the second time: each record is
+//! read again inside the write that expires it, and one no longer active is left alone.
+
+use chrono::NaiveDate;
+use probity_domain::audit::Actor;
+use probity_domain::expiry::{is_due, last_day};
+use probity_domain::record::{Action, RecordState, Role};
+
+use crate::{App, AppResult};
+
+/// Records expired in one write: a day's expiries commit in steps, each with its journal entries.
+const PER_WRITE: usize = 500;
+
+/// What one round did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TickReport {
+    pub today: NaiveDate,
+    /// Records that became 已到期.
+    pub expired: usize,
+}
+
+impl std::fmt::Display for TickReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "截至 {}：公示期满转为已到期的记录 {} 条",
+            self.today, self.expired
+        )
+    }
+}
+
+/// Runs every clock once as of `today`.
+pub fn run(app: &App, today: NaiveDate) -> AppResult<TickReport> {
+    Ok(TickReport {
+        today,
+        expired: expire(app, today)?,
+    })
+}
+
+/// Expires every active record whose disclosure period ended before `today`.
+fn expire(app: &App, today: NaiveDate) -> AppResult<usize> {
+    let store = app.store();
+    let catalog = store.catalog()?;
+    let mut due = Vec::new();
+    store.visit_active_periods(|p| {
+        // A category gone from the catalog: the record's own end date alone.
+        let bounds = catalog
+            .get(&p.category)
+            .map(|c| c.bounds(p.severity))
+            .unwrap_or(probity_domain::catalog::DisclosureBounds {
+                min_months: 0,
+                max_months: 0,
+            });
+        let last = last_day(p.decided_on, p.disclosure_until, bounds);
+        if is_due(RecordState::Active, last, today) {
+            due.push((p.id, last));
+        }
+        Ok(())
+    })?;
+    let actor = Actor::System(Some("expiry".into())).to_string();
+    let mut expired = 0;
+    for chunk in due.chunks(PER_WRITE) {
+        expired += store.write(|tx| -> probity_store::StoreResult<usize> {
+            let mut n = 0;
+            for (id, last) in chunk {
+                // Another node, or an official, may have moved it since it was read.
+                if tx.records().get(*id)?.state != RecordState::Active {
+                    continue;
+                }
+                let reason = format!("公示期满（最后一日 {last}）");
+                tx.records().transition(
+                    *id,
+                    Action::Expire,
+                    Role::System,
+                    None,
+                    &[],
+                    &actor,
+                    &reason,
+                )?;
+                n += 1;
+            }
+            Ok(n)
+        })?;
+    }
+    if expired > 0 {
+        tracing::info!(%today, expired, "disclosure periods ended: records expired");
+    }
+    Ok(expired)
+}
+
+/// The daily round in `serve`: runs the clocks when it starts and again whenever the Beijing date
+/// has changed, on a thread of its own (the store's PostgreSQL client must not run on async
+/// threads). A failed round is logged and tried again at the next check.
+pub struct Ticker {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Ticker {
+    pub fn start(app: App, check_every: std::time::Duration) -> Ticker {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("daily-clocks".into())
+            .spawn(move || {
+                let mut done: Option<NaiveDate> = None;
+                while !flag.load(Ordering::Relaxed) {
+                    let today = app.today();
+                    if done != Some(today) {
+                        match run(&app, today) {
+                            Ok(_) => done = Some(today),
+                            Err(e) => tracing::error!(error = %e, "daily clocks failed"),
+                        }
+                    }
+                    let until = std::time::Instant::now() + check_every;
+                    while !flag.load(Ordering::Relaxed) && std::time::Instant::now() < until {
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                    }
+                }
+            })
+            .ok();
+        Ticker { stop, thread }
+    }
+
+    /// Stops the thread after its current round.
+    pub fn stop(mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
