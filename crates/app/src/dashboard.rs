@@ -10,7 +10,10 @@ use crate::{Actor, App, AppResult};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Dashboard {
     Provider {
+        /// Drafts not sent back.
         drafts: u64,
+        /// Drafts the credit office sent back (已退回), counted apart.
+        sent_back: u64,
         submitted: u64,
         active: u64,
     },
@@ -43,8 +46,13 @@ pub fn of(app: &App, actor: &Actor, cap: u32) -> AppResult<Dashboard> {
                 state: Some(state),
                 ..Default::default()
             };
+            let draft = |sent_back| RecordFilter {
+                sent_back: Some(sent_back),
+                ..own(RecordState::Draft)
+            };
             Dashboard::Provider {
-                drafts: count(own(RecordState::Draft))?,
+                drafts: count(draft(false))?,
+                sent_back: count(draft(true))?,
                 submitted: count(own(RecordState::Submitted))?,
                 active: count(own(RecordState::Active))?,
             }

@@ -20,6 +20,8 @@ pub struct RecordFilter {
     pub state: Option<RecordState>,
     pub category: Option<String>,
     pub document_no: Option<String>,
+    /// `Some(true)`: only drafts sent back (已退回); `Some(false)`: none of them.
+    pub sent_back: Option<bool>,
     /// Only what a subject sees in its own file ([`RecordState::in_subject_file`]: no drafts,
     /// nothing still under review). Filtered in the database, so that a page of an assessed
     /// unit's file is full and its cursor never names a record the unit may not see.
@@ -141,6 +143,8 @@ pub struct RecordSummary {
     pub disclosure_until: NaiveDate,
     pub state: RecordState,
     pub last_seq: i64,
+    /// Sent back (已退回) with this reason, and not submitted again since.
+    pub sent_back: Option<String>,
 }
 
 /// A record as a list reads it, lent by [`Store::visit_summaries`]: its texts borrow from the
@@ -160,11 +164,12 @@ pub struct SummaryRef<'a> {
     pub disclosure_until: NaiveDate,
     pub state: RecordState,
     pub last_seq: i64,
+    pub sent_back: Option<Cow<'a, str>>,
 }
 
-/// The columns `SummaryRef::read` expects, in order.
+/// The columns `SummaryRef::read` expects.
 const SUMMARY_COLS: &str = "id, subject_id, subject_name, provider_id, category, kind, document_no, \
-    decided_on, severity, scope, disclosure_until, state, last_seq";
+    decided_on, severity, scope, disclosure_until, state, last_seq, sent_back_reason";
 
 impl<'a> SummaryRef<'a> {
     fn read(r: &'a RowRef<'_>) -> StoreResult<SummaryRef<'a>> {
@@ -193,6 +198,7 @@ impl<'a> SummaryRef<'a> {
             disclosure_until: date("disclosure_until")?,
             state: RecordState::parse(&text("state")?).map_err(|_| bad("state"))?,
             last_seq: r.int("last_seq")?.unwrap_or(0),
+            sent_back: r.text("sent_back_reason")?,
         })
     }
 
@@ -211,13 +217,18 @@ impl<'a> SummaryRef<'a> {
             disclosure_until: self.disclosure_until,
             state: self.state,
             last_seq: self.last_seq,
+            sent_back: self.sent_back.as_deref().map(str::to_string),
         }
     }
 }
 
 /// The WHERE clause and parameters of a list; `None` when the filter can match nothing.
 fn list_filter(f: &RecordFilter, at: Option<&Cursor>) -> Option<(String, Vec<Val>)> {
-    let mut conds: Vec<String> = Vec::new();
+    let mut conds: Vec<String> = match f.sent_back {
+        Some(true) => vec!["sent_back_reason IS NOT NULL".into()],
+        Some(false) => vec!["sent_back_reason IS NULL".into()],
+        None => Vec::new(),
+    };
     let mut params: Vec<Val> = Vec::new();
     let mut push = |cond: &str, v: Val, params: &mut Vec<Val>| {
         params.push(v);

@@ -62,6 +62,8 @@ pub struct StoredRecord {
     pub last_seen: DateTime<Utc>,
     pub seen_count: i64,
     pub last_seq: i64,
+    /// Sent back (已退回) by the credit office, with this reason, and not submitted again since.
+    pub sent_back: Option<String>,
 }
 
 /// A date column (`YYYY-MM-DD`): a value that is not one is an error, never hidden.
@@ -81,7 +83,7 @@ pub(crate) fn stored_time(r: &Row, col: &str) -> StoreResult<DateTime<Utc>> {
 
 pub(crate) fn record_select(filter: &str) -> String {
     format!(
-        "SELECT {}, last_seen, seen_count, last_seq FROM records {filter}",
+        "SELECT {}, last_seen, seen_count, last_seq, sent_back_reason FROM records {filter}",
         RECORD_COLS.join(", ")
     )
 }
@@ -119,6 +121,7 @@ impl StoredRecord {
             last_seen: stored_time(r, "last_seen")?,
             seen_count: r.int("seen_count")?.unwrap_or(1),
             last_seq: r.int("last_seq")?.unwrap_or(0),
+            sent_back: r.text("sent_back_reason")?.map(str::to_string),
         })
     }
 
@@ -214,7 +217,7 @@ impl Store {
         let mut c = self.conn()?;
         let cols: Vec<String> = RECORD_COLS.iter().map(|c| format!("r.{c}")).collect();
         let sql = format!(
-            "SELECT {}, r.last_seen, r.seen_count, r.last_seq, s.uscc AS subject_uscc, \
+            "SELECT {}, r.last_seen, r.seen_count, r.last_seq, r.sent_back_reason, s.uscc AS subject_uscc, \
              s.id_masked AS subject_id_masked, p.name AS provider_name \
              FROM records r JOIN subjects s ON s.id = r.subject_id JOIN subjects p ON p.id = r.provider_id \
              WHERE r.last_seq > $1 ORDER BY r.last_seq",

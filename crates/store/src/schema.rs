@@ -246,6 +246,13 @@ CREATE INDEX jobs_state ON jobs (state, lease_until);
     ),
     ("0011_id_sequences", Step::Run(id_sequences)),
     ("0012_sqlite_rowid_indexes", Step::Run(sqlite_rowid_indexes)),
+    (
+        // Why the credit office sent a record back (退回), while it waits for its provider: the
+        // lists and the dashboard show 已退回 and the reason without reading the journal, which
+        // keeps the audited copy of it. Set by the send-back, cleared by the next transition.
+        "0013_sent_back",
+        Step::Sql("ALTER TABLE records ADD COLUMN sent_back_reason TEXT;"),
+    ),
 ];
 
 /// On SQLite every index ends with the rowid, which is now the record's id: an index on

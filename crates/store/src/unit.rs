@@ -142,9 +142,16 @@ impl Records<'_, '_> {
         }
         let next = transition(rec.state, action, role)?;
         let seq = self.tx.journal.next_seq();
+        // A send-back keeps its reason on the record until the next transition.
+        let sent_back = (action == Action::SendBack).then(|| reason.to_string());
         c.exec(
-            "UPDATE records SET state = $1, last_seq = $2 WHERE id = $3",
-            &[Val::from(next.code()), Val::Int(seq), Val::Int(id)],
+            "UPDATE records SET state = $1, last_seq = $2, sent_back_reason = $4 WHERE id = $3",
+            &[
+                Val::from(next.code()),
+                Val::Int(seq),
+                Val::Int(id),
+                Val::from(sent_back.clone()),
+            ],
         )?;
         // The digest of the row as it now stands, read back by name.
         let written = c
@@ -161,6 +168,7 @@ impl Records<'_, '_> {
         debug_assert_eq!(appended, seq);
         rec.state = next;
         rec.last_seq = seq;
+        rec.sent_back = sent_back;
         Ok(rec)
     }
 }

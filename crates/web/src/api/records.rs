@@ -88,6 +88,7 @@ async fn list_records(
             state: status,
             category: q.category.clone(),
             document_no: q.document_no.clone(),
+            sent_back: None,
             in_subject_file: false,
         };
         // Each record is written out as it is read, from the database's own buffers; only the
@@ -382,6 +383,7 @@ mod tests {
             disclosure_until: chrono::NaiveDate::from_ymd_opt(2028, 6, 1).unwrap(),
             state: RecordState::Active,
             last_seq: 42,
+            sent_back: None,
         }
     }
 

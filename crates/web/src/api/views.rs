@@ -103,6 +103,8 @@ pub struct RecordView {
     pub seen_count: i64,
     /// Change-feed sequence number of its last change.
     pub last_seq: i64,
+    /// Why the credit office sent it back (已退回), while it waits to be submitted again.
+    pub sent_back_reason: Option<String>,
 }
 
 impl From<&StoredRecord> for RecordView {
@@ -133,6 +135,7 @@ impl From<&StoredRecord> for RecordView {
             last_seen: probity_store::time_text(r.last_seen),
             seen_count: r.seen_count,
             last_seq: r.last_seq,
+            sent_back_reason: r.sent_back.clone(),
         }
     }
 }
@@ -155,6 +158,7 @@ pub struct RecordSummaryView<'a> {
     pub state: &'static str,
     pub state_label: &'static str,
     pub last_seq: i64,
+    pub sent_back_reason: Option<&'a str>,
 }
 
 impl<'a> From<&'a probity_store::SummaryRef<'_>> for RecordSummaryView<'a> {
@@ -174,6 +178,7 @@ impl<'a> From<&'a probity_store::SummaryRef<'_>> for RecordSummaryView<'a> {
             state: r.state.code(),
             state_label: r.state.label(),
             last_seq: r.last_seq,
+            sent_back_reason: r.sent_back.as_deref(),
         }
     }
 }

@@ -57,6 +57,8 @@ pub struct RecordItem {
     pub disclosure_until: String,
     pub state: String,
     pub state_label: String,
+    /// Why the credit office sent it back; empty unless it is 已退回.
+    pub sent_back: String,
     pub channel: String,
     pub source: String,
     pub submitted_by: String,
@@ -84,8 +86,9 @@ impl RecordItem {
             severity: r.severity.map(|s| s.label()).unwrap_or("—").to_string(),
             scope: r.scope.label().to_string(),
             disclosure_until: r.disclosure_until.to_string(),
-            state: r.state.code().to_string(),
-            state_label: r.state.label().to_string(),
+            state: state_shown(r.state, r.sent_back.is_some()).0.to_string(),
+            state_label: state_shown(r.state, r.sent_back.is_some()).1.to_string(),
+            sent_back: r.sent_back.clone().unwrap_or_default(),
             channel: channel_label(&r.channel).to_string(),
             source: match r.source_row {
                 Some(row) => format!("{} 第 {row} 行", r.source),
@@ -121,8 +124,8 @@ impl RowItem {
             decided_on: r.decided_on.to_string(),
             severity: r.severity.map(|s| s.label()).unwrap_or("—"),
             disclosure_until: r.disclosure_until.to_string(),
-            state: r.state.code(),
-            state_label: r.state.label(),
+            state: state_shown(r.state, r.sent_back.is_some()).0,
+            state_label: state_shown(r.state, r.sent_back.is_some()).1,
         }
     }
 
@@ -135,8 +138,8 @@ impl RowItem {
             decided_on: r.decided_on.to_string(),
             severity: r.severity.map(|s| s.label()).unwrap_or("—"),
             disclosure_until: r.disclosure_until.to_string(),
-            state: r.state.code(),
-            state_label: r.state.label(),
+            state: state_shown(r.state, r.sent_back.is_some()).0,
+            state_label: state_shown(r.state, r.sent_back.is_some()).1,
         }
     }
 }
@@ -159,14 +162,25 @@ fn channel_label(code: &str) -> &str {
     }
 }
 
+/// The list filter's value for drafts the credit office sent back (已退回), beside the states.
+const SENT_BACK: &str = "sent_back";
+
 fn state_options(current: &str) -> Vec<Opt> {
-    options(
-        RecordState::ALL
-            .iter()
-            .map(|s| (s.code().to_string(), s.label().to_string())),
-        current,
-        Some("全部状态"),
-    )
+    let mut states: Vec<(String, String)> = RecordState::ALL
+        .iter()
+        .map(|s| (s.code().to_string(), s.label().to_string()))
+        .collect();
+    states.insert(1, (SENT_BACK.to_string(), "已退回".to_string()));
+    options(states, current, Some("全部状态"))
+}
+
+/// A record's state as officials read it: a draft the credit office sent back is 已退回.
+fn state_shown(state: RecordState, sent_back: bool) -> (&'static str, &'static str) {
+    if sent_back && state == RecordState::Draft {
+        (SENT_BACK, "已退回")
+    } else {
+        (state.code(), state.label())
+    }
 }
 
 fn category_options(catalog: &Catalog, current: &str, blank: &str) -> Vec<Opt> {
@@ -204,10 +218,18 @@ impl ListQuery {
     }
 
     fn filter(&self) -> Result<RecordFilter, ApiError> {
+        let (state, sent_back) = match nonempty(&self.state) {
+            Some(s) if s == SENT_BACK => (Some(RecordState::Draft), Some(true)),
+            Some(s) => {
+                let state = RecordState::parse(&s)?;
+                // 草稿 alone: the drafts not sent back, as the dashboard counts them.
+                (Some(state), (state == RecordState::Draft).then_some(false))
+            }
+            None => (None, None),
+        };
         Ok(RecordFilter {
-            state: nonempty(&self.state)
-                .map(|s| RecordState::parse(&s))
-                .transpose()?,
+            state,
+            sent_back,
             category: nonempty(&self.category),
             document_no: nonempty(&self.document_no),
             ..Default::default()

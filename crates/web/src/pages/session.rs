@@ -234,9 +234,15 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let tiles = match board {
         Dashboard::Provider {
             drafts,
+            sent_back,
             submitted,
             active,
         } => vec![
+            tile(
+                "/console/records?state=sent_back",
+                "已退回",
+                counted(sent_back),
+            ),
             tile("/console/records?state=draft", "草稿", counted(drafts)),
             tile(
                 "/console/records?state=submitted",

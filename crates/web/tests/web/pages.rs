@@ -929,3 +929,111 @@ fn an_ended_record_shows_as_expired_after_the_daily_round() {
         assert_eq!(probity_app::tick::run(&app, today).unwrap().expired, 0);
     }
 }
+
+/// Issue 10: a record the credit office sent back is 已退回 (not a plain draft) on the provider's
+/// dashboard, in its list filter and at the top of the record with the reason, until it is
+/// submitted again.
+#[test]
+fn a_sent_back_record_says_so_with_its_reason_until_submitted_again() {
+    for b in backends("pages") {
+        let (s, acc) = start(&b.store);
+        let name = b.name;
+        let today = probity_app::today();
+        let finance = b.store.find_unit("区财政局").unwrap();
+        let town = b.store.find_unit(TOWN).unwrap();
+        let row = probity_domain::record::RecordRow {
+            subject_name: town.name.clone(),
+            uscc: town.uscc.clone().unwrap(),
+            category: "PAYMENT_ARREARS".into(),
+            document_no: "津滨财〔2025〕退回1号".into(),
+            decided_on: (today - chrono::Duration::days(20))
+                .format("%Y-%m-%d")
+                .to_string(),
+            authority: "天津市滨海新区财政局".into(),
+            facts: "逾期未支付".into(),
+            outcome: "责令支付".into(),
+            ..Default::default()
+        };
+        let rec = row.validate(&b.store.catalog().unwrap(), today).unwrap();
+        let probity_store::Created::New(r) = b
+            .store
+            .create_record(
+                probity_store::ImportOptions {
+                    provider: finance,
+                    actor: "provider:p_provider".into(),
+                    channel: probity_store::Channel::Form,
+                    source: "test".into(),
+                    activate: false,
+                    all_or_nothing: false,
+                },
+                rec,
+                false,
+            )
+            .unwrap()
+        else {
+            panic!("[{name}] not created");
+        };
+        let id = r.id;
+        let tag = format!("#{id}<");
+
+        let mut admin = s.browser_as(&acc, AccountRole::Admin);
+        let page = admin.get(&format!("/console/records/{id}"));
+        let reason = "决定文书号与原件不符，请核对";
+        let p = admin.post(
+            &format!("/console/records/{id}/send-back"),
+            &[("csrf", &page.csrf()), ("reason", reason)],
+        );
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "[{name}] {}", p.body);
+
+        let mut provider = s.browser_as(&acc, AccountRole::Provider);
+        let home = provider.get("/console");
+        let tile = |label: &str| {
+            let at = home.body.find(&format!("<span>{label}</span>")).unwrap();
+            let start = home.body[..at].rfind("<strong>").unwrap() + "<strong>".len();
+            home.body[start..at]
+                .trim_end_matches("</strong>")
+                .to_string()
+        };
+        assert_eq!(tile("已退回"), "1", "[{name}] {}", home.body);
+        assert_eq!(tile("草稿"), "0", "[{name}] counted apart from the drafts");
+        let p = provider.get("/console/records?state=sent_back");
+        assert!(
+            p.body.contains(&tag) && p.body.contains("已退回"),
+            "[{name}] {}",
+            p.body
+        );
+        assert!(
+            !provider
+                .get("/console/records?state=draft")
+                .body
+                .contains(&tag)
+        );
+        let p = provider.get(&format!("/console/records/{id}"));
+        let banner = p.body.find("<strong>已退回</strong>").expect("a banner");
+        assert!(
+            banner < p.body.find("决定文书号").unwrap(),
+            "at the top of the record"
+        );
+        assert!(p.body.contains(reason), "[{name}] {}", p.body);
+        assert_eq!(
+            b.store.record(id).unwrap().sent_back.as_deref(),
+            Some(reason)
+        );
+
+        // Submitted again: it waits for review, and the send-back is over.
+        let p = provider.post(
+            &format!("/console/records/{id}/submit"),
+            &[("csrf", &p.csrf())],
+        );
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "[{name}] {}", p.body);
+        let p = provider.get(&format!("/console/records/{id}"));
+        assert!(!p.body.contains("<strong>已退回</strong>") && p.body.contains("待审核"));
+        assert_eq!(b.store.record(id).unwrap().sent_back, None);
+        assert!(
+            !provider
+                .get("/console/records?state=sent_back")
+                .body
+                .contains(&tag)
+        );
+    }
+}
