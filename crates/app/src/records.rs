@@ -6,7 +6,7 @@ use probity_domain::Code;
 use probity_domain::account::AccountRole;
 use probity_domain::audit::Entity;
 use probity_domain::catalog::Catalog;
-use probity_domain::record::{Action, RecordRow, RecordState};
+use probity_domain::record::{Action, FieldError, RecordRow, RecordState};
 use probity_store::{
     Channel, Created, Cursor, HistoryEntry, ImportOptions, RecordFilter, RecordOrder,
     RecordSummary, StoredRecord, Subject, SummaryRef,
@@ -71,10 +71,10 @@ pub fn create(app: &App, actor: &Actor, input: RecordInput, via: Via) -> AppResu
     let store = app.store();
     let provider = provider_of(app, actor, input.provider.as_deref())?;
     let catalog = store.catalog()?;
-    let rec = input
-        .row
-        .validate(&catalog, app.today())
-        .map_err(AppError::Fields)?;
+    let rec = match input.row.validate(&catalog, app.today()) {
+        Ok(rec) => rec,
+        Err(errs) => return Err(every_problem(app, &provider, &input.row, &catalog, errs)),
+    };
     let opts = ImportOptions {
         provider,
         actor: actor.name(),
@@ -87,6 +87,45 @@ pub fn create(app: &App, actor: &Actor, input: RecordInput, via: Via) -> AppResu
         Created::New(r) => Ok(Saved::New(r)),
         Created::Existing(r) => Ok(Saved::Existing(r)),
         Created::Rejected(errs) => Err(AppError::Fields(errs)),
+    }
+}
+
+/// A form whose fields are wrong: its field errors, and with them what the roster and the
+/// catalog would refuse once those are fixed (the provider's right to the category, a unit's
+/// USCC not on the roster or under another name), so that every problem shows at once.
+fn every_problem(
+    app: &App,
+    provider: &probity_store::Subject,
+    row: &RecordRow,
+    catalog: &Catalog,
+    mut errs: Vec<FieldError>,
+) -> AppError {
+    let faulty = |errs: &[FieldError], column: &str| errs.iter().any(|e| e.column == column);
+    let category = (!faulty(&errs, "category"))
+        .then(|| catalog.lookup(&row.category).ok().map(|c| c.code.clone()))
+        .flatten();
+    let uscc = (!faulty(&errs, "uscc") && row.id_number.trim().is_empty())
+        .then(|| probity_domain::ident::Uscc::parse_overriding_check(&row.uscc).ok())
+        .flatten();
+    match app.store().precheck(
+        provider,
+        category.as_deref(),
+        uscc.as_ref(),
+        &row.subject_name,
+    ) {
+        Ok(more) => {
+            for e in more {
+                if !faulty(&errs, e.column) {
+                    errs.push(e);
+                }
+            }
+            AppError::Fields(errs)
+        }
+        // The field errors stand on their own; the roster check can wait for the next try.
+        Err(e) => {
+            tracing::warn!(error = %e, "record form: roster check failed");
+            AppError::Fields(errs)
+        }
     }
 }
 
@@ -115,9 +154,14 @@ pub fn correct(app: &App, actor: &Actor, id: i64, row: RecordRow) -> AppResult<S
         .record_role()
         .ok_or_else(|| AppError::Forbidden("无权更正记录".into()))?;
     correctable(&current)?;
-    let rec = row
-        .validate(&store.catalog()?, app.today())
-        .map_err(AppError::Fields)?;
+    let catalog = store.catalog()?;
+    let rec = match row.validate(&catalog, app.today()) {
+        Ok(rec) => rec,
+        Err(errs) => {
+            let provider = store.subject(current.provider_id)?;
+            return Err(every_problem(app, &provider, &row, &catalog, errs));
+        }
+    };
     store
         .correct_record(id, rec, role, actor.unit(), &actor.name())?
         .map_err(AppError::Fields)

@@ -171,6 +171,34 @@ fn reject(column: &'static str, code: Code, message: String) -> Outcome {
 }
 
 impl Store {
+    /// The roster and catalog checks a record meets when it is written, for a form whose other
+    /// fields are still wrong, so that a form shows every problem at once rather than in rounds:
+    /// the provider's right to `category` and, for a unit named by USCC, that it is on the roster
+    /// under `subject_name`. A civil servant is never looked up here: a lookup by ID number is
+    /// counted against the guessing limit, and only when the record is written.
+    pub fn precheck(
+        &self,
+        provider: &Subject,
+        category: Option<&str>,
+        uscc: Option<&Uscc>,
+        subject_name: &str,
+    ) -> StoreResult<Vec<FieldError>> {
+        let mut prep = Preparer::new(None, self.keys.clone(), self.catalog()?, provider.clone());
+        let mut errs = Vec::new();
+        if let Some(Err(Outcome::Rejected(e))) = category.map(|c| prep.check_category(c)) {
+            errs.extend(e);
+        }
+        if let Some(u) = uscc {
+            let key = SubjectKey::Uscc(u.clone());
+            let mut conn = self.conn()?;
+            prep.resolve_keys(&mut conn, std::iter::once(&key))?;
+            if let Err(Outcome::Rejected(e)) = prep.subject_named(&key, subject_name.trim()) {
+                errs.extend(e);
+            }
+        }
+        Ok(errs)
+    }
+
     pub fn start_import(&self, opts: ImportOptions) -> StoreResult<RecordImport<'_>> {
         if !opts.provider.kind.is_unit() {
             return Err(StoreError::domain(
@@ -248,19 +276,27 @@ impl Preparer {
         conn: &mut Conn,
         batch: &[(usize, NewRecord)],
     ) -> StoreResult<()> {
+        self.resolve_keys(conn, batch.iter().map(|(_, r)| &r.subject_key))
+    }
+
+    fn resolve_keys<'k>(
+        &mut self,
+        conn: &mut Conn,
+        keys: impl Iterator<Item = &'k SubjectKey>,
+    ) -> StoreResult<()> {
         // A file full of unknown codes must not grow the cache without bound.
         if self.subjects.len() > 200_000 {
             self.subjects.clear();
         }
         let mut usccs: Vec<String> = Vec::new();
         let mut hashes: Vec<Vec<u8>> = Vec::new();
-        for (_, r) in batch {
-            let k = key_bytes(&self.keys, &r.subject_key);
+        for key in keys {
+            let k = key_bytes(&self.keys, key);
             if self.subjects.contains_key(&k) {
                 continue;
             }
             self.subjects.insert(k.clone(), None);
-            match &r.subject_key {
+            match key {
                 SubjectKey::Uscc(u) => usccs.push(u.as_str().to_string()),
                 SubjectKey::IdNumber(_) => hashes.push(k[1..].to_vec()),
             }
@@ -304,18 +340,23 @@ impl Preparer {
 
     /// Checks the subject of one row against the roster.
     fn subject_for(&self, r: &NewRecord) -> Result<SubjectHit, Outcome> {
+        self.subject_named(&r.subject_key, &r.subject_name)
+    }
+
+    /// Checks a subject key and the name given with it against the roster.
+    fn subject_named(&self, key: &SubjectKey, subject_name: &str) -> Result<SubjectHit, Outcome> {
         let hit = self
             .subjects
-            .get(&key_bytes(&self.keys, &r.subject_key))
+            .get(&key_bytes(&self.keys, key))
             .cloned()
             .flatten();
-        let (column, shown) = match &r.subject_key {
+        let (column, shown) = match key {
             SubjectKey::Uscc(u) => ("uscc", u.as_str().to_string()),
             SubjectKey::IdNumber(n) => ("id_number", n.masked()),
         };
         // A code that fails its check digit is accepted only for a subject the credit office
         // registered with the override.
-        if let SubjectKey::Uscc(u) = &r.subject_key
+        if let SubjectKey::Uscc(u) = key
             && u.check_overridden()
             && !hit.as_ref().is_some_and(|h| h.uscc_override)
         {
@@ -337,12 +378,11 @@ impl Preparer {
         let Some(hit) = hit else {
             return Err(not_found());
         };
-        let named = hit.name == r.subject_name
-            || hit.short_name.as_deref() == Some(r.subject_name.as_str());
+        let named = hit.name == subject_name || hit.short_name.as_deref() == Some(subject_name);
         // An ID number under another name answers exactly as one that is not on the roster:
         // otherwise the answer tells a guessed number from a wrong one, and shows the name.
         // USCCs and the names of organisations are public: their mismatch may say what it is.
-        if !named && matches!(r.subject_key, SubjectKey::IdNumber(_)) {
+        if !named && matches!(key, SubjectKey::IdNumber(_)) {
             return Err(not_found());
         }
         if !named {
@@ -350,8 +390,8 @@ impl Preparer {
                 "subject_name",
                 Code::SubjectNameMismatch,
                 format!(
-                    "主体名称“{}”与名录中 {shown} 的名称“{}”不符",
-                    r.subject_name, hit.name
+                    "主体名称“{subject_name}”与名录中 {shown} 的名称“{}”不符",
+                    hit.name
                 ),
             ));
         }
@@ -433,10 +473,17 @@ impl Preparer {
     /// Checks one row: the category first, then the subject on the roster, so that a row
     /// refused for its category has asked the roster nothing.
     fn check(&self, r: NewRecord) -> (Result<Candidate, Outcome>, Option<IdLookup>) {
-        if let Err(o) = self.check_category(&r) {
-            return (Err(o), None);
-        }
-        let hit = self.subject_for(&r);
+        // Every fault of the row at once: the provider's right to the category and the subject
+        // on the roster are both checked, whichever fails.
+        let category = self.check_category(&r.category);
+        let hit = match (category, self.subject_for(&r)) {
+            (Ok(()), hit) => hit,
+            (Err(Outcome::Rejected(mut a)), Err(Outcome::Rejected(b))) => {
+                a.extend(b);
+                Err(Outcome::Rejected(a))
+            }
+            (Err(o), _) => Err(o),
+        };
         let lookup = match &r.subject_key {
             SubjectKey::IdNumber(_) => Some(IdLookup {
                 hash: key_bytes(&self.keys, &r.subject_key)[1..].to_vec(),
@@ -464,13 +511,13 @@ impl Preparer {
         (result, lookup)
     }
 
-    fn check_category(&self, r: &NewRecord) -> Result<(), Outcome> {
+    fn check_category(&self, category: &str) -> Result<(), Outcome> {
         let provider = &self.provider;
-        let Some(cat) = self.catalog.get(&r.category) else {
+        let Some(cat) = self.catalog.get(category) else {
             return Err(reject(
                 "category",
                 Code::UnknownCategory,
-                format!("未知的记录类别：{}", r.category),
+                format!("未知的记录类别：{category}"),
             ));
         };
         if !self.allowed.get(&cat.code).copied().unwrap_or(false) {

@@ -468,6 +468,69 @@ fn bad_input_gets_a_code_and_changes_nothing() {
             "[{}] nothing written",
             b.name
         );
+
+        // Issue 10: every problem at once, not in rounds. A bad date (a field error), a
+        // well-formed USCC that is not on the roster and a category the finance bureau may not
+        // report (what the roster and catalog refuse) come back in one answer.
+        let stranger = roster::uscc("MA000099");
+        let mut body = record_body("某公司", &stranger, "津滨财〔2025〕轮1号");
+        body["decided_on"] = json!("2025-13-02");
+        body["category"] = json!("JUDICIAL_JUDGMENT");
+        let res = s
+            .req("POST", "/api/v1/records", Some(AccountRole::Provider))
+            .json(&body)
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let v: Value = res.json().unwrap();
+        let codes: BTreeSet<(&str, &str)> = v["error"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["field"].as_str().unwrap(), f["code"].as_str().unwrap()))
+            .collect();
+        assert!(
+            codes.contains(&("decided_on", "DATE_INVALID")),
+            "[{}] {v}",
+            b.name
+        );
+        assert!(
+            codes.contains(&("uscc", "SUBJECT_NOT_FOUND")),
+            "[{}] {v}",
+            b.name
+        );
+        assert!(
+            codes.contains(&("category", "PROVIDER_NOT_ALLOWED")),
+            "[{}] {v}",
+            b.name
+        );
+        // Fixing the date alone leaves the other two, together, in the next answer as well.
+        body["decided_on"] = json!("2025-06-01");
+        let v: Value = s
+            .req("POST", "/api/v1/records", Some(AccountRole::Provider))
+            .json(&body)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let fields: BTreeSet<&str> = v["error"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            fields,
+            BTreeSet::from(["category", "uscc"]),
+            "[{}] {v}",
+            b.name
+        );
+        assert_eq!(
+            b.store.head_seq().unwrap(),
+            head,
+            "[{}] nothing written",
+            b.name
+        );
     }
 }
 
