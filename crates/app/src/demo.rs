@@ -60,6 +60,9 @@ pub const DISTRICT_GOVERNMENT: &str = "区政府";
 /// The USCC charset (GB 32100): digits and capital letters without I, O, S, V, Z.
 pub const USCC_CHARS: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
+/// Who the journal and a record's provenance say loaded the demo district.
+const DEMO_ACTOR: &str = "演示数据";
+
 /// Number of civil servants on the demo roster.
 const CIVIL_SERVANTS: usize = 300;
 
@@ -1269,7 +1272,7 @@ pub fn load_demo(
                 .map_err(|e| crate::AppError::msg(format!("演示名录第 {} 行：{e}", i + 2)))?,
         ));
     }
-    let report = store.import_roster(roster, "demo")?;
+    let report = store.import_roster(roster, DEMO_ACTOR)?;
     if !report.rejected.is_empty() {
         return Err(crate::AppError::msg(format!(
             "演示名录有 {} 行被拒绝：{}",
@@ -1294,9 +1297,9 @@ pub fn load_demo(
         }
         let mut import = store.start_import(probity_store::ImportOptions {
             provider,
-            actor: "demo".into(),
+            actor: DEMO_ACTOR.into(),
             channel: probity_store::Channel::File,
-            source: "demo".into(),
+            source: "演示数据".into(),
             activate: true,
             all_or_nothing: true,
         })?;
@@ -1318,7 +1321,7 @@ pub fn load_demo(
         let role = probity_domain::account::AccountRole::parse(role)?;
         let unit = unit.map(|u| store.find_unit(u)).transpose()?.map(|s| s.id);
         if store.account_by_name(name)?.is_none() {
-            store.create_account(name, role, unit, DEMO_PASSWORD, "demo")?;
+            store.create_account(name, role, unit, DEMO_PASSWORD, DEMO_ACTOR)?;
         }
     }
     Ok(DemoLoad::Loaded {

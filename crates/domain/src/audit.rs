@@ -229,7 +229,13 @@ impl Actor {
         match self {
             Actor::Account { role, name } => format!("{} {name}", role.label()),
             Actor::Operator(name) => format!("命令行操作员 {name}"),
-            Actor::Unit { unit, name } => format!("{unit} {name}"),
+            // An import names the unit and the account it came through (`区财政局:provider:cz`):
+            // the unit says more than the role.
+            Actor::Unit { unit, name } => match Actor::parse(name) {
+                Actor::Account { name, .. } => format!("{unit} {name}"),
+                Actor::Operator(name) => format!("{unit}（命令行操作员 {name}）"),
+                _ => format!("{unit} {name}"),
+            },
             Actor::System(None) => "系统".to_string(),
             Actor::System(Some(what)) => match what.as_str() {
                 "lockout" => "系统（登录锁定）".to_string(),
@@ -303,6 +309,14 @@ mod tests {
                 Actor::credit_office("admin"),
                 "信用办:admin",
                 "信用办 admin",
+            ),
+            (
+                Actor::Unit {
+                    unit: "区财政局".into(),
+                    name: "provider:caizhengju".into(),
+                },
+                "区财政局:provider:caizhengju",
+                "区财政局 caizhengju",
             ),
             (Actor::System(None), "system", "系统"),
             (

@@ -28,7 +28,7 @@ use crate::journal::{Appender, Entry, row_digest};
 /// Plain API tokens start with this, so that a leaked one is easy to recognise (and to scan for).
 pub const TOKEN_PREFIX: &str = "pbt_";
 /// The issuer shown in authenticator apps.
-pub const TOTP_ISSUER: &str = "Probity";
+pub const TOTP_ISSUER: &str = "政务诚信信息平台";
 /// Sessions and tokens record their last use at most this often.
 const TOUCH_EVERY: TimeDelta = TimeDelta::seconds(60);
 /// Anything longer than this is not a token of ours; refused before hashing.

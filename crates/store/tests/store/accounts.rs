@@ -439,7 +439,8 @@ fn totp_enrolment_and_login(store: &Store) {
     assert_eq!(base32_decode(&e.secret_base32).len(), 20);
     assert!(
         e.otpauth_url
-            .starts_with("otpauth://totp/Probity:%E4%BF%A1"),
+            // The issuer an authenticator app shows: 政务诚信信息平台.
+            .starts_with("otpauth://totp/%E6%94%BF%E5%8A%A1%E8%AF%9A%E4%BF%A1%E4%BF%A1%E6%81%AF%E5%B9%B3%E5%8F%B0:%E4%BF%A1"),
         "{}",
         e.otpauth_url
     );

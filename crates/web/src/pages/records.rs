@@ -90,11 +90,13 @@ impl RecordItem {
             state_label: state_shown(r.state, r.sent_back.is_some()).1.to_string(),
             sent_back: r.sent_back.clone().unwrap_or_default(),
             channel: channel_label(&r.channel).to_string(),
-            source: match r.source_row {
-                Some(row) => format!("{} 第 {row} 行", r.source),
-                None => r.source.clone(),
+            // A file and its row; a form or an API call is said by the channel alone.
+            source: match (r.channel.as_str(), r.source_row) {
+                ("file", Some(row)) if row > 0 => format!("{} 第 {row} 行", r.source),
+                ("file", _) => r.source.clone(),
+                _ => String::new(),
             },
-            submitted_by: r.submitted_by.clone(),
+            submitted_by: probity_domain::audit::Actor::parse(&r.submitted_by).label(),
             first_seen: probity_domain::date::beijing_second(r.first_seen),
             last_seen: probity_domain::date::beijing_second(r.last_seen),
         }

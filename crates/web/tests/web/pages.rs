@@ -1015,6 +1015,16 @@ fn a_sent_back_record_says_so_with_its_reason_until_submitted_again() {
             "at the top of the record"
         );
         assert!(p.body.contains(reason), "[{name}] {}", p.body);
+        // Names, not the platform's codes: the category's name, who reported it by role and
+        // name, no row number for a form.
+        assert!(
+            p.body.contains("报送单位 p_provider")
+                && !p.body.contains("provider:p_provider")
+                && !p.body.contains("（PAYMENT_ARREARS")
+                && !p.body.contains("第 0 行"),
+            "[{name}] {}",
+            p.body
+        );
         assert_eq!(
             b.store.record(id).unwrap().sent_back.as_deref(),
             Some(reason)
