@@ -448,3 +448,108 @@ impl Summary {
         })
     }
 }
+
+/// One row of an upload's preview: its cells and what is wrong with it, checked as the import
+/// will check it (the record's fields against the catalog and today; a roster row's own rules),
+/// so that a row with 决定日期 2026-13-02 is marked before the import, not after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviewRow {
+    pub number: usize,
+    pub cells: Vec<String>,
+    /// The row could not be read (a broken line, a cell too long): why.
+    pub unreadable: Option<String>,
+    /// What is wrong with a row that was read, each naming its column once
+    /// (`决定日期：日期不存在：2026-13-02`).
+    pub problems: Vec<String>,
+}
+
+/// The first `limit` rows of an upload, each checked. `Err` names why the file cannot be read.
+pub fn preview(
+    path: &Path,
+    roster: bool,
+    catalog: &probity_domain::catalog::Catalog,
+    today: NaiveDate,
+    limit: usize,
+) -> Result<Vec<PreviewRow>, String> {
+    let columns = if roster {
+        columns::ROSTER
+    } else {
+        columns::RECORDS
+    };
+    let reader = TableReader::open(path, columns).map_err(|e| e.message)?;
+    let mut rows = Vec::new();
+    for item in reader.take(limit) {
+        match item {
+            Ok(r) => {
+                let problems = if roster {
+                    match columns::roster_row(&r.cells).validate(false) {
+                        Ok(_) => Vec::new(),
+                        Err(e) => vec![e.message],
+                    }
+                } else {
+                    match columns::record_row(&r.cells).validate(catalog, today) {
+                        Ok(_) => Vec::new(),
+                        Err(errs) => errs
+                            .into_iter()
+                            .map(|e| {
+                                let heading = header_of(columns, e.column);
+                                if e.error.message.starts_with(heading) {
+                                    e.error.message
+                                } else {
+                                    format!("{heading}：{}", e.error.message)
+                                }
+                            })
+                            .collect(),
+                    }
+                };
+                rows.push(PreviewRow {
+                    number: r.number,
+                    cells: r.cells,
+                    unreadable: None,
+                    problems,
+                });
+            }
+            Err(e) if e.fatal => return Err(e.message),
+            Err(e) => rows.push(PreviewRow {
+                number: e.row.unwrap_or(0),
+                cells: vec![],
+                unreadable: Some(e.message),
+                problems: Vec::new(),
+            }),
+        }
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod preview_tests {
+    use super::*;
+
+    #[test]
+    fn the_preview_marks_a_bad_row_and_names_its_column_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.csv");
+        let header = columns::RECORDS
+            .iter()
+            .map(|c| c.header)
+            .collect::<Vec<_>>()
+            .join(",");
+        let good = "天津市滨海新区新河街道办事处,11120116MB00000406,,PAYMENT_ARREARS,津滨财〔2025〕1号,2025-05-01,天津市滨海新区财政局,逾期付款,,责令支付,,,";
+        let bad = "天津市滨海新区新河街道办事处,11120116MB00000406,,PAYMENT_ARREARS,津滨财〔2025〕2号,2026-13-02,天津市滨海新区财政局,逾期付款,,责令支付,,,";
+        std::fs::write(&path, format!("{header}\n{good}\n{bad}\n")).unwrap();
+        let catalog =
+            probity_domain::catalog::Catalog::new(probity_domain::catalog::default_catalog());
+        let today = NaiveDate::from_ymd_opt(2025, 12, 1).unwrap();
+        let rows = preview(&path, false, &catalog, today, 10).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert!(rows[0].problems.is_empty(), "{:?}", rows[0]);
+        assert_eq!(rows[1].number, 3);
+        assert_eq!(rows[1].problems.len(), 1, "{:?}", rows[1]);
+        let p = &rows[1].problems[0];
+        assert!(
+            p.starts_with("决定日期：") && p.contains("2026-13-02"),
+            "{p}"
+        );
+        assert_eq!(p.matches("决定日期").count(), 1, "{p}");
+    }
+}

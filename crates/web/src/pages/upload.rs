@@ -569,12 +569,6 @@ const ERROR_COLUMNS: &[ColumnSpec] = &[
     },
 ];
 
-pub struct PreviewRow {
-    pub number: usize,
-    pub cells: Vec<String>,
-    pub error: Option<String>,
-}
-
 pub struct RejectedRow {
     pub row: String,
     pub column: String,
@@ -593,7 +587,9 @@ struct StatusTpl {
     /// Why a waiting upload waits again (its import was interrupted).
     note: Option<String>,
     headers: Vec<&'static str>,
-    preview: Vec<PreviewRow>,
+    preview: Vec<probity_app::import::PreviewRow>,
+    /// How many previewed rows the import would refuse as they stand.
+    faulty: usize,
     file_error: Option<String>,
     /// Running: how far.
     running: bool,
@@ -602,27 +598,6 @@ struct StatusTpl {
     done: Option<jobs::Finished>,
     rejected: Vec<RejectedRow>,
     failed: Option<String>,
-}
-
-fn preview(path: &FsPath, columns: &'static [ColumnSpec]) -> Result<Vec<PreviewRow>, String> {
-    let reader = TableReader::open(path, columns).map_err(|e| e.message)?;
-    let mut rows = Vec::new();
-    for item in reader.take(10) {
-        match item {
-            Ok(r) => rows.push(PreviewRow {
-                number: r.number,
-                cells: r.cells,
-                error: None,
-            }),
-            Err(e) if e.fatal => return Err(e.message),
-            Err(e) => rows.push(PreviewRow {
-                number: e.row.unwrap_or(0),
-                cells: vec![],
-                error: Some(e.message),
-            }),
-        }
-    }
-    Ok(rows)
 }
 
 fn rejected_rows(xlsx: &[u8]) -> Vec<RejectedRow> {
@@ -666,6 +641,7 @@ async fn status_page(
         note: None,
         headers: columns.iter().map(|c| c.header).collect(),
         preview: vec![],
+        faulty: 0,
         file_error: None,
         running: false,
         percent: 0,
@@ -680,14 +656,23 @@ async fn status_page(
         Stage::Ready(note) => {
             t.ready = true;
             t.note = note.clone();
+            let roster = u.kind == UploadKind::Roster;
             let shown = blocking(move || {
+                let catalog = probity_app::catalog::current(&app)?;
+                let today = app.today();
                 Ok(jobs::with_input(&app, &who, &id, |path| {
-                    preview(path, columns)
+                    probity_app::import::preview(path, roster, &catalog, today, 10)
                 })?)
             })
             .await?;
             match shown {
-                Some(Ok(rows)) => t.preview = rows,
+                Some(Ok(rows)) => {
+                    t.faulty = rows
+                        .iter()
+                        .filter(|r| r.unreadable.is_some() || !r.problems.is_empty())
+                        .count();
+                    t.preview = rows;
+                }
                 Some(Err(m)) => t.file_error = Some(m),
                 None => t.file_error = Some("文件已不在，请重新上传".into()),
             }

@@ -220,6 +220,21 @@ fn pages_work_end_to_end() {
             "{}",
             p.body
         );
+        // Issue 10: the preview checks its rows as the import will, and marks the bad one
+        // before the import rather than after.
+        assert!(
+            p.body.contains("有 1 行有误")
+                && p.body.contains("class=\"row-faulty\"")
+                && p.body.contains("记录类别")
+                && p.body.contains("不存在的类别"),
+            "[{name}] {}",
+            p.body
+        );
+        assert_eq!(
+            p.body.matches("class=\"row-faulty\"").count(),
+            1,
+            "[{name}]"
+        );
         let import_url = format!("{status_url}/import");
         let csrf = p.csrf();
         let p = provider.post(&import_url, &[("csrf", &csrf)]);
