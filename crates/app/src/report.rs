@@ -90,7 +90,7 @@ fn record(p: &PublicRecord) -> ReportRecord {
 /// The report content of a profile, dated `issued_on`.
 pub fn content_of(p: &Profile, issued_on: &str) -> ReportContent {
     ReportContent {
-        title: "政务诚信信用报告".into(),
+        title: "政务诚信报告".into(),
         issued_on: issued_on.to_string(),
         subject: ReportSubject {
             name: p.subject.name.clone(),

@@ -712,10 +712,20 @@ struct RulesTpl {
 }
 
 fn months(n: u32) -> String {
-    match n {
-        0 => "不公示".to_string(),
-        n if n % 12 == 0 => format!("{} 年", n / 12),
-        n => format!("{n} 个月"),
+    if n.is_multiple_of(12) {
+        format!("{} 年", n / 12)
+    } else {
+        format!("{n} 个月")
+    }
+}
+
+/// A disclosure period as the rules page says it: 不公示, 可不公示，最长 3 个月, 公示 6 个月至 1 年.
+fn period(b: probity_domain::catalog::DisclosureBounds) -> String {
+    match (b.min_months, b.max_months) {
+        (_, 0) => "不公示".to_string(),
+        (0, max) => format!("可不公示，最长 {}", months(max)),
+        (min, max) if min == max => format!("公示 {}", months(min)),
+        (min, max) => format!("公示 {}至 {}", months(min), months(max)),
     }
 }
 
@@ -730,25 +740,10 @@ async fn rules_page(State(state): State<AppState>) -> Response {
         .iter()
         .map(|c| {
             let periods = match c.kind {
-                probity_domain::catalog::RecordKind::Trustworthy => {
-                    let b = c.bounds(None);
-                    format!("公示 {} 至 {}", months(b.min_months), months(b.max_months))
-                }
+                probity_domain::catalog::RecordKind::Trustworthy => period(c.bounds(None)),
                 probity_domain::catalog::RecordKind::Dishonest => Severity::ALL
                     .iter()
-                    .map(|s| {
-                        let b = c.bounds(Some(*s));
-                        if b.max_months == 0 {
-                            format!("{}：不公示", s.label())
-                        } else {
-                            format!(
-                                "{}：{} 至 {}",
-                                s.label(),
-                                months(b.min_months),
-                                months(b.max_months)
-                            )
-                        }
-                    })
+                    .map(|s| format!("{}：{}", s.label(), period(c.bounds(Some(*s)))))
                     .collect::<Vec<_>>()
                     .join("；"),
             };

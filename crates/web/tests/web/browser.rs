@@ -699,7 +699,7 @@ async fn public(c: &Client, f: &Facts) -> Res {
     shot(c, f, "15-profile").await?;
 
     click(c, "form[action$='/report'] button").await?;
-    wait_text(c, "政务诚信信用报告").await?;
+    wait_text(c, "政务诚信报告").await?;
     let no = element_text(c, "#report-no").await?;
     let code = element_text(c, "#report-code").await?;
     ensure(no.starts_with("XYBG") && code.len() == 8, || {

@@ -247,6 +247,14 @@ fn the_public_finds_exactly_what_the_disclosure_policy_allows() {
             html.contains("信用修复") && html.contains("政府采购毁约违约"),
             "[{name}]"
         );
+        // Issue 10: the national periods said as a reader says them.
+        assert!(
+            html.contains("轻微：可不公示，最长 3 个月")
+                && html.contains("一般：公示 3 个月至 1 年")
+                && html.contains("严重：公示 1 年至 3 年")
+                && !html.contains("不公示 至"),
+            "[{name}] {html}"
+        );
 
         // A civil servant's full name never comes back, in the API or on the pages.
         let servants: Vec<&str> = subjects
@@ -476,7 +484,7 @@ fn a_report_is_printed_signed_and_verified() {
             .to_string();
         let code = location.split("code=").nth(1).unwrap().to_string();
         assert!(page.contains(&no) && page.contains(&code) && page.contains(&unit.name));
-        assert!(page.contains("SM2 签名") && page.contains("政务诚信信用报告"));
+        assert!(page.contains("SM2 签名") && page.contains("政务诚信报告"));
         // Without its code the report is not shown.
         let (status, _) = s.get(&format!("/reports/{no}?code=WRONG"));
         assert_eq!(status, StatusCode::NOT_FOUND);
