@@ -76,7 +76,33 @@ struct ErrorTpl<'a> {
 
 /// A plain Chinese error page.
 pub fn error_page(status: StatusCode, message: &str) -> Response {
-    let title = match status {
+    let t = ErrorTpl {
+        status: status.as_u16(),
+        title: error_title(status),
+        message,
+    };
+    (status, html(&t)).into_response()
+}
+
+/// An error on the public side, in the public layout (its header, search and footer), leading
+/// back to the public pages rather than to the staff console.
+pub fn public_error_page(status: StatusCode, message: &str) -> Response {
+    let t = PublicErrorTpl {
+        q: "",
+        status: status.as_u16(),
+        title: error_title(status),
+        message,
+    };
+    (status, html(&t)).into_response()
+}
+
+/// Whether a path is a page of the staff console (the rest of the pages are public).
+pub fn is_console_route(path: &str) -> bool {
+    path == "/console" || path.starts_with("/console/") || matches!(path, "/login" | "/logout")
+}
+
+fn error_title(status: StatusCode) -> &'static str {
+    match status {
         StatusCode::FORBIDDEN => "无权访问",
         StatusCode::NOT_FOUND => "未找到",
         StatusCode::PAYLOAD_TOO_LARGE => "文件过大",
@@ -84,13 +110,16 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
         StatusCode::CONFLICT => "操作冲突",
         StatusCode::TOO_MANY_REQUESTS => "请求过于频繁",
         _ => "系统错误",
-    };
-    let t = ErrorTpl {
-        status: status.as_u16(),
-        title,
-        message,
-    };
-    (status, html(&t)).into_response()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "public_error.html")]
+struct PublicErrorTpl<'a> {
+    q: &'a str,
+    status: u16,
+    title: &'static str,
+    message: &'a str,
 }
 
 pub fn html(t: &impl Template) -> Html<String> {

@@ -279,7 +279,14 @@ fn add_plain_routes(openapi: &mut utoipa::openapi::OpenApi) {
 }
 
 async fn not_found(req: axum::extract::Request) -> axum::response::Response {
-    if http::is_page_route(req.uri().path()) && http::wants_html(req.headers()) {
+    let path = req.uri().path();
+    if http::is_page_route(path) && http::wants_html(req.headers()) {
+        if !http::is_console_route(path) {
+            return http::public_error_page(
+                StatusCode::NOT_FOUND,
+                "页面不存在，请从首页或信用查询进入",
+            );
+        }
         return http::error_page(StatusCode::NOT_FOUND, "页面不存在，请从导航进入");
     }
     error::ApiError::NotFound("没有这个地址".into()).into_response()

@@ -667,7 +667,7 @@ struct RecordTpl {
 
 /// An error as a public page.
 fn public_page_error(e: ApiError) -> Response {
-    crate::http::error_page(e.status(), &e.detail().message)
+    crate::http::public_error_page(e.status(), &e.detail().message)
 }
 
 async fn profile_page(State(state): State<AppState>, Path(uscc): Path<String>) -> Response {

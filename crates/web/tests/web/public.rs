@@ -255,6 +255,22 @@ fn the_public_finds_exactly_what_the_disclosure_policy_allows() {
                 && !html.contains("不公示 至"),
             "[{name}] {html}"
         );
+        // Issue 10: a public address that does not exist answers in the public layout, leading
+        // back to the public pages, not to the staff console.
+        let (status, html) = s.get("/no-such-page");
+        assert_eq!(status, StatusCode::NOT_FOUND, "[{name}]");
+        assert!(
+            html.contains("政务诚信信息公示")
+                && html.contains("返回首页")
+                && !html.contains("回到工作台"),
+            "[{name}] {html}"
+        );
+        let (status, html) = s.get(&format!("/subjects/{}", valid_unknown.as_str()));
+        assert_eq!(status, StatusCode::NOT_FOUND, "[{name}]");
+        assert!(
+            html.contains("返回首页") && !html.contains("回到工作台"),
+            "[{name}]"
+        );
 
         // A civil servant's full name never comes back, in the API or on the pages.
         let servants: Vec<&str> = subjects
