@@ -130,6 +130,20 @@ const OWN: [(Action, &str, &str); 19] = [
 ];
 
 impl Action {
+    /// Every action, each code once (a token's revocation shares `revoke` with a record's).
+    pub fn all() -> Vec<Action> {
+        let mut all: Vec<Action> = record::Action::ALL
+            .into_iter()
+            .map(Action::Record)
+            .collect();
+        all.extend(
+            OWN.iter()
+                .map(|(a, _, _)| *a)
+                .filter(|a| *a != Action::RevokeToken),
+        );
+        all
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Action::Record(a) => a.code(),

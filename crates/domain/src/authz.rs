@@ -158,6 +158,7 @@ pub const TABLE: &[Rule] = &[
     roles("POST", "/console/accounts/{id}/reset-password", &[(Sysadmin, All)]),
     roles("POST", "/console/accounts/{id}/reset-totp", &[(Secadmin, All)]),
     roles("GET", "/console/audit", &[(Auditor, All)]),
+    roles("GET", "/console/audit.xlsx", &[(Auditor, All)]),
 ];
 
 /// The rule for a method and route template, if the route exists.

@@ -30,7 +30,7 @@ pub use import::{ImportOptions, Outcome, Prepared, Preparer, RecordImport};
 pub use jobs::{Job, JobState, NewJob};
 pub use journal::{Problem, VerifyReport};
 pub use listing::{ActivePeriod, Cursor, RecordFilter, RecordOrder, RecordSummary, SummaryRef};
-pub use records::{Channel, Created, ExportRow, HistoryEntry, StoredRecord};
+pub use records::{Channel, Created, ExportRow, HistoryEntry, JournalFilter, StoredRecord};
 pub use subjects::{RosterReport, Subject};
 pub use unit::{Categories, Records, Tx};
 

@@ -249,6 +249,21 @@ pub enum Created {
     Rejected(Vec<FieldError>),
 }
 
+/// Which journal entries the auditor asks for; every field narrows, `None` does not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JournalFilter {
+    /// Part of who acted, as the journal writes it (`caizhengju`, `信用办`).
+    pub actor: Option<String>,
+    /// An action's code (`activate`).
+    pub action: Option<String>,
+    pub entity: Option<Entity>,
+    pub entity_id: Option<String>,
+    /// From this time on.
+    pub from: Option<DateTime<Utc>>,
+    /// Before this time.
+    pub until: Option<DateTime<Utc>>,
+}
+
 /// One journal entry, as a history shows it: the texts the journal holds, and their Chinese.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryEntry {
@@ -432,6 +447,66 @@ impl Store {
                 limit.clamp(1, 1000)
             ),
             &[Val::Int(after)],
+        )?;
+        rows.iter().map(history_entry).collect()
+    }
+
+    /// Journal entries matching `f`, newest first, before sequence number `before` (the previous
+    /// page's last), at most `limit`.
+    pub fn journal_search(
+        &self,
+        f: &JournalFilter,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<HistoryEntry>> {
+        let mut conds: Vec<String> = Vec::new();
+        let mut params: Vec<Val> = Vec::new();
+        let mut push = |cond: &str, v: Val| {
+            params.push(v);
+            conds.push(cond.replace('?', &format!("${}", params.len())));
+        };
+        if let Some(b) = before {
+            push("seq < ?", Val::Int(b));
+        }
+        if let Some(a) = &f.actor {
+            // A name typed in part: LIKE's own characters are taken literally.
+            let escaped = a
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            push(
+                "actor LIKE ? ESCAPE '\\'",
+                Val::from(format!("%{escaped}%")),
+            );
+        }
+        if let Some(a) = &f.action {
+            push("action = ?", Val::from(a.as_str()));
+        }
+        if let Some(e) = f.entity {
+            push("entity = ?", Val::from(e.code()));
+        }
+        if let Some(id) = &f.entity_id {
+            push("entity_id = ?", Val::from(id.as_str()));
+        }
+        if let Some(t) = f.from {
+            push("at >= ?", Val::from(crate::time_text(t)));
+        }
+        if let Some(t) = f.until {
+            push("at < ?", Val::from(crate::time_text(t)));
+        }
+        let filter = if conds.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conds.join(" AND "))
+        };
+        let mut c = self.conn()?;
+        let rows = c.query(
+            &format!(
+                "SELECT seq, at, actor, action, entity, entity_id, detail FROM journal {filter} \
+                 ORDER BY seq DESC LIMIT {}",
+                limit.clamp(1, 10_000)
+            ),
+            &params,
         )?;
         rows.iter().map(history_entry).collect()
     }

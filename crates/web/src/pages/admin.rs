@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/tokens", get(own_tokens).post(issue_own_token))
         .route("/console/tokens/{id}/revoke", post(revoke_token))
         .route("/console/audit", get(audit))
+        .route("/console/audit.xlsx", get(audit_export))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -894,6 +895,9 @@ pub struct AuditRow {
     pub at: String,
     pub actor: String,
     pub action: String,
+    /// The object: what it is, and a link to it where it has a page.
+    pub object: String,
+    pub link: Option<String>,
     pub detail: String,
 }
 
@@ -902,12 +906,96 @@ pub struct AuditRow {
 struct AuditTpl {
     l: Layout,
     items: Vec<AuditRow>,
+    q: AuditQuery,
+    actions: Vec<Opt>,
+    entities: Vec<Opt>,
+    /// These filters, for the next page and the export.
+    keep: String,
     next: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 struct AuditQuery {
-    after: Option<String>,
+    actor: Option<String>,
+    action: Option<String>,
+    entity: Option<String>,
+    entity_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    before: Option<String>,
+}
+
+impl AuditQuery {
+    /// The filters as the use case takes them; every fault of the query at once.
+    fn parse(&self) -> Result<probity_app::audit::Query, ApiError> {
+        let mut problems = Vec::new();
+        let date = |v: &Option<String>, what: &str, problems: &mut Vec<String>| {
+            nonempty(v).and_then(|s| match probity_domain::date::parse_date(&s) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    problems.push(format!("{what}：{}", e.message));
+                    None
+                }
+            })
+        };
+        let from = date(&self.from, "起始日期", &mut problems);
+        let to = date(&self.to, "截止日期", &mut problems);
+        let entity = nonempty(&self.entity).and_then(|e| {
+            let found = probity_domain::audit::Entity::parse(&e);
+            if found.is_none() {
+                problems.push(format!("对象类型无效：{e}"));
+            }
+            found
+        });
+        let action = nonempty(&self.action);
+        if let Some(a) = &action
+            && probity_domain::audit::Action::parse(a, entity).is_none()
+        {
+            problems.push(format!("操作类型无效：{a}"));
+        }
+        if let (Some(f), Some(t)) = (from, to)
+            && f > t
+        {
+            problems.push("起始日期晚于截止日期".into());
+        }
+        if !problems.is_empty() {
+            return Err(ApiError::bad_request("QUERY_INVALID", problems.join("；")));
+        }
+        Ok(probity_app::audit::Query {
+            actor: nonempty(&self.actor).map(|a| a.chars().take(100).collect()),
+            action,
+            entity,
+            entity_id: nonempty(&self.entity_id).map(|a| a.chars().take(100).collect()),
+            from,
+            to,
+        })
+    }
+
+    /// The query string of these filters (without the page).
+    fn keep(&self) -> String {
+        let mut parts = Vec::new();
+        for (k, v) in [
+            ("actor", &self.actor),
+            ("action", &self.action),
+            ("entity", &self.entity),
+            ("entity_id", &self.entity_id),
+            ("from", &self.from),
+            ("to", &self.to),
+        ] {
+            if let Some(v) = nonempty(v) {
+                parts.push(format!("{k}={}", crate::http::percent_encode(&v)));
+            }
+        }
+        parts.join("&")
+    }
+}
+
+/// Where an audited object has a page of its own.
+fn object_link(entity: &str, id: &str) -> Option<String> {
+    match entity {
+        "record" => Some(format!("/console/records/{id}")),
+        _ => None,
+    }
 }
 
 async fn audit(
@@ -915,22 +1003,40 @@ async fn audit(
     ctx: Ctx,
     crate::http::PageQuery(q): crate::http::PageQuery<AuditQuery>,
 ) -> PageResult {
-    let after = nonempty(&q.after)
+    let before = nonempty(&q.before)
         .map(|a| {
             a.parse::<i64>()
                 .map_err(|_| ApiError::bad_request("QUERY_INVALID", "序号无效"))
         })
-        .transpose()?
-        .unwrap_or(0);
+        .transpose()?;
+    let query = q.parse()?;
     let app = state.app.clone();
     // One more than a page: a next link only when there is something to follow it to.
-    let mut entries =
-        blocking(move || Ok(probity_app::audit::page(&app, after, PAGE_SIZE + 1)?)).await?;
+    let mut entries = blocking(move || {
+        Ok(probity_app::audit::search(
+            &app,
+            &query,
+            before,
+            PAGE_SIZE + 1,
+        )?)
+    })
+    .await?;
     let more = entries.len() > PAGE_SIZE as usize;
     entries.truncate(PAGE_SIZE as usize);
+    let keep = q.keep();
     let next = more
-        .then(|| entries.last().map(|e| format!("?after={}", e.seq)))
+        .then(|| {
+            entries.last().map(|e| {
+                format!(
+                    "?before={}{}{keep}",
+                    e.seq,
+                    if keep.is_empty() { "" } else { "&" }
+                )
+            })
+        })
         .flatten();
+    let current_action = q.action.clone().unwrap_or_default();
+    let current_entity = q.entity.clone().unwrap_or_default();
     Ok(ctx.page(&AuditTpl {
         l: ctx.layout("审计日志"),
         items: entries
@@ -939,10 +1045,47 @@ async fn audit(
                 seq: e.seq,
                 at: local_time(&e.at),
                 actor: e.actor_label(),
-                action: format!("{} {}", e.action_label(), e.entity_label()),
+                action: e.action_label(),
+                object: e.entity_label(),
+                link: object_link(&e.entity, &e.entity_id),
                 detail: e.detail,
             })
             .collect(),
+        actions: opts(
+            probity_domain::audit::Action::all()
+                .into_iter()
+                .map(|a| (a.code().to_string(), a.label().to_string())),
+            &current_action,
+            Some("全部操作"),
+        ),
+        entities: opts(
+            probity_domain::audit::Entity::ALL
+                .into_iter()
+                .map(|e| (e.code().to_string(), e.label().to_string())),
+            &current_entity,
+            Some("全部对象"),
+        ),
+        q,
+        keep,
         next,
     }))
 }
+
+/// The filtered journal as an Excel workbook (at most `AUDIT_EXPORT_CAP` entries, newest first).
+async fn audit_export(
+    State(state): State<AppState>,
+    crate::http::PageQuery(q): crate::http::PageQuery<AuditQuery>,
+) -> Result<axum::response::Response, PageError> {
+    let query = q.parse()?;
+    let app = state.app.clone();
+    let bytes =
+        blocking(move || Ok(probity_app::audit::export(&app, &query, AUDIT_EXPORT_CAP)?)).await?;
+    Ok(super::kit::xlsx_download(
+        bytes,
+        "audit.xlsx",
+        "审计日志.xlsx",
+    ))
+}
+
+/// Entries in one export: a year of a busy district's changes fits; narrow the filters for more.
+const AUDIT_EXPORT_CAP: u32 = 10_000;

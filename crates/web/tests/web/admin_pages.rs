@@ -349,26 +349,109 @@ fn account_forms_and_the_journal_pager() {
         assert_eq!(p.status, StatusCode::SEE_OTHER, "[{name}] {}", p.body);
         assert!(b.store.account(admin.id).unwrap().totp_pending);
 
-        // The journal pager: a next link only when another entry follows.
+        // The journal (issue 10): newest first, a page at a time, an 更早的记录 link only when
+        // more entries follow, filters, and an Excel export of the filtered view.
         for i in 0..(PAGE_SIZE + 2) {
             b.store.set_disabled(clerk.id, i % 2 == 0, "test").unwrap();
         }
         let head = b.store.head_seq().unwrap();
         let mut auditor = s.browser_as(&acc, AccountRole::Auditor);
-        let p = auditor.get(&format!("/console/audit?after={}", head - PAGE_SIZE));
+        let p = auditor.get("/console/audit");
         assert_eq!(p.status, StatusCode::OK, "[{name}] {}", p.body);
         assert_eq!(p.body.matches("<tr><td>").count(), PAGE_SIZE as usize);
-        assert!(
-            !p.body.contains("下一页"),
-            "a full last page has no next link"
-        );
-        let p = auditor.get(&format!("/console/audit?after={}", head - PAGE_SIZE - 1));
-        assert_eq!(p.body.matches("<tr><td>").count(), PAGE_SIZE as usize);
+        let first = between(&p.body, "<tbody><tr><td>", "</td>").unwrap();
+        assert_eq!(first, head.to_string(), "[{name}] the newest first");
         let next = between(&p.body, "<p class=\"pager\"><a href=\"", "\"").unwrap();
-        assert_eq!(next, format!("?after={}", head - 1));
+        assert_eq!(next, format!("?before={}", head - PAGE_SIZE + 1));
         let p = auditor.get(&format!("/console/audit{next}"));
-        assert_eq!(p.body.matches("<tr><td>").count(), 1);
-        assert!(!p.body.contains("下一页"));
+        let first = between(&p.body, "<tbody><tr><td>", "</td>").unwrap();
+        assert_eq!(first, (head - PAGE_SIZE).to_string());
+        // Who did what, to which account, in Chinese.
+        assert!(
+            p.body.contains("停用") || p.body.contains("启用"),
+            "[{name}]"
+        );
+
+        // Filtered: the clerk's disablements, counted here from the account's own history.
+        let disables = b
+            .store
+            .history(
+                probity_domain::audit::Entity::Account,
+                &clerk.id.to_string(),
+            )
+            .unwrap()
+            .iter()
+            .filter(|e| e.action == "disable")
+            .count();
+        assert!(disables > (PAGE_SIZE / 2) as usize);
+        let filter = format!("action=disable&entity=account&entity_id={}", clerk.id);
+        let p = auditor.get(&format!("/console/audit?{filter}"));
+        assert_eq!(p.status, StatusCode::OK, "[{name}] {}", p.body);
+        let rows = p.body.matches("<tr><td>").count();
+        assert_eq!(rows, disables.min(PAGE_SIZE as usize), "[{name}]");
+        assert_eq!(
+            p.body.matches("<td>停用</td>").count(),
+            rows,
+            "[{name}] {}",
+            p.body
+        );
+        // A bad date is refused in Chinese, and says which.
+        let p = auditor.get("/console/audit?from=2026-13-02&to=2026-01-01");
+        assert_eq!(p.status, StatusCode::BAD_REQUEST, "[{name}]");
+        assert!(p.body.contains("起始日期"), "[{name}] {}", p.body);
+        // Today's entries only, by the Beijing date; tomorrow has none.
+        let today = probity_app::today();
+        let p = auditor.get(&format!("/console/audit?{filter}&from={today}&to={today}"));
+        assert_eq!(p.body.matches("<tr><td>").count(), rows, "[{name}]");
+        let tomorrow = today.succ_opt().unwrap();
+        let p = auditor.get(&format!("/console/audit?{filter}&from={tomorrow}"));
+        assert!(p.body.contains("没有符合条件的记录"), "[{name}]");
+
+        // The export: the filtered view, every entry, Chinese names beside their codes.
+        let res = auditor
+            .request(
+                reqwest::Method::GET,
+                &format!("/console/audit.xlsx?{filter}"),
+            )
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "[{name}]");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.xlsx");
+        std::fs::write(&path, res.bytes().unwrap()).unwrap();
+        const COLS: &[probity_ingest::ColumnSpec] = &[
+            probity_ingest::ColumnSpec {
+                key: "seq",
+                header: "序号",
+                required: true,
+                aliases: &[],
+            },
+            probity_ingest::ColumnSpec {
+                key: "action",
+                header: "操作",
+                required: true,
+                aliases: &[],
+            },
+            probity_ingest::ColumnSpec {
+                key: "code",
+                header: "操作代码",
+                required: true,
+                aliases: &[],
+            },
+        ];
+        let rows: Vec<_> = probity_ingest::TableReader::open(&path, COLS)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            rows.len(),
+            disables,
+            "[{name}] the export is not cut to a page"
+        );
+        assert!(
+            rows.iter()
+                .all(|r| r.cells[1] == "停用" && r.cells[2] == "disable")
+        );
     }
 }
 
