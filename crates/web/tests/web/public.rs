@@ -104,6 +104,7 @@ fn the_public_finds_exactly_what_the_disclosure_policy_allows() {
             .unwrap();
         assert!(records.len() > 100, "[{name}] the demo has records");
         let (mut shown, mut hidden) = (0, 0);
+        let mut honour = None;
         for r in &records {
             let subject = &subjects[&r.subject_id];
             let facts = RecordFacts {
@@ -138,10 +139,21 @@ fn the_public_finds_exactly_what_the_disclosure_policy_allows() {
             );
             if public {
                 shown += 1;
+                if honour.is_none() && r.kind == probity_domain::catalog::RecordKind::Trustworthy {
+                    honour = Some(r.id);
+                }
             } else {
                 hidden += 1;
             }
         }
+        // Issue 10: an honour is said as one: 表彰事由 and 表彰内容, not 失信事实 and 处理结果.
+        let honour = honour.expect("the demo discloses an honour");
+        let (status, html) = s.get(&format!("/records/{honour}"));
+        assert_eq!(status, StatusCode::OK, "[{name}]");
+        assert!(
+            html.contains("表彰事由") && html.contains("表彰内容") && !html.contains("处理结果"),
+            "[{name}] {html}"
+        );
         assert!(
             shown > 10 && hidden > 10,
             "[{name}] both kinds: {shown} shown, {hidden} hidden"
