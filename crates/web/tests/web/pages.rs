@@ -326,6 +326,12 @@ fn pages_work_end_to_end() {
         let mut admin = s.browser_as(&acc, AccountRole::Admin);
         let q = admin.get("/console/review");
         assert_eq!(q.status, StatusCode::OK, "{}", q.body);
+        // Who reported it, by role and name: not the journal's code.
+        assert!(
+            q.body.contains("报送单位 p_provider") && !q.body.contains("provider:p_provider"),
+            "[{name}] {}",
+            q.body
+        );
         assert!(
             q.body
                 .contains(&format!("/console/records/{record_id}/activate"))
