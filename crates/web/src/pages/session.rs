@@ -307,7 +307,25 @@ struct TotpTpl {
     l: Layout,
     secret: String,
     url: String,
+    /// The otpauth address as a QR code (SVG, drawn here from that address alone), for the
+    /// authenticator app to scan; empty if it could not be drawn (the secret is still shown).
+    qr: String,
     error: Option<String>,
+}
+
+/// `text` as a QR code in SVG.
+fn qr_svg(text: &str) -> String {
+    match qrcode::QrCode::new(text.as_bytes()) {
+        Ok(code) => code
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(200, 200)
+            .quiet_zone(true)
+            .build(),
+        Err(e) => {
+            tracing::warn!(error = %e, "TOTP QR code could not be drawn");
+            String::new()
+        }
+    }
 }
 
 async fn totp_page(State(state): State<AppState>, ctx: Ctx) -> PageResult {
@@ -329,6 +347,7 @@ async fn totp_render(
     let e = blocking(move || Ok(probity_app::session::begin_totp(&app, id)?)).await?;
     let mut res = ctx.page(&TotpTpl {
         l: ctx.layout("绑定动态口令"),
+        qr: qr_svg(&e.otpauth_url),
         secret: e.secret_base32,
         url: e.otpauth_url,
         error,

@@ -722,6 +722,12 @@ fn a_one_time_password_is_changed_before_anything_else() {
         let p = br.get("/console/totp");
         assert_eq!(p.status, StatusCode::OK, "[{name}] the holder enrols now");
         assert!(p.body.contains("totp-secret"));
+        // Issue 10: a QR code of the otpauth address for the app to scan, beside the secret.
+        assert!(
+            p.body.contains("aria-label=\"动态口令绑定二维码\"") && p.body.contains("<svg"),
+            "[{name}] {}",
+            p.body
+        );
     }
 }
 
