@@ -237,8 +237,8 @@ impl Category {
         for (s, b) in Severity::ALL.iter().zip(self.disclosure.iter()) {
             if b.min_months > b.max_months || b.max_months > 120 {
                 return bad(format!(
-                    "类别 {} 的{}公示期无效：最短 {} 个月，最长 {} 个月",
-                    self.code,
+                    "“{}”的{}公示期无效：最短 {} 个月，最长 {} 个月",
+                    self.name,
                     s.label(),
                     b.min_months,
                     b.max_months
@@ -480,6 +480,25 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         crate::date::parse_date(s).unwrap()
+    }
+
+    #[test]
+    fn a_bad_period_names_the_category_by_its_name() {
+        let mut cat = default_catalog()
+            .into_iter()
+            .find(|c| c.code == "PAYMENT_ARREARS")
+            .unwrap();
+        cat.disclosure[1] = DisclosureBounds {
+            min_months: 12,
+            max_months: 3,
+        };
+        let e = cat.validate().unwrap_err();
+        assert!(
+            e.message.contains("“拖欠企业账款”的一般公示期无效"),
+            "{}",
+            e.message
+        );
+        assert!(!e.message.contains("PAYMENT_ARREARS"), "{}", e.message);
     }
 
     #[test]

@@ -514,6 +514,14 @@ fn the_credit_office_and_the_administrators_pages() {
         let c = admin.get("/console/catalog?code=PAYMENT_ARREARS");
         assert_eq!(c.status, StatusCode::OK, "[{name}] {}", c.body);
         assert!(c.body.contains("拖欠企业账款"));
+        // Issue 10: the name first; the code in its own column, for import files.
+        assert!(
+            c.body.contains("<h2>修改类别：拖欠企业账款</h2>")
+                && c.body.contains("<tr><td>拖欠企业账款</td>")
+                && c.body.contains("<td><code>PAYMENT_ARREARS</code></td>"),
+            "[{name}] {}",
+            c.body
+        );
         let csrf = c.csrf();
         let mut form = vec![
             ("csrf", csrf.as_str()),
