@@ -173,22 +173,6 @@ impl From<StoreError> for LoginError {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/// A time column of `r` (RFC 3339 text).
-fn parse_time(r: &Row, col: &str) -> StoreResult<DateTime<Utc>> {
-    opt_time(r, col)?.ok_or_else(|| StoreError::Internal(format!("{col} 为空")))
-}
-
-/// A time column of `r` that may be NULL.
-fn opt_time(r: &Row, col: &str) -> StoreResult<Option<DateTime<Utc>>> {
-    r.text(col)?
-        .map(|s| {
-            DateTime::parse_from_rfc3339(s)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| StoreError::Internal(format!("{col} 不是有效时间")))
-        })
-        .transpose()
-}
-
 fn random_bytes<const N: usize>() -> StoreResult<[u8; N]> {
     let mut b = [0u8; N];
     getrandom::fill(&mut b).map_err(|e| StoreError::Internal(format!("随机数生成失败：{e}")))?;
@@ -347,9 +331,9 @@ fn account_from(r: &Row) -> StoreResult<Account> {
         totp_pending: role.requires_totp() && !totp_enabled,
         disabled: r.int("disabled")?.unwrap_or(0) != 0,
         password_change_required: r.int("must_change_password")?.unwrap_or(0) != 0,
-        locked_until: opt_time(r, "locked_until")?,
-        last_login_at: opt_time(r, "last_login_at")?,
-        created_at: parse_time(r, "created_at")?,
+        locked_until: r.opt_time("locked_until")?,
+        last_login_at: r.opt_time("last_login_at")?,
+        created_at: r.time("created_at")?,
     })
 }
 
@@ -441,9 +425,9 @@ fn token_from(r: &Row) -> StoreResult<ApiToken> {
         id: r.need_int("id")?,
         account_id: r.need_int("account_id")?,
         label: r.need_text("label")?.to_string(),
-        created_at: parse_time(r, "created_at")?,
-        revoked_at: opt_time(r, "revoked_at")?,
-        last_used_at: opt_time(r, "last_used_at")?,
+        created_at: r.time("created_at")?,
+        revoked_at: r.opt_time("revoked_at")?,
+        last_used_at: r.opt_time("last_used_at")?,
     })
 }
 const TOKEN_COLS: &str = "id, account_id, label, created_at, revoked_at, last_used_at";
@@ -1202,7 +1186,7 @@ impl Store {
             &[Val::Int(id), Val::from(client)],
         )?
         .iter()
-        .map(|r| parse_time(r, "at"))
+        .map(|r| r.time("at"))
         .collect()
     }
 
@@ -1312,8 +1296,8 @@ impl Store {
         };
         let account = account_from(&r)?;
         let csrf = r.need_text("csrf_token")?.to_string();
-        let expires_at = parse_time(&r, "expires_at")?;
-        let last_seen = parse_time(&r, "last_seen_at")?;
+        let expires_at = r.time("expires_at")?;
+        let last_seen = r.time("last_seen_at")?;
         let idle_out = last_seen.checked_add_signed(idle).is_some_and(|t| t <= now);
         if expires_at <= now || idle_out || account.disabled {
             conn.exec(
@@ -1458,7 +1442,7 @@ impl Store {
             return Ok(None);
         }
         let id = r.need_int("token_id")?;
-        let last = opt_time(&r, "token_last_used_at")?;
+        let last = r.opt_time("token_last_used_at")?;
         if last.is_none_or(|t| now - t >= TOUCH_EVERY) {
             conn.exec(
                 "UPDATE api_tokens SET last_used_at = $2 WHERE id = $1",

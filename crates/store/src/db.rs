@@ -158,6 +158,21 @@ impl Row {
             .ok_or_else(|| StoreError::Internal(format!("列 {col} 为空")))
     }
 
+    /// A date column (`YYYY-MM-DD`): a value that is not one is an error, never hidden.
+    pub fn date(&self, col: &str) -> StoreResult<chrono::NaiveDate> {
+        stored_date(col, self.need_text(col)?)
+    }
+
+    /// A time column (RFC 3339 UTC).
+    pub fn time(&self, col: &str) -> StoreResult<chrono::DateTime<chrono::Utc>> {
+        stored_time(col, self.need_text(col)?)
+    }
+
+    /// A time column that may be NULL.
+    pub fn opt_time(&self, col: &str) -> StoreResult<Option<chrono::DateTime<chrono::Utc>>> {
+        self.text(col)?.map(|t| stored_time(col, t)).transpose()
+    }
+
     /// Column `col`, moved out of the row (no copy of a blob that may be large).
     pub fn take(mut self, col: &str) -> StoreResult<Val> {
         self.val(col)?;
@@ -173,6 +188,19 @@ impl Row {
     pub fn values_of(&self, cols: &[&str]) -> StoreResult<Vec<Val>> {
         cols.iter().map(|c| self.val(c).cloned()).collect()
     }
+}
+
+/// A stored date (`YYYY-MM-DD`) of column `col`.
+fn stored_date(col: &str, t: &str) -> StoreResult<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .map_err(|_| StoreError::Internal(format!("{col} 不是有效日期：{t}")))
+}
+
+/// A stored time (RFC 3339) of column `col`.
+fn stored_time(col: &str, t: &str) -> StoreResult<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(t)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| StoreError::Internal(format!("{col} 不是有效时间：{t}")))
 }
 
 /// Column names of a statement, shared by its rows.
@@ -553,6 +581,16 @@ impl RowRef<'_> {
                 .try_get::<_, Option<&str>>(pg_column(r, col)?)?
                 .map(Cow::Borrowed)),
         }
+    }
+}
+
+impl RowRef<'_> {
+    /// A date column (`YYYY-MM-DD`) that may not be NULL.
+    pub fn date(&self, col: &str) -> StoreResult<chrono::NaiveDate> {
+        let t = self
+            .text(col)?
+            .ok_or_else(|| StoreError::Internal(format!("列 {col} 为空")))?;
+        stored_date(col, &t)
     }
 }
 

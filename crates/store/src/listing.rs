@@ -176,11 +176,6 @@ impl<'a> SummaryRef<'a> {
         let bad = |f: &str| StoreError::Internal(format!("records.{f}"));
         let int = |f: &str| r.int(f)?.ok_or_else(|| bad(f));
         let text = |f: &str| r.text(f)?.ok_or_else(|| bad(f));
-        let date = |f: &str| {
-            let t = text(f)?;
-            NaiveDate::parse_from_str(&t, "%Y-%m-%d")
-                .map_err(|_| StoreError::Internal(format!("records.{f} 不是有效日期：{t}")))
-        };
         Ok(SummaryRef {
             id: int("id")?,
             subject_id: int("subject_id")?,
@@ -189,13 +184,13 @@ impl<'a> SummaryRef<'a> {
             category: text("category")?,
             kind: RecordKind::parse(&text("kind")?).map_err(|_| bad("kind"))?,
             document_no: text("document_no")?,
-            decided_on: date("decided_on")?,
+            decided_on: r.date("decided_on")?,
             severity: match r.text("severity")? {
                 Some(s) => Some(Severity::parse(&s).map_err(|_| bad("severity"))?),
                 None => None,
             },
             scope: Scope::parse(&text("scope")?).map_err(|_| bad("scope"))?,
-            disclosure_until: date("disclosure_until")?,
+            disclosure_until: r.date("disclosure_until")?,
             state: RecordState::parse(&text("state")?).map_err(|_| bad("state"))?,
             last_seq: r.int("last_seq")?.unwrap_or(0),
             sent_back: r.text("sent_back_reason")?,
@@ -390,11 +385,6 @@ impl Store {
             &[Val::from(RecordState::Active.code())],
             |r| {
                 let bad = |f: &str| StoreError::Internal(format!("records.{f}"));
-                let date = |f: &str| -> StoreResult<NaiveDate> {
-                    let t = r.text(f)?.ok_or_else(|| bad(f))?;
-                    NaiveDate::parse_from_str(&t, "%Y-%m-%d")
-                        .map_err(|_| StoreError::Internal(format!("records.{f} 不是有效日期：{t}")))
-                };
                 visit(ActivePeriod {
                     id: r.int("id")?.ok_or_else(|| bad("id"))?,
                     category: r
@@ -405,8 +395,8 @@ impl Store {
                         Some(s) => Some(Severity::parse(&s).map_err(|_| bad("severity"))?),
                         None => None,
                     },
-                    decided_on: date("decided_on")?,
-                    disclosure_until: date("disclosure_until")?,
+                    decided_on: r.date("decided_on")?,
+                    disclosure_until: r.date("disclosure_until")?,
                 })
             },
         )

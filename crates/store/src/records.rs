@@ -66,21 +66,6 @@ pub struct StoredRecord {
     pub sent_back: Option<String>,
 }
 
-/// A date column (`YYYY-MM-DD`): a value that is not one is an error, never hidden.
-pub(crate) fn stored_date(r: &Row, col: &str) -> StoreResult<NaiveDate> {
-    let t = r.need_text(col)?;
-    NaiveDate::parse_from_str(t, "%Y-%m-%d")
-        .map_err(|_| StoreError::Internal(format!("records.{col} 不是有效日期：{t}")))
-}
-
-/// A time column (RFC 3339 UTC).
-pub(crate) fn stored_time(r: &Row, col: &str) -> StoreResult<DateTime<Utc>> {
-    let t = r.need_text(col)?;
-    DateTime::parse_from_rfc3339(t)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| StoreError::Internal(format!("records.{col} 不是有效时间：{t}")))
-}
-
 pub(crate) fn record_select(filter: &str) -> String {
     format!(
         "SELECT {}, last_seen, seen_count, last_seq, sent_back_reason FROM records {filter}",
@@ -104,21 +89,21 @@ impl StoredRecord {
             kind: RecordKind::parse(r.need_text("kind")?).map_err(|_| bad("kind"))?,
             document_no: text("document_no")?,
             subject_name: text("subject_name")?,
-            decided_on: stored_date(r, "decided_on")?,
+            decided_on: r.date("decided_on")?,
             authority: text("authority")?,
             facts: text("facts")?,
             basis: r.text("basis")?.map(str::to_string),
             outcome: text("outcome")?,
             severity,
             scope: Scope::parse(r.need_text("scope")?).map_err(|_| bad("scope"))?,
-            disclosure_until: stored_date(r, "disclosure_until")?,
+            disclosure_until: r.date("disclosure_until")?,
             state: RecordState::parse(r.need_text("state")?).map_err(|_| bad("state"))?,
             channel: text("channel")?,
             source: text("source")?,
             source_row: r.int("source_row")?,
             submitted_by: text("submitted_by")?,
-            first_seen: stored_time(r, "first_seen")?,
-            last_seen: stored_time(r, "last_seen")?,
+            first_seen: r.time("first_seen")?,
+            last_seen: r.time("last_seen")?,
             seen_count: r.int("seen_count")?.unwrap_or(1),
             last_seq: r.int("last_seq")?.unwrap_or(0),
             sent_back: r.text("sent_back_reason")?.map(str::to_string),
