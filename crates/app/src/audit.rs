@@ -59,47 +59,43 @@ pub fn search(
 /// The entries of `q` (at most `cap`, newest first) as an Excel workbook: time (Beijing), who,
 /// what, on which object, detail; names in Chinese with the codes in their own columns.
 pub fn export(app: &App, q: &Query, cap: u32) -> AppResult<Vec<u8>> {
-    let entries = search(app, q, None, cap)?;
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    let headers = [
-        "序号",
-        "时间",
-        "操作人",
-        "操作",
-        "对象",
-        "对象编号",
-        "内容",
-        "操作人代码",
-        "操作代码",
-        "对象代码",
+    const HEADERS: &[(&str, &str)] = &[
+        ("seq", "序号"),
+        ("at", "时间"),
+        ("actor", "操作人"),
+        ("action", "操作"),
+        ("entity", "对象"),
+        ("entity_id", "对象编号"),
+        ("detail", "内容"),
+        ("actor_code", "操作人代码"),
+        ("action_code", "操作代码"),
+        ("entity_code", "对象代码"),
     ];
-    let fail = |e: rust_xlsxwriter::XlsxError| crate::AppError::msg(format!("导出失败：{e}"));
-    for (col, h) in headers.iter().enumerate() {
-        sheet.write_string(0, col as u16, *h).map_err(fail)?;
-    }
-    for (i, e) in entries.iter().enumerate() {
-        let row = (i + 1) as u32;
+    let entries = search(app, q, None, cap)?;
+    // The platform's table writer (Excel needs a file): the same sheet as every other export.
+    let dir = tempfile::tempdir().map_err(|e| crate::AppError::msg(format!("导出失败：{e}")))?;
+    let path = dir.path().join("audit.xlsx");
+    let mut w = probity_ingest::TableWriter::create(&path, probity_ingest::Format::Xlsx, HEADERS)?;
+    for e in &entries {
         let at = chrono::DateTime::parse_from_rfc3339(&e.at)
             .map(|t| probity_domain::date::beijing_second(t.with_timezone(&chrono::Utc)))
             .unwrap_or_else(|_| e.at.clone());
         let entity = probity_domain::audit::Entity::parse(&e.entity)
             .map_or(e.entity.as_str(), |x| x.label());
-        let cells = [
-            e.seq.to_string(),
-            at,
-            e.actor_label(),
-            e.action_label(),
-            entity.to_string(),
-            e.entity_id.clone(),
-            e.detail.clone(),
-            e.actor.clone(),
-            e.action.clone(),
-            e.entity.clone(),
-        ];
-        for (col, v) in cells.iter().enumerate() {
-            sheet.write_string(row, col as u16, v).map_err(fail)?;
-        }
+        let (seq, actor, action) = (e.seq.to_string(), e.actor_label(), e.action_label());
+        w.write_row(&[
+            &seq,
+            &at,
+            &actor,
+            &action,
+            entity,
+            &e.entity_id,
+            &e.detail,
+            &e.actor,
+            &e.action,
+            &e.entity,
+        ])?;
     }
-    book.save_to_buffer().map_err(fail)
+    w.finish()?;
+    std::fs::read(&path).map_err(|e| crate::AppError::msg(format!("导出失败：{e}")))
 }
