@@ -17,6 +17,7 @@ pub mod export;
 pub mod files;
 pub mod import;
 pub mod jobs;
+pub mod periodic;
 pub mod public;
 pub mod records;
 pub mod reindex;

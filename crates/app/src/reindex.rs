@@ -261,10 +261,7 @@ pub fn catch_up_today(
 
 /// The thread that keeps the search index up with the change feed: at start it indexes what the
 /// database holds (all of it, for an index in memory or new), then every `every` what changed.
-pub struct Indexer {
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
+pub struct Indexer(crate::periodic::Periodic);
 
 impl Indexer {
     pub fn start(
@@ -272,41 +269,26 @@ impl Indexer {
         index: std::sync::Arc<probity_search::SearchIndex>,
         every: std::time::Duration,
     ) -> Indexer {
-        use std::sync::atomic::{AtomicBool, Ordering};
-        let stop = std::sync::Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        // A plain thread, not a task: the store's PostgreSQL client must not run on async threads.
-        let thread = std::thread::Builder::new()
-            .name("search-indexer".into())
-            .spawn(move || {
-                while !flag.load(Ordering::Relaxed) {
-                    match catch_up_today(&app, &index) {
-                        Ok(r) if r.records + r.withheld + r.subjects > 0 => tracing::info!(
-                            records = r.records,
-                            withheld = r.withheld,
-                            subjects = r.subjects,
-                            seq = r.seq,
-                            "search index caught up"
-                        ),
-                        Ok(_) => {}
-                        Err(e) => tracing::error!(error = %e, "search index catch-up failed"),
-                    }
-                    let until = std::time::Instant::now() + every;
-                    while !flag.load(Ordering::Relaxed) && std::time::Instant::now() < until {
-                        std::thread::sleep(std::time::Duration::from_millis(50));
-                    }
-                }
-            })
-            .ok();
-        Indexer { stop, thread }
+        Indexer(crate::periodic::Periodic::start(
+            "search-indexer",
+            every,
+            move || match catch_up_today(&app, &index) {
+                Ok(r) if r.records + r.withheld + r.subjects > 0 => tracing::info!(
+                    records = r.records,
+                    withheld = r.withheld,
+                    subjects = r.subjects,
+                    seq = r.seq,
+                    "search index caught up"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "search index catch-up failed"),
+            },
+        ))
     }
 
     /// Stops the thread after its current round.
-    pub fn stop(mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+    pub fn stop(self) {
+        self.0.stop();
     }
 }
 

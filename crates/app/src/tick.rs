@@ -95,51 +95,30 @@ fn expire(app: &App, today: NaiveDate) -> AppResult<usize> {
 }
 
 /// The daily round in `serve`: runs the clocks when it starts and again whenever the Beijing date
-/// has changed, on a thread of its own (the store's PostgreSQL client must not run on async
-/// threads). A failed round is logged and tried again at the next check.
-pub struct Ticker {
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
+/// has changed (looked at every `check_every`). A failed round is logged and tried again at the
+/// next check.
+pub struct Ticker(crate::periodic::Periodic);
 
 impl Ticker {
     pub fn start(app: App, check_every: std::time::Duration) -> Ticker {
-        use std::sync::atomic::{AtomicBool, Ordering};
-        let stop = std::sync::Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("daily-clocks".into())
-            .spawn(move || {
-                let mut done: Option<NaiveDate> = None;
-                while !flag.load(Ordering::Relaxed) {
-                    let today = app.today();
-                    if done != Some(today) {
-                        match run(&app, today) {
-                            Ok(_) => done = Some(today),
-                            Err(e) => tracing::error!(error = %e, "daily clocks failed"),
-                        }
-                    }
-                    let until = std::time::Instant::now() + check_every;
-                    while !flag.load(Ordering::Relaxed) && std::time::Instant::now() < until {
-                        std::thread::sleep(std::time::Duration::from_millis(50));
+        let mut done: Option<NaiveDate> = None;
+        Ticker(crate::periodic::Periodic::start(
+            "daily-clocks",
+            check_every,
+            move || {
+                let today = app.today();
+                if done != Some(today) {
+                    match run(&app, today) {
+                        Ok(_) => done = Some(today),
+                        Err(e) => tracing::error!(error = %e, "daily clocks failed"),
                     }
                 }
-            })
-            .ok();
-        Ticker { stop, thread }
+            },
+        ))
     }
 
     /// Stops the thread after its current round.
-    pub fn stop(mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for Ticker {
-    fn drop(&mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    pub fn stop(self) {
+        self.0.stop();
     }
 }

@@ -68,6 +68,7 @@ pub struct RecordItem {
 
 impl RecordItem {
     fn new(r: &StoredRecord, catalog: &Catalog) -> RecordItem {
+        let (state, state_label) = state_shown(r.state, r.sent_back.is_some());
         RecordItem {
             id: r.id,
             subject_name: r.subject_name.clone(),
@@ -86,8 +87,8 @@ impl RecordItem {
             severity: r.severity.map(|s| s.label()).unwrap_or("—").to_string(),
             scope: r.scope.label().to_string(),
             disclosure_until: r.disclosure_until.to_string(),
-            state: state_shown(r.state, r.sent_back.is_some()).0.to_string(),
-            state_label: state_shown(r.state, r.sent_back.is_some()).1.to_string(),
+            state: state.to_string(),
+            state_label: state_label.to_string(),
             sent_back: r.sent_back.clone().unwrap_or_default(),
             channel: channel_label(&r.channel).to_string(),
             // A file and its row; a form or an API call is said by the channel alone.
@@ -118,6 +119,7 @@ pub struct RowItem {
 
 impl RowItem {
     fn of_summary(r: RecordSummary, catalog: &Catalog) -> RowItem {
+        let (state, state_label) = state_shown(r.state, r.sent_back.is_some());
         RowItem {
             id: r.id,
             category_name: category_name(catalog, r.category),
@@ -126,12 +128,13 @@ impl RowItem {
             decided_on: r.decided_on.to_string(),
             severity: r.severity.map(|s| s.label()).unwrap_or("—"),
             disclosure_until: r.disclosure_until.to_string(),
-            state: state_shown(r.state, r.sent_back.is_some()).0,
-            state_label: state_shown(r.state, r.sent_back.is_some()).1,
+            state,
+            state_label,
         }
     }
 
     fn of_record(r: StoredRecord, catalog: &Catalog) -> RowItem {
+        let (state, state_label) = state_shown(r.state, r.sent_back.is_some());
         RowItem {
             id: r.id,
             category_name: category_name(catalog, r.category),
@@ -140,8 +143,8 @@ impl RowItem {
             decided_on: r.decided_on.to_string(),
             severity: r.severity.map(|s| s.label()).unwrap_or("—"),
             disclosure_until: r.disclosure_until.to_string(),
-            state: state_shown(r.state, r.sent_back.is_some()).0,
-            state_label: state_shown(r.state, r.sent_back.is_some()).1,
+            state,
+            state_label,
         }
     }
 }
