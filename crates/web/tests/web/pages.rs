@@ -878,42 +878,14 @@ fn an_ended_record_shows_as_expired_after_the_daily_round() {
         let (s, acc) = start(&b.store);
         let name = b.name;
         let today = probity_app::today();
-        let court = b.store.find_unit("区法院").unwrap();
         // Decided 400 days ago: its ordinary period of at most 12 months has ended.
-        let row = probity_domain::record::RecordRow {
-            subject_name: court.name.clone(),
-            uscc: court.uscc.clone().unwrap(),
-            category: "JUDICIAL_JUDGMENT".into(),
-            document_no: "津滨法〔2025〕到期1号".into(),
-            decided_on: (today - chrono::Duration::days(400))
-                .format("%Y-%m-%d")
-                .to_string(),
-            authority: "天津市滨海新区人民法院".into(),
-            facts: "未履行生效判决".into(),
-            outcome: "强制执行".into(),
-            severity: "ordinary".into(),
-            ..Default::default()
-        };
-        let rec = row.validate(&b.store.catalog().unwrap(), today).unwrap();
-        let created = b
-            .store
-            .create_record(
-                probity_store::ImportOptions {
-                    provider: court,
-                    actor: "区法院:test".into(),
-                    channel: probity_store::Channel::Form,
-                    source: "test".into(),
-                    activate: true,
-                    all_or_nothing: false,
-                },
-                rec,
-                false,
-            )
-            .unwrap();
-        let probity_store::Created::New(r) = created else {
-            panic!("[{name}] not created");
-        };
-        let id = r.id;
+        let id = form_record(
+            &b.store,
+            ("区法院", "区法院:test"),
+            "区法院",
+            ("JUDICIAL_JUDGMENT", "津滨法〔2025〕到期1号", 400),
+            true,
+        );
         let mut admin = s.browser_as(&acc, AccountRole::Admin);
         let tag = format!("#{id}<");
         assert!(
@@ -967,42 +939,13 @@ fn a_sent_back_record_says_so_with_its_reason_until_submitted_again() {
     for b in backends("pages") {
         let (s, acc) = start(&b.store);
         let name = b.name;
-        let today = probity_app::today();
-        let finance = b.store.find_unit("区财政局").unwrap();
-        let town = b.store.find_unit(TOWN).unwrap();
-        let row = probity_domain::record::RecordRow {
-            subject_name: town.name.clone(),
-            uscc: town.uscc.clone().unwrap(),
-            category: "PAYMENT_ARREARS".into(),
-            document_no: "津滨财〔2025〕退回1号".into(),
-            decided_on: (today - chrono::Duration::days(20))
-                .format("%Y-%m-%d")
-                .to_string(),
-            authority: "天津市滨海新区财政局".into(),
-            facts: "逾期未支付".into(),
-            outcome: "责令支付".into(),
-            ..Default::default()
-        };
-        let rec = row.validate(&b.store.catalog().unwrap(), today).unwrap();
-        let probity_store::Created::New(r) = b
-            .store
-            .create_record(
-                probity_store::ImportOptions {
-                    provider: finance,
-                    actor: "provider:p_provider".into(),
-                    channel: probity_store::Channel::Form,
-                    source: "test".into(),
-                    activate: false,
-                    all_or_nothing: false,
-                },
-                rec,
-                false,
-            )
-            .unwrap()
-        else {
-            panic!("[{name}] not created");
-        };
-        let id = r.id;
+        let id = form_record(
+            &b.store,
+            ("区财政局", "provider:p_provider"),
+            TOWN,
+            ("PAYMENT_ARREARS", "津滨财〔2025〕退回1号", 20),
+            false,
+        );
         let tag = format!("#{id}<");
 
         let mut admin = s.browser_as(&acc, AccountRole::Admin);
@@ -1074,5 +1017,50 @@ fn a_sent_back_record_says_so_with_its_reason_until_submitted_again() {
                 .body
                 .contains(&tag)
         );
+    }
+}
+
+/// A record entered through a form by `provider` (unit, journal actor) about the unit `subject`:
+/// (category, document number, decided so many days ago); activated, or only submitted.
+fn form_record(
+    store: &Store,
+    (provider, actor): (&str, &str),
+    subject: &str,
+    (category, doc, days_ago): (&str, &str, i64),
+    activate: bool,
+) -> i64 {
+    let today = probity_app::today();
+    let subject = store.find_unit(subject).unwrap();
+    let row = probity_domain::record::RecordRow {
+        subject_name: subject.name.clone(),
+        uscc: subject.uscc.clone().unwrap(),
+        category: category.into(),
+        document_no: doc.into(),
+        decided_on: (today - chrono::Duration::days(days_ago))
+            .format("%Y-%m-%d")
+            .to_string(),
+        authority: "天津市滨海新区人民政府".into(),
+        facts: "未按约定履行".into(),
+        outcome: "责令改正".into(),
+        ..Default::default()
+    };
+    let rec = row.validate(&store.catalog().unwrap(), today).unwrap();
+    let created = store
+        .create_record(
+            probity_store::ImportOptions {
+                provider: store.find_unit(provider).unwrap(),
+                actor: actor.into(),
+                channel: probity_store::Channel::Form,
+                source: "test".into(),
+                activate,
+                all_or_nothing: false,
+            },
+            rec,
+            false,
+        )
+        .unwrap();
+    match created {
+        probity_store::Created::New(r) => r.id,
+        other => panic!("not created: {other:?}"),
     }
 }
