@@ -288,6 +288,16 @@ pub fn visit(
 }
 
 /// The review queue (待审核, oldest first) with how many wait in all, counted up to `cap`.
+/// A page of the review queue: the records, how many wait in all, the catalog to name their
+/// categories, and the names of the units that reported them.
+pub struct ReviewQueue {
+    pub records: Vec<StoredRecord>,
+    pub total: u64,
+    pub catalog: Catalog,
+    /// Each reporting unit's short name (or its full name), by subject id.
+    pub providers: std::collections::HashMap<i64, String>,
+}
+
 pub fn review_queue(
     app: &App,
     actor: &Actor,
@@ -295,15 +305,61 @@ pub fn review_queue(
     after: Option<&Cursor>,
     limit: u32,
     cap: u32,
-) -> AppResult<(Vec<StoredRecord>, u64, Catalog)> {
+) -> AppResult<ReviewQueue> {
     let store = app.store();
     f.state = Some(RecordState::Submitted);
     narrow(store, actor, &mut f)?;
-    Ok((
-        store.list_records(&f, RecordOrder::Oldest, after, limit)?,
-        store.count_records(&f, cap)?,
-        store.catalog()?,
-    ))
+    let records = store.list_records(&f, RecordOrder::Oldest, after, limit)?;
+    let mut providers = std::collections::HashMap::new();
+    for r in &records {
+        if let std::collections::hash_map::Entry::Vacant(v) = providers.entry(r.provider_id) {
+            let unit = store.subject(r.provider_id)?;
+            v.insert(unit.short_name.unwrap_or(unit.name));
+        }
+    }
+    Ok(ReviewQueue {
+        records,
+        total: store.count_records(&f, cap)?,
+        catalog: store.catalog()?,
+        providers,
+    })
+}
+
+/// The most records one batch approval takes (two pages of the queue).
+pub const MAX_BATCH: usize = 100;
+
+/// What a batch approval came to: the records activated, and each one refused with why (another
+/// reviewer took it first, it was corrected meanwhile…).
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub done: Vec<i64>,
+    pub refused: Vec<(i64, String)>,
+}
+
+/// Activates (审核生效) several waiting records at once, each as `act` would, each in its own
+/// write: one refused record leaves the others to go through, and says why.
+pub fn activate_many(app: &App, actor: &Actor, ids: &[i64]) -> AppResult<Batch> {
+    if ids.is_empty() {
+        return Err(AppError::Invalid {
+            code: "NOTHING_SELECTED",
+            message: "请先勾选要审核生效的记录".into(),
+        });
+    }
+    if ids.len() > MAX_BATCH {
+        return Err(AppError::Invalid {
+            code: "TOO_MANY",
+            message: format!("一次最多审核 {MAX_BATCH} 条记录"),
+        });
+    }
+    let mut batch = Batch::default();
+    for &id in ids {
+        match act(app, actor, id, Action::Activate, "") {
+            Ok(_) => batch.done.push(id),
+            Err(e @ (AppError::Store(_) | AppError::Other(_))) => return Err(e),
+            Err(e) => batch.refused.push((id, e.to_string())),
+        }
+    }
+    Ok(batch)
 }
 
 /// How many records match, counted up to `cap`, within the actor's reach.

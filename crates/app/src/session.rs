@@ -43,9 +43,15 @@ pub fn login(app: &App, l: Login<'_>) -> AppResult<LoggedIn> {
     Ok(LoggedIn { account, session })
 }
 
-/// Logs out: the session ends.
+/// Logs out: the session ends, journaled as the account's logout.
 pub fn logout(app: &App, session_token: &str) -> AppResult<()> {
-    Ok(app.store().end_session(session_token)?)
+    Ok(app.store().logout(session_token)?)
+}
+
+/// Journals a request refused because the account's role may not use the function at `path`
+/// (the route template, so that one refusal reads the same whatever id was asked for).
+pub fn refused(app: &App, account: &Account, method: &str, path: &str) -> AppResult<()> {
+    Ok(app.store().journal_refusal(account, method, path)?)
 }
 
 /// The account behind a bearer token, if the token is live and the account enabled.

@@ -18,10 +18,13 @@ pub enum Entity {
     Report,
     /// A failed search by ID number (the trace that limits guessing).
     IdLookup,
+    /// A request to the platform that concerns no stored object: a login under a name no account
+    /// has, a permission refusal (its path is the entity id).
+    Request,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 7] = [
+    pub const ALL: [Entity; 8] = [
         Entity::Subject,
         Entity::Record,
         Entity::Category,
@@ -29,6 +32,7 @@ impl Entity {
         Entity::ApiToken,
         Entity::Report,
         Entity::IdLookup,
+        Entity::Request,
     ];
 
     pub fn code(self) -> &'static str {
@@ -40,6 +44,7 @@ impl Entity {
             Entity::ApiToken => "api_token",
             Entity::Report => "report",
             Entity::IdLookup => "id_lookup",
+            Entity::Request => "request",
         }
     }
 
@@ -52,6 +57,7 @@ impl Entity {
             Entity::ApiToken => "接口令牌",
             Entity::Report => "信用报告",
             Entity::IdLookup => "身份证号查询",
+            Entity::Request => "访问请求",
         }
     }
 
@@ -95,10 +101,18 @@ pub enum Action {
     LookupFailed,
     /// An audited row's digest taken again over widened columns by an upgrade.
     Rebaseline,
+    /// A login (登录), a failed one, a logout (退出登录).
+    Login,
+    LoginFailed,
+    Logout,
+    /// A bearer token used by another system (journaled once an hour of use).
+    UseToken,
+    /// A request refused because the caller's role may not use that function.
+    Refused,
 }
 
 /// The codes of the actions that are not a record's lifecycle action.
-const OWN: [(Action, &str, &str); 19] = [
+const OWN: [(Action, &str, &str); 24] = [
     (Action::Create, "create", "新建"),
     (Action::Update, "update", "修改"),
     (Action::CreateDraft, "create_draft", "新建草稿"),
@@ -125,6 +139,11 @@ const OWN: [(Action, &str, &str); 19] = [
         "按身份证号查询未找到",
     ),
     (Action::Rebaseline, "rebaseline", "升级后重新记录状态"),
+    (Action::Login, "login", "登录"),
+    (Action::LoginFailed, "login_failed", "登录失败"),
+    (Action::Logout, "logout", "退出登录"),
+    (Action::UseToken, "use_token", "使用接口令牌"),
+    (Action::Refused, "refused", "越权访问被拒绝"),
     // A token's revocation shares its code with a record's: the entity tells them apart.
     (Action::RevokeToken, "revoke", "撤销"),
 ];
@@ -253,6 +272,7 @@ impl Actor {
             Actor::System(None) => "系统".to_string(),
             Actor::System(Some(what)) => match what.as_str() {
                 "lockout" => "系统（登录锁定）".to_string(),
+                "login" => "系统（登录检查）".to_string(),
                 "expiry" => "系统（公示期满处理）".to_string(),
                 "upgrade" => "系统（升级）".to_string(),
                 other => format!("系统（{other}）"),
@@ -275,6 +295,86 @@ impl fmt::Display for Actor {
     }
 }
 
+/// The particulars of a journal entry (its JSON detail) as an official reads them: each known
+/// key under its Chinese name, in a fixed order, `是`/`否` for flags, a role by its name
+/// (`理由：逾期未整改；角色：信用办`). Keys no version wrote before are shown as they are; the
+/// hashed ID number of a failed lookup is left out (it means nothing to a reader). Text that is
+/// not a JSON object is shown as it is.
+pub fn particulars(detail: &str) -> String {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(detail)
+    else {
+        return detail.to_string();
+    };
+    let mut known: Vec<(usize, String)> = Vec::new();
+    let mut other: Vec<String> = Vec::new();
+    for (key, value) in &map {
+        let empty = value.is_null()
+            || value.as_str() == Some("")
+            || (key == "row" && value.as_i64() == Some(0));
+        if key == "id_hash" || empty {
+            continue;
+        }
+        let text = match (key.as_str(), value) {
+            ("role", serde_json::Value::String(r)) => AccountRole::ALL
+                .into_iter()
+                .find(|role| role.code() == r)
+                .map_or_else(|| r.clone(), |role| role.label().to_string()),
+            ("actor", serde_json::Value::String(a)) => Actor::parse(a).label(),
+            (_, v) => value_text(v),
+        };
+        match PARTICULARS.iter().position(|(k, _)| *k == key) {
+            Some(i) => known.push((i, format!("{}：{text}", PARTICULARS[i].1))),
+            None => other.push(format!("{key}：{text}")),
+        }
+    }
+    known.sort_by_key(|(i, _)| *i);
+    known
+        .into_iter()
+        .map(|(_, t)| t)
+        .chain(other)
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
+/// The detail keys the platform writes, in the order a reader wants them.
+const PARTICULARS: &[(&str, &str)] = &[
+    ("reason", "理由"),
+    ("name", "账号"),
+    ("account_name", "账号"),
+    ("account", "账号编号"),
+    ("role", "角色"),
+    ("unit", "单位"),
+    ("label", "名称"),
+    ("method", "请求方式"),
+    ("path", "访问地址"),
+    ("client", "来源地址"),
+    ("successor", "承继主体编号"),
+    ("subject_id", "主体编号"),
+    ("issued_on", "签发日期"),
+    ("row", "文件行号"),
+    ("actor", "查询人"),
+    ("disabled", "停用"),
+    ("one_time_password", "一次性密码"),
+    ("totp_enabled", "动态口令"),
+    ("uscc_check_override", "统一社会信用代码校验已人工确认"),
+    ("until", "锁定至"),
+    ("failures", "失败次数"),
+    ("columns", "字段"),
+];
+
+fn value_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Bool(true) => "是".into(),
+        serde_json::Value::Bool(false) => "否".into(),
+        serde_json::Value::Null => "无".into(),
+        serde_json::Value::Array(items) => {
+            items.iter().map(value_text).collect::<Vec<_>>().join("、")
+        }
+        other => other.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,6 +394,26 @@ mod tests {
             Some(Action::Record(record::Action::Revoke))
         );
         assert_eq!(Action::parse("no_such", None), None);
+    }
+
+    #[test]
+    fn particulars_read_as_chinese() {
+        assert_eq!(
+            particulars(r#"{"role":"admin","reason":"逾期未整改"}"#),
+            "理由：逾期未整改；角色：信用办"
+        );
+        assert_eq!(
+            particulars(r#"{"one_time_password":true,"client":"10.0.0.1","id_hash":"ab"}"#),
+            "来源地址：10.0.0.1；一次性密码：是"
+        );
+        assert_eq!(
+            particulars(r#"{"columns":["a","b"],"new_key":1}"#),
+            "字段：a、b；new_key：1"
+        );
+        assert_eq!(particulars("{}"), "");
+        assert_eq!(particulars(r#"{"row":0,"reason":""}"#), "");
+        assert_eq!(particulars(r#"{"row":3}"#), "文件行号：3");
+        assert_eq!(particulars("not json"), "not json");
     }
 
     #[test]

@@ -137,6 +137,7 @@ pub const TABLE: &[Rule] = &[
     roles("POST", "/console/records/{id}/send-back", &[(Admin, All)]),
     roles("POST", "/console/records/{id}/revoke", &[(Admin, All)]),
     roles("GET", "/console/review", &[(Admin, All)]),
+    roles("POST", "/console/review/activate", &[(Admin, All)]),
     roles("GET", "/console/templates/{file}", &[(Admin, All), (Provider, All)]),
     roles("GET", "/console/upload", &[(Admin, All), (Provider, OwnProvided)]),
     roles("POST", "/console/upload", &[(Admin, All), (Provider, OwnProvided)]),

@@ -5,7 +5,9 @@
 //! lets nobody log in. Every change to an account or a token (creation, role, disabling,
 //! password, second factor, token issue and revocation) appends a journal entry in the same
 //! transaction; the entry's detail never carries a hash or a secret. Logins, sessions and
-//! token use are bookkeeping, not audited state.
+//! token use are bookkeeping, not audited state, but each login, failed login and logout, the
+//! first use of a token in an hour and every permission refusal is journaled too, so that the
+//! auditor sees who came in and who tried what.
 
 use std::sync::OnceLock;
 
@@ -418,6 +420,51 @@ fn journal_token(
         state_digest: digest,
     });
     j.flush(c)
+}
+
+/// Appends a journal entry about a request that touched no audited row (a login under an unknown
+/// name, a refusal). Its state digest is that of its detail.
+fn journal_request(
+    c: &mut Conn,
+    at: String,
+    actor: &audit::Actor,
+    action: audit::Action,
+    what: &str,
+    detail: serde_json::Value,
+) -> StoreResult<()> {
+    let detail = detail.to_string();
+    let mut j = Appender::open(c, at)?;
+    j.append(Entry {
+        actor: actor.clone(),
+        action,
+        entity: audit::Entity::Request,
+        entity_id: what.to_string(),
+        state_digest: crate::journal::digest_of([Val::from(detail.as_str())].iter()),
+        detail,
+    });
+    j.flush(c)
+}
+
+/// Who acts in a failed login: nobody known yet.
+fn login_check() -> audit::Actor {
+    audit::Actor::System(Some("login".into()))
+}
+
+/// The particulars of a login event: the reason (for a failure) and the client, when known.
+fn login_detail(reason: Option<&str>, client: &str) -> serde_json::Value {
+    let mut d = serde_json::Map::new();
+    if let Some(r) = reason {
+        d.insert("reason".into(), r.into());
+    }
+    if !client.is_empty() && client != TOTP_CLIENT {
+        d.insert("client".into(), client.into());
+    }
+    serde_json::Value::Object(d)
+}
+
+/// Text that came from outside, cut to `max` characters for the journal.
+fn bounded(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
 }
 
 fn token_from(r: &Row) -> StoreResult<ApiToken> {
@@ -891,7 +938,7 @@ impl Store {
             ));
         }
         if !verify_password(current, &stored) {
-            self.record_failure(&mut conn, id, &client, now)?;
+            self.record_failure(&mut conn, id, &client, "修改密码时原密码错误", now)?;
             return Err(StoreError::domain(Code::PasswordWrong, "原密码不正确"));
         }
         check_password(new, &account.name)?;
@@ -1106,6 +1153,26 @@ impl Store {
         };
         let Some(creds) = creds else {
             verify_dummy(password);
+            // The name is kept only when it could be an account's (never a password typed into
+            // the wrong field, as far as the name rules can tell).
+            let shown = if validate_account_name(name).is_ok() {
+                bounded(name, 64)
+            } else {
+                "（无效的账号名）".to_string()
+            };
+            let now_text = self.now_text();
+            conn.write(|c| {
+                let mut d = login_detail(Some("账号不存在"), &client);
+                d["name"] = shown.as_str().into();
+                journal_request(
+                    c,
+                    now_text,
+                    &login_check(),
+                    audit::Action::LoginFailed,
+                    "/login",
+                    d,
+                )
+            })?;
             return Err(LoginError::BadCredentials);
         };
         // Wrong second-factor codes lock the account for every client: only someone who knows
@@ -1117,13 +1184,27 @@ impl Store {
             || policy.decide(&totp_failures, now).is_locked()
         {
             verify_dummy(password);
+            self.journal_login(
+                &mut conn,
+                creds.id,
+                audit::Action::LoginFailed,
+                Some("账号已锁定"),
+                &client,
+            )?;
             return Err(LoginError::BadCredentials);
         }
         if !verify_password(password, &creds.password_hash) {
-            self.record_failure(&mut conn, creds.id, &client, now)?;
+            self.record_failure(&mut conn, creds.id, &client, "密码错误", now)?;
             return Err(LoginError::BadCredentials);
         }
         if creds.disabled {
+            self.journal_login(
+                &mut conn,
+                creds.id,
+                audit::Action::LoginFailed,
+                Some("账号已停用"),
+                &client,
+            )?;
             return Err(LoginError::Disabled);
         }
         let mut step = None;
@@ -1146,7 +1227,7 @@ impl Store {
                     step = i64::try_from(s).ok();
                 }
                 _ => {
-                    self.record_failure(&mut conn, creds.id, TOTP_CLIENT, now)?;
+                    self.record_failure(&mut conn, creds.id, TOTP_CLIENT, "动态口令错误", now)?;
                     return Err(LoginError::TotpInvalid);
                 }
             }
@@ -1171,10 +1252,12 @@ impl Store {
                 "DELETE FROM login_failures WHERE account_id = $1 AND (client = $2 OR client = $3)",
                 &[Val::Int(id), Val::from(client.as_str()), Val::from(TOTP_CLIENT)],
             )?;
+            let actor = load_account(c, id)?.actor();
+            journal_account(c, self.now_text(), id, &actor, audit::Action::Login, login_detail(None, &client))?;
             Ok(false)
         })?;
         if replayed {
-            self.record_failure(&mut conn, id, TOTP_CLIENT, now)?;
+            self.record_failure(&mut conn, id, TOTP_CLIENT, "动态口令重复使用", now)?;
             return Err(LoginError::TotpInvalid);
         }
         Ok(load_account(&mut conn, id)?)
@@ -1198,10 +1281,14 @@ impl Store {
         conn: &mut Conn,
         id: i64,
         client: &str,
+        reason: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let policy = self.lockout_policy();
         conn.write(|c| {
+            let mut d = login_detail(Some(reason), client);
+            d["name"] = load_account(c, id)?.name.into();
+            journal_account(c, self.now_text(), id, &login_check(), audit::Action::LoginFailed, d)?;
             let before = policy.decide(&self.failures(c, id, client)?, now);
             c.exec(
                 "INSERT INTO login_failures (account_id, client, at) VALUES ($1, $2, $3)",
@@ -1232,6 +1319,80 @@ impl Store {
                 )?;
             }
             Ok(())
+        })
+    }
+
+    /// Journals a login event of account `id` that changes nothing else.
+    fn journal_login(
+        &self,
+        conn: &mut Conn,
+        id: i64,
+        action: audit::Action,
+        reason: Option<&str>,
+        client: &str,
+    ) -> StoreResult<()> {
+        let at = self.now_text();
+        conn.write(|c| {
+            let account = load_account(c, id)?;
+            let actor = if action == audit::Action::LoginFailed {
+                login_check()
+            } else {
+                account.actor()
+            };
+            let mut d = login_detail(reason, client);
+            d["name"] = account.name.into();
+            journal_account(c, at, id, &actor, action, d)
+        })
+    }
+
+    /// Logs out: the session ends, journaled as the account's logout. An unknown or ended
+    /// session changes nothing.
+    pub fn logout(&self, token: &str) -> StoreResult<()> {
+        if token.is_empty() || token.len() > MAX_TOKEN_LEN {
+            return Ok(());
+        }
+        let mut conn = self.conn()?;
+        let at = self.now_text();
+        conn.write(|c| {
+            let Some(r) = c.query_one(
+                "SELECT account_id FROM sessions WHERE token_hash = $1",
+                &[Val::Blob(token_hash(token))],
+            )?
+            else {
+                return Ok(());
+            };
+            let id = r.need_int("account_id")?;
+            c.exec(
+                "DELETE FROM sessions WHERE token_hash = $1",
+                &[Val::Blob(token_hash(token))],
+            )?;
+            let actor = load_account(c, id)?.actor();
+            journal_account(
+                c,
+                at,
+                id,
+                &actor,
+                audit::Action::Logout,
+                serde_json::json!({}),
+            )
+        })
+    }
+
+    /// Journals a request refused because `account`'s role may not use the function at `path`.
+    pub fn journal_refusal(&self, account: &Account, method: &str, path: &str) -> StoreResult<()> {
+        let mut conn = self.conn()?;
+        let at = self.now_text();
+        let path = bounded(path, 200);
+        let method = bounded(method, 10);
+        conn.write(|c| {
+            journal_request(
+                c,
+                at,
+                &account.actor(),
+                audit::Action::Refused,
+                &path,
+                serde_json::json!({ "method": method, "path": path }),
+            )
         })
     }
 
@@ -1444,10 +1605,26 @@ impl Store {
         let id = r.need_int("token_id")?;
         let last = r.opt_time("token_last_used_at")?;
         if last.is_none_or(|t| now - t >= TOUCH_EVERY) {
-            conn.exec(
-                "UPDATE api_tokens SET last_used_at = $2 WHERE id = $1",
-                &[Val::Int(id), Val::from(crate::time_text(now))],
-            )?;
+            let at = self.now_text();
+            conn.write(|c| {
+                c.exec(
+                    "UPDATE api_tokens SET last_used_at = $2 WHERE id = $1",
+                    &[Val::Int(id), Val::from(crate::time_text(now))],
+                )?;
+                // A token in use is journaled once in each clock hour it is used, not per call.
+                let hour = |t: DateTime<Utc>| t.timestamp().div_euclid(3600);
+                if last.is_none_or(|t| hour(t) != hour(now)) {
+                    journal_token(
+                        c,
+                        at,
+                        id,
+                        &account.actor(),
+                        audit::Action::UseToken,
+                        serde_json::json!({}),
+                    )?;
+                }
+                Ok(())
+            })?;
         }
         Ok(Some(account))
     }

@@ -16,6 +16,8 @@ use crate::records::{StoredRecord, record_select};
 #[derive(Debug, Clone, Default)]
 pub struct RecordFilter {
     pub provider_id: Option<i64>,
+    /// Only these records (a batch picked on a page).
+    pub ids: Option<Vec<i64>>,
     pub subject_ids: Option<Vec<i64>>,
     pub state: Option<RecordState>,
     pub category: Option<String>,
@@ -265,6 +267,14 @@ fn list_filter(f: &RecordFilter, at: Option<&Cursor>) -> Option<(String, Vec<Val
             .map(|s| format!("'{}'", s.code()))
             .collect();
         conds.push(format!("state IN ({})", shown.join(", ")));
+    }
+    if let Some(ids) = &f.ids {
+        if ids.is_empty() {
+            return None;
+        }
+        let first = params.len() + 1;
+        params.extend(ids.iter().map(|i| Val::Int(*i)));
+        conds.push(format!("id IN ({})", placeholders(first, ids.len())));
     }
     if let Some(ids) = &f.subject_ids {
         if ids.is_empty() {

@@ -262,6 +262,11 @@ pub async fn authorize(
     }
     let Some(reach) = authz::reach(rule, account.role) else {
         let message = format!("{}无权使用该功能", account.role.label());
+        let (app, who, method) = (state.app.clone(), account.clone(), method.to_string());
+        crate::extract::blocking(move || {
+            Ok(probity_app::session::refused(&app, &who, &method, &path)?)
+        })
+        .await?;
         if html {
             return Ok(crate::http::error_page(
                 axum::http::StatusCode::FORBIDDEN,

@@ -284,8 +284,8 @@ fn role_changes_and_disabling(store: &Store) {
     assert!(store.login("court.reporter", PW, None, t0()).is_ok());
     assert_eq!(
         store.head_seq().unwrap(),
-        head + 4,
-        "each change journaled once"
+        head + 6,
+        "each change journaled once, and each login: the disabled account's refused one and the one after"
     );
     assert_clean(store);
 }
@@ -338,7 +338,14 @@ fn login_success_and_indistinguishable_failures(store: &Store) {
             LoginError::BadCredentials
         ));
     }
-    assert_eq!(store.head_seq().unwrap(), head, "logins are not journaled");
+    // Every attempt is journaled (审计日志): two logins, the wrong password, the unknown name
+    // and the five garbage attempts.
+    assert_eq!(
+        store.head_seq().unwrap(),
+        head + 9,
+        "each login journaled once"
+    );
+    assert_clean(store);
     assert!(store.login("court.reporter", PW, None, t0()).is_ok());
 }
 
@@ -366,7 +373,11 @@ fn lockout_after_five_failures_and_unlock_after_fifteen_minutes(store: &Store) {
     let until = start + mins(15);
     let fifth = login_err(store.login("court.reporter", bad, None, start + secs(4)));
     assert!(matches!(fifth, LoginError::BadCredentials), "{fifth:?}");
-    assert_eq!(store.head_seq().unwrap(), head + 1, "the lock is journaled");
+    assert_eq!(
+        store.head_seq().unwrap(),
+        head + 6,
+        "the five failures and the lock are journaled"
+    );
     let locked = store.account(provider.id).unwrap();
     assert_eq!(locked.locked_until, Some(until));
 
@@ -978,6 +989,11 @@ fn journal_records_every_change_without_secrets(db: &mut TestDb) {
             ("enable_totp", "account", a.as_str()),
             ("issue", "api_token", t.as_str()),
             ("revoke", "api_token", t.as_str()),
+            ("login_failed", "account", p.as_str()),
+            ("login_failed", "account", p.as_str()),
+            ("login_failed", "account", p.as_str()),
+            ("login_failed", "account", p.as_str()),
+            ("login_failed", "account", p.as_str()),
             ("lock", "account", p.as_str()),
         ]
     );

@@ -994,6 +994,8 @@ impl AuditQuery {
 fn object_link(entity: &str, id: &str) -> Option<String> {
     match entity {
         "record" => Some(format!("/console/records/{id}")),
+        // An account's own history in the journal: its logins, role, password and tokens.
+        "account" => Some(format!("/console/audit?entity=account&entity_id={id}")),
         _ => None,
     }
 }
@@ -1048,7 +1050,7 @@ async fn audit(
                 action: e.action_label(),
                 object: e.entity_label(),
                 link: object_link(&e.entity, &e.entity_id),
-                detail: e.detail,
+                detail: probity_domain::audit::particulars(&e.detail),
             })
             .collect(),
         actions: opts(

@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/records/{id}/send-back", post(send_back))
         .route("/console/records/{id}/revoke", post(revoke))
         .route("/console/review", get(review))
+        .route("/console/review/activate", post(activate_batch))
         .route("/console/templates/{file}", get(template))
         .route("/console/file", get(own_file))
 }
@@ -720,35 +721,6 @@ pub struct HistoryItem {
     pub detail: String,
 }
 
-fn history_detail(detail: &str) -> String {
-    match serde_json::from_str::<serde_json::Value>(detail) {
-        Ok(serde_json::Value::Object(m)) => m
-            .iter()
-            .filter(|(k, v)| {
-                // `row` 0 is a record entered one at a time, not a row of a file.
-                !v.is_null()
-                    && v.as_str() != Some("")
-                    && !(k.as_str() == "row" && v.as_i64() == Some(0))
-            })
-            .map(|(k, v)| {
-                let v = v
-                    .as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| v.to_string());
-                let k = match k.as_str() {
-                    "reason" => "理由",
-                    "role" => "身份",
-                    "row" => "文件行号",
-                    other => other,
-                };
-                format!("{k}：{v}")
-            })
-            .collect::<Vec<_>>()
-            .join("；"),
-        _ => detail.to_string(),
-    }
-}
-
 #[derive(Template)]
 #[template(path = "record.html")]
 struct DetailTpl {
@@ -786,7 +758,7 @@ async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>)
                     at: local_time(&e.at),
                     actor: e.actor_label(),
                     action: e.action_label(),
-                    detail: history_detail(&e.detail),
+                    detail: probity_domain::audit::particulars(&e.detail),
                 })
                 .collect()
         }),
@@ -962,11 +934,30 @@ async fn revoke(
     act(s, p, id, Action::Revoke).await
 }
 
+/// A record waiting in the review queue: what the reviewer decides on.
+pub struct QueueItem {
+    pub r: RecordItem,
+    /// The facts, cut to a line (the whole text in the cell's title).
+    pub facts_short: String,
+    /// The reporting unit's name.
+    pub provider: String,
+}
+
+impl QueueItem {
+    fn new(r: &StoredRecord, q: &probity_app::records::ReviewQueue) -> QueueItem {
+        QueueItem {
+            r: RecordItem::new(r, &q.catalog),
+            facts_short: crate::extract::truncate(&r.facts, 60),
+            provider: q.providers.get(&r.provider_id).cloned().unwrap_or_default(),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "review.html")]
 struct ReviewTpl {
     l: Layout,
-    items: Vec<RecordItem>,
+    items: Vec<QueueItem>,
     categories: Vec<Opt>,
     document_no: String,
     total: String,
@@ -988,7 +979,7 @@ async fn review(
     let app = state.app.clone();
     let who = ctx.caller.who();
     // First come, first served: the queue reads oldest first.
-    let (mut queue, total, catalog) = blocking(move || {
+    let mut queue = blocking(move || {
         Ok(probity_app::records::review_queue(
             &app,
             &who,
@@ -999,9 +990,10 @@ async fn review(
         )?)
     })
     .await?;
-    let more = queue.len() > PAGE_SIZE as usize;
-    queue.truncate(PAGE_SIZE as usize);
+    let more = queue.records.len() > PAGE_SIZE as usize;
+    queue.records.truncate(PAGE_SIZE as usize);
     let next = queue
+        .records
         .last()
         .filter(|_| more)
         .map(|r| format!("?after={}{}", r.id, q.keep()));
@@ -1011,13 +1003,108 @@ async fn review(
     };
     Ok(ctx.page(&ReviewTpl {
         l: ctx.layout("审核队列（待审核，最早报送在前）"),
-        items: queue.iter().map(|r| RecordItem::new(r, &catalog)).collect(),
-        categories: category_options(&catalog, q.category.as_deref().unwrap_or(""), "全部类别"),
+        items: queue
+            .records
+            .iter()
+            .map(|r| QueueItem::new(r, &queue))
+            .collect(),
+        categories: category_options(
+            &queue.catalog,
+            q.category.as_deref().unwrap_or(""),
+            "全部类别",
+        ),
         document_no: q.document_no.clone().unwrap_or_default(),
-        total: count_text(total, QUEUE_COUNT_CAP),
+        total: count_text(queue.total, QUEUE_COUNT_CAP),
         here,
         next,
     }))
+}
+
+/// The batch approval form: a `pick_<id>` checkbox per record, `confirm` once the reviewer has
+/// seen the list, and the queue page to go back to.
+type BatchForm = std::collections::BTreeMap<String, String>;
+
+#[derive(Template)]
+#[template(path = "review_confirm.html")]
+struct ConfirmTpl {
+    l: Layout,
+    items: Vec<QueueItem>,
+    back: String,
+    cancel: String,
+}
+
+/// 批量审核生效: the first post shows the records picked and asks for confirmation; the second
+/// (with `confirm`) activates them, each on its own, and says what came of each.
+async fn activate_batch(State(state): State<AppState>, p: PageForm<BatchForm>) -> PageResult {
+    let mut ids = Vec::new();
+    for (key, value) in &p.form {
+        if let Some(id) = key.strip_prefix("pick_")
+            && !value.is_empty()
+        {
+            ids.push(parse_id(id)?);
+        }
+        if ids.len() > probity_app::records::MAX_BATCH {
+            break;
+        }
+    }
+    let back = p.form.get("back").cloned().unwrap_or_default();
+    let to = review_back(&back).unwrap_or_else(|| "/console/review".into());
+    let app = state.app.clone();
+    let who = p.ctx.caller.who();
+    if p.form.get("confirm").is_none_or(String::is_empty) {
+        if ids.is_empty() {
+            return Ok(done(&to, "请先勾选要审核生效的记录"));
+        }
+        let picked = ids.clone();
+        let queue = blocking(move || {
+            let mut f = probity_store::RecordFilter {
+                ids: Some(picked),
+                ..Default::default()
+            };
+            f.state = Some(RecordState::Submitted);
+            Ok(probity_app::records::review_queue(
+                &app,
+                &who,
+                f,
+                None,
+                probity_app::records::MAX_BATCH as u32 + 1,
+                QUEUE_COUNT_CAP,
+            )?)
+        })
+        .await?;
+        return Ok(p.ctx.page(&ConfirmTpl {
+            l: p.ctx.layout("确认批量审核生效"),
+            items: queue
+                .records
+                .iter()
+                .map(|r| QueueItem::new(r, &queue))
+                .collect(),
+            back,
+            cancel: to,
+        }));
+    }
+    let batch =
+        blocking(move || Ok(probity_app::records::activate_many(&app, &who, &ids)?)).await?;
+    let mut message = format!("已审核生效 {} 条记录", batch.done.len());
+    if !batch.refused.is_empty() {
+        let shown: Vec<String> = batch
+            .refused
+            .iter()
+            .take(5)
+            .map(|(id, why)| format!("#{id}：{}", crate::extract::truncate(why, 40)))
+            .collect();
+        message.push_str(&format!(
+            "；{} 条未能生效（{}{}）",
+            batch.refused.len(),
+            shown.join("；"),
+            if batch.refused.len() > 5 {
+                "……"
+            } else {
+                ""
+            }
+        ));
+    }
+    Ok(done(&to, &message))
 }
 
 /// The .xlsx template of one category, with a Chinese file name.

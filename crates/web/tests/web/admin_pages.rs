@@ -55,7 +55,11 @@ fn a_token_is_issued_by_its_holder_and_shown_once() {
         let p = sys.get("/console/tokens");
         assert_eq!(p.status, StatusCode::FORBIDDEN, "[{name}]");
         assert!(b.store.tokens(None).unwrap().is_empty());
-        assert_eq!(b.store.head_seq().unwrap(), head);
+        assert_eq!(
+            b.store.head_seq().unwrap(),
+            head + 1,
+            "[{name}] nothing written but the refusal's journal entry"
+        );
 
         // The holder issues its own: in the body of this answer, which no cache keeps, and in
         // no cookie (not even hex-encoded, as the flash message is).
@@ -771,5 +775,98 @@ fn a_stranger_cannot_lock_an_account_out() {
         // The holder, at its own desk, logs in.
         let (st, body) = login("198.51.100.10", "a_provider", PASSWORD);
         assert_eq!(st, StatusCode::OK, "[{name}] {body}");
+    }
+}
+
+/// The journal (审计日志) tells the auditor who came in and who tried what: each login, each
+/// failed login with its reason (a known account, or a name no account has), each logout, the
+/// first use of a token in an hour and every refusal by role, all in Chinese.
+#[test]
+fn the_journal_records_logins_logouts_token_use_and_refusals() {
+    for b in backends("journal_access") {
+        let (s, acc) = start(&b.store);
+        let name = b.name;
+        let acc = acc.with_credentials(&b.store, &[AccountRole::Provider]);
+        let provider = acc.name(AccountRole::Provider);
+
+        // A wrong password, a name no account has, then a login and a logout.
+        let mut anon = s.browser();
+        let bad = anon.log_in(&provider, "not-the-password");
+        assert_ne!(bad.status, StatusCode::SEE_OTHER, "[{name}]");
+        anon.log_in("nobody_here", "whatever-it-is");
+        let mut p = s.browser();
+        let home = p.log_in(&provider, probity_testkit::PASSWORD);
+        assert_eq!(home.status, StatusCode::SEE_OTHER, "[{name}] {}", home.body);
+        // A provider may not read the journal: refused, and the refusal is journaled.
+        let refused = p.get("/console/audit");
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "[{name}]");
+        let console = p.get("/console");
+        let out = p.post("/logout", &[("csrf", &console.csrf())]);
+        assert_eq!(out.status, StatusCode::SEE_OTHER, "[{name}] {}", out.body);
+
+        // Two calls with the provider's token in the same hour: one entry.
+        for _ in 0..2 {
+            let r = s
+                .req("GET", "/api/v1/records")
+                .bearer_auth(acc.token(AccountRole::Provider))
+                .send()
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "[{name}]");
+        }
+
+        let mut auditor = s.browser_as(&acc, AccountRole::Auditor);
+        let rows = |a: &mut probity_testkit::browser::Browser, action: &str| -> Vec<String> {
+            let page = a.get(&format!("/console/audit?action={action}"));
+            assert_eq!(page.status, StatusCode::OK, "[{name}] {}", page.body);
+            let body = between(&page.body, "<tbody>", "</tbody>").unwrap_or_default();
+            body.split("<tr>").skip(1).map(str::to_string).collect()
+        };
+        let failed = rows(&mut auditor, "login_failed");
+        assert_eq!(failed.len(), 2, "[{name}] {failed:?}");
+        assert!(
+            failed[0].contains("账号不存在") && failed[0].contains("账号：nobody_here"),
+            "[{name}] newest first: {}",
+            failed[0]
+        );
+        assert!(
+            failed[1].contains("密码错误")
+                && failed[1].contains("登录失败")
+                && failed[1].contains(&format!("账号：{provider}")),
+            "[{name}] {}",
+            failed[1]
+        );
+        let provider_id = acc.account(&b.store, AccountRole::Provider).id;
+        assert!(
+            failed[1].contains(&format!(
+                "/console/audit?entity=account&#38;entity_id={provider_id}"
+            )),
+            "[{name}] the account's own history is a link away: {}",
+            failed[1]
+        );
+        let logins = rows(&mut auditor, "login");
+        assert!(
+            logins
+                .iter()
+                .any(|r| r.contains(&provider) && r.contains("报送单位")),
+            "[{name}] {logins:?}"
+        );
+        let logouts = rows(&mut auditor, "logout");
+        assert_eq!(logouts.len(), 1, "[{name}] {logouts:?}");
+        assert!(logouts[0].contains(&provider), "[{name}]");
+        let refusals = rows(&mut auditor, "refused");
+        assert_eq!(refusals.len(), 1, "[{name}] {refusals:?}");
+        assert!(
+            refusals[0].contains("越权访问被拒绝")
+                && refusals[0].contains("访问地址：/console/audit")
+                && refusals[0].contains(&provider),
+            "[{name}] {}",
+            refusals[0]
+        );
+        let uses = rows(&mut auditor, "use_token");
+        assert_eq!(uses.len(), 1, "[{name}] {uses:?}");
+        assert!(uses[0].contains("使用接口令牌"), "[{name}]");
+
+        // Nothing of this breaks the chain.
+        assert!(b.store.verify().unwrap().problem.is_none(), "[{name}]");
     }
 }

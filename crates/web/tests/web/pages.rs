@@ -1064,3 +1064,110 @@ fn form_record(
         other => panic!("not created: {other:?}"),
     }
 }
+
+/// The review queue (审核队列) shows what the reviewer decides on (the facts, the kind and
+/// severity, the reporting unit by name), and approves several at once only after a page that
+/// lists them and asks for confirmation; a record another reviewer took meanwhile is reported,
+/// the others go through.
+#[test]
+fn the_review_queue_shows_the_facts_and_approves_a_batch_after_confirmation() {
+    for b in backends("review_batch") {
+        let (s, acc) = start(&b.store);
+        let name = b.name;
+        let by = ("区财政局", "provider:p_provider");
+        let ids: Vec<i64> = ["RB-1", "RB-2", "RB-3"]
+            .iter()
+            .map(|doc| form_record(&b.store, by, TOWN, ("PAYMENT_ARREARS", doc, 10), false))
+            .collect();
+
+        let mut admin = s.browser_as(&acc, AccountRole::Admin);
+        let q = admin.get("/console/review");
+        assert_eq!(q.status, StatusCode::OK, "[{name}]");
+        let row = between(&q.body, &format!("name=\"pick_{}\"", ids[0]), "</tr>").unwrap();
+        assert!(
+            row.contains("未按约定履行") && row.contains("失信") && row.contains("区财政局"),
+            "[{name}] facts, kind and the unit's name: {row}"
+        );
+        assert!(
+            row.contains("class=\"approve\"") && row.contains("class=\"secondary\""),
+            "[{name}] approving and sending back look different: {row}"
+        );
+
+        // Nothing picked: nothing happens, and the page says so.
+        let csrf = q.csrf();
+        let p = admin.post(
+            "/console/review/activate",
+            &[("csrf", &csrf), ("back", "review")],
+        );
+        assert_eq!(p.location(), "/console/review", "[{name}]");
+        assert!(
+            admin.follow(&p).body.contains("请先勾选要审核生效的记录"),
+            "[{name}]"
+        );
+
+        // Two picked: a confirmation page first, and nothing activated yet.
+        let (a, c) = (format!("pick_{}", ids[0]), format!("pick_{}", ids[2]));
+        let p = admin.post(
+            "/console/review/activate",
+            &[("csrf", &csrf), ("back", "review"), (&a, "1"), (&c, "1")],
+        );
+        assert_eq!(p.status, StatusCode::OK, "[{name}] {}", p.body);
+        assert!(
+            p.body.contains("确认审核生效 2 条")
+                && p.body.contains("RB-1")
+                && p.body.contains("RB-3")
+                && !p.body.contains("RB-2"),
+            "[{name}] {}",
+            p.body
+        );
+        let state = |id: i64| b.store.record(id).unwrap().state.code();
+        assert_eq!(
+            state(ids[0]),
+            "submitted",
+            "[{name}] not before confirmation"
+        );
+
+        // Meanwhile another reviewer activates one of them: confirmed, the other goes through
+        // and the taken one is reported.
+        let single = admin.post(
+            &format!("/console/records/{}/activate", ids[2]),
+            &[("csrf", &csrf)],
+        );
+        assert_eq!(single.status, StatusCode::SEE_OTHER, "[{name}]");
+        let p = admin.post(
+            "/console/review/activate",
+            &[
+                ("csrf", &csrf),
+                ("back", "review"),
+                ("confirm", "1"),
+                (&a, "1"),
+                (&c, "1"),
+            ],
+        );
+        assert_eq!(p.location(), "/console/review", "[{name}] {}", p.body);
+        let flash = p.flash();
+        assert!(
+            flash.contains("已审核生效 1 条记录")
+                && flash.contains(&format!("1 条未能生效（#{}", ids[2])),
+            "[{name}] {flash}"
+        );
+        assert_eq!(state(ids[0]), "active", "[{name}]");
+        assert_eq!(
+            state(ids[1]),
+            "submitted",
+            "[{name}] not picked, still waiting"
+        );
+
+        // A forged id is refused like a bad form, not answered with a 500.
+        let p = admin.post(
+            "/console/review/activate",
+            &[("csrf", &csrf), ("pick_x1", "1")],
+        );
+        assert!(p.status.is_client_error(), "[{name}] {}", p.status);
+        // Only the credit office approves.
+        let mut provider = s.browser_as(&acc, AccountRole::Provider);
+        let csrf = provider.get("/console").csrf();
+        let p = provider.post("/console/review/activate", &[("csrf", &csrf), (&a, "1")]);
+        assert_eq!(p.status, StatusCode::FORBIDDEN, "[{name}]");
+    }
+}
