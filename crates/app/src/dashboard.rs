@@ -86,3 +86,133 @@ pub fn of(app: &App, actor: &Actor, cap: u32) -> AppResult<Dashboard> {
         AccountRole::Hr | AccountRole::Unassigned => Dashboard::Nothing,
     })
 }
+
+/// How far ahead the 待办 panel looks for disclosures about to end.
+pub const ENDING_WITHIN_DAYS: i64 = 30;
+
+/// One line of a 待办 panel: what waits, how many, where to handle it, and the first few.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TodoItem {
+    pub label: &'static str,
+    pub count: u64,
+    /// The list that shows all of them.
+    pub href: String,
+    /// The first few, each as (link, text).
+    pub first: Vec<(String, String)>,
+}
+
+/// How many of each kind a 待办 panel names.
+const FIRST: u32 = 3;
+
+/// The 待办 panel of the actor's 工作台, built from the data within its reach: records sent
+/// back, records waiting for review, the actor's uploads waiting to be imported, and
+/// disclosures ending within [`ENDING_WITHIN_DAYS`] days. Kinds with nothing waiting are left
+/// out; counts stop at `cap`.
+pub fn todo(app: &App, actor: &Actor, cap: u32) -> AppResult<Vec<TodoItem>> {
+    use crate::access::narrow;
+    let store = app.store();
+    let role = actor.role();
+    let mut items = Vec::new();
+    let mut records = |label: &'static str,
+                       href: String,
+                       mut f: RecordFilter,
+                       note: fn(&probity_store::StoredRecord, chrono::NaiveDate) -> String|
+     -> AppResult<()> {
+        narrow(store, actor, &mut f)?;
+        let count = store.count_records(&f, cap)?;
+        if count == 0 {
+            return Ok(());
+        }
+        let today = app.today();
+        let first = store
+            .list_records(&f, probity_store::RecordOrder::Oldest, None, FIRST)?
+            .iter()
+            .map(|r| {
+                (
+                    format!("/console/records/{}", r.id),
+                    format!("#{} {}：{}", r.id, r.subject_name, note(r, today)),
+                )
+            })
+            .collect();
+        items.push(TodoItem {
+            label,
+            count,
+            href,
+            first,
+        });
+        Ok(())
+    };
+    if role == AccountRole::Provider {
+        records(
+            "被退回待修改",
+            "/console/records?state=sent_back".into(),
+            RecordFilter {
+                state: Some(RecordState::Draft),
+                sent_back: Some(true),
+                ..Default::default()
+            },
+            |r, _| format!("退回理由：{}", r.sent_back.as_deref().unwrap_or("")),
+        )?;
+    }
+    if matches!(role, AccountRole::Provider | AccountRole::Admin) {
+        let (label, href) = if role == AccountRole::Admin {
+            ("待审核", "/console/review".to_string())
+        } else {
+            (
+                "已报送，等待信用办审核",
+                "/console/records?state=submitted".to_string(),
+            )
+        };
+        records(
+            label,
+            href,
+            RecordFilter {
+                state: Some(RecordState::Submitted),
+                ..Default::default()
+            },
+            |r, today| {
+                let days = (today - probity_domain::date::beijing_date(r.first_seen)).num_days();
+                if days > 0 {
+                    format!("已等待 {days} 天")
+                } else {
+                    "今天报送".to_string()
+                }
+            },
+        )?;
+    }
+    if matches!(
+        role,
+        AccountRole::Provider | AccountRole::Admin | AccountRole::Unit
+    ) {
+        let by = app.today() + chrono::TimeDelta::days(ENDING_WITHIN_DAYS);
+        records(
+            "公示将在 30 天内到期",
+            format!("/console/records?state=active&ending={ENDING_WITHIN_DAYS}"),
+            RecordFilter {
+                state: Some(RecordState::Active),
+                disclosure_until_by: Some(by),
+                ..Default::default()
+            },
+            |r, _| format!("公示截止 {}", r.disclosure_until),
+        )?;
+    }
+    if matches!(role, AccountRole::Provider | AccountRole::Admin) {
+        let waiting: Vec<crate::jobs::Upload> = crate::jobs::own_list(app, actor, 100)?
+            .into_iter()
+            .filter(|u| matches!(u.stage, crate::jobs::Stage::Ready(_)))
+            .collect();
+        if !waiting.is_empty() {
+            items.push(TodoItem {
+                label: "已上传、尚未导入的文件",
+                count: waiting.len() as u64,
+                href: "/console/upload".into(),
+                first: waiting
+                    .iter()
+                    .take(FIRST as usize)
+                    .map(|u| (format!("/console/upload/{}", u.id), u.file_name.clone()))
+                    .collect(),
+            });
+        }
+    }
+    Ok(items)
+}

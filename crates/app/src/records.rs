@@ -198,6 +198,83 @@ pub fn act(
     Ok(store.transition(id, action, role, actor.unit(), &actor.name(), reason)?)
 }
 
+/// The most records one list export writes: narrow the filters for more.
+pub const EXPORT_CAP: u32 = 20_000;
+
+/// The records of `f` within the actor's reach (newest first, at most [`EXPORT_CAP`]) as an
+/// Excel workbook: the names an official reads, the category's code in a column of its own, and
+/// the number of records it holds.
+pub fn export(app: &App, actor: &Actor, mut f: RecordFilter) -> AppResult<(Vec<u8>, usize)> {
+    let store = app.store();
+    narrow(store, actor, &mut f)?;
+    let records: Vec<StoredRecord> = store
+        .list_records(&f, RecordOrder::Newest, None, EXPORT_CAP)?
+        .into_iter()
+        .filter(|r| shows(actor, r.state))
+        .collect();
+    Ok((workbook(app, &store.catalog()?, &records)?, records.len()))
+}
+
+/// Records as an Excel sheet: the names an official reads, the category's code in a column of
+/// its own.
+fn workbook(app: &App, catalog: &Catalog, records: &[StoredRecord]) -> AppResult<Vec<u8>> {
+    const HEADERS: &[(&str, &str)] = &[
+        ("id", "记录编号"),
+        ("state", "状态"),
+        ("subject_name", "主体名称"),
+        ("category_name", "记录类别"),
+        ("kind", "记录性质"),
+        ("severity", "严重程度"),
+        ("document_no", "决定文书号"),
+        ("decided_on", "决定日期"),
+        ("authority", "决定机关"),
+        ("facts", "失信事实"),
+        ("outcome", "处理结果"),
+        ("disclosure_until", "公示截止日期"),
+        ("provider", "报送单位"),
+        ("sent_back", "退回理由"),
+        ("category", "类别代码"),
+    ];
+    let store = app.store();
+    let mut units = std::collections::HashMap::new();
+    let dir = tempfile::tempdir().map_err(|e| AppError::msg(format!("导出失败：{e}")))?;
+    let path = dir.path().join("records.xlsx");
+    let mut w = probity_ingest::TableWriter::create(&path, probity_ingest::Format::Xlsx, HEADERS)?;
+    for r in records {
+        if let std::collections::hash_map::Entry::Vacant(v) = units.entry(r.provider_id) {
+            let u = store.subject(r.provider_id)?;
+            v.insert(u.short_name.unwrap_or(u.name));
+        }
+        let state = if r.sent_back.is_some() {
+            "已退回"
+        } else {
+            r.state.label()
+        };
+        let category = catalog
+            .get(&r.category)
+            .map_or(r.category.as_str(), |c| c.name.as_str());
+        w.write_row(&[
+            &r.id.to_string(),
+            state,
+            &r.subject_name,
+            category,
+            r.kind.label(),
+            r.severity.map_or("", |s| s.label()),
+            &r.document_no,
+            &r.decided_on.to_string(),
+            &r.authority,
+            &r.facts,
+            &r.outcome,
+            &r.disclosure_until.to_string(),
+            units.get(&r.provider_id).map_or("", String::as_str),
+            r.sent_back.as_deref().unwrap_or(""),
+            &r.category,
+        ])?;
+    }
+    w.finish()?;
+    std::fs::read(&path).map_err(|e| AppError::msg(format!("导出失败：{e}")))
+}
+
 /// One record within the actor's reach.
 pub fn get(app: &App, actor: &Actor, id: i64) -> AppResult<StoredRecord> {
     visible_record(app.store(), actor, id)
@@ -379,10 +456,21 @@ pub struct OwnFile {
 }
 
 pub fn own_file(app: &App, actor: &Actor) -> AppResult<OwnFile> {
-    let store = app.store();
     let unit = actor
         .unit()
         .ok_or_else(|| AppError::Forbidden("账号未绑定单位".into()))?;
+    file(app, unit)
+}
+
+/// A subject's file (档案) as the credit office reads it: what its own file shows, for any
+/// subject of the roster.
+pub fn file_of(app: &App, actor: &Actor, subject_id: i64) -> AppResult<OwnFile> {
+    crate::access::visible_subject(app.store(), actor, subject_id)?;
+    file(app, subject_id)
+}
+
+fn file(app: &App, unit: i64) -> AppResult<OwnFile> {
+    let store = app.store();
     let subject = store.subject(unit)?;
     let predecessors = store
         .lineage(unit)?
@@ -401,4 +489,9 @@ pub fn own_file(app: &App, actor: &Actor) -> AppResult<OwnFile> {
         records,
         catalog: store.catalog()?,
     })
+}
+
+/// A file's records as an Excel workbook (the same sheet as the list export).
+pub fn file_workbook(app: &App, f: &OwnFile) -> AppResult<Vec<u8>> {
+    workbook(app, &f.catalog, &f.records)
 }

@@ -33,3 +33,42 @@ pub fn merge(
     store.link_successor(a.id, b.id, by, reason)?;
     Ok((a, b))
 }
+
+/// The whole roster as an Excel workbook, in id order: names, kinds in Chinese, the masked ID
+/// number of a civil servant (never the number itself), each one's unit or parent by name, and
+/// whether the subject's records now follow a successor.
+pub fn export(app: &App) -> AppResult<Vec<u8>> {
+    const HEADERS: &[(&str, &str)] = &[
+        ("id", "编号"),
+        ("name", "名称"),
+        ("short_name", "简称"),
+        ("kind", "类型"),
+        ("uscc", "统一社会信用代码"),
+        ("id_masked", "身份证号（脱敏）"),
+        ("unit", "所在单位或上级"),
+        ("position", "职务"),
+        ("successor", "承继单位"),
+    ];
+    let all = all(app)?;
+    let names: std::collections::HashMap<i64, &str> =
+        all.iter().map(|s| (s.id, s.name.as_str())).collect();
+    let name_of = |id: Option<i64>| id.and_then(|i| names.get(&i).copied()).unwrap_or("");
+    let dir = tempfile::tempdir().map_err(|e| crate::AppError::msg(format!("导出失败：{e}")))?;
+    let path = dir.path().join("roster.xlsx");
+    let mut w = probity_ingest::TableWriter::create(&path, probity_ingest::Format::Xlsx, HEADERS)?;
+    for s in &all {
+        w.write_row(&[
+            &s.id.to_string(),
+            &s.name,
+            s.short_name.as_deref().unwrap_or(""),
+            s.kind.label(),
+            s.uscc.as_deref().unwrap_or(""),
+            s.id_masked.as_deref().unwrap_or(""),
+            name_of(s.unit_id.or(s.parent_id)),
+            s.position.as_deref().unwrap_or(""),
+            name_of(s.successor_id),
+        ])?;
+    }
+    w.finish()?;
+    std::fs::read(&path).map_err(|e| crate::AppError::msg(format!("导出失败：{e}")))
+}

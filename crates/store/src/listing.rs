@@ -24,6 +24,8 @@ pub struct RecordFilter {
     pub document_no: Option<String>,
     /// `Some(true)`: only drafts sent back (已退回); `Some(false)`: none of them.
     pub sent_back: Option<bool>,
+    /// Only records whose disclosure ends on or before this day (公示即将到期).
+    pub disclosure_until_by: Option<NaiveDate>,
     /// Only what a subject sees in its own file ([`RecordState::in_subject_file`]: no drafts,
     /// nothing still under review). Filtered in the database, so that a page of an assessed
     /// unit's file is full and its cursor never names a record the unit may not see.
@@ -239,6 +241,13 @@ fn list_filter(f: &RecordFilter, at: Option<&Cursor>) -> Option<(String, Vec<Val
     }
     if let Some(c) = &f.category {
         push("category = ?", Val::from(c.as_str()), &mut params);
+    }
+    if let Some(d) = f.disclosure_until_by {
+        push(
+            "disclosure_until <= ?",
+            Val::from(d.to_string()),
+            &mut params,
+        );
     }
     if let Some(d) = &f.document_no {
         push("document_no = ?", Val::from(d.as_str()), &mut params);

@@ -89,8 +89,7 @@ async fn list_records(
             category: q.category.clone(),
             document_no: q.document_no.clone(),
             sent_back: None,
-            in_subject_file: false,
-            ids: None,
+            ..Default::default()
         };
         // Each record is written out as it is read, from the database's own buffers; only the
         // finished body crosses back to the async side. One more row than asked says whether

@@ -28,6 +28,7 @@ use crate::http::{PageError, PageResult, done, local_time, nonempty};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/subjects", get(subjects))
+        .route("/console/subjects.xlsx", get(subjects_export))
         .route("/console/catalog", get(catalog_page).post(save_category))
         .route("/console/accounts", get(accounts).post(create_account))
         .route("/console/accounts/{id}/role", post(set_role))
@@ -55,6 +56,8 @@ pub struct SubjectRow {
     pub kind: String,
     pub code: String,
     pub position: String,
+    /// A civil servant's unit (所在单位); a unit's parent.
+    pub unit: String,
 }
 
 #[derive(Template)]
@@ -90,8 +93,12 @@ async fn subjects(
         .unwrap_or(0);
     let app = state.app.clone();
     let all = blocking(move || Ok(probity_app::roster::all(&app)?)).await?;
+    let names: std::collections::HashMap<i64, String> = all
+        .iter()
+        .map(|s| (s.id, s.short_name.clone().unwrap_or_else(|| s.name.clone())))
+        .collect();
     let mut matching: Vec<_> = all
-        .into_iter()
+        .iter()
         .filter(|s| kind.is_none_or(|k| s.kind == k))
         .filter(|s| {
             name.as_deref().is_none_or(|n| {
@@ -117,6 +124,11 @@ async fn subjects(
             kind: s.kind.label().to_string(),
             code: s.uscc.clone().or(s.id_masked.clone()).unwrap_or_default(),
             position: s.position.clone().unwrap_or_default(),
+            unit: s
+                .unit_id
+                .or(s.parent_id)
+                .and_then(|u| names.get(&u).cloned())
+                .unwrap_or_default(),
         })
         .collect();
     let next = more.then(|| {
@@ -1071,6 +1083,19 @@ async fn audit(
         keep,
         next,
     }))
+}
+
+/// The whole roster as an Excel workbook.
+async fn subjects_export(
+    State(state): State<AppState>,
+) -> Result<axum::response::Response, PageError> {
+    let app = state.app.clone();
+    let bytes = blocking(move || Ok(probity_app::roster::export(&app)?)).await?;
+    Ok(super::kit::xlsx_download(
+        bytes,
+        "roster.xlsx",
+        "主体名录.xlsx",
+    ))
 }
 
 /// The filtered journal as an Excel workbook (at most `AUDIT_EXPORT_CAP` entries, newest first).

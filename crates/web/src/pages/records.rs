@@ -27,6 +27,7 @@ use crate::http::{PageError, PageResult, done, local_time, nonempty};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/records", get(list))
+        .route("/console/records.xlsx", get(export))
         .route("/console/records/new", get(new_form).post(create))
         .route("/console/records/{id}", get(detail))
         .route("/console/records/{id}/edit", get(edit_form).post(correct))
@@ -38,6 +39,9 @@ pub fn router() -> Router<AppState> {
         .route("/console/review/activate", post(activate_batch))
         .route("/console/templates/{file}", get(template))
         .route("/console/file", get(own_file))
+        .route("/console/file.xlsx", get(own_file_export))
+        .route("/console/subjects/{id}", get(subject_file))
+        .route("/console/subjects/{id}/file.xlsx", get(subject_file_export))
 }
 
 /// A record as a row of a list or a detail page.
@@ -212,6 +216,8 @@ pub struct ListQuery {
     pub after: Option<String>,
     /// A [`RecordOrder`] code: `id_desc` (default), `id_asc` or `decided_desc`.
     pub sort: Option<String>,
+    /// Only records whose disclosure ends within this many days (1 to 366) from today.
+    pub ending: Option<String>,
 }
 
 impl ListQuery {
@@ -223,7 +229,19 @@ impl ListQuery {
         }
     }
 
-    fn filter(&self) -> Result<RecordFilter, ApiError> {
+    fn filter(&self, today: chrono::NaiveDate) -> Result<RecordFilter, ApiError> {
+        let ending = match nonempty(&self.ending) {
+            None => None,
+            Some(e) => match e.parse::<i64>() {
+                Ok(d) if (1..=366).contains(&d) => Some(today + chrono::TimeDelta::days(d)),
+                _ => {
+                    return Err(ApiError::bad_request(
+                        "QUERY_INVALID",
+                        "到期天数应为 1 至 366 之间的整数",
+                    ));
+                }
+            },
+        };
         let (state, sent_back) = match nonempty(&self.state) {
             Some(s) if s == SENT_BACK => (Some(RecordState::Draft), Some(true)),
             Some(s) => {
@@ -238,6 +256,7 @@ impl ListQuery {
             sent_back,
             category: nonempty(&self.category),
             document_no: nonempty(&self.document_no),
+            disclosure_until_by: ending,
             ..Default::default()
         })
     }
@@ -250,6 +269,7 @@ impl ListQuery {
             ("category", &self.category),
             ("document_no", &self.document_no),
             ("sort", &self.sort),
+            ("ending", &self.ending),
         ] {
             if let Some(v) = nonempty(v) {
                 q.push_str(&format!("&{k}={}", crate::http::percent_encode(&v)));
@@ -267,8 +287,11 @@ struct ListTpl {
     states: Vec<Opt>,
     categories: Vec<Opt>,
     sorts: Vec<Opt>,
+    endings: Vec<Opt>,
     document_no: String,
     next: Option<String>,
+    /// The filters as a query string, for the export link.
+    keep: String,
 }
 
 /// Reads a page cursor from a link; a hand-edited one is refused rather than ignored.
@@ -287,7 +310,7 @@ async fn list(
     ctx: Ctx,
     crate::http::PageQuery(q): crate::http::PageQuery<ListQuery>,
 ) -> PageResult {
-    let f = q.filter()?;
+    let f = q.filter(state.app.today())?;
     let order = q.order()?;
     let at = cursor(order, &q.before)?;
     let app = state.app.clone();
@@ -333,9 +356,35 @@ async fn list(
             order.code(),
             None,
         ),
+        endings: options(
+            [("30", "30 天内到期"), ("90", "90 天内到期")]
+                .into_iter()
+                .map(|(v, l)| (v.to_string(), l.to_string())),
+            q.ending.as_deref().unwrap_or(""),
+            Some("不限"),
+        ),
         document_no: q.document_no.clone().unwrap_or_default(),
         next,
+        keep: q.keep().replacen('&', "?", 1),
     }))
+}
+
+/// The filtered list as an Excel workbook (newest first, at most `records::EXPORT_CAP`): the
+/// review queue's export is this with `state=submitted`.
+async fn export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    crate::http::PageQuery(q): crate::http::PageQuery<ListQuery>,
+) -> PageResult {
+    let f = q.filter(state.app.today())?;
+    let app = state.app.clone();
+    let who = ctx.caller.who();
+    let (bytes, _) = blocking(move || Ok(probity_app::records::export(&app, &who, f)?)).await?;
+    Ok(super::kit::xlsx_download(
+        bytes,
+        "records.xlsx",
+        "信用记录.xlsx",
+    ))
 }
 
 /// One input of the record form, with its value and its error.
@@ -974,7 +1023,7 @@ async fn review(
     ctx: Ctx,
     crate::http::PageQuery(q): crate::http::PageQuery<ListQuery>,
 ) -> PageResult {
-    let f = q.filter()?;
+    let f = q.filter(state.app.today())?;
     let at = cursor(RecordOrder::Oldest, &q.after)?;
     let app = state.app.clone();
     let who = ctx.caller.who();
@@ -1166,6 +1215,10 @@ struct FileTpl {
     states: Vec<Opt>,
     total: usize,
     next: Option<String>,
+    /// The Excel export of the whole file.
+    export: String,
+    /// The day the page was made (a printed file says when).
+    printed_on: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1179,6 +1232,91 @@ async fn own_file(
     ctx: Ctx,
     crate::http::PageQuery(q): crate::http::PageQuery<FileQuery>,
 ) -> PageResult {
+    let app = state.app.clone();
+    let who = ctx.caller.who();
+    let file = blocking(move || Ok(probity_app::records::own_file(&app, &who)?)).await?;
+    let today = state.app.today().to_string();
+    file_page(
+        &ctx,
+        file,
+        &q,
+        "本单位信用档案".into(),
+        "/console/file.xlsx".into(),
+        today,
+    )
+}
+
+/// A subject's file (档案) as the credit office opens it from the roster.
+async fn subject_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    crate::http::PageQuery(q): crate::http::PageQuery<FileQuery>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let app = state.app.clone();
+    let who = ctx.caller.who();
+    let file = blocking(move || Ok(probity_app::records::file_of(&app, &who, id)?)).await?;
+    let title = format!("信用档案：{}", file.unit.name);
+    let today = state.app.today().to_string();
+    file_page(
+        &ctx,
+        file,
+        &q,
+        title,
+        format!("/console/subjects/{id}/file.xlsx"),
+        today,
+    )
+}
+
+/// The unit's own file as an Excel workbook.
+async fn own_file_export(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    let app = state.app.clone();
+    let who = ctx.caller.who();
+    let bytes = blocking(move || {
+        let f = probity_app::records::own_file(&app, &who)?;
+        Ok(probity_app::records::file_workbook(&app, &f)?)
+    })
+    .await?;
+    Ok(super::kit::xlsx_download(
+        bytes,
+        "file.xlsx",
+        "信用档案.xlsx",
+    ))
+}
+
+/// A subject's file as an Excel workbook, named after the subject.
+async fn subject_file_export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let app = state.app.clone();
+    let who = ctx.caller.who();
+    let (bytes, name) = blocking(move || {
+        let f = probity_app::records::file_of(&app, &who, id)?;
+        Ok((
+            probity_app::records::file_workbook(&app, &f)?,
+            f.unit.name.clone(),
+        ))
+    })
+    .await?;
+    Ok(super::kit::xlsx_download(
+        bytes,
+        "file.xlsx",
+        &format!("{name}信用档案.xlsx"),
+    ))
+}
+
+fn file_page(
+    ctx: &Ctx,
+    file: probity_app::records::OwnFile,
+    q: &FileQuery,
+    title: String,
+    export: String,
+    printed_on: String,
+) -> PageResult {
     let want = nonempty(&q.state)
         .map(|s| RecordState::parse(&s))
         .transpose()?;
@@ -1187,14 +1325,12 @@ async fn own_file(
         .and_then(|p| p.parse::<usize>().ok())
         .unwrap_or(1)
         .clamp(1, 1_000_000);
-    let app = state.app.clone();
-    let who = ctx.caller.who();
     let probity_app::records::OwnFile {
         unit: subject,
         predecessors: preds,
         records,
         catalog,
-    } = blocking(move || Ok(probity_app::records::own_file(&app, &who)?)).await?;
+    } = file;
     let item = |s: &probity_store::Subject| SubjectItem {
         id: s.id,
         name: s.name.clone(),
@@ -1222,12 +1358,14 @@ async fn own_file(
         )
     });
     Ok(ctx.page(&FileTpl {
-        l: ctx.layout("本单位信用档案"),
+        l: ctx.layout(&title),
         unit: item(&subject),
         predecessors: preds.iter().map(item).collect(),
         items,
         states: state_options(q.state.as_deref().unwrap_or("")),
         total,
         next,
+        export,
+        printed_on,
     }))
 }

@@ -211,6 +211,8 @@ pub struct Tile {
 struct ConsoleTpl {
     l: Layout,
     tiles: Vec<Tile>,
+    /// The 待办 panel: what waits for this official, from the data.
+    todo: Vec<probity_app::dashboard::TodoItem>,
     /// The account waits for the security administrator to grant it a role.
     unassigned: bool,
 }
@@ -229,8 +231,13 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> PageResult {
         count,
     };
     let counted = |n: u64| Some(super::kit::count_text(n, TILE_COUNT_CAP));
-    let board =
-        blocking(move || Ok(probity_app::dashboard::of(&app, &who, TILE_COUNT_CAP)?)).await?;
+    let (board, todo) = blocking(move || {
+        Ok((
+            probity_app::dashboard::of(&app, &who, TILE_COUNT_CAP)?,
+            probity_app::dashboard::todo(&app, &who, TILE_COUNT_CAP)?,
+        ))
+    })
+    .await?;
     let tiles = match board {
         Dashboard::Provider {
             drafts,
@@ -297,6 +304,7 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     Ok(ctx.page(&ConsoleTpl {
         l: ctx.layout("工作台"),
         tiles,
+        todo,
         unassigned: role == AccountRole::Unassigned,
     }))
 }

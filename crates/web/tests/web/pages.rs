@@ -1171,3 +1171,150 @@ fn the_review_queue_shows_the_facts_and_approves_a_batch_after_confirmation() {
         assert_eq!(p.status, StatusCode::FORBIDDEN, "[{name}]");
     }
 }
+
+/// Reads the sheet of an Excel download: each row's cells under the given headers.
+fn sheet(bytes: &[u8], headers: &[&'static str]) -> Vec<Vec<String>> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.xlsx");
+    std::fs::write(&path, bytes).unwrap();
+    let cols: Vec<probity_ingest::ColumnSpec> = headers
+        .iter()
+        .map(|h| probity_ingest::ColumnSpec {
+            key: h,
+            header: h,
+            required: true,
+            aliases: &[],
+        })
+        .collect();
+    probity_ingest::TableReader::open(&path, &cols)
+        .unwrap()
+        .map(|r| r.unwrap().cells)
+        .collect()
+}
+
+/// Each 工作台 has a 待办 panel built from the data (sent back, waiting for review, disclosures
+/// ending within 30 days); the record list filters on the end of disclosure and exports what it
+/// shows to Excel; the roster links each subject to its file, which exports too.
+#[test]
+fn dashboards_list_what_waits_and_lists_export_to_excel() {
+    for b in backends("todo_export") {
+        let (s, acc) = start(&b.store);
+        let name = b.name;
+        let by = ("区财政局", "provider:p_provider");
+        let today = probity_app::today();
+        // How long a record of this category is disclosed: from a record decided today.
+        let probe = form_record(&b.store, by, TOWN, ("PAYMENT_ARREARS", "T-probe", 0), true);
+        let period = (b.store.record(probe).unwrap().disclosure_until - today).num_days();
+        assert!(period > 40, "[{name}] {period}");
+        let ending = form_record(
+            &b.store,
+            by,
+            TOWN,
+            ("PAYMENT_ARREARS", "T-ending", period - 10),
+            true,
+        );
+        form_record(&b.store, by, TOWN, ("PAYMENT_ARREARS", "T-wait", 5), false);
+        let back = form_record(&b.store, by, TOWN, ("PAYMENT_ARREARS", "T-back", 6), false);
+        let mut admin = s.browser_as(&acc, AccountRole::Admin);
+        let page = admin.get(&format!("/console/records/{back}"));
+        admin.post(
+            &format!("/console/records/{back}/send-back"),
+            &[("csrf", &page.csrf()), ("reason", "请补充欠款金额")],
+        );
+
+        // The provider's 待办: the sent-back record with its reason, the one waiting, the one
+        // whose disclosure ends soon.
+        let mut provider = s.browser_as(&acc, AccountRole::Provider);
+        let home = provider.get("/console");
+        let todo = between(&home.body, "<h2 id=\"todo-h\">待办</h2>", "</section>")
+            .unwrap_or_else(|| panic!("[{name}] no 待办 panel: {}", home.body));
+        for want in [
+            "被退回待修改</a> <strong>1</strong>",
+            "请补充欠款金额",
+            "已报送，等待信用办审核</a> <strong>1</strong>",
+            "公示将在 30 天内到期</a> <strong>1</strong>",
+            &format!("/console/records/{ending}\""),
+        ] {
+            assert!(todo.contains(want), "[{name}] {want}: {todo}");
+        }
+        let home = admin.get("/console");
+        let todo = between(&home.body, "<h2 id=\"todo-h\">待办</h2>", "</section>").unwrap();
+        assert!(
+            todo.contains("<a href=\"/console/review\">待审核</a> <strong>1</strong>")
+                && todo.contains("今天报送"),
+            "[{name}] {todo}"
+        );
+
+        // The list agrees with the panel, and exports what it shows.
+        let list = admin.get("/console/records?state=active&ending=30");
+        assert!(
+            list.body.contains("T-ending") && !list.body.contains("T-probe"),
+            "[{name}] {}",
+            list.body
+        );
+        let bad = admin.get("/console/records?ending=abc");
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "[{name}]");
+        assert!(bad.body.contains("到期天数"), "[{name}]");
+        let get_bytes = |b: &probity_testkit::browser::Browser, path: &str| {
+            let res = b.request(reqwest::Method::GET, path).send().unwrap();
+            assert_eq!(res.status(), StatusCode::OK, "[{name}] {path}");
+            res.bytes().unwrap().to_vec()
+        };
+        let rows = sheet(
+            &get_bytes(&admin, "/console/records.xlsx?state=active&ending=30"),
+            &["决定文书号", "记录类别", "类别代码", "报送单位", "状态"],
+        );
+        assert_eq!(
+            rows,
+            vec![vec![
+                "T-ending".to_string(),
+                "拖欠企业账款".into(),
+                "PAYMENT_ARREARS".into(),
+                "区财政局".into(),
+                "已生效".into()
+            ]],
+            "[{name}]"
+        );
+        let all = sheet(
+            &get_bytes(&provider, "/console/records.xlsx"),
+            &["决定文书号"],
+        );
+        assert_eq!(all.len(), 4, "[{name}] the provider's own four: {all:?}");
+
+        // The roster links a subject to its file; the file and the roster export.
+        let town = b.store.find_unit(TOWN).unwrap();
+        let roster = admin.get(&format!("/console/subjects?name={}", "新河"));
+        assert!(
+            roster
+                .body
+                .contains(&format!("<a href=\"/console/subjects/{}\">", town.id)),
+            "[{name}] {}",
+            roster.body
+        );
+        let file = admin.get(&format!("/console/subjects/{}", town.id));
+        assert_eq!(file.status, StatusCode::OK, "[{name}]");
+        assert!(
+            file.body.contains("信用档案")
+                && file.body.contains("T-ending")
+                && !file.body.contains("T-wait"),
+            "[{name}] decided records only: {}",
+            file.body
+        );
+        let rows = sheet(
+            &get_bytes(&admin, &format!("/console/subjects/{}/file.xlsx", town.id)),
+            &["决定文书号"],
+        );
+        assert_eq!(rows.len(), 2, "[{name}] the two active ones: {rows:?}");
+        let unit = s.browser_as(&acc, AccountRole::Unit);
+        let own = sheet(&get_bytes(&unit, "/console/file.xlsx"), &["决定文书号"]);
+        assert_eq!(own, rows, "[{name}] the unit's own file is the same");
+        let roster_rows = sheet(
+            &get_bytes(&admin, "/console/subjects.xlsx"),
+            &["名称", "类型", "所在单位或上级"],
+        );
+        assert!(
+            roster_rows.iter().any(|r| r[0] == town.name),
+            "[{name}] {roster_rows:?}"
+        );
+    }
+}
