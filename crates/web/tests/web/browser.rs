@@ -586,7 +586,9 @@ async fn scenario(c: &Client, f: &Facts) -> Res {
     shot(c, f, "09-review").await?;
     let row = format!("//tr[td[contains(., '{}')]]", f.fixed_doc);
     let link = c
-        .find(Locator::XPath(&format!("{row}/td[1]/a")))
+        .find(Locator::XPath(&format!(
+            "{row}//a[starts-with(@href, '/console/records/')]"
+        )))
         .await
         .map_err(here!())?;
     let id = link
