@@ -617,18 +617,20 @@ impl SearchIndex {
                 })
                 .collect();
             any.push((Occur::Should, Box::new(BooleanQuery::new(every_word))));
-        } else if text.is_empty() {
-            return Err(SearchError::Query(
-                "请输入要搜索的单位名称、关键词、统一社会信用代码或文书号".into(),
-            ));
         }
-        let matched: Box<dyn Query> = Box::new(BooleanQuery::new(any));
+        // No words: browsing (浏览), the disclosed records of the filters, newest first.
+        let browsing = text.is_empty();
+        let matched: Box<dyn Query> = if browsing {
+            term(f.doc_type, "record")
+        } else {
+            Box::new(BooleanQuery::new(any))
+        };
 
         // Filters of records leave the units out. The disclosure window is applied while the
         // hits are collected (`within`), from fast fields, not as a query over every date.
         let record_filters = q.category.is_some() || q.severity.is_some() || q.year.is_some();
         let mut all: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, matched)];
-        if record_filters {
+        if record_filters && !browsing {
             all.push((Occur::Must, term(f.doc_type, "record")));
         }
         if let Some(k) = &q.subject_kind {
@@ -654,6 +656,34 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let limit = q.limit.clamp(1, MAX_PAGE);
         let today = day_number(today);
+        if browsing {
+            let (top, total, (by_category, by_year)) = searcher.search(
+                &query,
+                &within(
+                    today,
+                    (
+                        TopDocs::with_limit(limit)
+                            .and_offset(q.offset)
+                            .order_by_fast_field::<i64>("decided_on", tantivy::Order::Desc),
+                        Count,
+                        FacetCounts {
+                            category: "category".into(),
+                            year: "year".into(),
+                        },
+                    ),
+                ),
+            )?;
+            let hits = top
+                .into_iter()
+                .map(|(_, addr)| self.hit(&searcher, addr, 0.0, None))
+                .collect::<SearchResult<Vec<_>>>()?;
+            return Ok(Hits {
+                total,
+                hits,
+                by_category,
+                by_year,
+            });
+        }
         let (top, total, (by_category, by_year)) = searcher.search(
             &query,
             &within(

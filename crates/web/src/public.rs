@@ -69,6 +69,24 @@ pub struct SearchParams {
     pub year: Option<String>,
     /// 1 to 50, default 1
     pub page: Option<String>,
+    /// Any value: list the disclosed records newest first when there are no words (浏览).
+    pub browse: Option<String>,
+}
+
+impl SearchParams {
+    /// No words but a filter or `browse`: the disclosed records of those filters, newest first.
+    fn browsing(&self) -> bool {
+        nonempty(&self.q).is_none()
+            && [
+                &self.browse,
+                &self.kind,
+                &self.category,
+                &self.severity,
+                &self.year,
+            ]
+            .iter()
+            .any(|v| nonempty(v).is_some())
+    }
 }
 
 /// One hit of a public search.
@@ -141,7 +159,7 @@ fn nonempty(s: &Option<String>) -> Option<String> {
 
 fn check(p: &SearchParams, catalog: &Catalog) -> Result<Checked, ApiError> {
     let text = nonempty(&p.q).unwrap_or_default();
-    if text.is_empty() {
+    if text.is_empty() && !p.browsing() {
         return Err(bad(
             "QUERY_EMPTY",
             "请输入要搜索的单位名称、关键词、统一社会信用代码或文书号",
@@ -394,6 +412,8 @@ struct SearchTpl {
     severities: Vec<(String, String, bool)>,
     category: String,
     year: String,
+    /// No words: the disclosed records of the filters, newest first.
+    browsing: bool,
     /// The query string without `category` (or `year`), for that facet's links.
     base_no_category: String,
     base_no_year: String,
@@ -449,8 +469,12 @@ async fn search_page(
     let severity = nonempty(&p.severity).unwrap_or_default();
     let category = nonempty(&p.category).unwrap_or_default();
     let year = nonempty(&p.year).unwrap_or_default();
+    let browsing = p.browsing();
+    // Browsing keeps `browse=1` so that dropping its last filter still lists the records.
+    let browse = if browsing { "1" } else { "" };
     let base = query_string(&[
         ("q", &q),
+        ("browse", browse),
         ("kind", &kind),
         ("category", &category),
         ("severity", &severity),
@@ -458,12 +482,14 @@ async fn search_page(
     ]);
     let base_no_category = query_string(&[
         ("q", &q),
+        ("browse", browse),
         ("kind", &kind),
         ("severity", &severity),
         ("year", &year),
     ]);
     let base_no_year = query_string(&[
         ("q", &q),
+        ("browse", browse),
         ("kind", &kind),
         ("category", &category),
         ("severity", &severity),
@@ -471,6 +497,7 @@ async fn search_page(
     let mut t = SearchTpl {
         base_no_category,
         base_no_year,
+        browsing,
         q: q.clone(),
         error: None,
         result: None,
@@ -499,7 +526,7 @@ async fn search_page(
         prev: None,
         next: None,
     };
-    if q.is_empty() {
+    if q.is_empty() && !browsing {
         return render(&t, StatusCode::OK);
     }
     match run(&state, p).await {

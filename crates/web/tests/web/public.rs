@@ -33,6 +33,8 @@ trait Public {
     fn get(&self, path_and_query: &str) -> (StatusCode, String);
     /// The JSON search.
     fn search(&self, q: &str) -> (StatusCode, Value);
+    /// Any JSON answer.
+    fn get_json(&self, path_and_query: &str) -> (StatusCode, Value);
     /// Brings the search index up with the database, and checks that `q` finds something.
     fn index_finds(&self, q: &str);
 }
@@ -59,6 +61,11 @@ impl Public for Server {
             .unwrap();
         let status = res.status();
         (status, res.json().unwrap_or(Value::Null))
+    }
+
+    fn get_json(&self, path_and_query: &str) -> (StatusCode, Value) {
+        let res = self.client.get(self.url(path_and_query)).send().unwrap();
+        (res.status(), res.json().unwrap())
     }
 
     fn index_finds(&self, q: &str) {
@@ -337,6 +344,75 @@ fn the_public_finds_exactly_what_the_disclosure_policy_allows() {
         assert!(
             !ids_of(&s.search(&target.document_no).1).contains(&target.id),
             "[{name}] still found after revocation"
+        );
+    }
+}
+
+#[test]
+fn the_public_browses_the_disclosures_without_words() {
+    for b in backends("public_browse") {
+        probity_app::demo::load_demo(&b.store, probity_app::today()).unwrap();
+        let s = start(&b.store, 100_000);
+        s.index_finds("采购");
+        let name = b.name;
+
+        // The home page leads to the whole list; every public page carries the site's links.
+        let (_, home) = s.get("/");
+        assert!(home.contains("href=\"/search?browse=1\""), "[{name}]");
+        for link in ["href=\"/rules\"", "href=\"/verify\"", "主办"] {
+            assert!(home.contains(link), "[{name}] {link} on the home page");
+        }
+
+        // Browsing: records only, newest decision first, with the facets to narrow them.
+        let (status, v) = s.get_json("/api/v1/public/search?browse=1");
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        let items = v["items"].as_array().unwrap();
+        assert!(items.len() > 1, "[{name}] {v}");
+        assert!(items.iter().all(|i| i["type"] == "record"), "[{name}] {v}");
+        let dates: Vec<&str> = items
+            .iter()
+            .map(|i| i["decided_on"].as_str().unwrap())
+            .collect();
+        let mut sorted = dates.clone();
+        sorted.sort_by(|a, b| b.cmp(a));
+        assert_eq!(dates, sorted, "[{name}] newest first");
+        let total = v["total"].as_u64().unwrap();
+        let (category, in_category) = v["by_category"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["value"].as_str().unwrap().to_string(),
+                    f["count"].as_u64().unwrap(),
+                )
+            })
+            .find(|(_, n)| *n < total)
+            .expect("two categories in the demo");
+
+        // A filter alone browses too, in the API and on the page, and the page keeps browsing
+        // when its facet is taken away again.
+        let (status, v) = s.get_json(&format!("/api/v1/public/search?category={category}"));
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        assert_eq!(v["total"].as_u64(), Some(in_category), "[{name}]");
+        let (status, page) = s.get(&format!("/search?category={category}"));
+        assert_eq!(status, StatusCode::OK, "[{name}]");
+        assert!(
+            page.contains("公示信息浏览")
+                && page.contains(&format!("共找到 {in_category} 条结果"))
+                && page.contains("href=\"/search?browse=1\">取消</a>"),
+            "[{name}] {page}"
+        );
+
+        // No words and no filter still asks for words, in the API and on the page.
+        let (status, v) = s.get_json("/api/v1/public/search?q=");
+        assert_eq!(status, StatusCode::BAD_REQUEST, "[{name}]");
+        assert_eq!(v["error"]["code"], "QUERY_EMPTY");
+        let (status, page) = s.get("/search");
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            page.contains("请输入要查询") && !page.contains("共找到"),
+            "[{name}]"
         );
     }
 }
