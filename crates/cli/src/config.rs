@@ -21,6 +21,7 @@ pub struct FileConfig {
     pub secure_cookies: Option<bool>,
     pub login_per_minute: Option<u32>,
     pub public_per_minute: Option<u32>,
+    pub public_url: Option<String>,
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
     pub metrics_addr: Option<String>,
     pub metrics_token: Option<String>,

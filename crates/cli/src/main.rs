@@ -62,7 +62,7 @@ enum Command {
         demo: bool,
         /// A TOML file with any of: db, key_file, addr, session_ttl_minutes,
         /// session_idle_minutes, secure_cookies, login_per_minute, public_per_minute,
-        /// trusted_proxies, metrics_addr, metrics_token. Flags and environment win.
+        /// public_url, trusted_proxies, metrics_addr, metrics_token. Flags and environment win.
         #[arg(long, env = "PROBITY_CONFIG")]
         config: Option<PathBuf>,
         /// A session ends this many minutes after login at the latest.
@@ -84,6 +84,11 @@ enum Command {
         #[arg(long, env = "PROBITY_PUBLIC_PER_MINUTE", default_value_t = 120,
               value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
         public_per_minute: u32,
+        /// The portal's address as the public reaches it (e.g. https://xy.example.gov.cn), printed
+        /// with a QR code on credit reports for their verification; without it, the address a
+        /// request came to.
+        #[arg(long, env = "PROBITY_PUBLIC_URL", value_parser = parse_public_url)]
+        public_url: Option<String>,
         /// A reverse proxy whose X-Forwarded-For header names the client (repeat, or separate
         /// with commas). From any other peer the header is ignored.
         #[arg(
@@ -378,6 +383,7 @@ fn serve(cli: &mut Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
         secure_cookies,
         login_per_minute,
         public_per_minute,
+        public_url,
         trusted_proxies,
         metrics_addr,
         metrics_token,
@@ -460,10 +466,36 @@ fn serve(cli: &mut Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
             public_per_minute,
             f.public_per_minute,
         ) as usize,
+        public_url: match (config::given(sub, "public_url"), &f.public_url) {
+            (false, Some(u)) => {
+                Some(parse_public_url(u).map_err(|e| anyhow::anyhow!("public_url：{e}"))?)
+            }
+            _ => public_url.clone(),
+        },
         ..Default::default()
     };
     ops::serve(store, &addr, web, pages)?;
     Ok(EXIT_OK)
+}
+
+/// The portal's public address: http(s), a host, no query; kept without a trailing slash.
+fn parse_public_url(s: &str) -> Result<String, String> {
+    let s = s.trim().trim_end_matches('/');
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+        .ok_or("应以 http:// 或 https:// 开头，例如 https://xy.example.gov.cn")?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty()
+        || !rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:/_[]".contains(c))
+    {
+        return Err(
+            "不是有效的网址：只能含主机名、端口和路径，例如 https://xy.example.gov.cn".into(),
+        );
+    }
+    Ok(s.to_string())
 }
 
 /// Where the search index lives when not given.
@@ -800,6 +832,32 @@ fn finish_import(
             }
             eprintln!("导入失败：{msg}");
             Ok(EXIT_FAILURE)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_public_url;
+
+    #[test]
+    fn the_public_url_is_an_http_address_without_a_trailing_slash() {
+        assert_eq!(
+            parse_public_url(" https://xy.example.gov.cn/ ").as_deref(),
+            Ok("https://xy.example.gov.cn")
+        );
+        assert_eq!(
+            parse_public_url("http://10.0.0.5:8080/credit").as_deref(),
+            Ok("http://10.0.0.5:8080/credit")
+        );
+        for bad in [
+            "xy.example.gov.cn",
+            "ftp://x",
+            "https://",
+            "https://a b",
+            "https://x/?q=1",
+        ] {
+            assert!(parse_public_url(bad).is_err(), "{bad}");
         }
     }
 }

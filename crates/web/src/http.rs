@@ -233,3 +233,18 @@ pub fn cookie_value<'a>(parts: &'a axum::http::HeaderMap, name: &str) -> Option<
             })
         })
 }
+
+/// `text` as a QR code in SVG (empty, and logged, if it cannot be drawn).
+pub fn qr_svg(text: &str) -> String {
+    match qrcode::QrCode::new(text.as_bytes()) {
+        Ok(code) => code
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(200, 200)
+            .quiet_zone(true)
+            .build(),
+        Err(e) => {
+            tracing::warn!(error = %e, "a QR code could not be drawn");
+            String::new()
+        }
+    }
+}

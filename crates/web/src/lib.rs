@@ -84,6 +84,10 @@ pub struct PagesConfig {
     pub search_every: Duration,
     /// Public requests (search, profiles) per client address per minute.
     pub public_per_minute: usize,
+    /// The portal's address as the public reaches it (`https://xy.example.gov.cn`), for the
+    /// verification address and QR code printed on a credit report. Without it, the address the
+    /// request came to (its Host) is used.
+    pub public_url: Option<String>,
 }
 
 impl Default for PagesConfig {
@@ -94,6 +98,7 @@ impl Default for PagesConfig {
             search_dir: None,
             search_every: Duration::from_secs(2),
             public_per_minute: 120,
+            public_url: None,
         }
     }
 }
@@ -117,6 +122,8 @@ pub struct AppState {
     pub public_limiter: Arc<auth::LoginLimiter>,
     /// The catalog as the public routes last read it (they read it on every search otherwise).
     pub public_catalog: Arc<std::sync::Mutex<Option<CatalogSnapshot>>>,
+    /// `PagesConfig::public_url`, without a trailing slash.
+    pub public_url: Option<Arc<str>>,
 }
 
 #[derive(OpenApi)]
@@ -188,6 +195,10 @@ fn app_counting(
     let state = AppState {
         search,
         public_catalog: Arc::default(),
+        public_url: pages_config
+            .public_url
+            .as_deref()
+            .map(|u| Arc::from(u.trim_end_matches('/'))),
         public_limiter: Arc::new(auth::LoginLimiter::new(
             pages_config.public_per_minute,
             Duration::from_secs(60),

@@ -958,13 +958,36 @@ struct ReportTpl {
     c: probity_app::report::ReportContent,
     signature: String,
     public_key: String,
+    /// The verification page's full address for this report, and it as a QR code (SVG).
+    verify_url: String,
+    qr: String,
+}
+
+/// The portal's address: the configured one, else the one this request came to.
+fn public_base(state: &AppState, headers: &axum::http::HeaderMap) -> String {
+    if let Some(u) = &state.public_url {
+        return u.to_string();
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    format!("http://{host}")
 }
 
 async fn report_page(
     State(state): State<AppState>,
     Path(no): Path<String>,
+    headers: axum::http::HeaderMap,
     crate::http::PageQuery(p): crate::http::PageQuery<VerifyParams>,
 ) -> Response {
+    let base = public_base(&state, &headers);
     let code = nonempty(&p.code).unwrap_or_default();
     let app = state.app.clone();
     let found = blocking(move || {
@@ -975,17 +998,25 @@ async fn report_page(
     })
     .await;
     match found {
-        Ok((r, code, c, public_key)) => render(
-            &ReportTpl {
-                q: String::new(),
-                report_no: r.report_no,
-                code,
-                c,
-                signature: hex_of(&r.signature),
-                public_key,
-            },
-            StatusCode::OK,
-        ),
+        Ok((r, code, c, public_key)) => {
+            let verify_url = format!(
+                "{base}/verify?{}",
+                query_string(&[("no", &r.report_no), ("code", &code)])
+            );
+            render(
+                &ReportTpl {
+                    q: String::new(),
+                    report_no: r.report_no,
+                    code,
+                    c,
+                    signature: hex_of(&r.signature),
+                    public_key,
+                    qr: crate::http::qr_svg(&verify_url),
+                    verify_url,
+                },
+                StatusCode::OK,
+            )
+        }
         Err(e) => public_page_error(e),
     }
 }

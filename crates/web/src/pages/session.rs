@@ -321,21 +321,6 @@ struct TotpTpl {
     error: Option<String>,
 }
 
-/// `text` as a QR code in SVG.
-fn qr_svg(text: &str) -> String {
-    match qrcode::QrCode::new(text.as_bytes()) {
-        Ok(code) => code
-            .render::<qrcode::render::svg::Color>()
-            .min_dimensions(200, 200)
-            .quiet_zone(true)
-            .build(),
-        Err(e) => {
-            tracing::warn!(error = %e, "TOTP QR code could not be drawn");
-            String::new()
-        }
-    }
-}
-
 async fn totp_page(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     totp_render(&state, &ctx, None, StatusCode::OK).await
 }
@@ -355,7 +340,7 @@ async fn totp_render(
     let e = blocking(move || Ok(probity_app::session::begin_totp(&app, id)?)).await?;
     let mut res = ctx.page(&TotpTpl {
         l: ctx.layout("绑定动态口令"),
-        qr: qr_svg(&e.otpauth_url),
+        qr: crate::http::qr_svg(&e.otpauth_url),
         secret: e.secret_base32,
         url: e.otpauth_url,
         error,

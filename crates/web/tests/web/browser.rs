@@ -708,6 +708,25 @@ async fn public(c: &Client, f: &Facts) -> Res {
         format!("report number {no}, code {code}")
     })?;
     shot(c, f, "16-report").await?;
+    let report_url = c.current_url().await.map_err(here!())?.to_string();
+    // The verification address printed on the report, with its QR code, opens the verdict.
+    ensure(c.find(Locator::Css("figure.qr svg")).await.is_ok(), || {
+        "the report has no QR code".into()
+    })?;
+    let printed = c
+        .find(Locator::Id("verify-url"))
+        .await
+        .map_err(here!())?
+        .attr("href")
+        .await
+        .map_err(here!())?
+        .unwrap_or_default();
+    ensure(
+        printed.starts_with(&format!("{}/verify?no={no}", f.base)),
+        || format!("the printed verification address: {printed}"),
+    )?;
+    c.goto(&printed).await.map_err(here!())?;
+    wait_text(c, "报告真实有效").await?;
 
     c.goto(&format!("{}/verify", f.base))
         .await
@@ -722,5 +741,45 @@ async fn public(c: &Client, f: &Facts) -> Res {
         || format!("verification:\n{verdict}"),
     )?;
     shot(c, f, "17-verify").await?;
-    Ok(())
+
+    // On a 390-px phone nothing on the public pages scrolls sideways, the report least of all.
+    let search = format!("{}/search?q={}", f.base, "%E9%87%87%E8%B4%AD");
+    let pages = [
+        (format!("{}/", f.base), "18-phone-home"),
+        (search, "19-phone-search"),
+        (report_url, "20-phone-report"),
+        (
+            format!("{}/verify?no={no}&code={code}", f.base),
+            "21-phone-verify",
+        ),
+        (format!("{}/rules", f.base), "22-phone-rules"),
+    ];
+    c.set_window_size(390, 844).await.map_err(here!())?;
+    let mut result = Ok(());
+    for (url, name) in &pages {
+        result = phone_fits(c, f, url, name).await;
+        if result.is_err() {
+            break;
+        }
+    }
+    c.set_window_size(1280, 900).await.map_err(here!())?;
+    result
+}
+
+/// Opens `url` and fails when the page is wider than the window; a screenshot either way.
+async fn phone_fits(c: &Client, f: &Facts, url: &str, name: &str) -> Res {
+    c.goto(url).await.map_err(here!())?;
+    wait_text(c, "政务诚信").await?;
+    let widths = c
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .map_err(here!())?;
+    let num = |i: usize| widths.get(i).and_then(|v| v.as_u64()).unwrap_or(0);
+    shot(c, f, name).await?;
+    ensure(num(0) <= num(1), || {
+        format!("{url} is {} px wide in a {}-px window", num(0), num(1))
+    })
 }

@@ -589,6 +589,22 @@ fn a_report_is_printed_signed_and_verified() {
         let code = location.split("code=").nth(1).unwrap().to_string();
         assert!(page.contains(&no) && page.contains(&code) && page.contains(&unit.name));
         assert!(page.contains("SM2 签名") && page.contains("政务诚信报告"));
+        // The full address to verify it at, and a QR code of it, and who issued it.
+        let verify_url = format!("{}/verify?no={no}&#38;code={code}", s.base);
+        assert!(
+            page.contains(&format!(
+                "id=\"verify-url\" class=\"wrap\" href=\"{verify_url}\""
+            )),
+            "[{name}] {page}"
+        );
+        assert!(
+            page.contains("aria-label=\"报告核验二维码") && page.contains("<svg"),
+            "[{name}]"
+        );
+        assert!(
+            page.contains("出具单位") && page.contains("信用办"),
+            "[{name}]"
+        );
         // Without its code the report is not shown.
         let (status, _) = s.get(&format!("/reports/{no}?code=WRONG"));
         assert_eq!(status, StatusCode::NOT_FOUND);
@@ -601,6 +617,25 @@ fn a_report_is_printed_signed_and_verified() {
         assert!(v.contains("报告编号或验证码不正确"), "[{name}]");
         let (status, _) = s.get(&format!("/verify?no={no}"));
         assert_eq!(status, StatusCode::BAD_REQUEST);
+        // With the portal's address configured, the report prints that one, whatever the Host.
+        let configured = Server::start_with(
+            &b.store,
+            Options {
+                pages: probity_web::PagesConfig {
+                    public_url: Some("https://xy.example.gov.cn/".into()),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        );
+        let (_, page) = configured.get(&format!("/reports/{no}?code={code}"));
+        assert!(
+            page.contains(&format!(
+                "href=\"https://xy.example.gov.cn/verify?no={no}&#38;code={code}\""
+            )),
+            "[{name}] {page}"
+        );
+        drop(configured);
         let api = |no: &str, code: &str| -> Value {
             s.client
                 .get(format!(
