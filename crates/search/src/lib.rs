@@ -23,6 +23,8 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{LowerCaser, TextAnalyzer, TokenStream};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
 
+mod snippet;
+
 /// The longest query the search accepts, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
 /// The most hits one page returns.
@@ -766,10 +768,21 @@ impl SearchIndex {
                     score,
                 });
             }
+            let facts = s(f.facts);
+            // `snippet_from_doc` counts its ranges in the trimmed text.
+            let facts = facts.trim();
             let snippet = snippets.map(|g| g.snippet_from_doc(&d));
             let snippet_html = match snippet {
-                Some(sn) if !sn.fragment().is_empty() => sn.to_html(),
-                _ => escape(&s(f.facts).chars().take(120).collect::<String>()),
+                Some(sn) if !sn.fragment().is_empty() => {
+                    snippet::html(facts, sn.fragment_range(), sn.highlighted())
+                }
+                _ => {
+                    let end = facts
+                        .char_indices()
+                        .nth(120)
+                        .map_or(facts.len(), |(i, _)| i);
+                    snippet::html(facts, 0..end, &[])
+                }
             };
             Ok(Hit::Record {
                 id: i(f.id),
