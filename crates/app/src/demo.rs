@@ -776,6 +776,27 @@ impl Placeholders {
         }
     }
 
+    /// The severity that fits facts naming a contract-sized amount (`{a}`) or a delay (`{d}`):
+    /// 严重 from 1,000 万元 or a year overdue, 轻微 only under 50 万元 and under 60 days, else
+    /// the category's `default`. `None` when the facts name neither.
+    pub fn severity_for(&self, facts: &str, default: Severity) -> Option<Severity> {
+        let (amount, delay) = (facts.contains("{a}"), facts.contains("{d}"));
+        if !amount && !delay {
+            return None;
+        }
+        let grave = (amount && self.amount.0 >= 1_000) || (delay && self.days >= 365);
+        let minor = (!amount || self.amount.0 < 50) && (!delay || self.days < 60);
+        Some(if grave {
+            Severity::Grave
+        } else if minor {
+            Severity::Minor
+        } else if default == Severity::Minor {
+            Severity::Ordinary
+        } else {
+            default
+        })
+    }
+
     /// `template` with its placeholders filled, in one pass: the generator fills millions.
     /// Unknown or unclosed placeholders are kept as written.
     pub fn fill(&self, template: &str) -> String {
@@ -1142,19 +1163,22 @@ fn demo_records(
             }
             if cat.kind == RecordKind::Dishonest {
                 let default = cat.default_severity.unwrap_or(Severity::Ordinary);
-                // Mostly the category's default; one in eight is judged lighter or heavier.
-                let severity = if rng.below(8) == 0 {
-                    let others: Vec<Severity> = Severity::ALL
-                        .into_iter()
-                        .filter(|s| *s != default)
-                        .collect();
-                    others
-                        .get(rng.below(others.len() as u64) as usize)
-                        .copied()
-                        .unwrap_or(default)
-                } else {
-                    default
-                };
+                let severity = values.severity_for(c.facts, default).unwrap_or_else(|| {
+                    // No amount or delay to judge by: mostly the category's default, one in
+                    // eight judged lighter or heavier.
+                    if rng.below(8) == 0 {
+                        let others: Vec<Severity> = Severity::ALL
+                            .into_iter()
+                            .filter(|s| *s != default)
+                            .collect();
+                        others
+                            .get(rng.below(others.len() as u64) as usize)
+                            .copied()
+                            .unwrap_or(default)
+                    } else {
+                        default
+                    }
+                });
                 row.severity = severity.label().to_string();
             }
             drafts.push(Draft {
@@ -1432,18 +1456,35 @@ mod tests {
                 assert_eq!(subject.kind, "公务员");
             }
         }
-        // Severity is mostly the default, sometimes not.
+        // Severity fits the facts: an amount of 1,000 万元 or more, or a year overdue, is 严重;
+        // 轻微 only for small sums and short delays; the rest mostly the category's default.
         let catalog = Catalog::new(default_catalog());
-        let (mut default, mut other) = (0, 0);
+        let figure = |facts: &str, before: &str, after: &str| -> Option<u64> {
+            let end = facts.find(after)?;
+            let start = facts[..end].rfind(before)? + before.len();
+            facts[start..end].split('.').next()?.parse().ok()
+        };
+        let (mut grave, mut judged) = (0, 0);
         for (_, row) in &demo.records {
             let cat = catalog.get(&row.category).unwrap();
-            match cat.default_severity {
-                None => assert!(row.severity.is_empty()),
-                Some(s) if s.label() == row.severity => default += 1,
-                Some(_) => other += 1,
+            if cat.default_severity.is_none() {
+                assert!(row.severity.is_empty());
+                continue;
+            }
+            let days = figure(&row.facts, "逾期", "日");
+            let amount = figure(&row.facts, "款", "万元")
+                .or_else(|| figure(&row.facts, "费", "万元"))
+                .or_else(|| figure(&row.facts, "金", "万元"));
+            if days.is_some_and(|d| d >= 365) || amount.is_some_and(|a| a >= 1_000) {
+                assert_eq!(row.severity, "严重", "{row:?}");
+                grave += 1;
+            }
+            if days.is_some_and(|d| d >= 60) || amount.is_some_and(|a| a >= 50) {
+                assert_ne!(row.severity, "轻微", "{row:?}");
+                judged += 1;
             }
         }
-        assert!(other > 0 && other * 4 < default, "{default} {other}");
+        assert!(grave > 0 && judged > grave, "{grave} {judged}");
     }
 
     #[test]

@@ -458,20 +458,6 @@ fn write_records(
             .unwrap_or(today);
         let year = decided_on.year();
 
-        let severity = match (cat.kind, cat.default_severity) {
-            (RecordKind::Dishonest, Some(default)) => {
-                // Mostly the category's default; one in ten judged lighter or heavier.
-                let s = if rng.below(10) == 0 {
-                    let i = (default as usize + 1 + rng.below(2) as usize) % Severity::ALL.len();
-                    Severity::ALL[i]
-                } else {
-                    default
-                };
-                s.label()
-            }
-            _ => "",
-        };
-
         // Texts: the category's cases, those of this provider first choice.
         let (unit_cases, person_cases) = demo::cases(&cat.code);
         let pool = if person && !person_cases.is_empty() {
@@ -494,20 +480,41 @@ fn write_records(
             pool.get(rng.below(pool.len() as u64) as usize)
         };
         let number = r as u64 + 1;
-        let (facts, basis, outcome) = match case {
+        let default = match (cat.kind, cat.default_severity) {
+            (RecordKind::Dishonest, Some(default)) => Some(default),
+            _ => None,
+        };
+        let (facts, basis, outcome, fitted) = match case {
             Some(c) => {
                 let values = demo::Placeholders::draw(rng, year);
                 (
                     values.fill(c.facts),
                     values.fill(c.basis),
                     values.fill(c.outcome),
+                    default.and_then(|d| values.severity_for(c.facts, d)),
                 )
             }
             None => (
                 "经核查存在政务失信行为".to_string(),
                 String::new(),
                 "责令限期整改".to_string(),
+                None,
             ),
+        };
+        // The severity fits an amount or delay the facts name; else mostly the category's
+        // default, one in ten judged lighter or heavier.
+        let severity = match (default, fitted) {
+            (None, _) => "",
+            (Some(_), Some(s)) => s.label(),
+            (Some(default), None) => {
+                let s = if rng.below(10) == 0 {
+                    let i = (default as usize + 1 + rng.below(2) as usize) % Severity::ALL.len();
+                    Severity::ALL[i]
+                } else {
+                    default
+                };
+                s.label()
+            }
         };
         let facts = format!("{facts}（线索编号 {number:08}）");
         let document_no =
