@@ -24,6 +24,7 @@ pub mod reindex;
 pub mod report;
 pub mod roster;
 pub mod session;
+pub mod statistics;
 pub mod templates;
 pub mod tick;
 

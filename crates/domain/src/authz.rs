@@ -152,6 +152,8 @@ pub const TABLE: &[Rule] = &[
     roles("GET", "/console/subjects", &[(Admin, All)]),
     roles("GET", "/console/subjects.xlsx", &[(Admin, All)]),
     roles("POST", "/console/subjects/import", &[(Admin, All)]),
+    roles("GET", "/console/statistics", &[(Admin, All), (Provider, OwnProvided), (Unit, OwnFile)]),
+    roles("GET", "/console/statistics.xlsx", &[(Admin, All), (Provider, OwnProvided), (Unit, OwnFile)]),
     roles("GET", "/console/catalog", &[(Admin, All)]),
     roles("POST", "/console/catalog", &[(Admin, All)]),
     roles("GET", "/console/accounts", &[(Sysadmin, All), (Secadmin, All), (Auditor, All)]),

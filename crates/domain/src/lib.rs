@@ -12,6 +12,7 @@ pub mod error;
 pub mod expiry;
 pub mod ident;
 pub mod record;
+pub mod statistics;
 pub mod subject;
 pub mod text;
 

@@ -832,8 +832,8 @@ fn term(field: Field, value: &str) -> Box<dyn Query> {
     ))
 }
 
-/// Escapes text for HTML.
-fn escape(s: &str) -> String {
+/// Text as HTML: `& < > " '` escaped (what the snippets and the console's charts write).
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

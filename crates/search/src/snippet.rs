@@ -158,7 +158,7 @@ mod tests {
                 i
             };
             let (s, e) = (cut(a.min(b)), cut(a.max(b)));
-            let h = html(&text, s..e, &[m..m + n]);
+            let h = html(&text, s..e, std::slice::from_ref(&(m..m + n)));
             let plain = h
                 .replace("<b>", "")
                 .replace("</b>", "")

@@ -16,6 +16,7 @@ pub mod listing;
 pub mod records;
 pub mod reports;
 mod schema;
+pub mod statistics;
 pub mod subjects;
 mod unit;
 
@@ -31,6 +32,7 @@ pub use jobs::{Job, JobState, NewJob};
 pub use journal::{Problem, VerifyReport};
 pub use listing::{ActivePeriod, Cursor, RecordFilter, RecordOrder, RecordSummary, SummaryRef};
 pub use records::{Channel, Created, ExportRow, HistoryEntry, JournalFilter, StoredRecord};
+pub use statistics::{Coverage, Dimension, StatScope, Timeliness};
 pub use subjects::{RosterReport, Subject};
 pub use unit::{Categories, Records, Tx};
 

@@ -10,5 +10,6 @@ mod jobs;
 mod lookups;
 mod records_api;
 mod reports;
+mod statistics;
 mod suite;
 mod unit_of_work;

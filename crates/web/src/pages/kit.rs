@@ -58,6 +58,7 @@ fn nav(role: AccountRole) -> Vec<NavItem> {
             item("/console/records", "本单位报送"),
             item("/console/records/new", "填报记录"),
             item("/console/upload", "批量导入"),
+            item("/console/statistics", "统计分析"),
         ]),
         AccountRole::Admin => v.extend([
             item("/console/review", "审核队列"),
@@ -66,8 +67,12 @@ fn nav(role: AccountRole) -> Vec<NavItem> {
             item("/console/upload", "批量导入"),
             item("/console/subjects", "主体名录"),
             item("/console/catalog", "信用信息目录"),
+            item("/console/statistics", "统计分析"),
         ]),
-        AccountRole::Unit => v.push(item("/console/file", "本单位信用档案")),
+        AccountRole::Unit => v.extend([
+            item("/console/file", "本单位信用档案"),
+            item("/console/statistics", "统计分析"),
+        ]),
         AccountRole::Sysadmin | AccountRole::Secadmin => {
             v.push(item("/console/accounts", "账号管理"))
         }

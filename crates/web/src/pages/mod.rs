@@ -5,9 +5,11 @@
 //! the API.
 
 pub mod admin;
+pub mod charts;
 pub mod kit;
 pub mod records;
 pub mod session;
+pub mod statistics;
 pub mod upload;
 
 use axum::Router;
@@ -26,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .merge(records::router())
         .merge(upload::router())
         .merge(admin::router())
+        .merge(statistics::router())
 }
 
 async fn style() -> Response {

@@ -1022,7 +1022,7 @@ fn a_sent_back_record_says_so_with_its_reason_until_submitted_again() {
 
 /// A record entered through a form by `provider` (unit, journal actor) about the unit `subject`:
 /// (category, document number, decided so many days ago); activated, or only submitted.
-fn form_record(
+pub(crate) fn form_record(
     store: &Store,
     (provider, actor): (&str, &str),
     subject: &str,
@@ -1315,6 +1315,203 @@ fn dashboards_list_what_waits_and_lists_export_to_excel() {
         assert!(
             roster_rows.iter().any(|r| r[0] == town.name),
             "[{name}] {roster_rows:?}"
+        );
+    }
+}
+
+/// The statistics page (统计分析) counts what was decided on within each role's reach, by each
+/// dimension, with each provider's timeliness and the roster's coverage; every figure agrees with
+/// counts computed here from the records themselves, on the page and in the workbook.
+#[test]
+fn statistics_agree_with_the_records_for_each_role() {
+    for b in backends("statistics") {
+        let (s, acc) = start(&b.store);
+        let name = b.name;
+        let finance = ("区财政局", "provider:p_provider");
+        let court = ("区法院", "provider:court");
+        let ids = [
+            form_record(&b.store, finance, TOWN, ("PAYMENT_ARREARS", "S-1", 3), true),
+            form_record(
+                &b.store,
+                finance,
+                TOWN,
+                ("PAYMENT_ARREARS", "S-2", 20),
+                true,
+            ),
+            form_record(
+                &b.store,
+                finance,
+                OTHER_TOWN,
+                ("PAYMENT_ARREARS", "S-3", 1),
+                true,
+            ),
+            form_record(
+                &b.store,
+                court,
+                OTHER_TOWN,
+                ("JUDICIAL_JUDGMENT", "S-5", 2),
+                true,
+            ),
+            // Waiting for review: not counted.
+            form_record(
+                &b.store,
+                finance,
+                TOWN,
+                ("PAYMENT_ARREARS", "S-4", 2),
+                false,
+            ),
+        ];
+        let records: Vec<_> = ids.iter().map(|i| b.store.record(*i).unwrap()).collect();
+        let catalog = b.store.catalog().unwrap();
+        let counted: Vec<_> = records
+            .iter()
+            .filter(|r| probity_domain::statistics::COUNTED_STATES.contains(&r.state))
+            .collect();
+        let town = b.store.find_unit(TOWN).unwrap();
+        let finance_id = b.store.find_unit("区财政局").unwrap().id;
+        // Expected figures, from the records.
+        let by_category = |scope: &dyn Fn(&&&probity_store::StoredRecord) -> bool| {
+            let mut m: std::collections::BTreeMap<String, u64> = Default::default();
+            for r in counted.iter().filter(scope) {
+                *m.entry(catalog.get(&r.category).unwrap().name.clone())
+                    .or_default() += 1;
+            }
+            m
+        };
+        let timely = |r: &probity_store::StoredRecord| {
+            (probity_domain::date::beijing_date(r.first_seen) - r.decided_on).num_days() <= 7
+        };
+        let finance_timely = counted
+            .iter()
+            .filter(|r| r.provider_id == finance_id && timely(r))
+            .count();
+        let finance_all = counted
+            .iter()
+            .filter(|r| r.provider_id == finance_id)
+            .count();
+        assert_eq!((finance_timely, finance_all), (2, 3), "[{name}]");
+
+        let mut admin = s.browser_as(&acc, AccountRole::Admin);
+        let page = admin.get("/console/statistics?year=all");
+        assert_eq!(page.status, StatusCode::OK, "[{name}] {}", page.body);
+        let body = &page.body;
+        let total = counted.len();
+        assert!(
+            body.contains(&format!("共 <strong>{total}</strong> 条记录")),
+            "[{name}] {body}"
+        );
+        let cat_table = between(body, "<h2 id=\"category-h\">", "</section>").unwrap();
+        for (cat, n) in by_category(&|_| true) {
+            let share = probity_domain::statistics::Rate {
+                part: n,
+                whole: total as u64,
+            }
+            .percent_text();
+            let want = format!(
+                "<tr><td>{cat}</td><td class=\"num\">{n}</td><td class=\"num\">{share}</td></tr>"
+            );
+            assert!(cat_table.contains(&want), "[{name}] {want}: {cat_table}");
+        }
+        assert!(
+            cat_table.contains("<svg class=\"chart\" role=\"img\""),
+            "[{name}]"
+        );
+        let township = between(body, "<h2 id=\"township-h\">", "</section>").unwrap();
+        assert!(
+            township.contains("<td>新河街道</td><td class=\"num\">2</td>")
+                && township.contains("<td>大沽街道</td><td class=\"num\">2</td>"),
+            "[{name}] {township}"
+        );
+        let timeliness = between(body, "<h2 id=\"timeliness-h\">", "</section>").unwrap();
+        let rate = probity_domain::statistics::Rate {
+            part: finance_timely as u64,
+            whole: finance_all as u64,
+        }
+        .percent_text();
+        assert!(
+            timeliness.contains(&format!(
+                "<td>区财政局</td><td class=\"num\">{finance_all}</td><td class=\"num\">{finance_timely}</td><td class=\"num\">{rate}</td>"
+            )),
+            "[{name}] {timeliness}"
+        );
+        // Coverage: of the five units, the two townships have a counted record.
+        let coverage = between(body, "<h2 id=\"coverage-h\">", "</section>").unwrap();
+        assert!(
+            coverage.contains(
+                "<td>街镇</td><td class=\"num\">2</td><td class=\"num\">2</td><td class=\"num\">100.0%</td>"
+            ) && coverage.contains("<td>部门</td><td class=\"num\">2</td><td class=\"num\">0</td>"),
+            "[{name}] {coverage}"
+        );
+        for code in [
+            "PAYMENT_ARREARS",
+            "JUDICIAL_JUDGMENT",
+            "department",
+            "provider:",
+        ] {
+            assert!(!body.contains(code), "[{name}] {code} shows on the page");
+        }
+        // This year's page and a bad year.
+        assert_eq!(admin.get("/console/statistics").status, StatusCode::OK);
+        let bad = admin.get("/console/statistics?year=19x");
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "[{name}]");
+        assert!(bad.body.contains("年度应为"), "[{name}] {}", bad.body);
+
+        // The workbook: the same figures, with the codes beside the names.
+        let res = admin
+            .request(reqwest::Method::GET, "/console/statistics.xlsx?year=all")
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "[{name}]");
+        let rows = sheet(
+            &res.bytes().unwrap(),
+            &["统计项", "项目", "代码", "数量", "其中", "比率"],
+        );
+        let arrears = catalog.get("PAYMENT_ARREARS").unwrap().name.clone();
+        let n = by_category(&|_| true)[&arrears];
+        assert!(
+            rows.iter().any(|r| r[0] == "按记录类别"
+                && r[1] == arrears
+                && r[2] == "PAYMENT_ARREARS"
+                && r[3] == n.to_string()),
+            "[{name}] {rows:?}"
+        );
+        assert!(
+            rows.iter().any(|r| r[0].starts_with("归集及时率")
+                && r[1] == "区财政局"
+                && r[3] == finance_all.to_string()
+                && r[4] == finance_timely.to_string()
+                && r[5] == rate),
+            "[{name}] {rows:?}"
+        );
+
+        // A provider sees what it reported; an assessed unit what concerns it.
+        let mut provider = s.browser_as(&acc, AccountRole::Provider);
+        let own = provider.get("/console/statistics?year=all").body;
+        let own_total = counted
+            .iter()
+            .filter(|r| r.provider_id == finance_id)
+            .count();
+        assert!(
+            own.contains(&format!("共 <strong>{own_total}</strong> 条记录"))
+                && own.contains("统计范围：本单位报送")
+                && own.contains("id=\"timeliness-h\"")
+                && !own.contains("id=\"coverage-h\""),
+            "[{name}] {own}"
+        );
+        let mut unit = s.browser_as(&acc, AccountRole::Unit);
+        let mine = unit.get("/console/statistics?year=all").body;
+        let about = counted.iter().filter(|r| r.subject_id == town.id).count();
+        assert!(
+            mine.contains(&format!("共 <strong>{about}</strong> 条记录"))
+                && !mine.contains("id=\"timeliness-h\"")
+                && !mine.contains("大沽街道"),
+            "[{name}] {mine}"
+        );
+        let mut hr = s.browser_as(&acc, AccountRole::Auditor);
+        assert_eq!(
+            hr.get("/console/statistics").status,
+            StatusCode::FORBIDDEN,
+            "[{name}]"
         );
     }
 }
