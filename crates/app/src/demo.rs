@@ -1163,22 +1163,22 @@ fn demo_records(
             }
             if cat.kind == RecordKind::Dishonest {
                 let default = cat.default_severity.unwrap_or(Severity::Ordinary);
-                let severity = values.severity_for(c.facts, default).unwrap_or_else(|| {
-                    // No amount or delay to judge by: mostly the category's default, one in
-                    // eight judged lighter or heavier.
-                    if rng.below(8) == 0 {
-                        let others: Vec<Severity> = Severity::ALL
-                            .into_iter()
-                            .filter(|s| *s != default)
-                            .collect();
-                        others
-                            .get(rng.below(others.len() as u64) as usize)
-                            .copied()
-                            .unwrap_or(default)
-                    } else {
-                        default
-                    }
-                });
+                // Mostly the category's default, one in eight judged lighter or heavier (drawn
+                // for every record, so the rest of the district stays as it was); facts that name
+                // an amount or a delay decide by those instead.
+                let drawn = if rng.below(8) == 0 {
+                    let others: Vec<Severity> = Severity::ALL
+                        .into_iter()
+                        .filter(|s| *s != default)
+                        .collect();
+                    others
+                        .get(rng.below(others.len() as u64) as usize)
+                        .copied()
+                        .unwrap_or(default)
+                } else {
+                    default
+                };
+                let severity = values.severity_for(c.facts, default).unwrap_or(drawn);
                 row.severity = severity.label().to_string();
             }
             drafts.push(Draft {
@@ -1277,6 +1277,27 @@ impl std::fmt::Display for DemoLoad {
 }
 
 /// Loads the demo district into an empty database; leaves a database with records alone.
+/// The day the demo's record `i` of `provider`, decided on `decided`, reached the platform:
+/// mostly within a week, later for some; each provider keeps its own habit (from always on time
+/// to late two times in five), and nothing arrives after `today`.
+fn arrival(provider: &str, i: usize, decided: NaiveDate, today: NaiveDate) -> NaiveDate {
+    let habit = provider
+        .bytes()
+        .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)))
+        % 5;
+    let mut rng = SplitMix64::new(0xA11_u64 ^ (i as u64).wrapping_mul(0x9E37_79B9));
+    let late = rng.below(10) < habit * 2;
+    let days = if late {
+        8 + rng.below(40)
+    } else {
+        rng.below(7)
+    };
+    decided
+        .checked_add_days(Days::new(days))
+        .unwrap_or(today)
+        .min(today)
+}
+
 pub fn load_demo(
     store: &probity_store::Store,
     today: NaiveDate,
@@ -1296,7 +1317,13 @@ pub fn load_demo(
                 .map_err(|e| crate::AppError::msg(format!("演示名录第 {} 行：{e}", i + 2)))?,
         ));
     }
-    let report = store.import_roster(roster, DEMO_ACTOR)?;
+    // The district's history as it would have arrived: the roster a year and a day ago, then
+    // each provider's records in batches on the days they reached the platform (see `arrival`),
+    // so that the journal reads in time order and the statistics' timeliness has something to
+    // tell; each batch activated by the credit office, as a real first load would be.
+    let at = |day: NaiveDate| store.with_clock(probity_store::Clock::on_beijing_day(day));
+    let start = today.checked_sub_days(Days::new(366)).unwrap_or(today);
+    let report = at(start).import_roster(roster, DEMO_ACTOR)?;
     if !report.rejected.is_empty() {
         return Err(crate::AppError::msg(format!(
             "演示名录有 {} 行被拒绝：{}",
@@ -1305,15 +1332,23 @@ pub fn load_demo(
         )));
     }
     let catalog = store.catalog()?;
-    // One import per provider, activated by the credit office, as a real first load would be.
-    let mut providers: Vec<&str> = demo.records.iter().map(|(p, _)| p.as_str()).collect();
-    providers.sort();
-    providers.dedup();
+    let mut batches: std::collections::BTreeMap<(NaiveDate, &str), Vec<usize>> =
+        std::collections::BTreeMap::new();
+    for (i, (p, row)) in demo.records.iter().enumerate() {
+        let decided = probity_domain::date::parse_date(&row.decided_on)
+            .map_err(|e| crate::AppError::msg(format!("演示记录第 {} 条：{e}", i + 1)))?;
+        batches
+            .entry((arrival(p, i, decided, today), p.as_str()))
+            .or_default()
+            .push(i);
+    }
     let mut accepted = 0;
-    for p in providers {
+    for ((day, p), rows) in batches {
+        let store = at(day);
         let provider = store.find_unit(p)?;
         let mut batch = Vec::new();
-        for (i, (_, row)) in demo.records.iter().enumerate().filter(|(_, (q, _))| q == p) {
+        for i in rows {
+            let row = &demo.records[i].1;
             let rec = row.validate(&catalog, today).map_err(|e| {
                 crate::AppError::msg(format!("演示记录第 {} 条：{}", i + 1, e[0].error))
             })?;

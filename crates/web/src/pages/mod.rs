@@ -5,7 +5,6 @@
 //! the API.
 
 pub mod admin;
-pub mod charts;
 pub mod kit;
 pub mod records;
 pub mod session;

@@ -10,9 +10,9 @@ use chrono::Datelike;
 use probity_app::statistics::{RateRow, Statistics, Table};
 use serde::Deserialize;
 
-use super::charts;
 use super::kit::{Ctx, Layout, Opt, options, xlsx_download};
 use crate::AppState;
+use crate::charts;
 use crate::error::ApiError;
 use crate::extract::blocking;
 use crate::http::{PageResult, nonempty};

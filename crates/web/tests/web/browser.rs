@@ -637,6 +637,34 @@ async fn scenario(c: &Client, f: &Facts) -> Res {
     )?;
     shot(c, f, "11-record").await?;
 
+    // The credit office's statistics: charts above their tables, on a desktop and a phone.
+    c.goto(&format!("{}/console/statistics?year=all", f.base))
+        .await
+        .map_err(here!())?;
+    let stats = wait_text(c, "归集及时率").await?;
+    ensure(
+        stats.contains("按记录类别") && stats.contains("档案覆盖率") && stats.contains("全区"),
+        || format!("the statistics page:\n{stats}"),
+    )?;
+    let charts = c
+        .find_all(Locator::Css("svg.chart rect.chart-bar"))
+        .await
+        .map_err(here!())?;
+    ensure(!charts.is_empty(), || {
+        "the statistics page draws no bars".into()
+    })?;
+    shot(c, f, "11b-statistics").await?;
+    c.set_window_size(390, 844).await.map_err(here!())?;
+    let phone = phone_fits(
+        c,
+        f,
+        &format!("{}/console/statistics?year=all", f.base),
+        "11c-phone-statistics",
+    )
+    .await;
+    c.set_window_size(1280, 900).await.map_err(here!())?;
+    phone?;
+
     // --- 5. The unit sees the record in its file ---------------------------------------------------
     logout(c).await?;
     login(c, f, "xinbei").await?;

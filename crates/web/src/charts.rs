@@ -47,7 +47,8 @@ pub fn bars(title: &str, rows: &[(String, u64)]) -> String {
     out
 }
 
-/// Columns in time order, one per `(label, count)`, with every few labels written below.
+/// Columns in time order, one per `(label, count)`, with every few labels written below (the
+/// first in full, then the months of a year without it).
 pub fn columns(title: &str, rows: &[(String, u64)]) -> String {
     let shown = &rows[rows.len().saturating_sub(120)..];
     let max = shown.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
@@ -81,7 +82,11 @@ pub fn columns(title: &str, rows: &[(String, u64)]) -> String {
                 "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" class=\"chart-label\">{}</text>",
                 x + step * 3 / 8,
                 base + 18,
-                escape_html(&short_month(label)),
+                escape_html(&if i == 0 {
+                    label.clone()
+                } else {
+                    short_month(label)
+                }),
             ));
         }
     }
