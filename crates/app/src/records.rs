@@ -67,9 +67,12 @@ pub fn provider_of(app: &App, actor: &Actor, named: Option<&str>) -> AppResult<S
 }
 
 /// Creates one record (or a draft). Every field is checked at once; a refusal lists them all.
-pub fn create(app: &App, actor: &Actor, input: RecordInput, via: Via) -> AppResult<Saved> {
+pub fn create(app: &App, actor: &Actor, mut input: RecordInput, via: Via) -> AppResult<Saved> {
     let store = app.store();
     let provider = provider_of(app, actor, input.provider.as_deref())?;
+    if via.channel == Channel::Form {
+        fill_unit_code(app, &mut input.row)?;
+    }
     let catalog = store.catalog()?;
     let rec = match input.row.validate(&catalog, app.today()) {
         Ok(rec) => rec,
@@ -90,6 +93,27 @@ pub fn create(app: &App, actor: &Actor, input: RecordInput, via: Via) -> AppResu
     }
 }
 
+/// A form that picked a unit from the roster by name (full or short) and gave no identifier:
+/// the unit's USCC from the roster. A name the roster does not know, or a civil servant (whose
+/// ID number is never filled in for anyone), is left for validation to report.
+fn fill_unit_code(app: &App, row: &mut RecordRow) -> AppResult<()> {
+    let name = row.subject_name.trim();
+    if name.is_empty() || !row.uscc.trim().is_empty() || !row.id_number.trim().is_empty() {
+        return Ok(());
+    }
+    match app.store().find_unit(name) {
+        Ok(unit) if unit.kind.is_unit() => {
+            if let Some(u) = unit.uscc {
+                row.uscc = u;
+            }
+            Ok(())
+        }
+        // Not on the roster, or more than one unit by that name: validation says so.
+        Ok(_) | Err(probity_store::StoreError::Domain(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A form whose fields are wrong: its field errors, and with them what the roster and the
 /// catalog would refuse once those are fixed (the provider's right to the category, a unit's
 /// USCC not on the roster or under another name), so that every problem shows at once.
@@ -101,6 +125,22 @@ fn every_problem(
     mut errs: Vec<FieldError>,
 ) -> AppError {
     let faulty = |errs: &[FieldError], column: &str| errs.iter().any(|e| e.column == column);
+    // A name typed without an identifier that no unit of the roster bears: say so at the name.
+    let name = row.subject_name.trim();
+    if !name.is_empty()
+        && row.uscc.trim().is_empty()
+        && row.id_number.trim().is_empty()
+        && !faulty(&errs, "subject_name")
+        && app.store().find_unit(name).is_err()
+    {
+        errs.push(FieldError {
+            column: "subject_name",
+            error: probity_domain::DomainError::new(
+                Code::SubjectNotFound,
+                format!("主体名录中没有名为“{name}”的单位：请从名录中选择，或填写统一社会信用代码（公务员填写身份证号）"),
+            ),
+        });
+    }
     let category = (!faulty(&errs, "category"))
         .then(|| catalog.lookup(&row.category).ok().map(|c| c.code.clone()))
         .flatten();

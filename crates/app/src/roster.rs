@@ -12,6 +12,13 @@ pub fn all(app: &App) -> AppResult<Vec<Subject>> {
     Ok(app.store().subjects()?)
 }
 
+/// The roster's units (not its civil servants), in id order: what a form offers to pick from.
+pub fn units(app: &App) -> AppResult<Vec<Subject>> {
+    let mut all = app.store().subjects()?;
+    all.retain(|s| s.kind.is_unit() && s.successor_id.is_none());
+    Ok(all)
+}
+
 /// One subject within the actor's reach (an assessed unit sees itself and its predecessors).
 pub fn get(app: &App, actor: &Actor, id: i64) -> AppResult<Subject> {
     visible_subject(app.store(), actor, id)

@@ -502,6 +502,11 @@ impl Preparer {
                 ));
             }
             let digest = content_digest(hit.id, &r);
+            // The record carries the roster's name, however the row named it (its short name
+            // is accepted): a file never shows "新北街道" beside the full name. The name is not
+            // part of the content digest, so a re-sent row is still the same record.
+            let mut r = r;
+            r.subject_name = hit.name;
             Ok(Candidate {
                 rec: r,
                 subject_id: hit.id,

@@ -10,6 +10,19 @@ use crate::common::*;
 store_tests! {
     counts_follow_the_scope_and_leave_out_what_is_not_decided => counts_follow_the_scope_and_leave_out_what_is_not_decided_sqlite, counts_follow_the_scope_and_leave_out_what_is_not_decided_postgres;
     timeliness_counts_the_beijing_day_of_arrival => timeliness_counts_the_beijing_day_of_arrival_sqlite, timeliness_counts_the_beijing_day_of_arrival_postgres;
+    a_record_carries_the_rosters_name => a_record_carries_the_rosters_name_sqlite, a_record_carries_the_rosters_name_postgres;
+}
+
+/// A row naming its subject by short name is accepted, and the record carries the roster's full
+/// name (what the file and the statistics show); the same row again is the same record.
+fn a_record_carries_the_rosters_name(store: &Store) {
+    let fx = fixture(store);
+    let mut row = unit_record(&fx.township, "PROCUREMENT_BREACH", "名1号");
+    row.subject_name = "新河街道".into();
+    let id = accepted(&import(store, &fx.finance, true, std::slice::from_ref(&row))[0]);
+    assert_eq!(store.record(id).unwrap().subject_name, TOWNSHIP);
+    assert_eq!(duplicate(&import(store, &fx.finance, true, &[row])[0]), id);
+    assert_eq!(store.verify().unwrap().problem, None);
 }
 
 fn counts_follow_the_scope_and_leave_out_what_is_not_decided(store: &Store) {

@@ -392,8 +392,10 @@ pub struct FormField {
     pub key: &'static str,
     pub label: &'static str,
     pub required: bool,
-    /// `text`, `textarea` or `select`.
+    /// `text`, `date`, `textarea` or `select`.
     pub kind: &'static str,
+    /// The `<datalist>` a text field suggests from (search as you type, no script needed).
+    pub list: &'static str,
     pub value: String,
     pub options: Vec<Opt>,
     pub hint: &'static str,
@@ -468,36 +470,43 @@ impl RecordForm {
             kind,
             value: value.to_string(),
             options: vec![],
+            list: "",
             hint,
             error: errors.get(key).cloned(),
         };
         let mut v = Vec::new();
         if admin {
-            v.push(f(
-                "provider",
-                "报送单位",
-                true,
-                "text",
-                &self.provider,
-                "简称、全称或统一社会信用代码",
-            ));
+            v.push(FormField {
+                list: "roster-units",
+                ..f(
+                    "provider",
+                    "报送单位",
+                    true,
+                    "text",
+                    &self.provider,
+                    "从名录中选择，或输入简称、全称、统一社会信用代码",
+                )
+            });
         }
         v.extend([
-            f(
-                "subject_name",
-                "主体名称",
-                true,
-                "text",
-                &self.subject_name,
-                "须已在主体名录中",
-            ),
+            FormField {
+                list: "roster-units",
+                ..f(
+                    "subject_name",
+                    "主体名称",
+                    true,
+                    "text",
+                    &self.subject_name,
+                    "输入简称或全称，从名录中选择；须已在主体名录中",
+                )
+            },
             f(
                 "uscc",
                 "统一社会信用代码",
                 false,
                 "text",
                 &self.uscc,
-                "单位填写；与身份证号二选一",
+                "选择名录中的单位时可不填；与身份证号二选一",
             ),
             f(
                 "id_number",
@@ -523,7 +532,7 @@ impl RecordForm {
                 "decided_on",
                 "决定日期",
                 true,
-                "text",
+                "date",
                 &self.decided_on,
                 "如 2025-01-05",
             ),
@@ -569,7 +578,7 @@ impl RecordForm {
                 "disclosure_until",
                 "公示截止日期",
                 false,
-                "text",
+                "date",
                 &self.disclosure_until,
                 "不填则按严重程度取最长公示期",
             ),
@@ -588,6 +597,9 @@ struct NewTpl {
     /// Where the form posts: a new record, or the correction of record `editing`.
     action: String,
     editing: Option<i64>,
+    /// The roster's units the subject and provider fields suggest (full name, and its short
+    /// name and USCC as the label).
+    units: Vec<Opt>,
 }
 
 async fn render_form(
@@ -611,7 +623,27 @@ async fn render_any_form(
     editing: Option<i64>,
 ) -> PageResult {
     let app = state.app.clone();
-    let catalog = blocking(move || Ok(probity_app::catalog::current(&app)?)).await?;
+    let (catalog, units) = blocking(move || {
+        Ok((
+            probity_app::catalog::current(&app)?,
+            probity_app::roster::units(&app)?,
+        ))
+    })
+    .await?;
+    let units = units
+        .into_iter()
+        .map(|u| Opt {
+            label: format!(
+                "{} {}",
+                u.short_name.as_deref().unwrap_or(""),
+                u.uscc.as_deref().unwrap_or("")
+            )
+            .trim()
+            .to_string(),
+            value: u.name,
+            selected: false,
+        })
+        .collect();
     // The provider of a record being corrected stays as it is.
     let admin = ctx.role() == AccountRole::Admin && editing.is_none();
     let (title, action) = match editing {
@@ -629,6 +661,7 @@ async fn render_any_form(
         action,
         editing,
         fields: form.fields(&catalog, &errors, admin),
+        units,
         error,
         templates: catalog
             .categories()

@@ -1515,3 +1515,69 @@ fn statistics_agree_with_the_records_for_each_role() {
         );
     }
 }
+
+/// The record form picks its subject from the roster: a datalist of the roster's units (search
+/// as you type, no script), date fields as date inputs; a unit picked by its short name with no
+/// code typed gets its USCC from the roster, and the record carries the roster's full name. A
+/// name the roster does not know is refused with every other problem of the form.
+#[test]
+fn the_record_form_picks_its_subject_from_the_roster() {
+    for b in backends("form_picker") {
+        let (s, acc) = start(&b.store);
+        let name = b.name;
+        let mut provider = s.browser_as(&acc, AccountRole::Provider);
+        let page = provider.get("/console/records/new");
+        let body = &page.body;
+        assert!(
+            body.contains("<datalist id=\"roster-units\">")
+                && body.contains(&format!("<option value=\"{TOWN}\">新河街道 "))
+                && body.contains("list=\"roster-units\"")
+                && body.contains("<input type=\"date\" name=\"decided_on\""),
+            "[{name}] {body}"
+        );
+        let csrf = page.csrf();
+        let today = probity_app::today().format("%Y-%m-%d").to_string();
+        let mut fields = vec![
+            ("csrf", csrf.as_str()),
+            ("subject_name", "新河街道"),
+            ("category", "PAYMENT_ARREARS"),
+            ("document_no", "津滨财〔2026〕选1号"),
+            ("decided_on", today.as_str()),
+            ("authority", "天津市滨海新区财政局"),
+            ("facts", "逾期未支付中小企业货款"),
+            ("outcome", "责令限期支付"),
+            ("action", "submit"),
+        ];
+        let p = provider.post("/console/records/new", &fields);
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "[{name}] {}", p.body);
+        let id: i64 = p
+            .location()
+            .trim_start_matches("/console/records/")
+            .parse()
+            .unwrap();
+        let rec = b.store.record(id).unwrap();
+        assert_eq!(rec.subject_name, TOWN, "[{name}]");
+        assert_eq!(
+            rec.subject_id,
+            b.store.find_unit(TOWN).unwrap().id,
+            "[{name}]"
+        );
+
+        // Not on the roster: refused, with the other problems at once.
+        fields[1] = ("subject_name", "新北街道");
+        fields[3] = ("document_no", "津滨财〔2026〕选2号");
+        fields[4] = ("decided_on", "");
+        let p = provider.post("/console/records/new", &fields);
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}]");
+        assert!(
+            p.body.contains("id=\"err-decided_on\"")
+                && p.body.contains("主体名录中没有名为“新北街道”的单位"),
+            "[{name}] {}",
+            p.body
+        );
+        assert!(
+            p.body.contains("value=\"新北街道\""),
+            "[{name}] the typed name is kept"
+        );
+    }
+}
