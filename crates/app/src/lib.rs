@@ -18,6 +18,7 @@ pub mod files;
 pub mod import;
 pub mod jobs;
 pub mod periodic;
+pub mod personnel;
 pub mod public;
 pub mod records;
 pub mod reindex;

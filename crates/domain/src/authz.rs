@@ -154,6 +154,8 @@ pub const TABLE: &[Rule] = &[
     roles("POST", "/console/subjects/import", &[(Admin, All)]),
     roles("GET", "/console/statistics", &[(Admin, All), (Provider, OwnProvided), (Unit, OwnFile)]),
     roles("GET", "/console/statistics.xlsx", &[(Admin, All), (Provider, OwnProvided), (Unit, OwnFile)]),
+    roles("GET", "/console/personnel", &[(Hr, All), (Admin, All)]),
+    roles("GET", "/console/personnel.xlsx", &[(Hr, All), (Admin, All)]),
     roles("GET", "/console/catalog", &[(Admin, All)]),
     roles("POST", "/console/catalog", &[(Admin, All)]),
     roles("GET", "/console/accounts", &[(Sysadmin, All), (Secadmin, All), (Auditor, All)]),

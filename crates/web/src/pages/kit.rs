@@ -68,6 +68,7 @@ fn nav(role: AccountRole) -> Vec<NavItem> {
             item("/console/subjects", "主体名录"),
             item("/console/catalog", "信用信息目录"),
             item("/console/statistics", "统计分析"),
+            item("/console/personnel", "公务员信用记录"),
         ]),
         AccountRole::Unit => v.extend([
             item("/console/file", "本单位信用档案"),
@@ -80,7 +81,8 @@ fn nav(role: AccountRole) -> Vec<NavItem> {
             item("/console/audit", "审计日志"),
             item("/console/accounts", "账号"),
         ]),
-        AccountRole::Hr | AccountRole::Unassigned => {}
+        AccountRole::Hr => v.push(item("/console/personnel", "公务员信用记录")),
+        AccountRole::Unassigned => {}
     }
     if probity_store::accounts::may_hold_token(role) {
         v.push(item("/console/tokens", "接口令牌"));

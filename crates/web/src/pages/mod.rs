@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod kit;
+pub mod personnel;
 pub mod records;
 pub mod session;
 pub mod statistics;
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .merge(upload::router())
         .merge(admin::router())
         .merge(statistics::router())
+        .merge(personnel::router())
 }
 
 async fn style() -> Response {

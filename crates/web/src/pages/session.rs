@@ -299,6 +299,9 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> PageResult {
             ),
             tile("/console/accounts", "账号", Some(accounts.to_string())),
         ],
+        Dashboard::Nothing if role == AccountRole::Hr => {
+            vec![tile("/console/personnel", "公务员信用记录", None)]
+        }
         Dashboard::Nothing => vec![],
     };
     Ok(ctx.page(&ConsoleTpl {

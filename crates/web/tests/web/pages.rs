@@ -1581,3 +1581,128 @@ fn the_record_form_picks_its_subject_from_the_roster() {
         );
     }
 }
+
+/// The organisation and personnel department (组织人事部门) sees the civil servants with records
+/// in their files (not only public ones), by unit, with the ID number masked, and exports them.
+#[test]
+fn the_personnel_department_sees_civil_servants_records_by_unit() {
+    for b in backends("personnel") {
+        let (s, acc) = start(&b.store);
+        let name = b.name;
+        let id = probity_domain::ident::IdNumber::from_parts(
+            "120116",
+            chrono::NaiveDate::from_ymd_opt(1982, 3, 9).unwrap(),
+            217,
+        )
+        .unwrap();
+        let person = probity_domain::subject::RosterRow {
+            name: "王建国".into(),
+            kind: "公务员".into(),
+            id_number: id.as_str().into(),
+            unit: "区财政局".into(),
+            position: "科员".into(),
+            ..Default::default()
+        };
+        let report = b
+            .store
+            .import_roster(vec![(2, person.validate(false).unwrap())], "test")
+            .unwrap();
+        assert!(report.rejected.is_empty(), "[{name}] {report:?}");
+        let row = probity_domain::record::RecordRow {
+            subject_name: "王建国".into(),
+            id_number: id.as_str().into(),
+            category: "ADMIN_PENALTY".into(),
+            document_no: "津滨财罚〔2026〕人1号".into(),
+            decided_on: probity_app::today().format("%Y-%m-%d").to_string(),
+            authority: "天津市滨海新区财政局".into(),
+            facts: "违反财经纪律".into(),
+            outcome: "警告".into(),
+            ..Default::default()
+        };
+        let rec = row
+            .validate(&b.store.catalog().unwrap(), probity_app::today())
+            .unwrap();
+        b.store
+            .create_record(
+                probity_store::ImportOptions {
+                    provider: b.store.find_unit("区财政局").unwrap(),
+                    actor: "test".into(),
+                    channel: probity_store::Channel::Form,
+                    source: "test".into(),
+                    activate: true,
+                    all_or_nothing: false,
+                },
+                rec,
+                false,
+            )
+            .unwrap();
+        let finance = b.store.find_unit("区财政局").unwrap().id;
+        let court = b.store.find_unit("区法院").unwrap().id;
+
+        let mut hr = s.browser_as(&acc, AccountRole::Hr);
+        let home = hr.get("/console");
+        assert!(home.body.contains("/console/personnel"), "[{name}]");
+        let page = hr.get("/console/personnel");
+        assert_eq!(page.status, StatusCode::OK, "[{name}] {}", page.body);
+        let penalty = b
+            .store
+            .catalog()
+            .unwrap()
+            .get("ADMIN_PENALTY")
+            .unwrap()
+            .name
+            .clone();
+        for want in [
+            "<td>王建国</td>",
+            &id.masked(),
+            "<td>区财政局</td>",
+            "<td>科员</td>",
+            &format!("<td>{penalty}</td>"),
+            "共 1 条记录，涉及 1 名公务员",
+        ] {
+            assert!(page.body.contains(want), "[{name}] {want}: {}", page.body);
+        }
+        assert!(
+            !page.body.contains(id.as_str()),
+            "[{name}] the full ID number shows"
+        );
+        assert!(!page.body.contains("ADMIN_PENALTY"), "[{name}]");
+        let mine = hr.get(&format!("/console/personnel?unit={finance}"));
+        assert!(mine.body.contains("王建国"), "[{name}]");
+        assert_eq!(
+            hr.get(&format!("/console/personnel?unit={court}")).status,
+            StatusCode::NOT_FOUND,
+            "[{name}]"
+        );
+        assert_eq!(
+            hr.get("/console/personnel?unit=abc").status,
+            StatusCode::BAD_REQUEST,
+            "[{name}]"
+        );
+        let res = hr
+            .request(reqwest::Method::GET, "/console/personnel.xlsx")
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "[{name}]");
+        let rows = sheet(
+            &res.bytes().unwrap(),
+            &["姓名", "身份证号（脱敏）", "所在单位", "类别代码"],
+        );
+        assert_eq!(
+            rows,
+            vec![vec![
+                "王建国".to_string(),
+                id.masked(),
+                "区财政局".into(),
+                "ADMIN_PENALTY".into()
+            ]],
+            "[{name}]"
+        );
+        let mut provider = s.browser_as(&acc, AccountRole::Provider);
+        assert_eq!(
+            provider.get("/console/personnel").status,
+            StatusCode::FORBIDDEN,
+            "[{name}]"
+        );
+    }
+}
