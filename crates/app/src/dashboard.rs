@@ -110,8 +110,24 @@ const FIRST: u32 = 3;
 /// out; counts stop at `cap`.
 pub fn todo(app: &App, actor: &Actor, cap: u32) -> AppResult<Vec<TodoItem>> {
     use crate::access::narrow;
+    use probity_domain::authz::reach_on;
     let store = app.store();
     let role = actor.role();
+    // The 工作台 is every account's page, so the reach it was opened with is everyone's: the
+    // panel lists records with the reach the role has on the record pages it links to.
+    let Some(reach) = reach_on("GET", "/console/records/{id}", role) else {
+        return Ok(Vec::new());
+    };
+    let on_records = Actor::new(actor.account.clone(), reach);
+    let actor = &on_records;
+    // Where a role's lists are: the record list, or an assessed unit's own file.
+    let list = |query: &str| {
+        if reach_on("GET", "/console/records", role).is_some() {
+            format!("/console/records?{query}")
+        } else {
+            "/console/file".to_string()
+        }
+    };
     let mut items = Vec::new();
     let mut records = |label: &'static str,
                        href: String,
@@ -187,7 +203,7 @@ pub fn todo(app: &App, actor: &Actor, cap: u32) -> AppResult<Vec<TodoItem>> {
         let by = app.today() + chrono::TimeDelta::days(ENDING_WITHIN_DAYS);
         records(
             "公示将在 30 天内到期",
-            format!("/console/records?state=active&ending={ENDING_WITHIN_DAYS}"),
+            list(&format!("state=active&ending={ENDING_WITHIN_DAYS}")),
             RecordFilter {
                 state: Some(RecordState::Active),
                 disclosure_until_by: Some(by),

@@ -179,6 +179,12 @@ pub fn rule(method: &str, path: &str) -> Option<&'static Rule> {
 }
 
 /// Whether `role` may use the route, and how far. `None`: not allowed.
+/// How far `role` reaches on the route `method path`; `None` when the route is not `role`'s
+/// (or not in the table). For a page that links to another: link only where this is `Some`.
+pub fn reach_on(method: &str, path: &str, role: AccountRole) -> Option<Reach> {
+    rule(method, path).and_then(|r| reach(r, role))
+}
+
 pub fn reach(rule: &Rule, role: AccountRole) -> Option<Reach> {
     if rule.public || rule.any_account {
         return Some(All);

@@ -1706,3 +1706,53 @@ fn the_personnel_department_sees_civil_servants_records_by_unit() {
         );
     }
 }
+
+/// The 待办 panel lists only what the role may open: a provider's panel never names another
+/// provider's record, and an assessed unit's leads to its own file (the record list is not its
+/// page). The 工作台 is every account's page, so this reach is the record pages', not its own.
+#[test]
+fn the_todo_panel_stays_within_the_roles_reach() {
+    for b in backends("todo_reach") {
+        let (s, acc) = start(&b.store);
+        let name = b.name;
+        let today = probity_app::today();
+        let court = ("区法院", "provider:court");
+        let probe = form_record(
+            &b.store,
+            court,
+            TOWN,
+            ("JUDICIAL_JUDGMENT", "R-probe", 0),
+            true,
+        );
+        let period = (b.store.record(probe).unwrap().disclosure_until - today).num_days();
+        let theirs = form_record(
+            &b.store,
+            court,
+            TOWN,
+            ("JUDICIAL_JUDGMENT", "R-court", period - 5),
+            true,
+        );
+        let mut provider = s.browser_as(&acc, AccountRole::Provider);
+        let home = provider.get("/console");
+        assert!(
+            !home.body.contains(&format!("/console/records/{theirs}\""))
+                && !home.body.contains("公示将在 30 天内到期"),
+            "[{name}] the finance bureau sees the court's record: {}",
+            home.body
+        );
+        let mut unit = s.browser_as(&acc, AccountRole::Unit);
+        let home = unit.get("/console");
+        let todo = between(&home.body, "<h2 id=\"todo-h\">待办</h2>", "</section>")
+            .unwrap_or_else(|| panic!("[{name}] no 待办: {}", home.body));
+        assert!(
+            todo.contains(&format!("/console/records/{theirs}\""))
+                && todo.contains("<a href=\"/console/file\">")
+                && !todo.contains("/console/records?"),
+            "[{name}] {todo}"
+        );
+        assert_eq!(
+            unit.get(&format!("/console/records/{theirs}")).status,
+            StatusCode::OK
+        );
+    }
+}
