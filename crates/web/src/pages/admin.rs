@@ -1003,9 +1003,13 @@ impl AuditQuery {
 }
 
 /// Where an audited object has a page of its own.
-fn object_link(entity: &str, id: &str) -> Option<String> {
+fn object_link(role: AccountRole, entity: &str, id: &str) -> Option<String> {
+    use probity_domain::authz::reach_on;
     match entity {
-        "record" => Some(format!("/console/records/{id}")),
+        // The auditor reads the journal, not the records themselves.
+        "record" => {
+            reach_on("GET", "/console/records/{id}", role).map(|_| format!("/console/records/{id}"))
+        }
         // An account's own history in the journal: its logins, role, password and tokens.
         "account" => Some(format!("/console/audit?entity=account&entity_id={id}")),
         _ => None,
@@ -1061,7 +1065,7 @@ async fn audit(
                 actor: e.actor_label(),
                 action: e.action_label(),
                 object: e.entity_label(),
-                link: object_link(&e.entity, &e.entity_id),
+                link: object_link(ctx.role(), &e.entity, &e.entity_id),
                 detail: probity_domain::audit::particulars(&e.detail),
             })
             .collect(),

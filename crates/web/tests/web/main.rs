@@ -8,4 +8,5 @@ mod browser;
 mod hardening;
 mod pages;
 mod public;
+mod tour;
 mod uploads;
