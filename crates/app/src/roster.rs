@@ -79,3 +79,61 @@ pub fn export(app: &App) -> AppResult<Vec<u8>> {
     w.finish()?;
     std::fs::read(&path).map_err(|e| crate::AppError::msg(format!("导出失败：{e}")))
 }
+
+/// Registers one subject from the credit office's form, or updates the one `editing` names
+/// (its kind and identifier stay: a unit is its USCC, a civil servant its ID number, which the
+/// form never shows). Journaled like an import of one row, by `actor`. A refusal is pinned to
+/// the form's field.
+pub fn save(
+    app: &App,
+    actor: &crate::Actor,
+    editing: Option<i64>,
+    mut row: probity_domain::subject::RosterRow,
+) -> AppResult<Subject> {
+    use probity_domain::subject::{SubjectKey, SubjectKind};
+    let store = app.store();
+    if let Some(id) = editing {
+        let s = store.subject(id)?;
+        row.kind = s.kind.label().to_string();
+        if s.kind == SubjectKind::CivilServant {
+            row.uscc.clear();
+            row.id_number = store.reveal_id_number(id)?.unwrap_or_default();
+        } else {
+            row.id_number.clear();
+            row.uscc = s.uscc.unwrap_or_default();
+        }
+    }
+    let new = row.validate(false).map_err(|e| {
+        let code = e.code.as_str();
+        let field = if code.starts_with("USCC_") {
+            "uscc"
+        } else if code.starts_with("ID_NUMBER_") {
+            "id_number"
+        } else {
+            ""
+        };
+        let e = crate::AppError::Domain(e);
+        if field.is_empty() { e } else { e.at(field) }
+    })?;
+    let key = new.key.clone();
+    let report = store.import_roster(vec![(1, new)], &actor.name())?;
+    if let Some((_, column, e)) = report.rejected.into_iter().next() {
+        let column: &'static str = match column {
+            "parent" => "parent",
+            "unit" => "unit",
+            "uscc" => "uscc",
+            "id_number" => "id_number",
+            "name" => "name",
+            "short_name" => "short_name",
+            _ => "",
+        };
+        let e = crate::AppError::Domain(e);
+        return Err(if column.is_empty() { e } else { e.at(column) });
+    }
+    match key {
+        SubjectKey::Uscc(u) => Ok(store.find_unit(u.as_str())?),
+        SubjectKey::IdNumber(n) => store
+            .find_civil_servant(&n)?
+            .ok_or_else(|| crate::AppError::msg("登记后未找到该公务员".into())),
+    }
+}

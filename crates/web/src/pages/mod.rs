@@ -8,6 +8,7 @@ pub mod admin;
 pub mod kit;
 pub mod personnel;
 pub mod records;
+pub mod roster;
 pub mod session;
 pub mod statistics;
 pub mod upload;
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(statistics::router())
         .merge(personnel::router())
+        .merge(roster::router())
 }
 
 async fn style() -> Response {

@@ -1252,6 +1252,8 @@ struct FileTpl {
     export: String,
     /// The day the page was made (a printed file says when).
     printed_on: String,
+    /// Where the credit office edits the subject (not on a unit's own file).
+    edit: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1397,6 +1399,10 @@ fn file_page(
         items,
         states: state_options(q.state.as_deref().unwrap_or("")),
         total,
+        // The credit office's view of a subject's file (not a unit's own) offers the edit.
+        edit: export
+            .starts_with("/console/subjects/")
+            .then(|| format!("/console/subjects/{}/edit", subject.id)),
         next,
         export,
         printed_on,

@@ -870,3 +870,96 @@ fn the_journal_records_logins_logouts_token_use_and_refusals() {
         assert!(b.store.verify().unwrap().problem.is_none(), "[{name}]");
     }
 }
+
+/// The credit office registers one subject from a form and edits it, each save journaled; a
+/// bad USCC is refused beside its field with what was typed kept, and nothing is written.
+#[test]
+fn the_credit_office_registers_and_edits_one_subject() {
+    for b in backends("roster_form") {
+        let (s, acc) = start(&b.store);
+        let name = b.name;
+        let mut admin = s.browser_as(&acc, AccountRole::Admin);
+        let list = admin.get("/console/subjects");
+        assert!(
+            list.body.contains("href=\"/console/subjects/new\""),
+            "[{name}]"
+        );
+        let form = admin.get("/console/subjects/new");
+        assert_eq!(form.status, StatusCode::OK, "[{name}] {}", form.body);
+        assert!(
+            form.body.contains("<datalist id=\"roster-units\">"),
+            "[{name}]"
+        );
+        let csrf = form.csrf();
+        let good = probity_testkit::roster::uscc("WB000009");
+        let mut bad = good.clone();
+        bad.pop();
+        bad.push(if good.ends_with('0') { '1' } else { '0' });
+        let before = b.store.subject_count().unwrap();
+        let mut fields = vec![
+            ("csrf", csrf.as_str()),
+            ("name", "天津市滨海新区审计局"),
+            ("short_name", "区审计局"),
+            ("kind", "部门"),
+            ("uscc", bad.as_str()),
+            ("parent", "区政府"),
+        ];
+        let p = admin.post("/console/subjects/new", &fields);
+        assert_eq!(
+            p.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{name}] {}",
+            p.body
+        );
+        assert!(
+            p.body.contains("id=\"err-uscc\"") && p.body.contains("value=\"区审计局\""),
+            "[{name}] {}",
+            p.body
+        );
+        assert_eq!(
+            b.store.subject_count().unwrap(),
+            before,
+            "[{name}] nothing written"
+        );
+
+        fields[4] = ("uscc", good.as_str());
+        let p = admin.post("/console/subjects/new", &fields);
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "[{name}] {}", p.body);
+        let unit = b.store.find_unit("区审计局").unwrap();
+        assert_eq!(p.location(), format!("/console/subjects/{}", unit.id));
+        let page = admin.follow(&p);
+        assert!(
+            page.body.contains("已登记主体：天津市滨海新区审计局")
+                && page
+                    .body
+                    .contains(&format!("/console/subjects/{}/edit", unit.id)),
+            "[{name}] {}",
+            page.body
+        );
+
+        // Edit: the short name changes, the USCC stays.
+        let edit = admin.get(&format!("/console/subjects/{}/edit", unit.id));
+        assert!(
+            edit.body.contains(&good) && edit.body.contains("value=\"区政府\""),
+            "[{name}] {}",
+            edit.body
+        );
+        let p = admin.post(
+            &format!("/console/subjects/{}/edit", unit.id),
+            &[
+                ("csrf", &edit.csrf()),
+                ("name", "天津市滨海新区审计局"),
+                ("short_name", "审计局"),
+                ("kind", "部门"),
+                ("parent", "区政府"),
+                ("uscc", "ignored"),
+            ],
+        );
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "[{name}] {}", p.body);
+        let after = b.store.subject(unit.id).unwrap();
+        assert_eq!(after.short_name.as_deref(), Some("审计局"), "[{name}]");
+        assert_eq!(after.uscc, Some(good.clone()), "[{name}]");
+        assert_eq!(b.store.subject_count().unwrap(), before + 1, "[{name}]");
+        assert_eq!(b.store.verify().unwrap().problem, None, "[{name}]");
+    }
+}
