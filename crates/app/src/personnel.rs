@@ -63,14 +63,10 @@ pub fn records(app: &App, unit: Option<i64>) -> AppResult<Personnel> {
     {
         return Err(AppError::NotFound(format!("单位 {u} 没有在册公务员")));
     }
-    let ids: Vec<i64> = people
-        .values()
-        .filter(|p| unit.is_none() || p.unit_id == unit)
-        .map(|p| p.id)
-        .collect();
     let filter = RecordFilter {
-        subject_ids: Some(ids),
         in_subject_file: true,
+        civil_servants_only: true,
+        civil_servants_of: unit,
         ..Default::default()
     };
     let mut found = store.list_summaries(&filter, RecordOrder::Decided, None, MAX_RECORDS + 1)?;

@@ -69,13 +69,16 @@ pub fn of(app: &App, actor: &Actor, year: Option<i32>) -> AppResult<Statistics> 
     if let Some(y) = year
         && !(2000..=9999).contains(&y)
     {
-        return Err(AppError::msg(format!("年度 {y} 不在可统计的范围内")));
+        return Err(AppError::BadInput {
+            code: "QUERY_INVALID",
+            message: format!("年度 {y} 不在可统计的范围内"),
+        });
     }
     let store = app.store();
     let unit = || {
         actor
             .unit()
-            .ok_or_else(|| AppError::msg("该账号未绑定单位，无法统计".into()))
+            .ok_or_else(|| AppError::Forbidden("该账号未绑定单位，无法统计".into()))
     };
     let (scope, label, district) = match actor.reach {
         Reach::All => (StatScope::default(), "全区", true),

@@ -30,6 +30,11 @@ pub struct RecordFilter {
     /// nothing still under review). Filtered in the database, so that a page of an assessed
     /// unit's file is full and its cursor never names a record the unit may not see.
     pub in_subject_file: bool,
+    /// Only records about civil servants (the organisation department's view), of this unit
+    /// when `civil_servants_of` names one. Filtered by a subquery, so that no list of people
+    /// travels as parameters.
+    pub civil_servants_only: bool,
+    pub civil_servants_of: Option<i64>,
 }
 
 /// The order a record list is read in. Every order is total (ties broken by id), so a cursor
@@ -294,6 +299,18 @@ fn list_filter(f: &RecordFilter, at: Option<&Cursor>) -> Option<(String, Vec<Val
         conds.push(format!(
             "subject_id IN ({})",
             placeholders(first, ids.len())
+        ));
+    }
+    if f.civil_servants_only {
+        let of_unit = match f.civil_servants_of {
+            Some(u) => {
+                params.push(Val::Int(u));
+                format!(" AND unit_id = ${}", params.len())
+            }
+            None => String::new(),
+        };
+        conds.push(format!(
+            "subject_id IN (SELECT id FROM subjects WHERE kind = 'civil_servant'{of_unit})"
         ));
     }
     let filter = if conds.is_empty() {
