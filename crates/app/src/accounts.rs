@@ -6,7 +6,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use probity_domain::account::AccountRole;
+use probity_domain::account::{AccountRole, Contact};
+use probity_domain::record::FieldError;
 use probity_store::{Account, Acting, ApiToken, Subject};
 
 use crate::{App, AppResult};
@@ -36,35 +37,107 @@ pub fn overview(app: &App) -> AppResult<Overview> {
     })
 }
 
+/// One account.
+pub fn get(app: &App, id: i64) -> AppResult<Account> {
+    Ok(app.store().account(id)?)
+}
+
 /// Every account.
 pub fn list(app: &App) -> AppResult<Vec<Account>> {
     Ok(app.store().accounts()?)
 }
 
+/// What the system administrator's form (and the API) asks for a new account: its name and who
+/// holds it (姓名, 联系电话).
+#[derive(Debug, Clone, Default)]
+pub struct NewAccount {
+    pub name: String,
+    pub real_name: String,
+    pub phone: String,
+}
+
+/// The holder's contact, each problem pinned to its field; with `name` checked as well when an
+/// account is being created, so that a form hears of all of them at once.
+fn contact_of(
+    name: Option<&str>,
+    real_name: &str,
+    phone: &str,
+    required: bool,
+) -> AppResult<Contact> {
+    let mut problems = Vec::new();
+    if let Some(name) = name
+        && let Err(e) = probity_domain::account::validate_account_name(name)
+    {
+        problems.push(FieldError {
+            column: "name",
+            error: e,
+        });
+    }
+    let contact = match Contact::check(real_name, phone, required) {
+        Ok(c) => Some(c),
+        Err(errs) => {
+            problems.extend(
+                errs.into_iter()
+                    .map(|(column, error)| FieldError { column, error }),
+            );
+            None
+        }
+    };
+    match contact {
+        Some(c) if problems.is_empty() => Ok(c),
+        _ => Err(crate::AppError::Fields(problems)),
+    }
+}
+
 /// Creates an account without a role (待授权) and a one-time password, returned once: the
-/// system administrator's way; the security administrator grants the role.
+/// system administrator's way; the security administrator grants the role. The name, the real
+/// name and the phone are checked together and every problem is named.
 pub fn create<'a>(
     app: &App,
     by: impl Into<Acting<'a>>,
-    name: &str,
+    new: &NewAccount,
 ) -> AppResult<(Account, String)> {
-    Ok(app
-        .store()
-        .create_account_one_time(name.trim(), AccountRole::Unassigned, None, by)?)
+    let contact = contact_of(Some(&new.name), &new.real_name, &new.phone, true)?;
+    let (a, pw) = app.store().create_account_with(
+        new.name.trim(),
+        AccountRole::Unassigned,
+        None,
+        &contact,
+        None,
+        by,
+    )?;
+    let pw = pw.ok_or_else(|| crate::AppError::msg("未生成一次性密码".into()))?;
+    Ok((a, pw))
+}
+
+/// Changes who holds an account (姓名, 联系电话), both required: the system administrator's
+/// way for business accounts, the operator's for any.
+pub fn edit_contact<'a>(
+    app: &App,
+    by: impl Into<Acting<'a>>,
+    id: i64,
+    real_name: &str,
+    phone: &str,
+) -> AppResult<Account> {
+    let contact = contact_of(None, real_name, phone, true)?;
+    Ok(app.store().set_contact(id, &contact, by)?)
 }
 
 /// An account as the operator creates it at the machine (the only way to create the three
-/// administrators): a role, the unit it acts for (short name, full name or USCC), and either the
-/// password given (the operator's own) or a one-time password, returned once.
+/// administrators): a role, the unit it acts for (short name, full name or USCC), the holder's
+/// contact if given, and either the password given (the operator's own) or a one-time password,
+/// returned once.
 pub fn create_with_role<'a>(
     app: &App,
     by: impl Into<Acting<'a>>,
-    name: &str,
+    new: &NewAccount,
     role: AccountRole,
     unit: Option<&str>,
     password: Option<&str>,
 ) -> AppResult<(Account, Option<Subject>, Option<String>)> {
     let store = app.store();
+    let name = new.name.as_str();
+    let contact = contact_of(Some(name), &new.real_name, &new.phone, false)?;
     let unit = unit
         .map(str::trim)
         .filter(|u| !u.is_empty())
@@ -80,17 +153,8 @@ pub fn create_with_role<'a>(
         });
     }
     let unit_id = unit.as_ref().map(|u| u.id);
-    Ok(match password {
-        Some(pw) => (
-            store.create_account(name, role, unit_id, pw, by)?,
-            unit,
-            None,
-        ),
-        None => {
-            let (a, pw) = store.create_account_one_time(name, role, unit_id, by)?;
-            (a, unit, Some(pw))
-        }
-    })
+    let (a, pw) = store.create_account_with(name, role, unit_id, &contact, password, by)?;
+    Ok((a, unit, pw))
 }
 
 /// The account of this name (ignoring ASCII case).
@@ -198,4 +262,142 @@ pub fn issue_own_token(app: &App, me: &Account, label: &str) -> AppResult<(ApiTo
 /// Revokes a token (its holder, or the system administrator).
 pub fn revoke_token<'a>(app: &App, by: impl Into<Acting<'a>>, id: i64) -> AppResult<ApiToken> {
     Ok(app.store().revoke_token(id, by)?)
+}
+
+/// Where an account stands, as the accounts page and its export say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    Normal,
+    Disabled,
+    /// Too many failed logins: locked for some clients until a time in the future.
+    Locked,
+    /// Holds a one-time password its holder has not changed yet.
+    PasswordChange,
+}
+
+impl Standing {
+    pub const ALL: [Standing; 4] = [
+        Standing::Normal,
+        Standing::Disabled,
+        Standing::Locked,
+        Standing::PasswordChange,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Standing::Normal => "normal",
+            Standing::Disabled => "disabled",
+            Standing::Locked => "locked",
+            Standing::PasswordChange => "password_change",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Standing::Normal => "正常",
+            Standing::Disabled => "已停用",
+            Standing::Locked => "登录失败过多，锁定中",
+            Standing::PasswordChange => "待修改初始密码",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Standing> {
+        Standing::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// The account's standing at `now` (a disabled account is disabled whatever else holds).
+    pub fn of(a: &Account, now: chrono::DateTime<chrono::Utc>) -> Standing {
+        if a.disabled {
+            Standing::Disabled
+        } else if a.locked_until.is_some_and(|t| t > now) {
+            Standing::Locked
+        } else if a.password_change_required {
+            Standing::PasswordChange
+        } else {
+            Standing::Normal
+        }
+    }
+}
+
+/// What the accounts page filters by: words in the account name, the real name or the phone; a
+/// role; a standing. Empty matches everything.
+#[derive(Debug, Clone, Default)]
+pub struct AccountFilter {
+    pub words: String,
+    pub role: Option<AccountRole>,
+    pub standing: Option<Standing>,
+}
+
+impl AccountFilter {
+    pub fn matches(&self, a: &Account, now: chrono::DateTime<chrono::Utc>) -> bool {
+        let w = self.words.trim().to_lowercase();
+        (w.is_empty()
+            || a.name.to_lowercase().contains(&w)
+            || a.real_name.to_lowercase().contains(&w)
+            || a.phone.contains(&w))
+            && self.role.is_none_or(|r| r == a.role)
+            && self.standing.is_none_or(|s| s == Standing::of(a, now))
+    }
+}
+
+/// The accounts the filter lets through, with the units they are bound to.
+pub fn filtered(app: &App, filter: &AccountFilter) -> AppResult<Overview> {
+    let mut o = overview(app)?;
+    let now = app.now();
+    o.accounts.retain(|a| filter.matches(a, now));
+    Ok(o)
+}
+
+/// The filtered accounts as an Excel workbook (no secret, no password, ever).
+pub fn export(app: &App, filter: &AccountFilter) -> AppResult<Vec<u8>> {
+    const HEADERS: &[(&str, &str)] = &[
+        ("id", "编号"),
+        ("name", "账号"),
+        ("real_name", "姓名"),
+        ("phone", "联系电话"),
+        ("role", "角色"),
+        ("unit", "所属单位"),
+        ("totp", "动态口令"),
+        ("standing", "状态"),
+        ("last_login", "最近登录"),
+        ("created", "创建时间"),
+    ];
+    let o = filtered(app, filter)?;
+    let now = app.now();
+    let shown = |t: chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    let dir = tempfile::tempdir().map_err(|e| crate::AppError::msg(format!("导出失败：{e}")))?;
+    let path = dir.path().join("accounts.xlsx");
+    let mut w = probity_ingest::TableWriter::create(&path, probity_ingest::Format::Xlsx, HEADERS)?;
+    for a in &o.accounts {
+        let unit = a
+            .unit_id
+            .and_then(|id| o.units.get(&id))
+            .map(|s| s.short_name.clone().unwrap_or_else(|| s.name.clone()))
+            .unwrap_or_default();
+        let totp = if a.totp_enabled {
+            "已启用"
+        } else if a.totp_pending {
+            "待绑定"
+        } else {
+            ""
+        };
+        w.write_row(&[
+            &a.id.to_string(),
+            &a.name,
+            &a.real_name,
+            &a.phone,
+            a.role.label(),
+            &unit,
+            totp,
+            Standing::of(a, now).label(),
+            &a.last_login_at.map(shown).unwrap_or_default(),
+            &shown(a.created_at),
+        ])?;
+    }
+    w.finish()?;
+    std::fs::read(&path).map_err(|e| crate::AppError::msg(format!("导出失败：{e}")))
 }

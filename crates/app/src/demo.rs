@@ -1225,6 +1225,18 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Option<&str>)] = &[
     ("auditor", "auditor", None),
 ];
 
+/// The made-up holders of the demo accounts (姓名), in the order of `DEMO_ACCOUNTS`.
+const DEMO_HOLDERS: &[&str] = &[
+    "周立群",
+    "孙海燕",
+    "陈志远",
+    "刘春梅",
+    "吴建国",
+    "郑晓东",
+    "王丽华",
+    "赵明轩",
+];
+
 /// The password of every demo account. It is printed by `probity demo` and `serve --demo` and
 /// written in the README: a demo database is for trying the platform, never for real data.
 pub const DEMO_PASSWORD: &str = "Binhai-Demo-2018";
@@ -1376,11 +1388,23 @@ pub fn load_demo(
         }
         import.finish(true)?;
     }
-    for (name, role, unit) in DEMO_ACCOUNTS {
+    for (i, (name, role, unit)) in DEMO_ACCOUNTS.iter().enumerate() {
         let role = probity_domain::account::AccountRole::parse(role)?;
         let unit = unit.map(|u| store.find_unit(u)).transpose()?.map(|s| s.id);
         if store.account_by_name(name)?.is_none() {
-            store.create_account(name, role, unit, DEMO_PASSWORD, DEMO_ACTOR)?;
+            // Made-up holders: a name from the list, an office line of the 022 area.
+            let contact = probity_domain::account::Contact {
+                real_name: DEMO_HOLDERS[i % DEMO_HOLDERS.len()].to_string(),
+                phone: format!("022-6530{:04}", 1001 + i),
+            };
+            store.create_account_with(
+                name,
+                role,
+                unit,
+                &contact,
+                Some(DEMO_PASSWORD),
+                DEMO_ACTOR,
+            )?;
         }
     }
     Ok(DemoLoad::Loaded {

@@ -118,7 +118,7 @@ pub enum AppError {
     #[error("{0}")]
     Domain(DomainError),
     /// One or more fields of a form or row break their rules: all of them, at once.
-    #[error("{}", .0.first().map(|e| e.error.message.as_str()).unwrap_or("内容不符合要求"))]
+    #[error("{}", fields_message(.0))]
     Fields(Vec<FieldError>),
     /// The refusal concerns one field of the form (e.g. the provider named does not exist).
     #[error("{1}")]
@@ -145,6 +145,17 @@ pub enum AppError {
     /// Something that should not happen (a 500).
     #[error("{0}")]
     Other(String),
+}
+
+/// Every problem of a form, in one line (the command line shows them all at once).
+fn fields_message(errs: &[FieldError]) -> String {
+    if errs.is_empty() {
+        return "内容不符合要求".into();
+    }
+    errs.iter()
+        .map(|e| e.error.message.as_str())
+        .collect::<Vec<_>>()
+        .join("；")
 }
 
 impl AppError {

@@ -44,7 +44,7 @@ fn password_from_stdin() -> anyhow::Result<String> {
 
 pub fn user_add(
     app: &App,
-    name: &str,
+    new: &uc::NewAccount,
     role: &str,
     unit: Option<&str>,
     password_stdin: bool,
@@ -63,7 +63,7 @@ pub fn user_add(
         None
     };
     let (account, unit, one_time) =
-        uc::create_with_role(app, actor, name, role, unit, given.as_deref())?;
+        uc::create_with_role(app, actor, new, role, unit, given.as_deref())?;
     let (password, generated) = match one_time {
         Some(pw) => (pw, true),
         None => (String::new(), false),
@@ -83,6 +83,19 @@ pub fn user_add(
     if role.requires_totp() {
         println!("该角色登录须使用动态口令：首次登录后请按提示用身份验证器绑定");
     }
+    Ok(())
+}
+
+pub fn user_contact(
+    app: &App,
+    user: &str,
+    real_name: &str,
+    phone: &str,
+    actor: &str,
+) -> anyhow::Result<()> {
+    let account = account_named(app, user)?;
+    let a = uc::edit_contact(app, actor, account.id, real_name, phone)?;
+    println!("已更新账号 {} 的信息：{}，{}", a.name, a.real_name, a.phone);
     Ok(())
 }
 
@@ -120,9 +133,11 @@ pub fn user_list(app: &App) -> anyhow::Result<()> {
     }
     for a in accounts {
         println!(
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             a.id,
             a.name,
+            a.real_name,
+            a.phone,
             a.role.label(),
             unit_name(a.unit_id),
             status(&a),

@@ -255,6 +255,12 @@ enum UserCommand {
         /// The unit a provider or unit account acts for: short name, full name or USCC.
         #[arg(long)]
         unit: Option<String>,
+        /// The holder's real name (姓名).
+        #[arg(long, default_value = "")]
+        real_name: String,
+        /// The holder's phone number (联系电话): a mobile or a landline with its area code.
+        #[arg(long, default_value = "")]
+        phone: String,
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
@@ -285,6 +291,15 @@ enum UserCommand {
     ResetTotp {
         #[arg(long)]
         user: String,
+    },
+    /// Sets the holder's real name and phone number (账号信息).
+    Contact {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        real_name: String,
+        #[arg(long)]
+        phone: String,
     },
     /// Grants a role; never across the line between business roles and the three administrators.
     Role {
@@ -676,15 +691,26 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
                     name,
                     role,
                     unit,
+                    real_name,
+                    phone,
                     password_stdin,
                 } => accounts::user_add(
                     &app,
-                    name,
+                    &probity_app::accounts::NewAccount {
+                        name: name.clone(),
+                        real_name: real_name.clone(),
+                        phone: phone.clone(),
+                    },
                     role,
                     unit.as_deref(),
                     *password_stdin,
                     &actor(),
                 )?,
+                UserCommand::Contact {
+                    user,
+                    real_name,
+                    phone,
+                } => accounts::user_contact(&app, user, real_name, phone, &actor())?,
                 UserCommand::List => accounts::user_list(&app)?,
                 UserCommand::ResetPassword { user } => {
                     accounts::user_reset_password(&app, user, &actor())?

@@ -199,6 +199,154 @@ pub fn name_key(name: &str) -> String {
     name.trim().to_ascii_lowercase()
 }
 
+pub const REAL_NAME_MAX_CHARS: usize = 30;
+
+/// Who holds an account and how to reach them: the real name (姓名) and a phone number
+/// (联系电话), shown to the administrators so that a role is granted to a known person and the
+/// holder can be called to confirm it (三员分立). Accounts the operator created at the machine may
+/// have neither; a form always asks for both.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub real_name: String,
+    pub phone: String,
+}
+
+impl Contact {
+    /// Checks both fields at once and returns every problem with the field it concerns
+    /// (`real_name`, `phone`). Blank is refused when `required`; otherwise a blank field stays
+    /// blank. Spaces around are dropped; a phone number keeps its digits and hyphens only.
+    pub fn check(
+        real_name: &str,
+        phone: &str,
+        required: bool,
+    ) -> std::result::Result<Contact, Vec<(&'static str, DomainError)>> {
+        let mut problems = Vec::new();
+        let real_name = match check_real_name(real_name, required) {
+            Ok(n) => n,
+            Err(e) => {
+                problems.push(("real_name", e));
+                String::new()
+            }
+        };
+        let phone = match check_phone(phone, required) {
+            Ok(p) => p,
+            Err(e) => {
+                problems.push(("phone", e));
+                String::new()
+            }
+        };
+        if problems.is_empty() {
+            Ok(Contact { real_name, phone })
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+/// A person's name as Chinese forms take it: Chinese characters (with the middle dot of
+/// transliterated names, 阿依古丽·买买提) or Latin letters and spaces, 2–30 characters.
+pub fn check_real_name(name: &str, required: bool) -> Result<String> {
+    let t = name.trim();
+    if t.is_empty() {
+        return if required {
+            Err(DomainError::new(Code::RealNameInvalid, "请填写姓名"))
+        } else {
+            Ok(String::new())
+        };
+    }
+    let n = t.chars().count();
+    if !(2..=REAL_NAME_MAX_CHARS).contains(&n) {
+        return Err(DomainError::new(
+            Code::RealNameInvalid,
+            format!("姓名应为 2–{REAL_NAME_MAX_CHARS} 个字，现为 {n} 个"),
+        ));
+    }
+    let ok = |c: char| is_han(c) || c.is_ascii_alphabetic() || matches!(c, '·' | '•' | '.' | ' ');
+    if let Some(bad) = t.chars().find(|c| !ok(*c)) {
+        let shown = if bad.is_control() || bad.is_whitespace() {
+            format!("U+{:04X}", u32::from(bad))
+        } else {
+            format!("“{bad}”")
+        };
+        return Err(DomainError::new(
+            Code::RealNameInvalid,
+            format!("姓名含有不允许的字符 {shown}：只能使用汉字、字母、间隔号“·”和空格"),
+        ));
+    }
+    Ok(t.to_string())
+}
+
+/// A phone number: a mobile number (11 digits starting 13–19, an optional +86 or 86 before it)
+/// or a landline with its area code (0 and 2–3 digits, then 7–8 digits, an optional extension
+/// after 转 or a hyphen). Spaces are dropped; the number is returned as `13812345678` or
+/// `022-12345678[-123]`.
+pub fn check_phone(phone: &str, required: bool) -> Result<String> {
+    let t: String = phone.chars().filter(|c| !c.is_whitespace()).collect();
+    if t.is_empty() {
+        return if required {
+            Err(DomainError::new(Code::PhoneInvalid, "请填写联系电话"))
+        } else {
+            Ok(String::new())
+        };
+    }
+    let bad = || {
+        DomainError::new(
+            Code::PhoneInvalid,
+            "联系电话应为 11 位手机号码（如 13812345678）或带区号的固定电话（如 022-12345678）",
+        )
+    };
+    if t.chars().count() > 24 {
+        return Err(bad());
+    }
+    let t = t.replace('转', "-");
+    let mobile = t
+        .strip_prefix("+86")
+        .or_else(|| t.strip_prefix("86").filter(|r| r.len() == 11))
+        .unwrap_or(&t);
+    if mobile.len() == 11
+        && mobile.bytes().all(|b| b.is_ascii_digit())
+        && mobile.starts_with('1')
+        && (b'3'..=b'9').contains(&mobile.as_bytes()[1])
+    {
+        return Ok(mobile.to_string());
+    }
+    // A landline: 0AA(A)-NNNNNNN(N)[-EXT], the first hyphen optional.
+    if !t.starts_with('0') || !t.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        return Err(bad());
+    }
+    let parts: Vec<&str> = t.split('-').collect();
+    let (area, local, rest) = if parts[0].len() > 4 {
+        // No hyphen after the area code: three-digit codes (010, 02x) first, as in Tianjin.
+        let all = parts[0];
+        let cut = if all.starts_with("01") || all.starts_with("02") {
+            3
+        } else {
+            4
+        };
+        (&all[..cut], &all[cut..], &parts[1..])
+    } else if parts.len() >= 2 {
+        (parts[0], parts[1], &parts[2..])
+    } else {
+        return Err(bad());
+    };
+    let ext = match rest {
+        [] => None,
+        [e] => Some(*e),
+        _ => return Err(bad()),
+    };
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let area_ok = (3..=4).contains(&area.len()) && digits(area);
+    let local_ok = (7..=8).contains(&local.len()) && digits(local) && !local.starts_with('0');
+    let ext_ok = ext.is_none_or(|e| (1..=6).contains(&e.len()) && digits(e));
+    if !(area_ok && local_ok && ext_ok) {
+        return Err(bad());
+    }
+    Ok(match ext {
+        Some(e) => format!("{area}-{local}-{e}"),
+        None => format!("{area}-{local}"),
+    })
+}
+
 pub const PASSWORD_MIN_CHARS: usize = 10;
 /// Longer passwords are refused so that hashing cannot be turned into a denial of service.
 pub const PASSWORD_MAX_CHARS: usize = 128;
@@ -314,6 +462,66 @@ impl LockoutPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contact_takes_names_and_phone_numbers_as_people_write_them() {
+        let c = Contact::check(" 张三 ", "138 1234 5678", true).unwrap();
+        assert_eq!(
+            (c.real_name.as_str(), c.phone.as_str()),
+            ("张三", "13812345678")
+        );
+        for (typed, kept) in [
+            ("022-12345678", "022-12345678"),
+            ("02212345678", "022-12345678"),
+            ("022-2345678转123", "022-2345678-123"),
+            ("0310-1234567", "0310-1234567"),
+            ("+8613812345678", "13812345678"),
+        ] {
+            assert_eq!(check_phone(typed, true).unwrap(), kept, "{typed}");
+        }
+        assert_eq!(
+            check_real_name("阿依古丽·买买提", true).unwrap(),
+            "阿依古丽·买买提"
+        );
+        assert_eq!(check_real_name("John Smith", true).unwrap(), "John Smith");
+        // Optional fields stay blank when the operator leaves them blank.
+        assert_eq!(Contact::check("", "", false).unwrap(), Contact::default());
+    }
+
+    #[test]
+    fn contact_names_every_problem_at_once() {
+        let errs = Contact::check("张", "12345", true).unwrap_err();
+        let fields: Vec<&str> = errs.iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, ["real_name", "phone"]);
+        assert!(errs.iter().all(|(_, e)| !e.message.is_empty()));
+        let errs = Contact::check("", "", true).unwrap_err();
+        assert_eq!(errs[0].1.message, "请填写姓名");
+        assert_eq!(errs[1].1.message, "请填写联系电话");
+        for bad in [
+            "1381234567",
+            "23812345678",
+            "12812345678",
+            "022-0123456",
+            "022-123",
+            "0-12345678",
+            "abc",
+            "022-12345678-1234567",
+            "022--12345678",
+        ] {
+            assert_eq!(
+                check_phone(bad, true).unwrap_err().code,
+                Code::PhoneInvalid,
+                "{bad}"
+            );
+        }
+        for bad in ["张3", "<script>", "张\u{202E}三", &"张".repeat(31)] {
+            assert_eq!(
+                check_real_name(bad, true).unwrap_err().code,
+                Code::RealNameInvalid,
+                "{bad}"
+            );
+        }
+    }
     use chrono::TimeZone;
 
     fn t0() -> DateTime<Utc> {

@@ -50,6 +50,8 @@ pub enum AccountAction {
     IssueToken,
     /// Revokes one of the account's tokens.
     RevokeToken,
+    /// Changes the holder's real name and phone number (账号信息).
+    EditContact,
 }
 
 impl AccountAction {
@@ -70,6 +72,7 @@ impl AccountAction {
             AccountAction::ChangeOwnPassword,
             AccountAction::IssueToken,
             AccountAction::RevokeToken,
+            AccountAction::EditContact,
         ]);
         v
     }
@@ -87,6 +90,7 @@ impl AccountAction {
             AccountAction::ChangeOwnPassword => "修改密码",
             AccountAction::IssueToken => "签发接口令牌",
             AccountAction::RevokeToken => "撤销接口令牌",
+            AccountAction::EditContact => "修改账号信息",
         }
     }
 }
@@ -148,7 +152,7 @@ pub fn check(actor: Actor, action: AccountAction, target: Option<Target>) -> Res
         (_, RevokeToken) => own,
         // The system administrator: the accounts' life, never a role.
         (Sysadmin, Create { role }) => role == Unassigned,
-        (Sysadmin, Disable | Enable | ResetPassword) => {
+        (Sysadmin, Disable | Enable | ResetPassword | EditContact) => {
             !own && target.is_some_and(|t| !t.role.is_administrative())
         }
         (Sysadmin, Unlock) => !own,

@@ -40,6 +40,10 @@ pub enum Code {
     DuplicateConflict,
     CategoryInvalid,
     AccountNameInvalid,
+    /// An account holder's real name (姓名) is missing or not a name.
+    RealNameInvalid,
+    /// An account holder's phone number is neither a mobile nor a landline number.
+    PhoneInvalid,
     PasswordWeak,
     AccountExists,
     AccountNotFound,
@@ -103,6 +107,8 @@ impl Code {
             Code::DuplicateConflict => "DUPLICATE_CONFLICT",
             Code::CategoryInvalid => "CATEGORY_INVALID",
             Code::AccountNameInvalid => "ACCOUNT_NAME_INVALID",
+            Code::RealNameInvalid => "REAL_NAME_INVALID",
+            Code::PhoneInvalid => "PHONE_INVALID",
             Code::PasswordWeak => "PASSWORD_WEAK",
             Code::AccountExists => "ACCOUNT_EXISTS",
             Code::AccountNotFound => "ACCOUNT_NOT_FOUND",

@@ -15,7 +15,7 @@ use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, TimeDelta, Utc};
 use probity_domain::Code;
 use probity_domain::account::{
-    AccountRole, Lockout, LockoutPolicy, check_password, name_key, validate_account_name,
+    AccountRole, Contact, Lockout, LockoutPolicy, check_password, name_key, validate_account_name,
 };
 use probity_domain::audit;
 use probity_domain::duties::{self, AccountAction, Actor, Target};
@@ -51,6 +51,10 @@ pub fn may_hold_token(role: AccountRole) -> bool {
 pub struct Account {
     pub id: i64,
     pub name: String,
+    /// The holder's real name (姓名) and phone number (联系电话); blank for accounts the operator
+    /// created without them.
+    pub real_name: String,
+    pub phone: String,
     pub role: AccountRole,
     /// The roster unit a provider or unit account acts for.
     pub unit_id: Option<i64>,
@@ -306,6 +310,8 @@ fn account_cols(a: &str) -> String {
     [
         "id",
         "name",
+        "real_name",
+        "phone",
         "role",
         "unit_id",
         "totp_enabled",
@@ -327,6 +333,8 @@ fn account_from(r: &Row) -> StoreResult<Account> {
     Ok(Account {
         id: r.need_int("id")?,
         name: r.need_text("name")?.to_string(),
+        real_name: r.text("real_name")?.unwrap_or_default().to_string(),
+        phone: r.text("phone")?.unwrap_or_default().to_string(),
         role,
         unit_id: r.int("unit_id")?,
         totp_enabled,
@@ -358,6 +366,8 @@ pub const ACCOUNT_AUDITED: &[&str] = &[
     "id",
     "name",
     "name_key",
+    "real_name",
+    "phone",
     "role",
     "unit_id",
     "password_hash",
@@ -592,7 +602,77 @@ impl Store {
     ) -> StoreResult<Account> {
         let by = by.into();
         let must_change = !matches!(by, Acting::Operator(_));
-        self.insert_account(name, role, unit, password, must_change, by)
+        self.insert_account(
+            name,
+            role,
+            unit,
+            &Contact::default(),
+            (password, must_change),
+            by,
+        )
+    }
+
+    /// Creates an account with its holder's contact (checked by the caller, see
+    /// [`Contact::check`]): with the password given (the operator's own, as
+    /// [`Store::create_account`]) or a one-time password, returned once (as
+    /// [`Store::create_account_one_time`]).
+    pub fn create_account_with<'a>(
+        &self,
+        name: &str,
+        role: AccountRole,
+        unit: Option<i64>,
+        contact: &Contact,
+        password: Option<&str>,
+        by: impl Into<Acting<'a>>,
+    ) -> StoreResult<(Account, Option<String>)> {
+        let by = by.into();
+        match password {
+            Some(pw) => {
+                let must_change = !matches!(by, Acting::Operator(_));
+                let a = self.insert_account(name, role, unit, contact, (pw, must_change), by)?;
+                Ok((a, None))
+            }
+            None => {
+                let pw = random_password()?;
+                let a = self.insert_account(name, role, unit, contact, (&pw, true), by)?;
+                Ok((a, Some(pw)))
+            }
+        }
+    }
+
+    /// Changes the holder's real name and phone number (checked by the caller, see
+    /// [`Contact::check`]). The journal names the fields that changed, not their values.
+    pub fn set_contact<'a>(
+        &self,
+        id: i64,
+        contact: &Contact,
+        by: impl Into<Acting<'a>>,
+    ) -> StoreResult<Account> {
+        self.change_account(
+            id,
+            by.into(),
+            AccountAction::EditContact,
+            audit::Action::Update,
+            |c, target| {
+                let mut changed = Vec::new();
+                if target.real_name != contact.real_name {
+                    changed.push("real_name");
+                }
+                if target.phone != contact.phone {
+                    changed.push("phone");
+                }
+                c.exec(
+                    "UPDATE accounts SET real_name = $1, phone = $2, updated_at = $3 WHERE id = $4",
+                    &[
+                        Val::from(contact.real_name.as_str()),
+                        Val::from(contact.phone.as_str()),
+                        Val::from(self.now_text()),
+                        Val::Int(id),
+                    ],
+                )?;
+                Ok(serde_json::json!({ "changed": changed }))
+            },
+        )
     }
 
     /// Creates an account with a random one-time password, returned once: the holder must
@@ -607,7 +687,14 @@ impl Store {
         by: impl Into<Acting<'a>>,
     ) -> StoreResult<(Account, String)> {
         let password = random_password()?;
-        let a = self.insert_account(name, role, unit, &password, true, by.into())?;
+        let a = self.insert_account(
+            name,
+            role,
+            unit,
+            &Contact::default(),
+            (&password, true),
+            by.into(),
+        )?;
         Ok((a, password))
     }
 
@@ -616,8 +703,8 @@ impl Store {
         name: &str,
         role: AccountRole,
         unit: Option<i64>,
-        password: &str,
-        must_change: bool,
+        contact: &Contact,
+        (password, must_change): (&str, bool),
         by: Acting<'_>,
     ) -> StoreResult<Account> {
         let name = validate_account_name(name)?;
@@ -642,8 +729,8 @@ impl Store {
             }
             let id = c.next_id("accounts")?;
             c.exec(
-                "INSERT INTO accounts (id, name, name_key, role, unit_id, password_hash, totp_enabled, disabled, failed_logins, must_change_password, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 0, 0, 0, $7, $8, $8)",
+                "INSERT INTO accounts (id, name, name_key, real_name, phone, role, unit_id, password_hash, totp_enabled, disabled, failed_logins, must_change_password, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $9, $10, $4, $5, $6, 0, 0, 0, $7, $8, $8)",
                 &[
                     Val::Int(id),
                     Val::from(name.as_str()),
@@ -653,6 +740,8 @@ impl Store {
                     Val::from(hash),
                     Val::Int(i64::from(must_change)),
                     Val::from(now.as_str()),
+                    Val::from(contact.real_name.as_str()),
+                    Val::from(contact.phone.as_str()),
                 ],
             )?;
             journal_account(c, self.now_text(),

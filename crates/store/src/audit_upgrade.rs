@@ -1,6 +1,7 @@
 //! When the audited columns of a table grow (issue 8: the password hash, the second factor's
-//! secret and the one-time-password flag of accounts; the token hash of API tokens), rows
-//! journaled before still carry digests over the old columns. Once, at start-up, each row whose
+//! secret and the one-time-password flag of accounts; the token hash of API tokens; issue 10:
+//! the holder's real name and phone), rows journaled before still carry digests over the old
+//! columns. Once per widening (in order), at start-up, each row whose
 //! old-column digest still matches its last journal entry gets a new entry (`rebaseline`, by
 //! `system:upgrade`) with its digest over the new columns. A row that does not match is left
 //! alone, so that `audit verify` still names it: an upgrade never blesses an edit.
@@ -11,7 +12,11 @@ use crate::db::{Conn, Val};
 use crate::error::StoreResult;
 use crate::journal::{Appender, Entry, row_digest};
 
-const MARK: &str = "0009_audit_rebaseline_accounts_tokens_reports";
+/// One widening of audited columns, applied once (its mark set in `schema_migrations`).
+struct Step {
+    mark: &'static str,
+    tables: &'static [Widened],
+}
 
 struct Widened {
     entity: Entity,
@@ -23,7 +28,23 @@ struct Widened {
     new: &'static [&'static str],
 }
 
-const WIDENED: &[Widened] = &[
+/// The account columns audited from issue 8 until the contact joined them (issue 10).
+const ACCOUNT_AUDITED_V8: &[&str] = &[
+    "id",
+    "name",
+    "name_key",
+    "role",
+    "unit_id",
+    "password_hash",
+    "totp_secret",
+    "totp_enabled",
+    "must_change_password",
+    "disabled",
+    "created_at",
+    "updated_at",
+];
+
+const STEP_9: &[Widened] = &[
     Widened {
         entity: Entity::Account,
         table: "accounts",
@@ -38,7 +59,7 @@ const WIDENED: &[Widened] = &[
             "created_at",
             "updated_at",
         ],
-        new: crate::accounts::ACCOUNT_AUDITED,
+        new: ACCOUNT_AUDITED_V8,
     },
     Widened {
         entity: Entity::ApiToken,
@@ -56,18 +77,44 @@ const WIDENED: &[Widened] = &[
     },
 ];
 
+const STEP_14: &[Widened] = &[Widened {
+    entity: Entity::Account,
+    table: "accounts",
+    key: "id",
+    old: ACCOUNT_AUDITED_V8,
+    new: crate::accounts::ACCOUNT_AUDITED,
+}];
+
+const STEPS: &[Step] = &[
+    Step {
+        mark: "0009_audit_rebaseline_accounts_tokens_reports",
+        tables: STEP_9,
+    },
+    Step {
+        mark: "0014_audit_rebaseline_account_contact",
+        tables: STEP_14,
+    },
+];
+
 pub(crate) fn run(conn: &mut Conn, now: &str) -> StoreResult<()> {
+    for step in STEPS {
+        run_step(conn, step, now)?;
+    }
+    Ok(())
+}
+
+fn run_step(conn: &mut Conn, step: &Step, now: &str) -> StoreResult<()> {
     conn.write(|c| {
         if c.query_one(
             "SELECT name FROM schema_migrations WHERE name = $1",
-            &[Val::from(MARK)],
+            &[Val::from(step.mark)],
         )?
         .is_some()
         {
             return Ok(());
         }
         let mut journal: Option<Appender> = None;
-        for w in WIDENED {
+        for w in step.tables {
             // Each row's id and the key the journal names it by.
             let rows: Vec<(i64, String)> = c
                 .query(
@@ -123,7 +170,7 @@ pub(crate) fn run(conn: &mut Conn, now: &str) -> StoreResult<()> {
         }
         c.exec(
             "INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)",
-            &[Val::from(MARK), Val::from(now)],
+            &[Val::from(step.mark), Val::from(now)],
         )?;
         Ok(())
     })
@@ -160,6 +207,36 @@ mod tests {
         .unwrap();
     }
 
+    fn unmark(store: &Store, step: &Step) {
+        store
+            .raw_exec(&format!(
+                "DELETE FROM schema_migrations WHERE name = '{}'",
+                step.mark
+            ))
+            .unwrap();
+    }
+
+    #[test]
+    fn accounts_journaled_before_the_contact_joined_are_rebaselined() {
+        let store = Store::open("sqlite::memory:", Keys::from_master(&[3u8; 32])).unwrap();
+        let a = store
+            .create_account(
+                "before.contact",
+                AccountRole::Hr,
+                None,
+                "Binhai#2025x",
+                "cli:t",
+            )
+            .unwrap();
+        journal_old_style(&store, &STEP_14[0], a.id);
+        unmark(&store, &STEPS[1]);
+        assert!(store.verify().unwrap().problem.is_some());
+        run(&mut store.conn().unwrap(), &store.now_text()).unwrap();
+        assert_eq!(store.verify().unwrap().problem, None);
+        let history = store.history(Entity::Account, &a.id.to_string()).unwrap();
+        assert_eq!(history.last().unwrap().action, "rebaseline");
+    }
+
     #[test]
     fn rows_journaled_over_the_old_columns_are_rebaselined_and_edits_are_not() {
         let store = Store::open("sqlite::memory:", Keys::from_master(&[3u8; 32])).unwrap();
@@ -169,14 +246,12 @@ mod tests {
         let b = store
             .create_account("old.two", AccountRole::Hr, None, "Binhai#2025x", "cli:t")
             .unwrap();
-        // As an older version left them: last entries over the old columns, and the mark unset.
-        journal_old_style(&store, &WIDENED[0], a.id);
-        journal_old_style(&store, &WIDENED[0], b.id);
-        store
-            .raw_exec(&format!(
-                "DELETE FROM schema_migrations WHERE name = '{MARK}'"
-            ))
-            .unwrap();
+        // As a version before issue 8 left them: last entries over the first columns, and the
+        // marks of both widenings unset.
+        journal_old_style(&store, &STEP_9[0], a.id);
+        journal_old_style(&store, &STEP_9[0], b.id);
+        unmark(&store, &STEPS[0]);
+        unmark(&store, &STEPS[1]);
         assert!(
             store.verify().unwrap().problem.is_some(),
             "old digests no longer match"

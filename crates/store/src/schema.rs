@@ -253,6 +253,16 @@ CREATE INDEX jobs_state ON jobs (state, lease_until);
         "0013_sent_back",
         Step::Sql("ALTER TABLE records ADD COLUMN sent_back_reason TEXT;"),
     ),
+    (
+        // Who holds an account and how to reach them (姓名, 联系电话): the administrators grant
+        // a role to a known person and call them to confirm it. Audited columns; the digests
+        // of existing accounts are taken again over them (`audit_upgrade`).
+        "0014_account_contact",
+        Step::Sql(
+            "ALTER TABLE accounts ADD COLUMN real_name TEXT NOT NULL DEFAULT '';\n\
+             ALTER TABLE accounts ADD COLUMN phone TEXT NOT NULL DEFAULT '';",
+        ),
+    ),
 ];
 
 /// On SQLite every index ends with the rowid, which is now the record's id: an index on

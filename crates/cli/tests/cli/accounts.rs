@@ -87,10 +87,38 @@ both!(user_add_from_stdin_then_token_issue_and_revoke, |env| {
     );
     assert!(!stdout(&o).contains(&token));
 
+    // Who holds it: both problems of a bad pair at once, then the pair taken.
+    let o = env.run(&[
+        "user",
+        "contact",
+        "--user",
+        "court.reporter",
+        "--real-name",
+        "李",
+        "--phone",
+        "12345",
+    ]);
+    assert_ne!(code(&o), 0);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("姓名应为") && err.contains("联系电话应为"),
+        "{err}"
+    );
+    let o = env.run(&[
+        "user",
+        "contact",
+        "--user",
+        "court.reporter",
+        "--real-name",
+        "李明",
+        "--phone",
+        "022 2345 6789",
+    ]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
     let o = env.run(&["user", "list"]);
     assert_eq!(code(&o), 0);
     assert!(
-        stdout(&o).contains("court.reporter\t报送单位\t区法院"),
+        stdout(&o).contains("court.reporter\t李明\t022-23456789\t报送单位\t区法院"),
         "{}",
         stdout(&o)
     );

@@ -1030,7 +1030,7 @@ fn journal_records_every_change_without_secrets(db: &mut TestDb) {
     store
         .raw_exec(
             "DROP TABLE sessions; DROP TABLE api_tokens; DROP TABLE login_failures; DROP TABLE accounts; \
-             DELETE FROM schema_migrations WHERE name IN ('0002_accounts', '0008_account_duties', '0011_id_sequences')",
+             DELETE FROM schema_migrations WHERE name IN ('0002_accounts', '0008_account_duties', '0011_id_sequences', '0014_account_contact')",
         )
         .unwrap();
     drop(store);

@@ -88,6 +88,13 @@ fn attempt(
             let (t, _) = store.issue_token(target.id, "t", OPERATOR)?;
             store.revoke_token(t.id, by).map(|_| ())
         }
+        AccountAction::EditContact => {
+            let contact = probity_domain::account::Contact {
+                real_name: "张三".into(),
+                phone: "13812345678".into(),
+            };
+            store.set_contact(target.id, &contact, by).map(|_| ())
+        }
     }
 }
 

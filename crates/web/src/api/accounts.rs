@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_accounts, create_account))
         .routes(routes!(set_account_role))
+        .routes(routes!(set_account_contact))
         .routes(routes!(disable_account))
         .routes(routes!(enable_account))
         .routes(routes!(unlock_account))
@@ -51,6 +52,19 @@ async fn list_accounts(State(state): State<AppState>) -> Result<Json<Vec<Account
 #[serde(deny_unknown_fields)]
 pub struct NewAccountRequest {
     pub name: String,
+    /// The holder's real name (姓名).
+    #[serde(default)]
+    pub real_name: String,
+    /// A mobile number, or a landline with its area code (联系电话).
+    #[serde(default)]
+    pub phone: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactRequest {
+    pub real_name: String,
+    pub phone: String,
 }
 
 /// An account just created, or whose password was just reset, with its one-time password
@@ -75,7 +89,11 @@ async fn create_account(
         Ok(probity_app::accounts::create(
             &app,
             &caller.account,
-            &req.name,
+            &probity_app::accounts::NewAccount {
+                name: req.name,
+                real_name: req.real_name,
+                phone: req.phone,
+            },
         )?)
     })
     .await?;
@@ -121,6 +139,31 @@ async fn set_account_role(
     })
     .await?;
     state.identities.forget_all();
+    Ok(Json((&account).into()))
+}
+
+/// Changes who holds a business account (system administrator): real name and phone, both
+/// checked at once.
+#[utoipa::path(put, path = "/api/v1/accounts/{id}/contact", tag = "accounts", params(("id" = i64, Path)), request_body = ContactRequest,
+    responses((status = 200, body = AccountView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_account_contact(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(req): Body<ContactRequest>,
+) -> Result<Json<AccountView>, ApiError> {
+    let id = parse_id(&id)?;
+    let app = state.app.clone();
+    let account = blocking(move || {
+        Ok(probity_app::accounts::edit_contact(
+            &app,
+            &caller.account,
+            id,
+            &req.real_name,
+            &req.phone,
+        )?)
+    })
+    .await?;
     Ok(Json((&account).into()))
 }
 

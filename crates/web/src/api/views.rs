@@ -9,6 +9,9 @@ use utoipa::ToSchema;
 pub struct AccountView {
     pub id: i64,
     pub name: String,
+    /// The holder's real name (姓名) and phone number (联系电话); blank if never given.
+    pub real_name: String,
+    pub phone: String,
     /// admin, provider, unit, hr, sysadmin, secadmin, auditor, unassigned (待授权)
     pub role: String,
     pub role_label: String,
@@ -28,6 +31,8 @@ impl From<&Account> for AccountView {
         AccountView {
             id: a.id,
             name: a.name.clone(),
+            real_name: a.real_name.clone(),
+            phone: a.phone.clone(),
             role: a.role.code().to_string(),
             role_label: a.role.label().to_string(),
             unit_id: a.unit_id,

@@ -9,6 +9,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::routing::{get, post};
+use probity_app::AppError;
 use probity_app::accounts::Change;
 use probity_domain::account::AccountRole;
 use probity_domain::catalog::{Category, DisclosureBounds, Scope, Severity};
@@ -31,6 +32,11 @@ pub fn router() -> Router<AppState> {
         .route("/console/subjects.xlsx", get(subjects_export))
         .route("/console/catalog", get(catalog_page).post(save_category))
         .route("/console/accounts", get(accounts).post(create_account))
+        .route("/console/accounts.xlsx", get(accounts_export))
+        .route(
+            "/console/accounts/{id}/contact",
+            get(contact_form).post(save_contact),
+        )
         .route("/console/accounts/{id}/role", post(set_role))
         .route("/console/accounts/{id}/disable", post(disable))
         .route("/console/accounts/{id}/enable", post(enable))
@@ -423,6 +429,8 @@ async fn save_category(State(state): State<AppState>, p: PageForm<CategoryForm>)
 pub struct AccountRow {
     pub id: i64,
     pub name: String,
+    pub real_name: String,
+    pub phone: String,
     pub role: String,
     pub role_label: String,
     pub unit: String,
@@ -441,6 +449,7 @@ pub struct AccountRow {
     pub can_reset_password: bool,
     pub can_reset_totp: bool,
     pub can_set_role: bool,
+    pub can_edit_contact: bool,
 }
 
 pub struct TokenRow {
@@ -472,6 +481,76 @@ struct AccountsTpl {
     can_revoke: bool,
     error: Option<String>,
     issued: Option<IssuedPassword>,
+    /// The create form as last sent (kept when refused) and its problems, field by field.
+    form: NewAccountForm,
+    problems: HashMap<&'static str, String>,
+    /// The list's filter, its choices, and the same filter as a query string (for the export).
+    filter: AccountsQuery,
+    standings: Vec<Opt>,
+    filter_roles: Vec<Opt>,
+    keep: String,
+    total: usize,
+}
+
+impl AccountsTpl {
+    fn problem(&self, field: &str) -> Option<&String> {
+        self.problems.get(field)
+    }
+}
+
+/// The accounts list's filter as the query string carries it.
+#[derive(Debug, Default, Clone, Deserialize)]
+struct AccountsQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    standing: String,
+}
+
+impl AccountsQuery {
+    fn parse(&self) -> Result<probity_app::accounts::AccountFilter, ApiError> {
+        let mut problems = Vec::new();
+        let role = match self.role.trim() {
+            "" => None,
+            code => AccountRole::parse(code)
+                .map_err(|_| problems.push(format!("角色无效：{code}")))
+                .ok(),
+        };
+        let standing = match self.standing.trim() {
+            "" => None,
+            code => {
+                let found = probity_app::accounts::Standing::parse(code);
+                if found.is_none() {
+                    problems.push(format!("账号状态无效：{code}"));
+                }
+                found
+            }
+        };
+        if !problems.is_empty() {
+            return Err(ApiError::bad_request("QUERY_INVALID", problems.join("；")));
+        }
+        Ok(probity_app::accounts::AccountFilter {
+            words: self.q.trim().chars().take(100).collect(),
+            role,
+            standing,
+        })
+    }
+
+    fn keep(&self) -> String {
+        let mut parts = Vec::new();
+        for (k, v) in [
+            ("q", &self.q),
+            ("role", &self.role),
+            ("standing", &self.standing),
+        ] {
+            if !v.trim().is_empty() {
+                parts.push(format!("{k}={}", crate::http::percent_encode(v.trim())));
+            }
+        }
+        parts.join("&")
+    }
 }
 
 /// A time of an account or token, as the other pages show times.
@@ -479,8 +558,59 @@ fn shown(t: chrono::DateTime<chrono::Utc>) -> String {
     local_time(&t.to_rfc3339())
 }
 
-async fn accounts(State(state): State<AppState>, ctx: Ctx) -> PageResult {
-    accounts_render(&state, &ctx, None, None, StatusCode::OK).await
+async fn accounts(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    crate::http::PageQuery(q): crate::http::PageQuery<AccountsQuery>,
+) -> PageResult {
+    accounts_render(&state, &ctx, Shown::list(q), StatusCode::OK).await
+}
+
+/// The filtered accounts as an Excel workbook.
+async fn accounts_export(
+    State(state): State<AppState>,
+    crate::http::PageQuery(q): crate::http::PageQuery<AccountsQuery>,
+) -> Result<axum::response::Response, PageError> {
+    let filter = q.parse()?;
+    let app = state.app.clone();
+    let bytes = blocking(move || Ok(probity_app::accounts::export(&app, &filter)?)).await?;
+    Ok(super::kit::xlsx_download(
+        bytes,
+        "accounts.xlsx",
+        "账号列表.xlsx",
+    ))
+}
+
+/// What the accounts page shows besides the list: a refusal above it, a one-time password just
+/// set, the create form as sent with its problems, the list's filter.
+#[derive(Default)]
+struct Shown {
+    error: Option<String>,
+    issued: Option<IssuedPassword>,
+    form: NewAccountForm,
+    problems: HashMap<&'static str, String>,
+    filter: AccountsQuery,
+}
+
+impl Shown {
+    fn list(filter: AccountsQuery) -> Shown {
+        Shown {
+            filter,
+            ..Shown::default()
+        }
+    }
+    fn error(error: String) -> Shown {
+        Shown {
+            error: Some(error),
+            ..Shown::default()
+        }
+    }
+    fn issued(issued: IssuedPassword) -> Shown {
+        Shown {
+            issued: Some(issued),
+            ..Shown::default()
+        }
+    }
 }
 
 /// Whether the viewer may do `action` to `a`, by the separation of duties.
@@ -504,16 +634,23 @@ fn may(ctx: &Ctx, action: AccountAction, a: &Account) -> bool {
 async fn accounts_render(
     state: &AppState,
     ctx: &Ctx,
-    error: Option<String>,
-    issued: Option<IssuedPassword>,
+    shown_: Shown,
     status: StatusCode,
 ) -> PageResult {
+    let Shown {
+        error,
+        issued,
+        form,
+        problems,
+        filter,
+    } = shown_;
+    let parsed = filter.parse()?;
     let app = state.app.clone();
     let probity_app::accounts::Overview {
         accounts: list,
         tokens,
         units,
-    } = blocking(move || Ok(probity_app::accounts::overview(&app)?)).await?;
+    } = blocking(move || Ok(probity_app::accounts::filtered(&app, &parsed)?)).await?;
     let names: HashMap<i64, &str> = list.iter().map(|a| (a.id, a.name.as_str())).collect();
     let role = ctx.role();
     let now = state.app.now();
@@ -527,6 +664,8 @@ async fn accounts_render(
                 AccountRow {
                     id: a.id,
                     name: a.name.clone(),
+                    real_name: a.real_name.clone(),
+                    phone: a.phone.clone(),
                     role: a.role.code().to_string(),
                     role_label: a.role.label().to_string(),
                     unit: unit
@@ -542,14 +681,11 @@ async fn accounts_render(
                     } else {
                         "—".into()
                     },
-                    status: if a.disabled {
-                        "已停用".into()
-                    } else if let Some(t) = locked {
-                        format!("登录失败过多，部分终端锁定至 {}", shown(t))
-                    } else if a.password_change_required {
-                        "待修改初始密码".into()
-                    } else {
-                        "正常".into()
+                    status: match (probity_app::accounts::Standing::of(a, now), locked) {
+                        (probity_app::accounts::Standing::Locked, Some(t)) => {
+                            format!("登录失败过多，部分终端锁定至 {}", shown(t))
+                        }
+                        (s, _) => s.label().to_string(),
                     },
                     last_login: a.last_login_at.map(shown).unwrap_or_default(),
                     can_disable: !a.disabled && may(ctx, AccountAction::Disable, a),
@@ -564,6 +700,7 @@ async fn accounts_render(
                         },
                         a,
                     ),
+                    can_edit_contact: may(ctx, AccountAction::EditContact, a),
                 }
             })
             .collect(),
@@ -598,6 +735,25 @@ async fn accounts_render(
         can_revoke: role == AccountRole::Sysadmin,
         error,
         issued,
+        form,
+        problems,
+        standings: opts(
+            probity_app::accounts::Standing::ALL
+                .iter()
+                .map(|s| (s.code().to_string(), s.label().to_string())),
+            &filter.standing,
+            Some("全部状态"),
+        ),
+        filter_roles: opts(
+            AccountRole::ALL
+                .iter()
+                .map(|r| (r.code().to_string(), r.label().to_string())),
+            &filter.role,
+            Some("全部角色"),
+        ),
+        keep: filter.keep(),
+        total: list.len(),
+        filter,
     });
     *res.status_mut() = status;
     if res.headers().get(header::CACHE_CONTROL).is_none() || status == StatusCode::OK {
@@ -617,7 +773,7 @@ async fn refused(state: &AppState, ctx: &Ctx, e: ApiError) -> PageResult {
         | ApiError::Conflict { .. }
         | ApiError::Unprocessable { .. }
         | ApiError::BadRequest { .. } => {
-            accounts_render(state, ctx, Some(e.detail().message), None, e.status()).await
+            accounts_render(state, ctx, Shown::error(e.detail().message), e.status()).await
         }
         other => Err(PageError(other)),
     }
@@ -631,10 +787,39 @@ fn chosen_role(code: &str) -> Result<AccountRole, ApiError> {
     Ok(AccountRole::parse(code)?)
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 struct NewAccountForm {
     #[serde(default)]
     name: String,
+    #[serde(default)]
+    real_name: String,
+    #[serde(default)]
+    phone: String,
+}
+
+/// A refusal of a form with fields: each field's problems beside it (`Some`), or `None` when
+/// the refusal is not about the fields (then it is answered as before).
+fn field_problems(e: &AppError) -> Option<HashMap<&'static str, String>> {
+    let mut m: HashMap<&'static str, String> = HashMap::new();
+    let mut put = |field: &'static str, message: &str| {
+        m.entry(field)
+            .and_modify(|s| {
+                s.push('；');
+                s.push_str(message);
+            })
+            .or_insert_with(|| message.to_string());
+    };
+    match e {
+        AppError::Fields(errs) => {
+            for f in errs {
+                put(f.column, &f.error.message);
+            }
+        }
+        // A taken name is the name field's problem.
+        AppError::Domain(d) if d.code == Code::AccountExists => put("name", &d.message),
+        _ => return None,
+    }
+    Some(m)
 }
 
 /// The system administrator creates an account: no role (the security administrator grants
@@ -643,7 +828,12 @@ async fn create_account(State(state): State<AppState>, p: PageForm<NewAccountFor
     let PageForm { ctx, form: f } = p;
     let app = state.app.clone();
     let by = ctx.caller.account.clone();
-    let created = blocking(move || Ok(probity_app::accounts::create(&app, &by, &f.name)?)).await;
+    let new = probity_app::accounts::NewAccount {
+        name: f.name.clone(),
+        real_name: f.real_name.clone(),
+        phone: f.phone.clone(),
+    };
+    let created = blocking(move || Ok(probity_app::accounts::create(&app, &by, &new))).await?;
     match created {
         Ok((a, password)) => {
             let issued = IssuedPassword {
@@ -651,9 +841,23 @@ async fn create_account(State(state): State<AppState>, p: PageForm<NewAccountFor
                 what: "新建账号（待安全管理员授予角色）".into(),
                 password,
             };
-            accounts_render(&state, &ctx, None, Some(issued), StatusCode::OK).await
+            accounts_render(&state, &ctx, Shown::issued(issued), StatusCode::OK).await
         }
-        Err(e) => refused(&state, &ctx, e).await,
+        Err(e) => {
+            let problems = field_problems(&e);
+            let e = ApiError::from(e);
+            match problems {
+                Some(problems) => {
+                    let shown = Shown {
+                        form: f,
+                        problems,
+                        ..Shown::default()
+                    };
+                    accounts_render(&state, &ctx, shown, e.status()).await
+                }
+                None => refused(&state, &ctx, e).await,
+            }
+        }
     }
 }
 
@@ -688,9 +892,152 @@ async fn reset_password(
                 what,
                 password,
             };
-            accounts_render(&state, &ctx, None, Some(issued), StatusCode::OK).await
+            accounts_render(&state, &ctx, Shown::issued(issued), StatusCode::OK).await
         }
         Err(e) => refused(&state, &ctx, e).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account_contact.html")]
+struct ContactTpl {
+    l: Layout,
+    id: i64,
+    account: String,
+    form: ContactForm,
+    problems: HashMap<&'static str, String>,
+    error: Option<String>,
+}
+
+impl ContactTpl {
+    fn problem(&self, field: &str) -> Option<&String> {
+        self.problems.get(field)
+    }
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+struct ContactForm {
+    #[serde(default)]
+    real_name: String,
+    #[serde(default)]
+    phone: String,
+}
+
+async fn contact_render(
+    ctx: &Ctx,
+    a: &Account,
+    form: ContactForm,
+    problems: HashMap<&'static str, String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let mut res = ctx.page(&ContactTpl {
+        l: ctx.layout("修改账号信息"),
+        id: a.id,
+        account: a.name.clone(),
+        form,
+        problems,
+        error,
+    });
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+async fn account_of(state: &AppState, id: i64) -> Result<Account, ApiError> {
+    let app = state.app.clone();
+    blocking(move || Ok(probity_app::accounts::get(&app, id)?)).await
+}
+
+/// The system administrator's form for who holds a business account (姓名, 联系电话).
+async fn contact_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let a = account_of(&state, id).await?;
+    let (error, status) = if may(&ctx, AccountAction::EditContact, &a) {
+        (None, StatusCode::OK)
+    } else {
+        let why = duties::check(
+            Actor::Account {
+                id: ctx.caller.account.id,
+                role: ctx.role(),
+            },
+            AccountAction::EditContact,
+            Some(Target {
+                id: a.id,
+                role: a.role,
+            }),
+        )
+        .err()
+        .map(|e| e.message);
+        (why, StatusCode::FORBIDDEN)
+    };
+    let form = ContactForm {
+        real_name: a.real_name.clone(),
+        phone: a.phone.clone(),
+    };
+    contact_render(&ctx, &a, form, HashMap::new(), error, status).await
+}
+
+async fn save_contact(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    p: PageForm<ContactForm>,
+) -> PageResult {
+    let PageForm { ctx, form } = p;
+    let id = parse_id(&id)?;
+    let app = state.app.clone();
+    let by = ctx.caller.account.clone();
+    let f = form.clone();
+    let saved = blocking(move || {
+        Ok(probity_app::accounts::edit_contact(
+            &app,
+            &by,
+            id,
+            &f.real_name,
+            &f.phone,
+        ))
+    })
+    .await?;
+    match saved {
+        Ok(a) => Ok(done(
+            "/console/accounts",
+            &format!("已更新账号“{}”的信息", a.name),
+        )),
+        Err(e) => {
+            let a = account_of(&state, id).await?;
+            match field_problems(&e) {
+                Some(problems) => {
+                    contact_render(
+                        &ctx,
+                        &a,
+                        form,
+                        problems,
+                        None,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                    )
+                    .await
+                }
+                None => {
+                    let e = ApiError::from(e);
+                    if e.status().is_server_error() {
+                        return Err(e.into());
+                    }
+                    let status = e.status();
+                    contact_render(
+                        &ctx,
+                        &a,
+                        form,
+                        HashMap::new(),
+                        Some(e.detail().message),
+                        status,
+                    )
+                    .await
+                }
+            }
+        }
     }
 }
 

@@ -176,15 +176,69 @@ fn account_forms_and_the_journal_pager() {
             a.body
         );
         assert!(
-            !a.body.contains("<select name=\"role\""),
+            !a.body.contains("设置角色"),
             "the system administrator assigns no role"
         );
-        let p = sys.post("/console/accounts", &[("csrf", &a.csrf()), ("name", "x")]);
-        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}]");
-        assert!(p.body.contains("账号名长度"), "{}", p.body);
+        // A refused form keeps what was typed and names every problem at once, each beside
+        // its field; nothing is written.
+        let head = b.store.head_seq().unwrap();
         let p = sys.post(
             "/console/accounts",
-            &[("csrf", &a.csrf()), ("name", "new_clerk")],
+            &[
+                ("csrf", &a.csrf()),
+                ("name", "x"),
+                ("real_name", "张"),
+                ("phone", "022-123"),
+            ],
+        );
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}]");
+        for (field, says) in [
+            ("name", "账号名长度"),
+            ("real_name", "姓名应为"),
+            ("phone", "联系电话应为"),
+        ] {
+            let shown = between(&p.body, &format!("id=\"err-{field}\">"), "</span>")
+                .unwrap_or_else(|| panic!("[{name}] no problem beside {field}: {}", p.body));
+            assert!(shown.contains(says), "[{name}] {field}: {shown}");
+        }
+        assert!(
+            p.body.contains("value=\"张\"") && p.body.contains("value=\"022-123\""),
+            "[{name}] what was typed stays"
+        );
+        assert_eq!(
+            b.store.head_seq().unwrap(),
+            head,
+            "[{name}] nothing written"
+        );
+        // A name already taken is the name field's problem, with the rest kept.
+        let p = sys.post(
+            "/console/accounts",
+            &[
+                ("csrf", &a.csrf()),
+                ("name", "A_SECADMIN"),
+                ("real_name", "李四"),
+                ("phone", "022-23456789"),
+            ],
+        );
+        assert_eq!(
+            p.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{name}] {}",
+            p.body
+        );
+        assert!(
+            between(&p.body, "id=\"err-name\">", "</span>").is_some_and(|e| e.contains("已被使用")),
+            "[{name}] {}",
+            p.body
+        );
+        let p = sys.post(
+            "/console/accounts",
+            &[
+                ("csrf", &a.csrf()),
+                ("name", "new_clerk"),
+                ("real_name", "王小明"),
+                ("phone", "138 1234 5678"),
+            ],
         );
         assert_eq!(p.status, StatusCode::OK, "[{name}] {}", p.body);
         assert_eq!(
@@ -203,8 +257,103 @@ fn account_forms_and_the_journal_pager() {
         let clerk = b.store.account_by_name("new_clerk").unwrap().unwrap();
         assert_eq!(clerk.role, AccountRole::Unassigned);
         assert!(clerk.password_change_required);
+        assert_eq!(
+            (clerk.real_name.as_str(), clerk.phone.as_str()),
+            ("王小明", "13812345678")
+        );
+        let row = between(&p.body, "<td>new_clerk</td>", "</tr>").unwrap();
+        assert!(
+            row.contains("<td>王小明</td><td>13812345678</td>") && row.contains("待修改初始密码"),
+            "{row}"
+        );
+
+        // The holder's contact is edited on its own form, with every problem at once, and the
+        // journal names the fields changed, never the values.
+        let edit = format!("/console/accounts/{}/contact", clerk.id);
+        let f = sys.get(&edit);
+        assert_eq!(f.status, StatusCode::OK, "[{name}] {}", f.body);
+        assert!(f.body.contains("value=\"王小明\""), "{}", f.body);
+        let p = sys.post(
+            &edit,
+            &[("csrf", &f.csrf()), ("real_name", ""), ("phone", "x")],
+        );
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}]");
+        assert!(
+            p.body.contains("请填写姓名") && p.body.contains("联系电话应为"),
+            "{}",
+            p.body
+        );
+        let p = sys.post(
+            &edit,
+            &[
+                ("csrf", &f.csrf()),
+                ("real_name", "王晓明"),
+                ("phone", "022 2345 6789"),
+            ],
+        );
+        assert!(
+            sys.follow(&p).body.contains("已更新账号“new_clerk”的信息"),
+            "[{name}]"
+        );
+        let clerk = b.store.account(clerk.id).unwrap();
+        assert_eq!(
+            (clerk.real_name.as_str(), clerk.phone.as_str()),
+            ("王晓明", "022-23456789")
+        );
+        let last = b
+            .store
+            .history(
+                probity_domain::audit::Entity::Account,
+                &clerk.id.to_string(),
+            )
+            .unwrap()
+            .pop()
+            .unwrap();
+        assert_eq!(last.action, "update");
+        assert!(
+            last.detail.contains("real_name") && !last.detail.contains("23456789"),
+            "{}",
+            last.detail
+        );
+        assert_eq!(b.store.verify().unwrap().problem, None, "[{name}] audited");
+        // The three's contact is the operator's to edit: the form says why not.
+        let sec_id = b.store.account_by_name("a_secadmin").unwrap().unwrap().id;
+        let f = sys.get(&format!("/console/accounts/{sec_id}/contact"));
+        assert_eq!(f.status, StatusCode::FORBIDDEN, "[{name}]");
+        assert!(f.body.contains("三员分立"), "{}", f.body);
+
+        // The list filters by words, role and standing, and exports what it shows.
+        let l = sys.get("/console/accounts?q=%E7%8E%8B%E6%99%93&standing=password_change");
+        assert!(
+            l.body.contains("<td>new_clerk</td>") && !l.body.contains("<td>a_secadmin</td>"),
+            "[{name}] {}",
+            l.body
+        );
+        assert!(l.body.contains("共 1 个账号"), "{}", l.body);
+        let l = sys.get("/console/accounts?role=secadmin");
+        assert!(
+            !l.body.contains("<td>new_clerk</td>") && l.body.contains("<td>a_secadmin</td>"),
+            "[{name}]"
+        );
+        assert_eq!(
+            sys.get("/console/accounts?standing=odd").status,
+            StatusCode::BAD_REQUEST
+        );
+        let res = sys
+            .request(reqwest::Method::GET, "/console/accounts.xlsx?q=new_clerk")
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "[{name}]");
+        let rows =
+            crate::pages::sheet(&res.bytes().unwrap(), &["账号", "姓名", "联系电话", "状态"]);
+        assert_eq!(
+            rows,
+            [["new_clerk", "王晓明", "022-23456789", "待修改初始密码"]],
+            "[{name}]"
+        );
         // The three's accounts are the operator's: no button for them.
-        let row = between(&p.body, "<td>a_secadmin</td>", "</tr>").unwrap();
+        let list = sys.get("/console/accounts");
+        let row = between(&list.body, "<td>a_secadmin</td>", "</tr>").unwrap();
         assert!(
             row.contains("三员账号由运维人员在服务器命令行管理") && !row.contains("停用"),
             "{row}"
@@ -214,10 +363,11 @@ fn account_forms_and_the_journal_pager() {
         // retyping it, and a role without a unit ignores it.
         let mut sec = s.browser_as(&acc, AccountRole::Secadmin);
         let page = sec.get("/console/accounts");
-        // The role form offers no administrative role.
+        // The role form offers no administrative role (the list's filter above names them all).
+        let table = &page.body[page.body.find("<table>").unwrap()..];
         for adm in ["sysadmin", "secadmin", "auditor"] {
             assert!(
-                !page.body.contains(&format!("<option value=\"{adm}\"")),
+                !table.contains(&format!("<option value=\"{adm}\"")),
                 "{adm}"
             );
         }
@@ -541,15 +691,31 @@ fn the_three_administrators_stay_separate_through_the_api() {
             head,
             "[{name}] refusals write nothing"
         );
-        // What the system administrator creates waits for a role, with a one-time password.
+        // Who holds it is asked for, every missing field named at once.
         let (st, body) = api(
             &c,
             reqwest::Method::POST,
             "/api/v1/accounts",
             serde_json::json!({"name": "made_by_sys"}),
         );
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {body}");
+        let fields: Vec<&str> = body["error"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["real_name", "phone"], "[{name}] {body}");
+        // What the system administrator creates waits for a role, with a one-time password.
+        let (st, body) = api(
+            &c,
+            reqwest::Method::POST,
+            "/api/v1/accounts",
+            serde_json::json!({"name": "made_by_sys", "real_name": "赵六", "phone": "15900001111"}),
+        );
         assert_eq!(st, StatusCode::CREATED, "[{name}] {body}");
         assert_eq!(body["account"]["role"], "unassigned");
+        assert_eq!(body["account"]["real_name"], "赵六");
         assert_eq!(body["account"]["password_change_required"], true);
         let otp = body["one_time_password"].as_str().unwrap().to_string();
         // The one-time password logs in, and opens nothing but its own change.

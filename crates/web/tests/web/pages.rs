@@ -578,7 +578,12 @@ fn the_credit_office_and_the_administrators_pages() {
         let a = sys.get("/console/accounts");
         let p = sys.post(
             "/console/accounts",
-            &[("csrf", &a.csrf()), ("name", "new_clerk")],
+            &[
+                ("csrf", &a.csrf()),
+                ("name", "new_clerk"),
+                ("real_name", "王小明"),
+                ("phone", "13812345678"),
+            ],
         );
         assert_eq!(p.status, StatusCode::OK, "[{name}] {}", p.body);
         assert!(
@@ -1173,7 +1178,7 @@ fn the_review_queue_shows_the_facts_and_approves_a_batch_after_confirmation() {
 }
 
 /// Reads the sheet of an Excel download: each row's cells under the given headers.
-fn sheet(bytes: &[u8], headers: &[&'static str]) -> Vec<Vec<String>> {
+pub(crate) fn sheet(bytes: &[u8], headers: &[&'static str]) -> Vec<Vec<String>> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("x.xlsx");
     std::fs::write(&path, bytes).unwrap();
