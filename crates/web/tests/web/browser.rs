@@ -27,14 +27,14 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const PAGE_WAIT: Duration = Duration::from_secs(20);
 
 /// chromedriver on a free loopback port; killed when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
-    url: String,
+    pub(crate) url: String,
     log: PathBuf,
 }
 
 impl Driver {
-    fn start(dir: &Path) -> Driver {
+    pub(crate) fn start(dir: &Path) -> Driver {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -76,7 +76,7 @@ impl Driver {
         driver
     }
 
-    fn log_tail(&self) -> String {
+    pub(crate) fn log_tail(&self) -> String {
         let mut s = String::new();
         if let Ok(mut f) = std::fs::File::open(&self.log) {
             let _ = f.read_to_string(&mut s);
@@ -94,7 +94,7 @@ impl Drop for Driver {
 }
 
 /// Where screenshots go: `<target dir>/browser-screenshots/`.
-fn screenshot_dir() -> PathBuf {
+pub(crate) fn screenshot_dir() -> PathBuf {
     let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
     let dir = tmp.parent().unwrap_or(tmp).join("browser-screenshots");
     std::fs::create_dir_all(&dir).unwrap();
@@ -108,7 +108,7 @@ fn screenshot_dir() -> PathBuf {
 }
 
 /// Whether a browser is here; `false` means skip (never under CI).
-fn browser_available() -> bool {
+pub(crate) fn browser_available() -> bool {
     if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
         return true;
     }
@@ -245,7 +245,7 @@ fn provider_upload_fix_and_activation_in_chromium() {
     }
 }
 
-async fn connect(driver: &str, profile: &Path) -> Client {
+pub(crate) async fn connect(driver: &str, profile: &Path) -> Client {
     let args = [
         "--headless=new".to_string(),
         "--no-sandbox".into(),

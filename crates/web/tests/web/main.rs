@@ -5,6 +5,7 @@
 mod admin_pages;
 mod api;
 mod browser;
+mod browser_tour;
 mod hardening;
 mod pages;
 mod public;

@@ -37,46 +37,61 @@ fn every_page_of_every_role_works_and_names_things() {
                 None => s.browser(),
             };
             let role_name = role.map_or("public", |r| r.code());
-            let mut seen = BTreeSet::new();
-            let mut queue = VecDeque::from([(start.to_string(), "首页".to_string())]);
-            let mut visited = 0;
-            while let Some((path, from)) = queue.pop_front() {
-                if visited >= MAX_PAGES || !seen.insert(kind_of(&path)) {
-                    continue;
-                }
-                visited += 1;
-                let page = browser.get(&path);
-                let who = format!("[{name}] {role_name} {path} (linked from {from})");
-                if page.status.is_redirection() {
-                    queue.push_back((page.location(), path.clone()));
-                    continue;
-                }
-                if page.status != StatusCode::OK {
-                    problems.push(format!("{who}: {}", page.status));
-                    continue;
-                }
-                let is_html = page
-                    .headers
-                    .get("content-type")
-                    .and_then(|v| v.to_str().ok())
-                    .is_some_and(|v| v.starts_with("text/html"));
-                if !is_html {
-                    continue;
-                }
-                for code in internal_codes(&page.body) {
-                    problems.push(format!("{who}: shows {code:?}"));
-                }
-                for link in links(&page.body) {
-                    queue.push_back((link, path.clone()));
-                }
-            }
+            let (visited, found) = crawl(&mut browser, start, &format!("[{name}] {role_name}"));
+            problems.extend(found);
             assert!(
-                visited > 2 || role == Some(AccountRole::Unassigned),
-                "[{name}] {role_name} saw {visited} pages"
+                visited.len() >= 2 || role == Some(AccountRole::Unassigned),
+                "[{name}] {role_name} saw {visited:?}"
             );
         }
         assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
+}
+
+/// Walks the pages reachable from `start` (one of each kind, at most `MAX_PAGES`), and returns
+/// the HTML pages that answered 200 in the order seen, and every problem: a 4xx or 5xx, an
+/// internal code shown. The browser test visits the same pages in Chromium.
+pub(crate) fn crawl(
+    browser: &mut probity_testkit::browser::Browser,
+    start: &str,
+    who: &str,
+) -> (Vec<String>, Vec<String>) {
+    let (mut pages, mut problems) = (Vec::new(), Vec::new());
+    let mut seen = BTreeSet::new();
+    let mut queue = VecDeque::from([(start.to_string(), "首页".to_string())]);
+    let mut visited = 0;
+    while let Some((path, from)) = queue.pop_front() {
+        if visited >= MAX_PAGES || !seen.insert(kind_of(&path)) {
+            continue;
+        }
+        visited += 1;
+        let page = browser.get(&path);
+        let who = format!("{who} {path} (linked from {from})");
+        if page.status.is_redirection() {
+            queue.push_back((page.location(), path.clone()));
+            continue;
+        }
+        if page.status != StatusCode::OK {
+            problems.push(format!("{who}: {}", page.status));
+            continue;
+        }
+        let is_html = page
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"));
+        if !is_html {
+            continue;
+        }
+        for code in internal_codes(&page.body) {
+            problems.push(format!("{who}: shows {code:?}"));
+        }
+        for link in links(&page.body) {
+            queue.push_back((link, path.clone()));
+        }
+        pages.push(path);
+    }
+    (pages, problems)
 }
 
 /// A page's kind: its path and query with every number as `N`, so that one record page stands
