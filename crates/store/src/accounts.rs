@@ -389,6 +389,17 @@ pub const TOKEN_AUDITED: &[&str] = &[
     "revoked_at",
 ];
 
+/// The contact as stored: checked again here, so that no caller stores a name or a number the
+/// rules refuse (blank stays allowed: the operator may leave both out).
+fn stored_contact(contact: &Contact) -> StoreResult<Contact> {
+    Contact::check(&contact.real_name, &contact.phone, false).map_err(|errs| {
+        match errs.into_iter().next() {
+            Some((_, e)) => StoreError::Domain(e),
+            None => StoreError::Internal("联系信息".into()),
+        }
+    })
+}
+
 /// Appends the journal entry of a change to account `id` (already written in this transaction).
 fn journal_account(
     c: &mut Conn,
@@ -648,6 +659,7 @@ impl Store {
         contact: &Contact,
         by: impl Into<Acting<'a>>,
     ) -> StoreResult<Account> {
+        let contact = &stored_contact(contact)?;
         self.change_account(
             id,
             by.into(),
@@ -708,6 +720,7 @@ impl Store {
         by: Acting<'_>,
     ) -> StoreResult<Account> {
         let name = validate_account_name(name)?;
+        let contact = &stored_contact(contact)?;
         role.check_unit(unit)?;
         check_password(password, &name)?;
         let mut conn = self.conn()?;

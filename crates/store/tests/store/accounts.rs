@@ -117,6 +117,49 @@ store_tests! {
     create_and_find => create_and_find_sqlite, create_and_find_postgres;
     refused_accounts_write_nothing => refused_accounts_write_nothing_sqlite, refused_accounts_write_nothing_postgres;
     role_changes_and_disabling => role_changes_and_disabling_sqlite, role_changes_and_disabling_postgres;
+    the_holders_contact_is_checked_stored_and_audited => contact_sqlite, contact_postgres;
+}
+
+/// The holder's name and phone: the store checks them again whoever calls it (a refusal writes
+/// nothing), keeps the normalised number, and the audited digest covers both.
+fn the_holders_contact_is_checked_stored_and_audited(store: &Store) {
+    use probity_domain::account::Contact;
+    let (_, provider, _) = accounts(store);
+    let head = store.head_seq().unwrap();
+    let bad = Contact {
+        real_name: "张三".into(),
+        phone: "12345".into(),
+    };
+    match store.set_contact(provider.id, &bad, ACTOR) {
+        Err(StoreError::Domain(e)) => assert_eq!(e.code, Code::PhoneInvalid),
+        other => panic!("a bad number must be refused: {other:?}"),
+    }
+    match store.create_account_with("with.bad", AccountRole::Hr, None, &bad, Some(PW), ACTOR) {
+        Err(StoreError::Domain(e)) => assert_eq!(e.code, Code::PhoneInvalid),
+        other => panic!("a bad number must be refused: {other:?}"),
+    }
+    assert_eq!(store.head_seq().unwrap(), head, "refusals write nothing");
+    let good = Contact {
+        real_name: "张三".into(),
+        phone: "022 2345 6789".into(),
+    };
+    let a = store.set_contact(provider.id, &good, ACTOR).unwrap();
+    assert_eq!(
+        (a.real_name.as_str(), a.phone.as_str()),
+        ("张三", "022-23456789")
+    );
+    assert_eq!(store.verify().unwrap().problem, None);
+    // A number changed behind the platform's back is found.
+    store
+        .raw_exec(&format!(
+            "UPDATE accounts SET phone = '13900000000' WHERE id = {}",
+            provider.id
+        ))
+        .unwrap();
+    assert!(matches!(
+        store.verify().unwrap().problem,
+        Some(Problem::Row { .. })
+    ));
 }
 
 fn create_and_find(store: &Store) {
