@@ -44,6 +44,10 @@ pub enum Code {
     RealNameInvalid,
     /// An account holder's phone number is neither a mobile nor a landline number.
     PhoneInvalid,
+    /// A date falls in a year the working-day calendar does not know.
+    CalendarYearMissing,
+    /// Calendar data that contradicts itself (a date twice, a make-up day on a weekday …).
+    CalendarInvalid,
     PasswordWeak,
     AccountExists,
     AccountNotFound,
@@ -109,6 +113,8 @@ impl Code {
             Code::AccountNameInvalid => "ACCOUNT_NAME_INVALID",
             Code::RealNameInvalid => "REAL_NAME_INVALID",
             Code::PhoneInvalid => "PHONE_INVALID",
+            Code::CalendarYearMissing => "CALENDAR_YEAR_MISSING",
+            Code::CalendarInvalid => "CALENDAR_INVALID",
             Code::PasswordWeak => "PASSWORD_WEAK",
             Code::AccountExists => "ACCOUNT_EXISTS",
             Code::AccountNotFound => "ACCOUNT_NOT_FOUND",

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod audit;
 pub mod authz;
+pub mod calendar;
 pub mod catalog;
 pub mod date;
 pub mod disclosure;
