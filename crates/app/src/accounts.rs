@@ -340,11 +340,14 @@ impl AccountFilter {
     }
 }
 
-/// The accounts the filter lets through, with the units they are bound to.
+/// The accounts the filter lets through, with their tokens and the units they are bound to.
 pub fn filtered(app: &App, filter: &AccountFilter) -> AppResult<Overview> {
     let mut o = overview(app)?;
     let now = app.now();
     o.accounts.retain(|a| filter.matches(a, now));
+    // The tokens of the accounts listed, so that each names its holder.
+    let shown: BTreeSet<i64> = o.accounts.iter().map(|a| a.id).collect();
+    o.tokens.retain(|t| shown.contains(&t.account_id));
     Ok(o)
 }
 
