@@ -264,6 +264,18 @@ pub fn revoke_token<'a>(app: &App, by: impl Into<Acting<'a>>, id: i64) -> AppRes
     Ok(app.store().revoke_token(id, by)?)
 }
 
+/// The second factor as the accounts page and its export say it: 已启用, 待绑定 (the role needs
+/// one not enrolled yet), or nothing when the role logs in without one.
+pub fn second_factor(a: &Account) -> Option<&'static str> {
+    if a.totp_enabled {
+        Some("已启用")
+    } else if a.totp_pending {
+        Some("待绑定")
+    } else {
+        None
+    }
+}
+
 /// Where an account stands, as the accounts page and its export say it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Standing {
@@ -367,11 +379,7 @@ pub fn export(app: &App, filter: &AccountFilter) -> AppResult<Vec<u8>> {
     ];
     let o = filtered(app, filter)?;
     let now = app.now();
-    let shown = |t: chrono::DateTime<chrono::Utc>| {
-        t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
-    };
+    let shown = probity_domain::date::beijing_minute;
     let dir = tempfile::tempdir().map_err(|e| crate::AppError::msg(format!("导出失败：{e}")))?;
     let path = dir.path().join("accounts.xlsx");
     let mut w = probity_ingest::TableWriter::create(&path, probity_ingest::Format::Xlsx, HEADERS)?;
@@ -381,13 +389,6 @@ pub fn export(app: &App, filter: &AccountFilter) -> AppResult<Vec<u8>> {
             .and_then(|id| o.units.get(&id))
             .map(|s| s.short_name.clone().unwrap_or_else(|| s.name.clone()))
             .unwrap_or_default();
-        let totp = if a.totp_enabled {
-            "已启用"
-        } else if a.totp_pending {
-            "待绑定"
-        } else {
-            ""
-        };
         w.write_row(&[
             &a.id.to_string(),
             &a.name,
@@ -395,7 +396,7 @@ pub fn export(app: &App, filter: &AccountFilter) -> AppResult<Vec<u8>> {
             &a.phone,
             a.role.label(),
             &unit,
-            totp,
+            second_factor(a).unwrap_or(""),
             Standing::of(a, now).label(),
             &a.last_login_at.map(shown).unwrap_or_default(),
             &shown(a.created_at),

@@ -164,6 +164,15 @@ fn is_han(c: char) -> bool {
         | '\u{F900}'..='\u{FAFF}') // Compatibility Ideographs
 }
 
+/// A character as a message names it: quoted, or as U+XXXX when it cannot be seen.
+fn shown_char(c: char) -> String {
+    if c.is_control() || c.is_whitespace() {
+        format!("U+{:04X}", u32::from(c))
+    } else {
+        format!("“{c}”")
+    }
+}
+
 fn name_char_ok(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') || is_han(c)
 }
@@ -180,14 +189,12 @@ pub fn validate_account_name(name: &str) -> Result<String> {
         ));
     }
     if let Some(bad) = t.chars().find(|c| !name_char_ok(*c)) {
-        let shown = if bad.is_control() || bad.is_whitespace() {
-            format!("U+{:04X}", u32::from(bad))
-        } else {
-            format!("“{bad}”")
-        };
         return Err(DomainError::new(
             Code::AccountNameInvalid,
-            format!("账号名含有不允许的字符 {shown}：只能使用字母、数字、下划线、点、连字符或汉字"),
+            format!(
+                "账号名含有不允许的字符 {}：只能使用字母、数字、下划线、点、连字符或汉字",
+                shown_char(bad)
+            ),
         ));
     }
     Ok(t.to_string())
@@ -263,14 +270,12 @@ pub fn check_real_name(name: &str, required: bool) -> Result<String> {
     }
     let ok = |c: char| is_han(c) || c.is_ascii_alphabetic() || matches!(c, '·' | '•' | '.' | ' ');
     if let Some(bad) = t.chars().find(|c| !ok(*c)) {
-        let shown = if bad.is_control() || bad.is_whitespace() {
-            format!("U+{:04X}", u32::from(bad))
-        } else {
-            format!("“{bad}”")
-        };
         return Err(DomainError::new(
             Code::RealNameInvalid,
-            format!("姓名含有不允许的字符 {shown}：只能使用汉字、字母、间隔号“·”和空格"),
+            format!(
+                "姓名含有不允许的字符 {}：只能使用汉字、字母、间隔号“·”和空格",
+                shown_char(bad)
+            ),
         ));
     }
     Ok(t.to_string())

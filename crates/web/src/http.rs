@@ -187,6 +187,16 @@ pub fn local_time(at: &str) -> String {
         .unwrap_or_else(|_| at.to_string())
 }
 
+/// `k=v&…` of the pairs whose value is not empty, each value percent-encoded.
+pub fn query_string(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", percent_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// Query parameters of a page. A malformed query string gets a Chinese error page rather than
 /// axum's plain-text English answer.
 pub struct PageQuery<T>(pub T);

@@ -451,15 +451,6 @@ async fn home(State(state): State<AppState>) -> Response {
     }
 }
 
-fn query_string(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", crate::http::percent_encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
 async fn search_page(
     State(state): State<AppState>,
     crate::http::PageQuery(p): crate::http::PageQuery<SearchParams>,
@@ -472,7 +463,7 @@ async fn search_page(
     let browsing = p.browsing();
     // Browsing keeps `browse=1` so that dropping its last filter still lists the records.
     let browse = if browsing { "1" } else { "" };
-    let base = query_string(&[
+    let base = crate::http::query_string(&[
         ("q", &q),
         ("browse", browse),
         ("kind", &kind),
@@ -480,14 +471,14 @@ async fn search_page(
         ("severity", &severity),
         ("year", &year),
     ]);
-    let base_no_category = query_string(&[
+    let base_no_category = crate::http::query_string(&[
         ("q", &q),
         ("browse", browse),
         ("kind", &kind),
         ("severity", &severity),
         ("year", &year),
     ]);
-    let base_no_year = query_string(&[
+    let base_no_year = crate::http::query_string(&[
         ("q", &q),
         ("browse", browse),
         ("kind", &kind),
@@ -1001,7 +992,7 @@ async fn report_page(
         Ok((r, code, c, public_key)) => {
             let verify_url = format!(
                 "{base}/verify?{}",
-                query_string(&[("no", &r.report_no), ("code", &code)])
+                crate::http::query_string(&[("no", &r.report_no), ("code", &code)])
             );
             render(
                 &ReportTpl {

@@ -14,6 +14,7 @@ use probity_app::accounts::Change;
 use probity_domain::account::AccountRole;
 use probity_domain::catalog::{Category, DisclosureBounds, Scope, Severity};
 use probity_domain::duties::{self, AccountAction, Actor, Target};
+use probity_domain::record::FieldError;
 use probity_domain::subject::SubjectKind;
 use probity_domain::{Code, DomainError};
 use probity_store::Account;
@@ -539,17 +540,11 @@ impl AccountsQuery {
     }
 
     fn keep(&self) -> String {
-        let mut parts = Vec::new();
-        for (k, v) in [
-            ("q", &self.q),
-            ("role", &self.role),
-            ("standing", &self.standing),
-        ] {
-            if !v.trim().is_empty() {
-                parts.push(format!("{k}={}", crate::http::percent_encode(v.trim())));
-            }
-        }
-        parts.join("&")
+        crate::http::query_string(&[
+            ("q", self.q.trim()),
+            ("role", self.role.trim()),
+            ("standing", self.standing.trim()),
+        ])
     }
 }
 
@@ -613,8 +608,8 @@ impl Shown {
     }
 }
 
-/// Whether the viewer may do `action` to `a`, by the separation of duties.
-fn may(ctx: &Ctx, action: AccountAction, a: &Account) -> bool {
+/// The separation of duties on the viewer doing `action` to `a`: the refusal says why.
+fn duty(ctx: &Ctx, action: AccountAction, a: &Account) -> probity_domain::Result<()> {
     duties::check(
         Actor::Account {
             id: ctx.caller.account.id,
@@ -626,7 +621,11 @@ fn may(ctx: &Ctx, action: AccountAction, a: &Account) -> bool {
             role: a.role,
         }),
     )
-    .is_ok()
+}
+
+/// Whether the viewer may do `action` to `a`, by the separation of duties.
+fn may(ctx: &Ctx, action: AccountAction, a: &Account) -> bool {
+    duty(ctx, action, a).is_ok()
 }
 
 /// The accounts page, with what was wrong with the last form (if anything) above it, or the
@@ -674,13 +673,9 @@ async fn accounts_render(
                     unit_ref: unit
                         .map(|s| s.uscc.clone().unwrap_or_else(|| s.name.clone()))
                         .unwrap_or_default(),
-                    totp: if a.totp_enabled {
-                        "已启用".into()
-                    } else if a.totp_pending {
-                        "待绑定".into()
-                    } else {
-                        "—".into()
-                    },
+                    totp: probity_app::accounts::second_factor(a)
+                        .unwrap_or("—")
+                        .into(),
                     status: match (probity_app::accounts::Standing::of(a, now), locked) {
                         (probity_app::accounts::Standing::Locked, Some(t)) => {
                             format!("登录失败过多，部分终端锁定至 {}", shown(t))
@@ -800,26 +795,16 @@ struct NewAccountForm {
 /// A refusal of a form with fields: each field's problems beside it (`Some`), or `None` when
 /// the refusal is not about the fields (then it is answered as before).
 fn field_problems(e: &AppError) -> Option<HashMap<&'static str, String>> {
-    let mut m: HashMap<&'static str, String> = HashMap::new();
-    let mut put = |field: &'static str, message: &str| {
-        m.entry(field)
-            .and_modify(|s| {
-                s.push('；');
-                s.push_str(message);
-            })
-            .or_insert_with(|| message.to_string());
-    };
-    match e {
-        AppError::Fields(errs) => {
-            for f in errs {
-                put(f.column, &f.error.message);
-            }
-        }
+    let errs = match e {
+        AppError::Fields(errs) => errs.clone(),
         // A taken name is the name field's problem.
-        AppError::Domain(d) if d.code == Code::AccountExists => put("name", &d.message),
+        AppError::Domain(d) if d.code == Code::AccountExists => vec![FieldError {
+            column: "name",
+            error: d.clone(),
+        }],
         _ => return None,
-    }
-    Some(m)
+    };
+    Some(super::kit::field_map(errs, "name"))
 }
 
 /// The system administrator creates an account: no role (the security administrator grants
@@ -956,23 +941,9 @@ async fn contact_form(
 ) -> PageResult {
     let id = parse_id(&id)?;
     let a = account_of(&state, id).await?;
-    let (error, status) = if may(&ctx, AccountAction::EditContact, &a) {
-        (None, StatusCode::OK)
-    } else {
-        let why = duties::check(
-            Actor::Account {
-                id: ctx.caller.account.id,
-                role: ctx.role(),
-            },
-            AccountAction::EditContact,
-            Some(Target {
-                id: a.id,
-                role: a.role,
-            }),
-        )
-        .err()
-        .map(|e| e.message);
-        (why, StatusCode::FORBIDDEN)
+    let (error, status) = match duty(&ctx, AccountAction::EditContact, &a) {
+        Ok(()) => (None, StatusCode::OK),
+        Err(e) => (Some(e.message), StatusCode::FORBIDDEN),
     };
     let form = ContactForm {
         real_name: a.real_name.clone(),
@@ -1332,20 +1303,15 @@ impl AuditQuery {
 
     /// The query string of these filters (without the page).
     fn keep(&self) -> String {
-        let mut parts = Vec::new();
-        for (k, v) in [
-            ("actor", &self.actor),
-            ("action", &self.action),
-            ("entity", &self.entity),
-            ("entity_id", &self.entity_id),
-            ("from", &self.from),
-            ("to", &self.to),
-        ] {
-            if let Some(v) = nonempty(v) {
-                parts.push(format!("{k}={}", crate::http::percent_encode(&v)));
-            }
-        }
-        parts.join("&")
+        let v = |o: &Option<String>| nonempty(o).unwrap_or_default();
+        crate::http::query_string(&[
+            ("actor", &v(&self.actor)),
+            ("action", &v(&self.action)),
+            ("entity", &v(&self.entity)),
+            ("entity_id", &v(&self.entity_id)),
+            ("from", &v(&self.from)),
+            ("to", &v(&self.to)),
+        ])
     }
 }
 

@@ -270,3 +270,26 @@ pub fn xlsx_download(bytes: Vec<u8>, ascii: &str, name: &str) -> Response {
     )
         .into_response()
 }
+
+/// A form's problems by field, as its template shows them beside each field: several problems of
+/// one field joined with '；', a problem of no particular field put at `fallback`.
+pub fn field_map(
+    errs: Vec<probity_domain::record::FieldError>,
+    fallback: &'static str,
+) -> std::collections::HashMap<&'static str, String> {
+    let mut m: std::collections::HashMap<&'static str, String> = std::collections::HashMap::new();
+    for e in errs {
+        let key = if e.column.is_empty() {
+            fallback
+        } else {
+            e.column
+        };
+        m.entry(key)
+            .and_modify(|s| {
+                s.push('；');
+                s.push_str(&e.error.message);
+            })
+            .or_insert(e.error.message);
+    }
+    m
+}

@@ -14,11 +14,13 @@ use probity_app::AppError;
 use probity_app::records::{RecordInput, Saved, Via};
 use probity_domain::account::AccountRole;
 use probity_domain::catalog::{Catalog, Scope, Severity};
-use probity_domain::record::{Action, FieldError, RecordRow, RecordState};
+use probity_domain::record::{Action, RecordRow, RecordState};
 use probity_store::{Channel, Cursor, RecordFilter, RecordOrder, RecordSummary, StoredRecord};
 use serde::Deserialize;
 
-use super::kit::{Ctx, Layout, Opt, PAGE_SIZE, PageForm, count_text, options, xlsx_download};
+use super::kit::{
+    Ctx, Layout, Opt, PAGE_SIZE, PageForm, count_text, field_map, options, xlsx_download,
+};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{blocking, parse_id};
@@ -690,24 +692,6 @@ async fn new_form(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     .await
 }
 
-fn field_map(errs: Vec<FieldError>) -> HashMap<&'static str, String> {
-    let mut m: HashMap<&'static str, String> = HashMap::new();
-    for e in errs {
-        let key = if e.column.is_empty() {
-            "subject_name"
-        } else {
-            e.column
-        };
-        m.entry(key)
-            .and_modify(|s| {
-                s.push('；');
-                s.push_str(&e.error.message);
-            })
-            .or_insert(e.error.message);
-    }
-    m
-}
-
 /// What submitting the form came to.
 enum FormOutcome {
     Saved(Response),
@@ -718,7 +702,7 @@ enum FormOutcome {
 /// (the provider) beside that field, a broken rule above the form. Anything else is an error page.
 fn refused_form(e: AppError) -> Result<FormOutcome, ApiError> {
     match e {
-        AppError::Fields(errs) => Ok(FormOutcome::Invalid(field_map(errs), None)),
+        AppError::Fields(errs) => Ok(FormOutcome::Invalid(field_map(errs, "subject_name"), None)),
         AppError::AtField(field, inner) => {
             let message = match *inner {
                 AppError::BadInput {
