@@ -133,6 +133,11 @@ enum Command {
         #[command(subcommand)]
         command: CatalogCommand,
     },
+    /// The working-day calendar (工作日历) deadlines are counted on.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
     /// The audit chain (审计日志).
     Audit {
         #[command(subcommand)]
@@ -336,6 +341,25 @@ enum TokenCommand {
 enum CatalogCommand {
     /// Lists the categories with their rules.
     List,
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Prints the N-th working day after DATE (DATE itself not counted), as YYYY-MM-DD.
+    Add {
+        #[arg(value_parser = parse_day)]
+        date: chrono::NaiveDate,
+        #[arg(value_parser = clap::value_parser!(u32).range(0..=3_650))]
+        n: u32,
+    },
+    /// Imports listed days (CSV or XLSX: 日期, 类型 放假/上班, 名称); each year in the file
+    /// replaces that year.
+    Import { file: PathBuf },
+    /// Lists the holidays and make-up working days of YEAR, or the years known.
+    Show {
+        #[arg(value_parser = clap::value_parser!(i32).range(2000..=2100))]
+        year: Option<i32>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -740,6 +764,10 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
                 TokenCommand::List { user } => accounts::token_list(&app, user.as_deref())?,
             }
             Ok(EXIT_OK)
+        }
+        Command::Calendar { command } => {
+            let app = probity_app::App::new(open_store(&cli)?, probity_app::Clock::system());
+            ops::calendar(&app, command, &actor())
         }
         Command::Catalog {
             command: CatalogCommand::List,

@@ -145,3 +145,61 @@ pub fn print_catalog(catalog: &Catalog) {
         );
     }
 }
+
+/// `probity calendar add|import|show`.
+pub fn calendar(
+    app: &probity_app::App,
+    command: &crate::CalendarCommand,
+    actor: &str,
+) -> anyhow::Result<u8> {
+    use crate::CalendarCommand as C;
+    match command {
+        C::Add { date, n } => {
+            println!("{}", probity_app::calendar::add(app, *date, *n)?);
+        }
+        C::Import { file } => match probity_app::calendar::import(app, actor, file) {
+            Ok(done) => println!("{done}"),
+            Err(probity_app::AppError::Fields(problems)) => {
+                eprintln!("工作日历未导入（未作任何改动），请修改后重新导入：");
+                for p in problems {
+                    eprintln!("  {}", p.error.message);
+                }
+                return Ok(crate::EXIT_REJECTED);
+            }
+            Err(e) => return Err(e.into()),
+        },
+        C::Show { year: Some(year) } => {
+            let y = probity_app::calendar::year(app, *year)?;
+            println!(
+                "{} 年：工作日 {} 天，放假 {} 天，调休上班 {} 天；来源：{}",
+                y.year,
+                y.working_days,
+                y.holidays,
+                y.workdays,
+                y.source.label()
+            );
+            for d in &y.days {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    d.date,
+                    probity_domain::date::weekday_label(d.date),
+                    d.kind.label(),
+                    d.name
+                );
+            }
+        }
+        C::Show { year: None } => {
+            for y in probity_app::calendar::years(app)? {
+                println!(
+                    "{}\t工作日 {} 天\t放假 {} 天\t调休上班 {} 天\t{}",
+                    y.year,
+                    y.working_days,
+                    y.holidays,
+                    y.workdays,
+                    y.source.label()
+                );
+            }
+        }
+    }
+    Ok(crate::EXIT_OK)
+}

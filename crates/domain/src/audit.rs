@@ -16,6 +16,8 @@ pub enum Entity {
     Account,
     ApiToken,
     Report,
+    /// One year of the working-day calendar (工作日历), named by the year.
+    CalendarYear,
     /// A failed search by ID number (the trace that limits guessing).
     IdLookup,
     /// A request to the platform that concerns no stored object: a login under a name no account
@@ -24,13 +26,14 @@ pub enum Entity {
 }
 
 impl Entity {
-    pub const ALL: [Entity; 8] = [
+    pub const ALL: [Entity; 9] = [
         Entity::Subject,
         Entity::Record,
         Entity::Category,
         Entity::Account,
         Entity::ApiToken,
         Entity::Report,
+        Entity::CalendarYear,
         Entity::IdLookup,
         Entity::Request,
     ];
@@ -43,6 +46,7 @@ impl Entity {
             Entity::Account => "account",
             Entity::ApiToken => "api_token",
             Entity::Report => "report",
+            Entity::CalendarYear => "calendar_year",
             Entity::IdLookup => "id_lookup",
             Entity::Request => "request",
         }
@@ -56,6 +60,7 @@ impl Entity {
             Entity::Account => "账号",
             Entity::ApiToken => "接口令牌",
             Entity::Report => "信用报告",
+            Entity::CalendarYear => "工作日历",
             Entity::IdLookup => "身份证号查询",
             Entity::Request => "访问请求",
         }

@@ -358,6 +358,20 @@ pub fn beijing_date(t: chrono::DateTime<chrono::Utc>) -> NaiveDate {
     t.with_timezone(&beijing()).date_naive()
 }
 
+/// The day of the week in Chinese (星期一 … 星期日), as calendars and deadlines show it.
+pub fn weekday_label(d: NaiveDate) -> &'static str {
+    use chrono::{Datelike, Weekday};
+    match d.weekday() {
+        Weekday::Mon => "星期一",
+        Weekday::Tue => "星期二",
+        Weekday::Wed => "星期三",
+        Weekday::Thu => "星期四",
+        Weekday::Fri => "星期五",
+        Weekday::Sat => "星期六",
+        Weekday::Sun => "星期日",
+    }
+}
+
 /// The instant `t` as officials read it: Beijing time, to the minute (`2026-12-01 10:05`).
 pub fn beijing_minute(t: chrono::DateTime<chrono::Utc>) -> String {
     t.with_timezone(&beijing())

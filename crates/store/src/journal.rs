@@ -127,6 +127,14 @@ pub const AUDITED: &[Audited] = &[
         numeric: false,
         label: "信用报告",
     },
+    Audited {
+        entity: Entity::CalendarYear,
+        table: "calendar_years",
+        cols: crate::calendar::CALENDAR_COLS,
+        key: "year",
+        numeric: true,
+        label: "工作日历",
+    },
 ];
 
 /// The digest of a row's state: its values in column order, each tagged and length-prefixed.

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 mod audit_upgrade;
+pub mod calendar;
 mod catalog;
 pub mod clock;
 pub mod crypto;
@@ -23,6 +24,7 @@ mod unit;
 pub use accounts::{
     Account, Acting, ApiToken, LoginError, NewSession, Session, TOKEN_PREFIX, TotpEnrolment,
 };
+pub use calendar::{CalendarYears, StoredYear};
 pub use clock::Clock;
 pub use crypto::Keys;
 pub use db::Dialect;

@@ -263,6 +263,19 @@ CREATE INDEX jobs_state ON jobs (state, lease_until);
              ALTER TABLE accounts ADD COLUMN phone TEXT NOT NULL DEFAULT '';",
         ),
     ),
+    (
+        // The working-day calendar as the credit office maintains it (工作日历): one row per
+        // year, its listed days (holidays and make-up working days) as JSON. A year stored here
+        // replaces the shipped State Council data for that year. Audited by year.
+        "0015_calendar_years",
+        Step::Sql(
+            "CREATE TABLE calendar_years (\n\
+                year        BIGINT PRIMARY KEY,\n\
+                days        TEXT NOT NULL,\n\
+                updated_at  TEXT NOT NULL\n\
+             );",
+        ),
+    ),
 ];
 
 /// On SQLite every index ends with the rowid, which is now the record's id: an index on

@@ -78,6 +78,21 @@ impl<'s> Tx<'s> {
         Categories { tx: self }
     }
 
+    /// The working-day calendar's stored years, on this unit of work.
+    pub fn calendar(&mut self) -> crate::calendar::CalendarYears<'_, 's> {
+        crate::calendar::CalendarYears { tx: self }
+    }
+
+    /// The connection this unit of work writes on (for the store's own repositories).
+    pub(crate) fn conn(&mut self) -> &mut Conn {
+        &mut self.conn
+    }
+
+    /// Appends a journal entry to this unit of work; returns its sequence number.
+    pub(crate) fn append(&mut self, entry: Entry) -> i64 {
+        self.journal.append(entry)
+    }
+
     /// The time this unit of work writes, as stored.
     pub fn at(&self) -> &str {
         self.journal.at()

@@ -41,6 +41,7 @@ macro_rules! both {
 }
 
 mod accounts;
+mod calendar;
 mod fixture_db;
 mod serve_metrics;
 mod tick;
