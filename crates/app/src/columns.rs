@@ -83,6 +83,13 @@ pub fn record_row(cells: &[String]) -> RecordRow {
     }
 }
 
+/// The working-day calendar (工作日历): one listed day a row, the year taken from its date.
+pub const CALENDAR: &[ColumnSpec] = &[
+    col("date", "日期", true),
+    col("kind", "类型", true),
+    col("name", "名称", false),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,10 +107,3 @@ mod tests {
         assert_eq!(r.parent, "parent");
     }
 }
-
-/// The working-day calendar (工作日历): one listed day a row, the year taken from its date.
-pub const CALENDAR: &[ColumnSpec] = &[
-    col("date", "日期", true),
-    col("kind", "类型", true),
-    col("name", "名称", false),
-];

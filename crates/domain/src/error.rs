@@ -73,6 +73,36 @@ pub enum Code {
     PasswordWrong,
     /// Too many requests of one kind from one client (e.g. credit reports).
     RateLimited,
+    /// A text is shorter than its rule asks (e.g. a complaint's content).
+    TooShort,
+    /// A case is closed (已办结): nothing more happens on it but the complainant's rating.
+    CaseClosed,
+    /// The case engine's deadlines (thresholds as data) do not make sense.
+    DeadlinesInvalid,
+    /// The record cannot be objected to in its state (only an active record can).
+    RecordNotObjectable,
+    /// The record's category (or the record's state) does not allow credit repair.
+    RepairNotRepairable,
+    /// The minimum disclosure period before a repair application has not passed.
+    RepairTooEarly,
+    /// A repair application without the signed 信用承诺书.
+    RepairCommitmentMissing,
+    /// A repair application that does not declare the obligations fulfilled.
+    RepairObligationsUnmet,
+    /// A complaint's rating outside 1–5.
+    RatingInvalid,
+    /// A complaint channel other than web, hotline, new_media, letter.
+    ChannelInvalid,
+    /// A complaint tracking number that does not have the shape TS20261202-0007.
+    TrackingNoInvalid,
+    /// An attachment with no content.
+    AttachmentEmpty,
+    /// An attachment over the size limit.
+    AttachmentTooLarge,
+    /// An attachment whose content is not what its file name says.
+    AttachmentTypeMismatch,
+    /// An attachment of a type the platform does not accept.
+    AttachmentTypeUnsupported,
 }
 
 impl Code {
@@ -134,6 +164,21 @@ impl Code {
             Code::PasswordChangeRequired => "PASSWORD_CHANGE_REQUIRED",
             Code::PasswordWrong => "PASSWORD_WRONG",
             Code::RateLimited => "RATE_LIMITED",
+            Code::TooShort => "TOO_SHORT",
+            Code::CaseClosed => "CASE_CLOSED",
+            Code::DeadlinesInvalid => "DEADLINES_INVALID",
+            Code::RecordNotObjectable => "RECORD_NOT_OBJECTABLE",
+            Code::RepairNotRepairable => "REPAIR_NOT_REPAIRABLE",
+            Code::RepairTooEarly => "REPAIR_TOO_EARLY",
+            Code::RepairCommitmentMissing => "REPAIR_COMMITMENT_MISSING",
+            Code::RepairObligationsUnmet => "REPAIR_OBLIGATIONS_UNMET",
+            Code::RatingInvalid => "RATING_INVALID",
+            Code::ChannelInvalid => "CHANNEL_INVALID",
+            Code::TrackingNoInvalid => "TRACKING_NO_INVALID",
+            Code::AttachmentEmpty => "ATTACHMENT_EMPTY",
+            Code::AttachmentTooLarge => "ATTACHMENT_TOO_LARGE",
+            Code::AttachmentTypeMismatch => "ATTACHMENT_TYPE_MISMATCH",
+            Code::AttachmentTypeUnsupported => "ATTACHMENT_TYPE_UNSUPPORTED",
         }
     }
 }

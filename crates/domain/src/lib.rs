@@ -2,9 +2,11 @@
 //! lifecycle. Pure: no IO, no async, no clock (callers pass `today`).
 
 pub mod account;
+pub mod attachment;
 pub mod audit;
 pub mod authz;
 pub mod calendar;
+pub mod case;
 pub mod catalog;
 pub mod date;
 pub mod disclosure;

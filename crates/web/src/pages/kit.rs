@@ -67,6 +67,7 @@ fn nav(role: AccountRole) -> Vec<NavItem> {
             item("/console/upload", "批量导入"),
             item("/console/subjects", "主体名录"),
             item("/console/catalog", "信用信息目录"),
+            item("/console/calendar", "工作日历"),
             item("/console/statistics", "统计分析"),
             item("/console/personnel", "公务员信用记录"),
         ]),
@@ -292,4 +293,104 @@ pub fn field_map(
             .or_insert(e.error.message);
     }
     m
+}
+
+/// A file sent with a page form.
+pub struct UploadedFile {
+    /// The name the browser gave it (as typed by its owner: not a path to use).
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A page form sent as `multipart/form-data` with at most `LIMIT` bytes of files in all: the
+/// caller, its text fields and its files by field name, after the CSRF check. For small files
+/// kept whole in memory (a calendar, a case's attachment); a file of records is streamed to disk
+/// by the upload page instead.
+pub struct PageUpload<const LIMIT: usize> {
+    pub ctx: Ctx,
+    pub fields: std::collections::HashMap<String, String>,
+    pub files: Vec<(String, UploadedFile)>,
+}
+
+/// Text a multipart form's field may hold.
+const UPLOAD_FIELD_LIMIT: usize = 16 * 1024;
+
+impl<const LIMIT: usize> FromRequest<AppState> for PageUpload<LIMIT> {
+    type Rejection = Response;
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let ctx = Ctx::from_request_parts(&mut parts, state).await?;
+        let too_large = || {
+            error_page(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("文件过大：每次最多上传 {} MB", LIMIT.div_ceil(1024 * 1024)),
+            )
+        };
+        let declared = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if declared.is_some_and(|n| n > LIMIT + UPLOAD_FIELD_LIMIT * 8) {
+            return Err(too_large());
+        }
+        let req = Request::from_parts(parts, body);
+        let unreadable = || {
+            error_page(
+                StatusCode::BAD_REQUEST,
+                "上传内容无法读取：请通过页面上的表单选择文件上传",
+            )
+        };
+        let mut mp = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|_| unreadable())?;
+        let mut out = PageUpload {
+            ctx,
+            fields: std::collections::HashMap::new(),
+            files: Vec::new(),
+        };
+        let (mut file_bytes, mut text_bytes) = (0usize, 0usize);
+        let mut csrf_checked = false;
+        while let Some(mut field) = mp.next_field().await.map_err(|_| unreadable())? {
+            let name = field.name().unwrap_or("").to_string();
+            let file_name = field.file_name().map(str::to_string);
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(|_| unreadable())? {
+                bytes.extend_from_slice(&chunk);
+                if file_name.is_some() {
+                    file_bytes += chunk.len();
+                    if file_bytes > LIMIT {
+                        return Err(too_large());
+                    }
+                } else {
+                    text_bytes += chunk.len();
+                    if bytes.len() > UPLOAD_FIELD_LIMIT || text_bytes > UPLOAD_FIELD_LIMIT * 8 {
+                        return Err(error_page(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            "表单内容过长，请精简后重新提交",
+                        ));
+                    }
+                }
+            }
+            match file_name {
+                // A file input left empty still sends a part with an empty name.
+                Some(f) if f.is_empty() && bytes.is_empty() => {}
+                Some(file_name) => out.files.push((name, UploadedFile { file_name, bytes })),
+                None => {
+                    let value = String::from_utf8_lossy(&bytes).into_owned();
+                    if name == "csrf" {
+                        if !csrf_ok(&out.ctx, &value) {
+                            return Err(csrf_refused());
+                        }
+                        csrf_checked = true;
+                    }
+                    out.fields.insert(name, value);
+                }
+            }
+        }
+        if !csrf_checked && !csrf_ok(&out.ctx, "") {
+            return Err(csrf_refused());
+        }
+        Ok(out)
+    }
 }

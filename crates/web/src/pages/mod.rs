@@ -5,6 +5,7 @@
 //! the API.
 
 pub mod admin;
+pub mod calendar;
 pub mod kit;
 pub mod personnel;
 pub mod records;
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(records::router())
         .merge(upload::router())
         .merge(admin::router())
+        .merge(calendar::router())
         .merge(statistics::router())
         .merge(personnel::router())
         .merge(roster::router())

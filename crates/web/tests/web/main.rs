@@ -6,6 +6,7 @@ mod admin_pages;
 mod api;
 mod browser;
 mod browser_tour;
+mod calendar;
 mod hardening;
 mod pages;
 mod public;

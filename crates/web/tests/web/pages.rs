@@ -468,7 +468,10 @@ fn every_post_page_refuses_a_missing_or_forged_csrf_field() {
                 br
             }
         };
-        let multipart = path == "/console/upload" || path == "/console/subjects/import";
+        let multipart = matches!(
+            path.as_str(),
+            "/console/upload" | "/console/subjects/import" | "/console/calendar/import"
+        );
         for forged in [None, Some("forged-token")] {
             let p = if multipart {
                 let fields: Vec<(&str, &str)> = forged.map(|f| ("csrf", f)).into_iter().collect();
