@@ -10,6 +10,7 @@ pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod calendar;
+pub mod cases;
 pub mod catalog;
 pub mod columns;
 pub mod dashboard;

@@ -235,7 +235,16 @@ pub fn act(
         .role()
         .record_role()
         .ok_or_else(|| AppError::Forbidden("无权处理记录".into()))?;
-    Ok(store.transition(id, action, role, actor.unit(), &actor.name(), reason)?)
+    let done = store.transition(id, action, role, actor.unit(), &actor.name(), reason)?;
+    if action == Action::Activate {
+        // A dishonest record about a unit calls for its written explanation and rectification
+        // (整改). A calendar without this year, or a failure here, leaves it to the next round of
+        // the clock (`tick`), which opens what is missing: the activation stands either way.
+        if let Err(e) = crate::cases::open_rectification(app, id, app.today()) {
+            tracing::warn!(record = id, error = %e, "rectification case not opened on activation");
+        }
+    }
+    Ok(done)
 }
 
 /// The most records one list export writes: narrow the filters for more.

@@ -23,23 +23,36 @@ pub struct TickReport {
     pub today: NaiveDate,
     /// Records that became 已到期.
     pub expired: usize,
+    /// The cases' deadline clock: rectifications opened, cases due soon and overdue.
+    pub cases: crate::cases::ClockReport,
 }
 
 impl std::fmt::Display for TickReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let c = &self.cases;
         write!(
             f,
-            "截至 {}：公示期满转为已到期的记录 {} 条",
-            self.today, self.expired
-        )
+            "截至 {}：公示期满转为已到期的记录 {} 条；新开整改案件 {} 件，即将到期 {} 件，逾期 {} 件",
+            self.today, self.expired, c.rectifications_opened, c.due_soon, c.overdue
+        )?;
+        if c.uncounted > 0 {
+            write!(
+                f,
+                "；{} 件案件的期限因工作日历缺少年份未能计算",
+                c.uncounted
+            )?;
+        }
+        Ok(())
     }
 }
 
 /// Runs every clock once as of `today`.
 pub fn run(app: &App, today: NaiveDate) -> AppResult<TickReport> {
+    let expired = expire(app, today)?;
     Ok(TickReport {
         today,
-        expired: expire(app, today)?,
+        expired,
+        cases: crate::cases::clock(app, today)?,
     })
 }
 

@@ -18,6 +18,8 @@ pub enum Entity {
     Report,
     /// One year of the working-day calendar (工作日历), named by the year.
     CalendarYear,
+    /// A case (异议, 信用修复, 整改, 投诉举报), named by its id.
+    Case,
     /// A failed search by ID number (the trace that limits guessing).
     IdLookup,
     /// A request to the platform that concerns no stored object: a login under a name no account
@@ -26,7 +28,7 @@ pub enum Entity {
 }
 
 impl Entity {
-    pub const ALL: [Entity; 9] = [
+    pub const ALL: [Entity; 10] = [
         Entity::Subject,
         Entity::Record,
         Entity::Category,
@@ -34,6 +36,7 @@ impl Entity {
         Entity::ApiToken,
         Entity::Report,
         Entity::CalendarYear,
+        Entity::Case,
         Entity::IdLookup,
         Entity::Request,
     ];
@@ -47,6 +50,7 @@ impl Entity {
             Entity::ApiToken => "api_token",
             Entity::Report => "report",
             Entity::CalendarYear => "calendar_year",
+            Entity::Case => "case",
             Entity::IdLookup => "id_lookup",
             Entity::Request => "request",
         }
@@ -61,6 +65,7 @@ impl Entity {
             Entity::ApiToken => "接口令牌",
             Entity::Report => "信用报告",
             Entity::CalendarYear => "工作日历",
+            Entity::Case => "案件",
             Entity::IdLookup => "身份证号查询",
             Entity::Request => "访问请求",
         }

@@ -135,6 +135,14 @@ pub const AUDITED: &[Audited] = &[
         numeric: true,
         label: "工作日历",
     },
+    Audited {
+        entity: Entity::Case,
+        table: "cases",
+        cols: crate::cases::CASE_COLS,
+        key: "id",
+        numeric: true,
+        label: "案件",
+    },
 ];
 
 /// The digest of a row's state: its values in column order, each tagged and length-prefixed.

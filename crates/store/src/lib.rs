@@ -5,6 +5,7 @@
 pub mod accounts;
 mod audit_upgrade;
 pub mod calendar;
+pub mod cases;
 mod catalog;
 pub mod clock;
 pub mod crypto;
@@ -25,6 +26,10 @@ pub use accounts::{
     Account, Acting, ApiToken, LoginError, NewSession, Session, TOKEN_PREFIX, TotpEnrolment,
 };
 pub use calendar::{CalendarYears, StoredYear};
+pub use cases::{
+    Applicant, AttachmentMeta, CaseChange, CaseCount, CaseEvent, CaseFilter, Cases, NewAttachment,
+    NewCase, NewStep, Notification, OpenDeadline, StoredCase,
+};
 pub use clock::Clock;
 pub use crypto::Keys;
 pub use db::Dialect;

@@ -83,6 +83,11 @@ impl<'s> Tx<'s> {
         crate::calendar::CalendarYears { tx: self }
     }
 
+    /// The cases (异议, 信用修复, 整改, 投诉举报), on this unit of work.
+    pub fn cases(&mut self) -> crate::cases::Cases<'_, 's> {
+        crate::cases::Cases { tx: self }
+    }
+
     /// The connection this unit of work writes on (for the store's own repositories).
     pub(crate) fn conn(&mut self) -> &mut Conn {
         &mut self.conn

@@ -1,0 +1,1360 @@
+//! Cases with deadlines, on one engine: objections (异议), credit repair (信用修复), written
+//! explanation and rectification (书面说明并限期整改) and complaints (投诉举报). Each use case
+//! here opens a case or takes one step on it: it works out which party the actor is, asks the
+//! kind's rules in `probity_domain::case` whether the step is allowed and where the case goes,
+//! counts the new deadline on the working-day calendar, and writes the step, its history line,
+//! its attachments, its consequence for the record (frozen as 异议处理中, revoked, back in
+//! force, repaired) and its notifications as one unit of work.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use probity_domain::account::AccountRole;
+use probity_domain::attachment;
+use probity_domain::calendar::Calendar;
+use probity_domain::case::complaint::{self, ComplaintInput};
+use probity_domain::case::repair::{self, RepairApplication};
+use probity_domain::case::{
+    self, Assign, CaseAction, CaseKind, Deadlines, DueStatus, Outcome, Party, objection,
+    rectification,
+};
+use probity_domain::record::{Action, RecordState, Role};
+use probity_domain::subject::SubjectKind;
+use probity_domain::{Code, DomainError};
+use probity_store::{
+    Applicant, AttachmentMeta, CaseChange, CaseEvent, CaseFilter, NewAttachment, NewCase, NewStep,
+    StoreError, StoredCase, StoredRecord, Subject,
+};
+
+use crate::access::visible_record;
+use crate::{Actor, App, AppError, AppResult};
+
+/// The case engine's thresholds (working days; the repair periods in months).
+pub fn deadlines(_app: &App) -> Deadlines {
+    Deadlines::default()
+}
+
+/// A file sent with a step, not yet checked.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The most files one step carries.
+pub const MAX_FILES_PER_STEP: usize = 5;
+
+/// Every file checked by content and size (the first refusal names the file), ready to store.
+fn checked(files: Vec<Upload>) -> AppResult<Vec<NewAttachment>> {
+    if files.len() > MAX_FILES_PER_STEP {
+        return Err(AppError::Invalid {
+            code: "TOO_MANY_FILES",
+            message: format!("每次最多上传 {MAX_FILES_PER_STEP} 个附件"),
+        });
+    }
+    files
+        .into_iter()
+        .map(|f| {
+            let kind = attachment::check(&f.file_name, &f.bytes)?;
+            Ok(NewAttachment {
+                file_name: attachment::safe_file_name(&f.file_name),
+                kind: kind.code().to_string(),
+                bytes: f.bytes,
+            })
+        })
+        .collect()
+}
+
+/// Which party the actor is on this case, or `None` when the case is none of its business.
+fn party_of(actor: &Actor, c: &StoredCase) -> Option<Party> {
+    if actor.role() == AccountRole::Admin {
+        return Some(if c.assignee_unit.is_none() {
+            Party::Assignee
+        } else {
+            Party::CreditOffice
+        });
+    }
+    let unit = actor.unit()?;
+    if c.assignee_unit == Some(unit) {
+        Some(Party::Assignee)
+    } else if c.applicant == Applicant::Unit(unit) {
+        Some(Party::Applicant)
+    } else if c.subject_id == Some(unit) {
+        // The unit a case is about reads it, and may comment.
+        Some(Party::Applicant)
+    } else {
+        None
+    }
+}
+
+/// The case, if the actor may see it; another's case answers like a missing one.
+fn visible(app: &App, actor: &Actor, id: i64) -> AppResult<(StoredCase, Party)> {
+    let c = app.store().case(id)?;
+    match party_of(actor, &c) {
+        Some(p) => Ok((c, p)),
+        None => Err(AppError::NotFound(format!("未找到：案件 {id}"))),
+    }
+}
+
+/// The unit a record is about, for its cases: the record's subject, or a civil servant's unit.
+fn unit_of(app: &App, r: &StoredRecord) -> AppResult<(Subject, Option<i64>)> {
+    let s = app.store().subject(r.subject_id)?;
+    let unit = if s.kind == SubjectKind::CivilServant {
+        s.unit_id
+    } else {
+        Some(s.id)
+    };
+    Ok((s, unit))
+}
+
+fn title_of(app: &App, r: &StoredRecord) -> AppResult<String> {
+    let catalog = app.store().catalog()?;
+    let category = catalog
+        .get(&r.category)
+        .map_or(r.category.clone(), |c| c.name.clone());
+    Ok(format!(
+        "{}：{}（{}）",
+        r.subject_name, category, r.document_no
+    ))
+}
+
+fn calendar(app: &App) -> AppResult<Calendar> {
+    Ok(app.store().calendar()?)
+}
+
+/// A refusal in the domain's words.
+fn refuse(code: Code, message: impl Into<String>) -> AppError {
+    AppError::Domain(DomainError::new(code, message))
+}
+
+/// A store error raised inside a unit of work, kept as the use case's refusal.
+fn from_store(e: StoreError) -> AppError {
+    AppError::from(e)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Opening
+
+/// A unit objects to one of its own records or one of its civil servants' (from its file): the
+/// record is frozen as 异议处理中 and the provider must answer within the deadline.
+pub fn object(
+    app: &App,
+    actor: &Actor,
+    record_id: i64,
+    reasons: &str,
+    files: Vec<Upload>,
+) -> AppResult<StoredCase> {
+    let reasons = CaseAction::Comment.check_text(reasons)?.unwrap_or_default();
+    let files = checked(files)?;
+    let r = visible_record(app.store(), actor, record_id)?;
+    objection::may_object(r.state)?;
+    let (_, unit) = unit_of(app, &r)?;
+    let d = deadlines(app);
+    let today = app.today();
+    let opening = case::rules(CaseKind::Objection).opening(&d, None);
+    let deadline = opening.deadline(&calendar(app)?, today)?;
+    let title = title_of(app, &r)?;
+    let lineage = match actor.unit() {
+        Some(u) => app.store().lineage(u)?,
+        None => Vec::new(),
+    };
+    let who = actor.name();
+    let role = actor
+        .role()
+        .record_role()
+        .ok_or_else(|| AppError::Forbidden("无权对记录提出异议".into()))?;
+    app.store().write(|tx| -> AppResult<StoredCase> {
+        if tx
+            .cases()
+            .open_for_record(record_id, CaseKind::Objection)?
+            .is_some()
+        {
+            return Err(refuse(
+                Code::RecordNotObjectable,
+                "该记录已有正在处理的异议，不能重复提出",
+            ));
+        }
+        // The record is read again inside the write: it may have moved since.
+        let now = tx.records().get(record_id)?;
+        objection::may_object(now.state)?;
+        // A civil servant's record: the unit acts for its own civil servant.
+        let acting_lineage = if lineage.contains(&now.subject_id) {
+            lineage.clone()
+        } else {
+            let mut l = lineage.clone();
+            l.push(now.subject_id);
+            l
+        };
+        tx.records()
+            .transition(
+                record_id,
+                Action::Object,
+                role,
+                actor.unit(),
+                &acting_lineage,
+                &who,
+                &format!("提出异议：{reasons}"),
+            )
+            .map_err(from_store)?;
+        let c = tx.cases().open(
+            &NewCase {
+                kind: CaseKind::Objection,
+                state: opening.state,
+                record_id: Some(record_id),
+                subject_id: unit,
+                applicant: match actor.unit() {
+                    Some(u) if actor.role() != AccountRole::Admin => Applicant::Unit(u),
+                    _ => Applicant::CreditOffice,
+                },
+                assignee_unit: Some(now.provider_id),
+                deadline,
+                title: title.clone(),
+                text: reasons.clone(),
+                tracking_no: None,
+                code_hash: None,
+                channel: None,
+                contact: None,
+                detail: serde_json::json!({}),
+            },
+            &who,
+            Party::Applicant.code(),
+            files,
+        )?;
+        tx.cases().notify(
+            Some(now.provider_id),
+            Some(c.id),
+            &format!("收到异议：{title}，请于 {} 前答复", date_text(deadline)),
+        )?;
+        Ok(c)
+    })
+}
+
+fn date_text(d: Option<NaiveDate>) -> String {
+    d.map_or_else(|| "—".into(), |d| d.to_string())
+}
+
+/// A unit applies to repair one of its records (or one of its civil servants'): the category's
+/// conditions are checked first (repairable; the minimum disclosure period served), then the
+/// credit office decides within the deadline.
+pub fn apply_repair(
+    app: &App,
+    actor: &Actor,
+    record_id: i64,
+    application: &RepairApplication,
+    files: Vec<Upload>,
+) -> AppResult<StoredCase> {
+    let application = application.validate().map_err(AppError::Fields)?;
+    let files = checked(files)?;
+    let r = visible_record(app.store(), actor, record_id)?;
+    let catalog = app.store().catalog()?;
+    let category = catalog.get(&r.category).ok_or_else(|| {
+        refuse(
+            Code::UnknownCategory,
+            format!("记录类别 {} 已不在目录中", r.category),
+        )
+    })?;
+    let d = deadlines(app);
+    let today = app.today();
+    repair::eligibility(category, r.severity, r.decided_on, today, &d)?;
+    repair::may_repair(r.state)?;
+    let (_, unit) = unit_of(app, &r)?;
+    let opening = case::rules(CaseKind::Repair).opening(&d, Some(category));
+    let deadline = opening.deadline(&calendar(app)?, today)?;
+    let title = title_of(app, &r)?;
+    let who = actor.name();
+    app.store().write(|tx| -> AppResult<StoredCase> {
+        if tx
+            .cases()
+            .open_for_record(record_id, CaseKind::Repair)?
+            .is_some()
+        {
+            return Err(refuse(
+                Code::IllegalTransition,
+                "该记录已有正在办理的信用修复申请，不能重复申请",
+            ));
+        }
+        repair::may_repair(tx.records().get(record_id)?.state)?;
+        let c = tx.cases().open(
+            &NewCase {
+                kind: CaseKind::Repair,
+                state: opening.state,
+                record_id: Some(record_id),
+                subject_id: unit,
+                applicant: actor
+                    .unit()
+                    .map_or(Applicant::CreditOffice, Applicant::Unit),
+                assignee_unit: None,
+                deadline,
+                title: title.clone(),
+                text: application.statement.clone(),
+                tracking_no: None,
+                code_hash: None,
+                channel: None,
+                contact: None,
+                detail: serde_json::json!({
+                    "commitment_signed": application.commitment_signed,
+                    "obligations_fulfilled": application.obligations_fulfilled,
+                }),
+            },
+            &who,
+            Party::Applicant.code(),
+            files,
+        )?;
+        tx.cases().notify(
+            None,
+            Some(c.id),
+            &format!(
+                "收到信用修复申请：{title}，请于 {} 前作出决定",
+                date_text(deadline)
+            ),
+        )?;
+        Ok(c)
+    })
+}
+
+/// Opens the rectification case of an active dishonest record about a unit, unless it has one:
+/// the unit explains and rectifies within the category's deadline. Returns the case opened.
+pub fn open_rectification(
+    app: &App,
+    record_id: i64,
+    today: NaiveDate,
+) -> AppResult<Option<StoredCase>> {
+    let r = app.store().record(record_id)?;
+    let s = app.store().subject(r.subject_id)?;
+    if r.state != RecordState::Active || !rectification::opens_for(r.kind, Action::Activate, s.kind)
+    {
+        return Ok(None);
+    }
+    let catalog = app.store().catalog()?;
+    let d = deadlines(app);
+    let opening = case::rules(CaseKind::Rectification).opening(&d, catalog.get(&r.category));
+    let deadline = opening.deadline(&calendar(app)?, today)?;
+    let title = title_of(app, &r)?;
+    app.store().write(|tx| -> AppResult<Option<StoredCase>> {
+        if tx
+            .cases()
+            .any_for_record(record_id, CaseKind::Rectification)?
+        {
+            return Ok(None);
+        }
+        let c = tx.cases().open(
+            &NewCase {
+                kind: CaseKind::Rectification,
+                state: opening.state,
+                record_id: Some(record_id),
+                subject_id: Some(s.id),
+                applicant: Applicant::System,
+                assignee_unit: Some(s.id),
+                deadline,
+                title: title.clone(),
+                text: "记录生效，请书面说明原因并限期整改".into(),
+                tracking_no: None,
+                code_hash: None,
+                channel: None,
+                contact: None,
+                detail: serde_json::json!({}),
+            },
+            &probity_domain::audit::Actor::System(Some("rectification".into())).to_string(),
+            Party::System.code(),
+            Vec::new(),
+        )?;
+        tx.cases().notify(
+            Some(s.id),
+            Some(c.id),
+            &format!(
+                "失信记录生效：{title}，请于 {} 前提交书面说明和整改报告",
+                date_text(deadline)
+            ),
+        )?;
+        Ok(Some(c))
+    })
+}
+
+/// A complaint as filed: its case, and the query code shown to the complainant once.
+#[derive(Debug, Clone)]
+pub struct Filed {
+    pub case: StoredCase,
+    pub tracking_no: String,
+    pub code: String,
+}
+
+/// The hash a complaint's query code is kept as: keyed by the platform's key and bound to its
+/// tracking number.
+fn code_hash(app: &App, tracking_no: &str, code: &str) -> Vec<u8> {
+    app.store()
+        .query_code_hash(tracking_no, &complaint::normalize_query_code(code))
+}
+
+/// Files a complaint about a unit (and optionally one of its records): from the public portal or
+/// the API (`staff: None`), or entered by the credit office for a hotline caller or a letter.
+pub fn file_complaint(
+    app: &App,
+    staff: Option<&Actor>,
+    input: &ComplaintInput,
+) -> AppResult<Filed> {
+    let v = input.validate().map_err(AppError::Fields)?;
+    let store = app.store();
+    let unit = match &v.subject_uscc {
+        Some(u) => store.find_unit(u.as_str()),
+        None => store.find_unit(&v.subject),
+    }
+    .map_err(|e| match e {
+        StoreError::Domain(_) | StoreError::NotFound(_) => {
+            AppError::Fields(vec![probity_domain::record::FieldError {
+                column: "subject",
+                error: DomainError::new(
+                    Code::SubjectNotFound,
+                    format!(
+                        "没有找到被投诉单位“{}”：请填写单位全称、简称或统一社会信用代码",
+                        v.subject
+                    ),
+                ),
+            }])
+        }
+        other => other.into(),
+    })?;
+    if !unit.kind.is_unit() {
+        return Err(refuse(
+            Code::SubjectNotFound,
+            "投诉对象应为单位（功能区、委局、街镇）",
+        ));
+    }
+    let mut title = format!("投诉{}", unit.name);
+    if let Some(rid) = v.record_id {
+        let r = store
+            .record(rid)
+            .map_err(|_| refuse(Code::SubjectNotFound, format!("没有编号为 {rid} 的记录")))?;
+        let (_, about) = unit_of(app, &r)?;
+        if about != Some(unit.id) {
+            return Err(refuse(
+                Code::SubjectNameMismatch,
+                format!("记录 {rid} 不是“{}”的记录", unit.name),
+            ));
+        }
+        title = format!("{title}（记录 {rid}）");
+    }
+    let today = app.today();
+    let d = deadlines(app);
+    let opening = case::rules(CaseKind::Complaint).opening(&d, None);
+    let deadline = opening.deadline(&calendar(app)?, today)?;
+    let mut random = [0u8; complaint::QUERY_CODE_LEN];
+    getrandom::fill(&mut random).map_err(|e| AppError::msg(format!("随机数不可用：{e}")))?;
+    let code = complaint::query_code(&random);
+    let prefix = complaint::tracking_no(today, 0);
+    let prefix = prefix.rsplit_once('-').map_or(prefix.as_str(), |(p, _)| p);
+    let (actor, applicant) = match staff {
+        Some(a) => (a.name(), Applicant::CreditOffice),
+        None => (
+            probity_domain::audit::Actor::Other("public".into()).to_string(),
+            Applicant::Public,
+        ),
+    };
+    let contact = match (&v.name, &v.contact) {
+        (Some(n), Some(c)) => Some(format!("{n}，{c}")),
+        (None, Some(c)) => Some(c.clone()),
+        (Some(n), None) => Some(n.clone()),
+        (None, None) => None,
+    };
+    let (case, tracking_no) = store.write(|tx| -> AppResult<(StoredCase, String)> {
+        let serial = tx.cases().complaints_on(prefix)? + 1;
+        let tracking_no = complaint::tracking_no(today, serial);
+        let c = tx.cases().open(
+            &NewCase {
+                kind: CaseKind::Complaint,
+                state: opening.state,
+                record_id: v.record_id,
+                subject_id: Some(unit.id),
+                applicant: applicant.clone(),
+                assignee_unit: None,
+                deadline,
+                title: title.clone(),
+                text: v.content.clone(),
+                tracking_no: Some(tracking_no.clone()),
+                code_hash: Some(code_hash(app, &tracking_no, &code)),
+                channel: Some(v.channel.code().to_string()),
+                contact: contact.clone(),
+                detail: serde_json::json!({ "anonymous": v.anonymous() }),
+            },
+            &actor,
+            Party::Applicant.code(),
+            Vec::new(),
+        )?;
+        tx.cases().notify(
+            None,
+            Some(c.id),
+            &format!(
+                "收到投诉 {tracking_no}（{}）：请于 {} 前转办",
+                v.channel.label(),
+                date_text(deadline)
+            ),
+        )?;
+        Ok((c, tracking_no))
+    })?;
+    Ok(Filed {
+        case,
+        tracking_no,
+        code,
+    })
+}
+
+/// A complaint as its complainant follows it: the tracking number with the right code, or
+/// `NotFound` alike for an unknown number and a wrong code.
+pub fn complaint_status(app: &App, tracking_no: &str, code: &str) -> AppResult<PublicComplaint> {
+    let not_found = || AppError::NotFound("未找到该投诉：请核对受理编号和查询码".into());
+    let no = tracking_no.trim().to_ascii_uppercase();
+    if complaint::parse_tracking_no(&no).is_err() {
+        return Err(not_found());
+    }
+    let c = app
+        .store()
+        .case_by_tracking_no(&no)?
+        .ok_or_else(not_found)?;
+    let want = c.code_hash.clone().unwrap_or_default();
+    let got = code_hash(app, &no, code);
+    if want.is_empty() || !constant_time_eq(&want, &got) {
+        return Err(not_found());
+    }
+    public_view(app, &c)
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A complaint as the public sees it: its steps without any staff name.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PublicComplaint {
+    pub tracking_no: String,
+    pub state: String,
+    pub state_label: String,
+    pub outcome: Option<String>,
+    pub outcome_label: Option<String>,
+    pub unit: String,
+    pub filed_at: String,
+    pub deadline: Option<NaiveDate>,
+    pub rating: Option<i64>,
+    /// Whether the complainant may rate the answer now.
+    pub may_rate: bool,
+    pub history: Vec<PublicStep>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PublicStep {
+    pub at: String,
+    /// Who in the public's words: 投诉人, 信用办, 承办单位.
+    pub by: String,
+    pub step: String,
+    /// The answer's text (an answer, a closing note); internal comments are not shown.
+    pub text: Option<String>,
+}
+
+fn public_view(app: &App, c: &StoredCase) -> AppResult<PublicComplaint> {
+    let unit = match c.subject_id {
+        Some(id) => app.store().subject(id)?.name,
+        None => String::new(),
+    };
+    let events = app.store().case_events(c.id)?;
+    let history = events
+        .iter()
+        .filter(|e| e.action != CaseAction::Comment.code())
+        .map(|e| PublicStep {
+            at: time_text(&e.at),
+            by: match e.party.as_str() {
+                "applicant" => "投诉人".into(),
+                "assignee" if e.action == CaseAction::Answer(case::Finding::Founded).code() => {
+                    "承办单位".into()
+                }
+                "system" => "系统".into(),
+                _ => "信用办".into(),
+            },
+            step: step_label(&e.action),
+            text: (e.action == CaseAction::Answer(case::Finding::Founded).code()
+                || e.action == CaseAction::Close(case::Finding::Founded).code()
+                || e.action == "open")
+                .then(|| e.text.clone())
+                .flatten(),
+        })
+        .collect();
+    let rated = c.rating.is_some();
+    Ok(PublicComplaint {
+        tracking_no: c.tracking_no.clone().unwrap_or_default(),
+        state: c.state.code().into(),
+        state_label: c.state.label().into(),
+        outcome: c.outcome.map(|o| o.code().into()),
+        outcome_label: c.outcome.map(|o| o.label().into()),
+        unit,
+        filed_at: time_text(&c.created_at),
+        deadline: c.deadline,
+        rating: c.rating,
+        may_rate: complaint::may_rate(c.state, c.outcome, rated).is_ok(),
+        history,
+    })
+}
+
+/// The complainant rates the answer (1–5), once, with the tracking number and code.
+pub fn rate_complaint(
+    app: &App,
+    tracking_no: &str,
+    code: &str,
+    stars: u8,
+    note: &str,
+) -> AppResult<PublicComplaint> {
+    // The same answer for a wrong code as for an unknown number.
+    complaint_status(app, tracking_no, code)?;
+    let no = tracking_no.trim().to_ascii_uppercase();
+    let c = app
+        .store()
+        .case_by_tracking_no(&no)?
+        .ok_or_else(|| AppError::NotFound("未找到该投诉".into()))?;
+    let actor = probity_domain::audit::Actor::Other("public".into()).to_string();
+    let done = step_as(
+        app,
+        &actor,
+        c.id,
+        Party::Applicant,
+        CaseAction::Rate(stars),
+        note,
+        None,
+        Vec::new(),
+    )?;
+    public_view(app, &done)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps
+
+/// What an actor asks to do on a case.
+#[derive(Debug, Clone)]
+pub struct StepRequest {
+    pub action: CaseAction,
+    pub text: String,
+    /// Route: the unit a complaint goes to; Consult: the deciding authority (default: the
+    /// record's provider).
+    pub unit: Option<String>,
+    /// Repair approval of a civil servant's record: 从轻 or 免于惩戒.
+    pub leniency: Option<String>,
+    pub files: Vec<Upload>,
+}
+
+/// Takes one step on a case as `actor` (answer, decide, file, return, route, comment …).
+pub fn step(app: &App, actor: &Actor, id: i64, req: StepRequest) -> AppResult<StoredCase> {
+    let (_, party) = visible(app, actor, id)?;
+    let files = checked(req.files)?;
+    let target = match req.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        Some(u) => {
+            let s = app.store().find_unit(u).map_err(|_| {
+                refuse(
+                    Code::SubjectNotFound,
+                    format!("名录中没有单位“{}”", u.chars().take(40).collect::<String>()),
+                )
+            })?;
+            if !s.kind.is_unit() {
+                return Err(refuse(Code::SubjectNotFound, "应选择一个单位"));
+            }
+            Some(s.id)
+        }
+        None => None,
+    };
+    let mut detail_add = serde_json::Map::new();
+    if let Some(l) = req.leniency.as_deref().filter(|l| !l.trim().is_empty()) {
+        let l = repair::Leniency::parse(l.trim())
+            .ok_or_else(|| refuse(Code::IllegalTransition, "从轻或免于惩戒的选项无效"))?;
+        let c = app.store().case(id)?;
+        let subject = match c.record_id {
+            Some(r) => app.store().subject(app.store().record(r)?.subject_id)?.kind,
+            None => SubjectKind::Township,
+        };
+        let outcome = match req.action {
+            CaseAction::Approve => Outcome::Approved,
+            _ => Outcome::Rejected,
+        };
+        l.check(subject, outcome)?;
+        detail_add.insert("leniency".into(), serde_json::json!(l.code()));
+    }
+    let name = actor.name();
+    let done = step_as(app, &name, id, party, req.action, &req.text, target, files)?;
+    if !detail_add.is_empty() {
+        // Recorded on the case for the sanctions rules to come (journaled as its own step).
+        let mut detail = done.detail.as_object().cloned().unwrap_or_default();
+        detail.extend(detail_add);
+        return app.store().write(|tx| -> AppResult<StoredCase> {
+            Ok(tx.cases().step(
+                id,
+                NewStep {
+                    actor: &name,
+                    party: party.code(),
+                    action: "leniency",
+                    text: None,
+                    change: CaseChange {
+                        detail: Some(serde_json::Value::Object(detail)),
+                        ..CaseChange::default()
+                    },
+                    attachments: Vec::new(),
+                },
+            )?)
+        });
+    }
+    Ok(done)
+}
+
+/// One step, as a known party: the rules, the new holder and deadline, the record's part, the
+/// notifications, all in one write.
+#[allow(clippy::too_many_arguments)]
+fn step_as(
+    app: &App,
+    actor: &str,
+    id: i64,
+    party: Party,
+    action: CaseAction,
+    text: &str,
+    target: Option<i64>,
+    files: Vec<NewAttachment>,
+) -> AppResult<StoredCase> {
+    let text = action.check_text(text)?;
+    let d = deadlines(app);
+    let cal = calendar(app)?;
+    let today = app.today();
+    let store = app.store();
+    // A complaint found true raises a draft record about the unit: made first, linked below.
+    let before = store.case(id)?;
+    let rule = case::rules(before.kind);
+    let planned = rule.step(before.state, &action, party, &d)?;
+    let mut draft = None;
+    if before.kind == CaseKind::Complaint
+        && let Some(o) = planned.outcome
+        && complaint::raises_record(o)
+    {
+        draft = Some(draft_upheld(
+            app,
+            actor,
+            &before,
+            text.as_deref().unwrap_or(""),
+        )?);
+    }
+    let record = before.record_id.map(|r| store.record(r)).transpose()?;
+    store.write(|tx| -> AppResult<StoredCase> {
+        let c = tx.cases().get(id)?;
+        let s = rule.step(c.state, &action, party, &d)?;
+        if let CaseAction::Rate(_) = action {
+            complaint::may_rate(c.state, c.outcome, c.rating.is_some())?;
+        }
+        let assignee = match s.assign {
+            Assign::Keep => None,
+            Assign::CreditOffice => Some(None),
+            Assign::Unit => match (action, target) {
+                (CaseAction::Route, Some(u)) => Some(Some(u)),
+                (CaseAction::Route, None) => {
+                    return Err(refuse(Code::Required, "请选择承办单位").at("unit"));
+                }
+                _ => Some(c.subject_id),
+            },
+            Assign::Provider => Some(record.as_ref().map(|r| r.provider_id)),
+            Assign::Authority => Some(target.or(record.as_ref().map(|r| r.provider_id))),
+        };
+        let deadline = s.deadline.apply(&cal, today, c.deadline)?;
+        let mut detail = c.detail.clone();
+        if let (Some(draft), Some(obj)) = (draft, detail.as_object_mut()) {
+            obj.insert("record_draft".into(), serde_json::json!(draft));
+        }
+        let change = CaseChange {
+            state: Some(s.next),
+            outcome: s.outcome,
+            assignee_unit: assignee,
+            deadline: Some(deadline),
+            escalated: assignee.map(|_| false),
+            rating: match action {
+                CaseAction::Rate(n) => Some(i64::from(n)),
+                _ => None,
+            },
+            finding: match action {
+                CaseAction::Answer(f) | CaseAction::Close(f) => Some(f.code().to_string()),
+                _ => None,
+            },
+            detail: draft.map(|_| detail),
+        };
+        let done = tx.cases().step(
+            id,
+            NewStep {
+                actor,
+                party: party.code(),
+                action: action.code(),
+                text: text.as_deref(),
+                change,
+                attachments: files,
+            },
+        )?;
+        // The record's part.
+        if let (Some(r), Some(outcome)) = (&record, s.outcome) {
+            let reason =
+                |what: &str| format!("{what}（案件 {id}）：{}", text.as_deref().unwrap_or(""));
+            let act = |a: Action, why: String| (a, why);
+            let consequence = match (c.kind, outcome) {
+                (CaseKind::Objection, Outcome::Upheld) => {
+                    Some(act(Action::Revoke, reason("异议成立，记录撤销")))
+                }
+                (CaseKind::Objection, Outcome::Dismissed | Outcome::Withdrawn) => Some(act(
+                    Action::ResolveObjection,
+                    reason(if outcome == Outcome::Withdrawn {
+                        "异议撤回"
+                    } else {
+                        "异议不成立"
+                    }),
+                )),
+                (CaseKind::Repair, Outcome::Approved) => {
+                    Some(act(Action::Repair, reason("准予信用修复")))
+                }
+                _ => None,
+            };
+            if let Some((a, why)) = consequence {
+                let current = tx.records().get(r.id)?;
+                let applies = match a {
+                    Action::Revoke | Action::ResolveObjection => {
+                        current.state == RecordState::Objected
+                    }
+                    Action::Repair => current.state == RecordState::Active,
+                    _ => false,
+                };
+                if applies {
+                    tx.records()
+                        .transition(r.id, a, Role::CreditOffice, None, &[], actor, &why)
+                        .map_err(from_store)?;
+                } else if a == Action::Repair {
+                    return Err(refuse(
+                        Code::IllegalTransition,
+                        format!(
+                            "记录当前状态为“{}”，不能准予信用修复",
+                            current.state.label()
+                        ),
+                    ));
+                }
+            }
+        }
+        // Who hears of it: the new holder, and the applicant when the case is answered or closed.
+        let label = format!("{}“{}”", c.kind.label(), c.title);
+        if let Some(holder) = assignee
+            && holder != c.assignee_unit
+        {
+            tx.cases().notify(
+                holder,
+                Some(id),
+                &format!(
+                    "{label}转来待办（{}），请于 {} 前办理",
+                    action.label(),
+                    date_text(deadline)
+                ),
+            )?;
+        }
+        if s.next != c.state
+            && let Applicant::Unit(u) = c.applicant
+            && Some(u) != assignee.flatten()
+        {
+            tx.cases().notify(
+                Some(u),
+                Some(id),
+                &format!("{label}：{}", done_label(&done)),
+            )?;
+        }
+        Ok(done)
+    })
+}
+
+fn done_label(c: &StoredCase) -> String {
+    match c.outcome {
+        Some(o) if c.state.is_closed() => format!("已办结，{}", o.label()),
+        _ => c.state.label().to_string(),
+    }
+}
+
+/// The draft `COMPLAINT_UPHELD` record about the unit a complaint found true concerns, by the
+/// category's provider (the credit office's unit on the roster).
+fn draft_upheld(app: &App, actor: &str, c: &StoredCase, text: &str) -> AppResult<i64> {
+    let store = app.store();
+    let catalog = store.catalog()?;
+    let cat = catalog.get(complaint::UPHELD_CATEGORY).ok_or_else(|| {
+        refuse(
+            Code::UnknownCategory,
+            "目录中没有“投诉举报查实的政务失信”类别",
+        )
+    })?;
+    let provider = match &cat.providers {
+        probity_domain::catalog::ProviderRule::Named(names) => names
+            .iter()
+            .find_map(|n| store.find_unit(n).ok())
+            .ok_or_else(|| {
+                refuse(
+                    Code::ProviderNotFound,
+                    format!("名录中没有该类别的报送单位（{}）", names.join("、")),
+                )
+            })?,
+        probity_domain::catalog::ProviderRule::AnyUnit => {
+            return Err(refuse(Code::ProviderNotFound, "该类别未指定报送单位"));
+        }
+    };
+    let unit = store.subject(
+        c.subject_id
+            .ok_or_else(|| AppError::msg("投诉没有被投诉单位".into()))?,
+    )?;
+    let today = app.today();
+    let row = probity_domain::record::RecordRow {
+        subject_name: unit.name.clone(),
+        uscc: unit.uscc.clone().unwrap_or_default(),
+        category: cat.code.clone(),
+        document_no: format!("投诉{}", c.tracking_no.clone().unwrap_or_default()),
+        decided_on: today.to_string(),
+        authority: provider.name.clone(),
+        facts: format!("{}\n\n查实情况：{text}", c.text),
+        outcome: "投诉举报查实".into(),
+        ..Default::default()
+    };
+    let rec = row.validate(&catalog, today).map_err(AppError::Fields)?;
+    let opts = probity_store::ImportOptions {
+        provider,
+        actor: actor.to_string(),
+        channel: probity_store::Channel::Form,
+        source: format!("投诉 {}", c.tracking_no.clone().unwrap_or_default()),
+        activate: false,
+        all_or_nothing: false,
+    };
+    match store.create_record(opts, rec, true)? {
+        probity_store::Created::New(r) | probity_store::Created::Existing(r) => Ok(r.id),
+        probity_store::Created::Rejected(errs) => Err(AppError::Fields(errs)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/// A case as people read it: names, never codes.
+#[derive(Debug, Clone)]
+pub struct CaseView {
+    pub case: StoredCase,
+    pub kind_label: &'static str,
+    pub state_label: String,
+    pub subject: String,
+    pub holder: String,
+    pub applicant: String,
+    pub due: Option<DueStatus>,
+    pub due_label: String,
+}
+
+/// Names of units, looked up once each.
+struct Names<'a> {
+    app: &'a App,
+    seen: HashMap<i64, String>,
+}
+
+impl Names<'_> {
+    fn of(&mut self, id: Option<i64>, none: &str) -> String {
+        let Some(id) = id else {
+            return none.to_string();
+        };
+        if let Some(n) = self.seen.get(&id) {
+            return n.clone();
+        }
+        let n = self
+            .app
+            .store()
+            .subject(id)
+            .map(|s| s.short_name.unwrap_or(s.name))
+            .unwrap_or_else(|_| format!("主体 {id}"));
+        self.seen.insert(id, n.clone());
+        n
+    }
+}
+
+fn view(app: &App, names: &mut Names<'_>, cal: &Calendar, c: StoredCase) -> CaseView {
+    let today = app.today();
+    let due = if c.state.is_closed() {
+        None
+    } else {
+        case::due_status(cal, today, c.deadline, &deadlines(app)).ok()
+    };
+    let due_label = match (&due, c.state.is_closed()) {
+        (_, true) => c.outcome.map_or("已办结".into(), |o| o.label().to_string()),
+        (Some(d), false) => d.label(),
+        (None, false) => "期限无法计算（工作日历缺年份）".into(),
+    };
+    CaseView {
+        kind_label: c.kind.label(),
+        state_label: done_label(&c),
+        subject: names.of(c.subject_id, "—"),
+        holder: if c.state.is_closed() {
+            "—".into()
+        } else {
+            names.of(c.assignee_unit, "信用办")
+        },
+        applicant: match &c.applicant {
+            Applicant::Unit(u) => names.of(Some(*u), ""),
+            Applicant::Public => "社会公众".into(),
+            Applicant::System => "系统".into(),
+            Applicant::CreditOffice => "信用办".into(),
+        },
+        due,
+        due_label,
+        case: c,
+    }
+}
+
+/// Cases within the actor's reach matching `filter`, newest first.
+pub fn list(
+    app: &App,
+    actor: &Actor,
+    mut filter: CaseFilter,
+    before: Option<i64>,
+    limit: u32,
+) -> AppResult<Vec<CaseView>> {
+    if actor.role() != AccountRole::Admin {
+        filter.involving = Some(actor.unit().unwrap_or(-1));
+    }
+    let cases = app.store().list_cases(&filter, before, limit)?;
+    let cal = calendar(app)?;
+    let mut names = Names {
+        app,
+        seen: HashMap::new(),
+    };
+    Ok(cases
+        .into_iter()
+        .map(|c| view(app, &mut names, &cal, c))
+        .collect())
+}
+
+/// One case with its history and attachments, and what the actor may do on it now.
+#[derive(Debug, Clone)]
+pub struct CaseDetail {
+    pub view: CaseView,
+    pub party: Party,
+    pub events: Vec<CaseEvent>,
+    pub attachments: Vec<AttachmentMeta>,
+    pub actions: Vec<CaseAction>,
+    pub record: Option<StoredRecord>,
+    /// The complainant's contact, for the credit office only.
+    pub contact: Option<String>,
+}
+
+pub fn detail(app: &App, actor: &Actor, id: i64) -> AppResult<CaseDetail> {
+    let (c, party) = visible(app, actor, id)?;
+    let store = app.store();
+    let events = store.case_events(id)?;
+    let attachments = store.case_attachments(id)?;
+    let mut actions = case::available_actions(c.kind, c.state, party);
+    if c.kind == CaseKind::Complaint {
+        // Rating is the complainant's, on the public status page.
+        actions.retain(|a| !matches!(a, CaseAction::Rate(_)));
+    }
+    actions.retain(|a| !matches!(a, CaseAction::Escalate));
+    let record = c.record_id.map(|r| store.record(r)).transpose()?;
+    let contact = if actor.role() == AccountRole::Admin {
+        store.case_contact(id)?
+    } else {
+        None
+    };
+    let cal = calendar(app)?;
+    let mut names = Names {
+        app,
+        seen: HashMap::new(),
+    };
+    Ok(CaseDetail {
+        view: view(app, &mut names, &cal, c),
+        party,
+        events,
+        attachments,
+        actions,
+        record,
+        contact,
+    })
+}
+
+/// An attachment of a case the actor may see.
+pub fn attachment(
+    app: &App,
+    actor: &Actor,
+    case_id: i64,
+    id: i64,
+) -> AppResult<(AttachmentMeta, Vec<u8>)> {
+    visible(app, actor, case_id)?;
+    let (meta, bytes) = app.store().attachment(id)?;
+    if meta.case_id != case_id {
+        return Err(AppError::NotFound(format!("未找到：附件 {id}")));
+    }
+    Ok((meta, bytes))
+}
+
+/// A step's name in Chinese, from its code.
+pub fn step_label(code: &str) -> String {
+    match code {
+        "open" => "提交".into(),
+        "leniency" => "记录从轻或免于惩戒".into(),
+        other => CaseAction::EXAMPLES
+            .iter()
+            .find(|a| a.code() == other)
+            .map_or(other.to_string(), |a| a.label().to_string()),
+    }
+}
+
+/// A stored time as officials read it (Beijing, to the minute).
+pub fn time_text(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| probity_domain::date::beijing_minute(t.with_timezone(&chrono::Utc)))
+        .unwrap_or_else(|_| at.to_string())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The deadline clock
+
+/// What one round of the deadline clock did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClockReport {
+    pub rectifications_opened: usize,
+    pub due_soon: usize,
+    pub overdue: usize,
+    /// Open cases whose deadline could not be counted (a year missing from the calendar).
+    pub uncounted: usize,
+}
+
+/// Cases updated in one write.
+const PER_WRITE: usize = 500;
+
+/// Marks open cases due soon and overdue as of `today`, escalates overdue ones to the credit
+/// office and notifies their holders; opens the rectification cases that records activated
+/// since the last round call for. Running it twice changes nothing the second time.
+pub fn clock(app: &App, today: NaiveDate) -> AppResult<ClockReport> {
+    let mut report = ClockReport::default();
+    loop {
+        let awaiting = app
+            .store()
+            .records_awaiting_rectification(PER_WRITE as u32)?;
+        if awaiting.is_empty() {
+            break;
+        }
+        let mut opened = 0;
+        for r in &awaiting {
+            match open_rectification(app, *r, today) {
+                Ok(Some(_)) => opened += 1,
+                Ok(None) => {}
+                Err(AppError::Domain(e)) if e.code == Code::CalendarYearMissing => {
+                    report.uncounted += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        report.rectifications_opened += opened;
+        if opened == 0 {
+            break;
+        }
+    }
+    let d = deadlines(app);
+    let cal = calendar(app)?;
+    let mut changes = Vec::new();
+    for c in app.store().open_deadlines()? {
+        let status = match case::due_status(&cal, today, c.deadline, &d) {
+            Ok(s) => s,
+            Err(_) => {
+                report.uncounted += 1;
+                continue;
+            }
+        };
+        let (due, escalate) = match status {
+            DueStatus::Overdue { .. } => ("overdue", true),
+            DueStatus::DueSoon { .. } => ("due_soon", false),
+            DueStatus::OnTime { .. } => ("on_time", false),
+            DueStatus::NoDeadline => ("none", false),
+        };
+        if c.due != due || (escalate && !c.escalated) {
+            changes.push((c, due, escalate, status));
+        }
+    }
+    for chunk in changes.chunks(PER_WRITE) {
+        let (soon, over) = app.store().write(|tx| -> AppResult<(usize, usize)> {
+            let (mut soon, mut over) = (0, 0);
+            for (c, due, escalate, status) in chunk {
+                if !tx.cases().mark_due(c.id, due, *escalate)? {
+                    continue;
+                }
+                let full = tx.cases().get(c.id)?;
+                let label = format!("{}“{}”", c.kind.label(), full.title);
+                match *due {
+                    "due_soon" => {
+                        soon += 1;
+                        tx.cases().notify(
+                            c.assignee_unit,
+                            Some(c.id),
+                            &format!(
+                                "{label}即将到期：{}，期限 {}",
+                                status.label(),
+                                date_text(c.deadline)
+                            ),
+                        )?;
+                    }
+                    "overdue" => {
+                        over += 1;
+                        tx.cases().notify(
+                            c.assignee_unit,
+                            Some(c.id),
+                            &format!(
+                                "{label}已逾期（期限 {}），请尽快办理",
+                                date_text(c.deadline)
+                            ),
+                        )?;
+                        if c.assignee_unit.is_some() && !c.escalated {
+                            tx.cases().notify(
+                                None,
+                                Some(c.id),
+                                &format!(
+                                    "逾期督办：{label}已逾期（期限 {}）",
+                                    date_text(c.deadline)
+                                ),
+                            )?;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Ok((soon, over))
+        })?;
+        report.due_soon += soon;
+        report.overdue += over;
+    }
+    Ok(report)
+}
+
+/// The number of unread notifications for the actor (the bell on every console page).
+pub fn unread(app: &App, actor: &Actor) -> AppResult<i64> {
+    let Some(unit) = audience(actor) else {
+        return Ok(0);
+    };
+    Ok(app.store().unread_notifications(unit, actor.account.id)?)
+}
+
+/// Whose notifications an actor reads: its unit's, or the credit office's; `None` for roles
+/// that get none.
+fn audience(actor: &Actor) -> Option<Option<i64>> {
+    match actor.role() {
+        AccountRole::Admin => Some(None),
+        AccountRole::Provider | AccountRole::Unit => actor.unit().map(Some),
+        _ => None,
+    }
+}
+
+/// The actor's newest notifications.
+pub fn notifications(
+    app: &App,
+    actor: &Actor,
+    limit: u32,
+) -> AppResult<Vec<probity_store::Notification>> {
+    let Some(unit) = audience(actor) else {
+        return Ok(Vec::new());
+    };
+    Ok(app.store().notifications(unit, actor.account.id, limit)?)
+}
+
+/// Marks the listed notifications (or all, `ids` empty) read for the actor.
+pub fn mark_read(app: &App, actor: &Actor, ids: &[i64]) -> AppResult<u64> {
+    let Some(unit) = audience(actor) else {
+        return Ok(0);
+    };
+    Ok(app
+        .store()
+        .mark_notifications_read(unit, actor.account.id, ids)?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The dashboard and the export
+
+/// One line of the case dashboard: open cases of a kind held by one holder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DashboardRow {
+    pub kind: CaseKind,
+    /// The holder (`None`: the credit office) and its name.
+    pub holder: Option<i64>,
+    pub holder_name: String,
+    pub open: i64,
+    pub due_soon: i64,
+    pub overdue: i64,
+}
+
+/// Open, due-soon and overdue cases by kind and by holder (the credit office's dashboard; a
+/// unit or provider sees its own line only), the busiest first.
+pub fn dashboard(app: &App, actor: &Actor) -> AppResult<Vec<DashboardRow>> {
+    let own = (actor.role() != AccountRole::Admin).then(|| actor.unit().unwrap_or(-1));
+    let mut rows: HashMap<(CaseKind, Option<i64>), DashboardRow> = HashMap::new();
+    let mut names = Names {
+        app,
+        seen: HashMap::new(),
+    };
+    for c in app.store().open_case_counts()? {
+        if own.is_some() && c.assignee_unit != own {
+            continue;
+        }
+        let row = rows
+            .entry((c.kind, c.assignee_unit))
+            .or_insert_with(|| DashboardRow {
+                kind: c.kind,
+                holder: c.assignee_unit,
+                holder_name: names.of(c.assignee_unit, "信用办"),
+                open: 0,
+                due_soon: 0,
+                overdue: 0,
+            });
+        row.open += c.count;
+        match c.due.as_str() {
+            "due_soon" => row.due_soon += c.count,
+            "overdue" => row.overdue += c.count,
+            _ => {}
+        }
+    }
+    let mut out: Vec<DashboardRow> = rows.into_values().collect();
+    out.sort_by(|a, b| {
+        (b.overdue, b.due_soon, b.open)
+            .cmp(&(a.overdue, a.due_soon, a.open))
+            .then(a.kind.code().cmp(b.kind.code()))
+            .then(a.holder_name.cmp(&b.holder_name))
+    });
+    Ok(out)
+}
+
+/// The most cases one export writes.
+pub const EXPORT_CAP: u32 = 20_000;
+
+/// The cases of `filter` within the actor's reach as an Excel workbook.
+pub fn export(app: &App, actor: &Actor, filter: CaseFilter) -> AppResult<(Vec<u8>, usize)> {
+    const HEADERS: &[(&str, &str)] = &[
+        ("id", "案件编号"),
+        ("kind", "类型"),
+        ("title", "事项"),
+        ("subject", "涉及单位"),
+        ("applicant", "申请人"),
+        ("holder", "承办"),
+        ("state", "状态"),
+        ("deadline", "办理期限"),
+        ("due", "期限情况"),
+        ("overdue_ever", "曾逾期"),
+        ("tracking_no", "受理编号"),
+        ("created_at", "提交时间"),
+        ("closed_at", "办结时间"),
+    ];
+    let cases = list(app, actor, filter, None, EXPORT_CAP)?;
+    let dir = tempfile::tempdir().map_err(|e| AppError::msg(format!("导出失败：{e}")))?;
+    let path = dir.path().join("cases.xlsx");
+    let mut w = probity_ingest::TableWriter::create(&path, probity_ingest::Format::Xlsx, HEADERS)?;
+    for v in &cases {
+        let c = &v.case;
+        w.write_row(&[
+            &c.id.to_string(),
+            v.kind_label,
+            &c.title,
+            &v.subject,
+            &v.applicant,
+            &v.holder,
+            &v.state_label,
+            &date_text(c.deadline),
+            &v.due_label,
+            if c.overdue_ever { "是" } else { "否" },
+            c.tracking_no.as_deref().unwrap_or(""),
+            &time_text(&c.created_at),
+            &c.closed_at.as_deref().map(time_text).unwrap_or_default(),
+        ])?;
+    }
+    w.finish()?;
+    let bytes = std::fs::read(&path).map_err(|e| AppError::msg(format!("导出失败：{e}")))?;
+    Ok((bytes, cases.len()))
+}
