@@ -89,6 +89,9 @@ pub struct PagesConfig {
     /// verification address and QR code printed on a credit report. Without it, the address the
     /// request came to (its Host) is used.
     pub public_url: Option<String>,
+    /// Complaints a client address may file per hour without a bearer token (the portal's form
+    /// and `POST /api/v1/public/complaints` together; DESIGN.md §5 fixes 3).
+    pub complaints_per_hour: usize,
 }
 
 impl Default for PagesConfig {
@@ -100,6 +103,7 @@ impl Default for PagesConfig {
             search_every: Duration::from_secs(2),
             public_per_minute: 120,
             public_url: None,
+            complaints_per_hour: 3,
         }
     }
 }
@@ -121,6 +125,8 @@ pub struct AppState {
     pub search: Arc<probity_search::SearchIndex>,
     /// Requests per client on the public routes.
     pub public_limiter: Arc<auth::LoginLimiter>,
+    /// Complaints filed per client address per hour, without a token (the form and the API).
+    pub complaint_limiter: Arc<auth::LoginLimiter>,
     /// The catalog as the public routes last read it (they read it on every search otherwise).
     pub public_catalog: Arc<std::sync::Mutex<Option<CatalogSnapshot>>>,
     /// `PagesConfig::public_url`, without a trailing slash.
@@ -137,6 +143,7 @@ pub struct AppState {
         (name = "records", description = "信用记录"),
         (name = "accounts", description = "账号与角色（三员分立）"),
         (name = "audit", description = "审计日志"),
+        (name = "cases", description = "案件：异议、信用修复、整改、投诉举报"),
         (name = "public", description = "公开查询（无需登录）"),
     )
 )]
@@ -203,6 +210,10 @@ fn app_counting(
         public_limiter: Arc::new(auth::LoginLimiter::new(
             pages_config.public_per_minute,
             Duration::from_secs(60),
+        )),
+        complaint_limiter: Arc::new(auth::LoginLimiter::new(
+            pages_config.complaints_per_hour,
+            Duration::from_secs(3600),
         )),
         app,
         login_limiter: Arc::new(auth::LoginLimiter::new(
