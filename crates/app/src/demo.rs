@@ -1387,6 +1387,8 @@ pub fn load_demo(
             }
         }
         import.finish(true)?;
+        // Each batch's dishonest records about units call for rectification from that day.
+        demo_clock(&store, day)?;
     }
     for (i, (name, role, unit)) in DEMO_ACCOUNTS.iter().enumerate() {
         let role = probity_domain::account::AccountRole::parse(role)?;
@@ -1407,10 +1409,357 @@ pub fn load_demo(
             )?;
         }
     }
+    demo_cases(store, today)?;
     Ok(DemoLoad::Loaded {
         subjects: report.created + report.updated + report.unchanged,
         records: accepted,
     })
+}
+
+/// The deadline clock as of `day`, on a store that reads that day; a day outside the working-day
+/// calendar's years opens nothing (the clock opens those cases on a later day).
+fn demo_clock(store: &probity_store::Store, day: NaiveDate) -> Result<(), crate::AppError> {
+    let app = crate::App::new(store.clone(), probity_store::Clock::on_beijing_day(day));
+    crate::cases::clock(&app, day)?;
+    Ok(())
+}
+
+/// The cases of the demo district, so that every case page has something to show: the
+/// rectifications of the year's records, most answered and accepted in time, some overdue;
+/// objections, repairs and complaints open, due soon, overdue and closed. Every step is taken
+/// through the use cases, on the day it happened, by the demo accounts.
+fn demo_cases(store: &probity_store::Store, today: NaiveDate) -> Result<(), crate::AppError> {
+    use crate::cases::{self, step_as};
+    use probity_domain::case::{CaseAction, CaseKind, Finding, Party};
+    let on =
+        |day: NaiveDate| crate::App::new(store.clone(), probity_store::Clock::on_beijing_day(day));
+    let back = |n: u64| today.checked_sub_days(Days::new(n)).unwrap_or(today);
+    let office = "admin:xinyongban";
+    // A step that the calendar cannot count (a year before 2025) is left out of the demo.
+    let tolerate = |r: Result<probity_store::StoredCase, crate::AppError>| match r {
+        Ok(c) => Ok(Some(c)),
+        Err(crate::AppError::Domain(e)) if e.code == probity_domain::Code::CalendarYearMissing => {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    };
+    let unit_actor = |unit: Option<i64>| -> Result<String, crate::AppError> {
+        let name = match unit {
+            Some(u) => {
+                let s = store.subject(u)?;
+                s.short_name.unwrap_or(s.name)
+            }
+            None => "演示单位".into(),
+        };
+        Ok(probity_domain::audit::Actor::Unit {
+            unit: name,
+            name: "经办人".into(),
+        }
+        .to_string())
+    };
+
+    // Rectifications: answered and accepted within the deadline, except every fifth, left
+    // open (overdue once its deadline has passed).
+    let open = store.list_cases(
+        &probity_store::CaseFilter {
+            kind: Some(CaseKind::Rectification),
+            open: Some(true),
+            ..Default::default()
+        },
+        None,
+        10_000,
+    )?;
+    for (i, c) in open.iter().enumerate() {
+        let Some(deadline) = c.deadline else { continue };
+        let opened = probity_domain::date::parse_date(&c.created_at[..10]).unwrap_or(today);
+        if i % 5 == 4 || deadline >= today {
+            continue;
+        }
+        let filed = opened
+            .checked_add_days(Days::new(5 + (i as u64 % 10)))
+            .unwrap_or(opened)
+            .min(deadline);
+        let who = unit_actor(c.assignee_unit)?;
+        let text = "已书面说明原因：经办人员对合同付款节点把握不准。整改措施：已完成付款并建立台账，明确专人跟踪。";
+        if tolerate(step_as(
+            &on(filed),
+            &who,
+            c.id,
+            Party::Assignee,
+            CaseAction::File,
+            text,
+            None,
+            Vec::new(),
+        ))?
+        .is_none()
+        {
+            continue;
+        }
+        let accepted = filed
+            .checked_add_days(Days::new(3))
+            .unwrap_or(filed)
+            .min(today);
+        tolerate(step_as(
+            &on(accepted),
+            office,
+            c.id,
+            Party::CreditOffice,
+            CaseAction::Accept,
+            "",
+            None,
+            Vec::new(),
+        ))?;
+    }
+
+    // Objections and repairs on the active records of units: 新北街道's (the demo unit account's
+    // own file) first, then other units' by an official of that unit.
+    let xinbei = store.find_unit("新北街道")?;
+    let mut own: Vec<probity_store::StoredRecord> = store
+        .list_records(
+            &probity_store::RecordFilter::default(),
+            probity_store::RecordOrder::Newest,
+            None,
+            1000,
+        )?
+        .into_iter()
+        .filter(|r| r.state == probity_domain::record::RecordState::Active)
+        .filter(|r| store.subject(r.subject_id).is_ok_and(|s| s.kind.is_unit()))
+        .collect();
+    own.sort_by_key(|r| (r.subject_id != xinbei.id, r.id));
+    let catalog = store.catalog()?;
+    let repairable = |r: &probity_store::StoredRecord| {
+        catalog.get(&r.category).is_some_and(|c| {
+            probity_domain::case::repair::eligibility(
+                c,
+                r.severity,
+                r.decided_on,
+                back(30),
+                &probity_domain::case::Deadlines::default(),
+            )
+            .is_ok()
+        })
+    };
+    let (for_repair, for_objection): (Vec<_>, Vec<_>) = own.iter().partition(|r| repairable(r));
+    let template = store
+        .account_by_name("xinbei")?
+        .ok_or_else(|| crate::AppError::msg("演示账号 xinbei 不存在".into()))?;
+    // The demo account for 新北街道; an official of the unit for another's record.
+    let actor_for = |r: &probity_store::StoredRecord| -> Result<crate::Actor, crate::AppError> {
+        let mut account = template.clone();
+        if r.subject_id != xinbei.id {
+            let unit = store.subject(r.subject_id)?;
+            account.name = format!("{}经办人", unit.short_name.unwrap_or(unit.name));
+            account.unit_id = Some(r.subject_id);
+        }
+        Ok(crate::Actor::new(
+            account,
+            probity_domain::authz::Reach::OwnFile,
+        ))
+    };
+    // An objection dismissed with reasons, one open and due soon, one open and overdue.
+    for (r, opened, answer) in for_objection
+        .iter()
+        .zip([(back(40), Some(false)), (back(9), None), (back(25), None)])
+        .map(|(r, (d, a))| (r, d, a))
+    {
+        let app = on(opened);
+        let actor = actor_for(r)?;
+        let reasons =
+            "该处罚决定已被复议机关变更，记录中的处理结果与变更后的决定不一致，请予更正。";
+        let Some(c) = tolerate(cases::object(&app, &actor, r.id, reasons, Vec::new()))? else {
+            continue;
+        };
+        if answer == Some(false) {
+            let answered = opened.checked_add_days(Days::new(6)).unwrap_or(opened);
+            let who = format!("provider:{}", provider_account(store, r.provider_id)?);
+            tolerate(step_as(
+                &on(answered),
+                &who,
+                c.id,
+                Party::Assignee,
+                CaseAction::Dismiss,
+                "经核查，复议决定维持原处罚决定，记录内容准确，异议不成立。",
+                None,
+                Vec::new(),
+            ))?;
+        }
+    }
+    // A repair approved (the record leaves public view), one open.
+    for (r, opened, approve) in for_repair
+        .iter()
+        .zip([(back(30), true), (back(4), false)])
+        .map(|(r, (d, a))| (r, d, a))
+    {
+        let app = on(opened);
+        let actor = actor_for(r)?;
+        let application = probity_domain::case::repair::RepairApplication {
+            commitment_signed: true,
+            obligations_fulfilled: true,
+            statement: "已全额履行处罚决定，缴清罚款，完成整改并建立长效机制，特申请信用修复。"
+                .into(),
+        };
+        let Some(c) = tolerate(cases::apply_repair(
+            &app,
+            &actor,
+            r.id,
+            &application,
+            Vec::new(),
+        ))?
+        else {
+            continue;
+        };
+        if approve {
+            let decided = opened.checked_add_days(Days::new(7)).unwrap_or(opened);
+            tolerate(step_as(
+                &on(decided),
+                office,
+                c.id,
+                Party::Assignee,
+                CaseAction::Approve,
+                "经审核，申请人已履行法定义务并完成整改，材料齐全，准予信用修复。",
+                None,
+                Vec::new(),
+            ))?;
+        }
+    }
+
+    // Complaints: closed as founded and rated, answered and waiting, routed and overdue, new.
+    let complaint = |day: NaiveDate, subject: &str, content: &str, channel: &str| {
+        cases::file_complaint(
+            &on(day),
+            None,
+            &probity_domain::case::complaint::ComplaintInput {
+                subject: subject.into(),
+                record_id: None,
+                content: content.into(),
+                channel: channel.into(),
+                contact: Some("138****6621".into()),
+                name: None,
+            },
+        )
+    };
+    let steps: [(u64, &str, &str, &str, u8); 4] = [
+        (
+            60,
+            "新北街道",
+            "街道承诺的老旧小区加装电梯项目至今未启动，多次反映没有答复。",
+            "hotline",
+            4,
+        ),
+        (
+            20,
+            "区建交局",
+            "招标文件设置与项目无关的本地业绩要求，排斥外地投标人。",
+            "web",
+            2,
+        ),
+        (
+            30,
+            "胡家园街道",
+            "街道服务大厅公示的办理时限为5个工作日，实际办理超过一个月。",
+            "new_media",
+            1,
+        ),
+        (
+            1,
+            "区财政局",
+            "供应商反映合同验收后超过三个月仍未付款。",
+            "letter",
+            0,
+        ),
+    ];
+    for (age, subject, content, channel, stage) in steps {
+        let filed_on = back(age);
+        let filed = match complaint(filed_on, subject, content, channel) {
+            Ok(f) => f,
+            Err(crate::AppError::Domain(e))
+                if e.code == probity_domain::Code::CalendarYearMissing =>
+            {
+                continue;
+            }
+            Err(crate::AppError::Fields(_)) => continue,
+            Err(e) => return Err(e),
+        };
+        let id = filed.case.id;
+        if stage == 0 {
+            continue;
+        }
+        let routed = filed_on.checked_add_days(Days::new(1)).unwrap_or(filed_on);
+        if tolerate(step_as(
+            &on(routed),
+            office,
+            id,
+            Party::CreditOffice,
+            CaseAction::Route,
+            "请核实并按期答复。",
+            Some(store.find_unit(subject)?.id),
+            Vec::new(),
+        ))?
+        .is_none()
+            || stage == 1
+        {
+            continue;
+        }
+        let answered = routed.checked_add_days(Days::new(8)).unwrap_or(routed);
+        let who = unit_actor(Some(store.find_unit(subject)?.id))?;
+        let finding = if stage == 4 {
+            Finding::Founded
+        } else {
+            Finding::Unfounded
+        };
+        tolerate(step_as(
+            &on(answered),
+            &who,
+            id,
+            Party::Assignee,
+            CaseAction::Answer(finding),
+            "经调查核实，情况已查明并已书面答复投诉人。",
+            None,
+            Vec::new(),
+        ))?;
+        if stage == 4 {
+            let closed = answered.checked_add_days(Days::new(2)).unwrap_or(answered);
+            tolerate(step_as(
+                &on(closed),
+                office,
+                id,
+                Party::Assignee,
+                CaseAction::Close(Finding::Founded),
+                "投诉属实，已责令整改，并依规记录政务失信信息。",
+                None,
+                Vec::new(),
+            ))?;
+            let public = probity_domain::audit::Actor::Other("public".into()).to_string();
+            tolerate(step_as(
+                &on(closed),
+                &public,
+                id,
+                Party::Applicant,
+                CaseAction::Rate(5),
+                "处理及时。",
+                None,
+                Vec::new(),
+            ))?;
+        }
+    }
+    // Where every open case stands today.
+    demo_clock(store, today)
+}
+
+/// The demo account of a provider (for the journal's actor), or its short name.
+fn provider_account(
+    store: &probity_store::Store,
+    provider: i64,
+) -> Result<String, crate::AppError> {
+    let unit = store.subject(provider)?;
+    for (name, role, u) in DEMO_ACCOUNTS {
+        if *role == "provider"
+            && u.is_some_and(|u| Some(u) == unit.short_name.as_deref() || u == unit.name)
+        {
+            return Ok((*name).to_string());
+        }
+    }
+    Ok(unit.short_name.unwrap_or(unit.name))
 }
 
 #[cfg(test)]

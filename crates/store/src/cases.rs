@@ -458,25 +458,54 @@ impl Store {
         Ok(out)
     }
 
-    /// Active dishonest records about a unit (not a civil servant) that have no rectification
-    /// case yet: what the clock opens cases for (records activated by an import, or before
-    /// cases existed).
-    pub fn records_awaiting_rectification(&self, limit: u32) -> StoreResult<Vec<i64>> {
+    /// Records activated (审核生效, on a page, through the API or by an import) after change
+    /// `after` of the journal, in feed order, at most `limit`, each with its change's sequence
+    /// number: what the rectification clock reads from its position on.
+    pub fn activations_since(&self, after: i64, limit: u32) -> StoreResult<Vec<(i64, i64)>> {
         let mut c = self.conn()?;
         c.query(
             &format!(
-                "SELECT r.id AS id FROM records r JOIN subjects s ON s.id = r.subject_id \
-                 WHERE r.state = 'active' AND r.kind = 'dishonest' AND s.kind <> 'civil_servant' \
-                 AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.record_id = r.id \
-                                 AND c.kind = 'rectification') \
-                 ORDER BY r.id LIMIT {}",
+                "SELECT seq, entity_id FROM journal WHERE seq > $1 AND entity = 'record' \
+                 AND action = 'activate' ORDER BY seq LIMIT {}",
                 limit.min(100_000)
             ),
-            &[],
+            &[Val::Int(after)],
         )?
         .iter()
-        .map(|r| r.need_int("id"))
+        .map(|r| {
+            let seq = r.need_int("seq")?;
+            let id = r.need_text("entity_id")?.parse::<i64>().map_err(|_| {
+                StoreError::Internal(format!("日志 {seq} 的记录编号无法读取"))
+            })?;
+            Ok((seq, id))
+        })
         .collect()
+    }
+
+    /// How far a clock has read the journal (0 when it never ran).
+    pub fn clock_position(&self, name: &str) -> StoreResult<i64> {
+        let mut c = self.conn()?;
+        Ok(c
+            .query_int(
+                "SELECT seq FROM clock_positions WHERE name = $1",
+                &[Val::from(name)],
+            )?
+            .unwrap_or(0))
+    }
+
+    /// Moves a clock's position forward (never back: two nodes may run it at once).
+    pub fn set_clock_position(&self, name: &str, seq: i64) -> StoreResult<()> {
+        let mut c = self.conn()?;
+        c.exec(
+            "UPDATE clock_positions SET seq = $2 WHERE name = $1 AND seq < $2",
+            &[Val::from(name), Val::Int(seq)],
+        )?;
+        c.exec(
+            "INSERT INTO clock_positions (name, seq) SELECT $1, $2 WHERE NOT EXISTS \
+             (SELECT 1 FROM clock_positions WHERE name = $1)",
+            &[Val::from(name), Val::Int(seq)],
+        )?;
+        Ok(())
     }
 
     /// The history of a case, oldest first.

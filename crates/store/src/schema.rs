@@ -360,10 +360,16 @@ fn cases_tables(c: &mut Conn) -> StoreResult<()> {
         CREATE INDEX notifications_unit ON notifications (unit_id, id);
         CREATE TABLE notification_reads (
             notification_id BIGINT NOT NULL REFERENCES notifications(id),
-            account_id      BIGINT NOT NULL REFERENCES accounts(id),
+            account_id      BIGINT NOT NULL,
             read_at         TEXT NOT NULL,
             PRIMARY KEY (notification_id, account_id)
-        );"
+        );
+        CREATE TABLE clock_positions (
+            name  TEXT PRIMARY KEY,
+            seq   BIGINT NOT NULL
+        );
+        INSERT INTO clock_positions (name, seq)
+            SELECT 'rectification', COALESCE(MAX(seq), 0) FROM journal;"
     ))
 }
 
