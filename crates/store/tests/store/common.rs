@@ -278,7 +278,11 @@ pub fn assert_clean(store: &Store) -> VerifyReport {
         + store.catalog().unwrap().categories().len() as i64
         + store.accounts().unwrap().len() as i64
         + store.tokens(None).unwrap().len() as i64
-        + store.report_count().unwrap();
+        + store.report_count().unwrap()
+        + store.calendar_years().unwrap().len() as i64
+        + store
+            .count_cases(&probity_store::CaseFilter::default())
+            .unwrap();
     assert_eq!(report.rows as i64, rows, "{report:?}");
     let head = report.head.as_deref().expect("a head hash");
     assert_eq!(head.len(), 64, "{head}");
