@@ -65,32 +65,35 @@ fn checked(files: Vec<Upload>) -> AppResult<Vec<NewAttachment>> {
         .collect()
 }
 
-/// Which party the actor is on this case, or `None` when the case is none of its business.
-fn party_of(actor: &Actor, c: &StoredCase) -> Option<Party> {
+/// Which party the actor is on this case, or `None` when the case is none of its business. The
+/// credit office acts as itself whoever holds the case (the rules let it act where the case is
+/// with it); a unit holds the case, applied for it, or reads it as an observer: the unit a
+/// record's case is about, or one that held the case before (a complaint is the business of the
+/// unit complained about only once it is routed there).
+fn party_of(app: &App, actor: &Actor, c: &StoredCase) -> AppResult<Option<Party>> {
     if actor.role() == AccountRole::Admin {
-        return Some(if c.assignee_unit.is_none() {
-            Party::Assignee
-        } else {
-            Party::CreditOffice
-        });
+        return Ok(Some(Party::CreditOffice));
     }
-    let unit = actor.unit()?;
-    if c.assignee_unit == Some(unit) {
+    let Some(unit) = actor.unit() else {
+        return Ok(None);
+    };
+    Ok(if c.assignee_unit == Some(unit) {
         Some(Party::Assignee)
     } else if c.applicant == Applicant::Unit(unit) {
         Some(Party::Applicant)
-    } else if c.subject_id == Some(unit) {
-        // The unit a case is about reads it, and may comment.
-        Some(Party::Applicant)
+    } else if (c.subject_id == Some(unit) && c.kind != CaseKind::Complaint)
+        || app.store().case_held_by(c.id, unit)?
+    {
+        Some(Party::Observer)
     } else {
         None
-    }
+    })
 }
 
 /// The case, if the actor may see it; another's case answers like a missing one.
 fn visible(app: &App, actor: &Actor, id: i64) -> AppResult<(StoredCase, Party)> {
     let c = app.store().case(id)?;
-    match party_of(actor, &c) {
+    match party_of(app, actor, &c)? {
         Some(p) => Ok((c, p)),
         None => Err(AppError::NotFound(format!("未找到：案件 {id}"))),
     }
@@ -616,6 +619,7 @@ pub fn rate_complaint(
         note,
         None,
         Vec::new(),
+        serde_json::Map::new(),
     )?;
     public_view(app, &done)
 }
@@ -672,29 +676,9 @@ pub fn step(app: &App, actor: &Actor, id: i64, req: StepRequest) -> AppResult<St
         detail_add.insert("leniency".into(), serde_json::json!(l.code()));
     }
     let name = actor.name();
-    let done = step_as(app, &name, id, party, req.action, &req.text, target, files)?;
-    if !detail_add.is_empty() {
-        // Recorded on the case for the sanctions rules to come (journaled as its own step).
-        let mut detail = done.detail.as_object().cloned().unwrap_or_default();
-        detail.extend(detail_add);
-        return app.store().write(|tx| -> AppResult<StoredCase> {
-            Ok(tx.cases().step(
-                id,
-                NewStep {
-                    actor: &name,
-                    party: party.code(),
-                    action: "leniency",
-                    text: None,
-                    change: CaseChange {
-                        detail: Some(serde_json::Value::Object(detail)),
-                        ..CaseChange::default()
-                    },
-                    attachments: Vec::new(),
-                },
-            )?)
-        });
-    }
-    Ok(done)
+    step_as(
+        app, &name, id, party, req.action, &req.text, target, files, detail_add,
+    )
 }
 
 /// One step, as a known party: the rules, the new holder and deadline, the record's part, the
@@ -709,6 +693,7 @@ pub(crate) fn step_as(
     text: &str,
     target: Option<i64>,
     files: Vec<NewAttachment>,
+    extra: serde_json::Map<String, serde_json::Value>,
 ) -> AppResult<StoredCase> {
     let text = action.check_text(text)?;
     let d = deadlines(app);
@@ -752,9 +737,15 @@ pub(crate) fn step_as(
             Assign::Authority => Some(target.or(record.as_ref().map(|r| r.provider_id))),
         };
         let deadline = s.deadline.apply(&cal, today, c.deadline)?;
+        // What the step adds to the case's detail: the draft record a founded complaint raised,
+        // the leniency an approved repair granted (recorded for the sanctions rules to come).
         let mut detail = c.detail.clone();
-        if let (Some(draft), Some(obj)) = (draft, detail.as_object_mut()) {
-            obj.insert("record_draft".into(), serde_json::json!(draft));
+        let mut added = extra.clone();
+        if let Some(draft) = draft {
+            added.insert("record_draft".into(), serde_json::json!(draft));
+        }
+        if let Some(obj) = detail.as_object_mut() {
+            obj.extend(added.clone());
         }
         let change = CaseChange {
             state: Some(s.next),
@@ -770,7 +761,7 @@ pub(crate) fn step_as(
                 CaseAction::Answer(f) | CaseAction::Close(f) => Some(f.code().to_string()),
                 _ => None,
             },
-            detail: draft.map(|_| detail),
+            detail: (!added.is_empty()).then_some(detail),
         };
         let done = tx.cases().step(
             id,
@@ -1138,7 +1129,8 @@ pub fn clock(app: &App, today: NaiveDate) -> AppResult<ClockReport> {
                 // case once the credit office has imported the year.
                 Err(AppError::Domain(e)) if e.code == Code::CalendarYearMissing => {
                     report.uncounted += 1;
-                    app.store().set_clock_position(RECTIFICATION_CLOCK, seq - 1)?;
+                    app.store()
+                        .set_clock_position(RECTIFICATION_CLOCK, seq - 1)?;
                     break 'feed;
                 }
                 Err(e) => return Err(e),

@@ -1490,6 +1490,7 @@ fn demo_cases(store: &probity_store::Store, today: NaiveDate) -> Result<(), crat
             text,
             None,
             Vec::new(),
+            serde_json::Map::new(),
         ))?
         .is_none()
         {
@@ -1508,6 +1509,7 @@ fn demo_cases(store: &probity_store::Store, today: NaiveDate) -> Result<(), crat
             "",
             None,
             Vec::new(),
+            serde_json::Map::new(),
         ))?;
     }
 
@@ -1581,6 +1583,7 @@ fn demo_cases(store: &probity_store::Store, today: NaiveDate) -> Result<(), crat
                 "经核查，复议决定维持原处罚决定，记录内容准确，异议不成立。",
                 None,
                 Vec::new(),
+                serde_json::Map::new(),
             ))?;
         }
     }
@@ -1619,6 +1622,7 @@ fn demo_cases(store: &probity_store::Store, today: NaiveDate) -> Result<(), crat
                 "经审核，申请人已履行法定义务并完成整改，材料齐全，准予信用修复。",
                 None,
                 Vec::new(),
+                serde_json::Map::new(),
             ))?;
         }
     }
@@ -1694,6 +1698,7 @@ fn demo_cases(store: &probity_store::Store, today: NaiveDate) -> Result<(), crat
             "请核实并按期答复。",
             Some(store.find_unit(subject)?.id),
             Vec::new(),
+            serde_json::Map::new(),
         ))?
         .is_none()
             || stage == 1
@@ -1716,6 +1721,7 @@ fn demo_cases(store: &probity_store::Store, today: NaiveDate) -> Result<(), crat
             "经调查核实，情况已查明并已书面答复投诉人。",
             None,
             Vec::new(),
+            serde_json::Map::new(),
         ))?;
         if stage == 4 {
             let closed = answered.checked_add_days(Days::new(2)).unwrap_or(answered);
@@ -1728,6 +1734,7 @@ fn demo_cases(store: &probity_store::Store, today: NaiveDate) -> Result<(), crat
                 "投诉属实，已责令整改，并依规记录政务失信信息。",
                 None,
                 Vec::new(),
+                serde_json::Map::new(),
             ))?;
             let public = probity_domain::audit::Actor::Other("public".into()).to_string();
             tolerate(step_as(
@@ -1739,6 +1746,7 @@ fn demo_cases(store: &probity_store::Store, today: NaiveDate) -> Result<(), crat
                 "处理及时。",
                 None,
                 Vec::new(),
+                serde_json::Map::new(),
             ))?;
         }
     }

@@ -95,6 +95,8 @@ pub enum Code {
     ChannelInvalid,
     /// A complaint tracking number that does not have the shape TS20261202-0007.
     TrackingNoInvalid,
+    /// 从轻或免于惩戒 asked for a subject it does not apply to (only civil servants).
+    LeniencyNotApplicable,
     /// An attachment with no content.
     AttachmentEmpty,
     /// An attachment over the size limit.
@@ -175,6 +177,7 @@ impl Code {
             Code::RatingInvalid => "RATING_INVALID",
             Code::ChannelInvalid => "CHANNEL_INVALID",
             Code::TrackingNoInvalid => "TRACKING_NO_INVALID",
+            Code::LeniencyNotApplicable => "LENIENCY_NOT_APPLICABLE",
             Code::AttachmentEmpty => "ATTACHMENT_EMPTY",
             Code::AttachmentTooLarge => "ATTACHMENT_TOO_LARGE",
             Code::AttachmentTypeMismatch => "ATTACHMENT_TYPE_MISMATCH",

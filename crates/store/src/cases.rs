@@ -316,8 +316,12 @@ impl CaseFilter {
         }
         if let Some(u) = self.involving {
             let a = p(Val::Int(u), params);
+            // A complaint is the business of the unit complained about once it is routed to it
+            // (and then it is a holder), not before.
             w.push(format!(
-                "(subject_id = {a} OR applicant_unit = {a} OR assignee_unit = {a})"
+                "(applicant_unit = {a} OR assignee_unit = {a} \
+                 OR (subject_id = {a} AND kind <> 'complaint') \
+                 OR id IN (SELECT case_id FROM case_holders WHERE unit_id = {a}))"
             ));
         }
         if let Some(r) = self.record_id {
@@ -359,6 +363,18 @@ impl Store {
     pub fn case(&self, id: i64) -> StoreResult<StoredCase> {
         let mut c = self.conn()?;
         read_case(&mut c, id)
+    }
+
+    /// Whether the unit has ever held the case (to read it after handing it on).
+    pub fn case_held_by(&self, case_id: i64, unit_id: i64) -> StoreResult<bool> {
+        let mut c = self.conn()?;
+        Ok(c
+            .query_int(
+                "SELECT COUNT(*) AS n FROM case_holders WHERE case_id = $1 AND unit_id = $2",
+                &[Val::Int(case_id), Val::Int(unit_id)],
+            )?
+            .unwrap_or(0)
+            > 0)
     }
 
     /// The complaint with this tracking number, if any.
@@ -804,6 +820,9 @@ impl Cases<'_, '_> {
                 Val::from(now.as_str()),
             ],
         )?;
+        if let Some(u) = new.assignee_unit {
+            self.held(id, u)?;
+        }
         self.event_and_journal(
             id,
             actor,
@@ -856,6 +875,9 @@ impl Cases<'_, '_> {
                 Val::from(closed_at),
             ],
         )?;
+        if let Some(Some(u)) = ch.assignee_unit {
+            self.held(id, u)?;
+        }
         self.event_and_journal(
             id,
             step.actor,
@@ -898,6 +920,16 @@ impl Cases<'_, '_> {
             state_digest: digest,
         });
         Ok(true)
+    }
+
+    /// Remembers that `unit` held the case (once).
+    fn held(&mut self, case_id: i64, unit: i64) -> StoreResult<()> {
+        self.tx.conn().exec(
+            "INSERT INTO case_holders (case_id, unit_id) SELECT $1, $2 WHERE NOT EXISTS \
+             (SELECT 1 FROM case_holders WHERE case_id = $1 AND unit_id = $2)",
+            &[Val::Int(case_id), Val::Int(unit)],
+        )?;
+        Ok(())
     }
 
     /// Sends a notification to a unit's accounts or (`unit: None`) the credit office's.

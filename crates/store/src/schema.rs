@@ -364,6 +364,12 @@ fn cases_tables(c: &mut Conn) -> StoreResult<()> {
             read_at         TEXT NOT NULL,
             PRIMARY KEY (notification_id, account_id)
         );
+        CREATE TABLE case_holders (
+            case_id  BIGINT NOT NULL REFERENCES cases(id),
+            unit_id  BIGINT NOT NULL REFERENCES subjects(id),
+            PRIMARY KEY (case_id, unit_id)
+        );
+        CREATE INDEX case_holders_unit ON case_holders (unit_id);
         CREATE TABLE clock_positions (
             name  TEXT PRIMARY KEY,
             seq   BIGINT NOT NULL

@@ -213,14 +213,19 @@ pub enum Party {
     Assignee,
     CreditOffice,
     System,
+    /// A unit that reads the case without a part in it: one that held it before (a complaint's
+    /// former handler), or the unit a record's case is about when another opened it. It takes
+    /// no step.
+    Observer,
 }
 
 impl Party {
-    pub const ALL: [Party; 4] = [
+    pub const ALL: [Party; 5] = [
         Party::Applicant,
         Party::Assignee,
         Party::CreditOffice,
         Party::System,
+        Party::Observer,
     ];
 
     pub fn code(self) -> &'static str {
@@ -229,6 +234,7 @@ impl Party {
             Party::Assignee => "assignee",
             Party::CreditOffice => "credit_office",
             Party::System => "system",
+            Party::Observer => "observer",
         }
     }
 
@@ -238,6 +244,7 @@ impl Party {
             Party::Assignee => "承办单位",
             Party::CreditOffice => "信用办",
             Party::System => "系统",
+            Party::Observer => "相关单位",
         }
     }
 }

@@ -263,7 +263,7 @@ impl Leniency {
     pub fn check(self, subject: SubjectKind, outcome: Outcome) -> Result<()> {
         if subject != SubjectKind::CivilServant {
             return Err(DomainError::new(
-                Code::Forbidden,
+                Code::LeniencyNotApplicable,
                 format!(
                     "{}只适用于公务员，不适用于{}",
                     self.label(),
@@ -550,7 +550,7 @@ mod tests {
                 .check(SubjectKind::Department, Outcome::Approved)
                 .unwrap_err()
                 .code,
-            Code::Forbidden
+            Code::LeniencyNotApplicable
         );
         assert_eq!(
             Leniency::Exempt
