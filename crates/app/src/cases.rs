@@ -147,7 +147,16 @@ pub fn object(
     reasons: &str,
     files: Vec<Upload>,
 ) -> AppResult<StoredCase> {
-    let reasons = CaseAction::Comment.check_text(reasons)?.unwrap_or_default();
+    if reasons.trim().is_empty() {
+        return Err(AppError::Fields(vec![probity_domain::record::FieldError {
+            column: "reasons",
+            error: DomainError::new(Code::Required, "请填写异议理由：记录哪里有误，依据是什么"),
+        }]));
+    }
+    let reasons = CaseAction::Comment
+        .check_text(reasons)
+        .map_err(|e| AppError::from(e).at("reasons"))?
+        .unwrap_or_default();
     let files = checked(files)?;
     let r = visible_record(app.store(), actor, record_id)?;
     objection::may_object(r.state)?;
@@ -704,17 +713,26 @@ pub(crate) fn step_as(
     let before = store.case(id)?;
     let rule = case::rules(before.kind);
     let planned = rule.step(before.state, &action, party, &d)?;
+    // It is made before the step's write, and keyed by the complaint's tracking number (its
+    // document number): should the step then be refused (another closed the case meanwhile),
+    // taking the step again finds the same draft and links it, never a second one.
     let mut draft = None;
     if before.kind == CaseKind::Complaint
         && let Some(o) = planned.outcome
         && complaint::raises_record(o)
     {
-        draft = Some(draft_upheld(
-            app,
-            actor,
-            &before,
-            text.as_deref().unwrap_or(""),
-        )?);
+        // What was found: the closing note, or else the unit's answer.
+        let found = match text.as_deref().filter(|t| !t.trim().is_empty()) {
+            Some(t) => t.to_string(),
+            None => store
+                .case_events(id)?
+                .iter()
+                .rev()
+                .find(|e| e.action == CaseAction::Answer(case::Finding::Founded).code())
+                .and_then(|e| e.text.clone())
+                .unwrap_or_default(),
+        };
+        draft = Some(draft_upheld(app, actor, &before, &found)?);
     }
     let record = before.record_id.map(|r| store.record(r)).transpose()?;
     store.write(|tx| -> AppResult<StoredCase> {

@@ -368,12 +368,11 @@ impl Store {
     /// Whether the unit has ever held the case (to read it after handing it on).
     pub fn case_held_by(&self, case_id: i64, unit_id: i64) -> StoreResult<bool> {
         let mut c = self.conn()?;
-        Ok(c
-            .query_int(
-                "SELECT COUNT(*) AS n FROM case_holders WHERE case_id = $1 AND unit_id = $2",
-                &[Val::Int(case_id), Val::Int(unit_id)],
-            )?
-            .unwrap_or(0)
+        Ok(c.query_int(
+            "SELECT COUNT(*) AS n FROM case_holders WHERE case_id = $1 AND unit_id = $2",
+            &[Val::Int(case_id), Val::Int(unit_id)],
+        )?
+        .unwrap_or(0)
             > 0)
     }
 
@@ -490,9 +489,10 @@ impl Store {
         .iter()
         .map(|r| {
             let seq = r.need_int("seq")?;
-            let id = r.need_text("entity_id")?.parse::<i64>().map_err(|_| {
-                StoreError::Internal(format!("日志 {seq} 的记录编号无法读取"))
-            })?;
+            let id = r
+                .need_text("entity_id")?
+                .parse::<i64>()
+                .map_err(|_| StoreError::Internal(format!("日志 {seq} 的记录编号无法读取")))?;
             Ok((seq, id))
         })
         .collect()
@@ -501,12 +501,11 @@ impl Store {
     /// How far a clock has read the journal (0 when it never ran).
     pub fn clock_position(&self, name: &str) -> StoreResult<i64> {
         let mut c = self.conn()?;
-        Ok(c
-            .query_int(
-                "SELECT seq FROM clock_positions WHERE name = $1",
-                &[Val::from(name)],
-            )?
-            .unwrap_or(0))
+        Ok(c.query_int(
+            "SELECT seq FROM clock_positions WHERE name = $1",
+            &[Val::from(name)],
+        )?
+        .unwrap_or(0))
     }
 
     /// Moves a clock's position forward (never back: two nodes may run it at once).

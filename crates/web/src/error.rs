@@ -180,12 +180,20 @@ impl From<DomainError> for ApiError {
                 code,
                 message: e.message,
             },
-            Code::IllegalTransition | Code::DuplicateConflict | Code::SubjectExists => {
-                ApiError::Conflict {
-                    code,
-                    message: e.message,
-                }
-            }
+            // The state of things refuses it: a closed case, a record already objected to.
+            Code::IllegalTransition
+            | Code::DuplicateConflict
+            | Code::SubjectExists
+            | Code::CaseClosed
+            | Code::RecordNotObjectable => ApiError::Conflict {
+                code,
+                message: e.message,
+            },
+            Code::AttachmentTooLarge => ApiError::Denied {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                code,
+                message: e.message,
+            },
             _ => ApiError::Unprocessable {
                 code,
                 message: e.message,
@@ -279,6 +287,33 @@ mod tests {
         assert_eq!(e.status(), StatusCode::CONFLICT);
         let e: ApiError = DomainError::new(Code::Forbidden, "无权").into();
         assert_eq!(e.status(), StatusCode::FORBIDDEN);
+        // The case engine: the state refuses (409), the content breaks a rule (422), a file
+        // is too large (413).
+        for (code, status) in [
+            (Code::CaseClosed, StatusCode::CONFLICT),
+            (Code::RecordNotObjectable, StatusCode::CONFLICT),
+            (Code::RepairTooEarly, StatusCode::UNPROCESSABLE_ENTITY),
+            (Code::RepairNotRepairable, StatusCode::UNPROCESSABLE_ENTITY),
+            (
+                Code::RepairCommitmentMissing,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (Code::RatingInvalid, StatusCode::UNPROCESSABLE_ENTITY),
+            (
+                Code::AttachmentTypeMismatch,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (
+                Code::AttachmentTypeUnsupported,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (Code::AttachmentEmpty, StatusCode::UNPROCESSABLE_ENTITY),
+            (Code::AttachmentTooLarge, StatusCode::PAYLOAD_TOO_LARGE),
+        ] {
+            let e: ApiError = DomainError::new(code, "案件").into();
+            assert_eq!(e.status(), status, "{code}");
+            assert_eq!(e.detail().code, code.as_str());
+        }
         let e: ApiError = StoreError::Internal("secret detail".into()).into();
         assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!e.detail().message.contains("secret"));

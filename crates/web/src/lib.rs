@@ -236,6 +236,12 @@ fn app_counting(
                 public::limited,
             )),
         )
+        .merge(
+            api::cases::public_router().route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                public::limited,
+            )),
+        )
         .split_for_parts();
     add_plain_routes(&mut openapi);
     let spec = Arc::new(openapi.clone());

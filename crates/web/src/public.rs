@@ -51,6 +51,15 @@ pub fn pages_router() -> axum::Router<AppState> {
         )
         .route("/reports/{no}", get(report_page))
         .route("/verify", get(verify_page))
+        .route(
+            "/complaints/new",
+            get(complaint_form).post(complaint_submit),
+        )
+        .route(
+            "/complaints/status",
+            get(complaint_status_form).post(complaint_status_page),
+        )
+        .route("/complaints/rating", axum::routing::post(complaint_rating))
 }
 
 /// The query string of a search.
@@ -720,6 +729,27 @@ pub struct RuleRow {
     pub kind: &'static str,
     pub periods: String,
     pub repairable: &'static str,
+    /// The working days a unit has to explain and rectify a dishonest record of it.
+    pub rectification: String,
+}
+
+/// The rules of cases, from the catalog and the case engine's thresholds (working days).
+pub struct CaseRules {
+    pub objection_days: u32,
+    /// Each severity and the disclosure it must have had before repair, in words.
+    pub repair_periods: Vec<(&'static str, String)>,
+    pub repair_decision_days: u32,
+    pub repair_consult_days: u32,
+    pub rectification_days: u32,
+    pub rectification_review_days: u32,
+    pub rectification_return_days: u32,
+    pub complaint_route_days: u32,
+    pub complaint_answer_days: u32,
+    pub due_soon_days: u32,
+    /// The dishonest categories that may not be repaired.
+    pub not_repairable: Vec<String>,
+    /// The dishonest categories that may.
+    pub repairable: Vec<String>,
 }
 
 #[derive(Template)]
@@ -727,6 +757,7 @@ pub struct RuleRow {
 struct RulesTpl {
     q: String,
     rows: Vec<RuleRow>,
+    cases: CaseRules,
 }
 
 fn months(n: u32) -> String {
@@ -747,19 +778,37 @@ fn period(b: probity_domain::catalog::DisclosureBounds) -> String {
     }
 }
 
+/// The minimum disclosure before repair, as the rules page says it.
+fn repair_period(m: u32) -> String {
+    if m == 0 {
+        "履行义务、纠正失信行为后即可申请".to_string()
+    } else {
+        format!("自决定日期起公示满 {}后可申请", months(m))
+    }
+}
+
 async fn rules_page(State(state): State<AppState>) -> Response {
+    use probity_domain::case::{CaseKind, rules};
+    use probity_domain::catalog::RecordKind;
     let app = state.app.clone();
     let catalog = match blocking(move || Ok(probity_app::catalog::current(&app)?)).await {
         Ok(c) => c,
         Err(e) => return public_page_error(e),
+    };
+    let d = probity_app::cases::deadlines(&state.app);
+    let rectification_days = |c: &probity_domain::catalog::Category| {
+        rules(CaseKind::Rectification)
+            .opening(&d, Some(c))
+            .deadline_days
+            .unwrap_or(d.rectification_days)
     };
     let rows = catalog
         .categories()
         .iter()
         .map(|c| {
             let periods = match c.kind {
-                probity_domain::catalog::RecordKind::Trustworthy => period(c.bounds(None)),
-                probity_domain::catalog::RecordKind::Dishonest => Severity::ALL
+                RecordKind::Trustworthy => period(c.bounds(None)),
+                RecordKind::Dishonest => Severity::ALL
                     .iter()
                     .map(|s| format!("{}：{}", s.label(), period(c.bounds(Some(*s)))))
                     .collect::<Vec<_>>()
@@ -769,21 +818,769 @@ async fn rules_page(State(state): State<AppState>) -> Response {
                 name: c.name.clone(),
                 kind: c.kind.label(),
                 periods,
-                repairable: if c.repairable {
-                    "可申请"
-                } else {
-                    "不适用"
+                repairable: match (c.kind, c.repairable) {
+                    (RecordKind::Trustworthy, _) => "不适用",
+                    (_, true) => "可申请",
+                    (_, false) => "不可申请",
+                },
+                rectification: match c.kind {
+                    RecordKind::Trustworthy => "—".to_string(),
+                    RecordKind::Dishonest => format!("{} 个工作日", rectification_days(c)),
                 },
             }
         })
         .collect();
+    let dishonest = || {
+        catalog
+            .categories()
+            .iter()
+            .filter(|c| c.kind == RecordKind::Dishonest)
+    };
+    let cases = CaseRules {
+        objection_days: d.objection_days,
+        repair_periods: Severity::ALL
+            .iter()
+            .map(|s| (s.label(), repair_period(d.repair_min_months(Some(*s)))))
+            .collect(),
+        repair_decision_days: d.repair_decision_days,
+        repair_consult_days: d.repair_consult_days,
+        rectification_days: d.rectification_days,
+        rectification_review_days: d.rectification_review_days,
+        rectification_return_days: d.rectification_return_days,
+        complaint_route_days: d.complaint_route_days,
+        complaint_answer_days: d.complaint_answer_days,
+        due_soon_days: d.due_soon_days,
+        not_repairable: dishonest()
+            .filter(|c| !c.repairable)
+            .map(|c| c.name.clone())
+            .collect(),
+        repairable: dishonest()
+            .filter(|c| c.repairable)
+            .map(|c| c.name.clone())
+            .collect(),
+    };
     render(
         &RulesTpl {
             q: String::new(),
             rows,
+            cases,
         },
         StatusCode::OK,
     )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Complaints (投诉举报): the form, its challenge, the status page and the rating
+
+/// The proof that a person, or at least a browser that spent a moment, sends the complaint form:
+/// no third-party service, and a form that works with and without JavaScript.
+///
+/// The form page carries a challenge the server signed (HMAC-SM3 under a key drawn at start):
+/// `issued.nonce.a.b.mac`, the time it was issued (Unix seconds), 128 random bits, the two
+/// numbers of an arithmetic question, and the signature of the four. A posted form is accepted
+/// when the challenge is this server's, at most [`CHALLENGE_TTL_SECS`] old and not used before
+/// (the nonces of accepted complaints are remembered in memory for that long), and either
+///
+/// - `pow` holds a counter whose SM3 hash of `challenge:counter` starts with [`POW_BITS`] zero
+///   bits: the page's small script finds it (about 2^16 hashes, well under a second on a
+///   desktop, a second or two on a phone), fills it in and hides the question; or
+/// - `answer` holds the sum of `a` and `b`: what a browser without JavaScript shows instead.
+///
+/// This slows down blind form posting; the wall is the per-client limit of complaints an hour
+/// (`AppState::complaint_limiter`) that the form shares with the API. The key and the used
+/// nonces live in the process: behind a load balancer, the form must come back to the node that
+/// served it (sticky sessions), or a challenge is refused once and a fresh one given.
+mod challenge {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+
+    use probity_store::crypto::sm3;
+
+    /// Leading zero bits the proof-of-work asks for.
+    pub const POW_BITS: u32 = 16;
+    /// How long a challenge may be answered.
+    pub const CHALLENGE_TTL_SECS: i64 = 30 * 60;
+
+    /// A challenge the server issued, as read back from a form.
+    pub struct Challenge {
+        pub issued: i64,
+        pub nonce: String,
+        pub a: u32,
+        pub b: u32,
+    }
+
+    fn key() -> &'static [u8; 32] {
+        static KEY: OnceLock<[u8; 32]> = OnceLock::new();
+        KEY.get_or_init(|| {
+            let mut k = [0u8; 32];
+            // Without a random source the platform cannot run at all (sessions need one too);
+            // a zero key would still refuse nothing it should accept.
+            if getrandom::fill(&mut k).is_err() {
+                tracing::error!("no random source for the complaint form's challenge key");
+            }
+            k
+        })
+    }
+
+    /// HMAC-SM3 (RFC 2104 over SM3, 64-byte blocks).
+    fn hmac_sm3(key: &[u8], message: &[u8]) -> [u8; 32] {
+        let mut k = [0u8; 64];
+        if key.len() > 64 {
+            k[..32].copy_from_slice(&sm3(key));
+        } else {
+            k[..key.len()].copy_from_slice(key);
+        }
+        let mut inner: Vec<u8> = k.iter().map(|b| b ^ 0x36).collect();
+        inner.extend_from_slice(message);
+        let mut outer: Vec<u8> = k.iter().map(|b| b ^ 0x5c).collect();
+        outer.extend_from_slice(&sm3(&inner));
+        sm3(&outer)
+    }
+
+    fn signed(issued: i64, nonce: &str, a: u32, b: u32) -> String {
+        hex::encode(hmac_sm3(
+            key(),
+            format!("probity/complaint-challenge|{issued}|{nonce}|{a}|{b}").as_bytes(),
+        ))
+    }
+
+    /// A fresh challenge issued at `now` (Unix seconds).
+    pub fn issue(now: i64) -> Option<(String, Challenge)> {
+        let mut r = [0u8; 18];
+        getrandom::fill(&mut r).ok()?;
+        let nonce = hex::encode(&r[..16]);
+        let (a, b) = (u32::from(r[16] % 20) + 1, u32::from(r[17] % 20) + 1);
+        let token = format!("{now}.{nonce}.{a}.{b}.{}", signed(now, &nonce, a, b));
+        Some((
+            token,
+            Challenge {
+                issued: now,
+                nonce,
+                a,
+                b,
+            },
+        ))
+    }
+
+    /// The challenge of a form, if this server issued it and it is still fresh at `now`.
+    pub fn read(token: &str, now: i64) -> Result<Challenge, &'static str> {
+        let expired = "安全验证已过期，请重新提交（已为您生成新的验证）";
+        let bad = "安全验证无效，请在本页重新提交";
+        let parts: Vec<&str> = token.trim().split('.').collect();
+        let [issued, nonce, a, b, mac] = parts.as_slice() else {
+            return Err(bad);
+        };
+        let (Ok(issued), Ok(a), Ok(b)) = (issued.parse::<i64>(), a.parse(), b.parse()) else {
+            return Err(bad);
+        };
+        let want = signed(issued, nonce, a, b);
+        if !crate::auth::constant_time_eq(want.as_bytes(), mac.as_bytes()) {
+            return Err(bad);
+        }
+        if now - issued > CHALLENGE_TTL_SECS || issued - now > 60 {
+            return Err(expired);
+        }
+        Ok(Challenge {
+            issued,
+            nonce: nonce.to_string(),
+            a,
+            b,
+        })
+    }
+
+    /// Leading zero bits of a digest.
+    pub fn zero_bits(digest: &[u8]) -> u32 {
+        let mut n = 0;
+        for b in digest {
+            if *b == 0 {
+                n += 8;
+            } else {
+                return n + b.leading_zeros();
+            }
+        }
+        n
+    }
+
+    /// Whether `counter` solves the proof-of-work of `token`.
+    pub fn pow_solved(token: &str, counter: &str) -> bool {
+        let counter = counter.trim();
+        !counter.is_empty()
+            && counter.len() <= 12
+            && counter.bytes().all(|b| b.is_ascii_digit())
+            && zero_bits(&sm3(format!("{}:{counter}", token.trim()).as_bytes())) >= POW_BITS
+    }
+
+    /// Whether `answer` is the sum the question asks for (digits, full-width ones too).
+    pub fn answered(c: &Challenge, answer: &str) -> bool {
+        let digits: String = answer
+            .trim()
+            .chars()
+            .map(|ch| match ch {
+                '０'..='９' => char::from(b'0' + (ch as u32 - '０' as u32) as u8),
+                other => other,
+            })
+            .collect();
+        digits.parse::<u32>().ok() == Some(c.a + c.b)
+    }
+
+    /// Uses a challenge up: `false` when it was used before. Remembers each for its lifetime.
+    pub fn spend(c: &Challenge, now: i64) -> bool {
+        static USED: OnceLock<Mutex<HashMap<String, i64>>> = OnceLock::new();
+        let mut used = USED
+            .get_or_init(Mutex::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        used.retain(|_, issued| now - *issued <= CHALLENGE_TTL_SECS);
+        used.insert(c.nonce.clone(), c.issued).is_none()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn a_challenge_is_signed_fresh_and_spent_once() {
+            let now = 1_800_000_000;
+            let (token, c) = issue(now).unwrap();
+            assert!(read(&token, now + 60).is_ok());
+            assert!(read(&token, now + CHALLENGE_TTL_SECS + 1).is_err());
+            let forged = token.replacen(&format!(".{}.", c.a), &format!(".{}.", c.a + 1), 1);
+            assert!(read(&forged, now).is_err());
+            assert!(read("1.2.3", now).is_err());
+            assert!(answered(&c, &(c.a + c.b).to_string()));
+            assert!(!answered(&c, &(c.a + c.b + 1).to_string()));
+            let mut n = 0u64;
+            while !pow_solved(&token, &n.to_string()) {
+                n += 1;
+            }
+            assert!(zero_bits(&sm3(format!("{token}:{n}").as_bytes())) >= POW_BITS);
+            assert!(spend(&c, now));
+            assert!(!spend(&c, now + 1));
+        }
+
+        #[test]
+        fn hmac_sm3_and_zero_bits() {
+            assert_eq!(zero_bits(&[0, 0, 0x10, 0xff]), 19);
+            assert_eq!(zero_bits(&[0x80]), 0);
+            // Keys longer than a block are hashed first, as RFC 2104 says.
+            assert_eq!(hmac_sm3(&[7; 100], b"x"), hmac_sm3(&sm3(&[7; 100]), b"x"));
+        }
+    }
+}
+
+/// The page's script: SM3 in JavaScript, the search for the counter in slices (the page stays
+/// responsive), and the question hidden once the script runs. Sent inline with a nonce that the
+/// page's own Content-Security-Policy allows.
+const POW_SCRIPT: &str = r#"(function(){
+var f=document.getElementById('complaint-form');if(!f||!window.Int32Array||!Math.clz32)return;
+var tok=f.elements['challenge'].value,bits=+f.getAttribute('data-bits'),st=document.getElementById('pow-status'),q=document.getElementById('captcha');
+function r(x,n){return(x<<n)|(x>>>(32-n));}
+var W=new Int32Array(68),X=new Int32Array(64),V=new Int32Array(8),m=new Uint8Array(256);
+function sm3(s){var l=s.length,b=((l+72)>>6)<<6,i,j,o;if(b>m.length)m=new Uint8Array(b);m.fill(0,0,b);for(i=0;i<l;i++)m[i]=s.charCodeAt(i)&255;m[l]=128;var t=l*8;m[b-4]=t>>>24;m[b-3]=(t>>>16)&255;m[b-2]=(t>>>8)&255;m[b-1]=t&255;
+V[0]=0x7380166f;V[1]=0x4914b2b9;V[2]=0x172442d7;V[3]=0xda8a0600;V[4]=0xa96f30bc;V[5]=0x163138aa;V[6]=0xe38dee4d;V[7]=0xb0fb0e4e;
+for(o=0;o<b;o+=64){for(j=0;j<16;j++)W[j]=(m[o+4*j]<<24)|(m[o+4*j+1]<<16)|(m[o+4*j+2]<<8)|m[o+4*j+3];
+for(j=16;j<68;j++){var p=W[j-16]^W[j-9]^r(W[j-3],15);W[j]=p^r(p,15)^r(p,23)^r(W[j-13],7)^W[j-6];}
+for(j=0;j<64;j++)X[j]=W[j]^W[j+4];
+var A=V[0],B=V[1],C=V[2],D=V[3],E=V[4],F=V[5],G=V[6],H=V[7];
+for(j=0;j<64;j++){var a=r(A,12),s1=r((a+E+r(j<16?0x79cc4519:0x7a879d8a,j%32))|0,7),s2=s1^a,
+ff=j<16?A^B^C:(A&B)|(A&C)|(B&C),gg=j<16?E^F^G:(E&F)|(~E&G),t1=(ff+D+s2+X[j])|0,t2=(gg+H+s1+W[j])|0;
+D=C;C=r(B,9);B=A;A=t1;H=G;G=r(F,19);F=E;E=t2^r(t2,9)^r(t2,17);}
+V[0]^=A;V[1]^=B;V[2]^=C;V[3]^=D;V[4]^=E;V[5]^=F;V[6]^=G;V[7]^=H;}return V;}
+function zeros(v){for(var n=0,i=0;i<8;i++){var w=v[i]>>>0;if(w)return n+Math.clz32(w);n+=32;}return n;}
+var n=0,done=false,waiting=false;
+q.hidden=true;f.elements['answer'].required=false;st.hidden=false;st.textContent='正在进行安全验证……';
+function work(){for(var end=n+4000;n<end;n++){if(zeros(sm3(tok+':'+n))>=bits){f.elements['pow'].value=String(n);done=true;st.textContent='安全验证已完成';if(waiting)f.submit();return;}}setTimeout(work,0);}
+f.addEventListener('submit',function(e){if(!done){e.preventDefault();waiting=true;st.textContent='正在完成安全验证，完成后自动提交……';}});
+work();
+})();"#;
+
+/// The complaint form as posted (and as shown again with its problems).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ComplaintForm {
+    subject: String,
+    record_id: String,
+    content: String,
+    name: String,
+    contact: String,
+    challenge: String,
+    pow: String,
+    answer: String,
+}
+
+#[derive(Template)]
+#[template(path = "complaint_new.html")]
+struct ComplaintTpl {
+    q: String,
+    f: ComplaintForm,
+    units: Vec<(String, String)>,
+    errors: std::collections::HashMap<&'static str, String>,
+    error: Option<String>,
+    challenge: String,
+    question: String,
+    bits: u32,
+    nonce: String,
+    route_days: u32,
+    answer_days: u32,
+}
+
+#[derive(Template)]
+#[template(path = "complaint_filed.html")]
+struct FiledTpl {
+    q: String,
+    tracking_no: String,
+    code: String,
+    unit: String,
+    deadline: String,
+}
+
+/// The complaint form, its challenge fresh, with the page's policy allowing its one script.
+async fn render_complaint(
+    state: &AppState,
+    f: ComplaintForm,
+    errors: std::collections::HashMap<&'static str, String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let app = state.app.clone();
+    let units = match blocking(move || Ok(probity_app::roster::units(&app)?)).await {
+        Ok(u) => u,
+        Err(e) => return public_page_error(e),
+    };
+    let Some((token, c)) = challenge::issue(state.app.now().timestamp()) else {
+        return public_page_error(ApiError::Internal("no random source".into()));
+    };
+    let Ok(nonce) = crate::http::random_hex() else {
+        return public_page_error(ApiError::Internal("no random source".into()));
+    };
+    let d = probity_app::cases::deadlines(&state.app);
+    let t = ComplaintTpl {
+        q: String::new(),
+        units: units
+            .into_iter()
+            .map(|u| (u.name, u.short_name.unwrap_or_default()))
+            .collect(),
+        f: ComplaintForm {
+            challenge: String::new(),
+            pow: String::new(),
+            answer: String::new(),
+            ..f
+        },
+        errors,
+        error,
+        challenge: token,
+        question: format!("{} 加 {} 等于多少？", c.a, c.b),
+        bits: challenge::POW_BITS,
+        nonce: nonce.clone(),
+        route_days: d.complaint_route_days,
+        answer_days: d.complaint_answer_days,
+    };
+    let mut res = render(&t, status);
+    if let Ok(v) = axum::http::HeaderValue::from_str(&format!(
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'nonce-{nonce}'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    )) {
+        res.headers_mut()
+            .insert(axum::http::header::CONTENT_SECURITY_POLICY, v);
+    }
+    res
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ComplaintPrefill {
+    subject: Option<String>,
+    record_id: Option<String>,
+}
+
+async fn complaint_form(
+    State(state): State<AppState>,
+    crate::http::PageQuery(p): crate::http::PageQuery<ComplaintPrefill>,
+) -> Response {
+    let f = ComplaintForm {
+        subject: nonempty(&p.subject)
+            .map(|s| crate::extract::truncate(&s, 100))
+            .unwrap_or_default(),
+        record_id: nonempty(&p.record_id)
+            .filter(|r| r.len() <= 20 && r.bytes().all(|b| b.is_ascii_digit()))
+            .unwrap_or_default(),
+        ..ComplaintForm::default()
+    };
+    render_complaint(
+        &state,
+        f,
+        std::collections::HashMap::new(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Each problem of a form by its field, several of one field joined.
+fn problems(
+    errs: Vec<probity_domain::record::FieldError>,
+    fallback: &'static str,
+) -> std::collections::HashMap<&'static str, String> {
+    let mut m: std::collections::HashMap<&'static str, String> = std::collections::HashMap::new();
+    for e in errs {
+        let key = if e.column.is_empty() {
+            fallback
+        } else {
+            e.column
+        };
+        m.entry(key)
+            .and_modify(|s| {
+                s.push('；');
+                s.push_str(&e.error.message);
+            })
+            .or_insert(e.error.message);
+    }
+    m
+}
+
+async fn complaint_submit(
+    State(state): State<AppState>,
+    peer: PeerAddr,
+    headers: HeaderMap,
+    form: Result<axum::Form<ComplaintForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(axum::Form(f)) = form else {
+        return crate::http::public_error_page(
+            StatusCode::BAD_REQUEST,
+            "表单内容无法读取，请返回投诉页面重新填写",
+        );
+    };
+    let blank = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let mut errors = std::collections::HashMap::new();
+    let record_id = match blank(&f.record_id) {
+        None => None,
+        Some(r) => match r.parse::<i64>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                errors.insert(
+                    "record_id",
+                    "记录编号应为数字（记录页面上的编号）".to_string(),
+                );
+                None
+            }
+        },
+    };
+    let input = probity_domain::case::complaint::ComplaintInput {
+        subject: f.subject.clone(),
+        record_id,
+        content: f.content.clone(),
+        channel: probity_domain::case::complaint::Channel::Web
+            .code()
+            .to_string(),
+        contact: blank(&f.contact),
+        name: blank(&f.name),
+    };
+    if let Err(errs) = input.validate() {
+        errors.extend(problems(errs, "content"));
+    }
+    let now = state.app.now().timestamp();
+    let proven = match challenge::read(&f.challenge, now) {
+        Err(why) => Err(why),
+        Ok(c)
+            if challenge::pow_solved(&f.challenge, &f.pow)
+                || challenge::answered(&c, &f.answer) =>
+        {
+            Ok(c)
+        }
+        Ok(_) => Err("安全验证未通过：请重新计算页面上的算式"),
+    };
+    if let Err(why) = &proven {
+        errors.insert("captcha", why.to_string());
+    }
+    let Ok(c) = proven else {
+        let n = errors.len();
+        return render_complaint(
+            &state,
+            f,
+            errors,
+            Some(format!("有 {n} 项需要修改，请按提示更正后重新提交")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    if !errors.is_empty() {
+        let n = errors.len();
+        return render_complaint(
+            &state,
+            f,
+            errors,
+            Some(format!("有 {n} 项需要修改，请按提示更正后重新提交")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    // A challenge answers for one complaint; a replay costs the client nothing of its limit.
+    if !challenge::spend(&c, now) {
+        errors.insert("captcha", "该安全验证已使用过，请重新提交".to_string());
+        return render_complaint(
+            &state,
+            f,
+            errors,
+            Some("请重新提交".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    // The per-client limit, shared with the API: counted for a complaint about to be filed.
+    let client = client_key(&headers, peer, &state.config.trusted_proxies);
+    if let Err(wait) = state.complaint_limiter.check(&client) {
+        let minutes = wait.div_ceil(60).max(1);
+        let mut res = crate::http::public_error_page(
+            StatusCode::TOO_MANY_REQUESTS,
+            &format!(
+                "提交投诉过于频繁：同一网络地址每小时提交的投诉已达上限，请 {minutes} 分钟后再试。如情况紧急，请拨打 12345 热线。"
+            ),
+        );
+        if let Ok(v) = axum::http::HeaderValue::from_str(&wait.to_string()) {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
+        return res;
+    }
+    let app = state.app.clone();
+    let filed = blocking(move || {
+        let refused = match probity_app::cases::file_complaint(&app, None, &input) {
+            Ok(filed) => {
+                let p =
+                    probity_app::cases::complaint_status(&app, &filed.tracking_no, &filed.code)?;
+                return Ok(Ok((filed, p.unit)));
+            }
+            Err(probity_app::AppError::Fields(errs)) => (problems(errs, "subject"), None),
+            Err(
+                e @ (probity_app::AppError::Domain(_)
+                | probity_app::AppError::Invalid { .. }
+                | probity_app::AppError::BadInput { .. }),
+            ) => (std::collections::HashMap::new(), Some(e.to_string())),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(Err(refused))
+    })
+    .await;
+    match filed {
+        Ok(Ok((filed, unit))) => render(
+            &FiledTpl {
+                q: String::new(),
+                tracking_no: filed.tracking_no,
+                code: filed.code,
+                unit,
+                deadline: filed
+                    .case
+                    .deadline
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+            },
+            StatusCode::CREATED,
+        ),
+        Ok(Err((errors, error))) => {
+            let error = error.or_else(|| {
+                Some(format!(
+                    "有 {} 项需要修改，请按提示更正后重新提交",
+                    errors.len()
+                ))
+            });
+            render_complaint(&state, f, errors, error, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => public_page_error(e),
+    }
+}
+
+/// A complaint as its complainant follows it: the steps in the public's words.
+#[derive(Template)]
+#[template(path = "complaint_status.html")]
+struct StatusTpl {
+    q: String,
+    tracking_no: String,
+    /// Kept in the page's forms only (posted, never in an address).
+    code: String,
+    found: Option<probity_app::cases::PublicComplaint>,
+    /// What the rating did, or why it was not taken.
+    message: Option<String>,
+    error: Option<String>,
+    stars: Vec<(u8, &'static str)>,
+}
+
+/// The one answer for an unknown number and a wrong code alike.
+const NOT_FOUND: &str = "未找到该投诉：请核对受理编号和查询码";
+
+fn status_page(
+    tracking_no: String,
+    code: String,
+    found: Option<probity_app::cases::PublicComplaint>,
+    message: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    render(
+        &StatusTpl {
+            q: String::new(),
+            tracking_no,
+            code,
+            found,
+            message,
+            error,
+            stars: vec![
+                (5, "5 星：非常满意"),
+                (4, "4 星：满意"),
+                (3, "3 星：基本满意"),
+                (2, "2 星：不满意"),
+                (1, "1 星：非常不满意"),
+            ],
+        },
+        status,
+    )
+}
+
+async fn complaint_status_form() -> Response {
+    status_page(
+        String::new(),
+        String::new(),
+        None,
+        None,
+        None,
+        StatusCode::OK,
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct StatusForm {
+    tracking_no: String,
+    code: String,
+    stars: String,
+    note: String,
+}
+
+/// Looks a complaint up with its code: `Ok(None)` alike for an unknown number and a wrong code.
+async fn lookup(
+    state: &AppState,
+    no: &str,
+    code: &str,
+) -> Result<Option<probity_app::cases::PublicComplaint>, ApiError> {
+    let (app, no, code) = (state.app.clone(), no.to_string(), code.to_string());
+    blocking(
+        move || match probity_app::cases::complaint_status(&app, &no, &code) {
+            Ok(p) => Ok(Some(p)),
+            Err(probity_app::AppError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        },
+    )
+    .await
+}
+
+async fn complaint_status_page(
+    State(state): State<AppState>,
+    form: Result<axum::Form<StatusForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(axum::Form(f)) = form else {
+        return crate::http::public_error_page(
+            StatusCode::BAD_REQUEST,
+            "表单内容无法读取，请返回查询页面重新填写",
+        );
+    };
+    let no = crate::extract::truncate(f.tracking_no.trim(), 40);
+    let code = crate::extract::truncate(f.code.trim(), 40);
+    if no.is_empty() || code.is_empty() {
+        return status_page(
+            no,
+            code,
+            None,
+            None,
+            Some("请填写受理编号和查询码".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    match lookup(&state, &no, &code).await {
+        Ok(Some(p)) => status_page(no, code, Some(p), None, None, StatusCode::OK),
+        Ok(None) => status_page(
+            no,
+            String::new(),
+            None,
+            None,
+            Some(NOT_FOUND.into()),
+            StatusCode::NOT_FOUND,
+        ),
+        Err(e) => public_page_error(e),
+    }
+}
+
+async fn complaint_rating(
+    State(state): State<AppState>,
+    form: Result<axum::Form<StatusForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(axum::Form(f)) = form else {
+        return crate::http::public_error_page(
+            StatusCode::BAD_REQUEST,
+            "表单内容无法读取，请返回查询页面重新评价",
+        );
+    };
+    let no = crate::extract::truncate(f.tracking_no.trim(), 40);
+    let code = crate::extract::truncate(f.code.trim(), 40);
+    let stars = f
+        .stars
+        .trim()
+        .parse::<u8>()
+        .ok()
+        .filter(|s| (1..=5).contains(s));
+    let note = f.note.clone();
+    let app = state.app.clone();
+    let (n2, c2) = (no.clone(), code.clone());
+    let rated = blocking(move || {
+        let Some(stars) = stars else {
+            return Ok(Err("请选择 1 至 5 星的评价".to_string()));
+        };
+        match probity_app::cases::rate_complaint(&app, &n2, &c2, stars, &note) {
+            Ok(p) => Ok(Ok(Some(p))),
+            Err(probity_app::AppError::NotFound(_)) => Ok(Ok(None)),
+            Err(
+                e @ (probity_app::AppError::Domain(_)
+                | probity_app::AppError::Invalid { .. }
+                | probity_app::AppError::AtField(..)),
+            ) => Ok(Err(e.to_string())),
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await;
+    match rated {
+        Ok(Ok(Some(p))) => status_page(
+            no,
+            code,
+            Some(p),
+            Some("感谢您的评价，评价已记录".into()),
+            None,
+            StatusCode::OK,
+        ),
+        Ok(Ok(None)) => status_page(
+            no,
+            String::new(),
+            None,
+            None,
+            Some(NOT_FOUND.into()),
+            StatusCode::NOT_FOUND,
+        ),
+        // Not taken (already rated, not answered yet, no stars): the complaint as it stands.
+        Ok(Err(why)) => match lookup(&state, &no, &code).await {
+            Ok(Some(p)) => status_page(
+                no,
+                code,
+                Some(p),
+                None,
+                Some(why),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            Ok(None) => status_page(
+                no,
+                String::new(),
+                None,
+                None,
+                Some(NOT_FOUND.into()),
+                StatusCode::NOT_FOUND,
+            ),
+            Err(e) => public_page_error(e),
+        },
+        Err(e) => public_page_error(e),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod cases;
 pub mod import;
 pub mod records;
 pub mod subjects;
@@ -23,4 +24,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(records::router())
         .merge(import::router())
         .merge(accounts::router())
+        .merge(cases::router())
 }

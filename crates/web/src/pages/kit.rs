@@ -34,6 +34,14 @@ pub struct Layout {
     pub nav: Vec<NavItem>,
     pub csrf: String,
     pub flash: Option<String>,
+    /// The notification bell (roles that get notifications): unread notifications, when counted.
+    pub bell: Option<Bell>,
+}
+
+/// The bell on every console page of a role that gets notifications.
+pub struct Bell {
+    /// Unread notifications; 0 as well when not counted (a form's answer, or the count failed).
+    pub unread: i64,
 }
 
 impl Layout {
@@ -46,6 +54,7 @@ impl Layout {
             nav: Vec::new(),
             csrf: String::new(),
             flash: None,
+            bell: None,
         }
     }
 }
@@ -58,10 +67,13 @@ fn nav(role: AccountRole) -> Vec<NavItem> {
             item("/console/records", "本单位报送"),
             item("/console/records/new", "填报记录"),
             item("/console/upload", "批量导入"),
+            item("/console/cases", "案件办理"),
             item("/console/statistics", "统计分析"),
         ]),
         AccountRole::Admin => v.extend([
             item("/console/review", "审核队列"),
+            item("/console/cases", "案件办理"),
+            item("/console/complaints/new", "投诉登记"),
             item("/console/records", "信用记录"),
             item("/console/records/new", "填报记录"),
             item("/console/upload", "批量导入"),
@@ -73,6 +85,7 @@ fn nav(role: AccountRole) -> Vec<NavItem> {
         ]),
         AccountRole::Unit => v.extend([
             item("/console/file", "本单位信用档案"),
+            item("/console/cases", "案件办理"),
             item("/console/statistics", "统计分析"),
         ]),
         AccountRole::Sysadmin | AccountRole::Secadmin => {
@@ -92,17 +105,46 @@ fn nav(role: AccountRole) -> Vec<NavItem> {
     v
 }
 
-/// The logged-in caller of a page, its CSRF token and the flash message waiting for it. An
-/// administrator who still has to enrol a second factor is sent to the enrolment page first.
+/// Whether a role gets notifications of cases (and so the bell).
+fn has_bell(role: AccountRole) -> bool {
+    matches!(
+        role,
+        AccountRole::Admin | AccountRole::Provider | AccountRole::Unit
+    )
+}
+
+/// The logged-in caller of a page, its CSRF token, the flash message waiting for it and its
+/// unread notifications. An administrator who still has to enrol a second factor is sent to the
+/// enrolment page first.
 pub struct Ctx {
     pub caller: Caller,
     pub csrf: String,
     pub flash: Option<String>,
+    /// Unread notifications, counted for the pages a role with the bell reads (`GET`); a form's
+    /// answer is mostly a redirect and is not counted.
+    pub unread: Option<i64>,
+}
+
+/// The caller's unread notifications: one count in the database. A failure leaves the bell
+/// without a number rather than failing the page.
+async fn unread_of(state: &AppState, caller: &Caller) -> Option<i64> {
+    let app = state.app.clone();
+    let who = caller.who();
+    match crate::extract::blocking(move || Ok(probity_app::cases::unread(&app, &who)?)).await {
+        Ok(n) => Some(n),
+        Err(e) => {
+            tracing::warn!(error = ?e, "unread notifications not counted");
+            None
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = Response;
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let Some(caller) = parts.extensions.get::<Caller>().cloned() else {
             return Err(login_redirect(&parts.method, &parts.uri));
         };
@@ -112,10 +154,16 @@ impl FromRequestParts<AppState> for Ctx {
             Credential::Token => String::new(),
         };
         let flash = read_flash(&parts.headers);
+        let unread = if has_bell(caller.role()) && parts.method == axum::http::Method::GET {
+            unread_of(state, &caller).await
+        } else {
+            None
+        };
         Ok(Ctx {
             caller,
             csrf,
             flash,
+            unread,
         })
     }
 }
@@ -129,6 +177,9 @@ impl Ctx {
             nav: nav(self.caller.role()),
             csrf: self.csrf.clone(),
             flash: self.flash.clone(),
+            bell: has_bell(self.caller.role()).then_some(Bell {
+                unread: self.unread.unwrap_or(0),
+            }),
         }
     }
 
@@ -251,6 +302,17 @@ pub fn count_text(n: u64, cap: u32) -> String {
 
 /// An .xlsx answer saved under `name` (an ASCII fallback for old clients).
 pub fn xlsx_download(bytes: Vec<u8>, ascii: &str, name: &str) -> Response {
+    download(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ascii,
+        name,
+    )
+}
+
+/// A file to save, never to show: `Content-Disposition: attachment` with the name in UTF-8 (and
+/// an ASCII fallback for old clients), its type as stored, and no sniffing of another.
+pub fn download(bytes: Vec<u8>, mime: &str, ascii: &str, name: &str) -> Response {
     let disposition = format!(
         "attachment; filename=\"{}\"; filename*=UTF-8''{}",
         ascii.replace(
@@ -261,11 +323,9 @@ pub fn xlsx_download(bytes: Vec<u8>, ascii: &str, name: &str) -> Response {
     );
     (
         [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
+            (header::CONTENT_TYPE, mime.to_string()),
             (header::CONTENT_DISPOSITION, disposition),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
         ],
         bytes,
     )

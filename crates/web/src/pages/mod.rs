@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod calendar;
+pub mod cases;
 pub mod kit;
 pub mod personnel;
 pub mod records;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(upload::router())
         .merge(admin::router())
         .merge(calendar::router())
+        .merge(cases::router())
         .merge(statistics::router())
         .merge(personnel::router())
         .merge(roster::router())

@@ -787,6 +787,16 @@ pub struct HistoryItem {
     pub detail: String,
 }
 
+/// A case about the record (异议, 信用修复, 整改, 投诉), as the record page lists it.
+pub struct RecordCase {
+    pub id: i64,
+    pub kind: &'static str,
+    pub state: String,
+    pub holder: String,
+    pub due: String,
+    pub open: bool,
+}
+
 #[derive(Template)]
 #[template(path = "record.html")]
 struct DetailTpl {
@@ -797,6 +807,93 @@ struct DetailTpl {
     can_correct: bool,
     can_review: bool,
     can_revoke: bool,
+    cases: Vec<RecordCase>,
+    /// A unit's own record it may object to (提出异议), or apply to repair (申请信用修复).
+    can_object: bool,
+    can_repair: bool,
+    /// Why a unit's active dishonest record may not be repaired yet.
+    repair_note: Option<String>,
+}
+
+/// The cases of a record, newest first, and what a unit may open on it: an objection when the
+/// record may be objected to and none is open; a repair when the category's conditions are met
+/// today and none is open (or why not).
+struct RecordCases {
+    cases: Vec<RecordCase>,
+    can_object: bool,
+    can_repair: bool,
+    repair_note: Option<String>,
+}
+
+fn record_cases(
+    app: &probity_app::App,
+    who: &probity_app::Actor,
+    r: &StoredRecord,
+    catalog: &Catalog,
+) -> Result<RecordCases, ApiError> {
+    use probity_domain::case::{CaseKind, objection, repair};
+    let role = who.role();
+    if !matches!(
+        role,
+        AccountRole::Admin | AccountRole::Provider | AccountRole::Unit
+    ) {
+        return Ok(RecordCases {
+            cases: Vec::new(),
+            can_object: false,
+            can_repair: false,
+            repair_note: None,
+        });
+    }
+    let views = probity_app::cases::list(
+        app,
+        who,
+        probity_store::CaseFilter {
+            record_id: Some(r.id),
+            ..Default::default()
+        },
+        None,
+        PAGE_SIZE,
+    )?;
+    let open = |k: CaseKind| {
+        views
+            .iter()
+            .any(|v| v.case.kind == k && !v.case.state.is_closed())
+    };
+    let unit = role == AccountRole::Unit;
+    let can_object = unit && objection::may_object(r.state).is_ok() && !open(CaseKind::Objection);
+    let (can_repair, repair_note) = if unit
+        && r.kind == probity_domain::catalog::RecordKind::Dishonest
+        && r.state == RecordState::Active
+        && !open(CaseKind::Repair)
+    {
+        let d = probity_app::cases::deadlines(app);
+        match catalog.get(&r.category).map(|c| {
+            repair::eligibility(c, r.severity, r.decided_on, app.today(), &d)
+                .and_then(|()| repair::may_repair(r.state))
+        }) {
+            Some(Ok(())) => (true, None),
+            Some(Err(e)) => (false, Some(e.message)),
+            None => (false, None),
+        }
+    } else {
+        (false, None)
+    };
+    Ok(RecordCases {
+        cases: views
+            .into_iter()
+            .map(|v| RecordCase {
+                id: v.case.id,
+                kind: v.kind_label,
+                open: !v.case.state.is_closed(),
+                state: v.state_label,
+                holder: v.holder,
+                due: v.due_label,
+            })
+            .collect(),
+        can_object,
+        can_repair,
+        repair_note,
+    })
 }
 
 async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
@@ -804,10 +901,18 @@ async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>)
     let app = state.app.clone();
     let who = ctx.caller.who();
     // The history follows the API's table: the credit office and the provider read it.
-    let (r, catalog, history) =
-        blocking(move || Ok(probity_app::records::detail(&app, &who, id)?)).await?;
+    let (r, catalog, history, cases) = blocking(move || {
+        let (r, catalog, history) = probity_app::records::detail(&app, &who, id)?;
+        let cases = record_cases(&app, &who, &r, &catalog)?;
+        Ok((r, catalog, history, cases))
+    })
+    .await?;
     let role = ctx.role();
     let t = DetailTpl {
+        cases: cases.cases,
+        can_object: cases.can_object,
+        can_repair: cases.can_repair,
+        repair_note: cases.repair_note,
         l: ctx.layout(&format!("信用记录 #{id}")),
         can_submit: r.state == RecordState::Draft
             && matches!(role, AccountRole::Provider | AccountRole::Admin),

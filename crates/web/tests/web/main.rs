@@ -7,6 +7,8 @@ mod api;
 mod browser;
 mod browser_tour;
 mod calendar;
+mod cases_api;
+mod cases_pages;
 mod hardening;
 mod pages;
 mod public;

@@ -470,7 +470,12 @@ fn every_post_page_refuses_a_missing_or_forged_csrf_field() {
         };
         let multipart = matches!(
             path.as_str(),
-            "/console/upload" | "/console/subjects/import" | "/console/calendar/import"
+            "/console/upload"
+                | "/console/subjects/import"
+                | "/console/calendar/import"
+                | "/console/cases/1/step"
+                | "/console/records/1/object"
+                | "/console/records/1/repair"
         );
         for forged in [None, Some("forged-token")] {
             let p = if multipart {
