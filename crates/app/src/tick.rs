@@ -1,11 +1,13 @@
 //! The platform's clocks, run once as of a day: `probity tick [--today DATE]` and the daily round
-//! `serve` keeps (`Ticker`). Today that is the expiry of disclosure periods: a record past its
-//! period's last day becomes 已到期 (`expire`, by the system, journaled) the next day, so that the
-//! console's lists, filters, counts and a unit's file agree with what the public side shows. The
-//! coming clocks (overdue cases, escalations, commitments) join here.
+//! `serve` keeps (`Ticker`): the expiry of disclosure periods (a record past its period's last day
+//! becomes 已到期 (`expire`, by the system, journaled) the next day, so that the console's lists,
+//! filters, counts and a unit's file agree with what the public side shows), then the cases'
+//! deadline clock (`cases::clock`: due soon, overdue, escalated, notified; the rectification
+//! cases of records activated since its last round). The coming clocks (commitments) join here.
 //!
 //! Running it twice, or on two nodes at once, changes nothing the second time: each record is
-//! read again inside the write that expires it, and one no longer active is left alone.
+//! read again inside the write that expires it, and one no longer active is left alone; a case's
+//! mark is written only when it changes.
 
 use chrono::NaiveDate;
 use probity_domain::audit::Actor;
