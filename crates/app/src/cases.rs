@@ -18,6 +18,7 @@ use probity_domain::case::{
     self, Assign, CaseAction, CaseKind, Deadlines, DueStatus, Outcome, Party, objection,
     rectification,
 };
+use probity_domain::disclosure::public_text;
 use probity_domain::record::{Action, RecordState, Role};
 use probity_domain::subject::SubjectKind;
 use probity_domain::{Code, DomainError};
@@ -241,7 +242,8 @@ pub fn object(
     })
 }
 
-fn date_text(d: Option<NaiveDate>) -> String {
+/// A deadline as people read it: the date, or a dash when there is none.
+pub fn date_text(d: Option<NaiveDate>) -> String {
     d.map_or_else(|| "—".into(), |d| d.to_string())
 }
 
@@ -566,6 +568,8 @@ fn public_view(app: &App, c: &StoredCase) -> AppResult<PublicComplaint> {
         None => String::new(),
     };
     let events = app.store().case_events(c.id)?;
+    // The texts reach the public: ID numbers blanked, the roster's civil servants masked.
+    let masker = app.names().current(app.store())?;
     let history = events
         .iter()
         .filter(|e| e.action != CaseAction::Comment.code())
@@ -583,7 +587,7 @@ fn public_view(app: &App, c: &StoredCase) -> AppResult<PublicComplaint> {
             text: (e.action == CaseAction::Answer(case::Finding::Founded).code()
                 || e.action == CaseAction::Close(case::Finding::Founded).code()
                 || e.action == "open")
-                .then(|| e.text.clone())
+                .then(|| e.text.as_deref().map(|t| public_text(&masker, t)))
                 .flatten(),
         })
         .collect();
@@ -651,7 +655,7 @@ pub struct StepRequest {
 
 /// Takes one step on a case as `actor` (answer, decide, file, return, route, comment …).
 pub fn step(app: &App, actor: &Actor, id: i64, req: StepRequest) -> AppResult<StoredCase> {
-    let (_, party) = visible(app, actor, id)?;
+    let (case, party) = visible(app, actor, id)?;
     let files = checked(req.files)?;
     let target = match req.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         Some(u) => {
@@ -672,8 +676,7 @@ pub fn step(app: &App, actor: &Actor, id: i64, req: StepRequest) -> AppResult<St
     if let Some(l) = req.leniency.as_deref().filter(|l| !l.trim().is_empty()) {
         let l = repair::Leniency::parse(l.trim())
             .ok_or_else(|| refuse(Code::IllegalTransition, "从轻或免于惩戒的选项无效"))?;
-        let c = app.store().case(id)?;
-        let subject = match c.record_id {
+        let subject = match case.record_id {
             Some(r) => app.store().subject(app.store().record(r)?.subject_id)?.kind,
             None => SubjectKind::Township,
         };

@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 use probity_app::AppError;
+use probity_app::cases::date_text;
 use probity_app::cases::{CaseDetail, CaseView, StepRequest, Upload};
 use probity_domain::account::AccountRole;
 use probity_domain::attachment::{AttachmentType, MAX_ATTACHMENT_BYTES};
@@ -112,10 +113,6 @@ fn refusal(e: AppError) -> Result<String, PageError> {
         AppError::AtField(_, inner) => refusal(*inner),
         other => Ok(other.to_string()),
     }
-}
-
-fn date_text(d: Option<NaiveDate>) -> String {
-    d.map_or_else(|| "—".to_string(), |d| d.to_string())
 }
 
 /// Who took a step, as the history shows it: the journal's actor in Chinese.

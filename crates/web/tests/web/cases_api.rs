@@ -80,10 +80,31 @@ fn load_roster(store: &Store) {
         parent: "区政府".into(),
         ..Default::default()
     };
+    // A civil servant of the township, whose name and ID number a complaint's texts may carry.
+    let person = RosterRow {
+        name: PERSON.into(),
+        kind: "公务员".into(),
+        id_number: person_id().as_str().into(),
+        unit: "新河街道".into(),
+        position: "科员".into(),
+        ..Default::default()
+    };
     let report = store
-        .import_roster(vec![(2, row.validate(false).unwrap())], "test")
+        .import_roster(
+            vec![
+                (2, row.validate(false).unwrap()),
+                (3, person.validate(false).unwrap()),
+            ],
+            "test",
+        )
         .unwrap();
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+}
+
+const PERSON: &str = "王丽华";
+
+fn person_id() -> probity_domain::ident::IdNumber {
+    probity_domain::ident::IdNumber::from_parts("120116", day("1980-05-17"), 273).unwrap()
 }
 
 impl Platform {
@@ -809,7 +830,7 @@ fn a_complaint_is_filed_routed_answered_closed_and_rated() {
         let p = Platform::start(&b.store);
         let complaint = json!({
             "subject": "新河街道",
-            "content": "该街道办事处拖欠我公司绿化工程款已逾一年，多次催要无果。",
+            "content": format!("该街道办事处经办人{PERSON}（身份证号 {}）拖欠我公司绿化工程款已逾一年，多次催要无果。", person_id().as_str()),
             "channel": "web",
             "contact": "13800000000",
         });
@@ -972,7 +993,7 @@ fn a_complaint_is_filed_routed_answered_closed_and_rated() {
         let (status, v) = p.step(
             case,
             Who::Unit,
-            json!({"action": "answer", "finding": "founded", "text": "经核实，投诉属实，已于6月3日全额支付"}),
+            json!({"action": "answer", "finding": "founded", "text": format!("经核实，投诉属实，已于6月3日全额支付；经办人{PERSON}（{}）已作检讨", person_id().as_str())}),
         );
         assert_eq!(status, StatusCode::OK, "[{name}] {v}");
         assert_eq!(v["state"], "answered");
@@ -1022,6 +1043,11 @@ fn a_complaint_is_filed_routed_answered_closed_and_rated() {
             text.contains("已于6月3日全额支付"),
             "the answer is shown: {text}"
         );
+        // The civil servant named in the complaint and in the answer is masked, the ID number
+        // blanked, in every text the public view carries.
+        assert!(!text.contains(PERSON), "[{name}] {text}");
+        assert!(!text.contains(person_id().as_str()), "[{name}] {text}");
+        assert!(text.contains("经办人王*"), "[{name}] {text}");
         let rating = format!("/api/v1/public/complaints/{no}/rating");
         let (status, v) = p.post(
             &rating,
