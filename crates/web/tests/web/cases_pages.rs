@@ -980,13 +980,12 @@ fn the_complaint_forms_script_proves_the_work_in_chromium() {
                 .map_err(e)?;
             let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
             loop {
-                let text = c
-                    .find(Locator::Css("body"))
-                    .await
-                    .map_err(e)?
-                    .text()
-                    .await
-                    .map_err(e)?;
+                // While the form's answer loads, the old body is gone and the new one not yet
+                // there: read again until the deadline rather than fail on that moment.
+                let text = match c.find(Locator::Css("body")).await {
+                    Ok(body) => body.text().await.unwrap_or_default(),
+                    Err(_) => String::new(),
+                };
                 if text.contains("投诉已受理") {
                     return Ok(text);
                 }
