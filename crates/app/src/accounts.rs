@@ -48,12 +48,13 @@ pub fn list(app: &App) -> AppResult<Vec<Account>> {
 }
 
 /// What the system administrator's form (and the API) asks for a new account: its name and who
-/// holds it (姓名, 联系电话).
+/// holds it (姓名, 联系电话; 邮箱 if the holder is to get notifications by mail).
 #[derive(Debug, Clone, Default)]
 pub struct NewAccount {
     pub name: String,
     pub real_name: String,
     pub phone: String,
+    pub email: String,
 }
 
 /// The holder's contact, each problem pinned to its field; with `name` checked as well when an
@@ -62,6 +63,7 @@ fn contact_of(
     name: Option<&str>,
     real_name: &str,
     phone: &str,
+    email: &str,
     required: bool,
 ) -> AppResult<Contact> {
     let mut problems = Vec::new();
@@ -73,7 +75,7 @@ fn contact_of(
             error: e,
         });
     }
-    let contact = match Contact::check(real_name, phone, required) {
+    let contact = match Contact::check(real_name, phone, email, required) {
         Ok(c) => Some(c),
         Err(errs) => {
             problems.extend(
@@ -91,13 +93,19 @@ fn contact_of(
 
 /// Creates an account without a role (待授权) and a one-time password, returned once: the
 /// system administrator's way; the security administrator grants the role. The name, the real
-/// name and the phone are checked together and every problem is named.
+/// name, the phone and the e-mail address are checked together and every problem is named.
 pub fn create<'a>(
     app: &App,
     by: impl Into<Acting<'a>>,
     new: &NewAccount,
 ) -> AppResult<(Account, String)> {
-    let contact = contact_of(Some(&new.name), &new.real_name, &new.phone, true)?;
+    let contact = contact_of(
+        Some(&new.name),
+        &new.real_name,
+        &new.phone,
+        &new.email,
+        true,
+    )?;
     let (a, pw) = app.store().create_account_with(
         new.name.trim(),
         AccountRole::Unassigned,
@@ -110,16 +118,26 @@ pub fn create<'a>(
     Ok((a, pw))
 }
 
-/// Changes who holds an account (姓名, 联系电话), both required: the system administrator's
-/// way for business accounts, the operator's for any.
+/// Changes who holds an account (姓名, 联系电话, both required) and where its notifications
+/// are mailed (邮箱, blank for none; `None` keeps the address it has): the system
+/// administrator's way for business accounts, the operator's for any.
 pub fn edit_contact<'a>(
     app: &App,
     by: impl Into<Acting<'a>>,
     id: i64,
     real_name: &str,
     phone: &str,
+    email: Option<&str>,
 ) -> AppResult<Account> {
-    let contact = contact_of(None, real_name, phone, true)?;
+    let kept;
+    let email = match email {
+        Some(e) => e,
+        None => {
+            kept = app.store().account(id)?.email;
+            kept.as_str()
+        }
+    };
+    let contact = contact_of(None, real_name, phone, email, true)?;
     Ok(app.store().set_contact(id, &contact, by)?)
 }
 
@@ -137,7 +155,7 @@ pub fn create_with_role<'a>(
 ) -> AppResult<(Account, Option<Subject>, Option<String>)> {
     let store = app.store();
     let name = new.name.as_str();
-    let contact = contact_of(Some(name), &new.real_name, &new.phone, false)?;
+    let contact = contact_of(Some(name), &new.real_name, &new.phone, &new.email, false)?;
     let unit = unit
         .map(str::trim)
         .filter(|u| !u.is_empty())
@@ -331,8 +349,8 @@ impl Standing {
     }
 }
 
-/// What the accounts page filters by: words in the account name, the real name or the phone; a
-/// role; a standing. Empty matches everything.
+/// What the accounts page filters by: words in the account name, the real name, the phone or the
+/// e-mail address; a role; a standing. Empty matches everything.
 #[derive(Debug, Clone, Default)]
 pub struct AccountFilter {
     pub words: String,
@@ -346,7 +364,8 @@ impl AccountFilter {
         (w.is_empty()
             || a.name.to_lowercase().contains(&w)
             || a.real_name.to_lowercase().contains(&w)
-            || a.phone.contains(&w))
+            || a.phone.contains(&w)
+            || a.email.to_lowercase().contains(&w))
             && self.role.is_none_or(|r| r == a.role)
             && self.standing.is_none_or(|s| s == Standing::of(a, now))
     }
@@ -370,6 +389,7 @@ pub fn export(app: &App, filter: &AccountFilter) -> AppResult<Vec<u8>> {
         ("name", "账号"),
         ("real_name", "姓名"),
         ("phone", "联系电话"),
+        ("email", "邮箱"),
         ("role", "角色"),
         ("unit", "所属单位"),
         ("totp", "动态口令"),
@@ -394,6 +414,7 @@ pub fn export(app: &App, filter: &AccountFilter) -> AppResult<Vec<u8>> {
             &a.name,
             &a.real_name,
             &a.phone,
+            &a.email,
             a.role.label(),
             &unit,
             second_factor(a).unwrap_or(""),

@@ -24,6 +24,33 @@ pub fn add(app: &App, date: NaiveDate, n: u32) -> AppResult<NaiveDate> {
     Ok(current(app)?.add_working_days(date, n)?)
 }
 
+/// From this month on, next year's calendar is due: deadlines counted from late in the year
+/// reach into it (the State Council publishes the next year's holidays in November or December).
+const NEXT_YEAR_DUE_FROM_MONTH: u32 = 11;
+
+/// What the credit office must import before deadlines stop being counted: this year when the
+/// calendar lacks it, or next year from November on when it lacks that. A case whose deadline
+/// would fall in a missing year cannot be opened or stepped (`CALENDAR_YEAR_MISSING`).
+pub fn missing_soon(app: &App) -> AppResult<Option<String>> {
+    let cal = current(app)?;
+    let today = app.today();
+    let has = |y: i32| cal.years().any(|k| k == y);
+    Ok(if !has(today.year()) {
+        Some(format!(
+            "工作日历缺少 {} 年：本年的期限无法计算，案件无法开启或办理。请在“工作日历”页导入 {} 年的放假和调休安排。",
+            today.year(),
+            today.year()
+        ))
+    } else if today.month() >= NEXT_YEAR_DUE_FROM_MONTH && !has(today.year() + 1) {
+        Some(format!(
+            "工作日历尚无 {next} 年：期限跨入 {next} 年的案件将无法开启或办理。国务院办公厅发布 {next} 年节假日安排后，请及时在“工作日历”页导入。",
+            next = today.year() + 1
+        ))
+    } else {
+        None
+    })
+}
+
 /// Where a year's data comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {

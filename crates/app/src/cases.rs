@@ -13,6 +13,7 @@ use probity_domain::account::AccountRole;
 use probity_domain::attachment;
 use probity_domain::calendar::Calendar;
 use probity_domain::case::complaint::{self, ComplaintInput};
+use probity_domain::case::objection::CorrectionInput;
 use probity_domain::case::repair::{self, RepairApplication};
 use probity_domain::case::{
     self, Assign, CaseAction, CaseKind, Deadlines, DueStatus, Outcome, Party, objection,
@@ -30,9 +31,53 @@ use probity_store::{
 use crate::access::visible_record;
 use crate::{Actor, App, AppError, AppResult};
 
-/// The case engine's thresholds (working days; the repair periods in months).
-pub fn deadlines(_app: &App) -> Deadlines {
-    Deadlines::default()
+/// The name the case engine's thresholds are saved under (`settings`).
+const DEADLINES_SETTING: &str = "case_deadlines";
+
+/// The case engine's thresholds (working days; the repair periods in months): the credit
+/// office's, or the defaults of the rules (Order No. 36, DESIGN.md) until it saves its own.
+pub fn deadlines(app: &App) -> AppResult<Deadlines> {
+    Ok(deadlines_saved(app)?.0)
+}
+
+/// The thresholds and when the credit office last saved them (`None`: the defaults).
+pub fn deadlines_saved(app: &App) -> AppResult<(Deadlines, Option<String>)> {
+    match app.store().setting(DEADLINES_SETTING)? {
+        None => Ok((Deadlines::default(), None)),
+        Some(s) => {
+            let d: Deadlines = serde_json::from_str(&s.body)
+                .map_err(|e| AppError::Other(format!("已保存的案件期限设置无法解析：{e}")))?;
+            Ok((d, Some(s.updated_at)))
+        }
+    }
+}
+
+/// The credit office sets the case engine's thresholds: every problem at once, each at its
+/// field, nothing saved when one is wrong. Deadlines already counted stay as they are; the new
+/// ones count from the next step. Returns whether anything changed (journaled with the old and
+/// the new values of what changed).
+pub fn set_deadlines(app: &App, actor: &Actor, d: Deadlines) -> AppResult<bool> {
+    if actor.role() != AccountRole::Admin {
+        return Err(AppError::Forbidden("只有信用办可以设置案件期限".into()));
+    }
+    d.validate().map_err(AppError::Fields)?;
+    let old = deadlines(app)?;
+    let changed: Vec<serde_json::Value> = old
+        .fields()
+        .into_iter()
+        .zip(d.fields())
+        .filter(|(a, b)| a.3 != b.3)
+        .map(|(a, b)| serde_json::json!({ "field": a.0, "from": a.3, "to": b.3 }))
+        .collect();
+    if changed.is_empty() && app.store().setting(DEADLINES_SETTING)?.is_some() {
+        return Ok(false);
+    }
+    let body = serde_json::to_string(&d).map_err(|e| AppError::Other(e.to_string()))?;
+    let detail = serde_json::json!({ "changed": changed }).to_string();
+    let who = actor.name();
+    Ok(app
+        .store()
+        .write(|tx| tx.settings().save(DEADLINES_SETTING, &body, &who, &detail))?)
 }
 
 /// A file sent with a step, not yet checked.
@@ -112,14 +157,15 @@ fn unit_of(app: &App, r: &StoredRecord) -> AppResult<(Subject, Option<i64>)> {
 }
 
 fn title_of(app: &App, r: &StoredRecord) -> AppResult<String> {
-    let catalog = app.store().catalog()?;
+    Ok(title_in(&app.store().catalog()?, r))
+}
+
+/// A case's title about a record: its subject, its category's name and its document number.
+fn title_in(catalog: &probity_domain::catalog::Catalog, r: &StoredRecord) -> String {
     let category = catalog
         .get(&r.category)
         .map_or(r.category.clone(), |c| c.name.clone());
-    Ok(format!(
-        "{}：{}（{}）",
-        r.subject_name, category, r.document_no
-    ))
+    format!("{}：{}（{}）", r.subject_name, category, r.document_no)
 }
 
 fn calendar(app: &App) -> AppResult<Calendar> {
@@ -162,7 +208,7 @@ pub fn object(
     let r = visible_record(app.store(), actor, record_id)?;
     objection::may_object(r.state)?;
     let (_, unit) = unit_of(app, &r)?;
-    let d = deadlines(app);
+    let d = deadlines(app)?;
     let today = app.today();
     let opening = case::rules(CaseKind::Objection).opening(&d, None);
     let deadline = opening.deadline(&calendar(app)?, today)?;
@@ -267,7 +313,7 @@ pub fn apply_repair(
             format!("记录类别 {} 已不在目录中", r.category),
         )
     })?;
-    let d = deadlines(app);
+    let d = deadlines(app)?;
     let today = app.today();
     repair::eligibility(category, r.severity, r.decided_on, today, &d)?;
     repair::may_repair(r.state)?;
@@ -333,55 +379,123 @@ pub fn open_rectification(
     record_id: i64,
     today: NaiveDate,
 ) -> AppResult<Option<StoredCase>> {
-    let r = app.store().record(record_id)?;
-    let s = app.store().subject(r.subject_id)?;
-    if r.state != RecordState::Active || !rectification::opens_for(r.kind, Action::Activate, s.kind)
-    {
-        return Ok(None);
+    let mut opened = open_rectifications(app, &[record_id], today)?;
+    if let Some(stalled) = opened.stalled {
+        return Err(stalled);
     }
-    let catalog = app.store().catalog()?;
-    let d = deadlines(app);
-    let opening = case::rules(CaseKind::Rectification).opening(&d, catalog.get(&r.category));
-    let deadline = opening.deadline(&calendar(app)?, today)?;
-    let title = title_of(app, &r)?;
-    app.store().write(|tx| -> AppResult<Option<StoredCase>> {
-        if tx
-            .cases()
-            .any_for_record(record_id, CaseKind::Rectification)?
+    Ok(opened.cases.pop())
+}
+
+/// What one batch of rectification openings did.
+#[derive(Debug)]
+pub struct RectificationsOpened {
+    /// The cases opened.
+    pub cases: Vec<StoredCase>,
+    /// Where the batch stopped, if it did: the index of the first record whose deadline could
+    /// not be counted, and why (a year missing from the calendar). The records before it were
+    /// dealt with.
+    pub stalled_at: usize,
+    pub stalled: Option<AppError>,
+}
+
+/// Opens the rectification cases the listed records call for, as `open_rectification` does for
+/// one, reading the catalog, the deadlines and the calendar once and writing the batch as one
+/// unit of work (the deadline clock's catch-up over a day's activations). A record gone, no
+/// longer active or not calling for one is passed over.
+pub fn open_rectifications(
+    app: &App,
+    record_ids: &[i64],
+    today: NaiveDate,
+) -> AppResult<RectificationsOpened> {
+    let store = app.store();
+    let catalog = store.catalog()?;
+    let d = deadlines(app)?;
+    let cal = calendar(app)?;
+    let mut due = Vec::new();
+    let mut stalled = None;
+    let mut stalled_at = record_ids.len();
+    for (i, &id) in record_ids.iter().enumerate() {
+        let r = match store.record(id) {
+            Ok(r) => r,
+            Err(StoreError::NotFound(_)) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let s = store.subject(r.subject_id)?;
+        if r.state != RecordState::Active
+            || !rectification::opens_for(r.kind, Action::Activate, s.kind)
         {
-            return Ok(None);
+            continue;
         }
-        let c = tx.cases().open(
-            &NewCase {
-                kind: CaseKind::Rectification,
-                state: opening.state,
-                record_id: Some(record_id),
-                subject_id: Some(s.id),
-                applicant: Applicant::System,
-                assignee_unit: Some(s.id),
-                deadline,
-                title: title.clone(),
-                text: "记录生效，请书面说明原因并限期整改".into(),
-                tracking_no: None,
-                code_hash: None,
-                channel: None,
-                contact: None,
-                detail: serde_json::json!({}),
-            },
-            &probity_domain::audit::Actor::System(Some("rectification".into())).to_string(),
-            Party::System.code(),
-            Vec::new(),
-        )?;
-        tx.cases().notify(
-            Some(s.id),
-            Some(c.id),
-            &format!(
-                "失信记录生效：{title}，请于 {} 前提交书面说明和整改报告",
-                date_text(deadline)
-            ),
-        )?;
-        Ok(Some(c))
+        let opening = case::rules(CaseKind::Rectification).opening(&d, catalog.get(&r.category));
+        let deadline = match opening.deadline(&cal, today) {
+            Ok(x) => x,
+            Err(e) => {
+                stalled = Some(AppError::from(e));
+                stalled_at = i;
+                break;
+            }
+        };
+        let title = title_in(&catalog, &r);
+        due.push((r.id, s.id, opening.state, deadline, title));
+    }
+    let actor = probity_domain::audit::Actor::System(Some("rectification".into())).to_string();
+    let cases = if due.is_empty() {
+        Vec::new()
+    } else {
+        store.write(|tx| -> AppResult<Vec<StoredCase>> {
+            let mut opened = Vec::new();
+            for (record_id, unit, state, deadline, title) in &due {
+                if tx
+                    .cases()
+                    .any_for_record(*record_id, CaseKind::Rectification)?
+                {
+                    continue;
+                }
+                let c = tx.cases().open(
+                    &NewCase {
+                        kind: CaseKind::Rectification,
+                        state: *state,
+                        record_id: Some(*record_id),
+                        subject_id: Some(*unit),
+                        applicant: Applicant::System,
+                        assignee_unit: Some(*unit),
+                        deadline: *deadline,
+                        title: title.clone(),
+                        text: "记录生效，请书面说明原因并限期整改".into(),
+                        tracking_no: None,
+                        code_hash: None,
+                        channel: None,
+                        contact: None,
+                        detail: serde_json::json!({}),
+                    },
+                    &actor,
+                    Party::System.code(),
+                    Vec::new(),
+                )?;
+                tx.cases().notify(
+                    Some(*unit),
+                    Some(c.id),
+                    &format!(
+                        "失信记录生效：{title}，请于 {} 前提交书面说明和整改报告",
+                        date_text(*deadline)
+                    ),
+                )?;
+                opened.push(c);
+            }
+            Ok(opened)
+        })?
+    };
+    Ok(RectificationsOpened {
+        cases,
+        stalled_at,
+        stalled,
     })
+}
+
+/// The MAC a public form's challenge (its proof-of-work) is signed with: the platform's key, so
+/// that every `serve` node accepts what another issued.
+pub fn challenge_mac(app: &App, message: &str) -> Vec<u8> {
+    app.store().challenge_mac(message)
 }
 
 /// A complaint as filed: its case, and the query code shown to the complainant once.
@@ -397,6 +511,29 @@ pub struct Filed {
 fn code_hash(app: &App, tracking_no: &str, code: &str) -> Vec<u8> {
     app.store()
         .query_code_hash(tracking_no, &complaint::normalize_query_code(code))
+}
+
+/// A fresh query code (查询码), from the platform's random source.
+fn new_query_code() -> AppResult<String> {
+    let mut random = [0u8; complaint::QUERY_CODE_LEN];
+    getrandom::fill(&mut random).map_err(|e| AppError::msg(format!("随机数不可用：{e}")))?;
+    Ok(complaint::query_code(&random))
+}
+
+/// Who the journal says acted for a member of the public.
+fn public_actor() -> String {
+    probity_domain::audit::Actor::Other("public".into()).to_string()
+}
+
+/// A complainant's or reporter's name and contact as kept (encrypted) with the case, for the
+/// credit office: `张先生，022-12345678`.
+fn contact_line(name: &Option<String>, contact: &Option<String>) -> Option<String> {
+    match (name, contact) {
+        (Some(n), Some(c)) => Some(format!("{n}，{c}")),
+        (None, Some(c)) => Some(c.clone()),
+        (Some(n), None) => Some(n.clone()),
+        (None, None) => None,
+    }
 }
 
 /// Files a complaint about a unit (and optionally one of its records): from the public portal or
@@ -448,29 +585,18 @@ pub fn file_complaint(
         title = format!("{title}（记录 {rid}）");
     }
     let today = app.today();
-    let d = deadlines(app);
+    let d = deadlines(app)?;
     let opening = case::rules(CaseKind::Complaint).opening(&d, None);
     let deadline = opening.deadline(&calendar(app)?, today)?;
-    let mut random = [0u8; complaint::QUERY_CODE_LEN];
-    getrandom::fill(&mut random).map_err(|e| AppError::msg(format!("随机数不可用：{e}")))?;
-    let code = complaint::query_code(&random);
-    let prefix = complaint::tracking_no(today, 0);
-    let prefix = prefix.rsplit_once('-').map_or(prefix.as_str(), |(p, _)| p);
+    let code = new_query_code()?;
+    let prefix = complaint::tracking_day(complaint::TRACKING_PREFIX, today);
     let (actor, applicant) = match staff {
         Some(a) => (a.name(), Applicant::CreditOffice),
-        None => (
-            probity_domain::audit::Actor::Other("public".into()).to_string(),
-            Applicant::Public,
-        ),
+        None => (public_actor(), Applicant::Public),
     };
-    let contact = match (&v.name, &v.contact) {
-        (Some(n), Some(c)) => Some(format!("{n}，{c}")),
-        (None, Some(c)) => Some(c.clone()),
-        (Some(n), None) => Some(n.clone()),
-        (None, None) => None,
-    };
+    let contact = contact_line(&v.name, &v.contact);
     let (case, tracking_no) = store.write(|tx| -> AppResult<(StoredCase, String)> {
-        let serial = tx.cases().complaints_on(prefix)? + 1;
+        let serial = tx.cases().tracked_on(&prefix)? + 1;
         let tracking_no = complaint::tracking_no(today, serial);
         let c = tx.cases().open(
             &NewCase {
@@ -511,34 +637,144 @@ pub fn file_complaint(
     })
 }
 
-/// A complaint as its complainant follows it: the tracking number with the right code, or
-/// `NotFound` alike for an unknown number and a wrong code.
-pub fn complaint_status(app: &App, tracking_no: &str, code: &str) -> AppResult<PublicComplaint> {
-    let not_found = || AppError::NotFound("未找到该投诉：请核对受理编号和查询码".into());
-    let no = tracking_no.trim().to_ascii_uppercase();
-    if complaint::parse_tracking_no(&no).is_err() {
-        return Err(not_found());
+/// Anyone reports an error on a public record (纠错), from the record's page or the public API:
+/// an objection the reporter follows with a `JC…` tracking number and a query code, where
+/// complaints are followed ([`complaint_status`]). The record must be shown to the public right
+/// now (one the disclosure policy withholds answers `NotFound`, exactly as a missing one), be
+/// active and have no objection open; it is frozen as 异议处理中 and its provider answers within
+/// the objection deadline, with written reasons the reporter reads.
+pub fn report_error(app: &App, record_id: i64, input: &CorrectionInput) -> AppResult<Filed> {
+    use crate::public::PublicError;
+    match crate::public::record_today(app, record_id) {
+        Ok(_) => {}
+        Err(PublicError::NotFound | PublicError::BadCode(_)) => {
+            return Err(AppError::NotFound(
+                "未找到该记录，或其信息不在公示范围内".into(),
+            ));
+        }
+        Err(PublicError::Store(e)) => return Err(e.into()),
     }
+    let v = input.validate().map_err(AppError::Fields)?;
+    let store = app.store();
+    let r = store.record(record_id)?;
+    objection::may_object(r.state)?;
+    let (_, unit) = unit_of(app, &r)?;
+    let d = deadlines(app)?;
+    let today = app.today();
+    let opening = case::rules(CaseKind::Objection).opening(&d, None);
+    let deadline = opening.deadline(&calendar(app)?, today)?;
+    let title = title_of(app, &r)?;
+    let code = new_query_code()?;
+    let prefix = complaint::tracking_day(objection::TRACKING_PREFIX, today);
+    let actor = public_actor();
+    let contact = contact_line(&v.name, &v.contact);
+    let (case, tracking_no) = store.write(|tx| -> AppResult<(StoredCase, String)> {
+        // The same check, and the same refusal, as a unit's objection.
+        if tx
+            .cases()
+            .open_for_record(record_id, CaseKind::Objection)?
+            .is_some()
+        {
+            return Err(refuse(
+                Code::RecordNotObjectable,
+                "该记录已有正在处理的异议，不能重复提出",
+            ));
+        }
+        // The record is read again inside the write: it may have moved since.
+        let now = tx.records().get(record_id)?;
+        objection::may_object(now.state)?;
+        let serial = tx.cases().tracked_on(&prefix)? + 1;
+        let tracking_no = objection::tracking_no(today, serial);
+        tx.records()
+            .transition(
+                record_id,
+                Action::Object,
+                Role::Public,
+                None,
+                &[],
+                &actor,
+                &format!("社会公众纠错 {tracking_no}：{}", v.reasons),
+            )
+            .map_err(from_store)?;
+        let c = tx.cases().open(
+            &NewCase {
+                kind: CaseKind::Objection,
+                state: opening.state,
+                record_id: Some(record_id),
+                subject_id: unit,
+                applicant: Applicant::Public,
+                assignee_unit: Some(now.provider_id),
+                deadline,
+                title: title.clone(),
+                text: v.reasons.clone(),
+                tracking_no: Some(tracking_no.clone()),
+                code_hash: Some(code_hash(app, &tracking_no, &code)),
+                channel: None,
+                contact: contact.clone(),
+                detail: serde_json::json!({ "anonymous": v.anonymous() }),
+            },
+            &actor,
+            Party::Applicant.code(),
+            Vec::new(),
+        )?;
+        tx.cases().notify(
+            Some(now.provider_id),
+            Some(c.id),
+            &format!(
+                "收到社会公众纠错 {tracking_no}：{title}，请于 {} 前核查答复",
+                date_text(deadline)
+            ),
+        )?;
+        Ok((c, tracking_no))
+    })?;
+    Ok(Filed {
+        case,
+        tracking_no,
+        code,
+    })
+}
+
+/// A complaint or a report of an error as the one who filed it follows it: the tracking number
+/// (`TS…` or `JC…`) with the right code, or `NotFound` alike for an unknown number and a wrong
+/// code.
+pub fn complaint_status(app: &App, tracking_no: &str, code: &str) -> AppResult<PublicComplaint> {
+    let no = tracking_no.trim().to_ascii_uppercase();
+    let kind = complaint::parse_public_tracking_no(&no)
+        .map(|(k, ..)| k)
+        .ok();
+    let not_found = || {
+        AppError::NotFound(match kind {
+            Some(CaseKind::Objection) => "未找到该纠错：请核对受理编号和查询码".into(),
+            _ => "未找到该投诉：请核对受理编号和查询码".into(),
+        })
+    };
+    let Some(kind) = kind else {
+        return Err(not_found());
+    };
     let c = app
         .store()
         .case_by_tracking_no(&no)?
+        .filter(|c| c.kind == kind)
         .ok_or_else(not_found)?;
     let want = c.code_hash.clone().unwrap_or_default();
     let got = code_hash(app, &no, code);
-    if want.is_empty() || !constant_time_eq(&want, &got) {
+    if want.is_empty() || !bool::from(subtle::ConstantTimeEq::ct_eq(&want[..], &got[..])) {
         return Err(not_found());
     }
     public_view(app, &c)
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// A complaint as the public sees it: its steps without any staff name.
+/// A complaint or a report of an error (纠错) as the public sees it: its steps without any staff
+/// name.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct PublicComplaint {
     pub tracking_no: String,
+    /// `complaint`, or `objection` for a report of an error on a public record.
+    pub kind: String,
+    /// 投诉举报 or 纠错.
+    pub kind_label: String,
+    /// The record reported (纠错), or the one a complaint named.
+    pub record_id: Option<i64>,
     pub state: String,
     pub state_label: String,
     pub outcome: Option<String>,
@@ -555,11 +791,34 @@ pub struct PublicComplaint {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct PublicStep {
     pub at: String,
-    /// Who in the public's words: 投诉人, 信用办, 承办单位.
+    /// Who in the public's words: 投诉人 or 纠错人, 信用办, 承办单位 or 报送单位, 系统.
     pub by: String,
     pub step: String,
-    /// The answer's text (an answer, a closing note); internal comments are not shown.
+    /// What was filed, and the answer's text (an answer, a closing note, an objection's
+    /// decision); internal comments are not shown.
     pub text: Option<String>,
+}
+
+/// Who took a step, in the public's words, and whether its text reaches the public: what was
+/// filed, a complaint's answer and closing note, an objection's decision with its reasons.
+fn public_step(kind: CaseKind, party: &str, action: &str) -> (&'static str, bool) {
+    let answer = CaseAction::Answer(case::Finding::Founded).code();
+    let close = CaseAction::Close(case::Finding::Founded).code();
+    let decided = action == CaseAction::Uphold.code() || action == CaseAction::Dismiss.code();
+    let by = match (kind, party) {
+        (CaseKind::Objection, "applicant") => "纠错人",
+        (_, "applicant") => "投诉人",
+        (CaseKind::Objection, "assignee") => "报送单位",
+        (_, "assignee") if action == answer => "承办单位",
+        (_, "system") => "系统",
+        _ => "信用办",
+    };
+    let shown = action == "open"
+        || match kind {
+            CaseKind::Objection => decided,
+            _ => action == answer || action == close,
+        };
+    (by, shown)
 }
 
 fn public_view(app: &App, c: &StoredCase) -> AppResult<PublicComplaint> {
@@ -573,27 +832,26 @@ fn public_view(app: &App, c: &StoredCase) -> AppResult<PublicComplaint> {
     let history = events
         .iter()
         .filter(|e| e.action != CaseAction::Comment.code())
-        .map(|e| PublicStep {
-            at: time_text(&e.at),
-            by: match e.party.as_str() {
-                "applicant" => "投诉人".into(),
-                "assignee" if e.action == CaseAction::Answer(case::Finding::Founded).code() => {
-                    "承办单位".into()
-                }
-                "system" => "系统".into(),
-                _ => "信用办".into(),
-            },
-            step: step_label(&e.action),
-            text: (e.action == CaseAction::Answer(case::Finding::Founded).code()
-                || e.action == CaseAction::Close(case::Finding::Founded).code()
-                || e.action == "open")
-                .then(|| e.text.as_deref().map(|t| public_text(&masker, t)))
-                .flatten(),
+        .map(|e| {
+            let (by, shown) = public_step(c.kind, &e.party, &e.action);
+            PublicStep {
+                at: time_text(&e.at),
+                by: by.into(),
+                step: step_label(&e.action),
+                text: shown
+                    .then(|| e.text.as_deref().map(|t| public_text(&masker, t)))
+                    .flatten(),
+            }
         })
         .collect();
     let rated = c.rating.is_some();
+    let complaint = c.kind == CaseKind::Complaint;
+    let kind_label = if complaint { c.kind.label() } else { "纠错" };
     Ok(PublicComplaint {
         tracking_no: c.tracking_no.clone().unwrap_or_default(),
+        kind: c.kind.code().into(),
+        kind_label: kind_label.into(),
+        record_id: c.record_id,
         state: c.state.code().into(),
         state_label: c.state.label().into(),
         outcome: c.outcome.map(|o| o.code().into()),
@@ -602,7 +860,8 @@ fn public_view(app: &App, c: &StoredCase) -> AppResult<PublicComplaint> {
         filed_at: time_text(&c.created_at),
         deadline: c.deadline,
         rating: c.rating,
-        may_rate: complaint::may_rate(c.state, c.outcome, rated).is_ok(),
+        // A complaint's answer is rated; a report of an error's is not.
+        may_rate: complaint && complaint::may_rate(c.state, c.outcome, rated).is_ok(),
         history,
     })
 }
@@ -622,7 +881,13 @@ pub fn rate_complaint(
         .store()
         .case_by_tracking_no(&no)?
         .ok_or_else(|| AppError::NotFound("未找到该投诉".into()))?;
-    let actor = probity_domain::audit::Actor::Other("public".into()).to_string();
+    if c.kind != CaseKind::Complaint {
+        return Err(refuse(
+            Code::IllegalTransition,
+            "纠错的答复不设评价：评价只适用于投诉举报",
+        ));
+    }
+    let actor = public_actor();
     let done = step_as(
         app,
         &actor,
@@ -708,7 +973,7 @@ pub(crate) fn step_as(
     extra: serde_json::Map<String, serde_json::Value>,
 ) -> AppResult<StoredCase> {
     let text = action.check_text(text)?;
-    let d = deadlines(app);
+    let d = deadlines(app)?;
     let cal = calendar(app)?;
     let today = app.today();
     let store = app.store();
@@ -830,6 +1095,9 @@ pub(crate) fn step_as(
                     tx.records()
                         .transition(r.id, a, Role::CreditOffice, None, &[], actor, &why)
                         .map_err(from_store)?;
+                    if matches!(a, Action::Revoke | Action::Repair) {
+                        lapse_rectification(tx, r.id, &why)?;
+                    }
                 } else if a == Action::Repair {
                     return Err(refuse(
                         Code::IllegalTransition,
@@ -868,6 +1136,60 @@ pub(crate) fn step_as(
         }
         Ok(done)
     })
+}
+
+/// Ends, in the caller's unit of work, the open rectification of a record that has left force
+/// (revoked as wrong, or repaired): nothing is owed for it any more, and its deadline would
+/// otherwise keep chasing the unit. The unit is told. Returns whether one was open.
+pub(crate) fn lapse_rectification(
+    tx: &mut probity_store::Tx<'_>,
+    record_id: i64,
+    why: &str,
+) -> AppResult<bool> {
+    let Some(c) = tx
+        .cases()
+        .open_for_record(record_id, CaseKind::Rectification)?
+    else {
+        return Ok(false);
+    };
+    let s = case::rules(CaseKind::Rectification).step(
+        c.state,
+        &CaseAction::Lapse,
+        Party::System,
+        &Deadlines::default(),
+    )?;
+    let text = format!("记录已不在公示：{why}");
+    let text: String = text.chars().take(case::MAX_STEP_TEXT).collect();
+    let text = CaseAction::Lapse.check_text(&text)?;
+    tx.cases().step(
+        c.id,
+        NewStep {
+            actor: &probity_domain::audit::Actor::System(Some("rectification".into())).to_string(),
+            party: Party::System.code(),
+            action: CaseAction::Lapse.code(),
+            text: text.as_deref(),
+            change: CaseChange {
+                state: Some(s.next),
+                outcome: s.outcome,
+                assignee_unit: None,
+                deadline: Some(None),
+                escalated: None,
+                rating: None,
+                finding: None,
+                detail: None,
+            },
+            attachments: Vec::new(),
+        },
+    )?;
+    tx.cases().notify(
+        c.assignee_unit,
+        Some(c.id),
+        &format!(
+            "整改案件“{}”已终结：记录已撤销或已修复，无需再提交整改报告",
+            c.title
+        ),
+    )?;
+    Ok(true)
 }
 
 fn done_label(c: &StoredCase) -> String {
@@ -974,12 +1296,18 @@ impl Names<'_> {
     }
 }
 
-fn view(app: &App, names: &mut Names<'_>, cal: &Calendar, c: StoredCase) -> CaseView {
+fn view(
+    app: &App,
+    names: &mut Names<'_>,
+    cal: &Calendar,
+    d: &Deadlines,
+    c: StoredCase,
+) -> CaseView {
     let today = app.today();
     let due = if c.state.is_closed() {
         None
     } else {
-        case::due_status(cal, today, c.deadline, &deadlines(app)).ok()
+        case::due_status(cal, today, c.deadline, d).ok()
     };
     let due_label = match (&due, c.state.is_closed()) {
         (_, true) => c.outcome.map_or("已办结".into(), |o| o.label().to_string()),
@@ -1020,13 +1348,14 @@ pub fn list(
     }
     let cases = app.store().list_cases(&filter, before, limit)?;
     let cal = calendar(app)?;
+    let d = deadlines(app)?;
     let mut names = Names {
         app,
         seen: HashMap::new(),
     };
     Ok(cases
         .into_iter()
-        .map(|c| view(app, &mut names, &cal, c))
+        .map(|c| view(app, &mut names, &cal, &d, c))
         .collect())
 }
 
@@ -1066,7 +1395,7 @@ pub fn detail(app: &App, actor: &Actor, id: i64) -> AppResult<CaseDetail> {
         seen: HashMap::new(),
     };
     Ok(CaseDetail {
-        view: view(app, &mut names, &cal, c),
+        view: view(app, &mut names, &cal, &deadlines(app)?, c),
         party,
         events,
         attachments,
@@ -1142,24 +1471,25 @@ pub fn clock(app: &App, today: NaiveDate) -> AppResult<ClockReport> {
         let Some(&(last, _)) = batch.last() else {
             break;
         };
-        for (seq, record) in &batch {
-            match open_rectification(app, *record, today) {
-                Ok(Some(_)) => report.rectifications_opened += 1,
-                Ok(None) | Err(AppError::NotFound(_)) => {}
-                // The calendar lacks the year: the clock stays before this record, to open its
-                // case once the credit office has imported the year.
-                Err(AppError::Domain(e)) if e.code == Code::CalendarYearMissing => {
-                    report.uncounted += 1;
-                    app.store()
-                        .set_clock_position(RECTIFICATION_CLOCK, seq - 1)?;
-                    break 'feed;
-                }
-                Err(e) => return Err(e),
+        let ids: Vec<i64> = batch.iter().map(|(_, r)| *r).collect();
+        let opened = open_rectifications(app, &ids, today)?;
+        report.rectifications_opened += opened.cases.len();
+        match opened.stalled {
+            None => {}
+            // The calendar lacks the year: the clock stays before this record, to open its
+            // case once the credit office has imported the year.
+            Some(AppError::Domain(e)) if e.code == Code::CalendarYearMissing => {
+                report.uncounted += 1;
+                let (seq, _) = batch[opened.stalled_at];
+                app.store()
+                    .set_clock_position(RECTIFICATION_CLOCK, seq - 1)?;
+                break 'feed;
             }
+            Some(e) => return Err(e),
         }
         app.store().set_clock_position(RECTIFICATION_CLOCK, last)?;
     }
-    let d = deadlines(app);
+    let d = deadlines(app)?;
     let cal = calendar(app)?;
     let mut changes = Vec::new();
     for c in app.store().open_deadlines()? {
@@ -1243,13 +1573,17 @@ pub fn unread(app: &App, actor: &Actor) -> AppResult<i64> {
 }
 
 /// Whose notifications an actor reads: its unit's, or the credit office's; `None` for roles
-/// that get none.
+/// that get none. The same rule, read the other way, says whom a notification is mailed to
+/// (`mail::audience`).
 fn audience(actor: &Actor) -> Option<Option<i64>> {
-    match actor.role() {
-        AccountRole::Admin => Some(None),
-        AccountRole::Provider | AccountRole::Unit => actor.unit().map(Some),
-        _ => None,
-    }
+    let unit = if actor.role() == AccountRole::Admin {
+        None
+    } else {
+        Some(actor.unit()?)
+    };
+    crate::mail::audience(unit)
+        .contains(&actor.role())
+        .then_some(unit)
 }
 
 /// The actor's newest notifications.

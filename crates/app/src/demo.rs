@@ -1398,6 +1398,7 @@ pub fn load_demo(
             let contact = probity_domain::account::Contact {
                 real_name: DEMO_HOLDERS[i % DEMO_HOLDERS.len()].to_string(),
                 phone: format!("022-6530{:04}", 1001 + i),
+                email: String::new(),
             };
             store.create_account_with(
                 name,

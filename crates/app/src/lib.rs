@@ -19,6 +19,7 @@ pub mod export;
 pub mod files;
 pub mod import;
 pub mod jobs;
+pub mod mail;
 pub mod periodic;
 pub mod personnel;
 pub mod public;

@@ -236,6 +236,14 @@ pub fn act(
         .record_role()
         .ok_or_else(|| AppError::Forbidden("无权处理记录".into()))?;
     let done = store.transition(id, action, role, actor.unit(), &actor.name(), reason)?;
+    if action == Action::Revoke {
+        // Revoked, the record owes no rectification any more (`cases::lapse_rectification`);
+        // a failure leaves the case to be ended by hand, the revocation stands.
+        let why = format!("记录撤销：{reason}");
+        if let Err(e) = store.write(|tx| crate::cases::lapse_rectification(tx, id, &why)) {
+            tracing::warn!(record = id, error = %e, "rectification case not ended on revocation");
+        }
+    }
     if action == Action::Activate {
         // A dishonest record about a unit calls for its written explanation and rectification
         // (整改). A calendar without this year, or a failure here, leaves it to the next round of

@@ -5,16 +5,16 @@
 //! deadline clock (`cases::clock`: due soon, overdue, escalated, notified; the rectification
 //! cases of records activated since its last round). The coming clocks (commitments) join here.
 //!
-//! Running it twice, or on two nodes at once, changes nothing the second time: each record is
-//! read again inside the write that expires it, and one no longer active is left alone; a case's
-//! mark is written only when it changes.
+//! One node runs the clocks at a time (a lease in the database); running them twice changes
+//! nothing the second time: each record is read again inside the write that expires it, and one
+//! no longer active is left alone; a case's mark is written only when it changes.
 
 use chrono::NaiveDate;
 use probity_domain::audit::Actor;
-use probity_domain::expiry::{is_due, last_day};
+use probity_domain::expiry::{capped_before, is_due, last_day};
 use probity_domain::record::{Action, RecordState, Role};
 
-use crate::{App, AppResult};
+use crate::{App, AppError, AppResult};
 
 /// Records expired in one write: a day's expiries commit in steps, each with its journal entries.
 const PER_WRITE: usize = 500;
@@ -48,14 +48,35 @@ impl std::fmt::Display for TickReport {
     }
 }
 
-/// Runs every clock once as of `today`.
+/// The lease that lets one node at a time run the clocks (`clock_positions`).
+const LEASE: &str = "clocks.lease";
+/// How long a round may hold it: a node that stopped mid-round leaves the clocks to the others
+/// after this.
+const LEASE_SECS: i64 = 30 * 60;
+
+/// Runs every clock once as of `today`, one node at a time: while another node (or a `probity
+/// tick` from cron) runs them, this one is refused with `CLOCKS_BUSY` and changes nothing.
 pub fn run(app: &App, today: NaiveDate) -> AppResult<TickReport> {
-    let expired = expire(app, today)?;
-    Ok(TickReport {
-        today,
-        expired,
-        cases: crate::cases::clock(app, today)?,
-    })
+    let store = app.store();
+    let now = app.now().timestamp();
+    let held = now + LEASE_SECS;
+    if !store.claim_lease(LEASE, now, held)? {
+        return Err(AppError::Invalid {
+            code: "CLOCKS_BUSY",
+            message: "每日时钟正在另一节点运行，本次未运行；稍后再试".into(),
+        });
+    }
+    let done = expire(app, today).and_then(|expired| {
+        Ok(TickReport {
+            today,
+            expired,
+            cases: crate::cases::clock(app, today)?,
+        })
+    });
+    if let Err(e) = store.release_lease(LEASE, held) {
+        tracing::warn!(error = %e, "the clocks' lease not given back; it runs out by itself");
+    }
+    done
 }
 
 /// Expires every active record whose disclosure period ended before `today`.
@@ -63,7 +84,7 @@ fn expire(app: &App, today: NaiveDate) -> AppResult<usize> {
     let store = app.store();
     let catalog = store.catalog()?;
     let mut due = Vec::new();
-    store.visit_active_periods(|p| {
+    store.visit_expirable_periods(today, &capped_before(&catalog, today), |p| {
         // A category gone from the catalog: the record's own end date alone.
         let bounds = catalog
             .get(&p.category)
@@ -78,6 +99,8 @@ fn expire(app: &App, today: NaiveDate) -> AppResult<usize> {
         }
         Ok(())
     })?;
+    // In id order, as the journal has always listed a day's expiries.
+    due.sort_unstable();
     let actor = Actor::System(Some("expiry".into())).to_string();
     let mut expired = 0;
     for chunk in due.chunks(PER_WRITE) {
@@ -125,6 +148,11 @@ impl Ticker {
                 if done != Some(today) {
                     match run(&app, today) {
                         Ok(_) => done = Some(today),
+                        // Another node runs them now; looked at again at the next check.
+                        Err(AppError::Invalid {
+                            code: "CLOCKS_BUSY",
+                            ..
+                        }) => tracing::info!("daily clocks running on another node"),
                         Err(e) => tracing::error!(error = %e, "daily clocks failed"),
                     }
                 }

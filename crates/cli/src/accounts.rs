@@ -91,11 +91,20 @@ pub fn user_contact(
     user: &str,
     real_name: &str,
     phone: &str,
+    email: Option<&str>,
     actor: &str,
 ) -> anyhow::Result<()> {
     let account = account_named(app, user)?;
-    let a = uc::edit_contact(app, actor, account.id, real_name, phone)?;
-    println!("已更新账号 {} 的信息：{}，{}", a.name, a.real_name, a.phone);
+    let a = uc::edit_contact(app, actor, account.id, real_name, phone, email)?;
+    let email = if a.email.is_empty() {
+        "未登记邮箱".to_string()
+    } else {
+        format!("邮箱 {}", a.email)
+    };
+    println!(
+        "已更新账号 {} 的信息：{}，{}，{email}",
+        a.name, a.real_name, a.phone
+    );
     Ok(())
 }
 
@@ -133,7 +142,7 @@ pub fn user_list(app: &App) -> anyhow::Result<()> {
     }
     for a in accounts {
         println!(
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             a.id,
             a.name,
             a.real_name,
@@ -145,6 +154,8 @@ pub fn user_list(app: &App) -> anyhow::Result<()> {
                 .map(local)
                 .unwrap_or_else(|| "从未登录".into()),
             local(a.created_at),
+            // Last, so that scripts reading the columns before it read them as before.
+            a.email,
         );
     }
     Ok(())

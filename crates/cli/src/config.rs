@@ -25,6 +25,9 @@ pub struct FileConfig {
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
     pub metrics_addr: Option<String>,
     pub metrics_token: Option<String>,
+    /// The SMTP server the notifications are mailed through, and their sender (邮件通知).
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
 }
 
 impl FileConfig {
@@ -72,5 +75,15 @@ mod tests {
                 .unwrap();
         assert_eq!(c.metrics_addr.as_deref(), Some("127.0.0.1:9100"));
         assert_eq!(c.metrics_token.as_deref(), Some("scrape-secret"));
+        let c: FileConfig = toml::from_str(
+            "smtp_url = \"smtp://xyb:pw@mail.binhai.gov.cn:587?tls=required\"\nmail_from = \"xyb@binhai.gov.cn\"",
+        )
+        .unwrap();
+        assert_eq!(
+            c.smtp_url.as_deref(),
+            Some("smtp://xyb:pw@mail.binhai.gov.cn:587?tls=required")
+        );
+        assert_eq!(c.mail_from.as_deref(), Some("xyb@binhai.gov.cn"));
+        assert!(toml::from_str::<FileConfig>("smtp = \"smtp://x\"").is_err());
     }
 }

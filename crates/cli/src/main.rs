@@ -62,7 +62,8 @@ enum Command {
         demo: bool,
         /// A TOML file with any of: db, key_file, addr, session_ttl_minutes,
         /// session_idle_minutes, secure_cookies, login_per_minute, public_per_minute,
-        /// public_url, trusted_proxies, metrics_addr, metrics_token. Flags and environment win.
+        /// public_url, trusted_proxies, metrics_addr, metrics_token, smtp_url, mail_from. Flags
+        /// and environment win.
         #[arg(long, env = "PROBITY_CONFIG")]
         config: Option<PathBuf>,
         /// A session ends this many minutes after login at the latest.
@@ -106,17 +107,26 @@ enum Command {
         /// visible to other users in the process list.
         #[arg(long, env = "PROBITY_METRICS_TOKEN", hide_env_values = true)]
         metrics_token: Option<String>,
+        #[command(flatten)]
+        mail: MailArgs,
     },
     /// Loads the demo district (Binhai New Area) into the database.
     Demo,
     /// Rebuilds the public search index (全文检索索引) from the database.
     Reindex,
     /// Runs every clock once as of today (Beijing time) or DATE: records whose disclosure period
-    /// has ended become 已到期. For cron and tests; `serve` runs it each day by itself.
+    /// has ended become 已到期. For cron and tests; `serve` runs it each day by itself. With
+    /// --smtp-url, then mails the notifications not mailed yet.
     Tick {
         /// The day to run as of (YYYY-MM-DD); today by default.
         #[arg(long, value_parser = parse_day)]
         today: Option<chrono::NaiveDate>,
+        #[command(flatten)]
+        mail: MailArgs,
+        /// The platform's address (e.g. https://xy.example.gov.cn), for the link to the case in
+        /// each mail.
+        #[arg(long, env = "PROBITY_PUBLIC_URL", value_parser = parse_public_url)]
+        public_url: Option<String>,
     },
     /// The roster of subjects (主体名录).
     Subjects {
@@ -177,6 +187,44 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+/// Where the notifications are mailed from (邮件通知), for `serve` and `tick`. No Debug: the URL
+/// may hold a password.
+#[derive(clap::Args, Clone)]
+struct MailArgs {
+    /// Mail each notification to its accounts' e-mail addresses through this SMTP server:
+    /// smtp://HOST:25 (plain), smtp://USER:PASS@HOST:587?tls=required (STARTTLS) or
+    /// smtps://USER:PASS@HOST:465 (TLS); special characters in USER or PASS percent-encoded.
+    /// Prefer the environment variable: a flag is visible to other users in the process list.
+    #[arg(long, env = "PROBITY_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The sender of that mail, e.g. "政务诚信信息平台 <xyb@binhai.gov.cn>".
+    #[arg(long, env = "PROBITY_MAIL_FROM")]
+    mail_from: Option<String>,
+}
+
+/// The mail's configuration from its two settings: both, or neither.
+fn mail_config(
+    smtp_url: Option<&str>,
+    mail_from: Option<&str>,
+    public_url: Option<&str>,
+) -> anyhow::Result<Option<probity_app::mail::MailConfig>> {
+    fn given(s: Option<&str>) -> Option<&str> {
+        s.map(str::trim).filter(|s| !s.is_empty())
+    }
+    match (given(smtp_url), given(mail_from)) {
+        (None, None) => Ok(None),
+        (Some(_), None) => anyhow::bail!(
+            "已设置邮件服务器（--smtp-url 或 PROBITY_SMTP_URL），还须设置发件人地址（--mail-from 或 PROBITY_MAIL_FROM）"
+        ),
+        (None, Some(_)) => anyhow::bail!(
+            "已设置发件人地址（--mail-from 或 PROBITY_MAIL_FROM），还须设置邮件服务器（--smtp-url 或 PROBITY_SMTP_URL）"
+        ),
+        (Some(url), Some(from)) => Ok(Some(probity_app::mail::MailConfig::new(
+            url, from, public_url,
+        )?)),
+    }
 }
 
 #[derive(Subcommand)]
@@ -266,6 +314,10 @@ enum UserCommand {
         /// The holder's phone number (联系电话): a mobile or a landline with its area code.
         #[arg(long, default_value = "")]
         phone: String,
+        /// Where the holder's notifications are mailed (邮箱), when serve or tick has
+        /// --smtp-url; none by default.
+        #[arg(long, default_value = "")]
+        email: String,
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
@@ -297,7 +349,8 @@ enum UserCommand {
         #[arg(long)]
         user: String,
     },
-    /// Sets the holder's real name and phone number (账号信息).
+    /// Sets the holder's real name and phone number (账号信息), and the e-mail address the
+    /// notifications are mailed to.
     Contact {
         #[arg(long)]
         user: String,
@@ -305,6 +358,9 @@ enum UserCommand {
         real_name: String,
         #[arg(long)]
         phone: String,
+        /// The e-mail address (邮箱); "" removes it; left out, the address stays as it is.
+        #[arg(long)]
+        email: Option<String>,
     },
     /// Grants a role; never across the line between business roles and the three administrators.
     Role {
@@ -426,6 +482,7 @@ fn serve(cli: &mut Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
         trusted_proxies,
         metrics_addr,
         metrics_token,
+        mail,
     } = &cli.command
     else {
         return Ok(EXIT_FAILURE);
@@ -478,6 +535,30 @@ fn serve(cli: &mut Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
         .and_then(probity_web::metrics::MetricsToken::new),
     };
     let demo = *demo;
+    let public_url = match (config::given(sub, "public_url"), &f.public_url) {
+        (false, Some(u)) => {
+            Some(parse_public_url(u).map_err(|e| anyhow::anyhow!("public_url：{e}"))?)
+        }
+        _ => public_url.clone(),
+    };
+    // The mail's settings are checked before anything is opened or loaded.
+    let smtp_url = config::pick(
+        sub,
+        "smtp_url",
+        &mail.smtp_url,
+        f.smtp_url.clone().map(Some),
+    );
+    let mail_from = config::pick(
+        sub,
+        "mail_from",
+        &mail.mail_from,
+        f.mail_from.clone().map(Some),
+    );
+    let mail = mail_config(
+        smtp_url.as_deref(),
+        mail_from.as_deref(),
+        public_url.as_deref(),
+    )?;
     cli.db = config::pick(matches, "db", &cli.db, f.db.clone());
     if !config::given(matches, "key_file")
         && let Some(k) = &f.key_file
@@ -505,15 +586,10 @@ fn serve(cli: &mut Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
             public_per_minute,
             f.public_per_minute,
         ) as usize,
-        public_url: match (config::given(sub, "public_url"), &f.public_url) {
-            (false, Some(u)) => {
-                Some(parse_public_url(u).map_err(|e| anyhow::anyhow!("public_url：{e}"))?)
-            }
-            _ => public_url.clone(),
-        },
+        public_url,
         ..Default::default()
     };
-    ops::serve(store, &addr, web, pages)?;
+    ops::serve(store, &addr, web, pages, mail)?;
     Ok(EXIT_OK)
 }
 
@@ -632,12 +708,36 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
             println!("模板已写入 {}", out.display());
             Ok(EXIT_OK)
         }
-        Command::Tick { today } => {
+        Command::Tick {
+            today,
+            mail,
+            public_url,
+        } => {
+            let mail = mail_config(
+                mail.smtp_url.as_deref(),
+                mail.mail_from.as_deref(),
+                public_url.as_deref(),
+            )?;
             let store = open_store(&cli)?;
             let app = probity_app::App::new(store, probity_app::Clock::system());
+            if mail.is_some() {
+                // The first time, the mail starts here: what the clocks notify next is mailed.
+                probity_app::mail::start(&app)?;
+            }
             let day = today.unwrap_or_else(|| app.today());
             let report = probity_app::tick::run(&app, day)?;
             println!("{report}");
+            if let Some(config) = mail {
+                let smtp = probity_app::mail::Smtp::new(&config)?;
+                let round = probity_app::mail::deliver_all(&app, &smtp, config.public_url())?;
+                println!("{round}");
+                if round.failure.is_some() {
+                    eprintln!(
+                        "邮件服务器 {} 暂时无法发送：未发出的通知在下次运行时重试",
+                        config.server()
+                    );
+                }
+            }
             Ok(EXIT_OK)
         }
         Command::Reindex => {
@@ -717,6 +817,7 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
                     unit,
                     real_name,
                     phone,
+                    email,
                     password_stdin,
                 } => accounts::user_add(
                     &app,
@@ -724,6 +825,7 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
                         name: name.clone(),
                         real_name: real_name.clone(),
                         phone: phone.clone(),
+                        email: email.clone(),
                     },
                     role,
                     unit.as_deref(),
@@ -734,7 +836,15 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
                     user,
                     real_name,
                     phone,
-                } => accounts::user_contact(&app, user, real_name, phone, &actor())?,
+                    email,
+                } => accounts::user_contact(
+                    &app,
+                    user,
+                    real_name,
+                    phone,
+                    email.as_deref(),
+                    &actor(),
+                )?,
                 UserCommand::List => accounts::user_list(&app)?,
                 UserCommand::ResetPassword { user } => {
                     accounts::user_reset_password(&app, user, &actor())?

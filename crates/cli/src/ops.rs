@@ -24,12 +24,31 @@ pub fn reindex(store: &Store, dir: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `probity serve`: the web server, and the notifications' mail when `mail` is configured (a
+/// round every 30 seconds on a thread of its own, stopped with the server).
 pub fn serve(
     store: Store,
     addr: &str,
     config: probity_web::WebConfig,
     pages: probity_web::PagesConfig,
+    mail: Option<probity_app::mail::MailConfig>,
 ) -> anyhow::Result<()> {
+    let courier = match mail {
+        Some(m) => {
+            println!(
+                "邮件通知已启用：邮件服务器 {}，发件人 {}",
+                m.server(),
+                m.from()
+            );
+            let app = probity_app::App::new(store.clone(), probity_app::Clock::system());
+            Some(probity_app::mail::Courier::start(
+                app,
+                m,
+                probity_app::mail::EVERY,
+            )?)
+        }
+        None => None,
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -69,6 +88,9 @@ pub fn serve(
         Ok(())
     });
     drop(rt);
+    if let Some(c) = courier {
+        c.stop();
+    }
     drop(keep);
     result
 }

@@ -210,21 +210,28 @@ pub const REAL_NAME_MAX_CHARS: usize = 30;
 
 /// Who holds an account and how to reach them: the real name (姓名) and a phone number
 /// (联系电话), shown to the administrators so that a role is granted to a known person and the
-/// holder can be called to confirm it (三员分立). Accounts the operator created at the machine may
-/// have neither; a form always asks for both.
+/// holder can be called to confirm it (三员分立); and an e-mail address (邮箱) the platform's
+/// notifications are sent to when mail is configured. Accounts the operator created at the
+/// machine may have none of them; a form always asks for the name and the phone. The e-mail
+/// address is never required: blank means no mail.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {
     pub real_name: String,
     pub phone: String,
+    #[serde(default)]
+    pub email: String,
 }
 
 impl Contact {
-    /// Checks both fields at once and returns every problem with the field it concerns
-    /// (`real_name`, `phone`). Blank is refused when `required`; otherwise a blank field stays
-    /// blank. Spaces around are dropped; a phone number keeps its digits and hyphens only.
+    /// Checks every field at once and returns every problem with the field it concerns
+    /// (`real_name`, `phone`, `email`). A blank name or phone is refused when `required`;
+    /// otherwise a blank field stays blank (the e-mail address may always be blank). Spaces
+    /// around are dropped; a phone number keeps its digits and hyphens only; an address's domain
+    /// is kept in lower case.
     pub fn check(
         real_name: &str,
         phone: &str,
+        email: &str,
         required: bool,
     ) -> std::result::Result<Contact, Vec<(&'static str, DomainError)>> {
         let mut problems = Vec::new();
@@ -242,8 +249,19 @@ impl Contact {
                 String::new()
             }
         };
+        let email = match check_email(email) {
+            Ok(e) => e,
+            Err(e) => {
+                problems.push(("email", e));
+                String::new()
+            }
+        };
         if problems.is_empty() {
-            Ok(Contact { real_name, phone })
+            Ok(Contact {
+                real_name,
+                phone,
+                email,
+            })
         } else {
             Err(problems)
         }
@@ -350,6 +368,63 @@ pub fn check_phone(phone: &str, required: bool) -> Result<String> {
         Some(e) => format!("{area}-{local}-{e}"),
         None => format!("{area}-{local}"),
     })
+}
+
+/// The longest address SMTP carries (RFC 5321: a path of 256 octets, brackets included).
+pub const EMAIL_MAX_CHARS: usize = 254;
+/// The longest local part (before the @) SMTP carries (RFC 5321).
+const EMAIL_LOCAL_MAX: usize = 64;
+
+/// An e-mail address (邮箱) as the platform sends notifications to it: `local@domain`, the
+/// local part of letters, digits and `. _ % + -` (no dot first, last or twice in a row), the
+/// domain of at least two labels of letters, digits and hyphens (`binhai.gov.cn`, punycode
+/// included), at most 254 characters. Blank is allowed (no mail). Spaces around are dropped and
+/// the domain is kept in lower case, so that an address is stored one way.
+pub fn check_email(email: &str) -> Result<String> {
+    let t = email.trim();
+    if t.is_empty() {
+        return Ok(String::new());
+    }
+    let n = t.chars().count();
+    if n > EMAIL_MAX_CHARS {
+        return Err(DomainError::new(
+            Code::EmailInvalid,
+            format!("邮箱过长：{n} 个字符，最多 {EMAIL_MAX_CHARS} 个"),
+        ));
+    }
+    let bad = || {
+        DomainError::new(
+            Code::EmailInvalid,
+            "邮箱格式不正确：应为“用户名@域名”，如 zhangsan@binhai.gov.cn，只能使用英文字母、数字和 . _ % + -",
+        )
+    };
+    let Some((local, domain)) = t.split_once('@') else {
+        return Err(bad());
+    };
+    let local_ok = !local.is_empty()
+        && local.len() <= EMAIL_LOCAL_MAX
+        && local
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-_%+".contains(&b))
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..");
+    let labels: Vec<&str> = domain.split('.').collect();
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|l| label_ok(l))
+        && labels
+            .last()
+            .is_some_and(|tld| !tld.bytes().all(|b| b.is_ascii_digit()));
+    if !(local_ok && domain_ok) {
+        return Err(bad());
+    }
+    Ok(format!("{local}@{}", domain.to_ascii_lowercase()))
 }
 
 pub const PASSWORD_MIN_CHARS: usize = 10;
@@ -470,7 +545,7 @@ mod tests {
 
     #[test]
     fn contact_takes_names_and_phone_numbers_as_people_write_them() {
-        let c = Contact::check(" 张三 ", "138 1234 5678", true).unwrap();
+        let c = Contact::check(" 张三 ", "138 1234 5678", "", true).unwrap();
         assert_eq!(
             (c.real_name.as_str(), c.phone.as_str()),
             ("张三", "13812345678")
@@ -490,16 +565,20 @@ mod tests {
         );
         assert_eq!(check_real_name("John Smith", true).unwrap(), "John Smith");
         // Optional fields stay blank when the operator leaves them blank.
-        assert_eq!(Contact::check("", "", false).unwrap(), Contact::default());
+        assert_eq!(
+            Contact::check("", "", "", false).unwrap(),
+            Contact::default()
+        );
     }
 
     #[test]
     fn contact_names_every_problem_at_once() {
-        let errs = Contact::check("张", "12345", true).unwrap_err();
+        let errs = Contact::check("张", "12345", "zhang@", true).unwrap_err();
         let fields: Vec<&str> = errs.iter().map(|(f, _)| *f).collect();
-        assert_eq!(fields, ["real_name", "phone"]);
+        assert_eq!(fields, ["real_name", "phone", "email"]);
         assert!(errs.iter().all(|(_, e)| !e.message.is_empty()));
-        let errs = Contact::check("", "", true).unwrap_err();
+        let errs = Contact::check("", "", "", true).unwrap_err();
+        assert_eq!(errs.len(), 2, "the e-mail address is never required");
         assert_eq!(errs[0].1.message, "请填写姓名");
         assert_eq!(errs[1].1.message, "请填写联系电话");
         for bad in [
@@ -525,6 +604,56 @@ mod tests {
                 Code::RealNameInvalid,
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn email_addresses_are_taken_as_mail_can_reach_them() {
+        for (typed, kept) in [
+            (" zhangsan@binhai.gov.cn ", "zhangsan@binhai.gov.cn"),
+            ("Zhang.San@TJ.GOV.CN", "Zhang.San@tj.gov.cn"),
+            (
+                "xyb+notice@mail.binhai-xinyong.cn",
+                "xyb+notice@mail.binhai-xinyong.cn",
+            ),
+            ("a_b-c%d@xinyong.xn--fiqs8s", "a_b-c%d@xinyong.xn--fiqs8s"),
+            ("", ""),
+        ] {
+            assert_eq!(check_email(typed).unwrap(), kept, "{typed}");
+        }
+        let long = format!(
+            "{}@{}.{}.{}.cn",
+            "a".repeat(64),
+            "b".repeat(62),
+            "c".repeat(61),
+            "d".repeat(61)
+        );
+        assert_eq!(long.chars().count(), 254);
+        assert!(check_email(&long).is_ok());
+        for bad in [
+            "zhangsan",
+            "zhangsan@",
+            "@binhai.gov.cn",
+            "zhang san@binhai.gov.cn",
+            "zhangsan@binhai",
+            "zhangsan@@binhai.gov.cn",
+            "zhang@san@binhai.gov.cn",
+            ".zhang@binhai.gov.cn",
+            "zhang.@binhai.gov.cn",
+            "zhang..san@binhai.gov.cn",
+            "zhangsan@-binhai.gov.cn",
+            "zhangsan@binhai..gov.cn",
+            "zhangsan@10.0.0.1",
+            "张三@binhai.gov.cn",
+            "zhangsan＠binhai.gov.cn",
+            "zhangsan@binhai.gov.cn\r\nBcc: x@y.cn",
+            "<zhangsan@binhai.gov.cn>",
+            &format!("{}@binhai.gov.cn", "a".repeat(65)),
+            &format!("a@{}.cn", "b".repeat(250)),
+        ] {
+            let e = check_email(bad).unwrap_err();
+            assert_eq!(e.code, Code::EmailInvalid, "{bad}");
+            assert!(e.message.starts_with("邮箱"), "{bad}: {}", e.message);
         }
     }
     use chrono::TimeZone;

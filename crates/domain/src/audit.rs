@@ -20,6 +20,8 @@ pub enum Entity {
     CalendarYear,
     /// A case (异议, 信用修复, 整改, 投诉举报), named by its id.
     Case,
+    /// One of the platform's settings (the case deadlines, …), named by its name.
+    Setting,
     /// A failed search by ID number (the trace that limits guessing).
     IdLookup,
     /// A request to the platform that concerns no stored object: a login under a name no account
@@ -28,7 +30,7 @@ pub enum Entity {
 }
 
 impl Entity {
-    pub const ALL: [Entity; 10] = [
+    pub const ALL: [Entity; 11] = [
         Entity::Subject,
         Entity::Record,
         Entity::Category,
@@ -37,6 +39,7 @@ impl Entity {
         Entity::Report,
         Entity::CalendarYear,
         Entity::Case,
+        Entity::Setting,
         Entity::IdLookup,
         Entity::Request,
     ];
@@ -51,6 +54,7 @@ impl Entity {
             Entity::Report => "report",
             Entity::CalendarYear => "calendar_year",
             Entity::Case => "case",
+            Entity::Setting => "setting",
             Entity::IdLookup => "id_lookup",
             Entity::Request => "request",
         }
@@ -66,6 +70,7 @@ impl Entity {
             Entity::Report => "信用报告",
             Entity::CalendarYear => "工作日历",
             Entity::Case => "案件",
+            Entity::Setting => "平台设置",
             Entity::IdLookup => "身份证号查询",
             Entity::Request => "访问请求",
         }

@@ -116,6 +116,9 @@ pub const TABLE: &[Rule] = &[
     roles("POST", "/api/v1/complaints", &[(Admin, All)]),
     roles("GET", "/api/v1/notifications", &[(Admin, All), (Provider, All), (Unit, All)]),
     roles("POST", "/api/v1/notifications/read", &[(Admin, All), (Provider, All), (Unit, All)]),
+    // The case deadlines: everyone working cases reads them; the credit office sets them.
+    roles("GET", "/api/v1/case-deadlines", &[(Admin, All), (Provider, All), (Unit, All)]),
+    roles("PUT", "/api/v1/case-deadlines", &[(Admin, All)]),
     // The server-rendered pages (HTML, not in the OpenAPI description).
     public("GET", "/static/style.css"),
     public("GET", "/login"),
@@ -136,6 +139,10 @@ pub const TABLE: &[Rule] = &[
     public("POST", "/api/v1/public/complaints"),
     public("GET", "/api/v1/public/complaints/{tracking_no}"),
     public("POST", "/api/v1/public/complaints/{tracking_no}/rating"),
+    // Anyone reports an error on a public record (纠错), followed as complaints are.
+    public("POST", "/api/v1/public/corrections"),
+    public("GET", "/records/{id}/correction"),
+    public("POST", "/records/{id}/correction"),
     public("GET", "/complaints/new"),
     public("POST", "/complaints/new"),
     public("GET", "/complaints/status"),
@@ -203,6 +210,8 @@ pub const TABLE: &[Rule] = &[
     roles("POST", "/console/accounts/{id}/reset-totp", &[(Secadmin, All)]),
     roles("GET", "/console/audit", &[(Auditor, All)]),
     roles("GET", "/console/cases", &[(Admin, All), (Provider, All), (Unit, All)]),
+    roles("GET", "/console/cases/deadlines", &[(Admin, All)]),
+    roles("POST", "/console/cases/deadlines", &[(Admin, All)]),
     roles("GET", "/console/cases.xlsx", &[(Admin, All), (Provider, All), (Unit, All)]),
     roles("GET", "/console/cases/{id}", &[(Admin, All), (Provider, All), (Unit, All)]),
     roles("POST", "/console/cases/{id}/step", &[(Admin, All), (Provider, All), (Unit, All)]),

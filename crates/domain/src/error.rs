@@ -44,6 +44,8 @@ pub enum Code {
     RealNameInvalid,
     /// An account holder's phone number is neither a mobile nor a landline number.
     PhoneInvalid,
+    /// An account holder's e-mail address (邮箱) is not an address mail can be sent to.
+    EmailInvalid,
     /// A date falls in a year the working-day calendar does not know.
     CalendarYearMissing,
     /// Calendar data that contradicts itself (a date twice, a make-up day on a weekday …).
@@ -145,6 +147,7 @@ impl Code {
             Code::AccountNameInvalid => "ACCOUNT_NAME_INVALID",
             Code::RealNameInvalid => "REAL_NAME_INVALID",
             Code::PhoneInvalid => "PHONE_INVALID",
+            Code::EmailInvalid => "EMAIL_INVALID",
             Code::CalendarYearMissing => "CALENDAR_YEAR_MISSING",
             Code::CalendarInvalid => "CALENDAR_INVALID",
             Code::PasswordWeak => "PASSWORD_WEAK",

@@ -6,7 +6,7 @@
 
 use chrono::NaiveDate;
 
-use crate::catalog::DisclosureBounds;
+use crate::catalog::{Catalog, DisclosureBounds, Severity};
 use crate::date::add_months;
 use crate::record::RecordState;
 
@@ -20,6 +20,43 @@ pub fn last_day(
         return disclosure_until;
     }
     disclosure_until.min(add_months(decided_on, bounds.max_months))
+}
+
+/// Days to spare when counting months back (`add_months` clamps to a month's last day, which
+/// moves a date by up to three days each way).
+const MONTH_END_SPARE: u64 = 10;
+
+/// The decision date before which a record whose period is capped at `max_months` may have
+/// passed that cap by `today`: every `decided_on` with `add_months(decided_on, max_months) <
+/// today` lies before it (a property test checks). `None` when nothing can be that old.
+pub fn decided_before(max_months: u32, today: NaiveDate) -> Option<NaiveDate> {
+    let back = today.checked_sub_months(chrono::Months::new(max_months))?;
+    back.checked_add_days(chrono::Days::new(MONTH_END_SPARE))
+}
+
+/// For each category whose maximum may cap a record's period (`last_day`), the decision date
+/// before which its active records may have passed the shortest positive maximum of its
+/// severities by `today`. With the records whose own end date has passed, these are all the
+/// records that may expire today (the daily expiry reads only them, then decides each exactly);
+/// a category whose every maximum is 0 (never disclosed) ends on the records' own dates alone.
+pub fn capped_before(catalog: &Catalog, today: NaiveDate) -> Vec<(String, NaiveDate)> {
+    catalog
+        .categories()
+        .iter()
+        .filter_map(|c| {
+            let shortest = [
+                None,
+                Some(Severity::Minor),
+                Some(Severity::Ordinary),
+                Some(Severity::Grave),
+            ]
+            .into_iter()
+            .map(|s| c.bounds(s).max_months)
+            .filter(|m| *m > 0)
+            .min()?;
+            Some((c.code.clone(), decided_before(shortest, today)?))
+        })
+        .collect()
 }
 
 /// Whether a record in `state` whose period's last day is `last` is due to expire on `today`.
@@ -103,6 +140,27 @@ mod tests {
             prop_assert!(last <= until);
             if max > 0 {
                 prop_assert!(last <= add_months(decided_on, max));
+            }
+        }
+    }
+
+    proptest! {
+        /// Every record the cap has expired by `today` was decided before the cut-off the daily
+        /// expiry reads up to: the index range never misses one.
+        #[test]
+        fn the_cut_off_never_misses_a_capped_record(
+            decided in 0i64..20_000,
+            today in 0i64..20_000,
+            months in 1u32..=120,
+        ) {
+            let base = d("2000-01-01");
+            let decided = base + chrono::Days::new(decided as u64);
+            let today = base + chrono::Days::new(today as u64);
+            let bounds = DisclosureBounds { min_months: 0, max_months: months };
+            let far = d("2200-01-01");
+            if is_due(RecordState::Active, last_day(decided, far, bounds), today) {
+                let cut = decided_before(months, today).unwrap();
+                prop_assert!(decided < cut, "{decided} {today} {months} {cut}");
             }
         }
     }

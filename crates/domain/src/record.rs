@@ -90,15 +90,27 @@ pub enum Role {
     Unit,
     /// The deadline scheduler.
     System,
+    /// 社会公众: anyone on the public side, who may report an error on a disclosed record (纠错)
+    /// and do nothing else.
+    Public,
 }
 
 impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::CreditOffice,
+        Role::Provider,
+        Role::Unit,
+        Role::System,
+        Role::Public,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             Role::CreditOffice => "信用办",
             Role::Provider => "报送单位",
             Role::Unit => "被评价单位",
             Role::System => "系统",
+            Role::Public => "社会公众",
         }
     }
 }
@@ -168,7 +180,8 @@ pub fn transition(state: RecordState, action: Action, role: Role) -> Result<Reco
         (S::Draft | S::Submitted, A::Correct) => Some((state, &[R::Provider, R::CreditOffice][..])),
         (S::Submitted, A::SendBack) => Some((S::Draft, &[R::CreditOffice][..])),
         (S::Submitted, A::Activate) => Some((S::Active, &[R::CreditOffice][..])),
-        (S::Active, A::Object) => Some((S::Objected, &[R::Unit, R::CreditOffice][..])),
+        // The unit disputes its own record; anyone reports an error on a public one (纠错).
+        (S::Active, A::Object) => Some((S::Objected, &[R::Unit, R::CreditOffice, R::Public][..])),
         (S::Objected, A::ResolveObjection) => Some((S::Active, &[R::CreditOffice][..])),
         (S::Active, A::Repair) => Some((S::Repaired, &[R::CreditOffice][..])),
         (S::Active, A::Expire) => Some((S::Expired, &[R::System, R::CreditOffice][..])),
@@ -714,10 +727,37 @@ mod tests {
     }
 
     #[test]
+    fn the_public_only_reports_an_error_on_an_active_record() {
+        use Action as A;
+        use RecordState as S;
+        assert_eq!(
+            transition(S::Active, A::Object, Role::Public).unwrap(),
+            S::Objected
+        );
+        for state in RecordState::ALL {
+            for action in Action::ALL {
+                if (state, action) == (S::Active, A::Object) {
+                    continue;
+                }
+                let e = transition(state, action, Role::Public).unwrap_err();
+                assert!(
+                    matches!(e.code, Code::Forbidden | Code::IllegalTransition),
+                    "{state:?} {action:?}"
+                );
+            }
+        }
+        let e = transition(S::Active, A::Revoke, Role::Public).unwrap_err();
+        assert_eq!(e.code, Code::Forbidden);
+        assert_eq!(e.message, "社会公众无权对记录执行“撤销”");
+        let e = transition(S::Objected, A::Object, Role::Public).unwrap_err();
+        assert_eq!(e.code, Code::IllegalTransition);
+    }
+
+    #[test]
     fn final_states_accept_no_action() {
         for s in RecordState::ALL.into_iter().filter(|s| s.is_final()) {
             for a in Action::ALL {
-                for role in [Role::CreditOffice, Role::Provider, Role::Unit, Role::System] {
+                for role in Role::ALL {
                     assert!(transition(s, a, role).is_err(), "{s:?} {a:?} {role:?}");
                 }
             }

@@ -6,7 +6,7 @@ use probity_domain::Code;
 use probity_domain::record::{Action, RecordState, Role, transition};
 use proptest::prelude::*;
 
-const ROLES: [Role; 4] = [Role::CreditOffice, Role::Provider, Role::Unit, Role::System];
+const ROLES: [Role; 5] = Role::ALL;
 
 fn step() -> impl Strategy<Value = (Action, Role)> {
     (
@@ -51,6 +51,10 @@ proptest! {
                         && state != RecordState::Objected
                     {
                         prop_assert_eq!(role, Role::CreditOffice);
+                    }
+                    // The public reports an error on an active record (纠错), and does nothing else.
+                    if role == Role::Public {
+                        prop_assert_eq!((state, action, next), (RecordState::Active, Action::Object, RecordState::Objected));
                     }
                     state = next;
                 }

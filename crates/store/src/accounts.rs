@@ -55,6 +55,8 @@ pub struct Account {
     /// created without them.
     pub real_name: String,
     pub phone: String,
+    /// Where the holder's notifications are mailed (邮箱); blank for no mail.
+    pub email: String,
     pub role: AccountRole,
     /// The roster unit a provider or unit account acts for.
     pub unit_id: Option<i64>,
@@ -312,6 +314,7 @@ fn account_cols(a: &str) -> String {
         "name",
         "real_name",
         "phone",
+        "email",
         "role",
         "unit_id",
         "totp_enabled",
@@ -335,6 +338,7 @@ fn account_from(r: &Row) -> StoreResult<Account> {
         name: r.need_text("name")?.to_string(),
         real_name: r.text("real_name")?.unwrap_or_default().to_string(),
         phone: r.text("phone")?.unwrap_or_default().to_string(),
+        email: r.text("email")?.unwrap_or_default().to_string(),
         role,
         unit_id: r.int("unit_id")?,
         totp_enabled,
@@ -368,6 +372,7 @@ pub const ACCOUNT_AUDITED: &[&str] = &[
     "name_key",
     "real_name",
     "phone",
+    "email",
     "role",
     "unit_id",
     "password_hash",
@@ -389,10 +394,10 @@ pub const TOKEN_AUDITED: &[&str] = &[
     "revoked_at",
 ];
 
-/// The contact as stored: checked again here, so that no caller stores a name or a number the
-/// rules refuse (blank stays allowed: the operator may leave both out).
+/// The contact as stored: checked again here, so that no caller stores a name, a number or an
+/// address the rules refuse (blank stays allowed: the operator may leave them out).
 fn stored_contact(contact: &Contact) -> StoreResult<Contact> {
-    Contact::check(&contact.real_name, &contact.phone, false).map_err(|errs| {
+    Contact::check(&contact.real_name, &contact.phone, &contact.email, false).map_err(|errs| {
         match errs.into_iter().next() {
             Some((_, e)) => StoreError::Domain(e),
             None => StoreError::Internal("联系信息".into()),
@@ -651,8 +656,8 @@ impl Store {
         }
     }
 
-    /// Changes the holder's real name and phone number (checked by the caller, see
-    /// [`Contact::check`]). The journal names the fields that changed, not their values.
+    /// Changes the holder's real name, phone number and e-mail address (checked by the caller,
+    /// see [`Contact::check`]). The journal names the fields that changed, not their values.
     pub fn set_contact<'a>(
         &self,
         id: i64,
@@ -673,13 +678,17 @@ impl Store {
                 if target.phone != contact.phone {
                     changed.push("phone");
                 }
+                if target.email != contact.email {
+                    changed.push("email");
+                }
                 c.exec(
-                    "UPDATE accounts SET real_name = $1, phone = $2, updated_at = $3 WHERE id = $4",
+                    "UPDATE accounts SET real_name = $1, phone = $2, email = $5, updated_at = $3 WHERE id = $4",
                     &[
                         Val::from(contact.real_name.as_str()),
                         Val::from(contact.phone.as_str()),
                         Val::from(self.now_text()),
                         Val::Int(id),
+                        Val::from(contact.email.as_str()),
                     ],
                 )?;
                 Ok(serde_json::json!({ "changed": changed }))
@@ -742,8 +751,8 @@ impl Store {
             }
             let id = c.next_id("accounts")?;
             c.exec(
-                "INSERT INTO accounts (id, name, name_key, real_name, phone, role, unit_id, password_hash, totp_enabled, disabled, failed_logins, must_change_password, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $9, $10, $4, $5, $6, 0, 0, 0, $7, $8, $8)",
+                "INSERT INTO accounts (id, name, name_key, real_name, phone, email, role, unit_id, password_hash, totp_enabled, disabled, failed_logins, must_change_password, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $9, $10, $11, $4, $5, $6, 0, 0, 0, $7, $8, $8)",
                 &[
                     Val::Int(id),
                     Val::from(name.as_str()),
@@ -755,6 +764,7 @@ impl Store {
                     Val::from(now.as_str()),
                     Val::from(contact.real_name.as_str()),
                     Val::from(contact.phone.as_str()),
+                    Val::from(contact.email.as_str()),
                 ],
             )?;
             journal_account(c, self.now_text(),

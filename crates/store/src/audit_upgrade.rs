@@ -1,6 +1,7 @@
 //! When the audited columns of a table grow (issue 8: the password hash, the second factor's
 //! secret and the one-time-password flag of accounts; the token hash of API tokens; issue 10:
-//! the holder's real name and phone), rows journaled before still carry digests over the old
+//! the holder's real name and phone; issue 11: the holder's e-mail address), rows journaled
+//! before still carry digests over the old
 //! columns. Once per widening (in order), at start-up, each row whose
 //! old-column digest still matches its last journal entry gets a new entry (`rebaseline`, by
 //! `system:upgrade`) with its digest over the new columns. A row that does not match is left
@@ -85,6 +86,32 @@ const STEP_14: &[Widened] = &[Widened {
     new: crate::accounts::ACCOUNT_AUDITED,
 }];
 
+/// The account columns audited from issue 10 until the e-mail address joined them (issue 11).
+const ACCOUNT_AUDITED_V14: &[&str] = &[
+    "id",
+    "name",
+    "name_key",
+    "real_name",
+    "phone",
+    "role",
+    "unit_id",
+    "password_hash",
+    "totp_secret",
+    "totp_enabled",
+    "must_change_password",
+    "disabled",
+    "created_at",
+    "updated_at",
+];
+
+const STEP_17: &[Widened] = &[Widened {
+    entity: Entity::Account,
+    table: "accounts",
+    key: "id",
+    old: ACCOUNT_AUDITED_V14,
+    new: crate::accounts::ACCOUNT_AUDITED,
+}];
+
 const STEPS: &[Step] = &[
     Step {
         mark: "0009_audit_rebaseline_accounts_tokens_reports",
@@ -93,6 +120,10 @@ const STEPS: &[Step] = &[
     Step {
         mark: "0014_audit_rebaseline_account_contact",
         tables: STEP_14,
+    },
+    Step {
+        mark: "0017_audit_rebaseline_account_email",
+        tables: STEP_17,
     },
 ];
 
@@ -235,6 +266,31 @@ mod tests {
         assert_eq!(store.verify().unwrap().problem, None);
         let history = store.history(Entity::Account, &a.id.to_string()).unwrap();
         assert_eq!(history.last().unwrap().action, "rebaseline");
+    }
+
+    #[test]
+    fn accounts_journaled_before_the_email_joined_are_rebaselined() {
+        let store = Store::open("sqlite::memory:", Keys::from_master(&[3u8; 32])).unwrap();
+        let a = store
+            .create_account(
+                "before.email",
+                AccountRole::Hr,
+                None,
+                "Binhai#2025x",
+                "cli:t",
+            )
+            .unwrap();
+        journal_old_style(&store, &STEP_17[0], a.id);
+        unmark(&store, &STEPS[2]);
+        assert!(store.verify().unwrap().problem.is_some());
+        run(&mut store.conn().unwrap(), &store.now_text()).unwrap();
+        assert_eq!(store.verify().unwrap().problem, None);
+        let history = store.history(Entity::Account, &a.id.to_string()).unwrap();
+        assert_eq!(history.last().unwrap().action, "rebaseline");
+        // Once: a second start changes nothing.
+        let head = store.head_seq().unwrap();
+        run(&mut store.conn().unwrap(), &store.now_text()).unwrap();
+        assert_eq!(store.head_seq().unwrap(), head);
     }
 
     #[test]

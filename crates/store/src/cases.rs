@@ -523,6 +523,30 @@ impl Store {
         Ok(())
     }
 
+    /// Takes the lease `name` until `until` (Unix seconds) if nobody holds it at `now`: false
+    /// when another node does. One atomic update, so that of two nodes asking at once one wins.
+    pub fn claim_lease(&self, name: &str, now: i64, until: i64) -> StoreResult<bool> {
+        let mut c = self.conn()?;
+        c.exec(
+            "INSERT INTO clock_positions (name, seq) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING",
+            &[Val::from(name)],
+        )?;
+        let n = c.exec(
+            "UPDATE clock_positions SET seq = $2 WHERE name = $1 AND seq <= $3",
+            &[Val::from(name), Val::Int(until), Val::Int(now)],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Gives the lease `name` back, if the one ending at `held` is still ours.
+    pub fn release_lease(&self, name: &str, held: i64) -> StoreResult<()> {
+        self.conn()?.exec(
+            "UPDATE clock_positions SET seq = 0 WHERE name = $1 AND seq = $2",
+            &[Val::from(name), Val::Int(held)],
+        )?;
+        Ok(())
+    }
+
     /// The history of a case, oldest first.
     pub fn case_events(&self, case_id: i64) -> StoreResult<Vec<CaseEvent>> {
         let mut c = self.conn()?;
@@ -589,6 +613,13 @@ impl Store {
     pub fn query_code_hash(&self, tracking_no: &str, code: &str) -> Vec<u8> {
         self.keys
             .lookup_hash(&format!("complaint:{tracking_no}:{code}"))
+    }
+
+    /// The MAC of a public form's challenge (the complaint and correction forms' proof-of-work),
+    /// keyed by the installation's key: every `serve` node of one platform accepts what another
+    /// issued.
+    pub fn challenge_mac(&self, message: &str) -> Vec<u8> {
+        self.keys.lookup_hash(&format!("challenge:{message}"))
     }
 
     /// The decrypted contact a complainant left, if any (for the credit office only).
@@ -760,13 +791,15 @@ impl Cases<'_, '_> {
             > 0)
     }
 
-    /// Complaints filed on `day` so far (for the day's serial of the tracking number).
-    pub fn complaints_on(&mut self, prefix: &str) -> StoreResult<i64> {
+    /// The cases whose tracking number begins with `prefix` (a day's complaints, `TS20261202`, or
+    /// reports of an error, `JC20261203`), for the day's next serial. Counted by the number
+    /// itself, whatever the kind of case: the numbers are unique.
+    pub fn tracked_on(&mut self, prefix: &str) -> StoreResult<i64> {
         Ok(self
             .tx
             .conn()
             .query_int(
-                "SELECT COUNT(*) AS n FROM cases WHERE kind = 'complaint' AND tracking_no LIKE $1",
+                "SELECT COUNT(*) AS n FROM cases WHERE tracking_no LIKE $1",
                 &[Val::from(format!("{prefix}%"))],
             )?
             .unwrap_or(0))

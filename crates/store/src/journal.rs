@@ -135,6 +135,15 @@ pub const AUDITED: &[Audited] = &[
         numeric: true,
         label: "工作日历",
     },
+    // Journaled by name.
+    Audited {
+        entity: Entity::Setting,
+        table: "settings",
+        cols: crate::settings::SETTING_COLS,
+        key: "name",
+        numeric: false,
+        label: "平台设置",
+    },
     Audited {
         entity: Entity::Case,
         table: "cases",

@@ -409,32 +409,61 @@ pub struct ActivePeriod {
 }
 
 impl Store {
-    /// Every active record's period, in id order, streamed (the daily expiry reads them all).
-    pub fn visit_active_periods(
+    /// The periods of the active records that may have ended before `today`: those whose own end
+    /// date has passed, and those of each listed category decided before its cut-off (where the
+    /// category's maximum may cap the period). A superset: the caller decides each exactly
+    /// (`expiry::last_day`). Both reads are ranges of partial indexes over the active records
+    /// only, so that a day with nothing to expire reads next to nothing however many records
+    /// are in force. Each record is visited once, in no particular order.
+    pub fn visit_expirable_periods(
         &self,
+        today: NaiveDate,
+        decided_before: &[(String, NaiveDate)],
         mut visit: impl FnMut(ActivePeriod) -> StoreResult<()>,
     ) -> StoreResult<()> {
         let mut c = self.conn()?;
+        let mut seen = std::collections::HashSet::new();
+        // The state is written out, not bound: only then may the planners (SQLite's above all)
+        // use the partial indexes, whose condition it is.
+        const COLS: &str =
+            "SELECT id, category, severity, decided_on, disclosure_until FROM records";
+        let mut read = |r: &crate::db::RowRef<'_>| -> StoreResult<()> {
+            let p = active_period(r)?;
+            if seen.insert(p.id) {
+                visit(p)?;
+            }
+            Ok(())
+        };
         c.for_each_ref(
-            "SELECT id, category, severity, decided_on, disclosure_until FROM records \
-             WHERE state = $1 ORDER BY id",
-            &[Val::from(RecordState::Active.code())],
-            |r| {
-                let bad = |f: &str| StoreError::Internal(format!("records.{f}"));
-                visit(ActivePeriod {
-                    id: r.int("id")?.ok_or_else(|| bad("id"))?,
-                    category: r
-                        .text("category")?
-                        .ok_or_else(|| bad("category"))?
-                        .into_owned(),
-                    severity: match r.text("severity")? {
-                        Some(s) => Some(Severity::parse(&s).map_err(|_| bad("severity"))?),
-                        None => None,
-                    },
-                    decided_on: r.date("decided_on")?,
-                    disclosure_until: r.date("disclosure_until")?,
-                })
-            },
-        )
+            &format!("{COLS} WHERE state = 'active' AND disclosure_until < $1"),
+            &[Val::from(today.to_string())],
+            &mut read,
+        )?;
+        for (category, before) in decided_before {
+            c.for_each_ref(
+                &format!("{COLS} WHERE state = 'active' AND category = $1 AND decided_on < $2"),
+                &[Val::from(category.as_str()), Val::from(before.to_string())],
+                &mut read,
+            )?;
+        }
+        Ok(())
     }
+}
+
+/// An active record's period as read.
+fn active_period(r: &crate::db::RowRef<'_>) -> StoreResult<ActivePeriod> {
+    let bad = |f: &str| StoreError::Internal(format!("records.{f}"));
+    Ok(ActivePeriod {
+        id: r.int("id")?.ok_or_else(|| bad("id"))?,
+        category: r
+            .text("category")?
+            .ok_or_else(|| bad("category"))?
+            .into_owned(),
+        severity: match r.text("severity")? {
+            Some(s) => Some(Severity::parse(&s).map_err(|_| bad("severity"))?),
+            None => None,
+        },
+        decided_on: r.date("decided_on")?,
+        disclosure_until: r.date("disclosure_until")?,
+    })
 }

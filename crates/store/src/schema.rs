@@ -279,6 +279,34 @@ CREATE INDEX jobs_state ON jobs (state, lease_until);
     // Cases with deadlines (异议, 信用修复, 整改, 投诉举报), their history, their attachments
     // (in the database, so that every node serves them) and the notifications they send.
     ("0016_cases", Step::Run(cases_tables)),
+    (
+        // The holder's e-mail address (邮箱), where the notifications go when mail is
+        // configured; blank for no mail. Audited like the phone; the digests of existing
+        // accounts are taken again over it (`audit_upgrade`).
+        "0017_account_email",
+        Step::Sql("ALTER TABLE accounts ADD COLUMN email TEXT NOT NULL DEFAULT '';"),
+    ),
+    // The platform's settings the credit office keeps (the case deadlines first), audited.
+    (
+        "0018_settings",
+        Step::Sql(
+            "CREATE TABLE settings (\n\
+                name        TEXT PRIMARY KEY,\n\
+                body        TEXT NOT NULL,\n\
+                updated_at  TEXT NOT NULL\n\
+             );",
+        ),
+    ),
+    // The daily expiry reads only the active records whose period may have ended
+    // (`visit_expirable_periods`): partial indexes over the active records alone, by own end
+    // date and by category and decision date (where the category's maximum caps the period).
+    (
+        "0019_active_period_indexes",
+        Step::Sql(
+            "CREATE INDEX records_active_until ON records (disclosure_until) WHERE state = 'active';\n\
+             CREATE INDEX records_active_decided ON records (category, decided_on) WHERE state = 'active';",
+        ),
+    ),
 ];
 
 /// The tables of the case engine (`cases.rs`). Their ids come from the database's sequence

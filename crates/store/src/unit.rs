@@ -83,6 +83,11 @@ impl<'s> Tx<'s> {
         crate::calendar::CalendarYears { tx: self }
     }
 
+    /// The platform's settings (平台设置), on this unit of work.
+    pub fn settings(&mut self) -> crate::settings::Settings<'_, 's> {
+        crate::settings::Settings { tx: self }
+    }
+
     /// The cases (异议, 信用修复, 整改, 投诉举报), on this unit of work.
     pub fn cases(&mut self) -> crate::cases::Cases<'_, 's> {
         crate::cases::Cases { tx: self }

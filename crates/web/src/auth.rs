@@ -360,8 +360,9 @@ fn client_of(ip: IpAddr) -> String {
     }
 }
 
+/// Compares secrets (CSRF tokens, MACs) in time independent of where they differ.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    subtle::ConstantTimeEq::ct_eq(a, b).into()
 }
 
 /// Requests per client address (login attempts, public routes): a sliding window in memory,

@@ -44,6 +44,10 @@ pub fn pages_router() -> axum::Router<AppState> {
         .route("/search", get(search_page))
         .route("/subjects/{uscc}", get(profile_page))
         .route("/records/{id}", get(record_page))
+        .route(
+            "/records/{id}/correction",
+            get(correction_form).post(correction_submit),
+        )
         .route("/rules", get(rules_page))
         .route(
             "/subjects/{uscc}/report",
@@ -791,11 +795,17 @@ async fn rules_page(State(state): State<AppState>) -> Response {
     use probity_domain::case::{CaseKind, rules};
     use probity_domain::catalog::RecordKind;
     let app = state.app.clone();
-    let catalog = match blocking(move || Ok(probity_app::catalog::current(&app)?)).await {
+    let (catalog, d) = match blocking(move || {
+        Ok((
+            probity_app::catalog::current(&app)?,
+            probity_app::cases::deadlines(&app)?,
+        ))
+    })
+    .await
+    {
         Ok(c) => c,
         Err(e) => return public_page_error(e),
     };
-    let d = probity_app::cases::deadlines(&state.app);
     let rectification_days = |c: &probity_domain::catalog::Category| {
         rules(CaseKind::Rectification)
             .opening(&d, Some(c))
@@ -909,48 +919,23 @@ mod challenge {
         pub b: u32,
     }
 
-    fn key() -> &'static [u8; 32] {
-        static KEY: OnceLock<[u8; 32]> = OnceLock::new();
-        KEY.get_or_init(|| {
-            let mut k = [0u8; 32];
-            // Without a random source the platform cannot run at all (sessions need one too);
-            // a zero key would still refuse nothing it should accept.
-            if getrandom::fill(&mut k).is_err() {
-                tracing::error!("no random source for the complaint form's challenge key");
-            }
-            k
-        })
-    }
+    /// Signs with the platform's key (`Store::challenge_mac`), so that a form issued by one
+    /// node is accepted by another; what a challenge says cannot be changed without the key.
+    pub type Mac<'a> = &'a dyn Fn(&str) -> Vec<u8>;
 
-    /// HMAC-SM3 (RFC 2104 over SM3, 64-byte blocks).
-    fn hmac_sm3(key: &[u8], message: &[u8]) -> [u8; 32] {
-        let mut k = [0u8; 64];
-        if key.len() > 64 {
-            k[..32].copy_from_slice(&sm3(key));
-        } else {
-            k[..key.len()].copy_from_slice(key);
-        }
-        let mut inner: Vec<u8> = k.iter().map(|b| b ^ 0x36).collect();
-        inner.extend_from_slice(message);
-        let mut outer: Vec<u8> = k.iter().map(|b| b ^ 0x5c).collect();
-        outer.extend_from_slice(&sm3(&inner));
-        sm3(&outer)
-    }
-
-    fn signed(issued: i64, nonce: &str, a: u32, b: u32) -> String {
-        hex::encode(hmac_sm3(
-            key(),
-            format!("probity/complaint-challenge|{issued}|{nonce}|{a}|{b}").as_bytes(),
-        ))
+    fn signed(mac: Mac<'_>, issued: i64, nonce: &str, a: u32, b: u32) -> String {
+        hex::encode(mac(&format!(
+            "probity/complaint-challenge|{issued}|{nonce}|{a}|{b}"
+        )))
     }
 
     /// A fresh challenge issued at `now` (Unix seconds).
-    pub fn issue(now: i64) -> Option<(String, Challenge)> {
+    pub fn issue(mac: Mac<'_>, now: i64) -> Option<(String, Challenge)> {
         let mut r = [0u8; 18];
         getrandom::fill(&mut r).ok()?;
         let nonce = hex::encode(&r[..16]);
         let (a, b) = (u32::from(r[16] % 20) + 1, u32::from(r[17] % 20) + 1);
-        let token = format!("{now}.{nonce}.{a}.{b}.{}", signed(now, &nonce, a, b));
+        let token = format!("{now}.{nonce}.{a}.{b}.{}", signed(mac, now, &nonce, a, b));
         Some((
             token,
             Challenge {
@@ -963,7 +948,7 @@ mod challenge {
     }
 
     /// The challenge of a form, if this server issued it and it is still fresh at `now`.
-    pub fn read(token: &str, now: i64) -> Result<Challenge, &'static str> {
+    pub fn read(key: Mac<'_>, token: &str, now: i64) -> Result<Challenge, &'static str> {
         let expired = "安全验证已过期，请重新提交（已为您生成新的验证）";
         let bad = "安全验证无效，请在本页重新提交";
         let parts: Vec<&str> = token.trim().split('.').collect();
@@ -973,7 +958,7 @@ mod challenge {
         let (Ok(issued), Ok(a), Ok(b)) = (issued.parse::<i64>(), a.parse(), b.parse()) else {
             return Err(bad);
         };
-        let want = signed(issued, nonce, a, b);
+        let want = signed(key, issued, nonce, a, b);
         if !crate::auth::constant_time_eq(want.as_bytes(), mac.as_bytes()) {
             return Err(bad);
         }
@@ -1023,7 +1008,8 @@ mod challenge {
         digits.parse::<u32>().ok() == Some(c.a + c.b)
     }
 
-    /// Uses a challenge up: `false` when it was used before. Remembers each for its lifetime.
+    /// Uses a challenge up: `false` when it was used before. Remembers each for its lifetime, on
+    /// this node (as the per-client limit counts per node).
     pub fn spend(c: &Challenge, now: i64) -> bool {
         static USED: OnceLock<Mutex<HashMap<String, i64>>> = OnceLock::new();
         let mut used = USED
@@ -1041,12 +1027,18 @@ mod challenge {
         #[test]
         fn a_challenge_is_signed_fresh_and_spent_once() {
             let now = 1_800_000_000;
-            let (token, c) = issue(now).unwrap();
-            assert!(read(&token, now + 60).is_ok());
-            assert!(read(&token, now + CHALLENGE_TTL_SECS + 1).is_err());
+            let key = |m: &str| sm3(format!("key one|{m}").as_bytes()).to_vec();
+            let other = |m: &str| sm3(format!("key two|{m}").as_bytes()).to_vec();
+            let (token, c) = issue(&key, now).unwrap();
+            assert!(read(&key, &token, now + 60).is_ok());
+            assert!(
+                read(&other, &token, now + 60).is_err(),
+                "another platform's key"
+            );
+            assert!(read(&key, &token, now + CHALLENGE_TTL_SECS + 1).is_err());
             let forged = token.replacen(&format!(".{}.", c.a), &format!(".{}.", c.a + 1), 1);
-            assert!(read(&forged, now).is_err());
-            assert!(read("1.2.3", now).is_err());
+            assert!(read(&key, &forged, now).is_err());
+            assert!(read(&key, "1.2.3", now).is_err());
             assert!(answered(&c, &(c.a + c.b).to_string()));
             assert!(!answered(&c, &(c.a + c.b + 1).to_string()));
             let mut n = 0u64;
@@ -1059,11 +1051,9 @@ mod challenge {
         }
 
         #[test]
-        fn hmac_sm3_and_zero_bits() {
+        fn zero_bits_counts_leading_zeros() {
             assert_eq!(zero_bits(&[0, 0, 0x10, 0xff]), 19);
             assert_eq!(zero_bits(&[0x80]), 0);
-            // Keys longer than a block are hashed first, as RFC 2104 says.
-            assert_eq!(hmac_sm3(&[7; 100], b"x"), hmac_sm3(&sm3(&[7; 100]), b"x"));
         }
     }
 }
@@ -1072,7 +1062,7 @@ mod challenge {
 /// responsive), and the question hidden once the script runs. Sent inline with a nonce that the
 /// page's own Content-Security-Policy allows.
 const POW_SCRIPT: &str = r#"(function(){
-var f=document.getElementById('complaint-form');if(!f||!window.Int32Array||!Math.clz32)return;
+var f=document.querySelector('form[data-bits]');if(!f||!window.Int32Array||!Math.clz32)return;
 var tok=f.elements['challenge'].value,bits=+f.getAttribute('data-bits'),st=document.getElementById('pow-status'),q=document.getElementById('captcha');
 function r(x,n){return(x<<n)|(x>>>(32-n));}
 var W=new Int32Array(68),X=new Int32Array(64),V=new Int32Array(8),m=new Uint8Array(256);
@@ -1143,17 +1133,21 @@ async fn render_complaint(
     status: StatusCode,
 ) -> Response {
     let app = state.app.clone();
-    let units = match blocking(move || Ok(probity_app::roster::units(&app)?)).await {
+    let (units, d) = match blocking(move || {
+        Ok((
+            probity_app::roster::units(&app)?,
+            probity_app::cases::deadlines(&app)?,
+        ))
+    })
+    .await
+    {
         Ok(u) => u,
         Err(e) => return public_page_error(e),
     };
-    let Some((token, c)) = challenge::issue(state.app.now().timestamp()) else {
-        return public_page_error(ApiError::Internal("no random source".into()));
+    let fc = match form_challenge(state) {
+        Ok(fc) => fc,
+        Err(e) => return public_page_error(e),
     };
-    let Ok(nonce) = crate::http::random_hex() else {
-        return public_page_error(ApiError::Internal("no random source".into()));
-    };
-    let d = probity_app::cases::deadlines(&state.app);
     let t = ComplaintTpl {
         q: String::new(),
         units: units
@@ -1168,19 +1162,77 @@ async fn render_complaint(
         },
         errors,
         error,
-        challenge: token,
-        question: format!("{} 加 {} 等于多少？", c.a, c.b),
+        challenge: fc.token,
+        question: fc.question,
         bits: challenge::POW_BITS,
-        nonce: nonce.clone(),
+        nonce: fc.nonce.clone(),
         route_days: d.complaint_route_days,
         answer_days: d.complaint_answer_days,
     };
-    let mut res = render(&t, status);
+    allow_script(render(&t, status), &fc.nonce)
+}
+
+/// A fresh challenge for a form page (the complaint form, the record's correction form): its
+/// token, its question for browsers without JavaScript, and the nonce of the page's one script.
+struct FormChallenge {
+    token: String,
+    question: String,
+    nonce: String,
+}
+
+fn form_challenge(state: &AppState) -> Result<FormChallenge, ApiError> {
+    let no_random = || ApiError::Internal("no random source".into());
+    let app = state.app.clone();
+    let mac = move |m: &str| probity_app::cases::challenge_mac(&app, m);
+    let (token, c) = challenge::issue(&mac, state.app.now().timestamp()).ok_or_else(no_random)?;
+    let nonce = crate::http::random_hex().map_err(|_| no_random())?;
+    Ok(FormChallenge {
+        token,
+        question: format!("{} 加 {} 等于多少？", c.a, c.b),
+        nonce,
+    })
+}
+
+/// A form page with the policy that allows its one script, by its nonce.
+fn allow_script(mut res: Response, nonce: &str) -> Response {
     if let Ok(v) = axum::http::HeaderValue::from_str(&format!(
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'nonce-{nonce}'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
     )) {
         res.headers_mut()
             .insert(axum::http::header::CONTENT_SECURITY_POLICY, v);
+    }
+    res
+}
+
+/// The challenge of a posted form, if it is this server's, fresh, and either its work proven
+/// or its question answered; else what to say at the form's `captcha`.
+fn proven(
+    state: &AppState,
+    token: &str,
+    pow: &str,
+    answer: &str,
+    now: i64,
+) -> Result<challenge::Challenge, &'static str> {
+    let mac = |m: &str| probity_app::cases::challenge_mac(&state.app, m);
+    match challenge::read(&mac, token, now) {
+        Err(why) => Err(why),
+        Ok(c) if challenge::pow_solved(token, pow) || challenge::answered(&c, answer) => Ok(c),
+        Ok(_) => Err("安全验证未通过：请重新计算页面上的算式"),
+    }
+}
+
+/// The page that refuses a client over its hourly limit of complaints and reports of errors,
+/// with when to try again.
+fn over_limit(wait: u64, what: &str) -> Response {
+    let minutes = wait.div_ceil(60).max(1);
+    let mut res = crate::http::public_error_page(
+        StatusCode::TOO_MANY_REQUESTS,
+        &format!(
+            "提交{what}过于频繁：同一网络地址每小时提交的投诉和纠错已达上限，请 {minutes} 分钟后再试。如情况紧急，请拨打 12345 热线。"
+        ),
+    );
+    if let Ok(v) = axum::http::HeaderValue::from_str(&wait.to_string()) {
+        res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
     }
     res
 }
@@ -1277,16 +1329,7 @@ async fn complaint_submit(
         errors.extend(problems(errs, "content"));
     }
     let now = state.app.now().timestamp();
-    let proven = match challenge::read(&f.challenge, now) {
-        Err(why) => Err(why),
-        Ok(c)
-            if challenge::pow_solved(&f.challenge, &f.pow)
-                || challenge::answered(&c, &f.answer) =>
-        {
-            Ok(c)
-        }
-        Ok(_) => Err("安全验证未通过：请重新计算页面上的算式"),
-    };
+    let proven = proven(&state, &f.challenge, &f.pow, &f.answer, now);
     if let Err(why) = &proven {
         errors.insert("captcha", why.to_string());
     }
@@ -1327,17 +1370,7 @@ async fn complaint_submit(
     // The per-client limit, shared with the API: counted for a complaint about to be filed.
     let client = client_key(&headers, peer, &state.config.trusted_proxies);
     if let Err(wait) = state.complaint_limiter.check(&client) {
-        let minutes = wait.div_ceil(60).max(1);
-        let mut res = crate::http::public_error_page(
-            StatusCode::TOO_MANY_REQUESTS,
-            &format!(
-                "提交投诉过于频繁：同一网络地址每小时提交的投诉已达上限，请 {minutes} 分钟后再试。如情况紧急，请拨打 12345 热线。"
-            ),
-        );
-        if let Ok(v) = axum::http::HeaderValue::from_str(&wait.to_string()) {
-            res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-        }
-        return res;
+        return over_limit(wait, "投诉");
     }
     let app = state.app.clone();
     let filed = blocking(move || {
@@ -1386,7 +1419,231 @@ async fn complaint_submit(
     }
 }
 
-/// A complaint as its complainant follows it: the steps in the public's words.
+// ---------------------------------------------------------------------------------------------
+// Reports of an error on a public record (纠错): the record's form, with the complaint form's
+// challenge and the same per-client limit; followed on the complaints' status page.
+
+/// The correction form as posted (and as shown again with its problems).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct CorrectionForm {
+    reasons: String,
+    name: String,
+    contact: String,
+    challenge: String,
+    pow: String,
+    answer: String,
+}
+
+#[derive(Template)]
+#[template(path = "correction_new.html")]
+struct CorrectionTpl {
+    q: String,
+    r: PublicRecordView,
+    f: CorrectionForm,
+    errors: std::collections::HashMap<&'static str, String>,
+    error: Option<String>,
+    challenge: String,
+    question: String,
+    bits: u32,
+    nonce: String,
+    objection_days: u32,
+}
+
+#[derive(Template)]
+#[template(path = "correction_filed.html")]
+struct CorrectionFiledTpl {
+    q: String,
+    record_id: i64,
+    tracking_no: String,
+    code: String,
+    deadline: String,
+}
+
+/// The record's correction form, its challenge fresh; while an objection to the record is open,
+/// the record with a notice instead of the form.
+async fn render_correction(
+    state: &AppState,
+    r: PublicRecordView,
+    f: CorrectionForm,
+    errors: std::collections::HashMap<&'static str, String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let app = state.app.clone();
+    let d = match blocking(move || Ok(probity_app::cases::deadlines(&app)?)).await {
+        Ok(d) => d,
+        Err(e) => return public_page_error(e),
+    };
+    let fc = match form_challenge(state) {
+        Ok(fc) => fc,
+        Err(e) => return public_page_error(e),
+    };
+    let t = CorrectionTpl {
+        q: String::new(),
+        r,
+        f: CorrectionForm {
+            challenge: String::new(),
+            pow: String::new(),
+            answer: String::new(),
+            ..f
+        },
+        errors,
+        error,
+        challenge: fc.token,
+        question: fc.question,
+        bits: challenge::POW_BITS,
+        nonce: fc.nonce.clone(),
+        objection_days: d.objection_days,
+    };
+    allow_script(render(&t, status), &fc.nonce)
+}
+
+async fn correction_form(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    match load_record(&state, id).await {
+        Ok(r) => {
+            render_correction(
+                &state,
+                r,
+                CorrectionForm::default(),
+                std::collections::HashMap::new(),
+                None,
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(e) => public_page_error(e),
+    }
+}
+
+/// Files a report of an error on the record: the record as the public sees it (a record it does
+/// not see answers as an unknown one), every fault of the form at once, the challenge, the
+/// per-client limit it shares with complaints, then `probity_app::cases::report_error`.
+async fn correction_submit(
+    State(state): State<AppState>,
+    peer: PeerAddr,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    form: Result<axum::Form<CorrectionForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(axum::Form(f)) = form else {
+        return crate::http::public_error_page(
+            StatusCode::BAD_REQUEST,
+            "表单内容无法读取，请返回记录页面重新填写",
+        );
+    };
+    let r = match load_record(&state, id).await {
+        Ok(r) => r,
+        Err(e) => return public_page_error(e),
+    };
+    let blank = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let input = probity_domain::case::objection::CorrectionInput {
+        reasons: f.reasons.clone(),
+        name: blank(&f.name),
+        contact: blank(&f.contact),
+    };
+    let mut errors = std::collections::HashMap::new();
+    if let Err(errs) = input.validate() {
+        errors.extend(problems(errs, "reasons"));
+    }
+    let now = state.app.now().timestamp();
+    let proven = proven(&state, &f.challenge, &f.pow, &f.answer, now);
+    if let Err(why) = &proven {
+        errors.insert("captcha", why.to_string());
+    }
+    let c = match proven {
+        Ok(c) if errors.is_empty() => c,
+        _ => {
+            let n = errors.len();
+            return render_correction(
+                &state,
+                r,
+                f,
+                errors,
+                Some(format!("有 {n} 项需要修改，请按提示更正后重新提交")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    // A challenge answers for one report; a replay costs the client nothing of its limit.
+    if !challenge::spend(&c, now) {
+        errors.insert("captcha", "该安全验证已使用过，请重新提交".to_string());
+        return render_correction(
+            &state,
+            r,
+            f,
+            errors,
+            Some("请重新提交".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let client = client_key(&headers, peer, &state.config.trusted_proxies);
+    if let Err(wait) = state.complaint_limiter.check(&client) {
+        return over_limit(wait, "纠错");
+    }
+    let app = state.app.clone();
+    let record_id = r.id;
+    let filed = blocking(move || {
+        Ok(
+            match probity_app::cases::report_error(&app, record_id, &input) {
+                Ok(filed) => Ok(filed),
+                Err(e @ probity_app::AppError::NotFound(_)) => return Err(e.into()),
+                Err(probity_app::AppError::Fields(errs)) => Err((
+                    problems(errs, "reasons"),
+                    None,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )),
+                Err(
+                    e @ (probity_app::AppError::Domain(_)
+                    | probity_app::AppError::Invalid { .. }
+                    | probity_app::AppError::BadInput { .. }),
+                ) => {
+                    let message = e.to_string();
+                    let status = ApiError::from(e).status();
+                    Err((std::collections::HashMap::new(), Some(message), status))
+                }
+                Err(e) => return Err(e.into()),
+            },
+        )
+    })
+    .await;
+    match filed {
+        Ok(Ok(filed)) => render(
+            &CorrectionFiledTpl {
+                q: String::new(),
+                record_id,
+                tracking_no: filed.tracking_no,
+                code: filed.code,
+                deadline: filed
+                    .case
+                    .deadline
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+            },
+            StatusCode::CREATED,
+        ),
+        Ok(Err((errors, error, status))) => {
+            let error = error.or_else(|| {
+                Some(format!(
+                    "有 {} 项需要修改，请按提示更正后重新提交",
+                    errors.len()
+                ))
+            });
+            // The record as it stands now (frozen as 异议处理中 by another's report, say).
+            let r = match load_record(&state, record_id.to_string()).await {
+                Ok(r) => r,
+                Err(e) => return public_page_error(e),
+            };
+            render_correction(&state, r, f, errors, error, status).await
+        }
+        Err(e) => public_page_error(e),
+    }
+}
+
+/// A complaint or a report of an error (纠错) as the one who filed it follows it: the steps in the
+/// public's words.
 #[derive(Template)]
 #[template(path = "complaint_status.html")]
 struct StatusTpl {
@@ -1400,9 +1657,6 @@ struct StatusTpl {
     error: Option<String>,
     stars: Vec<(u8, &'static str)>,
 }
-
-/// The one answer for an unknown number and a wrong code alike.
-const NOT_FOUND: &str = "未找到该投诉：请核对受理编号和查询码";
 
 fn status_page(
     tracking_no: String,
@@ -1452,17 +1706,18 @@ struct StatusForm {
     note: String,
 }
 
-/// Looks a complaint up with its code: `Ok(None)` alike for an unknown number and a wrong code.
+/// Looks a complaint or a report of an error up with its code: `Ok(Err(message))`, the one
+/// answer for an unknown number and a wrong code alike.
 async fn lookup(
     state: &AppState,
     no: &str,
     code: &str,
-) -> Result<Option<probity_app::cases::PublicComplaint>, ApiError> {
+) -> Result<Result<probity_app::cases::PublicComplaint, String>, ApiError> {
     let (app, no, code) = (state.app.clone(), no.to_string(), code.to_string());
     blocking(
         move || match probity_app::cases::complaint_status(&app, &no, &code) {
-            Ok(p) => Ok(Some(p)),
-            Err(probity_app::AppError::NotFound(_)) => Ok(None),
+            Ok(p) => Ok(Ok(p)),
+            Err(probity_app::AppError::NotFound(m)) => Ok(Err(m)),
             Err(e) => Err(e.into()),
         },
     )
@@ -1492,13 +1747,13 @@ async fn complaint_status_page(
         );
     }
     match lookup(&state, &no, &code).await {
-        Ok(Some(p)) => status_page(no, code, Some(p), None, None, StatusCode::OK),
-        Ok(None) => status_page(
+        Ok(Ok(p)) => status_page(no, code, Some(p), None, None, StatusCode::OK),
+        Ok(Err(not_found)) => status_page(
             no,
             String::new(),
             None,
             None,
-            Some(NOT_FOUND.into()),
+            Some(not_found),
             StatusCode::NOT_FOUND,
         ),
         Err(e) => public_page_error(e),
@@ -1531,8 +1786,8 @@ async fn complaint_rating(
             return Ok(Err("请选择 1 至 5 星的评价".to_string()));
         };
         match probity_app::cases::rate_complaint(&app, &n2, &c2, stars, &note) {
-            Ok(p) => Ok(Ok(Some(p))),
-            Err(probity_app::AppError::NotFound(_)) => Ok(Ok(None)),
+            Ok(p) => Ok(Ok(Ok(p))),
+            Err(probity_app::AppError::NotFound(m)) => Ok(Ok(Err(m))),
             Err(
                 e @ (probity_app::AppError::Domain(_)
                 | probity_app::AppError::Invalid { .. }
@@ -1543,7 +1798,7 @@ async fn complaint_rating(
     })
     .await;
     match rated {
-        Ok(Ok(Some(p))) => status_page(
+        Ok(Ok(Ok(p))) => status_page(
             no,
             code,
             Some(p),
@@ -1551,17 +1806,17 @@ async fn complaint_rating(
             None,
             StatusCode::OK,
         ),
-        Ok(Ok(None)) => status_page(
+        Ok(Ok(Err(not_found))) => status_page(
             no,
             String::new(),
             None,
             None,
-            Some(NOT_FOUND.into()),
+            Some(not_found),
             StatusCode::NOT_FOUND,
         ),
         // Not taken (already rated, not answered yet, no stars): the complaint as it stands.
         Ok(Err(why)) => match lookup(&state, &no, &code).await {
-            Ok(Some(p)) => status_page(
+            Ok(Ok(p)) => status_page(
                 no,
                 code,
                 Some(p),
@@ -1569,12 +1824,12 @@ async fn complaint_rating(
                 Some(why),
                 StatusCode::UNPROCESSABLE_ENTITY,
             ),
-            Ok(None) => status_page(
+            Ok(Err(not_found)) => status_page(
                 no,
                 String::new(),
                 None,
                 None,
-                Some(NOT_FOUND.into()),
+                Some(not_found),
                 StatusCode::NOT_FOUND,
             ),
             Err(e) => public_page_error(e),

@@ -44,6 +44,15 @@ impl Env {
 
     /// Runs the binary with `stdin` as its standard input (None: no input at all).
     pub fn run_with(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        self.run_in(args, stdin, &[])
+    }
+
+    /// Runs the binary with these environment variables set.
+    pub fn run_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Output {
+        self.run_in(args, None, vars)
+    }
+
+    fn run_in(&self, args: &[&str], stdin: Option<&str>, vars: &[(&str, &str)]) -> Output {
         let mut child = Command::new(env!("CARGO_BIN_EXE_probity"))
             .arg("--db")
             .arg(&self.db)
@@ -52,6 +61,7 @@ impl Env {
             .args(args)
             .current_dir(self.dir.path())
             .env("PROBITY_LOG", "warn")
+            .envs(vars.iter().copied())
             .stdin(if stdin.is_some() {
                 Stdio::piped()
             } else {
@@ -100,6 +110,9 @@ pub fn serve(env: &Env, args: &[&str], vars: &[(&str, &str)]) -> (Serve, String)
         .arg(env.key())
         .args(["serve", "--addr", "127.0.0.1:0"])
         .args(args)
+        // Its default index directory (beside a SQLite database, or data/ under the working
+        // directory for PostgreSQL) lands in the test's own directory.
+        .current_dir(env.dir.path())
         .env("PROBITY_LOG", "warn")
         .env_remove("PROBITY_METRICS_ADDR")
         .env_remove("PROBITY_METRICS_TOKEN")

@@ -1,7 +1,7 @@
 //! End-to-end tests of the `probity` binary: real files in, exit codes and reports out, on SQLite
 //! and (when PROBITY_TEST_PG is set) PostgreSQL. One test binary: these tests, the accounts and
-//! tokens commands (`accounts`), a database of an earlier release (`fixture_db`), and `serve`
-//! with its metrics (`serve_metrics`).
+//! tokens commands (`accounts`), a database of an earlier release (`fixture_db`), `serve`
+//! with its metrics (`serve_metrics`), and the notifications' mail of `tick` and `serve` (`mail`).
 
 mod common;
 use common::Env;
@@ -43,6 +43,7 @@ macro_rules! both {
 mod accounts;
 mod calendar;
 mod fixture_db;
+mod mail;
 mod serve_metrics;
 mod tick;
 mod two_nodes;

@@ -249,7 +249,19 @@ fn text_field(
     label: &str,
     lines: Lines,
     required: bool,
+    bounds: (usize, usize),
+) -> Result<Option<String>> {
+    text_field_hinted(value, label, lines, required, bounds, "请写明事情经过")
+}
+
+/// [`text_field`] with what a too short text should say (the public's texts share its rules).
+pub(super) fn text_field_hinted(
+    value: &str,
+    label: &str,
+    lines: Lines,
+    required: bool,
     (min, max): (usize, usize),
+    short_hint: &str,
 ) -> Result<Option<String>> {
     let t = value.trim();
     check_text(t, label, lines)?;
@@ -270,7 +282,7 @@ fn text_field(
     if n < min {
         return Err(DomainError::new(
             Code::TooShort,
-            format!("{label}过短：{n} 个字符，至少 {min} 个，请写明事情经过"),
+            format!("{label}过短：{n} 个字符，至少 {min} 个，{short_hint}"),
         ));
     }
     Ok(Some(t.to_string()))
@@ -375,26 +387,75 @@ impl ComplaintInput {
     }
 }
 
+/// The prefix of a complaint's tracking number.
+pub const TRACKING_PREFIX: &str = "TS";
+
+/// The prefix of the tracking numbers of a kind of case the public follows with a query code:
+/// `TS` for complaints, `JC` for reports of an error on a public record (纠错, objections);
+/// `None` for the kinds the public does not file.
+pub fn tracking_prefix(kind: CaseKind) -> Option<&'static str> {
+    match kind {
+        CaseKind::Complaint => Some(TRACKING_PREFIX),
+        CaseKind::Objection => Some(super::objection::TRACKING_PREFIX),
+        CaseKind::Repair | CaseKind::Rectification => None,
+    }
+}
+
+/// The `serial`-th tracking number (from 1) of `prefix` on `date`: `TS20261202-0007`. A serial
+/// beyond 9999 gets more digits.
+pub(super) fn numbered(prefix: &str, date: NaiveDate, serial: i64) -> String {
+    format!("{}-{serial:04}", tracking_day(prefix, date))
+}
+
+/// What every tracking number of `prefix` given out on `date` begins with (`TS20261202`): the
+/// day's serial counts the numbers that begin so.
+pub fn tracking_day(prefix: &str, date: NaiveDate) -> String {
+    format!("{prefix}{}", date.format("%Y%m%d"))
+}
+
 /// The tracking number (查询编号) of a complaint filed on `date`, the `serial`-th of the day
 /// (from 1): `TS20261202-0007`. A serial beyond 9999 gets more digits.
 pub fn tracking_no(date: NaiveDate, serial: i64) -> String {
-    format!("TS{}-{:04}", date.format("%Y%m%d"), serial)
+    numbered(TRACKING_PREFIX, date, serial)
 }
 
-/// The filing date and the serial of a tracking number; refused when it is not shaped like one
-/// (whitespace around it and lower case are forgiven).
+/// The filing date and the serial of a complaint's tracking number; refused when it is not shaped
+/// like one (whitespace around it and lower case are forgiven).
 pub fn parse_tracking_no(s: &str) -> Result<(NaiveDate, i64)> {
+    parse_numbered(s, &[TRACKING_PREFIX], "TS20261202-0007").map(|(_, date, serial)| (date, serial))
+}
+
+/// Any tracking number the public follows a case with (a complaint's `TS…`, a report of an
+/// error's `JC…`): the kind of case it numbers, its date and its serial.
+pub fn parse_public_tracking_no(s: &str) -> Result<(CaseKind, NaiveDate, i64)> {
+    let prefixes = [TRACKING_PREFIX, super::objection::TRACKING_PREFIX];
+    let (prefix, date, serial) =
+        parse_numbered(s, &prefixes, "TS20261202-0007 或 JC20261203-0001")?;
+    let kind = if prefix == TRACKING_PREFIX {
+        CaseKind::Complaint
+    } else {
+        CaseKind::Objection
+    };
+    Ok((kind, date, serial))
+}
+
+/// A tracking number of one of `prefixes`: the prefix, the date and the serial.
+fn parse_numbered(
+    s: &str,
+    prefixes: &[&'static str],
+    example: &str,
+) -> Result<(&'static str, NaiveDate, i64)> {
     let t = s.trim().to_ascii_uppercase();
     let bad = || {
         DomainError::new(
             Code::TrackingNoInvalid,
-            format!(
-                "查询编号“{}”格式不正确，应如 TS20261202-0007",
-                shown(s.trim())
-            ),
+            format!("查询编号“{}”格式不正确，应如 {example}", shown(s.trim())),
         )
     };
-    let rest = t.strip_prefix("TS").ok_or_else(bad)?;
+    let (prefix, rest) = prefixes
+        .iter()
+        .find_map(|p| t.strip_prefix(p).map(|rest| (*p, rest)))
+        .ok_or_else(bad)?;
     let (day, serial) = rest.split_once('-').ok_or_else(bad)?;
     let digits = |x: &str| x.bytes().all(|b| b.is_ascii_digit());
     if day.len() != 8 || !digits(day) || !(4..=9).contains(&serial.len()) || !digits(serial) {
@@ -405,7 +466,7 @@ pub fn parse_tracking_no(s: &str) -> Result<(NaiveDate, i64)> {
     if serial < 1 {
         return Err(bad());
     }
-    Ok((date, serial))
+    Ok((prefix, date, serial))
 }
 
 /// How many characters a query code (查询码) has: 40 bits, given out once and stored only as a
@@ -728,6 +789,39 @@ mod tests {
         }
         let e = parse_tracking_no(&"X".repeat(1000)).unwrap_err();
         assert!(e.message.chars().count() < 80, "{}", e.message);
+        assert_eq!(
+            parse_tracking_no("JC20261203-0001").unwrap_err().message,
+            "查询编号“JC20261203-0001”格式不正确，应如 TS20261202-0007",
+            "a complaint's number is a TS number"
+        );
+    }
+
+    #[test]
+    fn public_tracking_numbers_of_both_kinds() {
+        assert_eq!(tracking_day("JC", d("2026-12-03")), "JC20261203");
+        assert_eq!(tracking_prefix(CaseKind::Complaint), Some("TS"));
+        assert_eq!(tracking_prefix(CaseKind::Objection), Some("JC"));
+        assert_eq!(tracking_prefix(CaseKind::Repair), None);
+        assert_eq!(tracking_prefix(CaseKind::Rectification), None);
+        assert_eq!(
+            parse_public_tracking_no(" ts20261202-0007").unwrap(),
+            (CaseKind::Complaint, d("2026-12-02"), 7)
+        );
+        assert_eq!(
+            parse_public_tracking_no("jc20261203-0001 ").unwrap(),
+            (CaseKind::Objection, d("2026-12-03"), 1)
+        );
+        for bad in [
+            "",
+            "XS20261202-0007",
+            "JC20261232-0001",
+            "JC20261203-0000",
+            "JCTS20261203-0001",
+        ] {
+            let e = parse_public_tracking_no(bad).unwrap_err();
+            assert_eq!(e.code, Code::TrackingNoInvalid, "{bad:?}");
+            assert!(e.message.contains("JC20261203-0001"), "{}", e.message);
+        }
     }
 
     #[test]

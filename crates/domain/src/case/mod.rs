@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::Calendar;
 use crate::catalog::{Category, Severity};
 use crate::error::{Code, DomainError, Result};
+use crate::record::FieldError;
 use crate::text::{Lines, check_text};
 
 /// The four kinds of case.
@@ -149,10 +150,12 @@ pub enum Outcome {
     Unfounded,
     /// 已撤回 by the applicant.
     Withdrawn,
+    /// 整改终结: the record a rectification was owed for left force (revoked, repaired).
+    Lapsed,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 9] = [
+    pub const ALL: [Outcome; 10] = [
         Outcome::Upheld,
         Outcome::Dismissed,
         Outcome::Approved,
@@ -162,6 +165,7 @@ impl Outcome {
         Outcome::PartlyFounded,
         Outcome::Unfounded,
         Outcome::Withdrawn,
+        Outcome::Lapsed,
     ];
 
     pub fn code(self) -> &'static str {
@@ -175,6 +179,7 @@ impl Outcome {
             Outcome::PartlyFounded => "partly_founded",
             Outcome::Unfounded => "unfounded",
             Outcome::Withdrawn => "withdrawn",
+            Outcome::Lapsed => "lapsed",
         }
     }
 
@@ -189,6 +194,7 @@ impl Outcome {
             Outcome::PartlyFounded => "部分属实",
             Outcome::Unfounded => "投诉不属实",
             Outcome::Withdrawn => "已撤回",
+            Outcome::Lapsed => "整改终结",
         }
     }
 
@@ -316,6 +322,9 @@ pub enum CaseAction {
     Close(Finding),
     Rate(u8),
     Escalate,
+    /// The system ends a case whose record left force (a rectification of a revoked or
+    /// repaired record).
+    Lapse,
 }
 
 /// The most characters the text of a step (a reason, an answer, a comment) may have.
@@ -323,7 +332,7 @@ pub const MAX_STEP_TEXT: usize = 2000;
 
 impl CaseAction {
     /// Every action once, with a representative argument: for the pages' buttons and the tests.
-    pub const EXAMPLES: [CaseAction; 16] = [
+    pub const EXAMPLES: [CaseAction; 17] = [
         CaseAction::Comment,
         CaseAction::Withdraw,
         CaseAction::Uphold,
@@ -340,6 +349,7 @@ impl CaseAction {
         CaseAction::Close(Finding::Founded),
         CaseAction::Rate(5),
         CaseAction::Escalate,
+        CaseAction::Lapse,
     ];
 
     pub fn code(self) -> &'static str {
@@ -360,6 +370,7 @@ impl CaseAction {
             CaseAction::Close(_) => "close",
             CaseAction::Rate(_) => "rate",
             CaseAction::Escalate => "escalate",
+            CaseAction::Lapse => "lapse",
         }
     }
 
@@ -381,6 +392,7 @@ impl CaseAction {
             CaseAction::Close(_) => "办结",
             CaseAction::Rate(_) => "评价",
             CaseAction::Escalate => "逾期督办",
+            CaseAction::Lapse => "终结",
         }
     }
 
@@ -623,58 +635,127 @@ impl Deadlines {
         }
     }
 
+    /// Every setting: its key (the form's field, the JSON key), its name, its unit, its value.
+    pub fn fields(&self) -> [(&'static str, &'static str, &'static str, u32); 12] {
+        [
+            (
+                "objection_days",
+                "异议答复期限",
+                "工作日",
+                self.objection_days,
+            ),
+            (
+                "repair_decision_days",
+                "信用修复决定期限",
+                "工作日",
+                self.repair_decision_days,
+            ),
+            (
+                "repair_consult_days",
+                "征求决定机关意见期限",
+                "工作日",
+                self.repair_consult_days,
+            ),
+            (
+                "rectification_days",
+                "整改默认期限",
+                "工作日",
+                self.rectification_days,
+            ),
+            (
+                "rectification_review_days",
+                "整改审核期限",
+                "工作日",
+                self.rectification_review_days,
+            ),
+            (
+                "rectification_return_days",
+                "退回整改期限",
+                "工作日",
+                self.rectification_return_days,
+            ),
+            (
+                "complaint_route_days",
+                "投诉转办期限",
+                "工作日",
+                self.complaint_route_days,
+            ),
+            (
+                "complaint_answer_days",
+                "投诉答复期限",
+                "工作日",
+                self.complaint_answer_days,
+            ),
+            (
+                "due_soon_days",
+                "即将到期提醒",
+                "工作日",
+                self.due_soon_days,
+            ),
+            (
+                "repair_minor_months",
+                "轻微失信信息申请修复前最短公示期",
+                "个月",
+                self.repair_minor_months,
+            ),
+            (
+                "repair_ordinary_months",
+                "一般失信信息申请修复前最短公示期",
+                "个月",
+                self.repair_ordinary_months,
+            ),
+            (
+                "repair_grave_months",
+                "严重失信信息申请修复前最短公示期",
+                "个月",
+                self.repair_grave_months,
+            ),
+        ]
+    }
+
     /// Checks that the numbers make sense: every deadline at least one working day and at most
     /// [`MAX_DEADLINE_DAYS`], the periods at most [`MAX_REPAIR_MONTHS`] and not decreasing with
-    /// severity. Every problem is named at once.
-    pub fn validate(&self) -> std::result::Result<(), Vec<DomainError>> {
+    /// severity. Every problem is named at once, each at its field.
+    pub fn validate(&self) -> std::result::Result<(), Vec<FieldError>> {
         let mut problems = Vec::new();
-        for (name, days) in [
-            ("异议答复期限", self.objection_days),
-            ("信用修复决定期限", self.repair_decision_days),
-            ("征求决定机关意见期限", self.repair_consult_days),
-            ("整改默认期限", self.rectification_days),
-            ("整改审核期限", self.rectification_review_days),
-            ("退回整改期限", self.rectification_return_days),
-            ("投诉转办期限", self.complaint_route_days),
-            ("投诉答复期限", self.complaint_answer_days),
-        ] {
-            if !(1..=MAX_DEADLINE_DAYS).contains(&days) {
-                problems.push(DomainError::new(
-                    Code::DeadlinesInvalid,
-                    format!("{name}应在 1 至 {MAX_DEADLINE_DAYS} 个工作日之间，现为 {days}"),
-                ));
+        let mut bad = |column: &'static str, message: String| {
+            problems.push(FieldError {
+                column,
+                error: DomainError::new(Code::DeadlinesInvalid, message),
+            })
+        };
+        for (column, name, unit, value) in self.fields() {
+            if unit == "工作日" && column != "due_soon_days" {
+                if !(1..=MAX_DEADLINE_DAYS).contains(&value) {
+                    bad(
+                        column,
+                        format!("{name}应在 1 至 {MAX_DEADLINE_DAYS} 个工作日之间，现为 {value}"),
+                    );
+                }
+            } else if unit == "工作日" {
+                if value > MAX_DEADLINE_DAYS {
+                    bad(
+                        column,
+                        format!("{name}应不超过 {MAX_DEADLINE_DAYS} 个工作日，现为 {value}"),
+                    );
+                }
+            } else if value > MAX_REPAIR_MONTHS {
+                bad(
+                    column,
+                    format!("{name}应不超过 {MAX_REPAIR_MONTHS} 个月，现为 {value}"),
+                );
             }
-        }
-        if self.due_soon_days > MAX_DEADLINE_DAYS {
-            problems.push(DomainError::new(
-                Code::DeadlinesInvalid,
-                format!(
-                    "即将到期提醒应不超过 {MAX_DEADLINE_DAYS} 个工作日，现为 {}",
-                    self.due_soon_days
-                ),
-            ));
         }
         let months = [
             self.repair_minor_months,
             self.repair_ordinary_months,
             self.repair_grave_months,
         ];
-        for (s, m) in Severity::ALL.into_iter().zip(months) {
-            if m > MAX_REPAIR_MONTHS {
-                problems.push(DomainError::new(
-                    Code::DeadlinesInvalid,
-                    format!(
-                        "{}失信信息申请修复前的最短公示期应不超过 {MAX_REPAIR_MONTHS} 个月，现为 {m}",
-                        s.label()
-                    ),
-                ));
-            }
-        }
         if !months.is_sorted() {
-            problems.push(DomainError::new(
-                Code::DeadlinesInvalid,
-                "申请修复前的最短公示期应随严重程度递增（轻微 ≤ 一般 ≤ 严重）",
-            ));
+            bad(
+                "repair_grave_months",
+                "申请修复前的最短公示期应随严重程度递增（轻微 ≤ 一般 ≤ 严重）".into(),
+            );
         }
         if problems.is_empty() {
             Ok(())
@@ -985,8 +1066,14 @@ mod tests {
         };
         let problems = bad.validate().unwrap_err();
         assert_eq!(problems.len(), 2, "{problems:?}");
-        assert!(problems.iter().all(|p| p.code == Code::DeadlinesInvalid));
-        assert!(problems[0].message.contains("异议答复期限"));
+        assert!(
+            problems
+                .iter()
+                .all(|p| p.error.code == Code::DeadlinesInvalid)
+        );
+        assert_eq!(problems[0].column, "objection_days");
+        assert!(problems[0].error.message.contains("异议答复期限"));
+        assert_eq!(problems[1].column, "repair_grave_months");
         assert_eq!(bad.repair_min_months(None), 3);
         assert_eq!(bad.repair_min_months(Some(Severity::Minor)), 0);
     }

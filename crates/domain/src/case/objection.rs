@@ -5,9 +5,13 @@
 //! (征信业管理条例 art. 25 sets the ceiling). Upheld, the record is corrected or revoked;
 //! dismissed, it stands, with written reasons the applicant reads.
 
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
 use crate::catalog::Category;
 use crate::error::{Code, DomainError, Result};
-use crate::record::RecordState;
+use crate::record::{FieldError, RecordState};
+use crate::text::Lines;
 
 use super::{
     ANYONE, APPLICANT, ASSIGNEE_OR_OFFICE, Assign, CaseAction, CaseKind, CaseRules, CaseState,
@@ -80,6 +84,108 @@ pub fn may_object(state: RecordState) -> Result<()> {
                 other.label()
             ),
         )),
+    }
+}
+
+/// The prefix of the tracking number of a report of an error on a public record (纠错).
+pub const TRACKING_PREFIX: &str = "JC";
+
+/// The tracking number of a report of an error filed on `date`, the `serial`-th of the day (from
+/// 1): `JC20261203-0001`. The public follows it, with its query code, where complaints are
+/// followed (`complaint::parse_public_tracking_no` reads both).
+pub fn tracking_no(date: NaiveDate, serial: i64) -> String {
+    super::complaint::numbered(TRACKING_PREFIX, date, serial)
+}
+
+/// The most characters of each field of a report of an error; the reasons have a complaint's
+/// bounds.
+pub const MIN_REASONS: usize = super::complaint::MIN_CONTENT;
+pub const MAX_REASONS: usize = super::complaint::MAX_CONTENT;
+pub const MAX_CORRECTION_NAME: usize = 50;
+pub const MAX_CORRECTION_CONTACT: usize = 100;
+
+/// A report of an error on a public record (纠错) as it arrives from the record's page or the
+/// public API: not yet trusted. Named or anonymous, as a complaint.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CorrectionInput {
+    /// What is wrong with the record, and how the reporter knows.
+    pub reasons: String,
+    /// The reporter's name, when given.
+    pub name: Option<String>,
+    /// How to reach the reporter; absent or blank is an anonymous report.
+    pub contact: Option<String>,
+}
+
+/// A report of an error whose every field is valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidCorrection {
+    pub reasons: String,
+    pub name: Option<String>,
+    pub contact: Option<String>,
+}
+
+impl ValidCorrection {
+    /// Anonymous: nobody to answer but through the tracking number.
+    pub fn anonymous(&self) -> bool {
+        self.contact.is_none()
+    }
+}
+
+impl CorrectionInput {
+    /// Validates every field and reports every fault at once, each with its field, by the rules
+    /// a complaint's texts follow (stray characters, presence, length).
+    pub fn validate(&self) -> std::result::Result<ValidCorrection, Vec<FieldError>> {
+        use super::complaint::text_field_hinted as field;
+        let mut errs = Vec::new();
+        let mut keep = |column: &'static str, r: Result<Option<String>>| match r {
+            Ok(v) => v,
+            Err(error) => {
+                errs.push(FieldError { column, error });
+                None
+            }
+        };
+        let reasons = keep(
+            "reasons",
+            field(
+                &self.reasons,
+                "纠错理由",
+                Lines::Multi,
+                true,
+                (MIN_REASONS, MAX_REASONS),
+                "请写明记录哪一处有误、正确的情况是什么",
+            ),
+        );
+        let name = keep(
+            "name",
+            field(
+                self.name.as_deref().unwrap_or(""),
+                "姓名",
+                Lines::Single,
+                false,
+                (1, MAX_CORRECTION_NAME),
+                "",
+            ),
+        );
+        let contact = keep(
+            "contact",
+            field(
+                self.contact.as_deref().unwrap_or(""),
+                "联系方式",
+                Lines::Single,
+                false,
+                (1, MAX_CORRECTION_CONTACT),
+                "",
+            ),
+        );
+        match reasons {
+            Some(reasons) if errs.is_empty() => Ok(ValidCorrection {
+                reasons,
+                name,
+                contact,
+            }),
+            _ => Err(errs),
+        }
     }
 }
 
@@ -219,5 +325,106 @@ mod tests {
             assert_eq!(e.code, Code::RecordNotObjectable);
             assert!(e.message.contains(s.label()), "{}", e.message);
         }
+    }
+
+    fn correction() -> CorrectionInput {
+        CorrectionInput {
+            reasons: "记录所载决定文书号有误，应为津滨财〔2026〕12号。".into(),
+            name: Some("李先生".into()),
+            contact: Some("13800000000".into()),
+        }
+    }
+
+    #[test]
+    fn a_good_report_of_an_error_and_an_anonymous_one() {
+        let v = correction().validate().unwrap();
+        assert_eq!(
+            v.reasons,
+            "记录所载决定文书号有误，应为津滨财〔2026〕12号。"
+        );
+        assert_eq!(v.name.as_deref(), Some("李先生"));
+        assert!(!v.anonymous());
+        let anon = CorrectionInput {
+            reasons: "  第一，金额有误；\n第二，日期有误。  ".into(),
+            name: Some("  ".into()),
+            contact: None,
+        };
+        let v = anon.validate().unwrap();
+        assert!(v.anonymous());
+        assert_eq!(v.name, None);
+        assert_eq!(v.reasons, "第一，金额有误；\n第二，日期有误。");
+        // Exactly 10 characters, a contact of 100.
+        let mut edge = correction();
+        edge.reasons = "一二三四五六七八九十".into();
+        edge.contact = Some("1".repeat(MAX_CORRECTION_CONTACT));
+        assert!(edge.validate().is_ok());
+        let json = r#"{"reasons":"处理结果一栏与决定书不符，请核对"}"#;
+        let parsed: CorrectionInput = serde_json::from_str(json).unwrap();
+        assert!(parsed.validate().unwrap().anonymous());
+    }
+
+    #[test]
+    fn every_fault_of_a_report_of_an_error_at_once() {
+        let bad = CorrectionInput {
+            reasons: "   ".into(),
+            name: Some("李".repeat(MAX_CORRECTION_NAME + 1)),
+            contact: Some("1".repeat(MAX_CORRECTION_CONTACT + 1)),
+        };
+        let errs = bad.validate().unwrap_err();
+        let got: Vec<_> = errs.iter().map(|e| (e.column, e.error.code)).collect();
+        assert_eq!(
+            got,
+            [
+                ("reasons", Code::Required),
+                ("name", Code::TooLong),
+                ("contact", Code::TooLong),
+            ]
+        );
+        assert_eq!(errs[0].error.message, "纠错理由为空");
+
+        let mut short = correction();
+        short.reasons = "有误".into();
+        short.contact = Some("138\n0000".into());
+        let errs = short.validate().unwrap_err();
+        let got: Vec<_> = errs.iter().map(|e| (e.column, e.error.code)).collect();
+        assert_eq!(
+            got,
+            [
+                ("reasons", Code::TooShort),
+                ("contact", Code::TextControlChar)
+            ]
+        );
+        assert!(
+            errs[0].error.message.contains("哪一处有误"),
+            "{}",
+            errs[0].error.message
+        );
+
+        let mut long = correction();
+        long.reasons = "误".repeat(MAX_REASONS + 1);
+        long.name = Some("李\u{202e}四".into());
+        let got: Vec<_> = long
+            .validate()
+            .unwrap_err()
+            .iter()
+            .map(|e| (e.column, e.error.code))
+            .collect();
+        assert_eq!(
+            got,
+            [("reasons", Code::TooLong), ("name", Code::TextControlChar)]
+        );
+    }
+
+    #[test]
+    fn a_report_of_an_error_is_numbered_jc() {
+        assert_eq!(tracking_no(d("2026-12-03"), 1), "JC20261203-0001");
+        assert_eq!(tracking_no(d("2026-12-03"), 10000), "JC20261203-10000");
+        let (kind, date, serial) =
+            crate::case::complaint::parse_public_tracking_no(&tracking_no(d("2026-12-03"), 42))
+                .unwrap();
+        assert_eq!(
+            (kind, date, serial),
+            (CaseKind::Objection, d("2026-12-03"), 42)
+        );
     }
 }

@@ -2,7 +2,8 @@
 //! unit becomes active, the unit owes the credit office its written explanation and its
 //! rectification report with evidence before the category's deadline; the credit office accepts
 //! the report or returns it with reasons. Nobody opens or withdraws one by hand: it follows from
-//! the record ([`opens_for`]) and ends only when the credit office accepts the rectification.
+//! the record ([`opens_for`]) and ends when the credit office accepts the rectification, or
+//! lapses (by the system) when the record leaves force: revoked as wrong, or repaired.
 
 use crate::catalog::{Category, RecordKind};
 use crate::error::Result;
@@ -35,6 +36,8 @@ fn row(state: CaseState, action: &CaseAction, d: &Deadlines) -> Option<(Step, Pa
         // Lateness is flagged on the unit's file and counted, but the duty to rectify stays with
         // the unit: the case is not taken from it, or it could no longer file.
         (S::Open | S::Filed, A::Escalate) => Some((Step::escalate(state, Assign::Keep), SYSTEM)),
+        // The record left force (revoked as wrong, or repaired): nothing is owed for it any more.
+        (S::Open | S::Filed, A::Lapse) => Some((Step::close(Outcome::Lapsed), SYSTEM)),
         _ => None,
     }
 }

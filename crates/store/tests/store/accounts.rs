@@ -120,8 +120,9 @@ store_tests! {
     the_holders_contact_is_checked_stored_and_audited => contact_sqlite, contact_postgres;
 }
 
-/// The holder's name and phone: the store checks them again whoever calls it (a refusal writes
-/// nothing), keeps the normalised number, and the audited digest covers both.
+/// The holder's name, phone and e-mail address: the store checks them again whoever calls it (a
+/// refusal writes nothing), keeps the normalised number and address, and the audited digest
+/// covers all three.
 fn the_holders_contact_is_checked_stored_and_audited(store: &Store) {
     use probity_domain::account::Contact;
     let (_, provider, _) = accounts(store);
@@ -129,6 +130,7 @@ fn the_holders_contact_is_checked_stored_and_audited(store: &Store) {
     let bad = Contact {
         real_name: "张三".into(),
         phone: "12345".into(),
+        ..Default::default()
     };
     match store.set_contact(provider.id, &bad, ACTOR) {
         Err(StoreError::Domain(e)) => assert_eq!(e.code, Code::PhoneInvalid),
@@ -138,16 +140,67 @@ fn the_holders_contact_is_checked_stored_and_audited(store: &Store) {
         Err(StoreError::Domain(e)) => assert_eq!(e.code, Code::PhoneInvalid),
         other => panic!("a bad number must be refused: {other:?}"),
     }
+    // An address mail cannot be sent to is refused the same way, whoever calls.
+    let bad_mail = Contact {
+        real_name: "张三".into(),
+        phone: "022 2345 6789".into(),
+        email: "zhangsan@binhai".into(),
+    };
+    match store.set_contact(provider.id, &bad_mail, ACTOR) {
+        Err(StoreError::Domain(e)) => assert_eq!(e.code, Code::EmailInvalid),
+        other => panic!("a bad address must be refused: {other:?}"),
+    }
+    match store.create_account_with(
+        "with.bad",
+        AccountRole::Hr,
+        None,
+        &bad_mail,
+        Some(PW),
+        ACTOR,
+    ) {
+        Err(StoreError::Domain(e)) => assert_eq!(e.code, Code::EmailInvalid),
+        other => panic!("a bad address must be refused: {other:?}"),
+    }
     assert_eq!(store.head_seq().unwrap(), head, "refusals write nothing");
+    assert_eq!(store.account(provider.id).unwrap().email, "");
     let good = Contact {
         real_name: "张三".into(),
         phone: "022 2345 6789".into(),
+        email: " ZhangSan@Binhai.GOV.cn ".into(),
     };
     let a = store.set_contact(provider.id, &good, ACTOR).unwrap();
     assert_eq!(
-        (a.real_name.as_str(), a.phone.as_str()),
-        ("张三", "022-23456789")
+        (a.real_name.as_str(), a.phone.as_str(), a.email.as_str()),
+        ("张三", "022-23456789", "ZhangSan@binhai.gov.cn")
     );
+    let last = store
+        .history(probity_domain::audit::Entity::Account, &a.id.to_string())
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert!(
+        last.detail.contains("email") && !last.detail.contains("binhai.gov.cn"),
+        "the journal names the field, not the address: {}",
+        last.detail
+    );
+    assert_eq!(store.verify().unwrap().problem, None);
+    // An address changed behind the platform's back is found: mail would go elsewhere.
+    store
+        .raw_exec(&format!(
+            "UPDATE accounts SET email = 'someone@else.cn' WHERE id = {}",
+            provider.id
+        ))
+        .unwrap();
+    assert!(matches!(
+        store.verify().unwrap().problem,
+        Some(Problem::Row { .. })
+    ));
+    store
+        .raw_exec(&format!(
+            "UPDATE accounts SET email = 'ZhangSan@binhai.gov.cn' WHERE id = {}",
+            provider.id
+        ))
+        .unwrap();
     assert_eq!(store.verify().unwrap().problem, None);
     // A number changed behind the platform's back is found.
     store
@@ -1073,7 +1126,7 @@ fn journal_records_every_change_without_secrets(db: &mut TestDb) {
     store
         .raw_exec(
             "DROP TABLE sessions; DROP TABLE api_tokens; DROP TABLE login_failures; DROP TABLE accounts; \
-             DELETE FROM schema_migrations WHERE name IN ('0002_accounts', '0008_account_duties', '0011_id_sequences', '0014_account_contact')",
+             DELETE FROM schema_migrations WHERE name IN ('0002_accounts', '0008_account_duties', '0011_id_sequences', '0014_account_contact', '0017_account_email')",
         )
         .unwrap();
     drop(store);

@@ -92,6 +92,7 @@ fn attempt(
             let contact = probity_domain::account::Contact {
                 real_name: "张三".into(),
                 phone: "13812345678".into(),
+                ..Default::default()
             };
             store.set_contact(target.id, &contact, by).map(|_| ())
         }

@@ -58,6 +58,9 @@ pub struct NewAccountRequest {
     /// A mobile number, or a landline with its area code (联系电话).
     #[serde(default)]
     pub phone: String,
+    /// Where the holder's notifications are mailed (邮箱); blank or absent for no mail.
+    #[serde(default)]
+    pub email: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -65,6 +68,10 @@ pub struct NewAccountRequest {
 pub struct ContactRequest {
     pub real_name: String,
     pub phone: String,
+    /// Where the holder's notifications are mailed (邮箱); blank for no mail, absent to keep
+    /// the address the account has.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// An account just created, or whose password was just reset, with its one-time password
@@ -93,6 +100,7 @@ async fn create_account(
                 name: req.name,
                 real_name: req.real_name,
                 phone: req.phone,
+                email: req.email,
             },
         )?)
     })
@@ -142,8 +150,8 @@ async fn set_account_role(
     Ok(Json((&account).into()))
 }
 
-/// Changes who holds a business account (system administrator): real name and phone, both
-/// checked at once.
+/// Changes who holds a business account (system administrator): real name and phone, and the
+/// e-mail address the notifications go to, all checked at once.
 #[utoipa::path(put, path = "/api/v1/accounts/{id}/contact", tag = "accounts", params(("id" = i64, Path)), request_body = ContactRequest,
     responses((status = 200, body = AccountView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn set_account_contact(
@@ -161,6 +169,7 @@ async fn set_account_contact(
             id,
             &req.real_name,
             &req.phone,
+            req.email.as_deref(),
         )?)
     })
     .await?;

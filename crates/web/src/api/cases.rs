@@ -1,6 +1,7 @@
 //! `/api/v1/cases` and the kinds' own lists and openings (`/api/v1/objections`, `/repairs`,
-//! `/rectifications`, `/complaints`), the caller's notifications, and the public complaint routes
-//! (`/api/v1/public/complaints…`, no login). Which party a caller is on a case, what it may do
+//! `/rectifications`, `/complaints`), the caller's notifications, and the public routes of
+//! complaints and of reports of an error on a public record (`/api/v1/public/complaints…`,
+//! `/api/v1/public/corrections`, no login). Which party a caller is on a case, what it may do
 //! and what follows are decided by `probity_app::cases`; a step may carry files, sent as a
 //! multipart form, checked by content in the use case.
 
@@ -13,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use probity_app::cases::{StepRequest, Upload};
 use probity_domain::attachment::{self, AttachmentType, MAX_ATTACHMENT_BYTES};
 use probity_domain::case::complaint::ComplaintInput;
+use probity_domain::case::objection::CorrectionInput;
 use probity_domain::case::repair::RepairApplication;
 use probity_domain::case::{CaseAction, CaseKind, CaseState, Finding};
 use probity_store::{CaseFilter, StoredCase};
@@ -50,6 +52,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_complaints, create_complaint))
         .routes(routes!(list_notifications))
         .routes(routes!(read_notifications))
+        .routes(routes!(get_deadlines, put_deadlines))
         .merge(
             // The routes that take files: a larger body than the JSON routes.
             OpenApiRouter::new()
@@ -60,10 +63,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         )
 }
 
-/// The public complaint routes (no login), merged behind the public rate limit.
+/// The public routes of complaints and reports of an error (no login), merged behind the public
+/// rate limit.
 pub fn public_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(file_public_complaint))
+        .routes(routes!(file_public_correction))
         .routes(routes!(public_complaint))
         .routes(routes!(rate_public_complaint))
 }
@@ -792,6 +797,126 @@ async fn read_notifications(
 }
 
 // ---------------------------------------------------------------------------------------------
+// The case deadlines (案件期限设置)
+
+/// The case engine's thresholds: the deadlines in working days, the minimum disclosure periods
+/// before repair in months. Every key is required when saving.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlinesBody {
+    /// The provider answers an objection (异议答复期限).
+    pub objection_days: u32,
+    /// The credit office decides on a repair (信用修复决定期限).
+    pub repair_decision_days: u32,
+    /// The deciding authority gives its opinion on a repair (征求决定机关意见期限).
+    pub repair_consult_days: u32,
+    /// A rectification's deadline when its category sets none (整改默认期限).
+    pub rectification_days: u32,
+    /// The credit office reviews a filed rectification report (整改审核期限).
+    pub rectification_review_days: u32,
+    /// The unit rectifies again after a report is returned (退回整改期限).
+    pub rectification_return_days: u32,
+    /// The credit office routes a new complaint (投诉转办期限).
+    pub complaint_route_days: u32,
+    /// The responsible unit answers a complaint (投诉答复期限).
+    pub complaint_answer_days: u32,
+    /// Due soon (即将到期) with this many working days or fewer left; 0: never.
+    pub due_soon_days: u32,
+    /// Months a minor (轻微) record is disclosed before repair.
+    pub repair_minor_months: u32,
+    /// Months an ordinary (一般) record is disclosed before repair.
+    pub repair_ordinary_months: u32,
+    /// Months a grave (严重) record is disclosed before repair.
+    pub repair_grave_months: u32,
+}
+
+impl From<probity_domain::case::Deadlines> for DeadlinesBody {
+    fn from(d: probity_domain::case::Deadlines) -> Self {
+        DeadlinesBody {
+            objection_days: d.objection_days,
+            repair_decision_days: d.repair_decision_days,
+            repair_consult_days: d.repair_consult_days,
+            rectification_days: d.rectification_days,
+            rectification_review_days: d.rectification_review_days,
+            rectification_return_days: d.rectification_return_days,
+            complaint_route_days: d.complaint_route_days,
+            complaint_answer_days: d.complaint_answer_days,
+            due_soon_days: d.due_soon_days,
+            repair_minor_months: d.repair_minor_months,
+            repair_ordinary_months: d.repair_ordinary_months,
+            repair_grave_months: d.repair_grave_months,
+        }
+    }
+}
+
+impl From<DeadlinesBody> for probity_domain::case::Deadlines {
+    fn from(d: DeadlinesBody) -> Self {
+        probity_domain::case::Deadlines {
+            objection_days: d.objection_days,
+            repair_decision_days: d.repair_decision_days,
+            repair_consult_days: d.repair_consult_days,
+            rectification_days: d.rectification_days,
+            rectification_review_days: d.rectification_review_days,
+            rectification_return_days: d.rectification_return_days,
+            complaint_route_days: d.complaint_route_days,
+            complaint_answer_days: d.complaint_answer_days,
+            due_soon_days: d.due_soon_days,
+            repair_minor_months: d.repair_minor_months,
+            repair_ordinary_months: d.repair_ordinary_months,
+            repair_grave_months: d.repair_grave_months,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeadlinesView {
+    pub deadlines: DeadlinesBody,
+    /// When the credit office last saved them (RFC 3339 UTC); absent: the rules' defaults.
+    pub saved_at: Option<String>,
+    /// Whether this request changed them (on PUT).
+    pub changed: bool,
+}
+
+/// The case engine's deadlines as they apply now.
+#[utoipa::path(get, path = "/api/v1/case-deadlines", tag = "cases",
+    responses((status = 200, body = DeadlinesView)))]
+async fn get_deadlines(
+    State(state): State<AppState>,
+    _caller: Caller,
+) -> Result<Json<DeadlinesView>, ApiError> {
+    let app = state.app.clone();
+    let (d, saved_at) = blocking(move || Ok(probity_app::cases::deadlines_saved(&app)?)).await?;
+    Ok(Json(DeadlinesView {
+        deadlines: d.into(),
+        saved_at,
+        changed: false,
+    }))
+}
+
+/// The credit office sets the case deadlines (every key; every problem at once, nothing saved
+/// when one is wrong). Deadlines already counted stay; new ones count from the next step.
+#[utoipa::path(put, path = "/api/v1/case-deadlines", tag = "cases", request_body = DeadlinesBody,
+    responses((status = 200, body = DeadlinesView), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn put_deadlines(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(input): Body<DeadlinesBody>,
+) -> Result<Json<DeadlinesView>, ApiError> {
+    let app = state.app.clone();
+    let (changed, (d, saved_at)) = blocking(move || {
+        let changed = probity_app::cases::set_deadlines(&app, &caller.who(), input.into())?;
+        Ok((changed, probity_app::cases::deadlines_saved(&app)?))
+    })
+    .await?;
+    Ok(Json(DeadlinesView {
+        deadlines: d.into(),
+        saved_at,
+        changed,
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
 // The public complaint routes
 
 /// Whether the request carries a bearer token of an enabled account (a hotline or new-media
@@ -806,9 +931,28 @@ async fn holds_token(state: &AppState, headers: &HeaderMap) -> bool {
     )
 }
 
+/// Counts a public filing (a complaint or a report of an error) against the client's hourly
+/// limit, unless it carries the bearer token of an enabled account.
+async fn count_public_filing(
+    state: &AppState,
+    peer: PeerAddr,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
+    if holds_token(state, headers).await {
+        return Ok(());
+    }
+    let key = client_key(headers, peer, &state.config.trusted_proxies);
+    state
+        .complaint_limiter
+        .check(&key)
+        .map_err(|wait| ApiError::TooManyRequests {
+            retry_after_secs: wait,
+        })
+}
+
 /// Files a complaint (投诉举报) about a unit, named or anonymous. Answers the tracking number
-/// and the query code, shown this once. Without a bearer token a client may file 3 an hour:
-/// every attempt counts, well-formed or not.
+/// and the query code, shown this once. Without a bearer token a client may file 3 an hour
+/// (complaints and reports of an error together): every attempt counts, well-formed or not.
 #[utoipa::path(post, path = "/api/v1/public/complaints", tag = "public", request_body = ComplaintBody,
     responses((status = 201, body = FiledComplaintView), (status = 400, body = ErrorBody),
         (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
@@ -817,15 +961,7 @@ async fn file_public_complaint(
     peer: PeerAddr,
     req: Request,
 ) -> Result<(StatusCode, Json<FiledComplaintView>), ApiError> {
-    if !holds_token(&state, req.headers()).await {
-        let key = client_key(req.headers(), peer, &state.config.trusted_proxies);
-        state
-            .complaint_limiter
-            .check(&key)
-            .map_err(|wait| ApiError::TooManyRequests {
-                retry_after_secs: wait,
-            })?;
-    }
+    count_public_filing(&state, peer, req.headers()).await?;
     let Body(body) = Body::<ComplaintBody>::from_request(req, &state).await?;
     let app = state.app.clone();
     let filed = blocking(move || {
@@ -846,17 +982,82 @@ async fn file_public_complaint(
     ))
 }
 
+/// A report of an error on a public record (纠错), named or anonymous.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct CorrectionBody {
+    /// The record, by the id its public page (`/records/{id}`) shows.
+    pub record_id: Option<i64>,
+    /// What is wrong with the record, and how the reporter knows (10 to 2,000 characters).
+    pub reasons: String,
+    /// The reporter's name, when given (at most 50 characters).
+    pub name: Option<String>,
+    /// How to reach the reporter (at most 100 characters); absent or blank: anonymous.
+    pub contact: Option<String>,
+}
+
+/// Reports an error on a record the public sees (纠错): an objection its provider answers
+/// within the objection deadline, the record shown as 异议处理中 meanwhile. Answers the tracking
+/// number (`JC…`) and the query code, shown this once; follow it at
+/// `GET /api/v1/public/complaints/{tracking_no}?code=`. A record the public does not see answers
+/// 404 as an unknown one; a record with an objection open, 409. Counted with complaints against
+/// the client's limit of 3 an hour (a bearer token of an enabled account is not counted).
+#[utoipa::path(post, path = "/api/v1/public/corrections", tag = "public", request_body = CorrectionBody,
+    responses((status = 201, body = FiledComplaintView), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn file_public_correction(
+    State(state): State<AppState>,
+    peer: PeerAddr,
+    req: Request,
+) -> Result<(StatusCode, Json<FiledComplaintView>), ApiError> {
+    count_public_filing(&state, peer, req.headers()).await?;
+    let Body(body) = Body::<CorrectionBody>::from_request(req, &state).await?;
+    let input = CorrectionInput {
+        reasons: body.reasons,
+        name: body.name,
+        contact: body.contact,
+    };
+    let Some(record_id) = body.record_id else {
+        // The record's absence and the text's faults, at once.
+        let mut errs = input.validate().err().unwrap_or_default();
+        errs.insert(
+            0,
+            probity_domain::record::FieldError {
+                column: "record_id",
+                error: probity_domain::DomainError::new(
+                    probity_domain::Code::Required,
+                    "缺少记录编号 record_id：请填写所纠错的公示记录的编号",
+                ),
+            },
+        );
+        return Err(probity_app::AppError::Fields(errs).into());
+    };
+    let app = state.app.clone();
+    let filed =
+        blocking(move || Ok(probity_app::cases::report_error(&app, record_id, &input)?)).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(FiledComplaintView {
+            tracking_no: filed.tracking_no,
+            code: filed.code,
+            case_id: None,
+        }),
+    ))
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct CodeQuery {
-    /// The query code given when the complaint was filed.
+    /// The query code given when the complaint or the report of an error was filed.
     pub code: Option<String>,
 }
 
-/// A complaint's status and answers, with its tracking number and query code; no staff names.
+/// A complaint's (`TS…`) or a report of an error's (`JC…`, 纠错) status and answers, with its
+/// tracking number and query code; no staff names: who answered is 承办单位, 报送单位 or 信用办.
 /// A wrong code answers 404, the same as an unknown number.
 #[utoipa::path(get, path = "/api/v1/public/complaints/{tracking_no}", tag = "public",
-    params(("tracking_no" = String, Path, description = "e.g. TS20261202-0007"), CodeQuery),
+    params(("tracking_no" = String, Path, description = "e.g. TS20261202-0007 or JC20261203-0001"), CodeQuery),
     responses((status = 200, body = PublicComplaintView), (status = 404, body = ErrorBody)))]
 async fn public_complaint(
     State(state): State<AppState>,

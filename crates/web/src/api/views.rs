@@ -12,6 +12,8 @@ pub struct AccountView {
     /// The holder's real name (姓名) and phone number (联系电话); blank if never given.
     pub real_name: String,
     pub phone: String,
+    /// Where the holder's notifications are mailed (邮箱); blank for no mail.
+    pub email: String,
     /// admin, provider, unit, hr, sysadmin, secadmin, auditor, unassigned (待授权)
     pub role: String,
     pub role_label: String,
@@ -33,6 +35,7 @@ impl From<&Account> for AccountView {
             name: a.name.clone(),
             real_name: a.real_name.clone(),
             phone: a.phone.clone(),
+            email: a.email.clone(),
             role: a.role.code().to_string(),
             role_label: a.role.label().to_string(),
             unit_id: a.unit_id,
@@ -532,20 +535,27 @@ pub struct FiledComplaintView {
     pub case_id: Option<i64>,
 }
 
-/// A complaint as its complainant follows it: the steps without any staff name.
+/// A complaint, or a report of an error on a public record (纠错), as the one who filed it
+/// follows it: the steps without any staff name.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicComplaintView {
     pub tracking_no: String,
+    /// complaint, or objection (a report of an error, `JC…`).
+    pub kind: String,
+    /// 投诉举报 or 纠错.
+    pub kind_label: String,
+    /// The record reported on (纠错), or the one a complaint named.
+    pub record_id: Option<i64>,
     pub state: String,
     pub state_label: String,
     pub outcome: Option<String>,
     pub outcome_label: Option<String>,
-    /// The unit complained about.
+    /// The unit complained about, or the unit the record reported on concerns.
     pub unit: String,
     pub filed_at: String,
     pub deadline: Option<String>,
     pub rating: Option<i64>,
-    /// Whether the complainant may rate the answer now.
+    /// Whether the complainant may rate the answer now (never for a report of an error).
     pub may_rate: bool,
     pub history: Vec<PublicComplaintStepView>,
 }
@@ -553,10 +563,11 @@ pub struct PublicComplaintView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicComplaintStepView {
     pub at: String,
-    /// 投诉人, 信用办, 承办单位, 系统.
+    /// 投诉人 or 纠错人, 信用办, 承办单位 or 报送单位, 系统.
     pub by: String,
     pub step: String,
-    /// The answer's text (an answer, a closing note).
+    /// What was filed, and the answer's text (an answer, a closing note, an objection's
+    /// decision with its reasons).
     pub text: Option<String>,
 }
 
@@ -564,6 +575,9 @@ impl From<probity_app::cases::PublicComplaint> for PublicComplaintView {
     fn from(p: probity_app::cases::PublicComplaint) -> Self {
         PublicComplaintView {
             tracking_no: p.tracking_no,
+            kind: p.kind,
+            kind_label: p.kind_label,
+            record_id: p.record_id,
             state: p.state,
             state_label: p.state_label,
             outcome: p.outcome,

@@ -432,6 +432,7 @@ pub struct AccountRow {
     pub name: String,
     pub real_name: String,
     pub phone: String,
+    pub email: String,
     pub role: String,
     pub role_label: String,
     pub unit: String,
@@ -665,6 +666,7 @@ async fn accounts_render(
                     name: a.name.clone(),
                     real_name: a.real_name.clone(),
                     phone: a.phone.clone(),
+                    email: a.email.clone(),
                     role: a.role.code().to_string(),
                     role_label: a.role.label().to_string(),
                     unit: unit
@@ -790,6 +792,8 @@ struct NewAccountForm {
     real_name: String,
     #[serde(default)]
     phone: String,
+    #[serde(default)]
+    email: String,
 }
 
 /// A refusal of a form with fields: each field's problems beside it (`Some`), or `None` when
@@ -817,6 +821,7 @@ async fn create_account(State(state): State<AppState>, p: PageForm<NewAccountFor
         name: f.name.clone(),
         real_name: f.real_name.clone(),
         phone: f.phone.clone(),
+        email: f.email.clone(),
     };
     let created = blocking(move || Ok(probity_app::accounts::create(&app, &by, &new))).await?;
     match created {
@@ -906,6 +911,8 @@ struct ContactForm {
     real_name: String,
     #[serde(default)]
     phone: String,
+    #[serde(default)]
+    email: String,
 }
 
 async fn contact_render(
@@ -933,7 +940,7 @@ async fn account_of(state: &AppState, id: i64) -> Result<Account, ApiError> {
     blocking(move || Ok(probity_app::accounts::get(&app, id)?)).await
 }
 
-/// The system administrator's form for who holds a business account (姓名, 联系电话).
+/// The system administrator's form for who holds a business account (姓名, 联系电话, 邮箱).
 async fn contact_form(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -948,6 +955,7 @@ async fn contact_form(
     let form = ContactForm {
         real_name: a.real_name.clone(),
         phone: a.phone.clone(),
+        email: a.email.clone(),
     };
     contact_render(&ctx, &a, form, HashMap::new(), error, status).await
 }
@@ -969,6 +977,7 @@ async fn save_contact(
             id,
             &f.real_name,
             &f.phone,
+            Some(&f.email),
         ))
     })
     .await?;

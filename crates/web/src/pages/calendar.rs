@@ -56,6 +56,8 @@ struct CalendarTpl {
     answer: Option<String>,
     calc_error: Option<String>,
     import_errors: Vec<String>,
+    /// A year the deadlines will soon need and the calendar lacks.
+    missing: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -82,7 +84,13 @@ async fn render(
 ) -> PageResult {
     let app = state.app.clone();
     let today = state.app.today();
-    let years = blocking(move || Ok(probity_app::calendar::years(&app)?)).await?;
+    let (years, missing) = blocking(move || {
+        Ok((
+            probity_app::calendar::years(&app)?,
+            probity_app::calendar::missing_soon(&app)?,
+        ))
+    })
+    .await?;
     let year = q
         .year
         .as_deref()
@@ -147,6 +155,7 @@ async fn render(
         answer,
         calc_error,
         import_errors,
+        missing,
     });
     *res.status_mut() = status;
     Ok(res)

@@ -70,6 +70,10 @@ pub fn router() -> Router<AppState> {
             "/console/complaints/new",
             get(complaint_form).post(complaint),
         )
+        .route(
+            "/console/cases/deadlines",
+            get(deadlines_page).post(save_deadlines),
+        )
         .route("/console/notifications", get(notifications))
         .route("/console/notifications/read", post(mark_read))
 }
@@ -324,6 +328,8 @@ struct ListTpl {
     l: Layout,
     /// The credit office's dashboard (empty for a unit or provider).
     by_kind: Vec<DashLine>,
+    /// A year of the working-day calendar the deadlines will soon need (the credit office's).
+    missing: Option<String>,
     by_holder: Vec<DashLine>,
     /// A unit's or provider's open cases waiting for it.
     mine: Option<Vec<CaseRow>>,
@@ -361,12 +367,15 @@ async fn list(
     let own = ctx.caller.unit();
     let app = state.app.clone();
     let who = ctx.caller.who();
-    let (mut views, dashboard, mine, units) = blocking(move || {
+    let (mut views, (dashboard, missing), mine, units) = blocking(move || {
         let views = probity_app::cases::list(&app, &who, filter, before, PAGE_SIZE + 1)?;
         let dashboard = if admin {
-            probity_app::cases::dashboard(&app, &who)?
+            (
+                probity_app::cases::dashboard(&app, &who)?,
+                probity_app::calendar::missing_soon(&app)?,
+            )
         } else {
-            Vec::new()
+            (Vec::new(), None)
         };
         // A unit or provider: the open cases it holds, before everything else.
         let mine = match (admin, own, before) {
@@ -410,6 +419,7 @@ async fn list(
     };
     Ok(ctx.page(&ListTpl {
         l: ctx.layout(title),
+        missing,
         by_kind,
         by_holder,
         mine: mine.map(|m| m.iter().map(CaseRow::new).collect()),
@@ -1002,9 +1012,14 @@ async fn render_object(
 ) -> PageResult {
     let app = state.app.clone();
     let who = ctx.caller.who();
-    let (r, catalog, _) =
-        blocking(move || Ok(probity_app::records::detail(&app, &who, id)?)).await?;
-    let days = probity_app::cases::deadlines(&state.app).objection_days;
+    let ((r, catalog, _), d) = blocking(move || {
+        Ok((
+            probity_app::records::detail(&app, &who, id)?,
+            probity_app::cases::deadlines(&app)?,
+        ))
+    })
+    .await?;
+    let days = d.objection_days;
     let t = ObjectTpl {
         l: ctx.layout(&format!("对记录 #{id} 提出异议")),
         refused: objection::may_object(r.state).err().map(|e| e.message),
@@ -1150,9 +1165,13 @@ async fn render_repair(
 ) -> PageResult {
     let app = state.app.clone();
     let who = ctx.caller.who();
-    let (r, catalog, _) =
-        blocking(move || Ok(probity_app::records::detail(&app, &who, id)?)).await?;
-    let d = probity_app::cases::deadlines(&state.app);
+    let ((r, catalog, _), d) = blocking(move || {
+        Ok((
+            probity_app::records::detail(&app, &who, id)?,
+            probity_app::cases::deadlines(&app)?,
+        ))
+    })
+    .await?;
     let t = RepairTpl {
         l: ctx.layout(&format!("申请信用修复：记录 #{id}")),
         c: conditions(&r, &catalog, &d, state.app.today()),
@@ -1519,4 +1538,154 @@ async fn mark_read(State(state): State<AppState>, p: PageForm<ReadForm>) -> Page
         "已标为已读".to_string()
     };
     Ok(done(to, &message))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The case deadlines (案件期限设置)
+
+/// One setting on the deadlines form.
+pub struct DeadlineField {
+    pub key: &'static str,
+    pub name: &'static str,
+    pub unit: &'static str,
+    /// As shown: the saved value, or what the official typed.
+    pub value: String,
+    /// The rules' default, shown beside.
+    pub default: u32,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "case_deadlines.html")]
+struct DeadlinesTpl {
+    l: Layout,
+    fields: Vec<DeadlineField>,
+    saved_at: String,
+    error: Option<String>,
+}
+
+async fn deadlines_page(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    render_deadlines(&state, &ctx, None, HashMap::new(), None, StatusCode::OK).await
+}
+
+async fn render_deadlines(
+    state: &AppState,
+    ctx: &Ctx,
+    typed: Option<HashMap<String, String>>,
+    errors: HashMap<&'static str, String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let app = state.app.clone();
+    let (d, saved_at) = blocking(move || Ok(probity_app::cases::deadlines_saved(&app)?)).await?;
+    let defaults = probity_domain::case::Deadlines::default().fields();
+    let fields = d
+        .fields()
+        .into_iter()
+        .zip(defaults)
+        .map(|((key, name, unit, value), def)| DeadlineField {
+            key,
+            name,
+            unit,
+            value: typed
+                .as_ref()
+                .and_then(|t| t.get(key).cloned())
+                .unwrap_or_else(|| value.to_string()),
+            default: def.3,
+            error: errors.get(key).cloned(),
+        })
+        .collect();
+    let t = DeadlinesTpl {
+        l: ctx.layout("案件期限设置"),
+        fields,
+        saved_at: saved_at
+            .as_deref()
+            .map(probity_app::cases::time_text)
+            .map_or("尚未修改，使用规定的默认期限".into(), |t| {
+                format!("信用办最近修改于 {t}")
+            }),
+        error,
+    };
+    let mut res = ctx.page(&t);
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+async fn save_deadlines(
+    State(state): State<AppState>,
+    p: PageForm<HashMap<String, String>>,
+) -> PageResult {
+    let PageForm { ctx, form } = p;
+    let mut d = probity_domain::case::Deadlines::default();
+    let mut errors: HashMap<&'static str, String> = HashMap::new();
+    for (key, name, unit, _) in probity_domain::case::Deadlines::default().fields() {
+        let text = form.get(key).map(|s| s.trim()).unwrap_or("");
+        let value = match text.parse::<u32>() {
+            Ok(v) => v,
+            Err(_) => {
+                errors.insert(
+                    key,
+                    if text.is_empty() {
+                        format!("请填写{name}")
+                    } else {
+                        format!("{name}应为整数（{unit}），现为“{}”", truncate(text, 20))
+                    },
+                );
+                continue;
+            }
+        };
+        match key {
+            "objection_days" => d.objection_days = value,
+            "repair_decision_days" => d.repair_decision_days = value,
+            "repair_consult_days" => d.repair_consult_days = value,
+            "rectification_days" => d.rectification_days = value,
+            "rectification_review_days" => d.rectification_review_days = value,
+            "rectification_return_days" => d.rectification_return_days = value,
+            "complaint_route_days" => d.complaint_route_days = value,
+            "complaint_answer_days" => d.complaint_answer_days = value,
+            "due_soon_days" => d.due_soon_days = value,
+            "repair_minor_months" => d.repair_minor_months = value,
+            "repair_ordinary_months" => d.repair_ordinary_months = value,
+            "repair_grave_months" => d.repair_grave_months = value,
+            _ => {}
+        }
+    }
+    // The number problems and the rules' own problems, all at once.
+    if let Err(problems) = d.validate() {
+        for (k, v) in field_map(problems, "objection_days") {
+            errors.entry(k).or_insert(v);
+        }
+    }
+    if !errors.is_empty() {
+        return render_deadlines(
+            &state,
+            &ctx,
+            Some(form),
+            errors,
+            Some("期限设置有误，请按提示修改后再保存".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let app = state.app.clone();
+    let who = ctx.caller.who();
+    match blocking(move || Ok(probity_app::cases::set_deadlines(&app, &who, d))).await? {
+        Ok(true) => Ok(done(
+            "/console/cases/deadlines",
+            "已保存案件期限设置；此后开启或办理的案件按新期限计算",
+        )),
+        Ok(false) => Ok(done("/console/cases/deadlines", "期限设置没有变化")),
+        Err(AppError::Fields(errs)) => {
+            render_deadlines(
+                &state,
+                &ctx,
+                Some(form),
+                field_map(errs, "objection_days"),
+                Some("期限设置有误，请按提示修改后再保存".into()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

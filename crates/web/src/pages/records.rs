@@ -866,7 +866,7 @@ fn record_cases(
         && r.state == RecordState::Active
         && !open(CaseKind::Repair)
     {
-        let d = probity_app::cases::deadlines(app);
+        let d = probity_app::cases::deadlines(app)?;
         match catalog.get(&r.category).map(|c| {
             repair::eligibility(c, r.severity, r.decided_on, app.today(), &d)
                 .and_then(|()| repair::may_repair(r.state))

@@ -189,6 +189,7 @@ fn account_forms_and_the_journal_pager() {
                 ("name", "x"),
                 ("real_name", "张"),
                 ("phone", "022-123"),
+                ("email", "zhang@binhai"),
             ],
         );
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}]");
@@ -196,13 +197,16 @@ fn account_forms_and_the_journal_pager() {
             ("name", "账号名长度"),
             ("real_name", "姓名应为"),
             ("phone", "联系电话应为"),
+            ("email", "邮箱格式不正确"),
         ] {
             let shown = between(&p.body, &format!("id=\"err-{field}\">"), "</span>")
                 .unwrap_or_else(|| panic!("[{name}] no problem beside {field}: {}", p.body));
             assert!(shown.contains(says), "[{name}] {field}: {shown}");
         }
         assert!(
-            p.body.contains("value=\"张\"") && p.body.contains("value=\"022-123\""),
+            p.body.contains("value=\"张\"")
+                && p.body.contains("value=\"022-123\"")
+                && p.body.contains("value=\"zhang@binhai\""),
             "[{name}] what was typed stays"
         );
         assert_eq!(
@@ -238,6 +242,7 @@ fn account_forms_and_the_journal_pager() {
                 ("name", "new_clerk"),
                 ("real_name", "王小明"),
                 ("phone", "138 1234 5678"),
+                ("email", " Wang.XM@Binhai.GOV.cn "),
             ],
         );
         assert_eq!(p.status, StatusCode::OK, "[{name}] {}", p.body);
@@ -258,12 +263,17 @@ fn account_forms_and_the_journal_pager() {
         assert_eq!(clerk.role, AccountRole::Unassigned);
         assert!(clerk.password_change_required);
         assert_eq!(
-            (clerk.real_name.as_str(), clerk.phone.as_str()),
-            ("王小明", "13812345678")
+            (
+                clerk.real_name.as_str(),
+                clerk.phone.as_str(),
+                clerk.email.as_str()
+            ),
+            ("王小明", "13812345678", "Wang.XM@binhai.gov.cn")
         );
         let row = between(&p.body, "<td>new_clerk</td>", "</tr>").unwrap();
         assert!(
-            row.contains("<td>王小明</td><td>13812345678</td>") && row.contains("待修改初始密码"),
+            row.contains("<td>王小明</td><td>13812345678</td><td>Wang.XM@binhai.gov.cn</td>")
+                && row.contains("待修改初始密码"),
             "{row}"
         );
 
@@ -273,6 +283,11 @@ fn account_forms_and_the_journal_pager() {
         let f = sys.get(&edit);
         assert_eq!(f.status, StatusCode::OK, "[{name}] {}", f.body);
         assert!(f.body.contains("value=\"王小明\""), "{}", f.body);
+        assert!(
+            f.body.contains("value=\"Wang.XM@binhai.gov.cn\""),
+            "{}",
+            f.body
+        );
         let p = sys.post(
             &edit,
             &[("csrf", &f.csrf()), ("real_name", ""), ("phone", "x")],
@@ -283,12 +298,36 @@ fn account_forms_and_the_journal_pager() {
             "{}",
             p.body
         );
+        // A bad address alone is refused beside its field, and nothing changes.
+        let head = b.store.head_seq().unwrap();
+        let p = sys.post(
+            &edit,
+            &[
+                ("csrf", &f.csrf()),
+                ("real_name", "王小明"),
+                ("phone", "13812345678"),
+                ("email", "wang@@binhai.gov.cn"),
+            ],
+        );
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}]");
+        let shown = between(&p.body, "id=\"err-email\">", "</span>").unwrap_or_default();
+        assert!(shown.contains("邮箱格式不正确"), "[{name}] {}", p.body);
+        assert_eq!(
+            b.store.head_seq().unwrap(),
+            head,
+            "[{name}] nothing written"
+        );
+        assert_eq!(
+            b.store.account(clerk.id).unwrap().email,
+            "Wang.XM@binhai.gov.cn"
+        );
         let p = sys.post(
             &edit,
             &[
                 ("csrf", &f.csrf()),
                 ("real_name", "王晓明"),
                 ("phone", "022 2345 6789"),
+                ("email", ""),
             ],
         );
         assert!(
@@ -297,8 +336,13 @@ fn account_forms_and_the_journal_pager() {
         );
         let clerk = b.store.account(clerk.id).unwrap();
         assert_eq!(
-            (clerk.real_name.as_str(), clerk.phone.as_str()),
-            ("王晓明", "022-23456789")
+            (
+                clerk.real_name.as_str(),
+                clerk.phone.as_str(),
+                clerk.email.as_str()
+            ),
+            ("王晓明", "022-23456789", ""),
+            "[{name}] a blank address: no mail"
         );
         let last = b
             .store
@@ -311,7 +355,10 @@ fn account_forms_and_the_journal_pager() {
             .unwrap();
         assert_eq!(last.action, "update");
         assert!(
-            last.detail.contains("real_name") && !last.detail.contains("23456789"),
+            last.detail.contains("real_name")
+                && last.detail.contains("email")
+                && !last.detail.contains("23456789")
+                && !last.detail.contains("binhai.gov.cn"),
             "{}",
             last.detail
         );
@@ -706,16 +753,43 @@ fn the_three_administrators_stay_separate_through_the_api() {
             .map(|f| f["field"].as_str().unwrap())
             .collect();
         assert_eq!(fields, ["real_name", "phone"], "[{name}] {body}");
+        // A bad address is named with its field.
+        let (st, body) = api(
+            &c,
+            reqwest::Method::POST,
+            "/api/v1/accounts",
+            serde_json::json!({"name": "made_by_sys", "real_name": "赵六", "phone": "15900001111", "email": "zhao liu@binhai.gov.cn"}),
+        );
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {body}");
+        assert_eq!(body["error"]["code"], "EMAIL_INVALID", "[{name}] {body}");
+        assert_eq!(
+            body["error"]["fields"][0]["field"], "email",
+            "[{name}] {body}"
+        );
         // What the system administrator creates waits for a role, with a one-time password.
         let (st, body) = api(
             &c,
             reqwest::Method::POST,
             "/api/v1/accounts",
-            serde_json::json!({"name": "made_by_sys", "real_name": "赵六", "phone": "15900001111"}),
+            serde_json::json!({"name": "made_by_sys", "real_name": "赵六", "phone": "15900001111", "email": "zhao.liu@binhai.gov.cn"}),
         );
         assert_eq!(st, StatusCode::CREATED, "[{name}] {body}");
         assert_eq!(body["account"]["role"], "unassigned");
         assert_eq!(body["account"]["real_name"], "赵六");
+        assert_eq!(body["account"]["email"], "zhao.liu@binhai.gov.cn");
+        // Its contact changed through the API without an address keeps the address.
+        let made = body["account"]["id"].as_i64().unwrap();
+        let (st, put) = api(
+            &c,
+            reqwest::Method::PUT,
+            &format!("/api/v1/accounts/{made}/contact"),
+            serde_json::json!({"real_name": "赵六", "phone": "15900002222"}),
+        );
+        assert_eq!(st, StatusCode::OK, "[{name}] {put}");
+        assert_eq!(
+            (put["phone"].as_str(), put["email"].as_str()),
+            (Some("15900002222"), Some("zhao.liu@binhai.gov.cn"))
+        );
         assert_eq!(body["account"]["password_change_required"], true);
         let otp = body["one_time_password"].as_str().unwrap().to_string();
         // The one-time password logs in, and opens nothing but its own change.

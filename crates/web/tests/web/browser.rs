@@ -274,7 +274,7 @@ pub(crate) async fn connect(driver: &str, profile: &Path) -> Client {
         .expect("a chromedriver session")
 }
 
-type Res<T = ()> = Result<T, String>;
+pub(crate) type Res<T = ()> = Result<T, String>;
 
 /// Turns a WebDriver error into the test's error, with the line it happened on.
 macro_rules! here {
@@ -312,7 +312,7 @@ async fn shot(c: &Client, f: &Facts, name: &str) -> Res {
 }
 
 /// The visible text of the page, or empty while it is being replaced.
-async fn body_text(c: &Client) -> String {
+pub(crate) async fn body_text(c: &Client) -> String {
     match c.find(Locator::Css("body")).await {
         Ok(e) => e.text().await.unwrap_or_default(),
         Err(_) => String::new(),
@@ -320,7 +320,7 @@ async fn body_text(c: &Client) -> String {
 }
 
 /// Waits until the page shows `needle` (pages that refresh themselves included); returns its text.
-async fn wait_text(c: &Client, needle: &str) -> Res<String> {
+pub(crate) async fn wait_text(c: &Client, needle: &str) -> Res<String> {
     let deadline = Instant::now() + PAGE_WAIT;
     loop {
         let text = body_text(c).await;
@@ -338,7 +338,7 @@ async fn wait_text(c: &Client, needle: &str) -> Res<String> {
 }
 
 /// Waits until an element matching `css` is on the page.
-async fn wait_css(c: &Client, css: &str) -> Res {
+pub(crate) async fn wait_css(c: &Client, css: &str) -> Res {
     let deadline = Instant::now() + PAGE_WAIT;
     loop {
         if c.find(Locator::Css(css)).await.is_ok() {
@@ -357,7 +357,7 @@ async fn wait_css(c: &Client, css: &str) -> Res {
 
 /// Waits for the flash message a finished action leads to; an error (page or inline) instead is
 /// an error of the test, with the page's text.
-async fn wait_flash(c: &Client) -> Res<String> {
+pub(crate) async fn wait_flash(c: &Client) -> Res<String> {
     wait_css(c, "p.flash, p.error").await?;
     match c.find(Locator::Css("p.flash")).await {
         Ok(e) => e.text().await.map_err(here!()),
@@ -370,7 +370,7 @@ async fn wait_flash(c: &Client) -> Res<String> {
 }
 
 /// Waits until the browser is at `path` (ignoring the query).
-async fn wait_path(c: &Client, path: &str) -> Res {
+pub(crate) async fn wait_path(c: &Client, path: &str) -> Res {
     let deadline = Instant::now() + PAGE_WAIT;
     loop {
         if let Ok(u) = c.current_url().await
@@ -388,14 +388,14 @@ async fn wait_path(c: &Client, path: &str) -> Res {
     }
 }
 
-async fn type_into(c: &Client, css: &str, text: &str) -> Res {
+pub(crate) async fn type_into(c: &Client, css: &str, text: &str) -> Res {
     let e = c.find(Locator::Css(css)).await.map_err(here!())?;
     e.clear().await.map_err(here!())?;
     e.send_keys(text).await.map_err(here!())
 }
 
 /// Clicks the button `css` that submits a form and waits until the browser has left the page.
-async fn click(c: &Client, css: &str) -> Res {
+pub(crate) async fn click(c: &Client, css: &str) -> Res {
     let button = c
         .find(Locator::Css(css))
         .await
@@ -405,7 +405,7 @@ async fn click(c: &Client, css: &str) -> Res {
 
 /// Clicks `button` and waits until the page it was on is gone, so that nothing after it reads
 /// the old page.
-async fn submit(c: &Client, button: Element) -> Res {
+pub(crate) async fn submit(c: &Client, button: Element) -> Res {
     let page = c.find(Locator::Css("html")).await.map_err(here!())?;
     button.click().await.map_err(here!())?;
     let deadline = Instant::now() + PAGE_WAIT;
@@ -421,7 +421,7 @@ async fn submit(c: &Client, button: Element) -> Res {
     Ok(())
 }
 
-fn ensure(cond: bool, what: impl FnOnce() -> String) -> Res {
+pub(crate) fn ensure(cond: bool, what: impl FnOnce() -> String) -> Res {
     if cond { Ok(()) } else { Err(what()) }
 }
 
@@ -685,7 +685,7 @@ async fn scenario(c: &Client, f: &Facts) -> Res {
     public(c, f).await
 }
 
-async fn element_text(c: &Client, css: &str) -> Res<String> {
+pub(crate) async fn element_text(c: &Client, css: &str) -> Res<String> {
     Ok(c.find(Locator::Css(css))
         .await
         .map_err(|e| format!("{css}: {e}"))?

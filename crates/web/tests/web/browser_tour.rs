@@ -4,7 +4,7 @@
 //! serious or critical accessibility violation axe-core finds (WCAG 2.1 A and AA, which GB/T
 //! 37668-2019 follows: labels, text alternatives, contrast, names of links and buttons, …) on
 //! the public pages and on the console's pages. Each page's screenshot at both widths lands in
-//! `target/browser-screenshots/tour/`.
+//! `target/browser-screenshots/tour/<part>/`.
 //!
 //! axe-core comes from npm (`crates/web/tests/axe/package.json`, installed by `.ci/run` with
 //! `npm ci`). Without Chromium, or without axe-core, the test skips with a notice; under CI it
@@ -44,16 +44,57 @@ fn axe_script() -> Option<String> {
     }
 }
 
-fn tour_dir() -> PathBuf {
+/// This part's screenshots: `target/browser-screenshots/tour/<part>/`, emptied first (each part
+/// its own, as the parts run side by side).
+fn tour_dir(part: &str) -> PathBuf {
     let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
     let dir = tmp
         .parent()
         .unwrap_or(tmp)
         .join("browser-screenshots")
-        .join("tour");
+        .join("tour")
+        .join(part);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// How many pages of one kind (`kind_of`) the tour opens.
+const PER_KIND: usize = 2;
+
+/// A page's kind: its path and its query's keys, each segment or value that names one thing (an
+/// id, a USCC, a category code, a page number: it has a digit or is in capitals) as `#`, so that
+/// `/subjects/11120116MB1E08BN54` and `/search?browse=1&category=HONOUR` stand for their kinds.
+fn kind_of(path: &str) -> String {
+    let names_one = |s: &str| {
+        s.bytes().any(|b| b.is_ascii_digit())
+            || (!s.is_empty() && s.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
+    };
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let mut out: Vec<String> = path
+        .split('/')
+        .map(|seg| {
+            if names_one(seg) {
+                "#".into()
+            } else {
+                seg.to_string()
+            }
+        })
+        .collect::<Vec<_>>();
+    let mut keys: Vec<String> = query
+        .split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) if names_one(v) => format!("{k}=#"),
+            Some((k, v)) => format!("{k}={v}"),
+            None => kv.to_string(),
+        })
+        .collect();
+    keys.sort();
+    if !keys.is_empty() {
+        out.push(format!("?{}", keys.join("&")));
+    }
+    out.join("/")
 }
 
 /// One visitor: who (a role, or the public), the session cookie to carry, the pages to open.
@@ -63,30 +104,60 @@ struct Visit {
     pages: Vec<String>,
 }
 
+// The tour in three parts, each with its own database, server and Chromium, so that they run
+// side by side (the credit office alone reaches about as many pages as the others together).
+
 #[test]
-fn every_page_of_every_role_fits_both_widths_and_passes_axe() {
+fn the_credit_offices_pages_fit_both_widths_and_pass_axe() {
+    tour_part("office", &[AccountRole::Admin], false);
+}
+
+#[test]
+fn the_providers_and_units_pages_fit_both_widths_and_pass_axe() {
+    tour_part("units", &[AccountRole::Provider, AccountRole::Unit], false);
+}
+
+#[test]
+fn the_other_roles_and_the_public_pages_fit_both_widths_and_pass_axe() {
+    tour_part(
+        "others",
+        &[
+            AccountRole::Hr,
+            AccountRole::Sysadmin,
+            AccountRole::Secadmin,
+            AccountRole::Auditor,
+            AccountRole::Unassigned,
+        ],
+        true,
+    );
+}
+
+/// Every role of `roles` is a part of the tour, and the public when `public`: the demo district,
+/// an account per role, the pages each reaches (found over HTTP by `tour::crawl`), then each page
+/// opened in Chromium at both widths.
+fn tour_part(part: &str, roles: &[AccountRole], public: bool) {
     if !browser_available() {
         return;
     }
     let Some(axe) = axe_script() else { return };
-    let shots = tour_dir();
+    let shots = tour_dir(part);
     // What a page looks like does not depend on the database: SQLite only.
-    let Some(b) = backends("browser_tour").into_iter().next() else {
+    let Some(b) = backends(&format!("browser_tour_{part}")).into_iter().next() else {
         return;
     };
     let started = Instant::now();
     let loaded = probity_app::demo::load_demo(&b.store, probity_app::today()).unwrap();
     assert!(matches!(loaded, probity_app::demo::DemoLoad::Loaded { .. }));
-    let accounts = Accounts::create_unenrolled(
-        &b.store,
-        "shots",
-        &AccountRole::ALL,
-        &[AccountRole::Secadmin],
-    );
+    let unenrolled: Vec<AccountRole> = roles
+        .iter()
+        .copied()
+        .filter(|r| *r == AccountRole::Secadmin)
+        .collect();
+    let accounts = Accounts::create_unenrolled(&b.store, "shots", roles, &unenrolled);
     let server = Server::start_with(&b.store, Options::default());
     // The pages, found over HTTP (fast); the HTTP tour reports their status and codes.
     let mut visits = Vec::new();
-    for role in AccountRole::ALL {
+    for &role in roles {
         let mut browser = server.browser_as(&accounts, role);
         let session = browser
             .cookies
@@ -100,12 +171,41 @@ fn every_page_of_every_role_fits_both_widths_and_passes_axe() {
             pages,
         });
     }
-    let (pages, _) = crate::tour::crawl(&mut server.browser(), "/", "public");
-    visits.push(Visit {
-        who: "public",
-        session: None,
-        pages,
-    });
+    if public {
+        let (pages, _) = crate::tour::crawl(&mut server.browser(), "/", "public");
+        visits.push(Visit {
+            who: "public",
+            session: None,
+            pages,
+        });
+    }
+    // Pages of one kind (the same route with another id or page number) look alike: the first
+    // two of each kind are opened, the rest listed as passed over.
+    let mut passed_over = Vec::new();
+    for v in &mut visits {
+        let mut kinds: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        v.pages.retain(|p| {
+            let n = kinds.entry(kind_of(p)).or_default();
+            *n += 1;
+            if *n > PER_KIND {
+                passed_over.push(format!("{} {p}", v.who));
+            }
+            *n <= PER_KIND
+        });
+    }
+    let listed: Vec<String> = visits
+        .iter()
+        .flat_map(|v| v.pages.iter().map(move |p| format!("{} {p}", v.who)))
+        .collect();
+    std::fs::write(
+        shots.join("pages.txt"),
+        format!(
+            "opened:\n{}\n\npassed over (more of a kind):\n{}\n",
+            listed.join("\n"),
+            passed_over.join("\n")
+        ),
+    )
+    .unwrap();
     let found = started.elapsed();
 
     let work = tempfile::tempdir().unwrap();
@@ -131,8 +231,9 @@ fn every_page_of_every_role_fits_both_widths_and_passes_axe() {
         ),
     };
     eprintln!(
-        "browser tour: {opened} page views ({} pages found in {found:?}) in {:?}; {} moderate or minor accessibility findings; screenshots in {}",
+        "browser tour ({part}): {opened} page views ({} pages, {} more of a kind passed over, found in {found:?}) in {:?}; {} moderate or minor accessibility findings; screenshots in {}",
         visits.iter().map(|v| v.pages.len()).sum::<usize>(),
+        passed_over.len(),
         started.elapsed(),
         notes,
         shots.display()

@@ -636,6 +636,16 @@ fn a_repair_is_checked_before_anything_is_written_and_ends_disclosure_at_once() 
         assert_eq!(status, StatusCode::OK, "[{name}] {v}");
         assert_eq!(v["outcome"], "approved");
         assert_eq!(p.record_state(ok), "repaired");
+        // Its rectification, opened when it became active, ends with it: nothing is owed for a
+        // repaired record, and its deadline no longer chases the unit.
+        let (status, v) = p.get(
+            &format!("/api/v1/rectifications?record_id={ok}"),
+            Who::Office,
+        );
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        assert_eq!(v["items"].as_array().unwrap().len(), 1, "[{name}] {v}");
+        assert_eq!(v["items"][0]["state"], "closed", "[{name}] {v}");
+        assert_eq!(v["items"][0]["outcome"], "lapsed", "[{name}] {v}");
         p.catch_up();
         let (status, _) = p.get(&format!("/api/v1/public/records/{ok}"), Who::Public);
         assert_eq!(status, StatusCode::NOT_FOUND, "[{name}]");
@@ -1077,6 +1087,309 @@ fn a_complaint_is_filed_routed_answered_closed_and_rated() {
 }
 
 #[test]
+fn a_member_of_the_public_reports_an_error_on_a_public_record_and_reads_the_answer() {
+    for b in backends("cases_correction") {
+        let name = b.name;
+        let p = Platform::start(&b.store);
+        let rec = p.active_record(
+            roster::TOWN,
+            "PAYMENT_ARREARS",
+            "津滨财〔2026〕21号",
+            "2026-05-06",
+        );
+        let other = p.active_record(
+            roster::OTHER_TOWN,
+            "PAYMENT_ARREARS",
+            "津滨财〔2026〕22号",
+            "2026-05-06",
+        );
+        // A record waiting for review, and an active record about a civil servant kept to
+        // government sharing: the public sees neither.
+        let civil_servant = |doc: &str, scope: &str| {
+            json!({
+                "subject_name": PERSON,
+                "id_number": person_id().as_str(),
+                "category": "PAYMENT_ARREARS",
+                "document_no": doc,
+                "decided_on": "2026-05-06",
+                "authority": roster::FINANCE,
+                "facts": "经查，经办人擅自拖延支付工程款",
+                "outcome": "责令限期改正",
+                "scope": scope,
+            })
+        };
+        let (status, v) = p.post(
+            "/api/v1/records",
+            Who::Provider,
+            civil_servant("津滨财〔2026〕23号", "public"),
+        );
+        assert_eq!(status, StatusCode::CREATED, "[{name}] {v}");
+        let pending = v["id"].as_i64().unwrap();
+        let (status, v) = p.post(
+            "/api/v1/records",
+            Who::Provider,
+            civil_servant("津滨财〔2026〕24号", "shared"),
+        );
+        assert_eq!(status, StatusCode::CREATED, "[{name}] {v}");
+        let hidden = v["id"].as_i64().unwrap();
+        let (status, v) = p.post(
+            &format!("/api/v1/records/{hidden}/activate"),
+            Who::Office,
+            json!({}),
+        );
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        let (status, v) = p.get(&format!("/api/v1/public/records/{rec}"), Who::Public);
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        assert_eq!(v["objected"], false);
+        for id in [pending, hidden] {
+            let (status, _) = p.get(&format!("/api/v1/public/records/{id}"), Who::Public);
+            assert_eq!(
+                status,
+                StatusCode::NOT_FOUND,
+                "[{name}] record {id} is not public"
+            );
+        }
+        let reasons = format!(
+            "该记录的决定日期有误：决定书落款为2026年5月8日，经办人{PERSON}（{}）可以证明。",
+            person_id().as_str()
+        );
+        let report = |record_id: i64| {
+            json!({
+                "record_id": record_id,
+                "reasons": reasons,
+                "name": "李先生",
+                "contact": "13900000000",
+            })
+        };
+
+        // A record the public cannot see reads exactly as one that does not exist; nothing is
+        // written. (A caller with a token, as a hotline's system, is not limited per client.)
+        let head = p.head();
+        let (status, unknown) = p.post("/api/v1/public/corrections", Who::Unit, report(999_999));
+        assert_eq!(status, StatusCode::NOT_FOUND, "[{name}] {unknown}");
+        for id in [pending, hidden] {
+            let (status, v) = p.post("/api/v1/public/corrections", Who::Unit, report(id));
+            assert_eq!(status, StatusCode::NOT_FOUND, "[{name}] {v}");
+            assert_eq!(v, unknown, "[{name}] record {id}");
+        }
+        assert_eq!(p.head(), head, "[{name}] a refusal changes nothing");
+        assert_eq!(p.record_state(pending), "submitted");
+        assert_eq!(p.record_state(hidden), "active");
+
+        // Anyone reports an error on the public record: a JC number and a code, once.
+        let (status, v) = p.post("/api/v1/public/corrections", Who::Public, report(rec));
+        assert_eq!(status, StatusCode::CREATED, "[{name}] {v}");
+        let no = v["tracking_no"].as_str().unwrap().to_string();
+        let query = v["code"].as_str().unwrap().to_string();
+        assert_eq!(no, "JC20260601-0001", "[{name}]");
+        assert_eq!(query.len(), 8);
+        assert!(
+            v.get("case_id").is_none(),
+            "the public learns no case id: {v}"
+        );
+        // The record is frozen as 异议处理中 on its public page.
+        assert_eq!(p.record_state(rec), "objected");
+        let (_, v) = p.get(&format!("/api/v1/public/records/{rec}"), Who::Public);
+        assert_eq!(v["objected"], true, "[{name}] {v}");
+        assert_eq!(v["state_label"], "异议处理中");
+
+        // A second report while the first is open: the objection's conflict, nothing written.
+        let head = p.head();
+        let (status, v) = p.post("/api/v1/public/corrections", Who::Public, report(rec));
+        assert_eq!(status, StatusCode::CONFLICT, "[{name}] {v}");
+        assert_eq!(code(&v), "RECORD_NOT_OBJECTABLE");
+        // No reasons: the field's error (every field's, at once).
+        let (status, v) = p.post(
+            "/api/v1/public/corrections",
+            Who::Public,
+            json!({"record_id": other, "contact": "1".repeat(101)}),
+        );
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {v}");
+        assert_eq!(code(&v), "REQUIRED");
+        let fields: Vec<&str> = v["error"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["field"].as_str().unwrap_or(""))
+            .collect();
+        assert_eq!(fields, ["reasons", "contact"], "[{name}] {v}");
+        // The fourth attempt within the hour from this client: 429, whatever it says.
+        let res = p
+            .req("POST", "/api/v1/public/corrections", Who::Public)
+            .json(&report(other))
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "[{name}]");
+        assert!(res.headers().contains_key("retry-after"));
+        let (_, v) = Platform::answer(res);
+        assert_eq!(code(&v), "RATE_LIMITED");
+        assert_eq!(p.head(), head, "[{name}] a refusal changes nothing");
+        assert_eq!(p.record_state(other), "active");
+
+        // The reporter follows it where complaints are followed.
+        let status_path = format!("/api/v1/public/complaints/{no}?code={query}");
+        let (status, v) = p.get(&status_path, Who::Public);
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        assert_eq!(v["tracking_no"], no);
+        assert_eq!(v["kind"], "objection");
+        assert_eq!(v["kind_label"], "纠错");
+        assert_eq!(v["record_id"], rec);
+        assert_eq!(v["state"], "open");
+        assert_eq!(v["unit"], roster::TOWN);
+        assert_eq!(v["deadline"], "2026-06-15");
+        assert_eq!(v["may_rate"], false);
+        assert_eq!(v["history"][0]["by"], "纠错人");
+        let (s1, wrong) = p.get(
+            &format!("/api/v1/public/complaints/{no}?code=AAAAAAAA"),
+            Who::Public,
+        );
+        let (s2, unknown) = p.get(
+            &format!("/api/v1/public/complaints/JC20260601-9999?code={query}"),
+            Who::Public,
+        );
+        assert_eq!((s1, s2), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
+        assert_eq!(wrong, unknown, "[{name}]");
+        // Its number is not a complaint's: the same code under TS finds nothing either.
+        let (s3, _) = p.get(
+            &format!(
+                "/api/v1/public/complaints/{}?code={query}",
+                no.replacen("JC", "TS", 1)
+            ),
+            Who::Public,
+        );
+        assert_eq!(s3, StatusCode::NOT_FOUND);
+
+        // The provider sees the case, told by a notification, and the reporter's contact is the
+        // credit office's alone.
+        let (_, list) = p.get("/api/v1/objections?open=true", Who::Provider);
+        let item = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["tracking_no"] == no.as_str())
+            .unwrap_or_else(|| panic!("[{name}] not listed: {list}"))
+            .clone();
+        let case = item["id"].as_i64().unwrap();
+        assert_eq!(item["record_id"], rec);
+        assert_eq!(item["applicant"], "社会公众");
+        assert_eq!(item["holder"], "区财政局");
+        let (_, v) = p.get("/api/v1/notifications", Who::Provider);
+        assert!(
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n["case_id"] == case && n["message"].as_str().unwrap().contains(&no)),
+            "[{name}] {v}"
+        );
+        let (_, v) = p.get(&format!("/api/v1/cases/{case}"), Who::Provider);
+        assert_eq!(v["party"], "assignee", "[{name}] {v}");
+        assert!(v["contact"].is_null(), "[{name}] {v}");
+        assert_eq!(Platform::actions(&v), ["comment", "uphold", "dismiss"]);
+        let (_, v) = p.get(&format!("/api/v1/cases/{case}"), Who::Office);
+        assert_eq!(v["contact"], "李先生，13900000000", "[{name}] {v}");
+
+        // The provider dismisses it with written reasons; the record is back in force.
+        let answer = "经核实，决定书落款日期为2026年5月6日，记录无误，维持公示。";
+        let (status, v) = p.step(case, Who::Provider, json!({"action": "dismiss"}));
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {v}");
+        let (status, v) = p.step(
+            case,
+            Who::Provider,
+            json!({"action": "dismiss", "text": answer}),
+        );
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        assert_eq!(v["outcome"], "dismissed");
+        assert_eq!(p.record_state(rec), "active");
+
+        // The reporter reads the answer: who answered in the public's words, never a staff
+        // account; the civil servant named in the reasons masked.
+        let res = p.req("GET", &status_path, Who::Public).send().unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let text = res.text().unwrap();
+        for staff in [
+            "c_admin",
+            "c_unit",
+            "c_provider",
+            "admin:",
+            "provider:",
+            "unit:",
+        ] {
+            assert!(!text.contains(staff), "[{name}] {staff} in {text}");
+        }
+        assert!(!text.contains(PERSON), "[{name}] {text}");
+        assert!(!text.contains(person_id().as_str()), "[{name}] {text}");
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["state"], "closed");
+        assert_eq!(v["outcome"], "dismissed");
+        assert_eq!(v["outcome_label"], "异议不成立");
+        assert_eq!(v["may_rate"], false);
+        let last = v["history"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["by"], "报送单位", "[{name}] {v}");
+        assert_eq!(last["step"], "驳回异议");
+        assert_eq!(last["text"], answer);
+        // Nothing to rate: refused, nothing written.
+        let head = p.head();
+        let (status, v) = p.post(
+            &format!("/api/v1/public/complaints/{no}/rating"),
+            Who::Public,
+            json!({"code": query, "rating": 5}),
+        );
+        assert_eq!(status, StatusCode::CONFLICT, "[{name}] {v}");
+        assert_eq!(p.head(), head);
+
+        // Reported again (by a system with a token), upheld by the credit office: the record is
+        // revoked and leaves the public side and the index.
+        let (status, v) = p.post("/api/v1/public/corrections", Who::Unit, report(rec));
+        assert_eq!(status, StatusCode::CREATED, "[{name}] {v}");
+        let (no2, query2) = (
+            v["tracking_no"].as_str().unwrap().to_string(),
+            v["code"].as_str().unwrap().to_string(),
+        );
+        assert_eq!(no2, "JC20260601-0002", "[{name}] the day's serial");
+        let (_, list) = p.get("/api/v1/objections?open=true", Who::Office);
+        let second = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["tracking_no"] == no2.as_str())
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let (status, v) = p.step(
+            second,
+            Who::Office,
+            json!({"action": "uphold", "text": "经与决定机关核对，记录日期确有错误，予以撤销。"}),
+        );
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        assert_eq!(p.record_state(rec), "revoked");
+        let (status, _) = p.get(&format!("/api/v1/public/records/{rec}"), Who::Public);
+        assert_eq!(status, StatusCode::NOT_FOUND, "[{name}]");
+        p.catch_up();
+        let (_, v) = p.get("/api/v1/public/search?browse=1", Who::Public);
+        assert!(
+            !v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["type"] == "record" && i["id"] == rec),
+            "[{name}] the revoked record left the index: {v}"
+        );
+        let (_, v) = p.get(
+            &format!("/api/v1/public/complaints/{no2}?code={query2}"),
+            Who::Public,
+        );
+        assert_eq!(v["outcome_label"], "异议成立", "[{name}] {v}");
+        let last = v["history"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["by"], "信用办");
+        assert_eq!(
+            last["text"],
+            "经与决定机关核对，记录日期确有错误，予以撤销。"
+        );
+    }
+}
+
+#[test]
 fn the_deadline_clock_marks_cases_and_notifies_their_holders() {
     for b in backends("cases_clock") {
         let name = b.name;
@@ -1177,6 +1490,87 @@ fn the_deadline_clock_marks_cases_and_notifies_their_holders() {
 }
 
 #[test]
+fn the_credit_office_sets_the_deadlines_and_new_cases_count_on_them() {
+    for b in backends("cases_deadlines") {
+        let name = b.name;
+        let p = Platform::start(&b.store);
+        // Everyone working cases reads them: the rules' defaults until the office saves its own.
+        let (status, v) = p.get("/api/v1/case-deadlines", Who::Unit);
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        assert_eq!(v["deadlines"]["objection_days"], 10);
+        assert_eq!(v["deadlines"]["repair_grave_months"], 12);
+        assert!(v["saved_at"].is_null(), "[{name}] {v}");
+        let mut body = v["deadlines"].clone();
+
+        // Refusals change nothing: a provider; every wrong number at once, each at its field; a
+        // missing key; an unknown one.
+        body["objection_days"] = json!(15);
+        let put = |who: Who, body: &Value| {
+            Platform::answer(
+                p.req("PUT", "/api/v1/case-deadlines", who)
+                    .json(body)
+                    .send()
+                    .unwrap(),
+            )
+        };
+        // (The authorisation table journals its own refusal.)
+        let (status, v) = put(Who::Provider, &body);
+        assert_eq!(status, StatusCode::FORBIDDEN, "[{name}] {v}");
+        let head = p.head();
+        let mut bad = body.clone();
+        bad["complaint_answer_days"] = json!(0);
+        bad["repair_ordinary_months"] = json!(13);
+        let (status, v) = put(Who::Office, &bad);
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {v}");
+        assert_eq!(code(&v), "DEADLINES_INVALID", "[{name}] {v}");
+        let text = v.to_string();
+        assert!(
+            text.contains("投诉答复期限应在 1 至 250 个工作日之间"),
+            "[{name}] {v}"
+        );
+        assert!(text.contains("随严重程度递增"), "[{name}] {v}");
+        let mut missing = body.clone();
+        missing.as_object_mut().unwrap().remove("due_soon_days");
+        let (status, v) = put(Who::Office, &missing);
+        assert_eq!(status, StatusCode::BAD_REQUEST, "[{name}] {v}");
+        let mut unknown = body.clone();
+        unknown["objection_dayz"] = json!(3);
+        let (status, v) = put(Who::Office, &unknown);
+        assert_eq!(status, StatusCode::BAD_REQUEST, "[{name}] {v}");
+        assert_eq!(p.head(), head, "[{name}] a refusal changes nothing");
+
+        // Saved, journaled once; the same values again change nothing.
+        let (status, v) = put(Who::Office, &body);
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        assert_eq!(v["changed"], true);
+        assert_eq!(v["deadlines"]["objection_days"], 15);
+        assert!(v["saved_at"].is_string(), "[{name}] {v}");
+        assert_eq!(p.head(), head + 1, "[{name}] one journal entry");
+        let (status, v) = put(Who::Office, &body);
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        assert_eq!(v["changed"], false);
+        assert_eq!(p.head(), head + 1, "[{name}] nothing new to journal");
+
+        // A new objection counts 15 working days from Monday 1 June 2026 (端午节 on Friday 19
+        // June is a day off).
+        let rec = p.active_record(
+            roster::TOWN,
+            "PAYMENT_ARREARS",
+            "津滨财〔2026〕31号",
+            "2026-05-06",
+        );
+        let (status, v) = p.post(
+            "/api/v1/objections",
+            Who::Unit,
+            json!({"record_id": rec, "reasons": "该款项已支付"}),
+        );
+        assert_eq!(status, StatusCode::CREATED, "[{name}] {v}");
+        assert_eq!(v["deadline"], "2026-06-23", "[{name}] {v}");
+        assert_eq!(v["days_left"], 15);
+    }
+}
+
+#[test]
 fn the_openapi_description_lists_the_case_routes() {
     let b = backends("cases_openapi").remove(0);
     let p = Platform::start(&b.store);
@@ -1194,9 +1588,11 @@ fn the_openapi_description_lists_the_case_routes() {
         ("/api/v1/complaints", &["get", "post"]),
         ("/api/v1/notifications", &["get"]),
         ("/api/v1/notifications/read", &["post"]),
+        ("/api/v1/case-deadlines", &["get", "put"]),
         ("/api/v1/public/complaints", &["post"]),
         ("/api/v1/public/complaints/{tracking_no}", &["get"]),
         ("/api/v1/public/complaints/{tracking_no}/rating", &["post"]),
+        ("/api/v1/public/corrections", &["post"]),
     ] {
         for m in methods {
             assert!(paths[path][m].is_object(), "{m} {path} missing");

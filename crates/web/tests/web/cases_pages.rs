@@ -160,6 +160,34 @@ impl Site {
     }
 }
 
+impl Site {
+    /// A record of arrears about 新河街道, reported by the finance bureau on its form and waiting
+    /// for the credit office's review.
+    fn pending_record(&self, provider: &mut Browser, doc: &str) -> i64 {
+        let csrf = provider.get("/console/records/new").csrf();
+        let p = provider.post(
+            "/console/records/new",
+            &[
+                ("csrf", &csrf),
+                ("subject_name", roster::TOWN),
+                ("uscc", &roster::uscc("WB000004")),
+                ("category", "PAYMENT_ARREARS"),
+                ("document_no", doc),
+                ("decided_on", "2026-01-05"),
+                ("authority", "天津市滨海新区财政局"),
+                ("facts", "逾期未支付中小企业货款"),
+                ("outcome", "责令限期支付"),
+            ],
+        );
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        p.location()
+            .strip_prefix("/console/records/")
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+}
+
 /// The case a redirect leads to.
 fn case_of(p: &Page) -> i64 {
     p.location()
@@ -891,6 +919,200 @@ fn a_public_complaint_is_filed_followed_answered_closed_and_rated() {
     }
 }
 
+/// The fields of a report of an error as the record's form posts them.
+fn correction<'a>(
+    challenge: &'a str,
+    pow: &'a str,
+    answer: &'a str,
+    reasons: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("reasons", reasons),
+        ("name", "李先生"),
+        ("contact", "13900000000"),
+        ("challenge", challenge),
+        ("pow", pow),
+        ("answer", answer),
+    ]
+}
+
+#[test]
+fn a_member_of_the_public_reports_an_error_from_the_record_page() {
+    for b in backends("cases_pages") {
+        let name = b.name;
+        let s = Site::start(&b.store);
+        let mut office = s.as_role(AccountRole::Admin);
+        let mut provider = s.as_role(AccountRole::Provider);
+        let mut public = Browser::new(&s.base);
+        let rec = s.active_record(&mut provider, &mut office, "津滨财〔2026〕31号");
+        let other = s.active_record(&mut provider, &mut office, "津滨财〔2026〕32号");
+        let third = s.active_record(&mut provider, &mut office, "津滨财〔2026〕34号");
+        let pending = s.pending_record(&mut provider, "津滨财〔2026〕33号");
+
+        // The record's public page links to the form; the form shows what is reported on.
+        let page = public.get(&format!("/records/{rec}"));
+        assert_eq!(page.status, StatusCode::OK, "[{name}] {}", page.body);
+        let link = format!(r#"href="/records/{rec}/correction">纠错</a>"#);
+        assert!(page.body.contains(&link), "[{name}] {}", page.body);
+        let form = public.get(&format!("/records/{rec}/correction"));
+        assert_eq!(form.status, StatusCode::OK, "[{name}] {}", form.body);
+        assert!(form.body.contains("津滨财〔2026〕31号"), "[{name}]");
+        assert!(form.body.contains("10 个工作日内核查答复"), "[{name}]");
+        let csp = form.headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap();
+        let nonce = between(&form.body, "<script nonce=\"", "\"").unwrap();
+        assert!(
+            csp.contains(&format!("script-src 'nonce-{nonce}'")),
+            "{csp}"
+        );
+        let (challenge, pow) = solve(&form.body);
+        let reasons = "该记录的决定日期有误：决定书落款为2026年1月8日，不是1月5日。";
+
+        // A record the public does not see: no form, and a post reads as for an unknown id;
+        // nothing written.
+        let head = s.head();
+        let unknown = public.get("/records/999999/correction");
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND, "[{name}]");
+        let p = public.get(&format!("/records/{pending}/correction"));
+        assert_eq!(p.status, StatusCode::NOT_FOUND, "[{name}]");
+        assert_eq!(p.body, unknown.body, "[{name}]");
+        for id in [pending.to_string(), "999999".to_string()] {
+            let p = public.post(
+                &format!("/records/{id}/correction"),
+                &correction(&challenge, &pow, "", reasons),
+            );
+            assert_eq!(p.status, StatusCode::NOT_FOUND, "[{name}] {id}");
+            assert_eq!(p.body, unknown.body, "[{name}] {id}");
+        }
+        // Every fault at once, the challenge unanswered among them; the fields kept.
+        let path = format!("/records/{rec}/correction");
+        let p = public.post(&path, &correction(&challenge, "", "", "有误"));
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}]");
+        assert!(p.body.contains("纠错理由过短"), "[{name}] {}", p.body);
+        assert!(p.body.contains("安全验证未通过"), "[{name}] {}", p.body);
+        assert!(p.body.contains("value=\"李先生\""), "[{name}]");
+        assert_eq!(s.head(), head, "[{name}] a refusal changes nothing");
+        assert_eq!(b.store.record(pending).unwrap().state.code(), "submitted");
+
+        // Filed with the proof-of-work: the tracking number and the query code, once.
+        let p = public.post(&path, &correction(&challenge, &pow, "", reasons));
+        assert_eq!(p.status, StatusCode::CREATED, "[{name}] {}", p.body);
+        assert!(p.body.contains("查询码只显示这一次"), "[{name}]");
+        assert!(p.body.contains(r#"href="/complaints/status""#), "[{name}]");
+        let tracking_no = between(&p.body, "受理编号：<span class=\"secret\">", "</span>").unwrap();
+        let code = between(&p.body, "查询码：<span class=\"secret\">", "</span>").unwrap();
+        assert_eq!(tracking_no, "JC20260601-0001", "[{name}]");
+        // The record shows 异议处理中, and takes no second report while it is open.
+        let page = public.get(&format!("/records/{rec}"));
+        assert!(page.body.contains("异议处理中"), "[{name}]");
+        assert!(!page.body.contains(&link), "[{name}]");
+        let head = s.head();
+        let form = public.get(&format!("/records/{other}/correction"));
+        let (challenge, pow) = solve(&form.body);
+        let p = public.post(&path, &correction(&challenge, &pow, "", reasons));
+        assert_eq!(p.status, StatusCode::CONFLICT, "[{name}] {}", p.body);
+        assert!(
+            p.body.contains("该记录已有异议正在处理"),
+            "[{name}] {}",
+            p.body
+        );
+        assert_eq!(s.head(), head, "[{name}]");
+
+        // Without JavaScript, the question instead; then the client's limit (3 an hour, the
+        // complaints' limit): the fourth is refused.
+        let form = public.get(&format!("/records/{other}/correction"));
+        let (challenge, right) = sum(&form.body);
+        let other_path = format!("/records/{other}/correction");
+        let p = public.post(&other_path, &correction(&challenge, "", &right, reasons));
+        assert_eq!(p.status, StatusCode::CREATED, "[{name}] {}", p.body);
+        let form = public.get(&format!("/records/{third}/correction"));
+        let (challenge, pow) = solve(&form.body);
+        let head = s.head();
+        let p = public.post(
+            &format!("/records/{third}/correction"),
+            &correction(&challenge, &pow, "", reasons),
+        );
+        assert_eq!(
+            p.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "[{name}] {}",
+            p.body
+        );
+        assert!(p.body.contains("提交纠错过于频繁"), "[{name}] {}", p.body);
+        assert!(p.headers.contains_key(header::RETRY_AFTER), "[{name}]");
+        assert_eq!(s.head(), head, "[{name}] nothing filed");
+        assert_eq!(b.store.record(third).unwrap().state.code(), "active");
+
+        // The provider is told, reads it without the reporter's contact, and dismisses it.
+        let case = b
+            .store
+            .case_by_tracking_no(&tracking_no)
+            .unwrap()
+            .unwrap()
+            .id;
+        let p = provider.get("/console/cases?kind=objection");
+        assert!(p.body.contains(&tracking_no), "[{name}] {}", p.body);
+        let p = provider.get(&format!("/console/cases/{case}"));
+        assert_eq!(p.status, StatusCode::OK, "[{name}] {}", p.body);
+        assert!(bell(&p).unwrap_or(0) >= 1, "[{name}]");
+        assert!(p.body.contains(reasons), "[{name}]");
+        assert!(
+            !p.body.contains("13900000000"),
+            "[{name}] the contact is the office's"
+        );
+        let p = office.get(&format!("/console/cases/{case}"));
+        assert!(p.body.contains("李先生，13900000000"), "[{name}]");
+        let csrf = provider.get(&format!("/console/cases/{case}")).csrf();
+        let answer = "经核实，决定书落款日期为2026年1月5日，记录无误，维持公示。";
+        let p = post_parts(
+            &mut provider,
+            &format!("/console/cases/{case}/step"),
+            &[("csrf", &csrf), ("action", "dismiss"), ("text", answer)],
+            &[],
+        );
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "[{name}] {}", p.body);
+        let page = public.get(&format!("/records/{rec}"));
+        assert!(page.body.contains("公示中"), "[{name}]");
+        assert!(page.body.contains(&link), "[{name}]");
+
+        // The reporter reads the answer where complaints are followed, never a staff name.
+        let p = public.get("/complaints/status");
+        assert!(p.body.contains("投诉和纠错查询"), "[{name}]");
+        let status = |b: &mut Browser, no: &str, code: &str| {
+            b.post("/complaints/status", &[("tracking_no", no), ("code", code)])
+        };
+        let p = status(&mut public, &tracking_no, &code);
+        assert_eq!(p.status, StatusCode::OK, "[{name}] {}", p.body);
+        for said in [
+            answer,
+            reasons,
+            "报送单位",
+            "纠错人",
+            "异议不成立",
+            "驳回异议",
+        ] {
+            assert!(p.body.contains(said), "[{name}] {said}: {}", p.body);
+        }
+        assert!(
+            p.body.contains(&format!(r#"href="/records/{rec}""#)),
+            "[{name}]"
+        );
+        for staff in ["cp_admin", "cp_unit", "cp_provider"] {
+            assert!(!p.body.contains(staff), "[{name}] {staff} shown");
+        }
+        assert!(!p.body.contains("评价答复"), "[{name}] nothing to rate");
+        let wrong = status(&mut public, &tracking_no, "ABCDEFGH");
+        let unknown = status(&mut public, "JC20260601-0999", &code);
+        assert_eq!(wrong.status, StatusCode::NOT_FOUND, "[{name}]");
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND, "[{name}]");
+        let said =
+            |p: &Page| between(&p.body, "<p class=\"error\" role=\"alert\">", "</p>").unwrap();
+        assert_eq!(said(&wrong), said(&unknown), "[{name}]");
+        assert_eq!(said(&wrong), "未找到该纠错：请核对受理编号和查询码");
+    }
+}
+
 #[test]
 fn the_rules_page_names_the_periods_and_deadlines_of_cases() {
     let b = backends("cases_pages").remove(0);
@@ -906,6 +1128,8 @@ fn the_rules_page_names_the_periods_and_deadlines_of_cases() {
         "信用办在 10 个工作日内作出是否准予修复的决定",
         "决定机关在 3 个工作日内回复",
         "信用办在 3 个工作日内转交负责的单位，承办单位在转办后 15 个工作日内调查答复",
+        "任何人发现公示记录有误，都可以在该记录页面点击“纠错”",
+        "凭二者在“<a href=\"/complaints/status\">投诉和纠错查询</a>”",
         "<td>拖欠企业账款</td>",
     ] {
         assert!(p.body.contains(said), "{said}: {}", p.body);
@@ -1001,4 +1225,115 @@ fn the_complaint_forms_script_proves_the_work_in_chromium() {
     });
     let text = outcome.unwrap_or_else(|e| panic!("{e}\n{}", driver.log_tail()));
     assert!(text.contains("查询码"), "{text}");
+}
+
+#[test]
+fn the_credit_office_edits_the_case_deadlines_on_its_page() {
+    for b in backends("cases_deadline_page") {
+        let name = b.name;
+        let site = Site::start(&b.store);
+        let mut office = site.as_role(AccountRole::Admin);
+        let p = office.get("/console/cases/deadlines");
+        assert_eq!(p.status, StatusCode::OK, "[{name}] {}", p.body);
+        assert!(p.body.contains("异议答复期限"), "[{name}]");
+        assert!(p.body.contains("尚未修改，使用规定的默认期限"), "[{name}]");
+        assert!(
+            p.body.contains("name=\"objection_days\" value=\"10\""),
+            "[{name}] the saved value in the field"
+        );
+        let csrf = p.csrf();
+        let form = |objection: &'static str, answer: &'static str| {
+            vec![
+                ("objection_days", objection),
+                ("repair_decision_days", "10"),
+                ("repair_consult_days", "3"),
+                ("rectification_days", "20"),
+                ("rectification_review_days", "10"),
+                ("rectification_return_days", "10"),
+                ("complaint_route_days", "3"),
+                ("complaint_answer_days", answer),
+                ("due_soon_days", "3"),
+                ("repair_minor_months", "0"),
+                ("repair_ordinary_months", "3"),
+                ("repair_grave_months", "12"),
+            ]
+        };
+        // Every problem at once, each at its field, what was typed kept; nothing saved.
+        let head = site.head();
+        let mut bad = form("十天", "0");
+        bad.push(("csrf", &csrf));
+        let p = office.post("/console/cases/deadlines", &bad);
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}]");
+        assert!(
+            p.body
+                .contains("异议答复期限应为整数（工作日），现为“十天”"),
+            "[{name}] {}",
+            p.body
+        );
+        assert!(
+            p.body
+                .contains("投诉答复期限应在 1 至 250 个工作日之间，现为 0"),
+            "[{name}]"
+        );
+        assert!(
+            p.body.contains("value=\"十天\""),
+            "[{name}] the typed value kept"
+        );
+        assert_eq!(site.head(), head, "[{name}] nothing saved");
+
+        let mut good = form("12", "15");
+        good.push(("csrf", &csrf));
+        let p = office.post("/console/cases/deadlines", &good);
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "[{name}] {}", p.body);
+        assert!(p.flash().contains("已保存案件期限设置"), "[{name}]");
+        let p = office.get("/console/cases/deadlines");
+        assert!(
+            p.body.contains("name=\"objection_days\" value=\"12\""),
+            "[{name}]"
+        );
+        assert!(p.body.contains("信用办最近修改于"), "[{name}]");
+        assert_eq!(
+            probity_app::cases::deadlines(&site.app)
+                .unwrap()
+                .objection_days,
+            12
+        );
+        // The rules page says the new number.
+        let rules = reqwest::blocking::get(format!("{}/rules", site.base))
+            .unwrap()
+            .text()
+            .unwrap();
+        assert!(rules.contains("12 个工作日"), "[{name}]");
+
+        // Only the credit office.
+        let mut unit = site.as_role(AccountRole::Unit);
+        assert_eq!(
+            unit.get("/console/cases/deadlines").status,
+            StatusCode::FORBIDDEN
+        );
+    }
+}
+
+#[test]
+fn the_credit_office_is_warned_before_the_calendar_runs_out() {
+    let b = backends("cases_calendar_warning").remove(0);
+    let site = Site::start(&b.store);
+    let warning = "工作日历尚无 2027 年";
+    // June: nothing to import yet.
+    let mut office = site.as_role(AccountRole::Admin);
+    let p = office.get("/console/cases");
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(!p.body.contains(warning));
+    // From November, next year's holidays are due: the dashboard and the calendar say so.
+    let at = probity_app::Clock::on_beijing_day(day("2026-11-16")).now();
+    site.app.clock().set(at);
+    let mut office = site.as_role(AccountRole::Admin);
+    for path in ["/console/cases", "/console/calendar"] {
+        let p = office.get(path);
+        assert_eq!(p.status, StatusCode::OK, "{path}");
+        assert!(p.body.contains(warning), "{path}: {}", p.body);
+    }
+    // A unit is not asked to import calendars.
+    let mut unit = site.as_role(AccountRole::Unit);
+    assert!(!unit.get("/console/cases").body.contains(warning));
 }

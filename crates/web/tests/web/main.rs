@@ -5,6 +5,7 @@
 mod admin_pages;
 mod api;
 mod browser;
+mod browser_cases;
 mod browser_tour;
 mod calendar;
 mod cases_api;
