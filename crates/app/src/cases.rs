@@ -1598,6 +1598,17 @@ pub fn notifications(
     Ok(app.store().notifications(unit, actor.account.id, limit)?)
 }
 
+/// Marks the actor's notifications about one case read: a person opened the case's page (the
+/// bell counts one less). The JSON API reads a case without this, as systems read it.
+pub fn mark_case_read(app: &App, actor: &Actor, id: i64) -> AppResult<u64> {
+    let Some(unit) = audience(actor) else {
+        return Ok(0);
+    };
+    Ok(app
+        .store()
+        .mark_case_notifications_read(unit, actor.account.id, id)?)
+}
+
 /// Marks the listed notifications (or all, `ids` empty) read for the actor.
 pub fn mark_read(app: &App, actor: &Actor, ids: &[i64]) -> AppResult<u64> {
     let Some(unit) = audience(actor) else {

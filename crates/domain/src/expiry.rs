@@ -34,29 +34,34 @@ pub fn decided_before(max_months: u32, today: NaiveDate) -> Option<NaiveDate> {
     back.checked_add_days(chrono::Days::new(MONTH_END_SPARE))
 }
 
-/// For each category whose maximum may cap a record's period (`last_day`), the decision date
-/// before which its active records may have passed the shortest positive maximum of its
-/// severities by `today`. With the records whose own end date has passed, these are all the
-/// records that may expire today (the daily expiry reads only them, then decides each exactly);
-/// a category whose every maximum is 0 (never disclosed) ends on the records' own dates alone.
-pub fn capped_before(catalog: &Catalog, today: NaiveDate) -> Vec<(String, NaiveDate)> {
-    catalog
-        .categories()
-        .iter()
-        .filter_map(|c| {
-            let shortest = [
-                None,
-                Some(Severity::Minor),
-                Some(Severity::Ordinary),
-                Some(Severity::Grave),
-            ]
-            .into_iter()
-            .map(|s| c.bounds(s).max_months)
-            .filter(|m| *m > 0)
-            .min()?;
-            Some((c.code.clone(), decided_before(shortest, today)?))
-        })
-        .collect()
+/// For each category and severity (`None`: a record without one, which the category bounds as
+/// ordinary) whose maximum may cap a record's period (`last_day`), the decision date before
+/// which its active records may have passed that maximum by `today`. With the records whose own
+/// end date has passed, these are all the records that may expire today (the daily expiry reads
+/// only them, then decides each exactly); a maximum of 0 (never disclosed) leaves the records to
+/// their own end dates.
+pub fn capped_before(
+    catalog: &Catalog,
+    today: NaiveDate,
+) -> Vec<(String, Option<Severity>, NaiveDate)> {
+    let mut out = Vec::new();
+    for c in catalog.categories() {
+        for severity in [
+            None,
+            Some(Severity::Minor),
+            Some(Severity::Ordinary),
+            Some(Severity::Grave),
+        ] {
+            let max = c.bounds(severity).max_months;
+            if max == 0 {
+                continue;
+            }
+            if let Some(cut) = decided_before(max, today) {
+                out.push((c.code.clone(), severity, cut));
+            }
+        }
+    }
+    out
 }
 
 /// Whether a record in `state` whose period's last day is `last` is due to expire on `today`.

@@ -715,6 +715,43 @@ impl Store {
         }
         c.exec(&sql, &params)
     }
+
+    /// Marks the notifications about one case read for the account (opening the case reads
+    /// them); writes nothing when none is unread.
+    pub fn mark_case_notifications_read(
+        &self,
+        unit: Option<i64>,
+        account_id: i64,
+        case_id: i64,
+    ) -> StoreResult<u64> {
+        let now = self.now_text();
+        let mut c = self.conn()?;
+        let (cond, mut params) = audience(unit);
+        params.push(Val::Int(account_id));
+        let acc = params.len();
+        params.push(Val::Int(case_id));
+        let case = params.len();
+        let unread = format!(
+            "FROM notifications n WHERE {cond} AND n.case_id = ${case} AND NOT EXISTS \
+             (SELECT 1 FROM notification_reads r WHERE r.notification_id = n.id \
+              AND r.account_id = ${acc})"
+        );
+        if c.query_int(&format!("SELECT COUNT(*) {unread}"), &params)?
+            .unwrap_or(0)
+            == 0
+        {
+            return Ok(0);
+        }
+        params.push(Val::from(now.as_str()));
+        let at = params.len();
+        c.exec(
+            &format!(
+                "INSERT INTO notification_reads (notification_id, account_id, read_at) \
+                 SELECT n.id, ${acc}, ${at} {unread}"
+            ),
+            &params,
+        )
+    }
 }
 
 /// Notifications addressed to a unit, or to the credit office.

@@ -410,23 +410,23 @@ pub struct ActivePeriod {
 
 impl Store {
     /// The periods of the active records that may have ended before `today`: those whose own end
-    /// date has passed, and those of each listed category decided before its cut-off (where the
-    /// category's maximum may cap the period). A superset: the caller decides each exactly
-    /// (`expiry::last_day`). Both reads are ranges of partial indexes over the active records
-    /// only, so that a day with nothing to expire reads next to nothing however many records
-    /// are in force. Each record is visited once, in no particular order.
+    /// date has passed, and those of each listed category and severity (`None`: none recorded)
+    /// decided before its cut-off, where the maximum caps the period. A superset: the caller
+    /// decides each exactly (`expiry::last_day`). Every read is an index range
+    /// (`records_state_until`, `records_state_capped`), so that a day with nothing to expire
+    /// reads next to nothing however many records are in force. Each record is visited once, in
+    /// no particular order.
     pub fn visit_expirable_periods(
         &self,
         today: NaiveDate,
-        decided_before: &[(String, NaiveDate)],
+        decided_before: &[(String, Option<Severity>, NaiveDate)],
         mut visit: impl FnMut(ActivePeriod) -> StoreResult<()>,
     ) -> StoreResult<()> {
         let mut c = self.conn()?;
         let mut seen = std::collections::HashSet::new();
-        // The state is written out, not bound: only then may the planners (SQLite's above all)
-        // use the partial indexes, whose condition it is.
         const COLS: &str =
             "SELECT id, category, severity, decided_on, disclosure_until FROM records";
+        let active = Val::from(RecordState::Active.code());
         let mut read = |r: &crate::db::RowRef<'_>| -> StoreResult<()> {
             let p = active_period(r)?;
             if seen.insert(p.id) {
@@ -435,14 +435,23 @@ impl Store {
             Ok(())
         };
         c.for_each_ref(
-            &format!("{COLS} WHERE state = 'active' AND disclosure_until < $1"),
-            &[Val::from(today.to_string())],
+            &format!("{COLS} WHERE state = $1 AND disclosure_until < $2"),
+            &[active.clone(), Val::from(today.to_string())],
             &mut read,
         )?;
-        for (category, before) in decided_before {
+        for (category, severity, before) in decided_before {
+            let (cond, mut params) = match severity {
+                Some(s) => ("severity = $3", vec![Val::from(s.code())]),
+                None => ("severity IS NULL", Vec::new()),
+            };
+            params.splice(0..0, [active.clone(), Val::from(category.as_str())]);
+            let at = params.len() + 1;
+            params.push(Val::from(before.to_string()));
             c.for_each_ref(
-                &format!("{COLS} WHERE state = 'active' AND category = $1 AND decided_on < $2"),
-                &[Val::from(category.as_str()), Val::from(before.to_string())],
+                &format!(
+                    "{COLS} WHERE state = $1 AND category = $2 AND {cond} AND decided_on < ${at}"
+                ),
+                &params,
                 &mut read,
             )?;
         }

@@ -298,13 +298,15 @@ CREATE INDEX jobs_state ON jobs (state, lease_until);
         ),
     ),
     // The daily expiry reads only the active records whose period may have ended
-    // (`visit_expirable_periods`): partial indexes over the active records alone, by own end
-    // date and by category and decision date (where the category's maximum caps the period).
+    // (`visit_expirable_periods`): by state and own end date, and by state, category, severity
+    // and decision date (where the maximum of the category for the severity caps the period).
+    // Both lead with the state, so that SQLite's planner, without statistics, prefers them to
+    // the state's own index (a partial index lost to it and read every active record).
     (
-        "0019_active_period_indexes",
+        "0019_expiry_indexes",
         Step::Sql(
-            "CREATE INDEX records_active_until ON records (disclosure_until) WHERE state = 'active';\n\
-             CREATE INDEX records_active_decided ON records (category, decided_on) WHERE state = 'active';",
+            "CREATE INDEX records_state_until ON records (state, disclosure_until);\n\
+             CREATE INDEX records_state_capped ON records (state, category, severity, decided_on);",
         ),
     ),
 ];

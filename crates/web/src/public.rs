@@ -1204,6 +1204,50 @@ fn allow_script(mut res: Response, nonce: &str) -> Response {
     res
 }
 
+/// Why a public form's submission stops before its use case: shown again on the form (its
+/// problems at their fields, and this summary), or a page of its own (over the limit).
+enum Stopped {
+    Form(String),
+    Page(Box<Response>),
+}
+
+/// What every public form (a complaint, a report of an error) passes after its own fields, in
+/// order: the challenge, its work proven or its question answered (with the fields' problems, all
+/// at once); the challenge spent, so that a replay costs the client nothing of its limit; and the
+/// per-client limit it shares with the API (`what` names the submission on the limit's page).
+fn admit(
+    state: &AppState,
+    peer: &PeerAddr,
+    headers: &HeaderMap,
+    (token, pow, answer): (&str, &str, &str),
+    errors: &mut std::collections::HashMap<&'static str, String>,
+    what: &str,
+) -> Result<(), Stopped> {
+    let now = state.app.now().timestamp();
+    let proven = proven(state, token, pow, answer, now);
+    if let Err(why) = &proven {
+        errors.insert("captcha", why.to_string());
+    }
+    let c = match proven {
+        Ok(c) if errors.is_empty() => c,
+        _ => {
+            return Err(Stopped::Form(format!(
+                "有 {} 项需要修改，请按提示更正后重新提交",
+                errors.len()
+            )));
+        }
+    };
+    if !challenge::spend(&c, now) {
+        errors.insert("captcha", "该安全验证已使用过，请重新提交".to_string());
+        return Err(Stopped::Form("请重新提交".into()));
+    }
+    let client = client_key(headers, *peer, &state.config.trusted_proxies);
+    if let Err(wait) = state.complaint_limiter.check(&client) {
+        return Err(Stopped::Page(Box::new(over_limit(wait, what))));
+    }
+    Ok(())
+}
+
 /// The challenge of a posted form, if it is this server's, fresh, and either its work proven
 /// or its question answered; else what to say at the form's `captcha`.
 fn proven(
@@ -1328,49 +1372,27 @@ async fn complaint_submit(
     if let Err(errs) = input.validate() {
         errors.extend(problems(errs, "content"));
     }
-    let now = state.app.now().timestamp();
-    let proven = proven(&state, &f.challenge, &f.pow, &f.answer, now);
-    if let Err(why) = &proven {
-        errors.insert("captcha", why.to_string());
-    }
-    let Ok(c) = proven else {
-        let n = errors.len();
-        return render_complaint(
-            &state,
-            f,
-            errors,
-            Some(format!("有 {n} 项需要修改，请按提示更正后重新提交")),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    };
-    if !errors.is_empty() {
-        let n = errors.len();
-        return render_complaint(
-            &state,
-            f,
-            errors,
-            Some(format!("有 {n} 项需要修改，请按提示更正后重新提交")),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    // A challenge answers for one complaint; a replay costs the client nothing of its limit.
-    if !challenge::spend(&c, now) {
-        errors.insert("captcha", "该安全验证已使用过，请重新提交".to_string());
-        return render_complaint(
-            &state,
-            f,
-            errors,
-            Some("请重新提交".into()),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    // The per-client limit, shared with the API: counted for a complaint about to be filed.
-    let client = client_key(&headers, peer, &state.config.trusted_proxies);
-    if let Err(wait) = state.complaint_limiter.check(&client) {
-        return over_limit(wait, "投诉");
+    let (challenge, pow, answer) = (f.challenge.clone(), f.pow.clone(), f.answer.clone());
+    match admit(
+        &state,
+        &peer,
+        &headers,
+        (&challenge, &pow, &answer),
+        &mut errors,
+        "投诉",
+    ) {
+        Ok(()) => {}
+        Err(Stopped::Form(message)) => {
+            return render_complaint(
+                &state,
+                f,
+                errors,
+                Some(message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+        Err(Stopped::Page(res)) => return *res,
     }
     let app = state.app.clone();
     let filed = blocking(move || {
@@ -1546,42 +1568,28 @@ async fn correction_submit(
     if let Err(errs) = input.validate() {
         errors.extend(problems(errs, "reasons"));
     }
-    let now = state.app.now().timestamp();
-    let proven = proven(&state, &f.challenge, &f.pow, &f.answer, now);
-    if let Err(why) = &proven {
-        errors.insert("captcha", why.to_string());
-    }
-    let c = match proven {
-        Ok(c) if errors.is_empty() => c,
-        _ => {
-            let n = errors.len();
+    let (challenge, pow, answer) = (f.challenge.clone(), f.pow.clone(), f.answer.clone());
+    match admit(
+        &state,
+        &peer,
+        &headers,
+        (&challenge, &pow, &answer),
+        &mut errors,
+        "纠错",
+    ) {
+        Ok(()) => {}
+        Err(Stopped::Form(message)) => {
             return render_correction(
                 &state,
                 r,
                 f,
                 errors,
-                Some(format!("有 {n} 项需要修改，请按提示更正后重新提交")),
+                Some(message),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await;
         }
-    };
-    // A challenge answers for one report; a replay costs the client nothing of its limit.
-    if !challenge::spend(&c, now) {
-        errors.insert("captcha", "该安全验证已使用过，请重新提交".to_string());
-        return render_correction(
-            &state,
-            r,
-            f,
-            errors,
-            Some("请重新提交".into()),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    let client = client_key(&headers, peer, &state.config.trusted_proxies);
-    if let Err(wait) = state.complaint_limiter.check(&client) {
-        return over_limit(wait, "纠错");
+        Err(Stopped::Page(res)) => return *res,
     }
     let app = state.app.clone();
     let record_id = r.id;

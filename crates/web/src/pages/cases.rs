@@ -760,6 +760,8 @@ async fn render_case(
     let who = ctx.caller.who();
     let (d, civil_servant, units) = blocking(move || {
         let d = probity_app::cases::detail(&app, &who, id)?;
+        // A person opened the case: its notifications are read.
+        probity_app::cases::mark_case_read(&app, &who, id)?;
         let approving = d.actions.contains(&CaseAction::Approve);
         let civil_servant = match (&d.record, approving) {
             (Some(r), true) => {

@@ -471,6 +471,12 @@ fn a_unit_objects_and_repairs_from_its_record_and_the_provider_answers() {
         assert!(p.body.contains("案件已办结"), "[{name}] {}", p.body);
 
         // The unit hears of it; the record is back in force; the history names who did what.
+        // Opening the case reads its notification: the bell counts one less.
+        let told = bell(&unit.get("/console/cases")).unwrap_or(0);
+        assert!(
+            told >= 2,
+            "[{name}] the answer and the rectification: {told}"
+        );
         let p = unit.get(&format!("/console/cases/{case}"));
         assert!(
             p.body.contains("异议不成立") && p.body.contains(answer),
@@ -480,6 +486,11 @@ fn a_unit_objects_and_repairs_from_its_record_and_the_provider_answers() {
         let p = unit.get(&format!("/console/records/{id}"));
         assert!(p.body.contains("已生效"), "[{name}]");
         let unread = bell(&p).unwrap();
+        assert_eq!(
+            unread,
+            told - 1,
+            "[{name}] the case's own notification read"
+        );
         let notes = unit.get("/console/notifications");
         assert!(notes.body.contains("异议不成立"), "[{name}] {}", notes.body);
         assert_eq!(
