@@ -3,15 +3,16 @@
 # and C open cases (default 100,000) in SQLite and, when PROBITY_BENCH_PG or PROBITY_TEST_PG is
 # set, in PostgreSQL: time and peak memory of each round beside the same rounds without cases
 # (the records' expiry alone), measured in the same run; then the case dashboard under wrk
-# (64 connections, 30 s) beside the bare route, with a provider's bearer token.
+# (8 and 64 connections, 30 s each) beside the bare route, with a provider's bearer token. On
+# two cores, 64 connections measure queueing more than the page (Little's law: 64 / rate).
 #
-#   bench/tick.sh [RECORDS] [CASES]        DURATION=30s CONNECTIONS=64 bench/tick.sh
+#   bench/tick.sh [RECORDS] [CASES]        DURATION=30s CONNECTIONS="8 64" bench/tick.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-1000000}"
 C="${2:-100000}"
 DUR="${DURATION:-30s}"
-CONN="${CONNECTIONS:-64}"
+CONNS="${CONNECTIONS:-8 64}"
 PG="${PROBITY_BENCH_PG:-${PROBITY_TEST_PG:-}}"
 OUT=bench-out/tick
 PORT="${PORT:-18184}"
@@ -92,6 +93,7 @@ if command -v wrk >/dev/null 2>&1; then
   for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
   run() { # name url
     wrk -t2 -c"$CONN" -d"$DUR" --latency -H "Authorization: Bearer $TOKEN" -H "Accept: text/html" "$2" >"$OUT/wrk-$1.txt"
+    printf '%s\t' "$CONN"
     python3 - "$1" "$OUT/wrk-$1.txt" <<'PY'
 import re, sys
 name, path = sys.argv[1], sys.argv[2]
@@ -106,7 +108,9 @@ errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
 print(f"{name}\t{rps:.0f}\t{p50:.2f}\t{p99:.2f}\t{errors.group(1) if errors else 0}")
 PY
   }
-  { run bare "$BASE/ping"; run dashboard "$BASE/console/cases"; run cases-api "$BASE/api/v1/cases?limit=50"; } >"$OUT/load.tsv"
+  for CONN in $CONNS; do
+    run bare "$BASE/ping"; run dashboard "$BASE/console/cases"; run cases-api "$BASE/api/v1/cases?limit=50"
+  done >"$OUT/load.tsv"
 fi
 
 printf '\n`probity tick` over %s records, %s open cases (seconds, peak MB); baseline = the same round without cases\n\n' "$N" "$C"
@@ -116,6 +120,6 @@ awk -F'\t' '{
   printf "| %s | again, same day | %s | %s | %s | %s |\n", $1, $6, $7, $8, $9;
   printf "| %s | next day (%s) | %s | %s | %s | %s |\n", $1, "'"$DAY2"'", $10, $11, $12, $13 }' "$OUT/tick.tsv"
 if [ -f "$OUT/load.tsv" ]; then
-  printf '\nwrk %s connections, %s each (provider token)\n\n| target | requests/s | p50 ms | p99 ms | non-2xx |\n|---|---|---|---|---|\n' "$CONN" "$DUR"
-  awk -F'\t' '{printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5}' "$OUT/load.tsv"
+  printf '\nwrk, %s each (provider token)\n\n| connections | target | requests/s | p50 ms | p99 ms | non-2xx |\n|---|---|---|---|---|---|\n' "$DUR"
+  awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6}' "$OUT/load.tsv"
 fi

@@ -344,15 +344,14 @@ struct ListTpl {
     next: Option<String>,
 }
 
-/// The holder picker: the credit office and the roster's units.
-fn holder_options(units: &[probity_store::Subject], current: &str) -> Vec<Opt> {
+/// The holder picker: the credit office and the units given (id, name).
+fn holder_options(units: &[(i64, String)], current: &str) -> Vec<Opt> {
     let mut pairs = vec![(OFFICE.to_string(), "信用办".to_string())];
-    pairs.extend(units.iter().map(|u| {
-        (
-            u.id.to_string(),
-            u.short_name.clone().unwrap_or_else(|| u.name.clone()),
-        )
-    }));
+    pairs.extend(
+        units
+            .iter()
+            .map(|(id, name)| (id.to_string(), name.clone())),
+    );
     options(pairs, current, Some("全部承办单位"))
 }
 
@@ -367,6 +366,7 @@ async fn list(
     let own = ctx.caller.unit();
     let app = state.app.clone();
     let who = ctx.caller.who();
+    let picked = nonempty(&q.holder).and_then(|h| h.parse::<i64>().ok());
     let (mut views, (dashboard, missing), mine, units) = blocking(move || {
         let views = probity_app::cases::list(&app, &who, filter, before, PAGE_SIZE + 1)?;
         let dashboard = if admin {
@@ -392,7 +392,26 @@ async fn list(
             )?),
             _ => None,
         };
-        Ok((views, dashboard, mine, probity_app::roster::units(&app)?))
+        // The holder picker: the credit office, and the units holding open cases (from the
+        // dashboard's own counts), with the one picked; for a unit or provider, itself. Never
+        // the whole roster, which a district of thousands of units would put in every page.
+        let mut units: Vec<(i64, String)> = match (admin, own) {
+            (true, _) => dashboard
+                .0
+                .iter()
+                .filter_map(|r| r.holder.map(|h| (h, r.holder_name.clone())))
+                .collect(),
+            (false, Some(u)) => vec![(u, "本单位".to_string())],
+            (false, None) => Vec::new(),
+        };
+        if let Some(picked) = picked.filter(|p| !units.iter().any(|(id, _)| id == p))
+            && let Ok(s) = probity_app::roster::get(&app, &who, picked)
+        {
+            units.push((picked, s.short_name.unwrap_or(s.name)));
+        }
+        units.sort_by(|a, b| a.1.cmp(&b.1));
+        units.dedup();
+        Ok((views, dashboard, mine, units))
     })
     .await?;
     let more = views.len() > PAGE_SIZE as usize;
