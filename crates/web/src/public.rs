@@ -749,6 +749,7 @@ pub struct CaseRules {
     pub rectification_return_days: u32,
     pub complaint_route_days: u32,
     pub complaint_answer_days: u32,
+    pub complaint_close_days: u32,
     pub due_soon_days: u32,
     /// The dishonest categories that may not be repaired.
     pub not_repairable: Vec<String>,
@@ -859,6 +860,7 @@ async fn rules_page(State(state): State<AppState>) -> Response {
         rectification_return_days: d.rectification_return_days,
         complaint_route_days: d.complaint_route_days,
         complaint_answer_days: d.complaint_answer_days,
+        complaint_close_days: d.complaint_close_days,
         due_soon_days: d.due_soon_days,
         not_repairable: dishonest()
             .filter(|c| !c.repairable)

@@ -17,7 +17,7 @@ use crate::text::{Lines, check_text};
 
 use super::{
     ANYONE, APPLICANT, ASSIGNEE_OR_OFFICE, Assign, CaseAction, CaseKind, CaseRules, CaseState,
-    DeadlineChange, Deadlines, Opening, Outcome, Parties, Party, SYSTEM, Step, decide,
+    Deadlines, Opening, Outcome, Parties, Party, SYSTEM, Step, decide,
 };
 
 /// The rules of complaints.
@@ -36,15 +36,11 @@ fn row(state: CaseState, action: &CaseAction, d: &Deadlines) -> Option<(Step, Pa
         (S::Open | S::Answered, A::Route) => Some((route, ASSIGNEE_OR_OFFICE)),
         // Routed to the wrong unit: the credit office sends it on, never the unit itself.
         (S::Assigned, A::Route) => Some((route, CREDIT_OFFICE)),
-        // The unit answers, or the credit office in its place; the credit office then closes
-        // it, with no deadline on itself.
+        // The unit answers, or the credit office in its place; the credit office then reviews
+        // the answer and closes it (or routes it again) within its own deadline, so that the
+        // complainant does not wait on an answer nobody closes.
         (S::Assigned, A::Answer(_)) => Some((
-            Step {
-                next: S::Answered,
-                outcome: None,
-                assign: Assign::CreditOffice,
-                deadline: DeadlineChange::Clear,
-            },
+            Step::to(S::Answered, Assign::CreditOffice, d.complaint_close_days),
             ASSIGNEE_OR_OFFICE,
         )),
         (S::Answered, A::Close(finding)) => {
@@ -499,6 +495,7 @@ pub fn normalize_query_code(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::calendar::Calendar;
+    use crate::case::DeadlineChange;
     use crate::case::{Finding, rules};
 
     fn d(s: &str) -> NaiveDate {
@@ -565,7 +562,7 @@ mod tests {
                     CaseState::Answered,
                     None,
                     Assign::CreditOffice,
-                    DeadlineChange::Clear
+                    DeadlineChange::Restart(5)
                 )
             );
         }

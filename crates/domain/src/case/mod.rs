@@ -589,6 +589,9 @@ pub struct Deadlines {
     pub complaint_route_days: u32,
     /// The responsible unit answers a complaint.
     pub complaint_answer_days: u32,
+    /// The credit office reviews a unit's answer to a complaint and closes it (or routes it
+    /// again).
+    pub complaint_close_days: u32,
     /// A case is due soon (即将到期) when this many working days or fewer are left.
     pub due_soon_days: u32,
     /// Months a minor (轻微) record must be disclosed before repair: none, once the obligations
@@ -611,6 +614,7 @@ impl Default for Deadlines {
             rectification_return_days: 10,
             complaint_route_days: 3,
             complaint_answer_days: 15,
+            complaint_close_days: 5,
             due_soon_days: 3,
             repair_minor_months: 0,
             repair_ordinary_months: 3,
@@ -636,7 +640,7 @@ impl Deadlines {
     }
 
     /// Every setting: its key (the form's field, the JSON key), its name, its unit, its value.
-    pub fn fields(&self) -> [(&'static str, &'static str, &'static str, u32); 12] {
+    pub fn fields(&self) -> [(&'static str, &'static str, &'static str, u32); 13] {
         [
             (
                 "objection_days",
@@ -685,6 +689,12 @@ impl Deadlines {
                 "投诉答复期限",
                 "工作日",
                 self.complaint_answer_days,
+            ),
+            (
+                "complaint_close_days",
+                "投诉办结期限",
+                "工作日",
+                self.complaint_close_days,
             ),
             (
                 "due_soon_days",

@@ -820,6 +820,8 @@ pub struct DeadlinesBody {
     pub complaint_route_days: u32,
     /// The responsible unit answers a complaint (投诉答复期限).
     pub complaint_answer_days: u32,
+    /// The credit office reviews the answer and closes the complaint (投诉办结期限).
+    pub complaint_close_days: u32,
     /// Due soon (即将到期) with this many working days or fewer left; 0: never.
     pub due_soon_days: u32,
     /// Months a minor (轻微) record is disclosed before repair.
@@ -841,6 +843,7 @@ impl From<probity_domain::case::Deadlines> for DeadlinesBody {
             rectification_return_days: d.rectification_return_days,
             complaint_route_days: d.complaint_route_days,
             complaint_answer_days: d.complaint_answer_days,
+            complaint_close_days: d.complaint_close_days,
             due_soon_days: d.due_soon_days,
             repair_minor_months: d.repair_minor_months,
             repair_ordinary_months: d.repair_ordinary_months,
@@ -860,6 +863,7 @@ impl From<DeadlinesBody> for probity_domain::case::Deadlines {
             rectification_return_days: d.rectification_return_days,
             complaint_route_days: d.complaint_route_days,
             complaint_answer_days: d.complaint_answer_days,
+            complaint_close_days: d.complaint_close_days,
             due_soon_days: d.due_soon_days,
             repair_minor_months: d.repair_minor_months,
             repair_ordinary_months: d.repair_ordinary_months,

@@ -1664,6 +1664,7 @@ async fn save_deadlines(
             "rectification_return_days" => d.rectification_return_days = value,
             "complaint_route_days" => d.complaint_route_days = value,
             "complaint_answer_days" => d.complaint_answer_days = value,
+            "complaint_close_days" => d.complaint_close_days = value,
             "due_soon_days" => d.due_soon_days = value,
             "repair_minor_months" => d.repair_minor_months = value,
             "repair_ordinary_months" => d.repair_ordinary_months = value,

@@ -1007,6 +1007,10 @@ fn a_complaint_is_filed_routed_answered_closed_and_rated() {
         );
         assert_eq!(status, StatusCode::OK, "[{name}] {v}");
         assert_eq!(v["state"], "answered");
+        // The credit office reviews the answer and closes it within 5 working days of its own
+        // (Monday 1 June 2026 → Monday 8 June).
+        assert_eq!(v["holder"], "信用办", "[{name}] {v}");
+        assert_eq!(v["deadline"], "2026-06-08", "[{name}] {v}");
         // Back with the credit office, the unit still reads what it answered, and takes no step:
         // the rating is the complainant's.
         let (status, v) = p.get(&format!("/api/v1/cases/{case}"), Who::Unit);
