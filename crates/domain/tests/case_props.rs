@@ -45,7 +45,7 @@ fn start_day() -> impl Strategy<Value = NaiveDate> {
 /// defaults.
 fn deadlines() -> impl Strategy<Value = Deadlines> {
     (
-        prop::array::uniform8(1u32..=30),
+        prop::array::uniform9(1u32..=30),
         0u32..=10,
         prop::array::uniform3(0u32..=24),
     )
@@ -60,6 +60,7 @@ fn deadlines() -> impl Strategy<Value = Deadlines> {
                 rectification_return_days: days[5],
                 complaint_route_days: days[6],
                 complaint_answer_days: days[7],
+                complaint_close_days: days[8],
                 due_soon_days,
                 repair_minor_months: months[0],
                 repair_ordinary_months: months[1],
