@@ -107,6 +107,15 @@ pub enum Code {
     AttachmentTypeMismatch,
     /// An attachment of a type the platform does not accept.
     AttachmentTypeUnsupported,
+    /// An assessment indicator set (考核指标体系) that does not hold together: an unknown field, a
+    /// weight that does not add up, an unknown metric or category, a threshold out of order.
+    IndicatorSetInvalid,
+    /// A measures list (联合奖惩措施清单) that does not hold together.
+    MeasuresInvalid,
+    /// A sanction or reward rule that names an unknown measure, category or grade.
+    SanctionRuleInvalid,
+    /// A credit check for a purpose the platform does not know.
+    PurposeUnknown,
 }
 
 impl Code {
@@ -185,6 +194,10 @@ impl Code {
             Code::AttachmentTooLarge => "ATTACHMENT_TOO_LARGE",
             Code::AttachmentTypeMismatch => "ATTACHMENT_TYPE_MISMATCH",
             Code::AttachmentTypeUnsupported => "ATTACHMENT_TYPE_UNSUPPORTED",
+            Code::IndicatorSetInvalid => "INDICATOR_SET_INVALID",
+            Code::MeasuresInvalid => "MEASURES_INVALID",
+            Code::SanctionRuleInvalid => "SANCTION_RULE_INVALID",
+            Code::PurposeUnknown => "PURPOSE_UNKNOWN",
         }
     }
 }

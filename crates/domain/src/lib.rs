@@ -2,6 +2,7 @@
 //! lifecycle. Pure: no IO, no async, no clock (callers pass `today`).
 
 pub mod account;
+pub mod assessment;
 pub mod attachment;
 pub mod audit;
 pub mod authz;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod expiry;
 pub mod ident;
 pub mod record;
+pub mod sanction;
 pub mod statistics;
 pub mod subject;
 pub mod text;
