@@ -27,6 +27,7 @@ pub mod records;
 pub mod reindex;
 pub mod report;
 pub mod roster;
+pub mod sanctions;
 pub mod session;
 pub mod statistics;
 pub mod templates;

@@ -107,6 +107,9 @@ pub const TABLE: &[Rule] = &[
     roles("GET", "/api/v1/cases/{id}", &[(Admin, All), (Provider, All), (Unit, All)]),
     roles("POST", "/api/v1/cases/{id}/steps", &[(Admin, All), (Provider, All), (Unit, All)]),
     roles("GET", "/api/v1/cases/{id}/attachments/{file}", &[(Admin, All), (Provider, All), (Unit, All)]),
+    // The credit check (信用核查): the credit office, the 组织人事部门 before a 优秀 rating or an
+    // appointment, and the implementing departments before they act.
+    roles("POST", "/api/v1/sanctions/check", &[(Admin, All), (Hr, All), (Provider, All)]),
     roles("GET", "/api/v1/objections", &[(Admin, All), (Provider, All), (Unit, All)]),
     roles("POST", "/api/v1/objections", &[(Admin, All), (Unit, OwnFile)]),
     roles("GET", "/api/v1/repairs", &[(Admin, All), (Provider, All), (Unit, All)]),

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cases;
 pub mod import;
 pub mod records;
+pub mod sanctions;
 pub mod subjects;
 pub mod views;
 
@@ -25,4 +26,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(import::router())
         .merge(accounts::router())
         .merge(cases::router())
+        .merge(sanctions::router())
 }

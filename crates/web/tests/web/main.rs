@@ -13,5 +13,6 @@ mod cases_pages;
 mod hardening;
 mod pages;
 mod public;
+mod sanctions_api;
 mod tour;
 mod uploads;

@@ -1,0 +1,364 @@
+//! The credit check (信用核查, `POST /api/v1/sanctions/check`) end to end, on SQLite and
+//! PostgreSQL, against a real server whose clock the test sets: a civil servant's dishonest
+//! record keeps 优秀 from its year (asked by ID number or by subject id) until a repair grants
+//! 免于惩戒; a unit's active dishonest record takes away its honour eligibility; refusals are
+//! not logged; the log keeps each check's number and never an ID number.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use probity_domain::account::AccountRole;
+use probity_domain::authz::Reach;
+use probity_domain::case::repair::RepairApplication;
+use probity_domain::subject::RosterRow;
+use probity_search::SearchIndex;
+use probity_store::Store;
+use probity_testkit::{Accounts, backends, roster};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// The day the test runs on: a Monday in 2026, three months and more after the records'
+/// decisions (so that their repair may be applied for).
+const START: &str = "2026-06-01";
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+const PERSON: &str = "王丽华";
+
+fn person_id() -> probity_domain::ident::IdNumber {
+    probity_domain::ident::IdNumber::from_parts("120116", day("1980-05-17"), 273).unwrap()
+}
+
+/// Who sends a request: the credit office (a session with its CSRF token), or the bearer token
+/// of the finance bureau's provider account, 新河街道's unit account or the 组织人事部门.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Office,
+    Provider,
+    Unit,
+    Hr,
+}
+
+/// The platform on a loopback port, on the use cases of an `App` with a fixed clock.
+struct Platform {
+    base: String,
+    client: reqwest::blocking::Client,
+    app: probity_app::App,
+    /// 新河街道's unit account.
+    unit: probity_store::Account,
+    admin: (String, String),
+    provider_token: String,
+    unit_token: String,
+    hr_token: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Platform {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The small roster and a civil servant of 新河街道.
+fn load_roster(store: &Store) {
+    roster::binhai(store);
+    let person = RosterRow {
+        name: PERSON.into(),
+        kind: "公务员".into(),
+        id_number: person_id().as_str().into(),
+        unit: "新河街道".into(),
+        position: "科员".into(),
+        ..Default::default()
+    };
+    let report = store
+        .import_roster(vec![(2, person.validate(false).unwrap())], "test")
+        .unwrap();
+    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+}
+
+impl Platform {
+    fn start(store: &Store) -> Platform {
+        load_roster(store);
+        let roles = [
+            AccountRole::Admin,
+            AccountRole::Provider,
+            AccountRole::Unit,
+            AccountRole::Hr,
+        ];
+        let accounts = Accounts::create(store, "s", &roles).with_credentials(
+            store,
+            &[AccountRole::Provider, AccountRole::Unit, AccountRole::Hr],
+        );
+        let app = probity_app::App::new(
+            store.clone(),
+            probity_app::Clock::on_beijing_day(day(START)),
+        );
+        let index = Arc::new(SearchIndex::in_memory().unwrap());
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let served_app = app.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                let (router, _) = probity_web::app_on(
+                    served_app,
+                    probity_web::WebConfig::default(),
+                    probity_web::PagesConfig::default(),
+                    index,
+                );
+                let svc = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+                axum::serve(listener, svc)
+                    .with_graceful_shutdown(async move {
+                        let _ = rx.await;
+                    })
+                    .await
+                    .unwrap();
+            });
+        });
+        let admin_id = accounts.account(store, AccountRole::Admin).id;
+        let s = store
+            .create_session(admin_id, chrono::TimeDelta::hours(8), app.now())
+            .unwrap();
+        Platform {
+            base,
+            client: reqwest::blocking::Client::new(),
+            unit: accounts.account(store, AccountRole::Unit),
+            app,
+            admin: (s.token, s.csrf),
+            provider_token: accounts.token(AccountRole::Provider).to_string(),
+            unit_token: accounts.token(AccountRole::Unit).to_string(),
+            hr_token: accounts.token(AccountRole::Hr).to_string(),
+            shutdown: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    fn post(&self, path: &str, who: Who, body: Value) -> (StatusCode, Value) {
+        let b = self.client.post(format!("{}{path}", self.base)).json(&body);
+        let b = match who {
+            Who::Office => b
+                .header("cookie", format!("probity_session={}", self.admin.0))
+                .header("x-csrf-token", &self.admin.1),
+            Who::Provider => b.bearer_auth(&self.provider_token),
+            Who::Unit => b.bearer_auth(&self.unit_token),
+            Who::Hr => b.bearer_auth(&self.hr_token),
+        };
+        let res = b.send().unwrap();
+        let status = res.status();
+        let text = res.text().unwrap();
+        let v = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, v)
+    }
+
+    /// A record reported by the finance bureau and activated by the credit office; `subject`
+    /// carries either `uscc` or `id_number`.
+    fn active_record(&self, subject: Value, doc: &str, decided_on: &str) -> i64 {
+        let mut body = json!({
+            "category": "PAYMENT_ARREARS",
+            "document_no": doc,
+            "decided_on": decided_on,
+            "disclosure_until": "2027-01-05",
+            "authority": roster::FINANCE,
+            "facts": format!("经查，{doc}所涉款项逾期未付"),
+            "outcome": "责令限期改正",
+        });
+        body.as_object_mut()
+            .unwrap()
+            .extend(subject.as_object().unwrap().clone());
+        let (status, v) = self.post("/api/v1/records", Who::Provider, body);
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+        let id = v["id"].as_i64().unwrap();
+        let (status, v) = self.post(
+            &format!("/api/v1/records/{id}/activate"),
+            Who::Office,
+            json!({}),
+        );
+        assert_eq!(status, StatusCode::OK, "{v}");
+        id
+    }
+
+    fn check(&self, who: Who, subject: &str, purpose: &str, year: i32) -> (StatusCode, Value) {
+        self.post(
+            "/api/v1/sanctions/check",
+            who,
+            json!({"subject": subject, "purpose": purpose, "year": year}),
+        )
+    }
+}
+
+fn code(v: &Value) -> &str {
+    v["error"]["code"].as_str().unwrap_or("")
+}
+
+fn measure_codes(v: &Value) -> Vec<&str> {
+    v["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["code"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn a_check_answers_by_the_rules_and_is_logged_without_the_id_number() {
+    for b in backends("sanctions_check") {
+        let name = b.name;
+        let store = &b.store;
+        let p = Platform::start(store);
+        let id_number = person_id().as_str().to_string();
+        let person = store.find_civil_servant(&person_id()).unwrap().unwrap();
+        let town = store.find_unit("新河街道").unwrap();
+        let town_uscc = town.uscc.clone().unwrap();
+
+        // Nothing on file yet: allowed.
+        let (status, v) = p.check(Who::Office, &id_number, "excellent_rating", 2026);
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        assert_eq!(v["decision"], "allowed", "[{name}] {v}");
+        assert!(v["measures"].as_array().unwrap().is_empty());
+
+        // A dishonest record about the civil servant decided in 2026.
+        let rec = p.active_record(
+            json!({"subject_name": PERSON, "id_number": id_number}),
+            "津滨财〔2026〕31号",
+            "2026-01-05",
+        );
+        // Not 优秀 for 2026, asked by ID number (the 组织人事部门) and by subject id.
+        let (status, v) = p.check(Who::Hr, &id_number, "excellent_rating", 2026);
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        assert_eq!(v["decision"], "restricted", "[{name}] {v}");
+        assert_eq!(v["decision_label"], "限制");
+        assert_eq!(measure_codes(&v), ["NOT_EXCELLENT"], "[{name}] {v}");
+        assert_eq!(v["records"], json!([rec]), "[{name}] {v}");
+        assert_eq!(v["subject_id"], person.id);
+        assert_eq!(v["subject_name"], "王*", "a civil servant's name is masked");
+        assert_eq!(v["purpose_label"], "年度考核优秀等次");
+        let first_no = v["check_no"].as_str().unwrap().to_string();
+        assert!(first_no.starts_with("HC20260601-"), "[{name}] {first_no}");
+        let (status, v) = p.check(
+            Who::Provider,
+            &person.id.to_string(),
+            "excellent_rating",
+            2026,
+        );
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        assert_eq!(v["decision"], "restricted", "[{name}] {v}");
+        assert_ne!(v["check_no"], first_no.as_str(), "one number per check");
+        // Over by 2028 (in force to 2027-01-05).
+        let (status, v) = p.check(Who::Office, &id_number, "excellent_rating", 2028);
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        assert_eq!(v["decision"], "allowed", "[{name}] {v}");
+        assert!(v["records"].as_array().unwrap().is_empty());
+
+        // A unit with an active dishonest record: no honour this year.
+        let unit_rec = p.active_record(
+            json!({"subject_name": town.name, "uscc": town_uscc}),
+            "津滨财〔2026〕32号",
+            "2026-01-05",
+        );
+        let (status, v) = p.check(Who::Office, &town_uscc, "honour", 2026);
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        assert_eq!(v["decision"], "restricted", "[{name}] {v}");
+        assert_eq!(measure_codes(&v), ["HONOUR_INELIGIBLE"], "[{name}] {v}");
+        assert_eq!(v["records"], json!([unit_rec]), "[{name}] {v}");
+        assert_eq!(v["subject_name"], town.name.as_str());
+
+        // The unit applies to repair its civil servant's record; the credit office approves
+        // with 免于惩戒: the record no longer keeps 优秀 from 2026.
+        // (The API's OwnFile reach is the unit's own lineage, which leaves out its civil
+        // servants' records, so the application goes through the use case with the unit's
+        // account reaching its civil servant.)
+        let unit = probity_app::Actor::new(p.unit.clone(), Reach::All);
+        let application = RepairApplication {
+            commitment_signed: true,
+            obligations_fulfilled: true,
+            statement: "已于2026年3月全额支付欠款，并作出书面检讨".into(),
+        };
+        let case = probity_app::cases::apply_repair(&p.app, &unit, rec, &application, vec![])
+            .unwrap()
+            .id;
+        let (status, v) = p.post(
+            &format!("/api/v1/cases/{case}/steps"),
+            Who::Office,
+            json!({"action": "approve", "text": "准予修复，免于惩戒", "leniency": "exempt"}),
+        );
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        assert_eq!(v["outcome"], "approved", "[{name}] {v}");
+        let (status, v) = p.check(Who::Office, &id_number, "excellent_rating", 2026);
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        assert_eq!(v["decision"], "allowed", "[{name}] {v}");
+
+        // Refusals: none is logged.
+        let logged = store.sanction_check_count().unwrap();
+        let (status, v) = p.check(Who::Office, &id_number, "promotion", 2026);
+        assert!(status.is_client_error(), "[{name}] {status} {v}");
+        assert_eq!(code(&v), "PURPOSE_UNKNOWN", "[{name}] {v}");
+        assert!(v["error"]["message"].as_str().unwrap().contains("honour"));
+        let (status, v) = p.check(Who::Office, &id_number, "honour", 1999);
+        assert_eq!(status, StatusCode::BAD_REQUEST, "[{name}] {v}");
+        assert_eq!(code(&v), "YEAR_INVALID", "[{name}] {v}");
+        let stranger =
+            probity_domain::ident::IdNumber::from_parts("120116", day("1990-01-01"), 11).unwrap();
+        let (status, v) = p.check(Who::Office, stranger.as_str(), "honour", 2026);
+        assert_eq!(status, StatusCode::NOT_FOUND, "[{name}] {v}");
+        assert!(
+            !v.to_string().contains(stranger.as_str()),
+            "[{name}] the ID number is not echoed: {v}"
+        );
+        let (status, _) = p.check(Who::Office, "999999", "honour", 2026);
+        assert_eq!(status, StatusCode::NOT_FOUND, "[{name}]");
+        // A unit's account may not check (the authorisation table).
+        let (status, _) = p.check(Who::Unit, &town_uscc, "honour", 2026);
+        assert_eq!(status, StatusCode::FORBIDDEN, "[{name}]");
+        // Unknown fields are refused.
+        let (status, v) = p.post(
+            "/api/v1/sanctions/check",
+            Who::Office,
+            json!({"subject": town_uscc, "purpose": "honour", "year": 2026, "name": "x"}),
+        );
+        assert!(status.is_client_error(), "[{name}] {status} {v}");
+        assert_eq!(
+            store.sanction_check_count().unwrap(),
+            logged,
+            "[{name}] refusals are not logged"
+        );
+
+        // The log: each check with its number, its actor, purpose, year and decision, the
+        // subject by id; never the ID number.
+        let log = store.sanction_checks(person.id).unwrap();
+        assert_eq!(log.len(), 5, "[{name}] {log:?}");
+        assert_eq!(log[1].check_no, first_no);
+        assert_eq!(log[1].purpose, "excellent_rating");
+        assert_eq!(log[1].year, 2026);
+        assert_eq!(log[1].decision, "restricted");
+        assert!(!log[1].actor.is_empty(), "[{name}] {log:?}");
+        let numbers: Vec<&str> = log.iter().map(|c| c.check_no.as_str()).collect();
+        assert_eq!(
+            numbers,
+            [
+                "HC20260601-0001",
+                "HC20260601-0002",
+                "HC20260601-0003",
+                "HC20260601-0004",
+                "HC20260601-0006",
+            ],
+            "[{name}] a serial per Beijing day, the unit's check fifth"
+        );
+        for c in &log {
+            for text in [&c.check_no, &c.actor, &c.purpose, &c.decision, &c.answer] {
+                assert!(!text.contains(&id_number), "[{name}] {c:?}");
+            }
+        }
+        assert_eq!(store.sanction_checks(town.id).unwrap().len(), 1);
+    }
+}
