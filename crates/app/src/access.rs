@@ -1,6 +1,7 @@
 //! How far an actor reaches, applied in one place for the API and the pages: a provider sees
-//! what it provided, an assessed unit its own file (its own and its predecessors' records, once
-//! the credit office has decided on them). Someone else's record answers like a missing one.
+//! what it provided, an assessed unit its own file (its own, its predecessors' and its civil
+//! servants' records, once the credit office has decided on them: it may object to them and apply
+//! to repair them). Someone else's record answers like a missing one.
 
 use probity_domain::authz::Reach;
 use probity_domain::record::RecordState;
@@ -14,7 +15,7 @@ pub fn narrow(store: &Store, actor: &Actor, f: &mut RecordFilter) -> AppResult<(
         Reach::All => {}
         Reach::OwnProvided => f.provider_id = Some(actor.unit().unwrap_or(-1)),
         Reach::OwnFile => {
-            let own = own_lineage(store, actor)?;
+            let own = own_file(store, actor)?;
             f.subject_ids = Some(match &f.subject_ids {
                 Some(asked) => asked.iter().copied().filter(|s| own.contains(s)).collect(),
                 None => own,
@@ -34,6 +35,15 @@ fn own_lineage(store: &Store, actor: &Actor) -> AppResult<Vec<i64>> {
         .unwrap_or_default())
 }
 
+/// The subjects of an assessed unit's file: the unit, its predecessors, and the civil servants
+/// of each.
+fn own_file(store: &Store, actor: &Actor) -> AppResult<Vec<i64>> {
+    let mut own = own_lineage(store, actor)?;
+    let staff = store.civil_servants_of(&own)?;
+    own.extend(staff);
+    Ok(own)
+}
+
 /// Whether a record listed under `narrow` may be shown (a unit does not see records still under
 /// review).
 pub fn shows(actor: &Actor, state: RecordState) -> bool {
@@ -47,7 +57,7 @@ pub fn visible_record(store: &Store, actor: &Actor, id: i64) -> AppResult<Stored
         Reach::All => true,
         Reach::OwnProvided => actor.unit() == Some(r.provider_id),
         Reach::OwnFile => {
-            r.state.in_subject_file() && own_lineage(store, actor)?.contains(&r.subject_id)
+            r.state.in_subject_file() && own_file(store, actor)?.contains(&r.subject_id)
         }
     };
     if ok {
@@ -60,7 +70,7 @@ pub fn visible_record(store: &Store, actor: &Actor, id: i64) -> AppResult<Stored
 /// Loads a subject of the roster; an assessed unit sees only itself and its predecessors, and
 /// another unit answers like a missing one: its existence is not the actor's business.
 pub fn visible_subject(store: &Store, actor: &Actor, id: i64) -> AppResult<Subject> {
-    if actor.reach == Reach::OwnFile && !own_lineage(store, actor)?.contains(&id) {
+    if actor.reach == Reach::OwnFile && !own_file(store, actor)?.contains(&id) {
         return Err(AppError::NotFound(format!("未找到：主体 {id}")));
     }
     Ok(store.subject(id)?)

@@ -620,6 +620,27 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The civil servants on the roster whose unit is one of `units`.
+    pub fn civil_servants_of(&self, units: &[i64]) -> StoreResult<Vec<i64>> {
+        if units.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut c = self.conn()?;
+        let list: Vec<String> = units.iter().map(i64::to_string).collect();
+        c.query(
+            &format!(
+                "SELECT id FROM subjects WHERE kind = $1 AND unit_id IN ({}) ORDER BY id",
+                list.join(", ")
+            ),
+            &[Val::from(SubjectKind::CivilServant.code())],
+        )?
+        .iter()
+        .map(|r| r.need_int("id"))
+        .collect()
+    }
+}
+
 /// Whether making `parent` the parent of `id` would close a loop in the hierarchy.
 fn creates_cycle(parents: &HashMap<i64, Option<i64>>, id: i64, parent: i64) -> bool {
     let mut cursor = Some(parent);

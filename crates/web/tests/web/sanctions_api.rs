@@ -8,8 +8,6 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use probity_domain::account::AccountRole;
-use probity_domain::authz::Reach;
-use probity_domain::case::repair::RepairApplication;
 use probity_domain::subject::RosterRow;
 use probity_search::SearchIndex;
 use probity_store::Store;
@@ -45,9 +43,8 @@ enum Who {
 struct Platform {
     base: String,
     client: reqwest::blocking::Client,
-    app: probity_app::App,
-    /// 新河街道's unit account.
-    unit: probity_store::Account,
+    /// The app the server runs on (its clock stands still; the server's thread holds it too).
+    _app: probity_app::App,
     admin: (String, String),
     provider_token: String,
     unit_token: String,
@@ -133,8 +130,7 @@ impl Platform {
         Platform {
             base,
             client: reqwest::blocking::Client::new(),
-            unit: accounts.account(store, AccountRole::Unit),
-            app,
+            _app: app,
             admin: (s.token, s.csrf),
             provider_token: accounts.token(AccountRole::Provider).to_string(),
             unit_token: accounts.token(AccountRole::Unit).to_string(),
@@ -275,18 +271,19 @@ fn a_check_answers_by_the_rules_and_is_logged_without_the_id_number() {
 
         // The unit applies to repair its civil servant's record; the credit office approves
         // with 免于惩戒: the record no longer keeps 优秀 from 2026.
-        // (The API's OwnFile reach is the unit's own lineage, which leaves out its civil
-        // servants' records, so the application goes through the use case with the unit's
-        // account reaching its civil servant.)
-        let unit = probity_app::Actor::new(p.unit.clone(), Reach::All);
-        let application = RepairApplication {
-            commitment_signed: true,
-            obligations_fulfilled: true,
-            statement: "已于2026年3月全额支付欠款，并作出书面检讨".into(),
-        };
-        let case = probity_app::cases::apply_repair(&p.app, &unit, rec, &application, vec![])
-            .unwrap()
-            .id;
+        // (A unit's file holds its civil servants' records: it applies for them.)
+        let (status, v) = p.post(
+            "/api/v1/repairs",
+            Who::Unit,
+            json!({
+                "record_id": rec,
+                "statement": "已于2026年3月全额支付欠款，并作出书面检讨",
+                "commitment_signed": true,
+                "obligations_fulfilled": true,
+            }),
+        );
+        assert_eq!(status, StatusCode::CREATED, "[{name}] {v}");
+        let case = v["id"].as_i64().unwrap();
         let (status, v) = p.post(
             &format!("/api/v1/cases/{case}/steps"),
             Who::Office,
