@@ -223,19 +223,7 @@ pub fn object(
         .record_role()
         .ok_or_else(|| AppError::Forbidden("无权对记录提出异议".into()))?;
     app.store().write(|tx| -> AppResult<StoredCase> {
-        if tx
-            .cases()
-            .open_for_record(record_id, CaseKind::Objection)?
-            .is_some()
-        {
-            return Err(refuse(
-                Code::RecordNotObjectable,
-                "该记录已有正在处理的异议，不能重复提出",
-            ));
-        }
-        // The record is read again inside the write: it may have moved since.
-        let now = tx.records().get(record_id)?;
-        objection::may_object(now.state)?;
+        let now = objectable_in(tx, record_id)?;
         // A civil servant's record: the unit acts for its own civil servant.
         let acting_lineage = if lineage.contains(&now.subject_id) {
             lineage.clone()
@@ -669,20 +657,7 @@ pub fn report_error(app: &App, record_id: i64, input: &CorrectionInput) -> AppRe
     let actor = public_actor();
     let contact = contact_line(&v.name, &v.contact);
     let (case, tracking_no) = store.write(|tx| -> AppResult<(StoredCase, String)> {
-        // The same check, and the same refusal, as a unit's objection.
-        if tx
-            .cases()
-            .open_for_record(record_id, CaseKind::Objection)?
-            .is_some()
-        {
-            return Err(refuse(
-                Code::RecordNotObjectable,
-                "该记录已有正在处理的异议，不能重复提出",
-            ));
-        }
-        // The record is read again inside the write: it may have moved since.
-        let now = tx.records().get(record_id)?;
-        objection::may_object(now.state)?;
+        let now = objectable_in(tx, record_id)?;
         let serial = tx.cases().tracked_on(&prefix)? + 1;
         let tracking_no = objection::tracking_no(today, serial);
         tx.records()
@@ -732,6 +707,25 @@ pub fn report_error(app: &App, record_id: i64, input: &CorrectionInput) -> AppRe
         tracking_no,
         code,
     })
+}
+
+/// The record as it stands inside the objection's write, if it may be objected to now: no
+/// objection open on it (one at a time), and in a state that allows one (read again, as it may
+/// have moved since it was first read). A unit's objection and the public's report share it.
+fn objectable_in(tx: &mut probity_store::Tx<'_>, record_id: i64) -> AppResult<StoredRecord> {
+    if tx
+        .cases()
+        .open_for_record(record_id, CaseKind::Objection)?
+        .is_some()
+    {
+        return Err(refuse(
+            Code::RecordNotObjectable,
+            "该记录已有正在处理的异议，不能重复提出",
+        ));
+    }
+    let now = tx.records().get(record_id)?;
+    objection::may_object(now.state)?;
+    Ok(now)
 }
 
 /// A complaint or a report of an error as the one who filed it follows it: the tracking number

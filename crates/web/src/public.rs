@@ -1312,28 +1312,6 @@ async fn complaint_form(
     .await
 }
 
-/// Each problem of a form by its field, several of one field joined.
-fn problems(
-    errs: Vec<probity_domain::record::FieldError>,
-    fallback: &'static str,
-) -> std::collections::HashMap<&'static str, String> {
-    let mut m: std::collections::HashMap<&'static str, String> = std::collections::HashMap::new();
-    for e in errs {
-        let key = if e.column.is_empty() {
-            fallback
-        } else {
-            e.column
-        };
-        m.entry(key)
-            .and_modify(|s| {
-                s.push('；');
-                s.push_str(&e.error.message);
-            })
-            .or_insert(e.error.message);
-    }
-    m
-}
-
 async fn complaint_submit(
     State(state): State<AppState>,
     peer: PeerAddr,
@@ -1372,7 +1350,7 @@ async fn complaint_submit(
         name: blank(&f.name),
     };
     if let Err(errs) = input.validate() {
-        errors.extend(problems(errs, "content"));
+        errors.extend(crate::pages::kit::field_map(errs, "content"));
     }
     let (challenge, pow, answer) = (f.challenge.clone(), f.pow.clone(), f.answer.clone());
     match admit(
@@ -1404,7 +1382,9 @@ async fn complaint_submit(
                     probity_app::cases::complaint_status(&app, &filed.tracking_no, &filed.code)?;
                 return Ok(Ok((filed, p.unit)));
             }
-            Err(probity_app::AppError::Fields(errs)) => (problems(errs, "subject"), None),
+            Err(probity_app::AppError::Fields(errs)) => {
+                (crate::pages::kit::field_map(errs, "subject"), None)
+            }
             Err(
                 e @ (probity_app::AppError::Domain(_)
                 | probity_app::AppError::Invalid { .. }
@@ -1568,7 +1548,7 @@ async fn correction_submit(
     };
     let mut errors = std::collections::HashMap::new();
     if let Err(errs) = input.validate() {
-        errors.extend(problems(errs, "reasons"));
+        errors.extend(crate::pages::kit::field_map(errs, "reasons"));
     }
     let (challenge, pow, answer) = (f.challenge.clone(), f.pow.clone(), f.answer.clone());
     match admit(
@@ -1601,7 +1581,7 @@ async fn correction_submit(
                 Ok(filed) => Ok(filed),
                 Err(e @ probity_app::AppError::NotFound(_)) => return Err(e.into()),
                 Err(probity_app::AppError::Fields(errs)) => Err((
-                    problems(errs, "reasons"),
+                    crate::pages::kit::field_map(errs, "reasons"),
                     None,
                     StatusCode::UNPROCESSABLE_ENTITY,
                 )),
