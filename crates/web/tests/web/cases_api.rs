@@ -1294,7 +1294,10 @@ fn a_member_of_the_public_reports_an_error_on_a_public_record_and_reads_the_answ
         assert_eq!(v["contact"], "李先生，13900000000", "[{name}] {v}");
 
         // The provider dismisses it with written reasons; the record is back in force.
-        let answer = "经核实，决定书落款日期为2026年5月6日，记录无误，维持公示。";
+        let answer = format!(
+            "经核实，决定书落款日期为2026年5月6日，记录无误，维持公示；经办人{PERSON}（{}）已核对。",
+            person_id().as_str()
+        );
         let (status, v) = p.step(case, Who::Provider, json!({"action": "dismiss"}));
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {v}");
         let (status, v) = p.step(
@@ -1331,7 +1334,11 @@ fn a_member_of_the_public_reports_an_error_on_a_public_record_and_reads_the_answ
         let last = v["history"].as_array().unwrap().last().unwrap().clone();
         assert_eq!(last["by"], "报送单位", "[{name}] {v}");
         assert_eq!(last["step"], "驳回异议");
-        assert_eq!(last["text"], answer);
+        // The answer as written, the civil servant masked and the ID number blanked.
+        assert_eq!(
+            last["text"],
+            "经核实，决定书落款日期为2026年5月6日，记录无误，维持公示；经办人王*（[身份证号已隐去]）已核对。"
+        );
         // Nothing to rate: refused, nothing written.
         let head = p.head();
         let (status, v) = p.post(
