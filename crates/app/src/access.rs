@@ -5,6 +5,7 @@
 
 use probity_domain::authz::Reach;
 use probity_domain::record::RecordState;
+use probity_domain::subject::SubjectKind;
 use probity_store::{RecordFilter, Store, StoredRecord, Subject};
 
 use crate::{Actor, AppError, AppResult};
@@ -44,6 +45,21 @@ fn own_file(store: &Store, actor: &Actor) -> AppResult<Vec<i64>> {
     Ok(own)
 }
 
+/// Whether one subject is in an assessed unit's file (`own_file`), asked of that subject alone
+/// rather than by listing every civil servant of the unit.
+fn in_own_file(store: &Store, actor: &Actor, subject_id: i64) -> AppResult<bool> {
+    let own = own_lineage(store, actor)?;
+    if own.contains(&subject_id) {
+        return Ok(true);
+    }
+    let s = match store.subject(subject_id) {
+        Ok(s) => s,
+        Err(probity_store::StoreError::NotFound(_)) => return Ok(false),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(s.kind == SubjectKind::CivilServant && s.unit_id.is_some_and(|u| own.contains(&u)))
+}
+
 /// Whether a record listed under `narrow` may be shown (a unit does not see records still under
 /// review).
 pub fn shows(actor: &Actor, state: RecordState) -> bool {
@@ -56,9 +72,7 @@ pub fn visible_record(store: &Store, actor: &Actor, id: i64) -> AppResult<Stored
     let ok = match actor.reach {
         Reach::All => true,
         Reach::OwnProvided => actor.unit() == Some(r.provider_id),
-        Reach::OwnFile => {
-            r.state.in_subject_file() && own_file(store, actor)?.contains(&r.subject_id)
-        }
+        Reach::OwnFile => r.state.in_subject_file() && in_own_file(store, actor, r.subject_id)?,
     };
     if ok {
         Ok(r)
@@ -70,7 +84,7 @@ pub fn visible_record(store: &Store, actor: &Actor, id: i64) -> AppResult<Stored
 /// Loads a subject of the roster; an assessed unit sees only itself and its predecessors, and
 /// another unit answers like a missing one: its existence is not the actor's business.
 pub fn visible_subject(store: &Store, actor: &Actor, id: i64) -> AppResult<Subject> {
-    if actor.reach == Reach::OwnFile && !own_file(store, actor)?.contains(&id) {
+    if actor.reach == Reach::OwnFile && !in_own_file(store, actor, id)? {
         return Err(AppError::NotFound(format!("未找到：主体 {id}")));
     }
     Ok(store.subject(id)?)
