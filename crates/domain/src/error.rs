@@ -116,6 +116,14 @@ pub enum Code {
     SanctionRuleInvalid,
     /// A credit check for a purpose the platform does not know.
     PurposeUnknown,
+    /// An assessment period (考核期) or year the platform does not know.
+    PeriodUnknown,
+    /// A score given by hand outside the indicator's range, or on an indicator not scored by hand.
+    ScoreOutOfRange,
+    /// A change to an assessment period already closed (已归档).
+    PeriodClosed,
+    /// Reopening or disputing an assessment period that is not closed.
+    PeriodNotClosed,
 }
 
 impl Code {
@@ -198,6 +206,10 @@ impl Code {
             Code::MeasuresInvalid => "MEASURES_INVALID",
             Code::SanctionRuleInvalid => "SANCTION_RULE_INVALID",
             Code::PurposeUnknown => "PURPOSE_UNKNOWN",
+            Code::PeriodUnknown => "PERIOD_UNKNOWN",
+            Code::ScoreOutOfRange => "SCORE_OUT_OF_RANGE",
+            Code::PeriodClosed => "PERIOD_CLOSED",
+            Code::PeriodNotClosed => "PERIOD_NOT_CLOSED",
         }
     }
 }

@@ -185,6 +185,8 @@ impl From<DomainError> for ApiError {
             | Code::DuplicateConflict
             | Code::SubjectExists
             | Code::CaseClosed
+            | Code::PeriodClosed
+            | Code::PeriodNotClosed
             | Code::RecordNotObjectable => ApiError::Conflict {
                 code,
                 message: e.message,

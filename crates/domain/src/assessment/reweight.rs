@@ -4,7 +4,7 @@
 //! gives its points to the other dimensions the same way; under `full_marks` it counts as full
 //! marks. Every scaled point is a line of its indicator, so the lines still add up.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::points::Points;
 use super::score::{Evidence, IndicatorResult, ScoreLine, Status};
@@ -45,7 +45,7 @@ pub fn apportion(weights: &[Points], total: Points) -> Vec<Points> {
 }
 
 /// One dimension's score for one unit: its indicators' results after re-weighting.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DimensionScore {
     pub code: String,
     /// `calculated` when every indicator is calculated or not applicable (and one at least
@@ -144,7 +144,7 @@ fn score_of(code: &str, max: Points, indicators: Vec<(String, IndicatorResult)>)
 }
 
 /// A unit's total over its dimensions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TotalScore {
     /// `calculated` only when every dimension that counts is.
     pub status: Status,

@@ -3,7 +3,7 @@
 //! the record, case or entry that earned or cost it; a calculated result's points are its base
 //! plus the sum of its lines, by construction.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::points::Points;
 use super::set::{Band, SeverityDeductions};
@@ -11,7 +11,7 @@ use crate::catalog::Severity;
 use crate::error::{Code, DomainError, Result};
 
 /// What a score line points at, so that a unit can open the thing that earned or cost the point.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum Evidence {
     /// A credit record (信用记录).
@@ -26,7 +26,7 @@ pub enum Evidence {
 }
 
 /// One explained step of a score: `points` is signed (a deduction is negative).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScoreLine {
     pub points: Points,
     /// Chinese, for the unit's score page.
@@ -45,7 +45,7 @@ impl ScoreLine {
 }
 
 /// `calculated`, `insufficient_data` or `not_applicable`: never a silent zero.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Calculated,
@@ -65,7 +65,7 @@ impl Status {
 
 /// One indicator's result for one unit in one period. Built only through its constructors, so
 /// that `points == base + Σ lines` always holds; the fields are read through accessors.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndicatorResult {
     status: Status,
     /// The maximum this result is out of (the indicator's, or its re-weighted share).
@@ -134,6 +134,19 @@ impl IndicatorResult {
         self.status == Status::Calculated
     }
 
+    /// The same result with a zero-point line for each item behind it (the cases a rate was
+    /// counted over), so that a band's points show what they rest on. The points do not change.
+    pub fn with_items(mut self, items: Vec<(Evidence, String)>) -> Self {
+        if self.status == Status::Calculated {
+            self.lines.extend(
+                items
+                    .into_iter()
+                    .map(|(e, reason)| ScoreLine::new(Points::ZERO, reason, e)),
+            );
+        }
+        self
+    }
+
     /// The invariant, for tests and for a snapshot read back from storage.
     pub fn is_consistent(&self) -> bool {
         let sum = self.base + self.lines.iter().map(|l| l.points).sum::<Points>();
@@ -194,6 +207,17 @@ pub fn deduct_by_severity(
     let costs: Vec<(Points, Evidence)> = items.iter().map(|(s, e)| (rule.per(*s), *e)).collect();
     let labels: Vec<&str> = items.iter().map(|(s, _)| s.label()).collect();
     deduct(max, rule.cap, &costs, |i| format!("{}{what}", labels[i]))
+}
+
+/// A deduction rule over described items (each its own cost, reason and evidence), at most `cap`
+/// in all: what the computed indicators use, so that each line names its record or case.
+pub fn deduct_items(
+    max: Points,
+    cap: Points,
+    items: &[(Points, Evidence, String)],
+) -> IndicatorResult {
+    let costs: Vec<(Points, Evidence)> = items.iter().map(|(c, e, _)| (*c, *e)).collect();
+    deduct(max, cap, &costs, |i| items[i].2.clone())
 }
 
 fn deduct(
@@ -266,7 +290,7 @@ pub fn manual(
 ) -> Result<IndicatorResult> {
     if points < Points::ZERO || points > max {
         return Err(DomainError::new(
-            Code::IndicatorSetInvalid,
+            Code::ScoreOutOfRange,
             format!("评分 {points} 分超出本指标分值范围 0–{max} 分"),
         ));
     }

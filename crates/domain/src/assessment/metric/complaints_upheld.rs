@@ -1,0 +1,32 @@
+//! 投诉举报查实情况: the complaints against the unit closed in the period as 属实 or 部分属实.
+
+use super::{Context, Item, Measure, MetricRule};
+use crate::assessment::score::Evidence;
+use crate::assessment::set::Metric;
+
+pub struct ComplaintsUpheld;
+
+impl MetricRule for ComplaintsUpheld {
+    fn metric(&self) -> Metric {
+        Metric::ComplaintsUpheld
+    }
+
+    fn measure(&self, cx: &Context<'_>) -> Measure {
+        Measure::Items(
+            cx.facts
+                .complaints
+                .iter()
+                .filter(|c| c.upheld && c.case.closed_on.is_some_and(|d| cx.counts(d)))
+                .map(|c| Item {
+                    evidence: Evidence::Case(c.case.id),
+                    severity: None,
+                    text: format!(
+                        "投诉举报第 {} 号经核查属实（{} 办结）",
+                        c.case.id,
+                        c.case.closed_on.map(|d| d.to_string()).unwrap_or_default()
+                    ),
+                })
+                .collect(),
+        )
+    }
+}
