@@ -1411,10 +1411,35 @@ pub fn load_demo(
         }
     }
     demo_cases(store, today)?;
+    demo_assessment(store, today)?;
     Ok(DemoLoad::Loaded {
         subjects: report.created + report.updated + report.unchanged,
         records: accepted,
     })
+}
+
+/// The demo district's assessment: the year's hand scores given for the mid-year check and the
+/// year-end review; the mid-year check closed (signed) once its period is over, so that both a
+/// frozen and a live period can be shown. A year without an indicator set is left out.
+fn demo_assessment(store: &probity_store::Store, today: NaiveDate) -> Result<(), crate::AppError> {
+    use probity_domain::assessment::{Period, PeriodKind};
+    let app = crate::App::new(store.clone(), probity_store::Clock::on_beijing_day(today));
+    let year = chrono::Datelike::year(&today);
+    if crate::assessment::indicator_set(&app, year).is_err() {
+        return Ok(());
+    }
+    let office = "admin:xinyongban";
+    for kind in PeriodKind::ALL {
+        let period = Period::new(year, kind)?;
+        if today < period.from() {
+            continue;
+        }
+        crate::assessment::demo_scores(&app, office, period)?;
+        if today > period.to() {
+            crate::assessment::close_as(&app, office, period)?;
+        }
+    }
+    Ok(())
 }
 
 /// The deadline clock as of `day`, on a store that reads that day; a day outside the working-day

@@ -8,6 +8,8 @@
 
 pub mod access;
 pub mod accounts;
+pub mod assessment;
+pub mod assessment_export;
 pub mod audit;
 pub mod calendar;
 pub mod cases;
@@ -15,6 +17,7 @@ pub mod catalog;
 pub mod columns;
 pub mod dashboard;
 pub mod demo;
+pub mod eligibility;
 pub mod export;
 pub mod files;
 pub mod import;

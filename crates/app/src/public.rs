@@ -238,6 +238,27 @@ pub fn profile_today(app: &crate::App, uscc: &str) -> Result<Profile, PublicErro
     profile(app.store(), app.names(), uscc, app.today())
 }
 
+/// The joint sanctions in force on the profile's unit today (by the app's clock) that rest only
+/// on records the profile discloses, each with the rule and those records: what the disclosure
+/// policy lets the public see, and nothing the unit's undisclosed records would add.
+pub fn measures_today(
+    app: &crate::App,
+    p: &Profile,
+) -> Result<Vec<probity_domain::sanction::MeasureInForce>, PublicError> {
+    let shown: Vec<i64> = p
+        .dishonest
+        .iter()
+        .chain(&p.trustworthy)
+        .map(|r| r.id)
+        .collect();
+    crate::sanctions::measures_on_records(app.store(), &p.subject, &shown, app.today()).map_err(
+        |e| match e {
+            crate::AppError::Store(s) => PublicError::Store(s),
+            other => PublicError::Store(StoreError::Internal(other.to_string())),
+        },
+    )
+}
+
 /// One record as the public sees it today, by the app's clock.
 pub fn record_today(app: &crate::App, id: i64) -> Result<(PublicRecord, Subject), PublicError> {
     record(app.store(), app.names(), id, app.today())

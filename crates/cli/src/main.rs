@@ -2,6 +2,7 @@
 //! files, the store and the web layer together; the rules live in the domain crate.
 
 mod accounts;
+mod assessment;
 mod config;
 #[path = "gen.rs"]
 mod generate;
@@ -147,6 +148,11 @@ enum Command {
     Calendar {
         #[command(subcommand)]
         command: CalendarCommand,
+    },
+    /// The yearly assessment (考核评价).
+    Assessment {
+        #[command(subcommand)]
+        command: assessment::AssessmentCommand,
     },
     /// The audit chain (审计日志).
     Audit {
@@ -874,6 +880,10 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
                 TokenCommand::List { user } => accounts::token_list(&app, user.as_deref())?,
             }
             Ok(EXIT_OK)
+        }
+        Command::Assessment { command } => {
+            let app = probity_app::App::new(open_store(&cli)?, probity_app::Clock::system());
+            assessment::run(&app, command)
         }
         Command::Calendar { command } => {
             let app = probity_app::App::new(open_store(&cli)?, probity_app::Clock::system());

@@ -22,6 +22,9 @@ pub enum Entity {
     Case,
     /// One of the platform's settings (the case deadlines, …), named by its name.
     Setting,
+    /// The yearly assessment (考核评价): a score given by hand (named
+    /// `year/period/unit/indicator`) or a period closed or reopened (`year/period`).
+    Assessment,
     /// A failed search by ID number (the trace that limits guessing).
     IdLookup,
     /// A request to the platform that concerns no stored object: a login under a name no account
@@ -30,7 +33,7 @@ pub enum Entity {
 }
 
 impl Entity {
-    pub const ALL: [Entity; 11] = [
+    pub const ALL: [Entity; 12] = [
         Entity::Subject,
         Entity::Record,
         Entity::Category,
@@ -40,6 +43,7 @@ impl Entity {
         Entity::CalendarYear,
         Entity::Case,
         Entity::Setting,
+        Entity::Assessment,
         Entity::IdLookup,
         Entity::Request,
     ];
@@ -55,6 +59,7 @@ impl Entity {
             Entity::CalendarYear => "calendar_year",
             Entity::Case => "case",
             Entity::Setting => "setting",
+            Entity::Assessment => "assessment",
             Entity::IdLookup => "id_lookup",
             Entity::Request => "request",
         }
@@ -71,6 +76,7 @@ impl Entity {
             Entity::CalendarYear => "工作日历",
             Entity::Case => "案件",
             Entity::Setting => "平台设置",
+            Entity::Assessment => "考核评价",
             Entity::IdLookup => "身份证号查询",
             Entity::Request => "访问请求",
         }
@@ -124,10 +130,14 @@ pub enum Action {
     UseToken,
     /// A request refused because the caller's role may not use that function.
     Refused,
+    /// An assessment period closed (考核结果归档) with its signed snapshot.
+    ClosePeriod,
+    /// A closed assessment period reopened, with the reason.
+    ReopenPeriod,
 }
 
 /// The codes of the actions that are not a record's lifecycle action.
-const OWN: [(Action, &str, &str); 24] = [
+const OWN: [(Action, &str, &str); 26] = [
     (Action::Create, "create", "新建"),
     (Action::Update, "update", "修改"),
     (Action::CreateDraft, "create_draft", "新建草稿"),
@@ -159,6 +169,8 @@ const OWN: [(Action, &str, &str); 24] = [
     (Action::Logout, "logout", "退出登录"),
     (Action::UseToken, "use_token", "使用接口令牌"),
     (Action::Refused, "refused", "越权访问被拒绝"),
+    (Action::ClosePeriod, "close_period", "考核结果归档"),
+    (Action::ReopenPeriod, "reopen_period", "重新开启考核期"),
     // A token's revocation shares its code with a record's: the entity tells them apart.
     (Action::RevokeToken, "revoke", "撤销"),
 ];

@@ -110,6 +110,26 @@ pub const TABLE: &[Rule] = &[
     // The credit check (信用核查): the credit office, the 组织人事部门 before a 优秀 rating or an
     // appointment, and the implementing departments before they act.
     roles("POST", "/api/v1/sanctions/check", &[(Admin, All), (Hr, All), (Provider, All)]),
+    // What the asking department did with a restricted answer (反馈): its own checks (its unit's;
+    // `app::sanctions` narrows), the credit office all of them; the rates per department are
+    // the credit office's.
+    roles("GET", "/api/v1/sanctions/checks", &[(Admin, All), (Hr, All), (Provider, All)]),
+    roles("POST", "/api/v1/sanctions/checks/{check_no}/feedback", &[(Admin, All), (Hr, All), (Provider, All)]),
+    roles("GET", "/api/v1/sanctions/feedback-rates", &[(Admin, All)]),
+    // Whether a civil servant may be rated 优秀 (one person, or a list as Excel): the 组织人事部门
+    // and the credit office; each answer is a logged credit check.
+    roles("GET", "/api/v1/civil-servants/{id}/eligibility", &[(Hr, All), (Admin, All)]),
+    roles("POST", "/api/v1/civil-servants/eligibility", &[(Hr, All), (Admin, All)]),
+    // The yearly assessment (考核评价): the credit office and the 组织人事部门 see every unit, a
+    // unit its own (`app::assessment` narrows); the credit office scores and closes, a unit
+    // self-assesses.
+    roles("GET", "/api/v1/assessments/{year}", &[(Admin, All), (Hr, All)]),
+    roles("GET", "/api/v1/assessments/{year}/units/{id}", &[(Admin, All), (Hr, All), (Unit, All)]),
+    roles("PUT", "/api/v1/assessments/{year}/units/{id}/scores/{indicator}", &[(Admin, All), (Unit, All)]),
+    roles("POST", "/api/v1/assessments/{year}/close", &[(Admin, All)]),
+    roles("POST", "/api/v1/assessments/{year}/reopen", &[(Admin, All)]),
+    roles("GET", "/api/v1/indicator-sets/{year}", &[(Admin, All), (Hr, All), (Unit, All)]),
+    roles("PUT", "/api/v1/indicator-sets/{year}", &[(Admin, All)]),
     roles("GET", "/api/v1/objections", &[(Admin, All), (Provider, All), (Unit, All)]),
     roles("POST", "/api/v1/objections", &[(Admin, All), (Unit, OwnFile)]),
     roles("GET", "/api/v1/repairs", &[(Admin, All), (Provider, All), (Unit, All)]),
@@ -194,6 +214,27 @@ pub const TABLE: &[Rule] = &[
     roles("GET", "/console/statistics.xlsx", &[(Admin, All), (Provider, OwnProvided), (Unit, OwnFile)]),
     roles("GET", "/console/personnel", &[(Hr, All), (Admin, All)]),
     roles("GET", "/console/personnel.xlsx", &[(Hr, All), (Admin, All)]),
+    roles("GET", "/console/eligibility", &[(Hr, All), (Admin, All)]),
+    roles("POST", "/console/eligibility", &[(Hr, All), (Admin, All)]),
+    roles("POST", "/console/eligibility/list", &[(Hr, All), (Admin, All)]),
+    roles("GET", "/console/eligibility/template.xlsx", &[(Hr, All), (Admin, All)]),
+    // The yearly assessment's pages (考核评价): the ranking with its workbook and printable
+    // summary for the credit office and the 组织人事部门 (a unit is sent on to its own result);
+    // a unit's explained result for those two and the unit itself (`app::assessment` narrows);
+    // scores by the credit office and the unit; closing and reopening by the credit office; the
+    // indicator set kept by the credit office and read by the 组织人事部门.
+    roles("GET", "/console/assessments", &[(Admin, All), (Hr, All), (Unit, All)]),
+    roles("GET", "/console/assessments.xlsx", &[(Admin, All), (Hr, All)]),
+    roles("GET", "/console/assessments/summary", &[(Admin, All), (Hr, All)]),
+    roles("GET", "/console/assessments/{year}/{period}/close", &[(Admin, All)]),
+    roles("POST", "/console/assessments/{year}/{period}/close", &[(Admin, All)]),
+    roles("POST", "/console/assessments/{year}/{period}/reopen", &[(Admin, All)]),
+    roles("GET", "/console/assessments/{year}/{period}/units/{id}", &[(Admin, All), (Hr, All), (Unit, All)]),
+    roles("GET", "/console/assessments/{year}/{period}/units/{id}/print", &[(Admin, All), (Hr, All), (Unit, All)]),
+    roles("POST", "/console/assessments/{year}/{period}/units/{id}/scores", &[(Admin, All), (Unit, All)]),
+    roles("GET", "/console/assessments/sets/{year}", &[(Admin, All), (Hr, All)]),
+    roles("POST", "/console/assessments/sets/{year}", &[(Admin, All)]),
+    roles("GET", "/console/assessments/sets/{year}/indicators.toml", &[(Admin, All), (Hr, All)]),
     roles("GET", "/console/catalog", &[(Admin, All)]),
     roles("POST", "/console/catalog", &[(Admin, All)]),
     roles("GET", "/console/calendar", &[(Admin, All)]),
@@ -228,6 +269,14 @@ pub const TABLE: &[Rule] = &[
     roles("GET", "/console/notifications", &[(Admin, All), (Provider, All), (Unit, All)]),
     roles("POST", "/console/notifications/read", &[(Admin, All), (Provider, All), (Unit, All)]),
     roles("GET", "/console/audit.xlsx", &[(Auditor, All)]),
+    // The credit checks and their feedback (反馈), the rates per department, and the measures in
+    // force on a unit (本单位奖惩措施).
+    roles("GET", "/console/sanctions/checks", &[(Admin, All), (Hr, All), (Provider, All)]),
+    roles("GET", "/console/sanctions/checks.xlsx", &[(Admin, All), (Hr, All), (Provider, All)]),
+    roles("POST", "/console/sanctions/checks/{check_no}/feedback", &[(Admin, All), (Hr, All), (Provider, All)]),
+    roles("GET", "/console/sanctions/feedback", &[(Admin, All)]),
+    roles("GET", "/console/sanctions/feedback.xlsx", &[(Admin, All)]),
+    roles("GET", "/console/sanctions/measures", &[(Unit, OwnFile)]),
 ];
 
 /// The rule for a method and route template, if the route exists.

@@ -124,6 +124,10 @@ pub enum Code {
     PeriodClosed,
     /// Reopening or disputing an assessment period that is not closed.
     PeriodNotClosed,
+    /// Feedback (反馈) on a credit check that already has its feedback: one per check.
+    FeedbackExists,
+    /// Feedback on a credit check whose answer was not `restricted` (nothing to apply).
+    CheckNotRestricted,
 }
 
 impl Code {
@@ -210,6 +214,8 @@ impl Code {
             Code::ScoreOutOfRange => "SCORE_OUT_OF_RANGE",
             Code::PeriodClosed => "PERIOD_CLOSED",
             Code::PeriodNotClosed => "PERIOD_NOT_CLOSED",
+            Code::FeedbackExists => "FEEDBACK_EXISTS",
+            Code::CheckNotRestricted => "CHECK_NOT_RESTRICTED",
         }
     }
 }

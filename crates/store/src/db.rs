@@ -197,7 +197,7 @@ fn stored_date(col: &str, t: &str) -> StoreResult<chrono::NaiveDate> {
 }
 
 /// A stored time (RFC 3339) of column `col`.
-fn stored_time(col: &str, t: &str) -> StoreResult<chrono::DateTime<chrono::Utc>> {
+pub(crate) fn stored_time(col: &str, t: &str) -> StoreResult<chrono::DateTime<chrono::Utc>> {
     chrono::DateTime::parse_from_rfc3339(t)
         .map(|t| t.with_timezone(&chrono::Utc))
         .map_err(|_| StoreError::Internal(format!("{col} 不是有效时间：{t}")))

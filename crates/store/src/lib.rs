@@ -3,6 +3,7 @@
 //! audit chain and change feed — in the same transaction.
 
 pub mod accounts;
+pub mod assessment;
 mod audit_upgrade;
 pub mod calendar;
 pub mod cases;
@@ -28,6 +29,7 @@ mod unit;
 pub use accounts::{
     Account, Acting, ApiToken, LoginError, NewSession, Session, TOKEN_PREFIX, TotpEnrolment,
 };
+pub use assessment::{Assessments, NewEntry, StoredEntry, StoredPeriod};
 pub use calendar::{CalendarYears, StoredYear};
 pub use cases::{
     Applicant, AttachmentMeta, CaseChange, CaseCount, CaseEvent, CaseFilter, Cases, NewAttachment,

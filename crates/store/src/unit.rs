@@ -93,6 +93,11 @@ impl<'s> Tx<'s> {
         crate::cases::Cases { tx: self }
     }
 
+    /// The yearly assessment's scores and periods, on this unit of work.
+    pub fn assessments(&mut self) -> crate::assessment::Assessments<'_, 's> {
+        crate::assessment::Assessments { tx: self }
+    }
+
     /// The connection this unit of work writes on (for the store's own repositories).
     pub(crate) fn conn(&mut self) -> &mut Conn {
         &mut self.conn

@@ -187,7 +187,9 @@ impl From<DomainError> for ApiError {
             | Code::CaseClosed
             | Code::PeriodClosed
             | Code::PeriodNotClosed
-            | Code::RecordNotObjectable => ApiError::Conflict {
+            | Code::RecordNotObjectable
+            | Code::FeedbackExists
+            | Code::CheckNotRestricted => ApiError::Conflict {
                 code,
                 message: e.message,
             },

@@ -144,7 +144,9 @@ pub struct AppState {
         (name = "accounts", description = "账号与角色（三员分立）"),
         (name = "audit", description = "审计日志"),
         (name = "cases", description = "案件：异议、信用修复、整改、投诉举报"),
+        (name = "assessments", description = "考核评价：指标体系、评分、排名、归档"),
         (name = "public", description = "公开查询（无需登录）"),
+        (name = "eligibility", description = "公务员年度考核优秀等次资格核查（组织人事部门）"),
     )
 )]
 struct ApiDoc;

@@ -618,6 +618,34 @@ pub struct ProfileView {
     pub predecessors: Vec<String>,
     pub dishonest: Vec<PublicRecordView>,
     pub trustworthy: Vec<PublicRecordView>,
+    /// The joint sanctions in force today that rest on the records shown here.
+    pub measures: Vec<PublicMeasureView>,
+}
+
+/// A joint sanction in force on the unit (联合惩戒措施), resting on records the profile shows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicMeasureView {
+    pub name: String,
+    /// 惩戒 or 激励.
+    pub kind_label: String,
+    /// The rule that imposes it.
+    pub rule: String,
+    /// The decisions it bears on (荣誉评选 …), in Chinese.
+    pub purposes: Vec<String>,
+    pub basis: String,
+    /// The department that applies it.
+    pub department: String,
+    /// The last day it applies (YYYY-MM-DD); absent for a one-off act.
+    pub until: Option<String>,
+    /// The records it rests on: their ids and categories, each shown on this profile.
+    pub records: Vec<PublicMeasureRecord>,
+}
+
+/// A record a public measure rests on.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicMeasureRecord {
+    pub id: i64,
+    pub category_name: String,
 }
 
 fn public_error(e: probity_app::public::PublicError, what: &str) -> ApiError {
@@ -636,6 +664,36 @@ async fn load_profile(state: &AppState, uscc: String) -> Result<ProfileView, Api
     blocking(move || {
         let p = probity_app::public::profile_today(&app, &uscc)
             .map_err(|e| public_error(e, "该统一社会信用代码对应的单位"))?;
+        let in_force = probity_app::public::measures_today(&app, &p)
+            .map_err(|e| public_error(e, "该统一社会信用代码对应的单位"))?;
+        let category_of = |id: i64| {
+            p.dishonest
+                .iter()
+                .chain(&p.trustworthy)
+                .find(|r| r.id == id)
+                .map(|r| r.category_name.clone())
+                .unwrap_or_default()
+        };
+        let measures = in_force
+            .into_iter()
+            .map(|m| PublicMeasureView {
+                name: m.measure.name,
+                kind_label: m.kind.label().to_string(),
+                rule: m.rule_name,
+                purposes: m.purposes.iter().map(|p| p.label().to_string()).collect(),
+                basis: m.measure.basis,
+                department: m.measure.department,
+                until: m.measure.until.map(|d| d.to_string()),
+                records: m
+                    .records
+                    .iter()
+                    .map(|id| PublicMeasureRecord {
+                        id: *id,
+                        category_name: category_of(*id),
+                    })
+                    .collect(),
+            })
+            .collect();
         Ok(ProfileView {
             name: p.subject.name.clone(),
             kind: p.subject.kind.code().to_string(),
@@ -644,6 +702,7 @@ async fn load_profile(state: &AppState, uscc: String) -> Result<ProfileView, Api
             predecessors: p.predecessors.iter().map(|s| s.name.clone()).collect(),
             dishonest: p.dishonest.iter().map(PublicRecordView::from).collect(),
             trustworthy: p.trustworthy.iter().map(PublicRecordView::from).collect(),
+            measures,
         })
     })
     .await

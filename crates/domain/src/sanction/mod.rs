@@ -4,16 +4,22 @@
 //!
 //! The measures (`measures.toml`) say what a consequence is; the rules (`rules.toml`) say when
 //! it follows and for which purposes of a check; `check` applies the rules to a subject's facts
-//! for one purpose and year. A restriction wins over a priority.
+//! for one purpose and year. A restriction wins over a priority. `measures_in_force` lists what
+//! applies to a subject today and why; `feedback` is what the asking department reports back on
+//! a restricted answer (已落实, or 未落实 and why) and the rates the credit office reads.
 
 mod check;
+mod current;
 mod facts;
+mod feedback;
 mod measures;
 mod purpose;
 mod rules;
 
 pub use check::{CheckOutcome, Decision, MeasureHit, check};
+pub use current::{MeasureInForce, measures_in_force};
 pub use facts::{InForce, RecordFact, SubjectFacts, in_force};
+pub use feedback::{Feedback, FeedbackState, MAX_REASON_CHARS, Rate, Tally, admissible};
 pub use measures::{Duration, Measure, MeasureKind, Measures, SHIPPED_MEASURES, Target};
 pub use purpose::Purpose;
 pub use rules::{

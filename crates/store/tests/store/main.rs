@@ -4,6 +4,7 @@
 mod common;
 
 mod accounts;
+mod assessment;
 mod cases;
 mod duties;
 mod import_batches;

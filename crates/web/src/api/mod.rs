@@ -3,8 +3,10 @@
 //! handler runs.
 
 pub mod accounts;
+pub mod assessments;
 pub mod auth;
 pub mod cases;
+pub mod eligibility;
 pub mod import;
 pub mod records;
 pub mod sanctions;
@@ -27,4 +29,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(accounts::router())
         .merge(cases::router())
         .merge(sanctions::router())
+        .merge(assessments::router())
+        .merge(eligibility::router())
 }

@@ -69,6 +69,7 @@ fn nav(role: AccountRole) -> Vec<NavItem> {
             item("/console/upload", "批量导入"),
             item("/console/cases", "案件办理"),
             item("/console/statistics", "统计分析"),
+            item("/console/sanctions/checks", "信用核查反馈"),
         ]),
         AccountRole::Admin => v.extend([
             item("/console/review", "审核队列"),
@@ -82,11 +83,17 @@ fn nav(role: AccountRole) -> Vec<NavItem> {
             item("/console/calendar", "工作日历"),
             item("/console/statistics", "统计分析"),
             item("/console/personnel", "公务员信用记录"),
+            item("/console/eligibility", "优秀等次资格核查"),
+            item("/console/assessments", "考核评价"),
+            item("/console/sanctions/checks", "信用核查记录"),
+            item("/console/sanctions/feedback", "核查反馈统计"),
         ]),
         AccountRole::Unit => v.extend([
             item("/console/file", "本单位信用档案"),
+            item("/console/sanctions/measures", "本单位奖惩措施"),
             item("/console/cases", "案件办理"),
             item("/console/statistics", "统计分析"),
+            item("/console/assessments", "考核评价"),
         ]),
         AccountRole::Sysadmin | AccountRole::Secadmin => {
             v.push(item("/console/accounts", "账号管理"))
@@ -95,7 +102,12 @@ fn nav(role: AccountRole) -> Vec<NavItem> {
             item("/console/audit", "审计日志"),
             item("/console/accounts", "账号"),
         ]),
-        AccountRole::Hr => v.push(item("/console/personnel", "公务员信用记录")),
+        AccountRole::Hr => v.extend([
+            item("/console/personnel", "公务员信用记录"),
+            item("/console/eligibility", "优秀等次资格核查"),
+            item("/console/assessments", "考核评价"),
+            item("/console/sanctions/checks", "信用核查反馈"),
+        ]),
         AccountRole::Unassigned => {}
     }
     if probity_store::accounts::may_hold_token(role) {

@@ -5,12 +5,15 @@
 //! the API.
 
 pub mod admin;
+pub mod assessments;
 pub mod calendar;
 pub mod cases;
+pub mod eligibility;
 pub mod kit;
 pub mod personnel;
 pub mod records;
 pub mod roster;
+pub mod sanctions;
 pub mod session;
 pub mod statistics;
 pub mod upload;
@@ -31,11 +34,14 @@ pub fn router() -> Router<AppState> {
         .merge(records::router())
         .merge(upload::router())
         .merge(admin::router())
+        .merge(assessments::router())
         .merge(calendar::router())
         .merge(cases::router())
         .merge(statistics::router())
         .merge(personnel::router())
+        .merge(eligibility::router())
         .merge(roster::router())
+        .merge(sanctions::router())
 }
 
 async fn style() -> Response {

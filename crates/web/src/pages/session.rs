@@ -279,11 +279,14 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> PageResult {
                 Some(categories.to_string()),
             ),
         ],
-        Dashboard::Unit { own_file } => vec![tile(
-            "/console/file",
-            "本单位信用档案（记录数）",
-            Some(own_file.to_string()),
-        )],
+        Dashboard::Unit { own_file } => vec![
+            tile(
+                "/console/file",
+                "本单位信用档案（记录数）",
+                Some(own_file.to_string()),
+            ),
+            tile("/console/sanctions/measures", "本单位奖惩措施", None),
+        ],
         Dashboard::Administrator { accounts } => {
             vec![tile(
                 "/console/accounts",
@@ -300,7 +303,10 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> PageResult {
             tile("/console/accounts", "账号", Some(accounts.to_string())),
         ],
         Dashboard::Nothing if role == AccountRole::Hr => {
-            vec![tile("/console/personnel", "公务员信用记录", None)]
+            vec![
+                tile("/console/personnel", "公务员信用记录", None),
+                tile("/console/eligibility", "优秀等次资格核查", None),
+            ]
         }
         Dashboard::Nothing => vec![],
     };

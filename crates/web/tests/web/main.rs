@@ -4,15 +4,19 @@
 
 mod admin_pages;
 mod api;
+mod assessment_pages;
+mod assessments_api;
 mod browser;
 mod browser_cases;
 mod browser_tour;
 mod calendar;
 mod cases_api;
 mod cases_pages;
+mod eligibility;
 mod hardening;
 mod pages;
 mod public;
 mod sanctions_api;
+mod sanctions_feedback;
 mod tour;
 mod uploads;

@@ -3,6 +3,8 @@
 //! record keeps 优秀 from its year (asked by ID number or by subject id) until a repair grants
 //! 免于惩戒; a unit's active dishonest record takes away its honour eligibility; refusals are
 //! not logged; the log keeps each check's number and never an ID number.
+//!
+//! The platform here (`Platform`) is shared with `sanctions_feedback`.
 
 use std::sync::Arc;
 
@@ -17,31 +19,38 @@ use serde_json::{Value, json};
 
 /// The day the test runs on: a Monday in 2026, three months and more after the records'
 /// decisions (so that their repair may be applied for).
-const START: &str = "2026-06-01";
+pub(crate) const START: &str = "2026-06-01";
 
-fn day(s: &str) -> NaiveDate {
+pub(crate) fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
-const PERSON: &str = "王丽华";
+pub(crate) const PERSON: &str = "王丽华";
 
-fn person_id() -> probity_domain::ident::IdNumber {
+pub(crate) fn person_id() -> probity_domain::ident::IdNumber {
     probity_domain::ident::IdNumber::from_parts("120116", day("1980-05-17"), 273).unwrap()
 }
 
 /// Who sends a request: the credit office (a session with its CSRF token), or the bearer token
-/// of the finance bureau's provider account, 新河街道's unit account or the 组织人事部门.
+/// of the finance bureau's provider account, 新河街道's unit account, the 组织人事部门, the
+/// court's provider account (a second department); or the finance bureau's provider with a
+/// session (its page forms carry the CSRF token).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Who {
+pub(crate) enum Who {
     Office,
     Provider,
     Unit,
     Hr,
+    Court,
+    /// A second provider account of the finance bureau (the same department).
+    Provider2,
+    ProviderSession,
 }
 
 /// The platform on a loopback port, on the use cases of an `App` with a fixed clock.
-struct Platform {
+pub(crate) struct Platform {
     base: String,
+    /// Follows no redirect: a form's answer is its 303.
     client: reqwest::blocking::Client,
     /// The app the server runs on (its clock stands still; the server's thread holds it too).
     _app: probity_app::App,
@@ -49,6 +58,9 @@ struct Platform {
     provider_token: String,
     unit_token: String,
     hr_token: String,
+    court_token: String,
+    provider2_token: String,
+    provider_session: (String, String),
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -82,7 +94,7 @@ fn load_roster(store: &Store) {
 }
 
 impl Platform {
-    fn start(store: &Store) -> Platform {
+    pub(crate) fn start(store: &Store) -> Platform {
         load_roster(store);
         let roles = [
             AccountRole::Admin,
@@ -127,40 +139,164 @@ impl Platform {
         let s = store
             .create_session(admin_id, chrono::TimeDelta::hours(8), app.now())
             .unwrap();
+        let provider_id = accounts.account(store, AccountRole::Provider).id;
+        let ps = store
+            .create_session(provider_id, chrono::TimeDelta::hours(8), app.now())
+            .unwrap();
+        let court = store.find_unit("区法院").unwrap().id;
+        let court_account = store
+            .create_account(
+                "s_court",
+                AccountRole::Provider,
+                Some(court),
+                probity_testkit::accounts::PASSWORD,
+                "test",
+            )
+            .unwrap();
+        let court_token = store
+            .issue_token(court_account.id, "test", "test")
+            .unwrap()
+            .1;
+        let finance = store.find_unit("区财政局").unwrap().id;
+        let second = store
+            .create_account(
+                "s_provider2",
+                AccountRole::Provider,
+                Some(finance),
+                probity_testkit::accounts::PASSWORD,
+                "test",
+            )
+            .unwrap();
+        let provider2_token = store.issue_token(second.id, "test", "test").unwrap().1;
         Platform {
             base,
-            client: reqwest::blocking::Client::new(),
+            client: reqwest::blocking::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
             _app: app,
             admin: (s.token, s.csrf),
             provider_token: accounts.token(AccountRole::Provider).to_string(),
             unit_token: accounts.token(AccountRole::Unit).to_string(),
             hr_token: accounts.token(AccountRole::Hr).to_string(),
+            court_token,
+            provider2_token,
+            provider_session: (ps.token, ps.csrf),
             shutdown: Some(tx),
             thread: Some(thread),
         }
     }
 
-    fn post(&self, path: &str, who: Who, body: Value) -> (StatusCode, Value) {
-        let b = self.client.post(format!("{}{path}", self.base)).json(&body);
-        let b = match who {
-            Who::Office => b
-                .header("cookie", format!("probity_session={}", self.admin.0))
-                .header("x-csrf-token", &self.admin.1),
+    /// A request with `who`'s credential (a session's CSRF token as the header).
+    fn as_who(
+        &self,
+        b: reqwest::blocking::RequestBuilder,
+        who: Who,
+    ) -> reqwest::blocking::RequestBuilder {
+        let session = |b: reqwest::blocking::RequestBuilder, (token, csrf): &(String, String)| {
+            b.header("cookie", format!("probity_session={token}"))
+                .header("x-csrf-token", csrf)
+        };
+        match who {
+            Who::Office => session(b, &self.admin),
+            Who::ProviderSession => session(b, &self.provider_session),
             Who::Provider => b.bearer_auth(&self.provider_token),
             Who::Unit => b.bearer_auth(&self.unit_token),
             Who::Hr => b.bearer_auth(&self.hr_token),
-        };
-        let res = b.send().unwrap();
+            Who::Court => b.bearer_auth(&self.court_token),
+            Who::Provider2 => b.bearer_auth(&self.provider2_token),
+        }
+    }
+
+    pub(crate) fn post(&self, path: &str, who: Who, body: Value) -> (StatusCode, Value) {
+        let b = self.client.post(format!("{}{path}", self.base)).json(&body);
+        let res = self.as_who(b, who).send().unwrap();
         let status = res.status();
         let text = res.text().unwrap();
         let v = serde_json::from_str(&text).unwrap_or(Value::String(text));
         (status, v)
     }
 
+    /// A GET: the status, the body's bytes and its content type.
+    pub(crate) fn get_bytes(&self, path: &str, who: Who) -> (StatusCode, Vec<u8>, String) {
+        let b = self.client.get(format!("{}{path}", self.base));
+        let res = self.as_who(b, who).send().unwrap();
+        let status = res.status();
+        let kind = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        (status, res.bytes().unwrap().to_vec(), kind)
+    }
+
+    /// A GET of a page (or of JSON, as text).
+    pub(crate) fn get(&self, path: &str, who: Who) -> (StatusCode, String) {
+        let (status, bytes, _) = self.get_bytes(path, who);
+        (status, String::from_utf8(bytes).unwrap())
+    }
+
+    /// A GET of JSON.
+    pub(crate) fn get_json(&self, path: &str, who: Who) -> (StatusCode, Value) {
+        let (status, text) = self.get(path, who);
+        let v = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, v)
+    }
+
+    /// A page form posted by `who`'s session, its CSRF token among the fields: the status, the
+    /// redirect's target (if any) and the body.
+    pub(crate) fn form(
+        &self,
+        path: &str,
+        who: Who,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, String, String) {
+        let (token, csrf) = match who {
+            Who::Office => &self.admin,
+            Who::ProviderSession => &self.provider_session,
+            other => panic!("{other:?} has no session"),
+        };
+        // The session's token, unless the test sends one of its own.
+        let mut all: Vec<(&str, &str)> = Vec::new();
+        if !fields.iter().any(|(k, _)| *k == "csrf") {
+            all.push(("csrf", csrf.as_str()));
+        }
+        all.extend_from_slice(fields);
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", format!("probity_session={token}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(urlencoded(&all))
+            .send()
+            .unwrap();
+        let status = res.status();
+        let location = res
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        (status, location, res.text().unwrap())
+    }
+
     /// A record reported by the finance bureau and activated by the credit office; `subject`
     /// carries either `uscc` or `id_number`.
-    fn active_record(&self, subject: Value, doc: &str, decided_on: &str) -> i64 {
+    pub(crate) fn active_record(&self, subject: Value, doc: &str, decided_on: &str) -> i64 {
+        self.active_record_in(subject, doc, decided_on, "public")
+    }
+
+    /// As `active_record`, with the scope given (`public`, `shared`, `restricted`).
+    pub(crate) fn active_record_in(
+        &self,
+        subject: Value,
+        doc: &str,
+        decided_on: &str,
+        scope: &str,
+    ) -> i64 {
         let mut body = json!({
+            "scope": scope,
             "category": "PAYMENT_ARREARS",
             "document_no": doc,
             "decided_on": decided_on,
@@ -184,7 +320,13 @@ impl Platform {
         id
     }
 
-    fn check(&self, who: Who, subject: &str, purpose: &str, year: i32) -> (StatusCode, Value) {
+    pub(crate) fn check(
+        &self,
+        who: Who,
+        subject: &str,
+        purpose: &str,
+        year: i32,
+    ) -> (StatusCode, Value) {
         self.post(
             "/api/v1/sanctions/check",
             who,
@@ -193,7 +335,26 @@ impl Platform {
     }
 }
 
-fn code(v: &Value) -> &str {
+/// A form's fields as `application/x-www-form-urlencoded`.
+fn urlencoded(fields: &[(&str, &str)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+pub(crate) fn code(v: &Value) -> &str {
     v["error"]["code"].as_str().unwrap_or("")
 }
 

@@ -1,0 +1,576 @@
+//! `/api/v1/assessments/…` and `/api/v1/indicator-sets/{year}`: the yearly assessment (考核评价)
+//! as JSON: every unit's result in a period, ranked in its group; one unit's result with every
+//! point explained; scores given by hand; a period closed (signed snapshot) or reopened; the
+//! year's indicator set. The rules and the access are `probity_app::assessment`'s.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use probity_app::assessment::{self, PeriodResults, Ranked, ScoreInput};
+use probity_domain::assessment::{Evidence, IndicatorSet, Period, PeriodKind, Points, Status};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{Body, Params, blocking, parse_id, truncate};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(period_results))
+        .routes(routes!(unit_result))
+        .routes(routes!(give_score))
+        .routes(routes!(close_period))
+        .routes(routes!(reopen_period))
+        .routes(routes!(get_set, put_set))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodQuery {
+    /// mid_year (年中检查) or year_end (年终考评, the default).
+    pub period: Option<String>,
+}
+
+fn period_of(year: &str, q: &PeriodQuery) -> Result<Period, ApiError> {
+    let year: i32 = year.parse().map_err(|_| {
+        ApiError::bad_request(
+            "YEAR_INVALID",
+            format!("考核年度无效：{}", truncate(year, 10)),
+        )
+    })?;
+    let kind = match q.period.as_deref() {
+        None | Some("") => PeriodKind::YearEnd,
+        Some(p) => PeriodKind::parse(p)?,
+    };
+    Ok(Period::new(year, kind)?)
+}
+
+fn num(p: Points) -> f64 {
+    p.hundredths() as f64 / 100.0
+}
+
+/// A period and its state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PeriodView {
+    pub year: i32,
+    /// mid_year or year_end.
+    pub period: String,
+    /// 2026年年终考评.
+    pub label: String,
+    pub from: String,
+    pub to: String,
+    pub set_name: String,
+    /// open (进行中) or closed (已归档).
+    pub state: String,
+    pub state_label: String,
+    pub closed_at: Option<String>,
+    pub closed_by: Option<String>,
+    /// The snapshot's SM2 signature verifies (closed periods).
+    pub signature_valid: Option<bool>,
+    /// Why a closed period was reopened.
+    pub reopened_because: Option<String>,
+    /// The day the results count up to.
+    pub computed_on: String,
+}
+
+impl PeriodView {
+    fn of(r: &PeriodResults) -> PeriodView {
+        PeriodView {
+            year: r.period.year,
+            period: r.period.kind.code().into(),
+            label: r.period.label(),
+            from: r.period.from().to_string(),
+            to: r.period.to().to_string(),
+            set_name: r.set.name.clone(),
+            state: if r.closed.is_some() { "closed" } else { "open" }.into(),
+            state_label: if r.closed.is_some() {
+                "已归档"
+            } else {
+                "进行中"
+            }
+            .into(),
+            closed_at: r.closed.as_ref().map(|c| c.closed_at.clone()),
+            closed_by: r.closed.as_ref().map(|c| c.closed_by.clone()),
+            signature_valid: r.closed.as_ref().map(|c| c.authentic),
+            reopened_because: r.reopened.clone(),
+            computed_on: r.computed_on.to_string(),
+        }
+    }
+}
+
+/// A unit's standing in the period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StandingView {
+    pub unit_id: i64,
+    pub name: String,
+    /// functional_zone, department or township.
+    pub kind: String,
+    /// 功能区, 区级部门 or 街镇: the group it is ranked in.
+    pub group: String,
+    /// calculated, insufficient_data or not_applicable.
+    pub status: String,
+    pub status_label: String,
+    /// The points calculated so far (the total only when the status is calculated).
+    pub points: f64,
+    pub max: f64,
+    /// The grade given; absent while data is missing.
+    pub grade: Option<String>,
+    /// The grade the points alone earn, when a veto lowered it.
+    pub grade_by_points: Option<String>,
+    pub rank: Option<u32>,
+    pub ranked_in_group: u32,
+    /// The total of the same period the year before, when that one was closed.
+    pub previous: Option<f64>,
+    pub change: Option<f64>,
+}
+
+impl StandingView {
+    fn of(r: &Ranked) -> StandingView {
+        let a = &r.assessment;
+        StandingView {
+            unit_id: a.unit_id,
+            name: a.name.clone(),
+            kind: a.kind.code().into(),
+            group: assessment::group_label(a.kind).into(),
+            status: status_code(a.total.status).into(),
+            status_label: a.total.status.label().into(),
+            points: num(a.total.points),
+            max: num(a.total.max),
+            grade: a.grade.clone(),
+            grade_by_points: a.by_points.clone().filter(|b| Some(b) != a.grade.as_ref()),
+            rank: r.rank,
+            ranked_in_group: r.ranked_in_group,
+            previous: r.previous.map(num),
+            change: r.change().map(num),
+        }
+    }
+}
+
+fn status_code(s: Status) -> &'static str {
+    match s {
+        Status::Calculated => "calculated",
+        Status::InsufficientData => "insufficient_data",
+        Status::NotApplicable => "not_applicable",
+    }
+}
+
+/// Every unit's result in a period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PeriodResultsView {
+    pub period: PeriodView,
+    /// By group (功能区, 区级部门, 街镇), then highest first.
+    pub units: Vec<StandingView>,
+}
+
+/// Every unit's result in a period, ranked within its group (the credit office and the
+/// organisation department): the frozen snapshot of a closed period, or computed now.
+#[utoipa::path(get, path = "/api/v1/assessments/{year}", tag = "assessments",
+    params(("year" = i32, Path), PeriodQuery),
+    responses((status = 200, body = PeriodResultsView), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn period_results(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(year): Path<String>,
+    Params(q): Params<PeriodQuery>,
+) -> Result<Json<PeriodResultsView>, ApiError> {
+    let period = period_of(&year, &q)?;
+    let app = state.app.clone();
+    let r = blocking(move || Ok(assessment::results(&app, &caller.who(), period)?)).await?;
+    Ok(Json(PeriodResultsView {
+        period: PeriodView::of(&r),
+        units: r.units.iter().map(StandingView::of).collect(),
+    }))
+}
+
+/// One step of a score.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LineView {
+    /// Signed: a deduction is negative.
+    pub points: f64,
+    pub reason: String,
+    /// record, case, entry or none.
+    pub evidence: String,
+    pub evidence_id: Option<i64>,
+    /// Where the evidence is shown in the console.
+    pub link: Option<String>,
+}
+
+impl LineView {
+    fn of(l: &probity_domain::assessment::ScoreLine) -> LineView {
+        let (evidence, id, link) = match l.evidence {
+            Evidence::Record(id) => ("record", Some(id), Some(format!("/console/records/{id}"))),
+            Evidence::Case(id) => ("case", Some(id), Some(format!("/console/cases/{id}"))),
+            Evidence::Entry(id) => ("entry", Some(id), None),
+            Evidence::None => ("none", None, None),
+        };
+        LineView {
+            points: num(l.points),
+            reason: l.reason.clone(),
+            evidence: evidence.into(),
+            evidence_id: id,
+            link,
+        }
+    }
+}
+
+/// One indicator's result.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndicatorView {
+    pub code: String,
+    pub name: String,
+    /// computed, office_scored or self_assessed.
+    pub sort: String,
+    pub sort_label: String,
+    pub criteria: String,
+    pub status: String,
+    pub status_label: String,
+    /// Its maximum here (re-weighted where others do not apply).
+    pub max: f64,
+    pub points: Option<f64>,
+    /// Where the lines start from (full marks for a deduction rule).
+    pub base: f64,
+    /// Why it is not calculated.
+    pub note: Option<String>,
+    /// base + Σ lines = points.
+    pub lines: Vec<LineView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DimensionView {
+    pub code: String,
+    pub name: String,
+    pub status: String,
+    pub status_label: String,
+    pub max: f64,
+    pub points: f64,
+    pub indicators: Vec<IndicatorView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VetoView {
+    /// The grade it caps at.
+    pub at_most: String,
+    pub reason: String,
+    pub basis: String,
+    pub links: Vec<String>,
+}
+
+/// One unit's result with every point explained.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitResultView {
+    pub period: PeriodView,
+    pub standing: StandingView,
+    pub vetoes: Vec<VetoView>,
+    pub dimensions: Vec<DimensionView>,
+}
+
+fn unit_view(set: &IndicatorSet, period: PeriodView, r: &Ranked) -> UnitResultView {
+    let a = &r.assessment;
+    UnitResultView {
+        period,
+        standing: StandingView::of(r),
+        vetoes: a
+            .vetoes
+            .iter()
+            .map(|v| VetoView {
+                at_most: v.at_most.clone(),
+                reason: v.reason.clone(),
+                basis: v.basis.clone(),
+                links: v
+                    .evidence
+                    .iter()
+                    .filter_map(|e| {
+                        LineView::of(&probity_domain::assessment::ScoreLine::new(
+                            Points::ZERO,
+                            "",
+                            *e,
+                        ))
+                        .link
+                    })
+                    .collect(),
+            })
+            .collect(),
+        dimensions: a
+            .total
+            .dimensions
+            .iter()
+            .map(|d| DimensionView {
+                code: d.code.clone(),
+                name: set
+                    .dimensions
+                    .iter()
+                    .find(|x| x.code == d.code)
+                    .map(|x| x.name.clone())
+                    .unwrap_or_default(),
+                status: status_code(d.status).into(),
+                status_label: d.status.label().into(),
+                max: num(d.max),
+                points: num(d.points),
+                indicators: d
+                    .indicators
+                    .iter()
+                    .map(|(code, res)| {
+                        let i = set.indicator(code).map(|(_, i)| i);
+                        IndicatorView {
+                            code: code.clone(),
+                            name: i.map(|i| i.name.clone()).unwrap_or_default(),
+                            sort: i.map(|i| sort_code(i.sort)).unwrap_or_default().into(),
+                            sort_label: i.map(|i| i.sort.label()).unwrap_or_default().into(),
+                            criteria: i.map(|i| i.criteria.clone()).unwrap_or_default(),
+                            status: status_code(res.status()).into(),
+                            status_label: res.status().label().into(),
+                            max: num(res.max()),
+                            points: res.is_calculated().then(|| num(res.points())),
+                            base: num(res.base()),
+                            note: res.note().map(str::to_string),
+                            lines: res.lines().iter().map(LineView::of).collect(),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+fn sort_code(s: probity_domain::assessment::Sort) -> &'static str {
+    use probity_domain::assessment::Sort;
+    match s {
+        Sort::Computed => "computed",
+        Sort::OfficeScored => "office_scored",
+        Sort::SelfAssessed => "self_assessed",
+    }
+}
+
+/// One unit's result in a period with every point explained: each indicator's lines, each with
+/// the record, case or score behind it. The credit office, the organisation department and the
+/// unit itself; another unit's answers 403.
+#[utoipa::path(get, path = "/api/v1/assessments/{year}/units/{id}", tag = "assessments",
+    params(("year" = i32, Path), ("id" = i64, Path), PeriodQuery),
+    responses((status = 200, body = UnitResultView), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn unit_result(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((year, id)): Path<(String, String)>,
+    Params(q): Params<PeriodQuery>,
+) -> Result<Json<UnitResultView>, ApiError> {
+    let period = period_of(&year, &q)?;
+    let id = parse_id(&id)?;
+    let app = state.app.clone();
+    let (all, one) =
+        blocking(move || Ok(assessment::unit_result(&app, &caller.who(), period, id)?)).await?;
+    Ok(Json(unit_view(&all.set, PeriodView::of(&all), &one)))
+}
+
+/// A score given by hand.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreBody {
+    /// Points, at most two decimals, within the indicator's maximum (a number or a string).
+    pub points: serde_json::Value,
+    /// The reason (评分理由) or the self-assessment's explanation.
+    pub comment: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScoreSaved {
+    pub entry_id: i64,
+}
+
+/// Gives a score to a hand-scored indicator of a unit: the credit office scores, or confirms
+/// or adjusts a self-assessment; the unit self-assesses its own self-assessed indicators.
+/// Refused on a closed period (409 PERIOD_CLOSED).
+#[utoipa::path(put, path = "/api/v1/assessments/{year}/units/{id}/scores/{indicator}",
+    tag = "assessments", params(("year" = i32, Path), ("id" = i64, Path),
+        ("indicator" = String, Path), PeriodQuery), request_body = ScoreBody,
+    responses((status = 200, body = ScoreSaved), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn give_score(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((year, id, indicator)): Path<(String, String, String)>,
+    Params(q): Params<PeriodQuery>,
+    Body(body): Body<ScoreBody>,
+) -> Result<Json<ScoreSaved>, ApiError> {
+    let period = period_of(&year, &q)?;
+    let id = parse_id(&id)?;
+    let points = match &body.points {
+        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::String(s) => s.clone(),
+        other => truncate(&other.to_string(), 20),
+    };
+    let input = ScoreInput {
+        indicator: truncate(&indicator, 40),
+        points,
+        comment: body.comment,
+    };
+    let app = state.app.clone();
+    let entry_id = blocking(move || {
+        Ok(assessment::give_score(
+            &app,
+            &caller.who(),
+            period,
+            id,
+            &input,
+        )?)
+    })
+    .await?;
+    Ok(Json(ScoreSaved { entry_id }))
+}
+
+/// Closes a period (归档): every unit's result frozen as a snapshot signed with the platform's
+/// SM2 key. The credit office, after the period's end.
+#[utoipa::path(post, path = "/api/v1/assessments/{year}/close", tag = "assessments",
+    params(("year" = i32, Path), PeriodQuery),
+    responses((status = 200, body = PeriodResultsView), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn close_period(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(year): Path<String>,
+    Params(q): Params<PeriodQuery>,
+) -> Result<Json<PeriodResultsView>, ApiError> {
+    let period = period_of(&year, &q)?;
+    let app = state.app.clone();
+    let r = blocking(move || Ok(assessment::close_period(&app, &caller.who(), period)?)).await?;
+    Ok(Json(PeriodResultsView {
+        period: PeriodView::of(&r),
+        units: r.units.iter().map(StandingView::of).collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReopenBody {
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Done {
+    pub ok: bool,
+}
+
+/// Reopens a closed period with a reason (journaled). The credit office.
+#[utoipa::path(post, path = "/api/v1/assessments/{year}/reopen", tag = "assessments",
+    params(("year" = i32, Path), PeriodQuery), request_body = ReopenBody,
+    responses((status = 200, body = Done), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn reopen_period(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(year): Path<String>,
+    Params(q): Params<PeriodQuery>,
+    Body(body): Body<ReopenBody>,
+) -> Result<Json<Done>, ApiError> {
+    let period = period_of(&year, &q)?;
+    let app = state.app.clone();
+    blocking(move || {
+        Ok(assessment::reopen_period(
+            &app,
+            &caller.who(),
+            period,
+            &body.reason,
+        )?)
+    })
+    .await?;
+    Ok(Json(Done { ok: true }))
+}
+
+/// A year's indicator set.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SetView {
+    pub year: i32,
+    pub name: String,
+    /// The TOML text.
+    pub text: String,
+    /// shipped (随平台提供) or saved (信用办保存).
+    pub source: String,
+    pub saved_at: Option<String>,
+    pub dimensions: usize,
+    pub indicators: usize,
+}
+
+fn year_of(year: &str) -> Result<i32, ApiError> {
+    let y: i32 = year.parse().map_err(|_| {
+        ApiError::bad_request(
+            "YEAR_INVALID",
+            format!("考核年度无效：{}", truncate(year, 10)),
+        )
+    })?;
+    Period::new(y, PeriodKind::YearEnd)?;
+    Ok(y)
+}
+
+/// The year's indicator set (考核指标体系): the credit office's, or the one shipped.
+#[utoipa::path(get, path = "/api/v1/indicator-sets/{year}", tag = "assessments",
+    params(("year" = i32, Path)),
+    responses((status = 200, body = SetView), (status = 404, body = ErrorBody)))]
+async fn get_set(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(year): Path<String>,
+) -> Result<Json<SetView>, ApiError> {
+    let year = year_of(&year)?;
+    let app = state.app.clone();
+    let s = blocking(move || Ok(assessment::indicator_set(&app, year)?)).await?;
+    Ok(Json(SetView {
+        year,
+        name: s.set.name.clone(),
+        dimensions: s.set.dimensions.len(),
+        indicators: s.set.indicator_count(),
+        text: s.text,
+        source: if s.saved_at.is_some() {
+            "saved"
+        } else {
+            "shipped"
+        }
+        .into(),
+        saved_at: s.saved_at,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetBody {
+    /// The set as TOML.
+    pub text: String,
+}
+
+/// Saves the year's indicator set (the credit office): every problem at once, nothing saved
+/// when one is wrong; refused while a period of the year is closed.
+#[utoipa::path(put, path = "/api/v1/indicator-sets/{year}", tag = "assessments",
+    params(("year" = i32, Path)), request_body = SetBody,
+    responses((status = 200, body = SetView), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn put_set(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(year): Path<String>,
+    Body(body): Body<SetBody>,
+) -> Result<Json<SetView>, ApiError> {
+    let year = year_of(&year)?;
+    let app = state.app.clone();
+    let s = blocking(move || {
+        assessment::save_indicator_set(&app, &caller.who(), year, &body.text)?;
+        Ok(assessment::indicator_set(&app, year)?)
+    })
+    .await?;
+    Ok(Json(SetView {
+        year,
+        name: s.set.name.clone(),
+        dimensions: s.set.dimensions.len(),
+        indicators: s.set.indicator_count(),
+        text: s.text,
+        source: if s.saved_at.is_some() {
+            "saved"
+        } else {
+            "shipped"
+        }
+        .into(),
+        saved_at: s.saved_at,
+    }))
+}

@@ -1,0 +1,570 @@
+//! The yearly assessment's API (考核评价, `/api/v1/assessments/…`) end to end, on SQLite and
+//! PostgreSQL, on a server whose clock stands on the first working day of 2027: every unit's
+//! result computed from the platform's data (a dishonest record costs its points, with the record
+//! as evidence), scores given by the unit and the credit office with every problem named, the
+//! year-end review closed as a signed snapshot that later records do not change, reopened only
+//! with a reason; the indicator set saved or refused whole; who may see what.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use probity_domain::account::AccountRole;
+use probity_search::SearchIndex;
+use probity_store::Store;
+use probity_testkit::{Accounts, backends, roster};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// Monday 4 January 2027: the 2026 year-end review may be closed.
+const START: &str = "2027-01-04";
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Office,
+    Provider,
+    Unit,
+    Hr,
+}
+
+struct Platform {
+    base: String,
+    client: reqwest::blocking::Client,
+    _app: probity_app::App,
+    admin: (String, String),
+    provider_token: String,
+    unit_token: String,
+    hr_token: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Platform {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Platform {
+    fn start(store: &Store) -> Platform {
+        roster::binhai(store);
+        let roles = [
+            AccountRole::Admin,
+            AccountRole::Provider,
+            AccountRole::Unit,
+            AccountRole::Hr,
+        ];
+        let accounts = Accounts::create(store, "a", &roles).with_credentials(
+            store,
+            &[AccountRole::Provider, AccountRole::Unit, AccountRole::Hr],
+        );
+        let app = probity_app::App::new(
+            store.clone(),
+            probity_app::Clock::on_beijing_day(day(START)),
+        );
+        let index = Arc::new(SearchIndex::in_memory().unwrap());
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let served_app = app.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                let (router, _) = probity_web::app_on(
+                    served_app,
+                    probity_web::WebConfig::default(),
+                    probity_web::PagesConfig::default(),
+                    index,
+                );
+                let svc = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+                axum::serve(listener, svc)
+                    .with_graceful_shutdown(async move {
+                        let _ = rx.await;
+                    })
+                    .await
+                    .unwrap();
+            });
+        });
+        let admin_id = accounts.account(store, AccountRole::Admin).id;
+        let s = store
+            .create_session(admin_id, chrono::TimeDelta::hours(8), app.now())
+            .unwrap();
+        Platform {
+            base,
+            client: reqwest::blocking::Client::new(),
+            _app: app,
+            admin: (s.token, s.csrf),
+            provider_token: accounts.token(AccountRole::Provider).to_string(),
+            unit_token: accounts.token(AccountRole::Unit).to_string(),
+            hr_token: accounts.token(AccountRole::Hr).to_string(),
+            shutdown: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    fn send(&self, method: &str, path: &str, who: Who, body: Option<Value>) -> (StatusCode, Value) {
+        let url = format!("{}{path}", self.base);
+        let b = match method {
+            "GET" => self.client.get(url),
+            "PUT" => self.client.put(url),
+            _ => self.client.post(url),
+        };
+        let b = match body {
+            Some(v) => b.json(&v),
+            None => b,
+        };
+        let b = match who {
+            Who::Office => b
+                .header("cookie", format!("probity_session={}", self.admin.0))
+                .header("x-csrf-token", &self.admin.1),
+            Who::Provider => b.bearer_auth(&self.provider_token),
+            Who::Unit => b.bearer_auth(&self.unit_token),
+            Who::Hr => b.bearer_auth(&self.hr_token),
+        };
+        let res = b.send().unwrap();
+        let status = res.status();
+        let text = res.text().unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    fn get(&self, path: &str, who: Who) -> (StatusCode, Value) {
+        self.send("GET", path, who, None)
+    }
+
+    /// A dishonest record about 新河街道 reported by the finance bureau, activated.
+    fn town_record(&self, store: &Store, doc: &str, decided_on: &str, until: &str) -> i64 {
+        let town = store.find_unit(roster::TOWN).unwrap();
+        let (status, v) = self.send(
+            "POST",
+            "/api/v1/records",
+            Who::Provider,
+            Some(json!({
+                "category": "PAYMENT_ARREARS",
+                "document_no": doc,
+                "decided_on": decided_on,
+                "disclosure_until": until,
+                "authority": roster::FINANCE,
+                "facts": format!("经查，{doc}所涉款项逾期未付"),
+                "outcome": "责令限期改正",
+                "subject_name": town.name,
+                "uscc": town.uscc.unwrap(),
+            })),
+        );
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+        let id = v["id"].as_i64().unwrap();
+        let (status, v) = self.send(
+            "POST",
+            &format!("/api/v1/records/{id}/activate"),
+            Who::Office,
+            Some(json!({})),
+        );
+        assert_eq!(status, StatusCode::OK, "{v}");
+        id
+    }
+
+    fn score(
+        &self,
+        who: Who,
+        unit: i64,
+        indicator: &str,
+        points: Value,
+        comment: &str,
+    ) -> (StatusCode, Value) {
+        self.send(
+            "PUT",
+            &format!("/api/v1/assessments/2026/units/{unit}/scores/{indicator}"),
+            who,
+            Some(json!({"points": points, "comment": comment})),
+        )
+    }
+}
+
+fn code(v: &Value) -> &str {
+    v["error"]["code"].as_str().unwrap_or("")
+}
+
+fn indicator<'a>(unit: &'a Value, code: &str) -> &'a Value {
+    unit["dimensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["indicators"].as_array().unwrap())
+        .find(|i| i["code"] == code)
+        .unwrap_or_else(|| panic!("no indicator {code}"))
+}
+
+fn hundredths(v: &Value) -> i64 {
+    (v.as_f64().unwrap() * 100.0).round() as i64
+}
+
+/// Every indicator's lines add up from its base to its points, and the dimensions to the total.
+fn assert_adds_up(unit: &Value) {
+    let mut total = 0;
+    for d in unit["dimensions"].as_array().unwrap() {
+        let mut dim = 0;
+        for i in d["indicators"].as_array().unwrap() {
+            if i["status"] != "calculated" {
+                assert!(i["points"].is_null(), "{i}");
+                assert!(i["note"].is_string(), "{i}");
+                continue;
+            }
+            let sum: i64 = i["lines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| hundredths(&l["points"]))
+                .sum();
+            assert_eq!(
+                hundredths(&i["base"]) + sum,
+                hundredths(&i["points"]),
+                "{i}"
+            );
+            dim += hundredths(&i["points"]);
+        }
+        assert_eq!(dim, hundredths(&d["points"]), "{d}");
+        if d["status"] != "not_applicable" {
+            total += dim;
+        }
+    }
+    assert_eq!(total, hundredths(&unit["standing"]["points"]));
+}
+
+#[test]
+fn the_year_end_review_is_computed_explained_scored_closed_and_reopened() {
+    for b in backends("assessments_api") {
+        let name = b.name;
+        let store = &b.store;
+        let p = Platform::start(store);
+        let town = store.find_unit(roster::TOWN).unwrap();
+        let other = store.find_unit(roster::OTHER_TOWN).unwrap();
+        let rec = p.town_record(store, "津滨财〔2026〕41号", "2026-03-10", "2027-01-05");
+
+        // Every unit, ranked in its group; none graded while hand scores are missing.
+        let (status, v) = p.get("/api/v1/assessments/2026", Who::Hr);
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        assert_eq!(v["period"]["label"], "2026年年终考评");
+        assert_eq!(v["period"]["state"], "open");
+        let units = v["units"].as_array().unwrap();
+        let groups: Vec<&str> = units.iter().map(|u| u["group"].as_str().unwrap()).collect();
+        assert_eq!(
+            groups,
+            ["区级部门", "区级部门", "街镇", "街镇"],
+            "[{name}] {v}"
+        );
+        let t = units.iter().find(|u| u["unit_id"] == town.id).unwrap();
+        assert_eq!(t["status"], "insufficient_data", "[{name}] {t}");
+        assert!(t["grade"].is_null());
+
+        // The unit reads its own explanation: the record costs its points, linked.
+        let path = format!("/api/v1/assessments/2026/units/{}", town.id);
+        let (status, u) = p.get(&path, Who::Unit);
+        assert_eq!(status, StatusCode::OK, "[{name}] {u}");
+        let d501 = indicator(&u, "D5.01");
+        let line = &d501["lines"][0];
+        assert_eq!(line["evidence"], "record", "[{name}] {d501}");
+        assert_eq!(line["evidence_id"], rec);
+        assert_eq!(line["link"], format!("/console/records/{rec}"));
+        assert!(hundredths(&line["points"]) < 0, "[{name}] {line}");
+        assert!(
+            line["reason"]
+                .as_str()
+                .unwrap()
+                .contains("津滨财〔2026〕41号")
+        );
+        assert_eq!(indicator(&u, "D1.01")["note"], "信用办尚未评分");
+        assert_eq!(indicator(&u, "D4.04")["sort_label"], "单位自评");
+        assert_adds_up(&u);
+        // Not another unit's, not the whole district.
+        let (status, _) = p.get(
+            &format!("/api/v1/assessments/2026/units/{}", other.id),
+            Who::Unit,
+        );
+        assert_eq!(status, StatusCode::FORBIDDEN, "[{name}]");
+        let (status, _) = p.get("/api/v1/assessments/2026", Who::Unit);
+        assert_eq!(status, StatusCode::FORBIDDEN, "[{name}]");
+        let (status, _) = p.get("/api/v1/assessments/2026", Who::Provider);
+        assert_eq!(status, StatusCode::FORBIDDEN, "[{name}]");
+        let (status, v) = p.get("/api/v1/assessments/2026?period=q3", Who::Hr);
+        assert!(status.is_client_error(), "[{name}] {v}");
+        assert_eq!(code(&v), "PERIOD_UNKNOWN");
+
+        // The unit self-assesses; it may not score what the credit office scores.
+        let (status, v) = p.score(
+            Who::Unit,
+            town.id,
+            "D4.04",
+            json!(4),
+            "公开承诺事项已全部兑现，附兑现台账",
+        );
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        let (status, v) = p.score(Who::Unit, town.id, "D1.01", json!(4), "自评");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {v}");
+        let (status, v) = p.score(Who::Unit, other.id, "D4.04", json!(4), "自评");
+        assert_eq!(status, StatusCode::FORBIDDEN, "[{name}] {v}");
+        // Every problem of a score at once, nothing saved.
+        let (status, v) = p.score(Who::Office, town.id, "D1.01", json!("4.5"), " ");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {v}");
+        let fields: Vec<&str> = v["error"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["field"].as_str().unwrap())
+            .collect();
+        assert!(
+            fields.contains(&"points") && fields.contains(&"comment"),
+            "[{name}] {v}"
+        );
+        let (status, v) = p.score(Who::Office, town.id, "D5.01", json!(1), "系统计算的指标");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {v}");
+        let (status, v) = p.score(Who::Office, town.id, "D1.01", json!("2.345"), "三位小数");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {v}");
+        assert_eq!(
+            v["error"]["fields"][0]["code"], "SCORE_OUT_OF_RANGE",
+            "[{name}] {v}"
+        );
+
+        // The credit office scores every hand-scored indicator of both townships; it adjusts
+        // the self-assessment, which keeps the unit's claim beside.
+        let (_, set) = p.get("/api/v1/indicator-sets/2026", Who::Office);
+        let set: probity_domain::assessment::IndicatorSet =
+            probity_domain::assessment::IndicatorSet::parse(set["text"].as_str().unwrap()).unwrap();
+        for unit in [town.id, other.id] {
+            for i in set.dimensions.iter().flat_map(|d| &d.indicators) {
+                if i.sort == probity_domain::assessment::Sort::Computed {
+                    continue;
+                }
+                let points = if unit == town.id && i.code == "D4.04" {
+                    json!(3.5)
+                } else {
+                    json!(i.max_points.to_string())
+                };
+                let (status, v) = p.score(Who::Office, unit, &i.code, points, "材料齐全，符合要求");
+                assert_eq!(status, StatusCode::OK, "[{name}] {} {v}", i.code);
+            }
+        }
+        let (_, u) = p.get(&path, Who::Hr);
+        assert_eq!(u["standing"]["status"], "calculated", "[{name}] {u}");
+        assert!(u["standing"]["grade"].is_string(), "[{name}] {u}");
+        assert_eq!(
+            u["standing"]["rank"], 2,
+            "[{name}] the other township has no record: {u}"
+        );
+        let d404 = indicator(&u, "D4.04")["lines"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            d404.contains("单位自评 4 分，信用办调整为 3.5 分"),
+            "[{name}] {d404}"
+        );
+        assert_adds_up(&u);
+        let before = u["standing"]["points"].clone();
+
+        // The unit may no longer change a confirmed self-assessment.
+        let (status, v) = p.score(Who::Unit, town.id, "D4.04", json!(4), "再次自评");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {v}");
+        assert_eq!(code(&v), "SCORE_CONFIRMED", "[{name}] {v}");
+
+        // Closing: only the credit office; the snapshot is signed.
+        let (status, _) = p.send("POST", "/api/v1/assessments/2026/close", Who::Hr, None);
+        assert_eq!(status, StatusCode::FORBIDDEN, "[{name}]");
+        let (status, v) = p.send(
+            "POST",
+            "/api/v1/assessments/2026/close",
+            Who::Office,
+            Some(json!({})),
+        );
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        assert_eq!(v["period"]["state"], "closed");
+        assert_eq!(v["period"]["signature_valid"], true, "[{name}] {v}");
+        let (status, v) = p.send(
+            "POST",
+            "/api/v1/assessments/2026/close",
+            Who::Office,
+            Some(json!({})),
+        );
+        assert_eq!(status, StatusCode::CONFLICT, "[{name}] {v}");
+        assert_eq!(code(&v), "PERIOD_CLOSED");
+        // Closed: no score changes, no set changes, and a later record does not move it.
+        let (status, v) = p.score(Who::Office, town.id, "D1.01", json!(1), "改分");
+        assert_eq!(status, StatusCode::CONFLICT, "[{name}] {v}");
+        assert_eq!(code(&v), "PERIOD_CLOSED");
+        let shipped = probity_domain::assessment::SHIPPED[0].1;
+        let (status, v) = p.send(
+            "PUT",
+            "/api/v1/indicator-sets/2026",
+            Who::Office,
+            Some(json!({"text": shipped})),
+        );
+        assert_eq!(status, StatusCode::CONFLICT, "[{name}] {v}");
+        p.town_record(store, "津滨财〔2026〕77号", "2026-11-20", "2027-06-01");
+        let (_, u) = p.get(&path, Who::Unit);
+        assert_eq!(
+            u["standing"]["points"], before,
+            "[{name}] the snapshot is frozen"
+        );
+        assert_eq!(u["period"]["state"], "closed");
+
+        // Reopening needs a reason; then the later record counts.
+        let (status, v) = p.send(
+            "POST",
+            "/api/v1/assessments/2026/reopen",
+            Who::Office,
+            Some(json!({"reason": " "})),
+        );
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {v}");
+        let (status, v) = p.send(
+            "POST",
+            "/api/v1/assessments/2026/reopen",
+            Who::Office,
+            Some(json!({"reason": "新河街道提出异议，经核实需重新计算"})),
+        );
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        let (_, u) = p.get(&path, Who::Unit);
+        assert_eq!(u["period"]["state"], "open");
+        assert_eq!(
+            u["period"]["reopened_because"],
+            "新河街道提出异议，经核实需重新计算"
+        );
+        assert!(
+            hundredths(&u["standing"]["points"]) < hundredths(&before),
+            "[{name}] {u}"
+        );
+        let records = indicator(&u, "D5.01")["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["evidence"] == "record")
+            .count();
+        assert_eq!(records, 2, "[{name}] {u}");
+        let (status, v) = p.send(
+            "POST",
+            "/api/v1/assessments/2026/reopen",
+            Who::Office,
+            Some(json!({"reason": "再开"})),
+        );
+        assert_eq!(status, StatusCode::CONFLICT, "[{name}] {v}");
+        assert_eq!(code(&v), "PERIOD_NOT_CLOSED");
+        // The journal keeps the close and the reopening.
+        let journal = store.journal_page(0, 1_000).unwrap();
+        let actions: Vec<String> = journal
+            .iter()
+            .filter(|e| e.entity == "assessment")
+            .map(|e| e.action.clone())
+            .collect();
+        assert!(
+            actions.contains(&"close_period".to_string()),
+            "[{name}] {actions:?}"
+        );
+        assert!(
+            actions.contains(&"reopen_period".to_string()),
+            "[{name}] {actions:?}"
+        );
+    }
+}
+
+#[test]
+fn an_indicator_set_is_saved_whole_or_refused_with_every_problem() {
+    for b in backends("assessments_set") {
+        let name = b.name;
+        let store = &b.store;
+        let p = Platform::start(store);
+        let (status, v) = p.get("/api/v1/indicator-sets/2026", Who::Unit);
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        assert_eq!(v["source"], "shipped");
+        assert_eq!(v["dimensions"], 6);
+        assert_eq!(v["indicators"], 30);
+        let (status, v) = p.get("/api/v1/indicator-sets/2027", Who::Office);
+        assert_eq!(status, StatusCode::NOT_FOUND, "[{name}] {v}");
+
+        // Two problems at once: a dimension whose indicators do not add up, an unknown metric.
+        let shipped = probity_domain::assessment::SHIPPED[0].1;
+        let broken = shipped
+            .replacen(
+                "max_points = 4\nsort = \"office_scored\"",
+                "max_points = 5\nsort = \"office_scored\"",
+                1,
+            )
+            .replacen(
+                "metric = \"complaints_upheld\"",
+                "metric = \"complaints_ignored\"",
+                1,
+            );
+        let (status, v) = p.send(
+            "PUT",
+            "/api/v1/indicator-sets/2026",
+            Who::Office,
+            Some(json!({"text": broken})),
+        );
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {v}");
+        assert!(v.to_string().contains("complaints_ignored"), "[{name}] {v}");
+        let (_, v) = p.get("/api/v1/indicator-sets/2026", Who::Office);
+        assert_eq!(v["source"], "shipped", "[{name}] nothing saved");
+        let broken = shipped.replacen(
+            "max_points = 4\nsort = \"office_scored\"",
+            "max_points = 5\nsort = \"office_scored\"",
+            1,
+        );
+        let (status, v) = p.send(
+            "PUT",
+            "/api/v1/indicator-sets/2026",
+            Who::Office,
+            Some(json!({"text": broken})),
+        );
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {v}");
+        assert!(
+            v.to_string().contains("D1"),
+            "[{name}] names the dimension: {v}"
+        );
+
+        // A valid change is saved and used: D1.01 worth 5, D1.02 worth 3.
+        let changed = shipped
+            .replacen(
+                "max_points = 4\nsort = \"office_scored\"",
+                "max_points = 5\nsort = \"office_scored\"",
+                1,
+            )
+            .replacen(
+                "code = \"D1.02\"\nname = \"权责清单编制公布与动态调整\"\nmax_points = 4",
+                "code = \"D1.02\"\nname = \"权责清单编制公布与动态调整\"\nmax_points = 3",
+                1,
+            );
+        let (status, v) = p.send(
+            "PUT",
+            "/api/v1/indicator-sets/2026",
+            Who::Hr,
+            Some(json!({"text": changed})),
+        );
+        assert_eq!(status, StatusCode::FORBIDDEN, "[{name}] {v}");
+        let (status, v) = p.send(
+            "PUT",
+            "/api/v1/indicator-sets/2026",
+            Who::Office,
+            Some(json!({"text": changed})),
+        );
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        assert_eq!(v["source"], "saved");
+        let town = store.find_unit(roster::TOWN).unwrap();
+        let (_, u) = p.get(
+            &format!("/api/v1/assessments/2026/units/{}", town.id),
+            Who::Office,
+        );
+        assert_eq!(indicator(&u, "D1.01")["max"], 5.0, "[{name}] {u}");
+        let (status, v) = p.score(Who::Office, town.id, "D1.02", json!(4), "超过新的满分");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {v}");
+        assert!(v.to_string().contains("0–3"), "[{name}] {v}");
+    }
+}
