@@ -41,6 +41,7 @@ macro_rules! both {
 }
 
 mod accounts;
+mod assessment;
 mod calendar;
 mod fixture_db;
 mod mail;
