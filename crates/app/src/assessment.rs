@@ -642,6 +642,36 @@ pub fn distribution(set: &IndicatorSet, units: &[&Ranked]) -> Vec<(String, usize
     out
 }
 
+/// The demo district's indicator set for `year` when none is shipped for it: the latest shipped
+/// set under the year's number, saved as the credit office would save it (so that the demo keeps
+/// working after the shipped years). Returns whether it saved one.
+pub(crate) fn demo_set(app: &App, who: &str, year: i32) -> AppResult<bool> {
+    if indicator_set(app, year).is_ok() {
+        return Ok(false);
+    }
+    let Some((shipped_year, text)) = probity_domain::assessment::SHIPPED
+        .iter()
+        .max_by_key(|(y, _)| *y)
+    else {
+        return Ok(false);
+    };
+    let text = text
+        .replacen(
+            &format!("year = {shipped_year}"),
+            &format!("year = {year}"),
+            1,
+        )
+        .replace(&format!("{shipped_year}年度"), &format!("{year}年度"));
+    if IndicatorSet::parse(&text).is_err() {
+        return Ok(false);
+    }
+    let body = serde_json::to_string(&text).map_err(|e| AppError::Other(e.to_string()))?;
+    let detail = format!("演示数据：沿用 {shipped_year} 年度指标体系");
+    app.store()
+        .write(|tx| tx.settings().save(&set_setting(year), &body, who, &detail))?;
+    Ok(true)
+}
+
 /// The demo district's scores: every hand-scored indicator of every unit in `period`, between
 /// 70% and full marks by a fixed hash (self-assessments confirmed, a few adjusted), in one write.
 pub(crate) fn demo_scores(app: &App, who: &str, period: Period) -> AppResult<usize> {

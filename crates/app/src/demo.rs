@@ -1425,10 +1425,11 @@ fn demo_assessment(store: &probity_store::Store, today: NaiveDate) -> Result<(),
     use probity_domain::assessment::{Period, PeriodKind};
     let app = crate::App::new(store.clone(), probity_store::Clock::on_beijing_day(today));
     let year = chrono::Datelike::year(&today);
+    let office = "admin:xinyongban";
+    crate::assessment::demo_set(&app, office, year)?;
     if crate::assessment::indicator_set(&app, year).is_err() {
         return Ok(());
     }
-    let office = "admin:xinyongban";
     for kind in PeriodKind::ALL {
         let period = Period::new(year, kind)?;
         if today < period.from() {

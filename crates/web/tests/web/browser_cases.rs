@@ -82,7 +82,7 @@ fn pdf(line: &str) -> Vec<u8> {
 // The platform and the browser
 
 /// The demo district on a store, on the working-day calendar of this year and the next.
-fn demo_district(store: &Store, today: NaiveDate) {
+pub(crate) fn demo_district(store: &Store, today: NaiveDate) {
     cover_calendar(store, today);
     let loaded = probity_app::demo::load_demo(store, today).unwrap();
     assert!(
@@ -125,7 +125,7 @@ fn cover_calendar(store: &Store, today: NaiveDate) {
 
 /// The screenshots of one walk: `target/browser-screenshots/cases/<walk>-<step>.png`, this run's
 /// only (the other walk's, taken at the same time, are left alone).
-fn shots_of(walk: &str) -> PathBuf {
+pub(crate) fn shots_of(walk: &str) -> PathBuf {
     let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
     let dir = tmp
         .parent()
@@ -143,21 +143,21 @@ fn shots_of(walk: &str) -> PathBuf {
 }
 
 /// Where a walk goes and where its screenshots go.
-struct Walk {
-    base: String,
-    shots: PathBuf,
-    name: &'static str,
+pub(crate) struct Walk {
+    pub(crate) base: String,
+    pub(crate) shots: PathBuf,
+    pub(crate) name: &'static str,
 }
 
 impl Walk {
-    async fn goto(&self, c: &Client, path: &str) -> Res {
+    pub(crate) async fn goto(&self, c: &Client, path: &str) -> Res {
         c.goto(&format!("{}{path}", self.base))
             .await
             .map_err(here!())
     }
 
     /// A screenshot of the whole page (the window stretched to the page's height for it).
-    async fn shot(&self, c: &Client, step: &str) -> Res {
+    pub(crate) async fn shot(&self, c: &Client, step: &str) -> Res {
         let (width, height) = c.get_window_size().await.map_err(here!())?;
         let extra = c
             .execute(
@@ -185,15 +185,15 @@ impl Walk {
 }
 
 /// chromedriver with one Chromium session, and the runtime that drives it; closed when dropped.
-struct Chromium {
-    client: Client,
+pub(crate) struct Chromium {
+    pub(crate) client: Client,
     rt: tokio::runtime::Runtime,
     driver: Driver,
     _dir: tempfile::TempDir,
 }
 
 impl Chromium {
-    fn start() -> Chromium {
+    pub(crate) fn start() -> Chromium {
         let dir = tempfile::tempdir().unwrap();
         let driver = Driver::start(dir.path());
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -210,7 +210,7 @@ impl Chromium {
     }
 
     /// Runs one part of a walk; a failure is a screenshot and a panic with the driver's log.
-    fn run<T>(&self, walk: &Walk, part: impl Future<Output = Res<T>>) -> T {
+    pub(crate) fn run<T>(&self, walk: &Walk, part: impl Future<Output = Res<T>>) -> T {
         match self.rt.block_on(part) {
             Ok(t) => t,
             Err(e) => {
@@ -234,7 +234,7 @@ impl Drop for Chromium {
 /// Logs in through the form; an administrator who has no second factor yet enrols one on the
 /// page it is sent to, with the code of the moment (as `browser.rs` does), and lands on the
 /// 工作台.
-async fn login(c: &Client, w: &Walk, name: &str) -> Res {
+pub(crate) async fn login(c: &Client, w: &Walk, name: &str) -> Res {
     w.goto(c, "/login").await?;
     wait_text(c, "动态口令").await?;
     type_into(c, "form[action='/login'] input[name='name']", name).await?;
@@ -268,13 +268,13 @@ async fn login(c: &Client, w: &Walk, name: &str) -> Res {
     ensure(text.contains(name), || format!("{name}'s 工作台:\n{text}"))
 }
 
-async fn logout(c: &Client) -> Res {
+pub(crate) async fn logout(c: &Client) -> Res {
     click(c, "form[action='/logout'] button[type='submit']").await?;
     wait_path(c, "/login").await
 }
 
 /// Follows the console's navigation to the page it calls `label`.
-async fn nav(c: &Client, label: &str) -> Res {
+pub(crate) async fn nav(c: &Client, label: &str) -> Res {
     let link = c
         .find(Locator::XPath(&format!(
             "//nav[contains(@class, 'nav')]//a[normalize-space(.) = '{label}']"
@@ -285,7 +285,7 @@ async fn nav(c: &Client, label: &str) -> Res {
 }
 
 /// Clicks the first link matching `css` and waits for the page it leads to.
-async fn follow(c: &Client, css: &str) -> Res {
+pub(crate) async fn follow(c: &Client, css: &str) -> Res {
     match c.find(Locator::Css(css)).await {
         Ok(link) => submit(c, link).await,
         Err(e) => Err(format!(

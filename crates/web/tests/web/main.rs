@@ -7,6 +7,7 @@ mod api;
 mod assessment_pages;
 mod assessments_api;
 mod browser;
+mod browser_assessment;
 mod browser_cases;
 mod browser_tour;
 mod calendar;
