@@ -318,6 +318,10 @@ fn previous_totals(app: &App, period: Period) -> AppResult<HashMap<i64, Points>>
     let Some(p) = app.store().assessment_period(period)?.filter(|p| p.closed) else {
         return Ok(HashMap::new());
     };
+    // A snapshot whose signature fails is not compared with.
+    if !app.store().assessment_snapshot_is_authentic(&p)? {
+        return Ok(HashMap::new());
+    }
     let snap: Snapshot = serde_json::from_str(&p.snapshot)
         .map_err(|e| AppError::Other(format!("上期考核结果快照无法读取：{e}")))?;
     Ok(snap
@@ -535,7 +539,7 @@ pub fn close_period(app: &App, actor: &Actor, period: Period) -> AppResult<Perio
         return Err(AppError::Forbidden("只有信用办可以归档考核结果".into()));
     }
     let today = app.today();
-    if today < period.to() {
+    if today <= period.to() {
         return Err(AppError::Invalid {
             code: "PERIOD_NOT_OVER",
             message: format!("{}到 {} 结束，结束前不能归档", period.label(), period.to()),
@@ -547,6 +551,7 @@ pub fn close_period(app: &App, actor: &Actor, period: Period) -> AppResult<Perio
 /// Closes the period as `who` (the credit office's account, or the demo loader).
 pub(crate) fn close_as(app: &App, who: &str, period: Period) -> AppResult<PeriodResults> {
     let today = app.today();
+    let mark = app.store().assessment_entries_mark(period)?;
     let year_set = indicator_set(app, period.year)?;
     let units = compute(app, &year_set.set, period, today)?;
     let snap = Snapshot {
@@ -564,6 +569,13 @@ pub(crate) fn close_as(app: &App, who: &str, period: Period) -> AppResult<Period
                 format!("{}已经归档", period.label()),
             )
             .into());
+        }
+        // A score saved while the results were computed: computed again by the next try.
+        if tx.assessments().entries_mark(period)? != mark {
+            return Err(AppError::Invalid {
+                code: "SCORES_CHANGED",
+                message: "归档时有评分刚刚修改，结果需要重新计算：请再点一次归档".into(),
+            });
         }
         tx.assessments().close(period, &body, who)?;
         Ok(())

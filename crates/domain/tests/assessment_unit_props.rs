@@ -68,12 +68,13 @@ fn facts() -> impl Strategy<Value = UnitFacts> {
         prop::collection::vec(record(), 0..6),
         prop::collection::vec(record(), 0..6),
         prop::collection::vec(case(), 0..6),
-        prop::collection::vec((case(), any::<bool>(), prop::option::of(0u8..7)), 0..6),
+        prop::collection::vec((case(), prop::option::of(0u8..7)), 0..6),
+        prop::collection::vec(case(), 0..3),
         prop::collection::vec(case(), 0..4),
         prop::collection::vec((1i64..10_000, day(), 0i64..30), 0..8),
     )
         .prop_map(
-            |(kind, is_provider, records, staff, rect, complaints, objections, reports)| {
+            |(kind, is_provider, records, staff, rect, complaints, upheld, objections, reports)| {
                 let mut f = UnitFacts::empty(1, "某单位", kind);
                 f.is_provider = is_provider;
                 f.records = records;
@@ -81,12 +82,9 @@ fn facts() -> impl Strategy<Value = UnitFacts> {
                 f.rectifications = rect;
                 f.complaints = complaints
                     .into_iter()
-                    .map(|(case, upheld, rating)| ComplaintItem {
-                        case,
-                        upheld,
-                        rating,
-                    })
+                    .map(|(case, rating)| ComplaintItem { case, rating })
                     .collect();
+                f.upheld_complaints = upheld;
                 f.objections = objections;
                 f.reports = reports
                     .into_iter()

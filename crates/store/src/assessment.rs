@@ -76,8 +76,6 @@ impl Store {
     pub fn assessment_facts(&self, period: Period) -> StoreResult<Vec<UnitFacts>> {
         let from = period.from();
         let to = period.to();
-        // Cases due up to a year before still count when they stayed open into the period.
-        let cases_from = from - chrono::Duration::days(366);
         let mut c = self.conn()?;
         let subjects = c.query(
             "SELECT id, kind, name, unit_id, successor_id FROM subjects \
@@ -170,53 +168,89 @@ impl Store {
                 Ok(())
             },
         )?;
+        // Each unit's turns on cases (its own deadline, the day it handed the case on) that
+        // overlap the period, or fall due in it: rectifications it owed, complaints and
+        // objections it answered. A complaint's rating goes to the turn that gave the last
+        // answer. The bounds are a day wider than the period in UTC; the metrics count by the
+        // Beijing date.
+        let start = (from - chrono::Duration::days(1)).to_string();
+        let end = (to + chrono::Duration::days(1)).to_string();
         c.for_each_ref(
-            "SELECT id, kind, outcome, assignee_unit, subject_id, due, overdue_ever, rating, \
-             closed_at FROM cases \
-             WHERE kind IN ('rectification', 'complaint', 'objection') AND due <= $2 \
-             AND (due >= $1 OR closed_at IS NULL OR closed_at >= $3)",
+            "SELECT t.case_id, t.unit_id, t.due, t.started_at, t.ended_at, c.kind, c.outcome, \
+             c.rating, (SELECT MAX(l.started_at) FROM case_turns l WHERE l.case_id = t.case_id) \
+             AS last_started FROM case_turns t JOIN cases c ON c.id = t.case_id \
+             WHERE c.kind IN ('rectification', 'complaint', 'objection') \
+             AND t.started_at <= $2 AND (t.ended_at IS NULL OR t.ended_at >= $1 OR t.due >= $3)",
             &[
-                Val::from(cases_from.to_string()),
-                Val::from(to.to_string()),
+                Val::from(start.as_str()),
+                Val::from(end.as_str()),
                 Val::from(from.to_string()),
             ],
             |r| {
-                let kind = r.text("kind")?.unwrap_or_default().into_owned();
-                // A rectification is owed by the unit the record is about (or its civil
-                // servant's unit); complaints and objections are answered by the assignee.
-                let owner = match kind.as_str() {
-                    "rectification" => r.int("subject_id")?.and_then(|s| {
-                        current(s).or_else(|| staff_unit.get(&s).and_then(|u| current(*u)))
-                    }),
-                    _ => r.int("assignee_unit")?.and_then(current),
+                let Some(i) = r.int("unit_id")?.and_then(current) else {
+                    return Ok(());
                 };
-                let Some(i) = owner else { return Ok(()) };
+                let kind = r.text("kind")?.unwrap_or_default().into_owned();
                 let outcome = r.text("outcome")?.map(|o| o.into_owned());
-                let closed_on = match r.text("closed_at")? {
-                    Some(t) => Some(beijing_date(stored_time("closed_at", &t)?)),
+                let closed_on = match r.text("ended_at")? {
+                    Some(t) => Some(beijing_date(stored_time("ended_at", &t)?)),
                     None => None,
                 };
                 let item = CaseItem {
-                    id: r.int("id")?.ok_or_else(|| bad("case id"))?,
+                    id: r.int("case_id")?.ok_or_else(|| bad("case id"))?,
                     due: r.date("due")?,
                     closed_on,
-                    overdue_ever: r.int("overdue_ever")?.unwrap_or(0) != 0,
+                    overdue_ever: false,
                     void: matches!(outcome.as_deref(), Some("withdrawn" | "lapsed")),
                 };
                 match kind.as_str() {
                     "rectification" => units[i].rectifications.push(item),
                     "objection" => units[i].objections.push(item),
-                    _ => units[i].complaints.push(ComplaintItem {
-                        case: item,
-                        upheld: matches!(outcome.as_deref(), Some("founded" | "partly_founded")),
-                        rating: r.int("rating")?.and_then(|n| u8::try_from(n).ok()),
-                    }),
+                    _ => {
+                        let last = r.text("last_started")? == r.text("started_at")?;
+                        units[i].complaints.push(ComplaintItem {
+                            case: item,
+                            rating: r
+                                .int("rating")?
+                                .filter(|_| last)
+                                .and_then(|n| u8::try_from(n).ok()),
+                        });
+                    }
                 }
                 Ok(())
             },
         )?;
-        // A providing department: one that reported any record, ever.
-        let providers = c.query("SELECT DISTINCT provider_id FROM records", &[])?;
+        // Complaints about a unit found true (属实, 部分属实), by the day they closed.
+        c.for_each_ref(
+            "SELECT id, subject_id, deadline, closed_at FROM cases WHERE kind = 'complaint' \
+             AND outcome IN ('founded', 'partly_founded') AND closed_at >= $1 AND closed_at <= $2",
+            &[Val::from(start.as_str()), Val::from(end.as_str())],
+            |r| {
+                let Some(i) = r.int("subject_id")?.and_then(current) else {
+                    return Ok(());
+                };
+                let closed = match r.text("closed_at")? {
+                    Some(t) => beijing_date(stored_time("closed_at", &t)?),
+                    None => return Ok(()),
+                };
+                units[i].upheld_complaints.push(CaseItem {
+                    id: r.int("id")?.ok_or_else(|| bad("case id"))?,
+                    due: closed,
+                    closed_on: Some(closed),
+                    overdue_ever: false,
+                    void: false,
+                });
+                Ok(())
+            },
+        )?;
+        // A providing department: one that reported a counted record decided by the period's end.
+        let providers = c.query(
+            &format!(
+                "SELECT DISTINCT provider_id FROM records WHERE state IN ({}) AND decided_on <= $1",
+                states.join(", ")
+            ),
+            &[Val::from(to.to_string())],
+        )?;
         for p in &providers {
             if let Some(i) = current(p.need_int("provider_id")?) {
                 units[i].is_provider = true;
@@ -316,6 +350,26 @@ impl Store {
         .collect()
     }
 
+    /// How many scores the period has and when the last one changed (outside a write).
+    pub fn assessment_entries_mark(&self, period: Period) -> StoreResult<(i64, Option<String>)> {
+        let mut c = self.conn()?;
+        let row = c.query_one(
+            "SELECT COUNT(*) AS n, MAX(updated_at) AS last FROM assessment_entries \
+             WHERE year = $1 AND period = $2",
+            &[
+                Val::Int(i64::from(period.year)),
+                Val::from(period.kind.code()),
+            ],
+        )?;
+        Ok(match row {
+            Some(r) => (
+                r.int("n")?.unwrap_or(0),
+                r.text("last")?.map(str::to_string),
+            ),
+            None => (0, None),
+        })
+    }
+
     /// Whether a period's snapshot is the one the platform signed.
     pub fn assessment_snapshot_is_authentic(&self, p: &StoredPeriod) -> StoreResult<bool> {
         self.keys.verify_report(p.snapshot.as_bytes(), &p.signature)
@@ -343,6 +397,26 @@ impl Assessments<'_, '_> {
             )?
             .as_deref()
             == Some("closed"))
+    }
+
+    /// How many scores the period has and when the last one changed: a close compares it with
+    /// what it computed on, so that a score saved meanwhile is never left out of the snapshot.
+    pub fn entries_mark(&mut self, period: Period) -> StoreResult<(i64, Option<String>)> {
+        let row = self.tx.conn().query_one(
+            "SELECT COUNT(*) AS n, MAX(updated_at) AS last FROM assessment_entries \
+             WHERE year = $1 AND period = $2",
+            &[
+                Val::Int(i64::from(period.year)),
+                Val::from(period.kind.code()),
+            ],
+        )?;
+        Ok(match row {
+            Some(r) => (
+                r.int("n")?.unwrap_or(0),
+                r.text("last")?.map(str::to_string),
+            ),
+            None => (0, None),
+        })
     }
 
     /// Saves a score (creating or replacing the unit's entry for the indicator), journaled.

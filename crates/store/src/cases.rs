@@ -891,6 +891,9 @@ impl Cases<'_, '_> {
         )?;
         if let Some(u) = new.assignee_unit {
             self.held(id, u)?;
+            if let Some(d) = new.deadline {
+                self.open_turn(id, u, d, &now)?;
+            }
         }
         self.event_and_journal(
             id,
@@ -947,6 +950,16 @@ impl Cases<'_, '_> {
         if let Some(Some(u)) = ch.assignee_unit {
             self.held(id, u)?;
         }
+        let holder = ch.assignee_unit.unwrap_or(before.assignee_unit);
+        let moved = holder != before.assignee_unit || state.is_closed();
+        if before.assignee_unit.is_some() && (moved || ch.deadline.is_some()) {
+            self.end_turn(id, &now)?;
+        }
+        if let (Some(u), Some(d), false) = (holder, deadline, state.is_closed())
+            && (moved || ch.deadline.is_some())
+        {
+            self.open_turn(id, u, d, &now)?;
+        }
         self.event_and_journal(
             id,
             step.actor,
@@ -989,6 +1002,30 @@ impl Cases<'_, '_> {
             state_digest: digest,
         });
         Ok(true)
+    }
+
+    /// A unit's turn on a case begins: it holds the case until `due` (the assessment counts
+    /// each unit's own deadline and when it handed the case on, `case_turns`).
+    fn open_turn(&mut self, case_id: i64, unit: i64, due: NaiveDate, at: &str) -> StoreResult<()> {
+        self.tx.conn().exec(
+            "INSERT INTO case_turns (case_id, unit_id, due, started_at) VALUES ($1, $2, $3, $4)",
+            &[
+                Val::Int(case_id),
+                Val::Int(unit),
+                Val::from(due.to_string()),
+                Val::from(at),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The open turn on a case ends (the unit answered, the case moved on or closed).
+    fn end_turn(&mut self, case_id: i64, at: &str) -> StoreResult<()> {
+        self.tx.conn().exec(
+            "UPDATE case_turns SET ended_at = $2 WHERE case_id = $1 AND ended_at IS NULL",
+            &[Val::Int(case_id), Val::from(at)],
+        )?;
+        Ok(())
     }
 
     /// Remembers that `unit` held the case (once).

@@ -335,6 +335,23 @@ CREATE INDEX jobs_state ON jobs (state, lease_until);
     // The yearly assessment (`assessment.rs`): the scores given by hand, one per unit, period
     // and indicator, and the periods closed with their signed snapshots.
     ("0022_assessment", Step::Run(assessment_tables)),
+    // Each unit's turn on a case (整改, 投诉举报, 异议): its own deadline and when it handed the
+    // case on, which the case row forgets once the case moves on or closes. The assessment's
+    // on-time rates count turns. Cases opened before this migration have none.
+    (
+        "0023_case_turns",
+        Step::Sql(
+            "CREATE TABLE case_turns (\n\
+                case_id     BIGINT NOT NULL REFERENCES cases(id),\n\
+                unit_id     BIGINT NOT NULL REFERENCES subjects(id),\n\
+                due         TEXT NOT NULL,\n\
+                started_at  TEXT NOT NULL,\n\
+                ended_at    TEXT\n\
+             );\n\
+             CREATE INDEX case_turns_case ON case_turns (case_id);\n\
+             CREATE INDEX case_turns_due ON case_turns (due);",
+        ),
+    ),
 ];
 
 /// The assessment's tables (`assessment.rs`). Points are kept in hundredths.

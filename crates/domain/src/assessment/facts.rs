@@ -22,7 +22,9 @@ pub struct RecordItem {
     pub subject_name: String,
 }
 
-/// A case with a deadline that the unit owed (a rectification) or answered (an objection).
+/// A unit's turn on a case with a deadline: a rectification it owed, a complaint or an objection
+/// it answered. `due` is the unit's own deadline; `closed_on` the day it handed the case on (its
+/// report filed, its answer given) or the case closed; a turn that was returned to it is a new one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaseItem {
@@ -53,14 +55,13 @@ impl CaseItem {
     }
 }
 
-/// A complaint (投诉举报) assigned to the unit.
+/// A complaint (投诉举报) the unit answered: its turn on the case, and the complainant's
+/// rating when the unit gave the last answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ComplaintItem {
     pub case: CaseItem,
-    /// Closed as 属实 or 部分属实.
-    pub upheld: bool,
-    /// The complainant's rating, 1–5.
+    /// The complainant's rating, 1–5, of the answer this turn gave.
     pub rating: Option<u8>,
 }
 
@@ -93,6 +94,9 @@ pub struct UnitFacts {
     pub rectifications: Vec<CaseItem>,
     #[serde(default)]
     pub complaints: Vec<ComplaintItem>,
+    /// Complaints about the unit closed as 属实 or 部分属实 (`closed_on` is the day it closed).
+    #[serde(default)]
+    pub upheld_complaints: Vec<CaseItem>,
     /// Objections it answered as the providing department.
     #[serde(default)]
     pub objections: Vec<CaseItem>,
@@ -113,6 +117,7 @@ impl UnitFacts {
             staff_records: Vec::new(),
             rectifications: Vec::new(),
             complaints: Vec::new(),
+            upheld_complaints: Vec::new(),
             objections: Vec::new(),
             reports: Vec::new(),
         }

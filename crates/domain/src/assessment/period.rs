@@ -99,8 +99,7 @@ impl Period {
         format!("{}年{}", self.year, self.kind.label())
     }
 
-    /// The period before, for the change against it: the mid-year check before the year-end
-    /// review compares with the previous year-end review; a year-end review with the one before.
+    /// The period a result is compared with (较上期): the same kind of period a year before.
     pub fn previous(self) -> Period {
         Period {
             year: self.year - 1,

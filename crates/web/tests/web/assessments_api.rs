@@ -568,3 +568,143 @@ fn an_indicator_set_is_saved_whole_or_refused_with_every_problem() {
         assert!(v.to_string().contains("0–3"), "[{name}] {v}");
     }
 }
+
+/// The day as the clock reads it at Beijing noon.
+fn set_day(p: &Platform, d: &str) {
+    use chrono::TimeZone;
+    let noon = chrono::FixedOffset::east_opt(8 * 3600)
+        .unwrap()
+        .from_local_datetime(&day(d).and_hms_opt(12, 0, 0).unwrap())
+        .unwrap();
+    p._app.clock().set(noon.with_timezone(&chrono::Utc));
+}
+
+#[test]
+fn cases_count_for_the_unit_that_held_them() {
+    for b in backends("assessments_cases") {
+        let name = b.name;
+        let store = &b.store;
+        let p = Platform::start(store);
+        // The development and reform commission files the draft record a founded complaint
+        // raises (COMPLAINT_UPHELD's provider).
+        let ndrc = probity_domain::subject::RosterRow {
+            name: "天津市滨海新区发展和改革委员会".into(),
+            short_name: "区发展改革委".into(),
+            kind: "部门".into(),
+            uscc: roster::uscc("WB000006"),
+            parent: "区政府".into(),
+            ..Default::default()
+        };
+        store
+            .import_roster(vec![(2, ndrc.validate(false).unwrap())], "test")
+            .unwrap();
+        let town = store.find_unit(roster::TOWN).unwrap();
+        let uscc = town.uscc.clone().unwrap();
+
+        // Monday 2 March 2026: a record about the township; the clock opens its rectification,
+        // which the township never files.
+        set_day(&p, "2026-03-02");
+        let rec = p.town_record(store, "津滨财〔2026〕51号", "2026-02-27", "2026-12-27");
+        probity_app::cases::clock(&p._app, day("2026-03-02")).unwrap();
+        let (_, list) = p.get("/api/v1/rectifications", Who::Office);
+        let rect = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["record_id"] == rec)
+            .unwrap_or_else(|| panic!("[{name}] no rectification: {list}"))["id"]
+            .as_i64()
+            .unwrap();
+
+        // A hotline complaint about the township, routed to it, answered in three days, closed
+        // as founded.
+        let (status, v) = p.send(
+            "POST",
+            "/api/v1/complaints",
+            Who::Office,
+            Some(json!({
+                "subject": uscc,
+                "content": "来电反映该街道拖欠工程款。",
+                "channel": "hotline",
+            })),
+        );
+        assert_eq!(status, StatusCode::CREATED, "[{name}] {v}");
+        let complaint = v["case_id"].as_i64().unwrap();
+        let step = |who: Who, body: Value| {
+            p.send(
+                "POST",
+                &format!("/api/v1/cases/{complaint}/steps"),
+                who,
+                Some(body),
+            )
+        };
+        let (status, v) = step(Who::Office, json!({"action": "route", "unit": "新河街道"}));
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        set_day(&p, "2026-03-05");
+        let (status, v) = step(
+            Who::Unit,
+            json!({"action": "answer", "finding": "founded", "text": "经核实属实，已于3月4日支付"}),
+        );
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        let (status, v) = step(
+            Who::Office,
+            json!({"action": "close", "finding": "founded"}),
+        );
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+
+        // After the year: the township's turns are counted, each with its case.
+        set_day(&p, "2027-01-04");
+        probity_app::cases::clock(&p._app, day("2027-01-04")).unwrap();
+        let (status, u) = p.get(
+            &format!("/api/v1/assessments/2026/units/{}", town.id),
+            Who::Unit,
+        );
+        assert_eq!(status, StatusCode::OK, "[{name}] {u}");
+        let evidence = |code: &str| -> Vec<i64> {
+            indicator(&u, code)["lines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|l| l["evidence"] == "case")
+                .map(|l| l["evidence_id"].as_i64().unwrap())
+                .collect()
+        };
+        // 整改按期完成率: one due, none on time; 逾期未整改: that one costs a point.
+        let d503 = indicator(&u, "D5.03");
+        assert_eq!(d503["status"], "calculated", "[{name}] {d503}");
+        assert_eq!(d503["points"], 0.0, "[{name}] {d503}");
+        assert_eq!(evidence("D5.03"), [rect], "[{name}] {d503}");
+        assert_eq!(evidence("D5.04"), [rect], "[{name}] {u}");
+        // 投诉举报按时办结率: answered in its own time (the credit office's review is not the
+        // township's); 投诉举报查实情况: found true, a point off.
+        let d301 = indicator(&u, "D3.01");
+        assert_eq!(d301["status"], "calculated", "[{name}] {d301}");
+        assert!(
+            d301["lines"][0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("100%"),
+            "[{name}] {d301}"
+        );
+        assert_eq!(evidence("D3.01"), [complaint], "[{name}] {d301}");
+        assert_eq!(evidence("D3.03"), [complaint], "[{name}] {u}");
+        assert!(hundredths(&indicator(&u, "D3.03")["lines"][0]["points"]) < 0);
+        assert_adds_up(&u);
+        // The other township held none of them.
+        let other = store.find_unit(roster::OTHER_TOWN).unwrap();
+        let (_, o) = p.get(
+            &format!("/api/v1/assessments/2026/units/{}", other.id),
+            Who::Hr,
+        );
+        assert_eq!(
+            indicator(&o, "D5.03")["status"],
+            "not_applicable",
+            "[{name}] {o}"
+        );
+        assert_eq!(
+            indicator(&o, "D3.01")["status"],
+            "not_applicable",
+            "[{name}] {o}"
+        );
+    }
+}

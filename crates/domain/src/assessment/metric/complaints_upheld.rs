@@ -14,16 +14,16 @@ impl MetricRule for ComplaintsUpheld {
     fn measure(&self, cx: &Context<'_>) -> Measure {
         Measure::Items(
             cx.facts
-                .complaints
+                .upheld_complaints
                 .iter()
-                .filter(|c| c.upheld && c.case.closed_on.is_some_and(|d| cx.counts(d)))
+                .filter(|c| !c.void && c.closed_on.is_some_and(|d| cx.counts(d)))
                 .map(|c| Item {
-                    evidence: Evidence::Case(c.case.id),
+                    evidence: Evidence::Case(c.id),
                     severity: None,
                     text: format!(
                         "投诉举报第 {} 号经核查属实（{} 办结）",
-                        c.case.id,
-                        c.case.closed_on.map(|d| d.to_string()).unwrap_or_default()
+                        c.id,
+                        c.closed_on.map(|d| d.to_string()).unwrap_or_default()
                     ),
                 })
                 .collect(),

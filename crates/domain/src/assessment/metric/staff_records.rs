@@ -1,8 +1,10 @@
 //! 公务员政务失信记录: the dishonest records about the unit's civil servants decided in the
-//! period, each costing what its severity costs.
+//! period, each costing what its severity costs. The civil servant is named masked (王*), as
+//! everywhere outside the personnel department's own view.
 
 use super::{Context, Measure, MetricRule, record_item};
 use crate::assessment::set::Metric;
+use crate::disclosure::mask_name;
 
 pub struct StaffRecords;
 
@@ -17,7 +19,7 @@ impl MetricRule for StaffRecords {
                 .staff_records
                 .iter()
                 .filter(|r| cx.counts(r.decided_on))
-                .map(|r| record_item(r, &format!("公务员{}", r.subject_name)))
+                .map(|r| record_item(r, &format!("公务员{}", mask_name(&r.subject_name))))
                 .collect(),
         )
     }
