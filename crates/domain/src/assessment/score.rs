@@ -54,6 +54,15 @@ pub enum Status {
 }
 
 impl Status {
+    /// The code the API answers (`calculated`, `insufficient_data`, `not_applicable`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Calculated => "calculated",
+            Status::InsufficientData => "insufficient_data",
+            Status::NotApplicable => "not_applicable",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Status::Calculated => "已计算",

@@ -105,6 +105,15 @@ pub enum Sort {
 }
 
 impl Sort {
+    /// The code a set and the API write (`computed`, `office_scored`, `self_assessed`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Sort::Computed => "computed",
+            Sort::OfficeScored => "office_scored",
+            Sort::SelfAssessed => "self_assessed",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Sort::Computed => "系统计算",

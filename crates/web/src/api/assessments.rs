@@ -6,7 +6,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use probity_app::assessment::{self, PeriodResults, Ranked, ScoreInput};
-use probity_domain::assessment::{Evidence, IndicatorSet, Period, PeriodKind, Points, Status};
+use probity_domain::assessment::{Evidence, IndicatorSet, Period, PeriodKind, Points};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -35,17 +35,11 @@ pub struct PeriodQuery {
 }
 
 fn period_of(year: &str, q: &PeriodQuery) -> Result<Period, ApiError> {
-    let year: i32 = year.parse().map_err(|_| {
-        ApiError::bad_request(
-            "YEAR_INVALID",
-            format!("考核年度无效：{}", truncate(year, 10)),
-        )
-    })?;
     let kind = match q.period.as_deref() {
         None | Some("") => PeriodKind::YearEnd,
         Some(p) => PeriodKind::parse(p)?,
     };
-    Ok(Period::new(year, kind)?)
+    Ok(Period::new(year_of(year)?, kind)?)
 }
 
 fn num(p: Points) -> f64 {
@@ -135,7 +129,7 @@ impl StandingView {
             name: a.name.clone(),
             kind: a.kind.code().into(),
             group: assessment::group_label(a.kind).into(),
-            status: status_code(a.total.status).into(),
+            status: a.total.status.code().into(),
             status_label: a.total.status.label().into(),
             points: num(a.total.points),
             max: num(a.total.max),
@@ -149,20 +143,21 @@ impl StandingView {
     }
 }
 
-fn status_code(s: Status) -> &'static str {
-    match s {
-        Status::Calculated => "calculated",
-        Status::InsufficientData => "insufficient_data",
-        Status::NotApplicable => "not_applicable",
-    }
-}
-
 /// Every unit's result in a period.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PeriodResultsView {
     pub period: PeriodView,
     /// By group (功能区, 区级部门, 街镇), then highest first.
     pub units: Vec<StandingView>,
+}
+
+impl PeriodResultsView {
+    fn of(r: &PeriodResults) -> PeriodResultsView {
+        PeriodResultsView {
+            period: PeriodView::of(r),
+            units: r.units.iter().map(StandingView::of).collect(),
+        }
+    }
 }
 
 /// Every unit's result in a period, ranked within its group (the credit office and the
@@ -180,10 +175,7 @@ async fn period_results(
     let period = period_of(&year, &q)?;
     let app = state.app.clone();
     let r = blocking(move || Ok(assessment::results(&app, &caller.who(), period)?)).await?;
-    Ok(Json(PeriodResultsView {
-        period: PeriodView::of(&r),
-        units: r.units.iter().map(StandingView::of).collect(),
-    }))
+    Ok(Json(PeriodResultsView::of(&r)))
 }
 
 /// One step of a score.
@@ -199,14 +191,19 @@ pub struct LineView {
     pub link: Option<String>,
 }
 
+/// What evidence is (`record`, `case`, `entry`, `none`), its id, and where the console shows it.
+fn evidence_parts(e: Evidence) -> (&'static str, Option<i64>, Option<String>) {
+    match e {
+        Evidence::Record(id) => ("record", Some(id), Some(format!("/console/records/{id}"))),
+        Evidence::Case(id) => ("case", Some(id), Some(format!("/console/cases/{id}"))),
+        Evidence::Entry(id) => ("entry", Some(id), None),
+        Evidence::None => ("none", None, None),
+    }
+}
+
 impl LineView {
     fn of(l: &probity_domain::assessment::ScoreLine) -> LineView {
-        let (evidence, id, link) = match l.evidence {
-            Evidence::Record(id) => ("record", Some(id), Some(format!("/console/records/{id}"))),
-            Evidence::Case(id) => ("case", Some(id), Some(format!("/console/cases/{id}"))),
-            Evidence::Entry(id) => ("entry", Some(id), None),
-            Evidence::None => ("none", None, None),
-        };
+        let (evidence, id, link) = evidence_parts(l.evidence);
         LineView {
             points: num(l.points),
             reason: l.reason.clone(),
@@ -283,14 +280,7 @@ fn unit_view(set: &IndicatorSet, period: PeriodView, r: &Ranked) -> UnitResultVi
                 links: v
                     .evidence
                     .iter()
-                    .filter_map(|e| {
-                        LineView::of(&probity_domain::assessment::ScoreLine::new(
-                            Points::ZERO,
-                            "",
-                            *e,
-                        ))
-                        .link
-                    })
+                    .filter_map(|e| evidence_parts(*e).2)
                     .collect(),
             })
             .collect(),
@@ -306,7 +296,7 @@ fn unit_view(set: &IndicatorSet, period: PeriodView, r: &Ranked) -> UnitResultVi
                     .find(|x| x.code == d.code)
                     .map(|x| x.name.clone())
                     .unwrap_or_default(),
-                status: status_code(d.status).into(),
+                status: d.status.code().into(),
                 status_label: d.status.label().into(),
                 max: num(d.max),
                 points: num(d.points),
@@ -318,10 +308,10 @@ fn unit_view(set: &IndicatorSet, period: PeriodView, r: &Ranked) -> UnitResultVi
                         IndicatorView {
                             code: code.clone(),
                             name: i.map(|i| i.name.clone()).unwrap_or_default(),
-                            sort: i.map(|i| sort_code(i.sort)).unwrap_or_default().into(),
+                            sort: i.map(|i| i.sort.code()).unwrap_or_default().into(),
                             sort_label: i.map(|i| i.sort.label()).unwrap_or_default().into(),
                             criteria: i.map(|i| i.criteria.clone()).unwrap_or_default(),
-                            status: status_code(res.status()).into(),
+                            status: res.status().code().into(),
                             status_label: res.status().label().into(),
                             max: num(res.max()),
                             points: res.is_calculated().then(|| num(res.points())),
@@ -333,15 +323,6 @@ fn unit_view(set: &IndicatorSet, period: PeriodView, r: &Ranked) -> UnitResultVi
                     .collect(),
             })
             .collect(),
-    }
-}
-
-fn sort_code(s: probity_domain::assessment::Sort) -> &'static str {
-    use probity_domain::assessment::Sort;
-    match s {
-        Sort::Computed => "computed",
-        Sort::OfficeScored => "office_scored",
-        Sort::SelfAssessed => "self_assessed",
     }
 }
 
@@ -437,10 +418,7 @@ async fn close_period(
     let period = period_of(&year, &q)?;
     let app = state.app.clone();
     let r = blocking(move || Ok(assessment::close_period(&app, &caller.who(), period)?)).await?;
-    Ok(Json(PeriodResultsView {
-        period: PeriodView::of(&r),
-        units: r.units.iter().map(StandingView::of).collect(),
-    }))
+    Ok(Json(PeriodResultsView::of(&r)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -494,6 +472,25 @@ pub struct SetView {
     pub indicators: usize,
 }
 
+impl SetView {
+    fn of(year: i32, s: assessment::YearSet) -> SetView {
+        SetView {
+            year,
+            name: s.set.name.clone(),
+            dimensions: s.set.dimensions.len(),
+            indicators: s.set.indicator_count(),
+            text: s.text,
+            source: if s.saved_at.is_some() {
+                "saved"
+            } else {
+                "shipped"
+            }
+            .into(),
+            saved_at: s.saved_at,
+        }
+    }
+}
+
 fn year_of(year: &str) -> Result<i32, ApiError> {
     let y: i32 = year.parse().map_err(|_| {
         ApiError::bad_request(
@@ -517,20 +514,7 @@ async fn get_set(
     let year = year_of(&year)?;
     let app = state.app.clone();
     let s = blocking(move || Ok(assessment::indicator_set(&app, year)?)).await?;
-    Ok(Json(SetView {
-        year,
-        name: s.set.name.clone(),
-        dimensions: s.set.dimensions.len(),
-        indicators: s.set.indicator_count(),
-        text: s.text,
-        source: if s.saved_at.is_some() {
-            "saved"
-        } else {
-            "shipped"
-        }
-        .into(),
-        saved_at: s.saved_at,
-    }))
+    Ok(Json(SetView::of(year, s)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -559,18 +543,5 @@ async fn put_set(
         Ok(assessment::indicator_set(&app, year)?)
     })
     .await?;
-    Ok(Json(SetView {
-        year,
-        name: s.set.name.clone(),
-        dimensions: s.set.dimensions.len(),
-        indicators: s.set.indicator_count(),
-        text: s.text,
-        source: if s.saved_at.is_some() {
-            "saved"
-        } else {
-            "shipped"
-        }
-        .into(),
-        saved_at: s.saved_at,
-    }))
+    Ok(Json(SetView::of(year, s)))
 }
