@@ -2,23 +2,30 @@
 //! own, saved and journaled, or the shipped one), every unit's result computed from the
 //! platform's data and the scores given by hand, ranked within its group, compared with the
 //! period before; scores given and confirmed; periods closed as signed snapshots and reopened
-//! with a reason. The credit office and the organisation department see every unit; a unit sees
-//! its own.
+//! with a reason; the files of evidence behind a score given by hand. The credit office and the
+//! organisation department see every unit; an account bound to an assessed unit (a unit's, or a
+//! providing department's) sees its own. The free texts (a score's reason, a self-assessment, a
+//! reopening's reason) are read in clear by the credit office only: everyone else, and every
+//! workbook and print made for them, reads them with ID and phone numbers blanked and the
+//! roster's civil servants masked.
 
 use std::collections::HashMap;
 
 use probity_domain::account::AccountRole;
 use probity_domain::assessment::{
-    EntryStage, IndicatorSet, Period, PeriodKind, Points, Sort, Status, UnitAssessment,
+    EntryStage, Evidence, IndicatorSet, Period, PeriodKind, Points, Sort, Status, UnitAssessment,
     assess_unit, rank,
 };
+use probity_domain::attachment;
+use probity_domain::disclosure::{NameMasker, internal_text};
 use probity_domain::error::{Code, DomainError};
 use probity_domain::record::FieldError;
 use probity_domain::statistics::StatisticsRules;
 use probity_domain::subject::SubjectKind;
-use probity_store::{NewEntry, StoredEntry, StoredPeriod};
+use probity_store::{EvidenceMeta, NewAttachment, NewEntry, StoredEntry, StoredPeriod};
 use serde::{Deserialize, Serialize};
 
+use crate::cases::Upload;
 use crate::{Actor, App, AppError, AppResult};
 
 /// The setting a year's indicator set is saved under (its TOML text, as a JSON string).
@@ -31,6 +38,9 @@ pub const SET_MAX_BYTES: usize = 256 * 1024;
 
 /// The longest comment of a score.
 pub const COMMENT_MAX_CHARS: usize = 500;
+
+/// The most files of evidence one score carries (and one upload sends).
+pub const MAX_EVIDENCE_FILES: usize = 5;
 
 /// A year's indicator set and where it comes from.
 #[derive(Debug, Clone)]
@@ -145,8 +155,41 @@ fn sees_all(actor: &Actor) -> bool {
     matches!(actor.role(), AccountRole::Admin | AccountRole::Hr)
 }
 
+/// The credit office and the organisation department; otherwise an account bound to the unit,
+/// whatever it does there (an assessed department's accounts are mostly its providers').
 fn may_see(actor: &Actor, unit_id: i64) -> bool {
-    sees_all(actor) || (actor.role() == AccountRole::Unit && actor.unit() == Some(unit_id))
+    sees_all(actor)
+        || (matches!(actor.role(), AccountRole::Unit | AccountRole::Provider)
+            && actor.unit() == Some(unit_id))
+}
+
+/// The roster's civil servants for a reader who may not read the free texts in clear; `None`
+/// for the credit office.
+fn text_guard(app: &App, actor: &Actor) -> AppResult<Option<std::sync::Arc<NameMasker>>> {
+    if actor.role() == AccountRole::Admin {
+        return Ok(None);
+    }
+    Ok(Some(app.names().current(app.store())?))
+}
+
+/// A period's results with their free texts as `names`' reader reads them: the reopening's
+/// reason, and each line that gives a score by hand (its reason carries the score's comment).
+fn guard_results(r: &mut PeriodResults, names: &NameMasker) {
+    r.reopened = r.reopened.as_deref().map(|t| internal_text(names, t));
+    for u in &mut r.units {
+        guard_ranked(u, names);
+    }
+}
+
+fn guard_ranked(r: &mut Ranked, names: &NameMasker) {
+    for d in &mut r.assessment.total.dimensions {
+        for (_, result) in &mut d.indicators {
+            result.rewrite_reasons(|l| match l.evidence {
+                Evidence::Entry(_) => internal_text(names, &l.reason),
+                _ => l.reason.clone(),
+            });
+        }
+    }
 }
 
 /// The three groups a ranking is within (分组排名).
@@ -219,7 +262,11 @@ pub fn results(app: &App, actor: &Actor, period: Period) -> AppResult<PeriodResu
             "只有信用办和组织人事部门可以查看全区考核结果".into(),
         ));
     }
-    period_results(app, period)
+    let mut r = period_results(app, period)?;
+    if let Some(names) = text_guard(app, actor)? {
+        guard_results(&mut r, &names);
+    }
+    Ok(r)
 }
 
 /// Every unit's result in the period for the operator at the machine (`probity assessment
@@ -229,7 +276,7 @@ pub fn results_for_operator(app: &App, period: Period) -> AppResult<PeriodResult
 }
 
 /// One unit's result in the period, with its place: the credit office, the organisation
-/// department, and the unit itself.
+/// department, and the unit's own accounts.
 pub fn unit_result(
     app: &App,
     actor: &Actor,
@@ -239,7 +286,10 @@ pub fn unit_result(
     if !may_see(actor, unit_id) {
         return Err(AppError::Forbidden("只能查看本单位的考核结果".into()));
     }
-    let all = period_results(app, period)?;
+    let mut all = period_results(app, period)?;
+    if let Some(names) = text_guard(app, actor)? {
+        guard_results(&mut all, &names);
+    }
     let one = all
         .units
         .iter()
@@ -373,18 +423,64 @@ pub struct ScoreInput {
     /// As typed: a number with at most two decimals.
     pub points: String,
     pub comment: String,
+    /// Files of evidence (佐证材料) to add to the score, not yet checked.
+    pub files: Vec<Upload>,
 }
 
-/// Gives a score by hand. The credit office scores the office-scored indicators and confirms or
-/// adjusts the self-assessed ones (the unit's claim kept beside); a unit self-assesses its own
-/// self-assessed indicators until the office confirms them. Every problem at once; refused on a
-/// closed period. Returns the entry's id.
+/// Files of evidence checked by content and size, each refusal at the file's field; refused
+/// whole past [`MAX_EVIDENCE_FILES`].
+fn checked_files(files: Vec<Upload>, errs: &mut Vec<FieldError>) -> AppResult<Vec<NewAttachment>> {
+    if files.len() > MAX_EVIDENCE_FILES {
+        return Err(too_many_files(0));
+    }
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        match attachment::check(&f.file_name, &f.bytes) {
+            Ok(kind) => out.push(NewAttachment {
+                file_name: attachment::safe_file_name(&f.file_name),
+                kind: kind.code().to_string(),
+                bytes: f.bytes,
+            }),
+            Err(error) => errs.push(FieldError {
+                column: "file",
+                error,
+            }),
+        }
+    }
+    Ok(out)
+}
+
+fn too_many_files(held: i64) -> AppError {
+    AppError::Invalid {
+        code: "TOO_MANY_FILES",
+        message: if held > 0 {
+            format!("每项评分最多 {MAX_EVIDENCE_FILES} 个佐证材料，已有 {held} 个")
+        } else {
+            format!("每项评分最多 {MAX_EVIDENCE_FILES} 个佐证材料")
+        },
+    }
+}
+
+/// Refuses more files than a score may carry, counting those it has (inside the write).
+fn room_for(tx: &mut probity_store::Tx<'_>, entry_id: i64, adding: usize) -> AppResult<()> {
+    let held = tx.assessments().evidence_count(entry_id)?;
+    if held + adding as i64 > MAX_EVIDENCE_FILES as i64 {
+        return Err(too_many_files(held));
+    }
+    Ok(())
+}
+
+/// Gives a score by hand, with its files of evidence if any (added to those it has). The credit
+/// office scores the office-scored indicators and confirms or adjusts the self-assessed ones (the
+/// unit's claim kept beside); a unit self-assesses its own self-assessed indicators until the
+/// office confirms them. Every problem at once, nothing saved; refused on a closed period.
+/// Returns the entry's id.
 pub fn give_score(
     app: &App,
     actor: &Actor,
     period: Period,
     unit_id: i64,
-    input: &ScoreInput,
+    input: ScoreInput,
 ) -> AppResult<i64> {
     let office = actor.role() == AccountRole::Admin;
     let own_unit = actor.role() == AccountRole::Unit && actor.unit() == Some(unit_id);
@@ -450,6 +546,7 @@ pub fn give_score(
             format!("评分说明最多 {COMMENT_MAX_CHARS} 字"),
         ));
     }
+    let files = checked_files(input.files, &mut errs)?;
     if !errs.is_empty() {
         return Err(AppError::Fields(errs));
     }
@@ -495,20 +592,147 @@ pub fn give_score(
                 (EntryStage::SelfAssessed, None)
             }
         };
-        Ok(tx.assessments().save_entry(
-            &NewEntry {
-                period,
-                unit_id,
-                indicator: &indicator.code,
-                stage,
-                points,
-                claimed,
-                comment,
-            },
-            &who,
-        )?)
+        let new = NewEntry {
+            period,
+            unit_id,
+            indicator: &indicator.code,
+            stage,
+            points,
+            claimed,
+            comment,
+        };
+        let id = tx.assessments().save_entry(&new, &who)?;
+        if !files.is_empty() {
+            room_for(tx, id, files.len())?;
+            tx.assessments().add_evidence(id, &new, files, &who)?;
+        }
+        Ok(id)
     })?;
     Ok(id)
+}
+
+/// Adds files of evidence to a score already given: the credit office to any, a unit to its own
+/// self-assessment until the office confirms it. At most [`MAX_EVIDENCE_FILES`] a score; refused
+/// on a closed period; nothing stored when one file is refused. Returns the files' ids.
+pub fn add_evidence(
+    app: &App,
+    actor: &Actor,
+    period: Period,
+    unit_id: i64,
+    indicator: &str,
+    files: Vec<Upload>,
+) -> AppResult<Vec<i64>> {
+    let office = actor.role() == AccountRole::Admin;
+    let own_unit = actor.role() == AccountRole::Unit && actor.unit() == Some(unit_id);
+    if !office && !own_unit {
+        return Err(AppError::Forbidden(
+            "只有信用办和被评价单位本身可以上传评分的佐证材料".into(),
+        ));
+    }
+    if files.is_empty() {
+        return Err(AppError::Invalid {
+            code: "FILE_REQUIRED",
+            message: "请选择要上传的佐证材料（以字段名 file 上传）".into(),
+        });
+    }
+    let mut errs = Vec::new();
+    let files = checked_files(files, &mut errs)?;
+    if !errs.is_empty() {
+        return Err(AppError::Fields(errs));
+    }
+    let indicator = indicator.trim();
+    let who = actor.name();
+    app.store().write(|tx| -> AppResult<Vec<i64>> {
+        if tx.assessments().is_closed(period)? {
+            return Err(DomainError::new(
+                Code::PeriodClosed,
+                format!(
+                    "{}已归档，佐证材料不能再补充；如需补充，请信用办先重新开启",
+                    period.label()
+                ),
+            )
+            .into());
+        }
+        let Some(e) = tx
+            .store()
+            .assessment_entries_of(period, unit_id)?
+            .into_iter()
+            .find(|e| e.entry.indicator == indicator)
+        else {
+            return Err(AppError::Invalid {
+                code: "SCORE_MISSING",
+                message: format!("指标 {indicator} 尚未评分：请先评分，再上传佐证材料"),
+            });
+        };
+        if !office && e.entry.stage != EntryStage::SelfAssessed {
+            return Err(AppError::Invalid {
+                code: "SCORE_CONFIRMED",
+                message: "该项评分由信用办给出或已确认，单位不能再补充佐证材料".into(),
+            });
+        }
+        room_for(tx, e.entry.id, files.len())?;
+        let new = NewEntry {
+            period,
+            unit_id,
+            indicator,
+            stage: e.entry.stage,
+            points: e.entry.points,
+            claimed: e.entry.claimed,
+            comment: &e.entry.comment,
+        };
+        Ok(tx
+            .assessments()
+            .add_evidence(e.entry.id, &new, files, &who)?)
+    })
+}
+
+/// The files of evidence of one unit's scores in a period, for those who may see its result; a
+/// file's name read as the free texts are.
+pub fn evidence_of(
+    app: &App,
+    actor: &Actor,
+    period: Period,
+    unit_id: i64,
+) -> AppResult<Vec<EvidenceMeta>> {
+    if !may_see(actor, unit_id) {
+        return Err(AppError::Forbidden("只能查看本单位的考核评分".into()));
+    }
+    let mut files = app.store().assessment_evidence(period, unit_id)?;
+    if let Some(names) = text_guard(app, actor)? {
+        for f in &mut files {
+            f.file_name = internal_text(&names, &f.file_name);
+        }
+    }
+    Ok(files)
+}
+
+/// A file of evidence of a unit's score, its bytes checked against their SM3 digest, for those
+/// who may see the unit's result.
+pub fn evidence_file(
+    app: &App,
+    actor: &Actor,
+    period: Period,
+    unit_id: i64,
+    id: i64,
+) -> AppResult<(EvidenceMeta, Vec<u8>)> {
+    if !may_see(actor, unit_id) {
+        return Err(AppError::Forbidden("只能查看本单位的考核评分".into()));
+    }
+    let missing = || AppError::NotFound(format!("未找到：佐证材料 {id}"));
+    let (mut meta, bytes) = app
+        .store()
+        .assessment_evidence_file(id)
+        .map_err(|e| match e {
+            probity_store::StoreError::NotFound(_) => missing(),
+            other => other.into(),
+        })?;
+    if meta.period != period || meta.unit_id != unit_id {
+        return Err(missing());
+    }
+    if let Some(names) = text_guard(app, actor)? {
+        meta.file_name = internal_text(&names, &meta.file_name);
+    }
+    Ok((meta, bytes))
 }
 
 /// `4`, `3.5`, `2.25`: not negative, at most two decimals.
@@ -604,17 +828,26 @@ pub fn reopen_period(app: &App, actor: &Actor, period: Period, reason: &str) -> 
         )]));
     }
     let who = actor.name();
-    app.store().write(|tx| -> AppResult<()> {
-        if !tx.assessments().is_closed(period)? {
-            return Err(DomainError::new(
-                Code::PeriodNotClosed,
-                format!("{}尚未归档，无需重新开启", period.label()),
-            )
-            .into());
-        }
-        tx.assessments().reopen(period, reason, &who)?;
-        Ok(())
-    })
+    app.store().write(|tx| reopen_in(tx, period, reason, &who))
+}
+
+/// Reopens a closed period in the caller's unit of work (a corrected dispute reopens it with
+/// its answer): refused when the period is not closed.
+pub(crate) fn reopen_in(
+    tx: &mut probity_store::Tx<'_>,
+    period: Period,
+    reason: &str,
+    who: &str,
+) -> AppResult<()> {
+    if !tx.assessments().is_closed(period)? {
+        return Err(DomainError::new(
+            Code::PeriodNotClosed,
+            format!("{}尚未归档，无需重新开启", period.label()),
+        )
+        .into());
+    }
+    tx.assessments().reopen(period, reason, who)?;
+    Ok(())
 }
 
 /// The entries of one unit in a period (for the score page's forms).
@@ -627,7 +860,13 @@ pub fn entries_of(
     if !may_see(actor, unit_id) {
         return Err(AppError::Forbidden("只能查看本单位的考核评分".into()));
     }
-    Ok(app.store().assessment_entries_of(period, unit_id)?)
+    let mut entries = app.store().assessment_entries_of(period, unit_id)?;
+    if let Some(names) = text_guard(app, actor)? {
+        for e in &mut entries {
+            e.entry.comment = internal_text(&names, &e.entry.comment);
+        }
+    }
+    Ok(entries)
 }
 
 /// The grade distribution of a group (or all units): each grade of the set with its count,

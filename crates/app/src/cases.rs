@@ -1,5 +1,6 @@
 //! Cases with deadlines, on one engine: objections (异议), credit repair (信用修复), written
-//! explanation and rectification (书面说明并限期整改) and complaints (投诉举报). Each use case
+//! explanation and rectification (书面说明并限期整改), complaints (投诉举报) and disputes of an
+//! assessment result (考核结果异议, opened in `assessment_dispute`). Each use case
 //! here opens a case or takes one step on it: it works out which party the actor is, asks the
 //! kind's rules in `probity_domain::case` whether the step is allowed and where the case goes,
 //! counts the new deadline on the working-day calendar, and writes the step, its history line,
@@ -1102,6 +1103,10 @@ pub(crate) fn step_as(
                     ));
                 }
             }
+        }
+        // A dispute's part: a corrected assessment result reopens its period.
+        if c.kind == CaseKind::Dispute && s.outcome == Some(Outcome::Corrected) {
+            crate::assessment_dispute::corrected_in(tx, &c, actor, text.as_deref())?;
         }
         // Who hears of it: the new holder, and the applicant when the case is answered or closed.
         let label = format!("{}“{}”", c.kind.label(), c.title);

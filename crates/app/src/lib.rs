@@ -9,6 +9,7 @@
 pub mod access;
 pub mod accounts;
 pub mod assessment;
+pub mod assessment_dispute;
 pub mod assessment_export;
 pub mod audit;
 pub mod calendar;

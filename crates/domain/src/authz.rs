@@ -120,14 +120,20 @@ pub const TABLE: &[Rule] = &[
     // and the credit office; each answer is a logged credit check.
     roles("GET", "/api/v1/civil-servants/{id}/eligibility", &[(Hr, All), (Admin, All)]),
     roles("POST", "/api/v1/civil-servants/eligibility", &[(Hr, All), (Admin, All)]),
-    // The yearly assessment (考核评价): the credit office and the 组织人事部门 see every unit, a
-    // unit its own (`app::assessment` narrows); the credit office scores and closes, a unit
-    // self-assesses.
+    // The yearly assessment (考核评价): the credit office and the 组织人事部门 see every unit, an
+    // account bound to an assessed unit (a providing department's too) its own, with the files
+    // of evidence behind its scores (`app::assessment` narrows); the credit office scores and
+    // closes, a unit self-assesses, each with its files.
     roles("GET", "/api/v1/assessments/{year}", &[(Admin, All), (Hr, All)]),
-    roles("GET", "/api/v1/assessments/{year}/units/{id}", &[(Admin, All), (Hr, All), (Unit, All)]),
+    roles("GET", "/api/v1/assessments/{year}/units/{id}", &[(Admin, All), (Hr, All), (Unit, All), (Provider, All)]),
+    roles("GET", "/api/v1/assessments/{year}/units/{id}/evidence/{file}", &[(Admin, All), (Hr, All), (Unit, All), (Provider, All)]),
     roles("PUT", "/api/v1/assessments/{year}/units/{id}/scores/{indicator}", &[(Admin, All), (Unit, All)]),
+    roles("POST", "/api/v1/assessments/{year}/units/{id}/scores/{indicator}/evidence", &[(Admin, All), (Unit, All)]),
     roles("POST", "/api/v1/assessments/{year}/close", &[(Admin, All)]),
     roles("POST", "/api/v1/assessments/{year}/reopen", &[(Admin, All)]),
+    // A unit disputes its own result (考核结果异议; `app::assessment_dispute` narrows to its own
+    // unit); the credit office answers it as a case.
+    roles("POST", "/api/v1/assessments/{year}/units/{id}/disputes", &[(Unit, OwnFile), (Provider, OwnFile)]),
     roles("GET", "/api/v1/indicator-sets/{year}", &[(Admin, All), (Hr, All), (Unit, All)]),
     roles("PUT", "/api/v1/indicator-sets/{year}", &[(Admin, All)]),
     roles("GET", "/api/v1/objections", &[(Admin, All), (Provider, All), (Unit, All)]),
@@ -219,19 +225,22 @@ pub const TABLE: &[Rule] = &[
     roles("POST", "/console/eligibility/list", &[(Hr, All), (Admin, All)]),
     roles("GET", "/console/eligibility/template.xlsx", &[(Hr, All), (Admin, All)]),
     // The yearly assessment's pages (考核评价): the ranking with its workbook and printable
-    // summary for the credit office and the 组织人事部门 (a unit is sent on to its own result);
-    // a unit's explained result for those two and the unit itself (`app::assessment` narrows);
+    // summary for the credit office and the 组织人事部门 (an account bound to a unit is sent on
+    // to its own result); a unit's explained result, and the files of evidence behind its
+    // scores, for those two and the unit's own accounts (`app::assessment` narrows);
     // scores by the credit office and the unit; closing and reopening by the credit office; the
     // indicator set kept by the credit office and read by the 组织人事部门.
-    roles("GET", "/console/assessments", &[(Admin, All), (Hr, All), (Unit, All)]),
+    roles("GET", "/console/assessments", &[(Admin, All), (Hr, All), (Unit, All), (Provider, All)]),
     roles("GET", "/console/assessments.xlsx", &[(Admin, All), (Hr, All)]),
     roles("GET", "/console/assessments/summary", &[(Admin, All), (Hr, All)]),
     roles("GET", "/console/assessments/{year}/{period}/close", &[(Admin, All)]),
     roles("POST", "/console/assessments/{year}/{period}/close", &[(Admin, All)]),
     roles("POST", "/console/assessments/{year}/{period}/reopen", &[(Admin, All)]),
-    roles("GET", "/console/assessments/{year}/{period}/units/{id}", &[(Admin, All), (Hr, All), (Unit, All)]),
-    roles("GET", "/console/assessments/{year}/{period}/units/{id}/print", &[(Admin, All), (Hr, All), (Unit, All)]),
+    roles("GET", "/console/assessments/{year}/{period}/units/{id}", &[(Admin, All), (Hr, All), (Unit, All), (Provider, All)]),
+    roles("GET", "/console/assessments/{year}/{period}/units/{id}/print", &[(Admin, All), (Hr, All), (Unit, All), (Provider, All)]),
+    roles("GET", "/console/assessments/{year}/{period}/units/{id}/evidence/{file}", &[(Admin, All), (Hr, All), (Unit, All), (Provider, All)]),
     roles("POST", "/console/assessments/{year}/{period}/units/{id}/scores", &[(Admin, All), (Unit, All)]),
+    roles("POST", "/console/assessments/{year}/{period}/units/{id}/disputes", &[(Unit, OwnFile), (Provider, OwnFile)]),
     roles("GET", "/console/assessments/sets/{year}", &[(Admin, All), (Hr, All)]),
     roles("POST", "/console/assessments/sets/{year}", &[(Admin, All)]),
     roles("GET", "/console/assessments/sets/{year}/indicators.toml", &[(Admin, All), (Hr, All)]),

@@ -348,6 +348,156 @@ pub fn blank_id_numbers(text: &str) -> String {
     out
 }
 
+/// A free text written inside the platform (a score's reason, a self-assessment, the reason a
+/// period was reopened) as every reader but the credit office sees it, and as every file and
+/// print made from it: ID numbers and phone numbers blanked, the roster's civil servants masked.
+pub fn internal_text(names: &NameMasker, text: &str) -> String {
+    names.mask(&blank_phone_numbers(&blank_id_numbers(text)))
+}
+
+/// What a blanked phone number reads as.
+pub const PHONE_PLACEHOLDER: &str = "[电话号码已隐去]";
+
+/// Replaces every run that reads as a phone number with [`PHONE_PLACEHOLDER`]: a mobile number
+/// (11 digits, 13–19 first, an optional 86 or +86 before it) and a landline number with its area
+/// code (0 and two or three digits, then seven or eight digits not starting with 0 or 1, the area
+/// code set apart or in brackets or not), full-width or not, in groups joined by spaces or dashes
+/// as people write them (138 0013 8000, 022-6530 1001, （022）65301001). Digits running on into
+/// more digits (an account number), dates, amounts and document numbers stay.
+pub fn blank_phone_numbers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if digit_value(chars[i]).is_none() {
+            i += 1;
+            continue;
+        }
+        let group = digit_group(&chars, i);
+        i = group.last().map_or(i + 1, |c| c.end.max(i + 1));
+        phone_spans(&chars, &group, &mut spans);
+    }
+    if spans.is_empty() {
+        return text.to_string();
+    }
+    spans.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (start, end) in spans {
+        if start < at {
+            continue;
+        }
+        out.extend(&chars[at..start]);
+        out.push_str(PHONE_PLACEHOLDER);
+        at = end;
+    }
+    out.extend(&chars[at..]);
+    out
+}
+
+/// Adds to `spans` the character ranges of `group` that read as a phone number: whole chunks,
+/// the longest from each start.
+fn phone_spans(chars: &[char], group: &[Chunk], spans: &mut Vec<(usize, usize)>) {
+    let digits_of = |chunk: &Chunk| -> String {
+        chars[chunk.start..chunk.end]
+            .iter()
+            .filter_map(|c| digit_value(*c).and_then(|d| char::from_digit(d, 10)))
+            .collect()
+    };
+    let mut a = 0;
+    while a < group.len() {
+        let mut found = None;
+        let mut body = String::new();
+        for (b, chunk) in group.iter().enumerate().skip(a) {
+            body.push_str(&digits_of(chunk));
+            if body.len() > 13 {
+                break;
+            }
+            // Joined groups are people's way of writing one number: none of a digit or two,
+            // but the country code.
+            let short = group[a..=b]
+                .iter()
+                .enumerate()
+                .any(|(k, c)| c.digits() < 3 && !(k == 0 && digits_of(c) == "86"));
+            if !short && is_phone(&body, &group[a..=b], &digits_of) {
+                found = Some(b);
+            }
+        }
+        match found {
+            Some(b) => {
+                // A country code written +86 takes its plus along.
+                let start = group[a].start;
+                let start = if start > 0 && matches!(chars[start - 1], '+' | '＋') {
+                    start - 1
+                } else {
+                    start
+                };
+                spans.push((start, group[b].end));
+                a = b + 1;
+            }
+            None => a += 1,
+        }
+    }
+    // A landline with its area code in brackets: （022）65301001, (022) 6530 1001.
+    let Some(first) = group.first() else { return };
+    let local: String = group.iter().map(digits_of).collect();
+    if !matches!(local.len(), 7 | 8) || local.starts_with(['0', '1']) {
+        return;
+    }
+    let mut k = first.start;
+    while k > 0 && chars[k - 1] == ' ' {
+        k -= 1;
+    }
+    if k == 0 || !matches!(chars[k - 1], ')' | '）') {
+        return;
+    }
+    let close = k - 1;
+    let mut open = close;
+    while open > 0 && digit_value(chars[open - 1]).is_some() {
+        open -= 1;
+    }
+    let area: String = chars[open..close]
+        .iter()
+        .filter_map(|c| digit_value(*c).and_then(|d| char::from_digit(d, 10)))
+        .collect();
+    if open > 0 && matches!(chars[open - 1], '(' | '（') && is_area_code(&area) {
+        spans.push((open - 1, group.last().map_or(first.end, |c| c.end)));
+    }
+}
+
+/// Whether `digits`, written as `chunks`, is a mobile or a landline number.
+fn is_phone(digits: &str, chunks: &[Chunk], digits_of: &dyn Fn(&Chunk) -> String) -> bool {
+    let mobile =
+        |d: &str| d.len() == 11 && d.starts_with('1') && matches!(d.as_bytes()[1], b'3'..=b'9');
+    if mobile(digits) || (digits.len() == 13 && digits.starts_with("86") && mobile(&digits[2..])) {
+        return true;
+    }
+    if !digits.starts_with('0') || !(10..=12).contains(&digits.len()) {
+        return false;
+    }
+    let area_len = if matches!(digits.as_bytes().get(1), Some(b'1' | b'2')) {
+        3
+    } else {
+        4
+    };
+    let local = &digits[area_len..];
+    let area_fits = chunks.len() == 1 || digits_of(&chunks[0]).len() == area_len;
+    is_area_code(&digits[..area_len])
+        && area_fits
+        && matches!(local.len(), 7 | 8)
+        && !local.starts_with(['0', '1'])
+}
+
+/// 010, 02x, or 0 and three digits (not 00…).
+fn is_area_code(d: &str) -> bool {
+    let b = d.as_bytes();
+    match b {
+        [b'0', b'1' | b'2', _] => true,
+        [b'0', second, _, _] => *second >= b'3',
+        _ => false,
+    }
+}
+
 /// An unbroken run of digits inside a group: `chars[start..end]`, with `x` the position of a
 /// check char X after it (right after, or after a few separators), if there is one.
 #[derive(Debug, Clone, Copy)]
@@ -581,6 +731,48 @@ mod tests {
             })
             .unwrap();
         assert_eq!(blank_id_numbers(&uscc), uscc);
+    }
+
+    #[test]
+    fn phone_numbers_in_text_are_blanked() {
+        let p = PHONE_PLACEHOLDER;
+        for (text, blanked) in [
+            ("联系人手机13800138000。", format!("联系人手机{p}。")),
+            ("手机 138 0013 8000，", format!("手机 {p}，")),
+            ("手机138-0013-8000", format!("手机{p}")),
+            ("手机+86 13800138000", format!("手机{p}")),
+            ("手机８６１３８００１３８０００", format!("手机{p}")),
+            ("电话022-65301001", format!("电话{p}")),
+            ("电话 022 6530 1001 转总机", format!("电话 {p} 转总机")),
+            ("电话（022）65301001", format!("电话{p}")),
+            ("电话(0451) 8765432", format!("电话{p}")),
+            ("电话02265301001", format!("电话{p}")),
+            ("分机13800138000和13900139000", format!("分机{p}和{p}")),
+        ] {
+            assert_eq!(blank_phone_numbers(text), blanked, "{text}");
+        }
+        for text in [
+            "2024-01-05 2024-02-05",
+            "津滨财〔2026〕41号",
+            "金额 1 380 013 800 元",
+            "账号6222021380013800012",
+            "记录第 12 号，评分 3.5 分",
+            "20260310",
+            "第1、3、8项",
+            "共 138 件，13 家单位",
+        ] {
+            assert_eq!(blank_phone_numbers(text), text);
+        }
+        // ID numbers and phone numbers blanked, names masked: what every reader but the credit
+        // office reads of a text written inside the platform.
+        let names = NameMasker::new(["金超文"]);
+        assert_eq!(
+            internal_text(
+                &names,
+                "经办人金超文，身份证号120116198203200273，电话13800138000"
+            ),
+            format!("经办人金*，身份证号{ID_PLACEHOLDER}，电话{p}")
+        );
     }
 
     #[test]

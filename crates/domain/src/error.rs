@@ -128,6 +128,13 @@ pub enum Code {
     FeedbackExists,
     /// Feedback on a credit check whose answer was not `restricted` (nothing to apply).
     CheckNotRestricted,
+    /// A dispute of an assessment result (考核结果异议) filed after its window closed (five
+    /// working days from publication).
+    DisputeWindowClosed,
+    /// A second dispute of the same unit's result in the same period while one is open.
+    DisputeExists,
+    /// A dispute naming an indicator the period's indicator set does not have.
+    DisputeIndicatorUnknown,
 }
 
 impl Code {
@@ -216,6 +223,9 @@ impl Code {
             Code::PeriodNotClosed => "PERIOD_NOT_CLOSED",
             Code::FeedbackExists => "FEEDBACK_EXISTS",
             Code::CheckNotRestricted => "CHECK_NOT_RESTRICTED",
+            Code::DisputeWindowClosed => "DISPUTE_WINDOW_CLOSED",
+            Code::DisputeExists => "DISPUTE_EXISTS",
+            Code::DisputeIndicatorUnknown => "DISPUTE_INDICATOR_UNKNOWN",
         }
     }
 }

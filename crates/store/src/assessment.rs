@@ -13,11 +13,12 @@ use probity_domain::assessment::{
 use probity_domain::audit::{Action, Actor, Entity};
 use probity_domain::catalog::Severity;
 use probity_domain::date::beijing_date;
+use probity_domain::disclosure::{blank_id_numbers, blank_phone_numbers};
 use probity_domain::statistics::COUNTED_STATES;
 use probity_domain::subject::SubjectKind;
 
 use crate::Store;
-use crate::db::{Val, stored_time};
+use crate::db::{Row, Val, stored_time};
 use crate::error::{StoreError, StoreResult};
 use crate::journal::{Entry as JournalEntry, state_digest};
 use crate::unit::Tx;
@@ -56,6 +57,46 @@ pub struct NewEntry<'a> {
     pub points: Points,
     pub claimed: Option<Points>,
     pub comment: &'a str,
+}
+
+/// A file of evidence behind a score (评分佐证材料), without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceMeta {
+    pub id: i64,
+    /// The score it belongs to.
+    pub entry_id: i64,
+    pub period: Period,
+    pub unit_id: i64,
+    pub indicator: String,
+    pub file_name: String,
+    /// `probity_domain::attachment::AttachmentType` code.
+    pub kind: String,
+    pub size: i64,
+    pub sm3: Vec<u8>,
+    pub added_by: String,
+    pub added_at: String,
+}
+
+const EVIDENCE_SELECT: &str = "SELECT id, entry_id, year, period, unit_id, indicator, file_name, \
+     kind, size, sm3, added_by, added_at FROM assessment_evidence";
+
+fn evidence_meta(r: &Row) -> StoreResult<EvidenceMeta> {
+    Ok(EvidenceMeta {
+        id: r.need_int("id")?,
+        entry_id: r.need_int("entry_id")?,
+        period: Period {
+            year: i32::try_from(r.need_int("year")?).map_err(|_| bad("year"))?,
+            kind: PeriodKind::parse(r.need_text("period")?).map_err(|_| bad("period"))?,
+        },
+        unit_id: r.need_int("unit_id")?,
+        indicator: r.need_text("indicator")?.to_string(),
+        file_name: r.need_text("file_name")?.to_string(),
+        kind: r.need_text("kind")?.to_string(),
+        size: r.need_int("size")?,
+        sm3: r.blob("sm3")?.map(<[u8]>::to_vec).unwrap_or_default(),
+        added_by: r.need_text("added_by")?.to_string(),
+        added_at: r.need_text("added_at")?.to_string(),
+    })
 }
 
 fn period_id(p: Period) -> String {
@@ -374,6 +415,49 @@ impl Store {
     pub fn assessment_snapshot_is_authentic(&self, p: &StoredPeriod) -> StoreResult<bool> {
         self.keys.verify_report(p.snapshot.as_bytes(), &p.signature)
     }
+
+    /// The files of evidence of one unit's scores in a period, oldest first (without bytes).
+    pub fn assessment_evidence(
+        &self,
+        period: Period,
+        unit_id: i64,
+    ) -> StoreResult<Vec<EvidenceMeta>> {
+        let mut c = self.conn()?;
+        c.query(
+            &format!(
+                "{EVIDENCE_SELECT} WHERE year = $1 AND period = $2 AND unit_id = $3 ORDER BY id"
+            ),
+            &[
+                Val::Int(i64::from(period.year)),
+                Val::from(period.kind.code()),
+                Val::Int(unit_id),
+            ],
+        )?
+        .iter()
+        .map(evidence_meta)
+        .collect()
+    }
+
+    /// A file of evidence and its bytes; the bytes are checked against their SM3 digest.
+    pub fn assessment_evidence_file(&self, id: i64) -> StoreResult<(EvidenceMeta, Vec<u8>)> {
+        let mut c = self.conn()?;
+        let row = c
+            .query_one(&format!("{EVIDENCE_SELECT} WHERE id = $1"), &[Val::Int(id)])?
+            .ok_or_else(|| StoreError::NotFound(format!("佐证材料 {id}")))?;
+        let meta = evidence_meta(&row)?;
+        let bytes = c
+            .query_blob(
+                "SELECT content FROM assessment_evidence WHERE id = $1",
+                &[Val::Int(id)],
+            )?
+            .unwrap_or_default();
+        if crate::crypto::sm3(&bytes).as_slice() != meta.sm3.as_slice() {
+            return Err(StoreError::Internal(format!(
+                "佐证材料 {id} 的内容与其 SM3 摘要不符"
+            )));
+        }
+        Ok((meta, bytes))
+    }
 }
 
 /// The assessment's writes, on one unit of work.
@@ -498,6 +582,82 @@ impl Assessments<'_, '_> {
         Ok(id)
     }
 
+    /// How many files of evidence a score has (read inside the write that adds more).
+    pub fn evidence_count(&mut self, entry_id: i64) -> StoreResult<i64> {
+        Ok(self
+            .tx
+            .conn()
+            .query_int(
+                "SELECT COUNT(*) FROM assessment_evidence WHERE entry_id = $1",
+                &[Val::Int(entry_id)],
+            )?
+            .unwrap_or(0))
+    }
+
+    /// Adds files of evidence, already checked by the domain, to a score, each journaled with its
+    /// name and SM3 digest. Returns their ids.
+    pub fn add_evidence(
+        &mut self,
+        entry_id: i64,
+        new: &NewEntry<'_>,
+        files: Vec<crate::NewAttachment>,
+        actor: &str,
+    ) -> StoreResult<Vec<i64>> {
+        let at = self.tx.at().to_string();
+        let mut ids = Vec::with_capacity(files.len());
+        for f in files {
+            let digest = crate::crypto::sm3(&f.bytes);
+            let c = self.tx.conn();
+            let id = c.next_id("assessment_evidence")?;
+            c.exec(
+                "INSERT INTO assessment_evidence (id, entry_id, year, period, unit_id, indicator, \
+                 file_name, kind, size, sm3, content, added_by, added_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                &[
+                    Val::Int(id),
+                    Val::Int(entry_id),
+                    Val::Int(i64::from(new.period.year)),
+                    Val::from(new.period.kind.code()),
+                    Val::Int(new.unit_id),
+                    Val::from(new.indicator),
+                    Val::from(f.file_name.as_str()),
+                    Val::from(f.kind.as_str()),
+                    Val::Int(f.bytes.len() as i64),
+                    Val::Blob(digest.to_vec()),
+                    Val::Blob(f.bytes),
+                    Val::from(actor),
+                    Val::from(at.as_str()),
+                ],
+            )?;
+            self.tx.append(JournalEntry {
+                actor: Actor::parse(actor),
+                action: Action::Update,
+                entity: Entity::Assessment,
+                entity_id: format!(
+                    "{}/{}/{}",
+                    period_id(new.period),
+                    new.unit_id,
+                    new.indicator
+                ),
+                detail: format!(
+                    "{} 单位 {} 指标 {}：佐证材料第 {id} 号「{}」，SM3 {}",
+                    new.period.label(),
+                    new.unit_id,
+                    new.indicator,
+                    f.file_name,
+                    hex(&digest)
+                ),
+                state_digest: state_digest(&[
+                    Val::Int(id),
+                    Val::Int(entry_id),
+                    Val::Blob(digest.to_vec()),
+                ]),
+            });
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
     /// Closes the period: the snapshot (the results as JSON) is signed with the platform's SM2
     /// key and kept; later edits of records do not change it. Refuses nothing itself: the app
     /// checks the period is open inside the same write.
@@ -570,7 +730,12 @@ impl Assessments<'_, '_> {
             action: Action::ReopenPeriod,
             entity: Entity::Assessment,
             entity_id: period_id(period),
-            detail: format!("{}重新开启：{reason}", period.label()),
+            // The audit trail names the reason, never an ID or a phone number written in it.
+            detail: format!(
+                "{}重新开启：{}",
+                period.label(),
+                blank_phone_numbers(&blank_id_numbers(reason))
+            ),
             state_digest: state_digest(&[
                 Val::from(period_id(period)),
                 Val::from("open"),

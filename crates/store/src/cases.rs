@@ -815,6 +815,23 @@ impl Cases<'_, '_> {
             .transpose()
     }
 
+    /// The open cases of `kind` about a unit (a unit's disputes of its assessment results, which
+    /// name no record), oldest first.
+    pub fn open_about(&mut self, subject_id: i64, kind: CaseKind) -> StoreResult<Vec<StoredCase>> {
+        self.tx
+            .conn()
+            .query(
+                &format!(
+                    "{CASE_SELECT} WHERE subject_id = $1 AND kind = $2 AND state <> 'closed' \
+                     ORDER BY id"
+                ),
+                &[Val::Int(subject_id), Val::from(kind.code())],
+            )?
+            .iter()
+            .map(StoredCase::from_row)
+            .collect()
+    }
+
     /// Whether the record ever had a case of `kind`.
     pub fn any_for_record(&mut self, record_id: i64, kind: CaseKind) -> StoreResult<bool> {
         Ok(self

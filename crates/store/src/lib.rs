@@ -29,7 +29,7 @@ mod unit;
 pub use accounts::{
     Account, Acting, ApiToken, LoginError, NewSession, Session, TOKEN_PREFIX, TotpEnrolment,
 };
-pub use assessment::{Assessments, NewEntry, StoredEntry, StoredPeriod};
+pub use assessment::{Assessments, EvidenceMeta, NewEntry, StoredEntry, StoredPeriod};
 pub use calendar::{CalendarYears, StoredYear};
 pub use cases::{
     Applicant, AttachmentMeta, CaseChange, CaseCount, CaseEvent, CaseFilter, Cases, NewAttachment,

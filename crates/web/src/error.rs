@@ -189,7 +189,9 @@ impl From<DomainError> for ApiError {
             | Code::PeriodNotClosed
             | Code::RecordNotObjectable
             | Code::FeedbackExists
-            | Code::CheckNotRestricted => ApiError::Conflict {
+            | Code::CheckNotRestricted
+            | Code::DisputeWindowClosed
+            | Code::DisputeExists => ApiError::Conflict {
                 code,
                 message: e.message,
             },

@@ -13,6 +13,7 @@ mod layering;
 pub mod metrics;
 pub mod pages;
 pub mod public;
+pub mod upload;
 
 use std::sync::Arc;
 use std::time::Duration;

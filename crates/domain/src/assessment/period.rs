@@ -38,7 +38,10 @@ impl PeriodKind {
             .ok_or_else(|| {
                 DomainError::new(
                     Code::PeriodUnknown,
-                    format!("考核期 {s} 不存在：应为 mid_year（年中检查）或 year_end（年终考评）"),
+                    format!(
+                        "考核期 {} 不存在：应为年中检查或年终考评",
+                        s.chars().take(20).collect::<String>()
+                    ),
                 )
             })
     }
@@ -129,6 +132,9 @@ mod tests {
         assert_eq!(PeriodKind::parse("year_end").unwrap(), PeriodKind::YearEnd);
         let e = PeriodKind::parse("q3").unwrap_err();
         assert_eq!(e.code, Code::PeriodUnknown);
+        // People read the periods by their Chinese names, not the codes of the address.
+        assert!(e.message.contains("年中检查或年终考评"), "{}", e.message);
+        assert!(!e.message.contains("mid_year") && !e.message.contains("year_end"));
         assert!(Period::new(1999, PeriodKind::YearEnd).is_err());
         assert!(Period::new(2101, PeriodKind::YearEnd).is_err());
     }

@@ -136,6 +136,13 @@ impl IndicatorResult {
     pub fn lines(&self) -> &[ScoreLine] {
         &self.lines
     }
+    /// Rewrites each line's reason by `f`, the points left as they are (so the result stays
+    /// consistent): how a reader who may not read a score's free text in clear is shown it.
+    pub fn rewrite_reasons(&mut self, mut f: impl FnMut(&ScoreLine) -> String) {
+        for line in &mut self.lines {
+            line.reason = f(line);
+        }
+    }
     pub fn note(&self) -> Option<&str> {
         self.note.as_deref()
     }

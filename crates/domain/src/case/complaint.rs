@@ -393,7 +393,7 @@ pub fn tracking_prefix(kind: CaseKind) -> Option<&'static str> {
     match kind {
         CaseKind::Complaint => Some(TRACKING_PREFIX),
         CaseKind::Objection => Some(super::objection::TRACKING_PREFIX),
-        CaseKind::Repair | CaseKind::Rectification => None,
+        CaseKind::Repair | CaseKind::Rectification | CaseKind::Dispute => None,
     }
 }
 

@@ -1,5 +1,5 @@
-//! The case engine (案件): what objections (异议), credit repair (信用修复), rectification (整改)
-//! and complaints (投诉举报) share. A case has a state, an assignee (a unit or the credit office)
+//! The case engine (案件): what objections (异议), credit repair (信用修复), rectification (整改),
+//! complaints (投诉举报) and disputes of an assessment result (考核结果异议) share. A case has a state, an assignee (a unit or the credit office)
 //! and a deadline in working days; every kind is one module with its table of steps behind
 //! [`CaseRules`], like `record::transition`: a step is the next state, the outcome when it closes
 //! the case, where the case goes and what happens to its deadline, or a typed refusal.
@@ -8,6 +8,7 @@
 //! step, its history entry and its journal entry in one unit of work.
 
 pub mod complaint;
+pub mod dispute;
 pub mod objection;
 pub mod rectification;
 pub mod repair;
@@ -21,7 +22,7 @@ use crate::error::{Code, DomainError, Result};
 use crate::record::FieldError;
 use crate::text::{Lines, check_text};
 
-/// The four kinds of case.
+/// The kinds of case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseKind {
@@ -29,14 +30,17 @@ pub enum CaseKind {
     Repair,
     Rectification,
     Complaint,
+    /// 考核结果异议: a unit disputes its result in a closed assessment period.
+    Dispute,
 }
 
 impl CaseKind {
-    pub const ALL: [CaseKind; 4] = [
+    pub const ALL: [CaseKind; 5] = [
         CaseKind::Objection,
         CaseKind::Repair,
         CaseKind::Rectification,
         CaseKind::Complaint,
+        CaseKind::Dispute,
     ];
 
     pub fn code(self) -> &'static str {
@@ -45,6 +49,7 @@ impl CaseKind {
             CaseKind::Repair => "repair",
             CaseKind::Rectification => "rectification",
             CaseKind::Complaint => "complaint",
+            CaseKind::Dispute => "assessment_dispute",
         }
     }
 
@@ -54,6 +59,7 @@ impl CaseKind {
             CaseKind::Repair => "信用修复",
             CaseKind::Rectification => "整改",
             CaseKind::Complaint => "投诉举报",
+            CaseKind::Dispute => "考核结果异议",
         }
     }
 
@@ -152,10 +158,14 @@ pub enum Outcome {
     Withdrawn,
     /// 整改终结: the record a rectification was owed for left force (revoked, repaired).
     Lapsed,
+    /// 维持原结果: a disputed assessment result stands, with written reasons.
+    Maintained,
+    /// 予以更正: a disputed assessment result is corrected (its period is reopened).
+    Corrected,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 10] = [
+    pub const ALL: [Outcome; 12] = [
         Outcome::Upheld,
         Outcome::Dismissed,
         Outcome::Approved,
@@ -166,6 +176,8 @@ impl Outcome {
         Outcome::Unfounded,
         Outcome::Withdrawn,
         Outcome::Lapsed,
+        Outcome::Maintained,
+        Outcome::Corrected,
     ];
 
     pub fn code(self) -> &'static str {
@@ -180,6 +192,8 @@ impl Outcome {
             Outcome::Unfounded => "unfounded",
             Outcome::Withdrawn => "withdrawn",
             Outcome::Lapsed => "lapsed",
+            Outcome::Maintained => "maintained",
+            Outcome::Corrected => "corrected",
         }
     }
 
@@ -195,6 +209,8 @@ impl Outcome {
             Outcome::Unfounded => "投诉不属实",
             Outcome::Withdrawn => "已撤回",
             Outcome::Lapsed => "整改终结",
+            Outcome::Maintained => "维持原结果",
+            Outcome::Corrected => "予以更正",
         }
     }
 
@@ -325,6 +341,10 @@ pub enum CaseAction {
     /// The system ends a case whose record left force (a rectification of a revoked or
     /// repaired record).
     Lapse,
+    /// The credit office keeps a disputed assessment result (维持).
+    Maintain,
+    /// The credit office corrects a disputed assessment result (更正): the period reopens.
+    Correct,
 }
 
 /// The most characters the text of a step (a reason, an answer, a comment) may have.
@@ -332,7 +352,7 @@ pub const MAX_STEP_TEXT: usize = 2000;
 
 impl CaseAction {
     /// Every action once, with a representative argument: for the pages' buttons and the tests.
-    pub const EXAMPLES: [CaseAction; 17] = [
+    pub const EXAMPLES: [CaseAction; 19] = [
         CaseAction::Comment,
         CaseAction::Withdraw,
         CaseAction::Uphold,
@@ -350,6 +370,8 @@ impl CaseAction {
         CaseAction::Rate(5),
         CaseAction::Escalate,
         CaseAction::Lapse,
+        CaseAction::Maintain,
+        CaseAction::Correct,
     ];
 
     pub fn code(self) -> &'static str {
@@ -371,6 +393,8 @@ impl CaseAction {
             CaseAction::Rate(_) => "rate",
             CaseAction::Escalate => "escalate",
             CaseAction::Lapse => "lapse",
+            CaseAction::Maintain => "maintain",
+            CaseAction::Correct => "correct",
         }
     }
 
@@ -393,6 +417,8 @@ impl CaseAction {
             CaseAction::Rate(_) => "评价",
             CaseAction::Escalate => "逾期督办",
             CaseAction::Lapse => "终结",
+            CaseAction::Maintain => "维持原结果",
+            CaseAction::Correct => "更正考核结果",
         }
     }
 
@@ -411,7 +437,8 @@ impl CaseAction {
     /// Whether the step must carry a written text: a comment, the applicant's reason to
     /// withdraw, and every answer or decision that the other side is owed reasons for (异议的
     /// 处理理由, 不予修复的理由, 退回整改的理由, 书面说明, 投诉答复, 决定机关的意见 and the question put to
-    /// it). Approving, accepting, routing, closing, rating and escalating need none.
+    /// it, 考核结果异议的答复 either way). Approving, accepting, routing, closing, rating and
+    /// escalating need none.
     pub fn needs_text(self) -> bool {
         matches!(
             self,
@@ -425,6 +452,8 @@ impl CaseAction {
                 | CaseAction::File
                 | CaseAction::Return
                 | CaseAction::Answer(_)
+                | CaseAction::Maintain
+                | CaseAction::Correct
         )
     }
 
@@ -806,6 +835,7 @@ pub fn rules(kind: CaseKind) -> &'static dyn CaseRules {
         CaseKind::Repair => &repair::Repair,
         CaseKind::Rectification => &rectification::Rectification,
         CaseKind::Complaint => &complaint::Complaint,
+        CaseKind::Dispute => &dispute::Dispute,
     }
 }
 

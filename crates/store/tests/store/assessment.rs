@@ -4,13 +4,14 @@
 //! once per unit, period and indicator, journaled; a period closed with a signed snapshot.
 
 use probity_domain::assessment::{EntryStage, Period, PeriodKind, Points};
-use probity_store::{NewEntry, Store};
+use probity_store::{NewAttachment, NewEntry, Store};
 
 use crate::common::*;
 
 store_tests! {
     facts_count_for_the_unit_its_staff_and_its_successor => facts_count_for_the_unit_its_staff_and_its_successor_sqlite, facts_count_for_the_unit_its_staff_and_its_successor_postgres;
     scores_are_one_per_indicator_and_a_close_is_signed => scores_are_one_per_indicator_and_a_close_is_signed_sqlite, scores_are_one_per_indicator_and_a_close_is_signed_postgres;
+    a_scores_evidence_is_kept_with_its_digest => a_scores_evidence_is_kept_with_its_digest_sqlite, a_scores_evidence_is_kept_with_its_digest_postgres;
 }
 
 fn year_end(year: i32) -> Period {
@@ -152,4 +153,73 @@ fn scores_are_one_per_indicator_and_a_close_is_signed(store: &Store) {
         None,
         "the journal chain holds"
     );
+}
+
+fn a_scores_evidence_is_kept_with_its_digest(store: &Store) {
+    let fx = fixture(store);
+    let p = year_end(2025);
+    let new = NewEntry {
+        period: p,
+        unit_id: fx.township.id,
+        indicator: "D4.04",
+        stage: EntryStage::SelfAssessed,
+        points: Points::whole(4),
+        claimed: None,
+        comment: "承诺已兑现",
+    };
+    let pdf = b"%PDF-1.4\n%%EOF\n".to_vec();
+    let file = |name: &str| NewAttachment {
+        file_name: name.into(),
+        kind: "pdf".into(),
+        bytes: pdf.clone(),
+    };
+    let ids = store
+        .write(|tx| {
+            let entry = tx.assessments().save_entry(&new, "unit:xinhe")?;
+            let ids = tx.assessments().add_evidence(
+                entry,
+                &new,
+                vec![file("台账.pdf"), file("照片.pdf")],
+                "unit:xinhe",
+            )?;
+            assert_eq!(tx.assessments().evidence_count(entry)?, 2);
+            Ok::<_, probity_store::StoreError>(ids)
+        })
+        .unwrap();
+    assert_eq!(ids.len(), 2);
+    let listed = store.assessment_evidence(p, fx.township.id).unwrap();
+    let names: Vec<&str> = listed.iter().map(|f| f.file_name.as_str()).collect();
+    assert_eq!(names, ["台账.pdf", "照片.pdf"]);
+    assert_eq!(
+        (listed[0].period, listed[0].indicator.as_str()),
+        (p, "D4.04")
+    );
+    assert!(
+        store
+            .assessment_evidence(p, fx.court.id)
+            .unwrap()
+            .is_empty()
+    );
+    let (meta, bytes) = store.assessment_evidence_file(ids[0]).unwrap();
+    assert_eq!((meta.size, bytes), (pdf.len() as i64, pdf));
+    assert_eq!(
+        store.verify().unwrap().problem,
+        None,
+        "the journal chain holds"
+    );
+
+    // A byte of the file changed: reading it says so.
+    store
+        .raw_exec(&format!(
+            "UPDATE assessment_evidence SET content = {} WHERE id = {}",
+            if store.dialect() == probity_store::Dialect::Postgres {
+                "'\\x25504446'::bytea"
+            } else {
+                "X'25504446'"
+            },
+            ids[0]
+        ))
+        .unwrap();
+    assert!(store.assessment_evidence_file(ids[0]).is_err());
+    assert!(store.assessment_evidence_file(ids[1]).is_ok());
 }

@@ -1,30 +1,44 @@
 //! `/api/v1/assessments/…` and `/api/v1/indicator-sets/{year}`: the yearly assessment (考核评价)
 //! as JSON: every unit's result in a period, ranked in its group; one unit's result with every
-//! point explained; scores given by hand; a period closed (signed snapshot) or reopened; the
-//! year's indicator set. The rules and the access are `probity_app::assessment`'s.
+//! point explained; scores given by hand, with their files of evidence (uploaded as a
+//! multipart form, downloaded with their SM3 digest checked); a period closed (signed snapshot)
+//! or reopened; the year's indicator set. The rules and the access are
+//! `probity_app::assessment`'s.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use probity_app::assessment::{self, PeriodResults, Ranked, ScoreInput};
 use probity_domain::assessment::{Evidence, IndicatorSet, Period, PeriodKind, Points};
+use probity_store::EvidenceMeta;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::views::attachment_mime;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Body, Params, blocking, parse_id, truncate};
+use crate::upload::{Form, FromForm, STEP_BODY_LIMIT, WithFiles, disposition};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(period_results))
         .routes(routes!(unit_result))
         .routes(routes!(give_score))
+        .routes(routes!(evidence_file))
         .routes(routes!(close_period))
         .routes(routes!(reopen_period))
         .routes(routes!(get_set, put_set))
+        .merge(
+            // The route that takes files: a larger body than the JSON routes.
+            OpenApiRouter::new()
+                .routes(routes!(add_evidence))
+                .route_layer(DefaultBodyLimit::max(STEP_BODY_LIMIT)),
+        )
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -37,7 +51,12 @@ pub struct PeriodQuery {
 fn period_of(year: &str, q: &PeriodQuery) -> Result<Period, ApiError> {
     let kind = match q.period.as_deref() {
         None | Some("") => PeriodKind::YearEnd,
-        Some(p) => PeriodKind::parse(p)?,
+        // The caller typed a code: the refusal names the codes beside the periods' names.
+        Some(p) => PeriodKind::parse(p).map_err(|mut e| {
+            e.message
+                .push_str("（period 参数：mid_year 为年中检查，year_end 为年终考评）");
+            e
+        })?,
     };
     Ok(Period::new(year_of(year)?, kind)?)
 }
@@ -234,6 +253,45 @@ pub struct IndicatorView {
     pub note: Option<String>,
     /// base + Σ lines = points.
     pub lines: Vec<LineView>,
+    /// The files of evidence (佐证材料) of the score given by hand, oldest first.
+    pub evidence: Vec<EvidenceFileView>,
+}
+
+/// A file of evidence of a score.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvidenceFileView {
+    pub id: i64,
+    pub file_name: String,
+    /// pdf, png, jpeg, doc, docx, xls or xlsx.
+    pub kind: String,
+    pub size: i64,
+    /// The SM3 digest of its bytes, in hex.
+    pub sm3: String,
+    pub added_by: String,
+    pub added_at: String,
+    /// Where to download it.
+    pub href: String,
+}
+
+impl EvidenceFileView {
+    fn of(f: &EvidenceMeta) -> EvidenceFileView {
+        EvidenceFileView {
+            id: f.id,
+            file_name: f.file_name.clone(),
+            kind: f.kind.clone(),
+            size: f.size,
+            sm3: f.sm3.iter().map(|b| format!("{b:02x}")).collect(),
+            added_by: probity_domain::audit::Actor::parse(&f.added_by).label(),
+            added_at: f.added_at.clone(),
+            href: format!(
+                "/api/v1/assessments/{}/units/{}/evidence/{}?period={}",
+                f.period.year,
+                f.unit_id,
+                f.id,
+                f.period.kind.code()
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -265,7 +323,12 @@ pub struct UnitResultView {
     pub dimensions: Vec<DimensionView>,
 }
 
-fn unit_view(set: &IndicatorSet, period: PeriodView, r: &Ranked) -> UnitResultView {
+fn unit_view(
+    set: &IndicatorSet,
+    period: PeriodView,
+    r: &Ranked,
+    evidence: &[EvidenceMeta],
+) -> UnitResultView {
     let a = &r.assessment;
     UnitResultView {
         period,
@@ -318,6 +381,11 @@ fn unit_view(set: &IndicatorSet, period: PeriodView, r: &Ranked) -> UnitResultVi
                             base: num(res.base()),
                             note: res.note().map(str::to_string),
                             lines: res.lines().iter().map(LineView::of).collect(),
+                            evidence: evidence
+                                .iter()
+                                .filter(|f| &f.indicator == code)
+                                .map(EvidenceFileView::of)
+                                .collect(),
                         }
                     })
                     .collect(),
@@ -342,12 +410,22 @@ async fn unit_result(
     let period = period_of(&year, &q)?;
     let id = parse_id(&id)?;
     let app = state.app.clone();
-    let (all, one) =
-        blocking(move || Ok(assessment::unit_result(&app, &caller.who(), period, id)?)).await?;
-    Ok(Json(unit_view(&all.set, PeriodView::of(&all), &one)))
+    let (all, one, evidence) = blocking(move || {
+        let who = caller.who();
+        let (all, one) = assessment::unit_result(&app, &who, period, id)?;
+        let evidence = assessment::evidence_of(&app, &who, period, id)?;
+        Ok((all, one, evidence))
+    })
+    .await?;
+    Ok(Json(unit_view(
+        &all.set,
+        PeriodView::of(&all),
+        &one,
+        &evidence,
+    )))
 }
 
-/// A score given by hand.
+/// A score given by hand (its files of evidence go to `…/scores/{indicator}/evidence`).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScoreBody {
@@ -388,6 +466,7 @@ async fn give_score(
         indicator: truncate(&indicator, 40),
         points,
         comment: body.comment,
+        files: Vec::new(),
     };
     let app = state.app.clone();
     let entry_id = blocking(move || {
@@ -396,11 +475,123 @@ async fn give_score(
             &caller.who(),
             period,
             id,
-            &input,
+            input,
         )?)
     })
     .await?;
     Ok(Json(ScoreSaved { entry_id }))
+}
+
+/// No fields: the files alone, named `file`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceInput {}
+
+impl FromForm for EvidenceInput {
+    fn from_form(f: Form) -> Result<Self, ApiError> {
+        f.finish()?;
+        Ok(EvidenceInput {})
+    }
+}
+
+/// The multipart form of files of evidence.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct EvidenceForm {
+    /// Files named `file` (PDF, PNG, JPEG, Word, Excel; each at most 20 MB; at most five a
+    /// score, counting those it has).
+    #[schema(content_media_type = "application/octet-stream")]
+    pub file: Vec<Vec<u8>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvidenceAdded {
+    /// The new files' ids.
+    pub ids: Vec<i64>,
+}
+
+/// Adds files of evidence (佐证材料) to a score already given: the credit office to any score,
+/// the unit to its own self-assessment until the office confirms it. Each file is checked by its
+/// content (422 ATTACHMENT_TYPE_UNSUPPORTED, ATTACHMENT_TYPE_MISMATCH, ATTACHMENT_EMPTY; 413
+/// ATTACHMENT_TOO_LARGE); at most five a score (422 TOO_MANY_FILES); nothing is stored when one
+/// is refused. Refused on a closed period (409 PERIOD_CLOSED) and before the score is given (422
+/// SCORE_MISSING).
+#[utoipa::path(post,
+    path = "/api/v1/assessments/{year}/units/{id}/scores/{indicator}/evidence",
+    tag = "assessments", params(("year" = i32, Path), ("id" = i64, Path),
+        ("indicator" = String, Path), PeriodQuery),
+    request_body(content((EvidenceForm = "multipart/form-data"))),
+    responses((status = 200, body = EvidenceAdded), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn add_evidence(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((year, id, indicator)): Path<(String, String, String)>,
+    Params(q): Params<PeriodQuery>,
+    WithFiles(_, files): WithFiles<EvidenceInput>,
+) -> Result<Json<EvidenceAdded>, ApiError> {
+    let period = period_of(&year, &q)?;
+    let id = parse_id(&id)?;
+    let indicator = truncate(&indicator, 40);
+    let app = state.app.clone();
+    let ids = blocking(move || {
+        let who = caller.who();
+        match assessment::add_evidence(&app, &who, period, id, &indicator, files) {
+            // One file refused: its own code and status, as a case's step answers it.
+            Err(probity_app::AppError::Fields(mut errs)) if errs.len() == 1 => {
+                Err(errs.remove(0).error.into())
+            }
+            other => Ok(other?),
+        }
+    })
+    .await?;
+    Ok(Json(EvidenceAdded { ids }))
+}
+
+/// A file of evidence of a unit's score, as it was stored (its SM3 digest checked on reading),
+/// always as a download: for those who may see the unit's result.
+#[utoipa::path(get, path = "/api/v1/assessments/{year}/units/{id}/evidence/{file}",
+    tag = "assessments", params(("year" = i32, Path), ("id" = i64, Path),
+        ("file" = i64, Path, description = "The file's id"), PeriodQuery),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn evidence_file(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((year, id, file)): Path<(String, String, String)>,
+    Params(q): Params<PeriodQuery>,
+) -> Result<Response, ApiError> {
+    let period = period_of(&year, &q)?;
+    let id = parse_id(&id)?;
+    let file = parse_id(&file)?;
+    let app = state.app.clone();
+    let (meta, bytes) = blocking(move || {
+        Ok(assessment::evidence_file(
+            &app,
+            &caller.who(),
+            period,
+            id,
+            file,
+        )?)
+    })
+    .await?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                attachment_mime(&meta.kind).to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                disposition(meta.id, &meta.kind, &meta.file_name),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// Closes a period (归档): every unit's result frozen as a snapshot signed with the platform's

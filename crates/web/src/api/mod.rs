@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod assessments;
 pub mod auth;
 pub mod cases;
+pub mod disputes;
 pub mod eligibility;
 pub mod import;
 pub mod records;
@@ -30,5 +31,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(cases::router())
         .merge(sanctions::router())
         .merge(assessments::router())
+        .merge(disputes::router())
         .merge(eligibility::router())
 }

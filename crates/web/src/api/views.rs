@@ -254,7 +254,7 @@ pub fn attachment_url(case_id: i64, attachment_id: i64) -> String {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaseSummaryView {
     pub id: i64,
-    /// objection, repair, rectification, complaint
+    /// objection, repair, rectification, complaint, assessment_dispute
     pub kind: String,
     pub kind_label: String,
     /// open, consulting, assigned, filed, answered, closed
@@ -262,7 +262,8 @@ pub struct CaseSummaryView {
     /// The state in Chinese; a closed case with its outcome (已办结，异议成立).
     pub state_label: String,
     /// How a closed case ended: upheld, dismissed, approved, rejected, accepted, founded,
-    /// partly_founded, unfounded, withdrawn.
+    /// partly_founded, unfounded, withdrawn, lapsed; a dispute of an assessment result
+    /// maintained or corrected.
     pub outcome: Option<String>,
     pub outcome_label: Option<String>,
     pub title: String,

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
@@ -25,13 +25,16 @@ use probity_domain::assessment::{
     EntryStage, Evidence, Indicator, IndicatorSet, Period, PeriodKind, Points, Reweighting, Rule,
     Sort, Status,
 };
+use probity_domain::attachment::{AttachmentType, MAX_ATTACHMENT_BYTES};
 use probity_domain::audit::Actor;
 use probity_domain::authz::reach_on;
 use probity_domain::subject::SubjectKind;
-use probity_store::StoredEntry;
+use probity_store::{EvidenceMeta, StoredEntry};
 use serde::Deserialize;
 
-use super::kit::{Ctx, Layout, Opt, PageForm, download, field_map, options, xlsx_download};
+use super::kit::{
+    Ctx, Layout, Opt, PageForm, PageUpload, download, field_map, options, xlsx_download,
+};
 use crate::AppState;
 use crate::charts;
 use crate::error::ApiError;
@@ -58,7 +61,11 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/console/assessments/{year}/{period}/units/{id}/scores",
-            post(score),
+            post(score).layer(DefaultBodyLimit::max(SCORE_BODY_LIMIT)),
+        )
+        .route(
+            "/console/assessments/{year}/{period}/units/{id}/evidence/{file}",
+            get(evidence_file),
         )
         .route(
             "/console/assessments/sets/{year}",
@@ -76,6 +83,10 @@ const GROUPS: [SubjectKind; 3] = [
     SubjectKind::Department,
     SubjectKind::Township,
 ];
+
+/// The most a score form's files may weigh together, and the form around them.
+const SCORE_FILES_LIMIT: usize = assessment::MAX_EVIDENCE_FILES * MAX_ATTACHMENT_BYTES;
+const SCORE_BODY_LIMIT: usize = SCORE_FILES_LIMIT + 1024 * 1024;
 
 /// The grade filter's value for the units without a grade yet.
 const NO_GRADE: &str = "none";
@@ -442,8 +453,8 @@ async fn ranking(
     PageQuery(q): PageQuery<RankingQuery>,
 ) -> PageResult {
     let period = query_period(&state, &q.year, &q.period).await?;
-    if ctx.role() == AccountRole::Unit {
-        // A unit has no ranking of the district: its own result.
+    if !matches!(ctx.role(), AccountRole::Admin | AccountRole::Hr) {
+        // A unit (a providing department too) has no ranking of the district: its own result.
         let Some(unit) = ctx.caller.unit() else {
             return Err(ApiError::Forbidden("本账号未绑定单位，无法查看考核结果".into()).into());
         };
@@ -878,7 +889,37 @@ struct FormView {
     comment: String,
     max: String,
     button: &'static str,
+    files_hint: String,
     errors: HashMap<&'static str, String>,
+}
+
+/// A file of evidence of a score, to download.
+struct FileLink {
+    name: String,
+    href: String,
+    size: String,
+    by: String,
+}
+
+fn size_text(bytes: i64) -> String {
+    match u64::try_from(bytes).unwrap_or(0) {
+        b if b < 1024 => format!("{b} 字节"),
+        b if b < 1024 * 1024 => format!("{} KB", b.div_ceil(1024)),
+        b => format!(
+            "{}.{} MB",
+            b / (1024 * 1024),
+            b % (1024 * 1024) * 10 / (1024 * 1024)
+        ),
+    }
+}
+
+fn file_link(p: Period, f: &EvidenceMeta) -> FileLink {
+    FileLink {
+        name: f.file_name.clone(),
+        href: format!("{}/evidence/{}", unit_href(p, f.unit_id), f.id),
+        size: size_text(f.size),
+        by: Actor::parse(&f.added_by).label(),
+    }
 }
 
 struct IndicatorView {
@@ -896,6 +937,8 @@ struct IndicatorView {
     lines: Vec<LineView>,
     note: Option<String>,
     entry: Option<EntryView>,
+    /// The files of evidence of its score (shown on a closed period too).
+    files: Vec<FileLink>,
     form: Option<FormView>,
 }
 
@@ -949,6 +992,8 @@ struct UnitTpl {
     print_href: String,
     /// The unit's own period picker.
     pickers: Option<Pickers>,
+    /// The unit's form to dispute its result (对结果提出异议), while the window is open.
+    dispute: Option<super::kit::DisputeFormView>,
 }
 
 struct Pickers {
@@ -1039,6 +1084,11 @@ fn form_view(
         comment,
         max: i.max_points.to_string(),
         button,
+        files_hint: format!(
+            "可选，每项评分最多 {} 个文件，每个不超过 {} MB；接受 PDF、PNG 和 JPG 图片、Word、Excel",
+            assessment::MAX_EVIDENCE_FILES,
+            MAX_ATTACHMENT_BYTES / (1024 * 1024)
+        ),
         errors: posted.map(|p| p.errors.clone()).unwrap_or_default(),
     })
 }
@@ -1047,6 +1097,9 @@ struct UnitData {
     results: PeriodResults,
     one: Ranked,
     entries: Vec<StoredEntry>,
+    evidence: Vec<EvidenceMeta>,
+    /// The unit's own dispute window, while it is open (考核结果异议).
+    dispute: Option<probity_app::assessment_dispute::Window>,
 }
 
 async fn load_unit(
@@ -1060,10 +1113,14 @@ async fn load_unit(
     Ok(blocking(move || {
         let (results, one) = assessment::unit_result(&app, &who, period, unit)?;
         let entries = assessment::entries_of(&app, &who, period, unit)?;
+        let evidence = assessment::evidence_of(&app, &who, period, unit)?;
+        let dispute = probity_app::assessment_dispute::window(&app, &who, period, unit)?;
         Ok(UnitData {
             results,
             one,
             entries,
+            evidence,
+            dispute,
         })
     })
     .await?)
@@ -1110,6 +1167,8 @@ fn unit_tpl(
         results,
         one,
         entries,
+        evidence,
+        dispute,
     } = data;
     let a = &one.assessment;
     let set = &results.set;
@@ -1173,6 +1232,11 @@ fn unit_tpl(
                             by: Actor::parse(&e.updated_by).label(),
                             at: local_time(&e.updated_at),
                         }),
+                        files: evidence
+                            .iter()
+                            .filter(|f| &f.indicator == code)
+                            .map(|f| file_link(period, f))
+                            .collect(),
                         form,
                     }
                 })
@@ -1265,13 +1329,28 @@ fn unit_tpl(
         back: matches!(role, AccountRole::Admin | AccountRole::Hr).then(|| ranking_href(period)),
         self_href: unit_href(period, a.unit_id),
         print_href: format!("{}/print", unit_href(period, a.unit_id)),
-        pickers: (role == AccountRole::Unit && !print).then(|| Pickers {
-            years: year_options(state.app.today(), period.year),
-            periods: period_options(period.kind),
+        pickers: (!matches!(role, AccountRole::Admin | AccountRole::Hr) && !print).then(|| {
+            Pickers {
+                years: year_options(state.app.today(), period.year),
+                periods: period_options(period.kind),
+            }
+        }),
+        dispute: dispute.filter(|_| !print).map(|w| {
+            super::kit::DisputeFormView::new(
+                format!("{}/disputes", unit_href(period, a.unit_id)),
+                &w,
+                &[],
+                "",
+                HashMap::new(),
+            )
         }),
     }
 }
 
+/// The score form: its fields and the files of evidence (named `file`).
+type ScoreUpload = PageUpload<SCORE_FILES_LIMIT>;
+
+/// The score form sent without files, as a plain form.
 #[derive(Debug, Default, Deserialize)]
 struct ScoreForm {
     #[serde(default)]
@@ -1285,41 +1364,81 @@ struct ScoreForm {
 async fn score(
     State(state): State<AppState>,
     Path((year, period, id)): Path<(String, String, String)>,
-    f: PageForm<ScoreForm>,
+    req: axum::extract::Request,
 ) -> PageResult {
-    let PageForm { ctx, form } = f;
+    use axum::extract::FromRequest;
+    let multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("multipart/form-data"));
+    let (ctx, fields, files) = if multipart {
+        match ScoreUpload::from_request(req, &state).await {
+            Ok(PageUpload { ctx, fields, files }) => (ctx, fields, files),
+            Err(refused) => return Ok(refused),
+        }
+    } else {
+        match PageForm::<ScoreForm>::from_request(req, &state).await {
+            Ok(PageForm { ctx, form }) => {
+                let fields = HashMap::from([
+                    ("indicator".to_string(), form.indicator),
+                    ("points".to_string(), form.points),
+                    ("comment".to_string(), form.comment),
+                ]);
+                (ctx, fields, Vec::new())
+            }
+            Err(refused) => return Ok(refused),
+        }
+    };
+    let field = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    let form = Posted {
+        indicator: field("indicator").trim().to_string(),
+        points: field("points"),
+        comment: field("comment"),
+        errors: HashMap::new(),
+    };
     let period = parse_period(&year, &period)?;
     let unit = unit_id(&id)?;
+    let n_files = files.len();
     let input = ScoreInput {
-        indicator: form.indicator.trim().to_string(),
+        indicator: form.indicator.clone(),
         points: form.points.clone(),
         comment: form.comment.clone(),
+        files: files
+            .into_iter()
+            .map(|(_, f)| probity_app::cases::Upload {
+                file_name: f.file_name,
+                bytes: f.bytes,
+            })
+            .collect(),
     };
     let app = state.app.clone();
     let who = ctx.caller.who();
     let outcome = blocking(move || {
+        let indicator = input.indicator.clone();
         Ok(
-            assessment::give_score(&app, &who, period, unit, &input).map(|_| {
+            assessment::give_score(&app, &who, period, unit, input).map(|_| {
                 // The indicator by its name in the message, as the page shows it.
                 assessment::indicator_set(&app, period.year)
                     .ok()
-                    .and_then(|s| {
-                        s.set
-                            .indicator(&input.indicator)
-                            .map(|(_, i)| i.name.clone())
-                    })
+                    .and_then(|s| s.set.indicator(&indicator).map(|(_, i)| i.name.clone()))
                     .unwrap_or_default()
             }),
         )
     })
     .await?;
-    let errors = match outcome {
+    let mut errors = match outcome {
         Ok(indicator) => {
-            let code = form.indicator.trim();
+            let code = form.indicator.as_str();
+            let files = if n_files > 0 {
+                format!("，佐证材料 {n_files} 个")
+            } else {
+                String::new()
+            };
             return Ok(done(
                 &format!("{}#ind-{code}", unit_href(period, unit)),
                 &format!(
-                    "已保存指标 {code}「{indicator}」的{}：{} 分",
+                    "已保存指标 {code}「{indicator}」的{}：{} 分{files}",
                     if ctx.role() == AccountRole::Unit {
                         "自评"
                     } else {
@@ -1335,16 +1454,45 @@ async fn score(
         }
         Err(e) => return Err(e.into()),
     };
+    if n_files > 0 {
+        // A browser cannot be given its files back.
+        errors
+            .entry("file")
+            .and_modify(|m| m.push_str("（未保存；文件需重新选择）"))
+            .or_insert_with(|| "未保存：文件需重新选择".to_string());
+    }
     let data = load_unit(&state, &ctx, period, unit).await?;
-    let posted = Posted {
-        indicator: form.indicator.trim().to_string(),
-        points: form.points,
-        comment: form.comment,
-        errors,
-    };
+    let posted = Posted { errors, ..form };
     let mut res = ctx.page(&unit_tpl(&state, &ctx, period, data, false, Some(posted)));
     *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     Ok(res)
+}
+
+/// A file of evidence of a unit's score, to save (never shown inline), for those who may see the
+/// unit's result.
+async fn evidence_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((year, period, id, file)): Path<(String, String, String, String)>,
+) -> PageResult {
+    let period = parse_period(&year, &period)?;
+    let unit = unit_id(&id)?;
+    let file = file
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| ApiError::NotFound("没有这个佐证材料".into()))?;
+    let app = state.app.clone();
+    let who = ctx.caller.who();
+    let (meta, bytes) =
+        blocking(move || Ok(assessment::evidence_file(&app, &who, period, unit, file)?)).await?;
+    let ty = AttachmentType::parse(&meta.kind);
+    let ext = ty.map_or("bin", |t| t.extensions()[0]);
+    Ok(download(
+        bytes,
+        ty.map_or("application/octet-stream", AttachmentType::mime),
+        &format!("evidence-{}.{ext}", meta.id),
+        &meta.file_name,
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------

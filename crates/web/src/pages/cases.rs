@@ -622,6 +622,19 @@ fn head(d: &CaseDetail) -> CaseHead {
     if detail.get("anonymous").and_then(|v| v.as_bool()) == Some(true) {
         notes.push("匿名投诉：只能通过受理编号和查询码告知办理结果".into());
     }
+    if c.kind == CaseKind::Dispute
+        && let Ok(x) =
+            serde_json::from_value::<probity_domain::case::dispute::DisputeDetail>(detail.clone())
+        && let Ok(period) = x.period()
+    {
+        notes.push(format!(
+            "{}考核结果于 {} 公布，异议期至 {}；有异议的指标：{}",
+            period.label(),
+            x.published_on,
+            x.last_day,
+            x.indicators.join("、")
+        ));
+    }
     CaseHead {
         id: c.id,
         kind: d.view.kind_label,
@@ -662,6 +675,8 @@ fn text_label(a: CaseAction) -> &'static str {
         CaseAction::File => "书面说明和整改情况",
         CaseAction::Return => "退回理由",
         CaseAction::Answer(_) => "答复内容",
+        CaseAction::Maintain => "维持原结果的理由",
+        CaseAction::Correct => "更正的理由（考核期将重新开启）",
         _ => "说明（可选）",
     }
 }
@@ -751,6 +766,10 @@ fn forms(d: &CaseDetail, civil_servant: bool, typed: &Typed) -> Vec<ActionForm> 
                         "按答复的调查结论办结；属实或部分属实的，生成一条待审核的失信记录草稿"
                     }
                     CaseAction::Route => "转交负责调查答复的单位，答复期限重新起算",
+                    CaseAction::Maintain => "维持原考核结果，理由告知申请单位",
+                    CaseAction::Correct => {
+                        "予以更正：重新开启该考核期，修改评分后再次归档，理由告知申请单位"
+                    }
                     _ => "",
                 },
             }

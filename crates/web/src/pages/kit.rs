@@ -70,6 +70,8 @@ fn nav(role: AccountRole) -> Vec<NavItem> {
             item("/console/cases", "案件办理"),
             item("/console/statistics", "统计分析"),
             item("/console/sanctions/checks", "信用核查反馈"),
+            // A providing department is an assessed unit too: its own result.
+            item("/console/assessments", "考核评价"),
         ]),
         AccountRole::Admin => v.extend([
             item("/console/review", "审核队列"),
@@ -464,5 +466,58 @@ impl<const LIMIT: usize> FromRequest<AppState> for PageUpload<LIMIT> {
             return Err(csrf_refused());
         }
         Ok(out)
+    }
+}
+
+/// The form a unit disputes its assessment result with (对结果提出异议), on its result page and
+/// on the page that shows the form again with its problems.
+pub struct DisputeFormView {
+    pub action: String,
+    pub published_on: String,
+    pub last_day: String,
+    pub indicators: Vec<DisputeIndicatorOpt>,
+    pub reasons: String,
+    pub errors: std::collections::HashMap<&'static str, String>,
+    /// The unit's dispute of the period being handled: a link instead of the form.
+    pub open_case: Option<i64>,
+}
+
+/// An indicator to tick on the dispute form (field `ind_<code>`).
+pub struct DisputeIndicatorOpt {
+    pub code: String,
+    pub name: String,
+    pub checked: bool,
+}
+
+/// The form field of an indicator ticked on the dispute form.
+pub const DISPUTE_INDICATOR_FIELD: &str = "ind_";
+
+impl DisputeFormView {
+    /// The form for `window`, posting to `action`, with what was typed and its problems when it
+    /// comes back refused.
+    pub fn new(
+        action: String,
+        window: &probity_app::assessment_dispute::Window,
+        ticked: &[String],
+        reasons: &str,
+        errors: std::collections::HashMap<&'static str, String>,
+    ) -> DisputeFormView {
+        DisputeFormView {
+            action,
+            published_on: window.published_on.to_string(),
+            last_day: window.last_day.to_string(),
+            indicators: window
+                .indicators
+                .iter()
+                .map(|(code, name)| DisputeIndicatorOpt {
+                    checked: ticked.contains(code),
+                    code: code.clone(),
+                    name: name.clone(),
+                })
+                .collect(),
+            reasons: reasons.to_string(),
+            errors,
+            open_case: window.open_case,
+        }
     }
 }

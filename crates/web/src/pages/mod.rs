@@ -8,6 +8,7 @@ pub mod admin;
 pub mod assessments;
 pub mod calendar;
 pub mod cases;
+pub mod disputes;
 pub mod eligibility;
 pub mod kit;
 pub mod personnel;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(upload::router())
         .merge(admin::router())
         .merge(assessments::router())
+        .merge(disputes::router())
         .merge(calendar::router())
         .merge(cases::router())
         .merge(statistics::router())

@@ -381,9 +381,9 @@ fn the_ranking_names_every_group_and_unit_in_chinese_and_filters() {
         assert!(p.body.contains("尚未归档，仅供参考") && p.body.contains(ZONE));
         assert_no_codes(name, "the summary", &p);
 
-        // A provider has no assessment pages.
+        // A provider (the finance bureau) has no ranking: its own result, no other unit's.
         let mut provider = s.as_role(AccountRole::Provider);
-        assert_eq!(provider.get(YEAR_END).status, StatusCode::FORBIDDEN);
+        assert_eq!(provider.get(YEAR_END).status, StatusCode::SEE_OTHER);
         assert_eq!(provider.get(&unit_page(town)).status, StatusCode::FORBIDDEN);
     }
 }
@@ -992,5 +992,297 @@ fn the_indicator_set_page_refuses_a_broken_set_with_every_problem() {
         let p = office.get("/console/assessments/sets/2027");
         assert_eq!(p.status, StatusCode::OK, "[{name}] {}", p.body);
         assert!(p.body.contains("2027 年度尚未设定考核指标体系") && p.body.contains("year = 2027"));
+    }
+}
+
+/// A civil servant of 新河街道, whose name and ID number a score's comment may carry.
+const PERSON: &str = "金超文";
+
+fn person_id() -> probity_domain::ident::IdNumber {
+    probity_domain::ident::IdNumber::from_parts("120116", day("1982-03-20"), 27).unwrap()
+}
+
+/// A mobile number written in a comment.
+const PHONE: &str = "13820071234";
+
+fn add_person(store: &Store) {
+    let person = RosterRow {
+        name: PERSON.into(),
+        kind: "公务员".into(),
+        id_number: person_id().as_str().into(),
+        unit: "新河街道".into(),
+        position: "科员".into(),
+        ..Default::default()
+    };
+    let report = store
+        .import_roster(vec![(2, person.validate(false).unwrap())], "test")
+        .unwrap();
+    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+}
+
+/// The bytes of a download, read again with the browser's session.
+fn bytes_of(b: &Browser, path: &str) -> Vec<u8> {
+    b.request(reqwest::Method::GET, path)
+        .send()
+        .unwrap()
+        .bytes()
+        .unwrap()
+        .to_vec()
+}
+
+/// Every cell of a workbook, joined.
+fn workbook_text(bytes: &[u8]) -> String {
+    read_workbook(bytes)
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+#[test]
+fn an_id_number_or_phone_in_a_comment_or_reason_shows_in_clear_to_the_credit_office_only() {
+    for b in backends("assessment_masking") {
+        let name = b.name;
+        let s = Site::start(&b.store);
+        add_person(&b.store);
+        s.move_to(CLOSING);
+        let town = s.unit("新河街道");
+        let id = person_id();
+        let id = id.as_str();
+        let mut office = s.as_role(AccountRole::Admin);
+        let mut unit = s.as_role(AccountRole::Unit);
+        let mut hr = s.as_role(AccountRole::Hr);
+
+        // The unit self-assesses naming its clerk; the office scores and confirms, naming him
+        // with his ID number and phone; the period is closed and reopened with a reason that
+        // names him again.
+        let p = give(
+            &mut unit,
+            town,
+            "D4.04",
+            "4",
+            &format!("台账由{PERSON}整理，联系电话{PHONE}"),
+        );
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "[{name}] {}", p.body);
+        let comment = format!("经办人{PERSON}（身份证号{id}）未按期公开，电话 {PHONE}");
+        for code in ["D1.01", "D4.04"] {
+            let p = give(&mut office, town, code, "3", &comment);
+            assert_eq!(p.status, StatusCode::SEE_OTHER, "[{name}] {}", p.body);
+        }
+        let csrf = office
+            .get("/console/assessments/2026/year_end/close")
+            .csrf();
+        let p = office.post(
+            "/console/assessments/2026/year_end/close",
+            &[("csrf", &csrf), ("confirmed", "yes")],
+        );
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "[{name}] {}", p.body);
+        let csrf = office.get(YEAR_END).csrf();
+        let reason = format!("{PERSON}（{id}）提出复核申请");
+        let p = office.post(
+            "/console/assessments/2026/year_end/reopen",
+            &[("csrf", &csrf), ("reason", &reason)],
+        );
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "[{name}] {}", p.body);
+
+        // The credit office reads them as written.
+        let p = office.get(&unit_page(town));
+        assert!(
+            p.body.contains(id) && p.body.contains(PHONE),
+            "[{name}] the office"
+        );
+        assert!(p.body.contains(PERSON), "[{name}] the office");
+
+        // Everyone else, and everything made for them, reads them blanked and masked.
+        let api = format!("/api/v1/assessments/2026/units/{town}");
+        let ranking = hr.get(YEAR_END);
+        let shown = [
+            ("the unit's page", unit.get(&unit_page(town)).body),
+            (
+                "the unit's print",
+                unit.get(&format!("{}/print", unit_page(town))).body,
+            ),
+            ("the unit's API view", unit.get(&api).body),
+            ("the hr's view of the unit", hr.get(&unit_page(town)).body),
+            ("the hr's API view", hr.get(&api).body),
+            ("the hr's ranking", ranking.body.clone()),
+            (
+                "the hr's API ranking",
+                hr.get("/api/v1/assessments/2026").body,
+            ),
+            (
+                "the printed summary",
+                hr.get("/console/assessments/summary?year=2026&period=year_end")
+                    .body,
+            ),
+            (
+                "the hr's workbook",
+                workbook_text(&bytes_of(
+                    &hr,
+                    "/console/assessments.xlsx?year=2026&period=year_end",
+                )),
+            ),
+        ];
+        for (what, text) in &shown {
+            assert!(!text.contains(id), "[{name}] {what} shows the ID number");
+            assert!(
+                !text.contains(&id[..17]),
+                "[{name}] {what} shows the ID number"
+            );
+            assert!(!text.contains(PHONE), "[{name}] {what} shows the phone");
+            assert!(
+                !text.contains(PERSON),
+                "[{name}] {what} names {PERSON} in clear"
+            );
+        }
+        for (what, text) in &shown[..5] {
+            assert!(
+                text.contains("金*"),
+                "[{name}] {what} names the clerk masked"
+            );
+        }
+        assert!(
+            shown[0].1.contains("[身份证号已隐去]") && shown[0].1.contains("[电话号码已隐去]"),
+            "[{name}] {}",
+            shown[0].1
+        );
+        assert!(
+            ranking.body.contains("金*（[身份证号已隐去]）提出复核申请"),
+            "[{name}] the reopening's reason: {}",
+            ranking.body
+        );
+        let workbook = &shown[8].1;
+        assert!(
+            workbook.contains("经办人金*（身份证号[身份证号已隐去]）"),
+            "[{name}] {workbook}"
+        );
+        // The office's own workbook keeps them.
+        let mine = workbook_text(&bytes_of(
+            &office,
+            "/console/assessments.xlsx?year=2026&period=year_end",
+        ));
+        assert!(mine.contains(id), "[{name}] the office's workbook");
+        // The audit trail names the reopening without the number.
+        let journal = s.store.journal_page(0, 1_000).unwrap();
+        assert!(
+            journal
+                .iter()
+                .filter(|e| e.entity == "assessment")
+                .all(|e| !e.detail.contains(id)),
+            "[{name}] the journal"
+        );
+    }
+}
+
+#[test]
+fn a_score_form_takes_files_of_evidence_shown_as_links_on_the_units_page() {
+    for b in backends("assessment_evidence") {
+        let name = b.name;
+        let s = Site::start(&b.store);
+        let town = s.unit("新河街道");
+        let mut office = s.as_role(AccountRole::Admin);
+        let mut unit = s.as_role(AccountRole::Unit);
+        let pdf: &[u8] = b"%PDF-1.4\n%%EOF\n";
+
+        // The unit self-assesses with its ledger attached.
+        let csrf = unit.get(&unit_page(town)).csrf();
+        let p = unit.post_file(
+            &scores(town),
+            &[
+                ("csrf", &csrf),
+                ("indicator", "D4.04"),
+                ("points", "4"),
+                ("comment", "承诺事项已全部兑现"),
+            ],
+            ("承诺兑现台账.pdf", pdf),
+        );
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "[{name}] {}", p.body);
+        assert!(
+            p.flash().contains("佐证材料 1 个"),
+            "[{name}] {}",
+            p.flash()
+        );
+
+        // A file of the wrong kind: refused at the file's field, nothing saved.
+        let csrf = csrf_of(&mut office, town);
+        let head = s.head();
+        let p = office.post_file(
+            &scores(town),
+            &[
+                ("csrf", &csrf),
+                ("indicator", "D1.01"),
+                ("points", "3"),
+                ("comment", "一项程序缺失"),
+            ],
+            ("核查记录.txt", b"plain text"),
+        );
+        assert_eq!(
+            p.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "[{name}] {}",
+            p.body
+        );
+        let error = field_error(&p, "file-D1.01");
+        assert!(
+            error.contains("不支持的附件类型") && error.contains("文件需重新选择"),
+            "[{name}] {error}"
+        );
+        assert_eq!(s.head(), head, "[{name}] nothing saved");
+
+        // The page lists the file with the score, and both sides download it.
+        for who in [&mut unit, &mut office] {
+            let p = who.get(&unit_page(town));
+            let href = between(&p.body, "<p class=\"evidence\">佐证材料：<a href=\"", "\"")
+                .unwrap_or_else(|| panic!("[{name}] no evidence link: {}", p.body));
+            assert!(p.body.contains("承诺兑现台账.pdf"), "[{name}]");
+            assert!(
+                p.body.contains("enctype=\"multipart/form-data\""),
+                "[{name}]"
+            );
+            let res = who.get(&href);
+            assert_eq!(res.status, StatusCode::OK, "[{name}] {href}");
+            assert!(
+                res.headers["content-disposition"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("attachment"),
+                "[{name}]"
+            );
+            assert_eq!(bytes_of(who, &href), pdf, "[{name}]");
+        }
+    }
+}
+
+fn csrf_of(b: &mut Browser, unit: i64) -> String {
+    b.get(&unit_page(unit)).csrf()
+}
+
+#[test]
+fn a_providing_department_finds_its_own_result_in_the_menu() {
+    for b in backends("assessment_provider") {
+        let name = b.name;
+        let s = Site::start(&b.store);
+        let finance = s.unit("区财政局");
+        let town = s.unit("新河街道");
+        let mut provider = s.as_role(AccountRole::Provider);
+        let p = provider.get("/console");
+        assert!(
+            p.body.contains("href=\"/console/assessments\""),
+            "[{name}] the menu: {}",
+            p.body
+        );
+        let p = provider.get(YEAR_END);
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "[{name}] {}", p.body);
+        assert_eq!(p.location(), unit_page(finance), "[{name}]");
+        let p = provider.get(&unit_page(finance));
+        assert_eq!(p.status, StatusCode::OK, "[{name}] {}", p.body);
+        assert!(p.body.contains(roster::FINANCE), "[{name}]");
+        assert!(
+            !p.body.contains("score-form"),
+            "[{name}] a provider gives no score"
+        );
+        assert_no_codes(name, "the provider's own result", &p);
+        let p = provider.get(&unit_page(town));
+        assert_eq!(p.status, StatusCode::FORBIDDEN, "[{name}]");
     }
 }

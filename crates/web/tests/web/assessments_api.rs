@@ -708,3 +708,304 @@ fn cases_count_for_the_unit_that_held_them() {
         );
     }
 }
+
+/// A small PDF, as an office's scanner makes one (its bytes are ASCII, so the download reads
+/// back as text).
+const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+/// A PNG's first bytes.
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+
+impl Platform {
+    /// Posts files of evidence to a score, as a multipart form with the files named `file`.
+    fn upload(
+        &self,
+        who: Who,
+        unit: i64,
+        indicator: &str,
+        files: &[(&str, &[u8])],
+    ) -> (StatusCode, Value) {
+        use probity_testkit::browser::{BOUNDARY, Part, multipart};
+        let parts: Vec<Part> = files.iter().map(|(n, b)| Part::File(n, b)).collect();
+        let b = self
+            .client
+            .post(format!(
+                "{}/api/v1/assessments/2026/units/{unit}/scores/{indicator}/evidence",
+                self.base
+            ))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .body(multipart(&parts));
+        let b = match who {
+            Who::Office => b
+                .header("cookie", format!("probity_session={}", self.admin.0))
+                .header("x-csrf-token", &self.admin.1),
+            Who::Provider => b.bearer_auth(&self.provider_token),
+            Who::Unit => b.bearer_auth(&self.unit_token),
+            Who::Hr => b.bearer_auth(&self.hr_token),
+        };
+        let res = b.send().unwrap();
+        let status = res.status();
+        let text = res.text().unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// Downloads a file: its status, `Content-Disposition` and bytes.
+    fn download(&self, href: &str, who: Who) -> (StatusCode, String, Vec<u8>) {
+        let b = self.client.get(format!("{}{href}", self.base));
+        let b = match who {
+            Who::Office => b.header("cookie", format!("probity_session={}", self.admin.0)),
+            Who::Provider => b.bearer_auth(&self.provider_token),
+            Who::Unit => b.bearer_auth(&self.unit_token),
+            Who::Hr => b.bearer_auth(&self.hr_token),
+        };
+        let res = b.send().unwrap();
+        let status = res.status();
+        let disposition = res
+            .headers()
+            .get("content-disposition")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        (status, disposition, res.bytes().unwrap().to_vec())
+    }
+}
+
+fn evidence_names(unit: &Value, code: &str) -> Vec<String> {
+    indicator(unit, code)["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file_name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_score_carries_files_of_evidence_checked_listed_downloaded_and_kept_when_closed() {
+    for b in backends("assessments_evidence") {
+        let name = b.name;
+        let store = &b.store;
+        let p = Platform::start(store);
+        let town = store.find_unit(roster::TOWN).unwrap();
+        let other = store.find_unit(roster::OTHER_TOWN).unwrap();
+        let path = format!("/api/v1/assessments/2026/units/{}", town.id);
+
+        // Files go with a score already given.
+        let (status, v) = p.upload(Who::Unit, town.id, "D4.04", &[("兑现台账.pdf", PDF)]);
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {v}");
+        assert_eq!(code(&v), "SCORE_MISSING", "[{name}] {v}");
+        let (status, v) = p.score(
+            Who::Unit,
+            town.id,
+            "D4.04",
+            json!(4),
+            "公开承诺事项已全部兑现",
+        );
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        let (status, v) = p.upload(Who::Unit, town.id, "D4.04", &[("兑现台账.pdf", PDF)]);
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        assert_eq!(v["ids"].as_array().unwrap().len(), 1, "[{name}] {v}");
+
+        // A wrong type, a renamed file, too many: each refused in Chinese with its code, and
+        // nothing of the upload stored.
+        let (status, v) = p.upload(
+            Who::Unit,
+            town.id,
+            "D4.04",
+            &[("说明.pdf", PDF), ("台账.exe", b"MZ\x90\0")],
+        );
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {v}");
+        assert_eq!(code(&v), "ATTACHMENT_TYPE_UNSUPPORTED", "[{name}] {v}");
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains("只接受"),
+            "[{name}] {v}"
+        );
+        let (status, v) = p.upload(Who::Unit, town.id, "D4.04", &[("照片.pdf", PNG)]);
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {v}");
+        assert_eq!(code(&v), "ATTACHMENT_TYPE_MISMATCH", "[{name}] {v}");
+        let five = [("a.pdf", PDF); 5];
+        let (status, v) = p.upload(Who::Unit, town.id, "D4.04", &five);
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {v}");
+        assert_eq!(code(&v), "TOO_MANY_FILES", "[{name}] {v}");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("已有 1 个"),
+            "[{name}] {v}"
+        );
+        let (status, v) = p.upload(Who::Unit, town.id, "D4.04", &[]);
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {v}");
+        assert_eq!(code(&v), "FILE_REQUIRED", "[{name}] {v}");
+        let (_, u) = p.get(&path, Who::Unit);
+        assert_eq!(
+            evidence_names(&u, "D4.04"),
+            ["兑现台账.pdf"],
+            "[{name}] {u}"
+        );
+
+        // Only the unit itself and the credit office add files; the unit not to another's
+        // score, nor to what the office scores.
+        let (status, _) = p.upload(Who::Provider, town.id, "D4.04", &[("x.pdf", PDF)]);
+        assert_eq!(status, StatusCode::FORBIDDEN, "[{name}]");
+        let (status, _) = p.upload(Who::Hr, town.id, "D4.04", &[("x.pdf", PDF)]);
+        assert_eq!(status, StatusCode::FORBIDDEN, "[{name}]");
+        let (status, _) = p.upload(Who::Unit, other.id, "D4.04", &[("x.pdf", PDF)]);
+        assert_eq!(status, StatusCode::FORBIDDEN, "[{name}]");
+        let (status, v) = p.score(
+            Who::Office,
+            town.id,
+            "D1.01",
+            json!(3),
+            "抽查两项，一项未公开",
+        );
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        let (status, v) = p.upload(Who::Unit, town.id, "D1.01", &[("x.pdf", PDF)]);
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {v}");
+        assert_eq!(code(&v), "SCORE_CONFIRMED", "[{name}] {v}");
+        let (status, v) = p.upload(
+            Who::Office,
+            town.id,
+            "D1.01",
+            &[("抽查记录.pdf", PDF), ("截图.png", PNG)],
+        );
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+
+        // Listed with the indicator, downloaded as stored by those who see the result.
+        let (_, u) = p.get(&path, Who::Hr);
+        assert_eq!(
+            evidence_names(&u, "D1.01"),
+            ["抽查记录.pdf", "截图.png"],
+            "[{name}] {u}"
+        );
+        let file = &indicator(&u, "D4.04")["evidence"][0];
+        assert_eq!(file["kind"], "pdf", "[{name}] {file}");
+        assert_eq!(file["size"], PDF.len(), "[{name}] {file}");
+        assert_eq!(file["sm3"].as_str().unwrap().len(), 64, "[{name}] {file}");
+        let href = file["href"].as_str().unwrap().to_string();
+        for who in [Who::Unit, Who::Hr, Who::Office] {
+            let (status, disposition, bytes) = p.download(&href, who);
+            assert_eq!(status, StatusCode::OK, "[{name}] {who:?}");
+            assert_eq!(bytes, PDF, "[{name}] {who:?}");
+            assert!(
+                disposition.starts_with("attachment;"),
+                "[{name}] {disposition}"
+            );
+        }
+        // Not through another unit's address, not by another unit.
+        let id = file["id"].as_i64().unwrap();
+        let (status, _, _) = p.download(
+            &format!("/api/v1/assessments/2026/units/{}/evidence/{id}", other.id),
+            Who::Hr,
+        );
+        assert_eq!(status, StatusCode::NOT_FOUND, "[{name}]");
+        let (status, _, _) = p.download(
+            &format!("/api/v1/assessments/2026/units/{}/evidence/{id}", other.id),
+            Who::Unit,
+        );
+        assert_eq!(status, StatusCode::FORBIDDEN, "[{name}]");
+        let (status, _, _) = p.download(&href.replace("year_end", "mid_year"), Who::Hr);
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "[{name}] another period's address"
+        );
+
+        // The office confirms the self-assessment: the unit's files stay, it adds no more.
+        let (status, v) = p.score(
+            Who::Office,
+            town.id,
+            "D4.04",
+            json!(4),
+            "核对台账，确认自评",
+        );
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        let (status, v) = p.upload(Who::Unit, town.id, "D4.04", &[("补充.pdf", PDF)]);
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {v}");
+        assert_eq!(code(&v), "SCORE_CONFIRMED", "[{name}] {v}");
+
+        // Closed: no files added, those given still shown and downloaded.
+        let (status, v) = p.send(
+            "POST",
+            "/api/v1/assessments/2026/close",
+            Who::Office,
+            Some(json!({})),
+        );
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        let (status, v) = p.upload(Who::Office, town.id, "D1.01", &[("迟到.pdf", PDF)]);
+        assert_eq!(status, StatusCode::CONFLICT, "[{name}] {v}");
+        assert_eq!(code(&v), "PERIOD_CLOSED", "[{name}] {v}");
+        let (_, u) = p.get(&path, Who::Unit);
+        assert_eq!(u["period"]["state"], "closed", "[{name}] {u}");
+        assert_eq!(
+            evidence_names(&u, "D4.04"),
+            ["兑现台账.pdf"],
+            "[{name}] {u}"
+        );
+        assert_eq!(evidence_names(&u, "D1.01").len(), 2, "[{name}] {u}");
+        let (status, _, bytes) = p.download(&href, Who::Unit);
+        assert_eq!(
+            (status, bytes.as_slice()),
+            (StatusCode::OK, PDF),
+            "[{name}]"
+        );
+
+        // Each file is in the journal with its digest.
+        let journal = store.journal_page(0, 1_000).unwrap();
+        let files = journal
+            .iter()
+            .filter(|e| e.entity == "assessment" && e.detail.contains("佐证材料"))
+            .count();
+        assert_eq!(files, 3, "[{name}]");
+    }
+}
+
+#[test]
+fn a_providing_department_sees_its_own_result_and_no_other() {
+    for b in backends("assessments_provider") {
+        let name = b.name;
+        let store = &b.store;
+        let p = Platform::start(store);
+        // The provider account is the finance bureau's: a department, assessed.
+        let finance = store.find_unit(roster::FINANCE).unwrap();
+        let town = store.find_unit(roster::TOWN).unwrap();
+        let (status, u) = p.get(
+            &format!("/api/v1/assessments/2026/units/{}", finance.id),
+            Who::Provider,
+        );
+        assert_eq!(status, StatusCode::OK, "[{name}] {u}");
+        assert_eq!(u["standing"]["unit_id"], finance.id, "[{name}] {u}");
+        assert_eq!(u["standing"]["group"], "区级部门", "[{name}] {u}");
+        let (status, _) = p.get(
+            &format!("/api/v1/assessments/2026/units/{}", town.id),
+            Who::Provider,
+        );
+        assert_eq!(status, StatusCode::FORBIDDEN, "[{name}]");
+        let (status, _) = p.get("/api/v1/assessments/2026", Who::Provider);
+        assert_eq!(status, StatusCode::FORBIDDEN, "[{name}]");
+    }
+}
+
+#[test]
+fn an_unknown_period_is_named_in_chinese_with_the_codes_to_send() {
+    for b in backends("assessments_period") {
+        let name = b.name;
+        let p = Platform::start(&b.store);
+        let (status, v) = p.get("/api/v1/assessments/2026?period=q3", Who::Hr);
+        assert!(status.is_client_error(), "[{name}] {v}");
+        assert_eq!(code(&v), "PERIOD_UNKNOWN");
+        let message = v["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("应为年中检查或年终考评"),
+            "[{name}] {message}"
+        );
+        assert!(
+            message.contains("mid_year 为年中检查"),
+            "[{name}] {message}"
+        );
+    }
+}

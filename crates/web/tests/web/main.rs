@@ -4,6 +4,7 @@
 
 mod admin_pages;
 mod api;
+mod assessment_disputes;
 mod assessment_pages;
 mod assessments_api;
 mod browser;
