@@ -52,6 +52,8 @@ pub struct App {
     clock: Clock,
     /// The roster's civil servants, masked wherever the public side shows a text.
     names: std::sync::Arc<public::RosterNames>,
+    /// The joint rewards and sanctions' measures and rules on the current catalog.
+    shipped: std::sync::Arc<sanctions::ShippedCache>,
 }
 
 impl App {
@@ -62,6 +64,7 @@ impl App {
             store: store.with_clock(clock.clone()),
             clock,
             names: std::sync::Arc::default(),
+            shipped: std::sync::Arc::default(),
         }
     }
 

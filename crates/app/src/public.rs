@@ -251,12 +251,11 @@ pub fn measures_today(
         .chain(&p.trustworthy)
         .map(|r| r.id)
         .collect();
-    crate::sanctions::measures_on_records(app.store(), &p.subject, &shown, app.today()).map_err(
-        |e| match e {
-            crate::AppError::Store(s) => PublicError::Store(s),
-            other => PublicError::Store(StoreError::Internal(other.to_string())),
-        },
-    )
+    crate::sanctions::measures_on_records(app, &p.subject, &shown, app.today()).map_err(|e| match e
+    {
+        crate::AppError::Store(s) => PublicError::Store(s),
+        other => PublicError::Store(StoreError::Internal(other.to_string())),
+    })
 }
 
 /// One record as the public sees it today, by the app's clock.

@@ -70,16 +70,17 @@ pub fn check(
     }
     let s = find_subject(app, subject)?;
     let store = app.store();
+    let shipped = app.shipped.current(store)?;
     let Shipped {
         measures,
         rules,
         catalog,
-    } = shipped(store)?;
+    } = &*shipped;
     let facts = SubjectFacts {
         kind: s.kind,
         records: store.sanction_facts(s.id)?,
     };
-    let outcome = sanction::check(&measures, &rules, &catalog, &facts, purpose, year);
+    let outcome = sanction::check(measures, rules, catalog, &facts, purpose, year);
     let answer = serde_json::to_string(&outcome).map_err(|e| AppError::Other(e.to_string()))?;
     let logged = store.log_sanction_check(&NewSanctionCheck {
         actor: &actor.name(),
@@ -107,13 +108,51 @@ pub fn check(
 }
 
 /// The measures list and the rules, on the current catalog.
-struct Shipped {
+pub(crate) struct Shipped {
     measures: Measures,
     rules: Rules,
     catalog: Catalog,
 }
 
-fn shipped(store: &Store) -> AppResult<Shipped> {
+/// The measures list and rules on the catalog as it is now, built again only after a category
+/// changed (by the journal, as `public::RosterNames` follows the roster): reading the catalog
+/// and parsing both lists cost more than the check that uses them.
+#[derive(Default)]
+pub struct ShippedCache {
+    /// The change-feed position the lists are known to be current at, and the lists.
+    cached: std::sync::Mutex<Option<(i64, std::sync::Arc<Shipped>)>>,
+}
+
+impl ShippedCache {
+    fn current(&self, store: &Store) -> AppResult<std::sync::Arc<Shipped>> {
+        let head = store.head_seq()?;
+        let cached = self.cached.lock().ok().and_then(|c| c.clone());
+        if let Some((at, shipped)) = cached {
+            if at >= head {
+                return Ok(shipped);
+            }
+            if store.categories_changed_since(at)?.is_empty() {
+                self.keep(head, shipped.clone());
+                return Ok(shipped);
+            }
+        }
+        // Read after `head`: a change in between is in the catalog read, and is looked at
+        // again next time.
+        let shipped = std::sync::Arc::new(build_shipped(store)?);
+        self.keep(head, shipped.clone());
+        Ok(shipped)
+    }
+
+    fn keep(&self, at: i64, shipped: std::sync::Arc<Shipped>) {
+        if let Ok(mut c) = self.cached.lock()
+            && c.as_ref().is_none_or(|(old, _)| *old <= at)
+        {
+            *c = Some((at, shipped));
+        }
+    }
+}
+
+fn build_shipped(store: &Store) -> AppResult<Shipped> {
     let catalog = store.catalog()?;
     let measures = Measures::shipped();
     let rules = Rules::shipped(&measures, &catalog).map_err(|errs| {
@@ -640,16 +679,17 @@ pub fn own_measures(app: &App, actor: &Actor) -> AppResult<OwnMeasures> {
     let store = app.store();
     let subject = store.subject(unit)?;
     let today = app.today();
+    let shipped = app.shipped.current(store)?;
     let Shipped {
         measures,
         rules,
         catalog,
-    } = shipped(store)?;
+    } = &*shipped;
     let facts = SubjectFacts {
         kind: subject.kind,
         records: store.sanction_facts(subject.id)?,
     };
-    let in_force = sanction::measures_in_force(&measures, &rules, &catalog, &facts, today);
+    let in_force = sanction::measures_in_force(measures, rules, catalog, &facts, today);
     let mut cache: HashMap<i64, RecordRef> = HashMap::new();
     let mut out = Vec::with_capacity(in_force.len());
     for m in in_force {
@@ -669,7 +709,7 @@ pub fn own_measures(app: &App, actor: &Actor) -> AppResult<OwnMeasures> {
                 document_no: r.document_no,
                 decided_on: r.decided_on,
                 state: r.state.label(),
-                in_force_until: fact.and_then(|f| f.in_force(&catalog)).map(|f| f.last),
+                in_force_until: fact.and_then(|f| f.in_force(catalog)).map(|f| f.last),
             };
             cache.insert(*id, rr.clone());
             records.push(rr);
@@ -694,7 +734,7 @@ pub fn own_measures(app: &App, actor: &Actor) -> AppResult<OwnMeasures> {
 /// clean year, computed on part of a file, would claim what the whole may not bear out). For
 /// the public profile, whose disclosed records `shown` are (`public::measures_today`).
 pub(crate) fn measures_on_records(
-    store: &Store,
+    app: &App,
     subject: &Subject,
     shown: &[i64],
     today: NaiveDate,
@@ -702,11 +742,13 @@ pub(crate) fn measures_on_records(
     if shown.is_empty() {
         return Ok(Vec::new());
     }
+    let store = app.store();
+    let shipped = app.shipped.current(store)?;
     let Shipped {
         measures,
         rules,
         catalog,
-    } = shipped(store)?;
+    } = &*shipped;
     let facts = SubjectFacts {
         kind: subject.kind,
         records: store
@@ -716,7 +758,7 @@ pub(crate) fn measures_on_records(
             .collect(),
     };
     Ok(
-        sanction::measures_in_force(&measures, &rules, &catalog, &facts, today)
+        sanction::measures_in_force(measures, rules, catalog, &facts, today)
             .into_iter()
             .filter(|m| !m.records.is_empty())
             .collect(),

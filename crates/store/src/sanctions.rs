@@ -252,8 +252,10 @@ impl Store {
         let rows = c.query(
             "SELECT r.id, r.category, r.kind, r.severity, r.state, r.decided_on, \
              r.disclosure_until, \
-             (SELECT MAX(j.at) FROM journal j WHERE j.entity = 'record' \
-                AND j.entity_id = CAST(r.id AS TEXT) AND j.action IN ('repair', 'revoke')) AS ended_at \
+             CASE WHEN r.state IN ('repaired', 'revoked') THEN \
+               (SELECT MAX(j.at) FROM journal j WHERE j.entity = 'record' \
+                AND j.entity_id = CAST(r.id AS TEXT) AND j.action IN ('repair', 'revoke')) \
+             END AS ended_at \
              FROM records r WHERE r.subject_id = $1 ORDER BY r.id",
             &[Val::Int(subject_id)],
         )?;
