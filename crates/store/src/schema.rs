@@ -358,6 +358,15 @@ CREATE INDEX jobs_state ON jobs (state, lease_until);
         "0024_assessment_evidence",
         Step::Run(assessment_evidence_table),
     ),
+    // What the credit check (信用核查) reads of a subject's records, in one index: the check
+    // read each record's row from the table, one page each, for every check.
+    (
+        "0025_records_subject_facts",
+        Step::Sql(
+            "CREATE INDEX records_subject_facts ON records \
+             (subject_id, state, category, kind, severity, decided_on, disclosure_until);",
+        ),
+    ),
 ];
 
 /// The assessment's tables (`assessment.rs`). Points are kept in hundredths.
