@@ -6,19 +6,16 @@
 //! office answers on the case engine: 予以更正 reopens the period with the dispute as the
 //! reason, 维持原结果 leaves it closed. Every step is journaled; the dispute reaches nobody else.
 
-use std::sync::Arc;
-
-use chrono::NaiveDate;
 use probity_domain::account::AccountRole;
-use probity_search::SearchIndex;
 use probity_store::Store;
 use probity_testkit::{Accounts, backends, roster};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-fn day(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
+use crate::platform::{
+    Served, app_on_day, client_without_redirects, empty_index, json_of, request, session, set_noon,
+    with_session,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Who {
@@ -40,19 +37,7 @@ struct Platform {
     provider_token: String,
     unit_token: String,
     hr_token: String,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for Platform {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
+    _server: Served,
 }
 
 impl Platform {
@@ -68,94 +53,36 @@ impl Platform {
             store,
             &[AccountRole::Provider, AccountRole::Unit, AccountRole::Hr],
         );
-        let app = probity_app::App::new(
-            store.clone(),
-            probity_app::Clock::on_beijing_day(day(today)),
-        );
-        let index = Arc::new(SearchIndex::in_memory().unwrap());
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let served_app = app.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                let (router, _) = probity_web::app_on(
-                    served_app,
-                    probity_web::WebConfig::default(),
-                    probity_web::PagesConfig::default(),
-                    index,
-                );
-                let svc = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-                axum::serve(listener, svc)
-                    .with_graceful_shutdown(async move {
-                        let _ = rx.await;
-                    })
-                    .await
-                    .unwrap();
-            });
-        });
-        let session = |role: AccountRole| {
-            let id = accounts.account(store, role).id;
-            let s = store
-                .create_session(id, chrono::TimeDelta::hours(8), app.now())
-                .unwrap();
-            (s.token, s.csrf)
-        };
+        let app = app_on_day(store, today);
+        let server = Served::start(&app, empty_index());
+        let session = |role: AccountRole| session(store, &app, &accounts, role);
         Platform {
-            base,
-            client: reqwest::blocking::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
+            base: server.base.clone(),
+            client: client_without_redirects(),
             admin: session(AccountRole::Admin),
             unit_session: session(AccountRole::Unit),
             app,
             provider_token: accounts.token(AccountRole::Provider).to_string(),
             unit_token: accounts.token(AccountRole::Unit).to_string(),
             hr_token: accounts.token(AccountRole::Hr).to_string(),
-            shutdown: Some(tx),
-            thread: Some(thread),
+            _server: server,
         }
     }
 
     /// The day as the clock reads it at Beijing noon.
     fn set_day(&self, d: &str) {
-        use chrono::TimeZone;
-        let noon = chrono::FixedOffset::east_opt(8 * 3600)
-            .unwrap()
-            .from_local_datetime(&day(d).and_hms_opt(12, 0, 0).unwrap())
-            .unwrap();
-        self.app.clock().set(noon.with_timezone(&chrono::Utc));
+        set_noon(&self.app, d);
     }
 
     fn send(&self, method: &str, path: &str, who: Who, body: Option<Value>) -> (StatusCode, Value) {
-        let url = format!("{}{path}", self.base);
-        let b = match method {
-            "GET" => self.client.get(url),
-            _ => self.client.post(url),
-        };
-        let b = match body {
-            Some(v) => b.json(&v),
-            None => b,
-        };
+        let b = request(&self.client, &self.base, method, path, body);
         let b = match who {
-            Who::Office => b
-                .header("cookie", format!("probity_session={}", self.admin.0))
-                .header("x-csrf-token", &self.admin.1),
+            Who::Office => with_session(b, &self.admin),
             Who::Provider => b.bearer_auth(&self.provider_token),
             Who::Unit => b.bearer_auth(&self.unit_token),
             Who::Hr => b.bearer_auth(&self.hr_token),
         };
-        let res = b.send().unwrap();
-        let status = res.status();
-        let text = res.text().unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        json_of(b.send().unwrap())
     }
 
     fn get(&self, path: &str, who: Who) -> (StatusCode, Value) {

@@ -7,7 +7,6 @@
 //! snapshot without forms, reopening only with a reason; every score line in the workbook; the
 //! indicator set refused with every problem of a broken TOML.
 
-use chrono::NaiveDate;
 use probity_app::assessment_export::HEADERS;
 use probity_domain::account::AccountRole;
 use probity_domain::assessment::{Period, PeriodKind};
@@ -19,6 +18,10 @@ use probity_testkit::browser::{Browser, Page, between};
 use probity_testkit::{Accounts, backends, roster};
 use reqwest::StatusCode;
 
+use crate::platform::{
+    Served, app_on_day, browser_on_clock, civil_servant, day, empty_index, import_rows,
+};
+
 /// A Monday in 2026: records are reported and scores given while the year-end review runs.
 const START: &str = "2026-06-01";
 /// The first working day of 2027: the 2026 year-end review may be closed.
@@ -29,29 +32,13 @@ const YEAR_END: &str = "/console/assessments?year=2026&period=year_end";
 /// The functional zone the small roster lacks.
 const ZONE: &str = "天津经济技术开发区管理委员会";
 
-fn day(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
 /// The platform on a loopback port, on an `App` whose clock the test moves.
 struct Site {
     base: String,
     app: probity_app::App,
     store: Store,
     accounts: Accounts,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for Site {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
+    _server: Served,
 }
 
 impl Site {
@@ -68,10 +55,7 @@ impl Site {
             parent: "区政府".into(),
             ..Default::default()
         };
-        let report = store
-            .import_roster(vec![(2, zone.validate(false).unwrap())], "test")
-            .unwrap();
-        assert!(report.rejected.is_empty());
+        import_rows(store, vec![zone]);
         let accounts = Accounts::create(
             store,
             "ap",
@@ -82,56 +66,21 @@ impl Site {
                 AccountRole::Hr,
             ],
         );
-        let app = probity_app::App::new(
-            store.clone(),
-            probity_app::Clock::on_beijing_day(day(START)),
-        );
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let served = app.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                let index = std::sync::Arc::new(probity_search::SearchIndex::in_memory().unwrap());
-                let (router, _) = probity_web::app_on(
-                    served,
-                    probity_web::WebConfig::default(),
-                    probity_web::PagesConfig::default(),
-                    index,
-                );
-                let svc = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-                axum::serve(listener, svc)
-                    .with_graceful_shutdown(async move {
-                        let _ = rx.await;
-                    })
-                    .await
-                    .unwrap();
-            });
-        });
+        let app = app_on_day(store, START);
+        let server = Served::start(&app, empty_index());
         Site {
-            base,
+            base: server.base.clone(),
             app,
             store: store.clone(),
             accounts,
-            shutdown: Some(tx),
-            thread: Some(thread),
+            _server: server,
         }
     }
 
     /// A browser logged in as `role`, with a session opened on the platform's clock (open one
     /// again after moving the clock).
     fn as_role(&self, role: AccountRole) -> Browser {
-        let a = self.accounts.account(&self.store, role);
-        let s = self
-            .store
-            .create_session(a.id, chrono::TimeDelta::hours(8), self.app.now())
-            .unwrap();
-        let mut b = Browser::new(&self.base);
-        b.cookies.push(("probity_session".into(), s.token));
-        b
+        browser_on_clock(&self.base, &self.store, &self.app, &self.accounts, role)
     }
 
     /// Moves the platform's clock to 10:00 of `d` in Beijing.
@@ -1006,18 +955,7 @@ fn person_id() -> probity_domain::ident::IdNumber {
 const PHONE: &str = "13820071234";
 
 fn add_person(store: &Store) {
-    let person = RosterRow {
-        name: PERSON.into(),
-        kind: "公务员".into(),
-        id_number: person_id().as_str().into(),
-        unit: "新河街道".into(),
-        position: "科员".into(),
-        ..Default::default()
-    };
-    let report = store
-        .import_roster(vec![(2, person.validate(false).unwrap())], "test")
-        .unwrap();
-    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    import_rows(store, vec![civil_servant(PERSON, &person_id())]);
 }
 
 /// The bytes of a download, read again with the browser's session.

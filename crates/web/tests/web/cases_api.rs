@@ -7,9 +7,7 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use chrono::NaiveDate;
 use probity_domain::account::AccountRole;
-use probity_domain::subject::RosterRow;
 use probity_search::SearchIndex;
 use probity_store::Store;
 use probity_testkit::browser::{BOUNDARY, Part, multipart};
@@ -17,13 +15,14 @@ use probity_testkit::{Accounts, backends, roster};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::platform::{
+    Served, app_on_day, civil_servant, day, empty_index, import_rows, json_of, reform_commission,
+    with_session,
+};
+
 /// The day every test starts on: a Monday, far enough from the end of the calendar's last year
 /// (2026) for every deadline counted here.
 const START: &str = "2026-06-01";
-
-fn day(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
 
 /// A minimal PDF, and a PNG whose name will claim it is one.
 const PDF: &[u8] =
@@ -53,52 +52,19 @@ struct Platform {
     admin: RefCell<(String, String)>,
     provider_token: String,
     unit_token: String,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for Platform {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
+    _server: Served,
 }
 
 /// The small roster, with the development and reform commission that files the draft record a
 /// founded complaint raises (COMPLAINT_UPHELD's provider).
 fn load_roster(store: &Store) {
     roster::binhai(store);
-    let row = RosterRow {
-        name: "天津市滨海新区发展和改革委员会".into(),
-        short_name: "区发展改革委".into(),
-        kind: "部门".into(),
-        uscc: roster::uscc("WB000006"),
-        parent: "区政府".into(),
-        ..Default::default()
-    };
-    // A civil servant of the township, whose name and ID number a complaint's texts may carry.
-    let person = RosterRow {
-        name: PERSON.into(),
-        kind: "公务员".into(),
-        id_number: person_id().as_str().into(),
-        unit: "新河街道".into(),
-        position: "科员".into(),
-        ..Default::default()
-    };
-    let report = store
-        .import_roster(
-            vec![
-                (2, row.validate(false).unwrap()),
-                (3, person.validate(false).unwrap()),
-            ],
-            "test",
-        )
-        .unwrap();
-    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    // With a civil servant of the township, whose name and ID number a complaint's texts may
+    // carry.
+    import_rows(
+        store,
+        vec![reform_commission(), civil_servant(PERSON, &person_id())],
+    );
 }
 
 const PERSON: &str = "王丽华";
@@ -113,40 +79,12 @@ impl Platform {
         let roles = [AccountRole::Admin, AccountRole::Provider, AccountRole::Unit];
         let accounts = Accounts::create(store, "c", &roles)
             .with_credentials(store, &[AccountRole::Provider, AccountRole::Unit]);
-        let app = probity_app::App::new(
-            store.clone(),
-            probity_app::Clock::on_beijing_day(day(START)),
-        );
-        let index = Arc::new(SearchIndex::in_memory().unwrap());
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let (served_app, served_index) = (app.clone(), index.clone());
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                let (router, _) = probity_web::app_on(
-                    served_app,
-                    probity_web::WebConfig::default(),
-                    probity_web::PagesConfig::default(),
-                    served_index,
-                );
-                // Client addresses reach the handlers as under `serve` (the limits count per
-                // client).
-                let svc = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-                axum::serve(listener, svc)
-                    .with_graceful_shutdown(async move {
-                        let _ = rx.await;
-                    })
-                    .await
-                    .unwrap();
-            });
-        });
+        let app = app_on_day(store, START);
+        let index = empty_index();
+        let server = Served::start(&app, index.clone());
         let admin_id = accounts.account(store, AccountRole::Admin).id;
         let p = Platform {
-            base,
+            base: server.base.clone(),
             client: reqwest::blocking::Client::new(),
             store: store.clone(),
             index,
@@ -155,8 +93,7 @@ impl Platform {
             provider_token: accounts.token(AccountRole::Provider).to_string(),
             unit_token: accounts.token(AccountRole::Unit).to_string(),
             app,
-            shutdown: Some(tx),
-            thread: Some(thread),
+            _server: server,
         };
         p.open_session();
         p.warm_up();
@@ -203,11 +140,7 @@ impl Platform {
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let b = self.client.request(m, format!("{}{path}", self.base));
         match who {
-            Who::Office => {
-                let (token, csrf) = self.admin.borrow().clone();
-                b.header("cookie", format!("probity_session={token}"))
-                    .header("x-csrf-token", csrf)
-            }
+            Who::Office => with_session(b, &self.admin.borrow()),
             Who::Provider => b.bearer_auth(&self.provider_token),
             Who::Unit => b.bearer_auth(&self.unit_token),
             Who::Public => b,
@@ -215,10 +148,7 @@ impl Platform {
     }
 
     fn answer(res: reqwest::blocking::Response) -> (StatusCode, Value) {
-        let status = res.status();
-        let text = res.text().unwrap();
-        let v = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        (status, v)
+        json_of(res)
     }
 
     fn get(&self, path: &str, who: Who) -> (StatusCode, Value) {

@@ -6,14 +6,16 @@
 //! browsers without JavaScript, the status page, the rating and the per-client limit; the staff's
 //! entry of a hotline complaint; and the rules page's periods.
 
-use chrono::NaiveDate;
 use probity_domain::account::AccountRole;
-use probity_domain::subject::RosterRow;
 use probity_store::Store;
 use probity_testkit::browser::{BOUNDARY, Browser, Page, between};
 use probity_testkit::{Accounts, backends, roster};
 use reqwest::StatusCode;
 use reqwest::header;
+
+use crate::platform::{
+    Served, app_on_day, browser_on_clock, day, empty_index, import_rows, reform_commission,
+};
 
 /// A Monday, far enough from the end of the calendar's last year for every deadline here.
 const START: &str = "2026-06-01";
@@ -22,29 +24,13 @@ const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0";
 
-fn day(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
 /// The platform on a loopback port, on the use cases of an `App` whose clock stands on `START`.
 struct Site {
     base: String,
     app: probity_app::App,
     store: Store,
     accounts: Accounts,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for Site {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
+    _server: Served,
 }
 
 impl Site {
@@ -53,72 +39,26 @@ impl Site {
     /// and 新河街道's unit account (`cp_<role>`).
     fn start(store: &Store) -> Site {
         roster::binhai(store);
-        let row = RosterRow {
-            name: "天津市滨海新区发展和改革委员会".into(),
-            short_name: "区发展改革委".into(),
-            kind: "部门".into(),
-            uscc: roster::uscc("WB000006"),
-            parent: "区政府".into(),
-            ..Default::default()
-        };
-        let report = store
-            .import_roster(vec![(2, row.validate(false).unwrap())], "test")
-            .unwrap();
-        assert!(report.rejected.is_empty());
+        import_rows(store, vec![reform_commission()]);
         let accounts = Accounts::create(
             store,
             "cp",
             &[AccountRole::Admin, AccountRole::Provider, AccountRole::Unit],
         );
-        let app = probity_app::App::new(
-            store.clone(),
-            probity_app::Clock::on_beijing_day(day(START)),
-        );
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let served = app.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                let index = std::sync::Arc::new(probity_search::SearchIndex::in_memory().unwrap());
-                let (router, _) = probity_web::app_on(
-                    served,
-                    probity_web::WebConfig::default(),
-                    probity_web::PagesConfig::default(),
-                    index,
-                );
-                let svc = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-                axum::serve(listener, svc)
-                    .with_graceful_shutdown(async move {
-                        let _ = rx.await;
-                    })
-                    .await
-                    .unwrap();
-            });
-        });
+        let app = app_on_day(store, START);
+        let server = Served::start(&app, empty_index());
         Site {
-            base,
+            base: server.base.clone(),
             app,
             store: store.clone(),
             accounts,
-            shutdown: Some(tx),
-            thread: Some(thread),
+            _server: server,
         }
     }
 
     /// A browser logged in as `role`, with a session opened on the platform's clock.
     fn as_role(&self, role: AccountRole) -> Browser {
-        let a = self.accounts.account(&self.store, role);
-        let s = self
-            .store
-            .create_session(a.id, chrono::TimeDelta::hours(8), self.app.now())
-            .unwrap();
-        let mut b = Browser::new(&self.base);
-        b.cookies.push(("probity_session".into(), s.token));
-        b
+        browser_on_clock(&self.base, &self.store, &self.app, &self.accounts, role)
     }
 
     fn head(&self) -> i64 {

@@ -5,27 +5,23 @@
 //! logged check; a list with problems refused with every problem and its row, nothing checked;
 //! the console page's lookup, upload, saved workbook and template; and the roles that may not.
 
-use std::sync::Arc;
-
-use chrono::NaiveDate;
 use probity_domain::account::AccountRole;
 use probity_domain::ident::IdNumber;
-use probity_domain::subject::RosterRow;
 use probity_ingest::{ColumnSpec, Format, TableReader, TableWriter};
-use probity_search::SearchIndex;
 use probity_store::Store;
 use probity_testkit::browser::{Browser, Page, between};
 use probity_testkit::{Accounts, backends, roster};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::platform::{
+    Served, app_on_day, civil_servant, day, empty_index, import_rows, json_of, session,
+    with_session,
+};
+
 /// The day the test runs on: a Monday in 2026, months after the records' decisions (so that a
 /// repair may be applied for).
 const START: &str = "2026-06-01";
-
-fn day(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
 
 /// The civil servants of 新河街道 the tests ask about: (name, ID number). The last is not on the
 /// roster.
@@ -75,19 +71,7 @@ struct Platform {
     provider_token: String,
     unit_token: String,
     accounts: Accounts,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for Platform {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
+    _server: Served,
 }
 
 /// The small roster and four civil servants of 新河街道.
@@ -95,21 +79,9 @@ fn load_roster(store: &Store) {
     roster::binhai(store);
     let rows = [BARRED, CLEAN, EXEMPT, OTHER]
         .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let person = RosterRow {
-                name: name.to_string(),
-                kind: "公务员".into(),
-                id_number: id_of(name).as_str().into(),
-                unit: "新河街道".into(),
-                position: "科员".into(),
-                ..Default::default()
-            };
-            (i + 2, person.validate(false).unwrap())
-        })
+        .map(|name| civil_servant(name, &id_of(name)))
         .collect();
-    let report = store.import_roster(rows, "test").unwrap();
-    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    import_rows(store, rows);
 }
 
 impl Platform {
@@ -125,51 +97,19 @@ impl Platform {
             store,
             &[AccountRole::Hr, AccountRole::Provider, AccountRole::Unit],
         );
-        let app = probity_app::App::new(
-            store.clone(),
-            probity_app::Clock::on_beijing_day(day(START)),
-        );
-        let index = Arc::new(SearchIndex::in_memory().unwrap());
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let served_app = app.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                let (router, _) = probity_web::app_on(
-                    served_app,
-                    probity_web::WebConfig::default(),
-                    probity_web::PagesConfig::default(),
-                    index,
-                );
-                let svc = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-                axum::serve(listener, svc)
-                    .with_graceful_shutdown(async move {
-                        let _ = rx.await;
-                    })
-                    .await
-                    .unwrap();
-            });
-        });
-        let admin_id = accounts.account(store, AccountRole::Admin).id;
-        let s = store
-            .create_session(admin_id, chrono::TimeDelta::hours(8), app.now())
-            .unwrap();
+        let app = app_on_day(store, START);
+        let server = Served::start(&app, empty_index());
         Platform {
-            base,
+            base: server.base.clone(),
             client: reqwest::blocking::Client::new(),
             store: store.clone(),
-            admin: (s.token, s.csrf),
+            admin: session(store, &app, &accounts, AccountRole::Admin),
             hr_token: accounts.token(AccountRole::Hr).to_string(),
             provider_token: accounts.token(AccountRole::Provider).to_string(),
             unit_token: accounts.token(AccountRole::Unit).to_string(),
             accounts,
             app,
-            shutdown: Some(tx),
-            thread: Some(thread),
+            _server: server,
         }
     }
 
@@ -181,9 +121,7 @@ impl Platform {
     ) -> reqwest::blocking::RequestBuilder {
         let b = self.client.request(method, format!("{}{path}", self.base));
         match who {
-            Who::Office => b
-                .header("cookie", format!("probity_session={}", self.admin.0))
-                .header("x-csrf-token", &self.admin.1),
+            Who::Office => with_session(b, &self.admin),
             Who::Hr => b.bearer_auth(&self.hr_token),
             Who::Provider => b.bearer_auth(&self.provider_token),
             Who::Unit => b.bearer_auth(&self.unit_token),
@@ -191,10 +129,7 @@ impl Platform {
     }
 
     fn json(res: reqwest::blocking::Response) -> (StatusCode, Value) {
-        let status = res.status();
-        let text = res.text().unwrap();
-        let v = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        (status, v)
+        json_of(res)
     }
 
     fn post(&self, path: &str, who: Who, body: Value) -> (StatusCode, Value) {

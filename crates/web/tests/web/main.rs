@@ -17,6 +17,7 @@ mod cases_pages;
 mod eligibility;
 mod hardening;
 mod pages;
+mod platform;
 mod public;
 mod sanctions_api;
 mod sanctions_feedback;

@@ -6,24 +6,21 @@
 //!
 //! The platform here (`Platform`) is shared with `sanctions_feedback`.
 
-use std::sync::Arc;
-
-use chrono::NaiveDate;
 use probity_domain::account::AccountRole;
-use probity_domain::subject::RosterRow;
-use probity_search::SearchIndex;
 use probity_store::Store;
 use probity_testkit::{Accounts, backends, roster};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::platform::day;
+use crate::platform::{
+    Served, app_on_day, civil_servant, client_without_redirects, empty_index, import_rows, json_of,
+    session, with_session,
+};
+
 /// The day the test runs on: a Monday in 2026, three months and more after the records'
 /// decisions (so that their repair may be applied for).
 pub(crate) const START: &str = "2026-06-01";
-
-pub(crate) fn day(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
 
 pub(crate) const PERSON: &str = "王丽华";
 
@@ -61,36 +58,13 @@ pub(crate) struct Platform {
     court_token: String,
     provider2_token: String,
     provider_session: (String, String),
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for Platform {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
+    _server: Served,
 }
 
 /// The small roster and a civil servant of 新河街道.
 fn load_roster(store: &Store) {
     roster::binhai(store);
-    let person = RosterRow {
-        name: PERSON.into(),
-        kind: "公务员".into(),
-        id_number: person_id().as_str().into(),
-        unit: "新河街道".into(),
-        position: "科员".into(),
-        ..Default::default()
-    };
-    let report = store
-        .import_roster(vec![(2, person.validate(false).unwrap())], "test")
-        .unwrap();
-    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    import_rows(store, vec![civil_servant(PERSON, &person_id())]);
 }
 
 impl Platform {
@@ -106,43 +80,10 @@ impl Platform {
             store,
             &[AccountRole::Provider, AccountRole::Unit, AccountRole::Hr],
         );
-        let app = probity_app::App::new(
-            store.clone(),
-            probity_app::Clock::on_beijing_day(day(START)),
-        );
-        let index = Arc::new(SearchIndex::in_memory().unwrap());
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let served_app = app.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                let (router, _) = probity_web::app_on(
-                    served_app,
-                    probity_web::WebConfig::default(),
-                    probity_web::PagesConfig::default(),
-                    index,
-                );
-                let svc = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-                axum::serve(listener, svc)
-                    .with_graceful_shutdown(async move {
-                        let _ = rx.await;
-                    })
-                    .await
-                    .unwrap();
-            });
-        });
-        let admin_id = accounts.account(store, AccountRole::Admin).id;
-        let s = store
-            .create_session(admin_id, chrono::TimeDelta::hours(8), app.now())
-            .unwrap();
-        let provider_id = accounts.account(store, AccountRole::Provider).id;
-        let ps = store
-            .create_session(provider_id, chrono::TimeDelta::hours(8), app.now())
-            .unwrap();
+        let app = app_on_day(store, START);
+        let server = Served::start(&app, empty_index());
+        let admin = session(store, &app, &accounts, AccountRole::Admin);
+        let provider_session = session(store, &app, &accounts, AccountRole::Provider);
         let court = store.find_unit("区法院").unwrap().id;
         let court_account = store
             .create_account(
@@ -169,21 +110,17 @@ impl Platform {
             .unwrap();
         let provider2_token = store.issue_token(second.id, "test", "test").unwrap().1;
         Platform {
-            base,
-            client: reqwest::blocking::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
+            base: server.base.clone(),
+            client: client_without_redirects(),
             _app: app,
-            admin: (s.token, s.csrf),
+            admin,
             provider_token: accounts.token(AccountRole::Provider).to_string(),
             unit_token: accounts.token(AccountRole::Unit).to_string(),
             hr_token: accounts.token(AccountRole::Hr).to_string(),
             court_token,
             provider2_token,
-            provider_session: (ps.token, ps.csrf),
-            shutdown: Some(tx),
-            thread: Some(thread),
+            provider_session,
+            _server: server,
         }
     }
 
@@ -193,13 +130,9 @@ impl Platform {
         b: reqwest::blocking::RequestBuilder,
         who: Who,
     ) -> reqwest::blocking::RequestBuilder {
-        let session = |b: reqwest::blocking::RequestBuilder, (token, csrf): &(String, String)| {
-            b.header("cookie", format!("probity_session={token}"))
-                .header("x-csrf-token", csrf)
-        };
         match who {
-            Who::Office => session(b, &self.admin),
-            Who::ProviderSession => session(b, &self.provider_session),
+            Who::Office => with_session(b, &self.admin),
+            Who::ProviderSession => with_session(b, &self.provider_session),
             Who::Provider => b.bearer_auth(&self.provider_token),
             Who::Unit => b.bearer_auth(&self.unit_token),
             Who::Hr => b.bearer_auth(&self.hr_token),
@@ -210,11 +143,7 @@ impl Platform {
 
     pub(crate) fn post(&self, path: &str, who: Who, body: Value) -> (StatusCode, Value) {
         let b = self.client.post(format!("{}{path}", self.base)).json(&body);
-        let res = self.as_who(b, who).send().unwrap();
-        let status = res.status();
-        let text = res.text().unwrap();
-        let v = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        (status, v)
+        json_of(self.as_who(b, who).send().unwrap())
     }
 
     /// A GET: the status, the body's bytes and its content type.
