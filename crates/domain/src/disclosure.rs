@@ -316,6 +316,16 @@ pub const ID_PLACEHOLDER: &str = "[身份证号已隐去]";
 /// Longer unbroken runs of digits (an account number) are something else and stay; so do dates,
 /// document numbers (津滨法〔2024〕123号), USCCs with letters and amounts.
 pub fn blank_id_numbers(text: &str) -> String {
+    blank_spans(text, ID_PLACEHOLDER, id_spans)
+}
+
+/// Adds to its last argument the character ranges of a group of digits (its chunks, in the
+/// text's characters) that read as one kind of number.
+type SpanFinder = fn(&[char], &[Chunk], &mut Vec<(usize, usize)>);
+
+/// Replaces with `placeholder` the character ranges that `spans_of` finds in each group of
+/// digits of `text` (overlapping ranges blanked as one).
+fn blank_spans(text: &str, placeholder: &str, spans_of: SpanFinder) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
@@ -326,7 +336,7 @@ pub fn blank_id_numbers(text: &str) -> String {
         }
         let group = digit_group(&chars, i);
         i = group.last().map_or(i + 1, |c| c.end.max(i + 1));
-        id_spans(&chars, &group, &mut spans);
+        spans_of(&chars, &group, &mut spans);
     }
     if spans.is_empty() {
         return text.to_string();
@@ -340,7 +350,7 @@ pub fn blank_id_numbers(text: &str) -> String {
         }
         if start >= at {
             out.extend(&chars[at..start]);
-            out.push_str(ID_PLACEHOLDER);
+            out.push_str(placeholder);
         }
         at = end;
     }
@@ -365,34 +375,7 @@ pub const PHONE_PLACEHOLDER: &str = "[电话号码已隐去]";
 /// as people write them (138 0013 8000, 022-6530 1001, （022）65301001). Digits running on into
 /// more digits (an account number), dates, amounts and document numbers stay.
 pub fn blank_phone_numbers(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut spans: Vec<(usize, usize)> = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        if digit_value(chars[i]).is_none() {
-            i += 1;
-            continue;
-        }
-        let group = digit_group(&chars, i);
-        i = group.last().map_or(i + 1, |c| c.end.max(i + 1));
-        phone_spans(&chars, &group, &mut spans);
-    }
-    if spans.is_empty() {
-        return text.to_string();
-    }
-    spans.sort_unstable();
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
-    for (start, end) in spans {
-        if start < at {
-            continue;
-        }
-        out.extend(&chars[at..start]);
-        out.push_str(PHONE_PLACEHOLDER);
-        at = end;
-    }
-    out.extend(&chars[at..]);
-    out
+    blank_spans(text, PHONE_PLACEHOLDER, phone_spans)
 }
 
 /// Adds to `spans` the character ranges of `group` that read as a phone number: whole chunks,
