@@ -54,6 +54,8 @@ pub struct App {
     names: std::sync::Arc<public::RosterNames>,
     /// The joint rewards and sanctions' measures and rules on the current catalog.
     shipped: std::sync::Arc<sanctions::ShippedCache>,
+    /// The credit checks' log, written in groups.
+    check_log: std::sync::Arc<sanctions::CheckLog>,
 }
 
 impl App {
@@ -65,6 +67,7 @@ impl App {
             clock,
             names: std::sync::Arc::default(),
             shipped: std::sync::Arc::default(),
+            check_log: std::sync::Arc::default(),
         }
     }
 

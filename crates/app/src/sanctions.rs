@@ -82,22 +82,26 @@ pub fn check(
     };
     let outcome = sanction::check(measures, rules, catalog, &facts, purpose, year);
     let answer = serde_json::to_string(&outcome).map_err(|e| AppError::Other(e.to_string()))?;
-    let logged = store.log_sanction_check(&NewSanctionCheck {
-        actor: &actor.name(),
-        purpose: purpose.code(),
-        subject_id: s.id,
-        year,
-        decision: outcome.decision.code(),
-        answer: &answer,
-        asker_unit: actor.unit(),
-    })?;
+    let check_no = app.check_log.log(
+        store,
+        Pending {
+            ticket: 0,
+            actor: actor.name(),
+            purpose: purpose.code(),
+            subject_id: s.id,
+            year,
+            decision: outcome.decision.code(),
+            answer,
+            asker_unit: actor.unit(),
+        },
+    )?;
     let subject_name = if s.kind == SubjectKind::CivilServant {
         mask_name(&s.name)
     } else {
         s.name.clone()
     };
     Ok(Checked {
-        check_no: logged.check_no,
+        check_no,
         subject_id: s.id,
         subject_name,
         subject_kind: s.kind,
@@ -105,6 +109,127 @@ pub fn check(
         year,
         outcome,
     })
+}
+
+/// A check waiting for its turn in the log.
+struct Pending {
+    /// Its place in the queue, given by [`CheckLog::log`].
+    ticket: u64,
+    actor: String,
+    purpose: &'static str,
+    subject_id: i64,
+    year: i32,
+    decision: &'static str,
+    answer: String,
+    asker_unit: Option<i64>,
+}
+
+/// The check log's group commit. Every check is logged before its answer is given, but checks
+/// asked at the same moment share one transaction: the first to arrive writes every check
+/// queued by then and hands each its number, while those arriving during that write queue for
+/// the next one. On a busy morning one commit logs several checks; alone, a check waits for
+/// nobody.
+#[derive(Default)]
+pub struct CheckLog {
+    state: std::sync::Mutex<LogState>,
+    /// Signalled when a batch is written (or has failed).
+    written: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct LogState {
+    next_ticket: u64,
+    queue: Vec<Pending>,
+    /// Whether a batch is being written now.
+    writing: bool,
+    /// The numbers (or the failure) of checks written, by ticket, until their askers take them.
+    done: HashMap<u64, Result<String, String>>,
+}
+
+/// The writer of a batch: when it unwinds before handing out the results, the batch's checks
+/// are answered with a failure and the next writer may go.
+struct Writing<'a> {
+    log: &'a CheckLog,
+    tickets: Vec<u64>,
+    results: Option<Result<Vec<String>, String>>,
+}
+
+impl Drop for Writing<'_> {
+    fn drop(&mut self) {
+        let mut st = self.log.lock();
+        st.writing = false;
+        match self.results.take() {
+            Some(Ok(numbers)) => {
+                for (t, n) in self.tickets.iter().zip(numbers) {
+                    st.done.insert(*t, Ok(n));
+                }
+            }
+            Some(Err(e)) => {
+                for t in &self.tickets {
+                    st.done.insert(*t, Err(e.clone()));
+                }
+            }
+            None => {
+                for t in &self.tickets {
+                    st.done.insert(*t, Err("核查记录写入中断".into()));
+                }
+            }
+        }
+        drop(st);
+        self.log.written.notify_all();
+    }
+}
+
+impl CheckLog {
+    fn lock(&self) -> std::sync::MutexGuard<'_, LogState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Logs `check` (with the others queued meanwhile) and gives its number.
+    fn log(&self, store: &Store, mut check: Pending) -> AppResult<String> {
+        let mut st = self.lock();
+        let ticket = st.next_ticket;
+        st.next_ticket += 1;
+        check.ticket = ticket;
+        st.queue.push(check);
+        loop {
+            if let Some(done) = st.done.remove(&ticket) {
+                return done.map_err(AppError::Other);
+            }
+            if st.writing {
+                st = self.written.wait(st).unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            st.writing = true;
+            let batch = std::mem::take(&mut st.queue);
+            drop(st);
+            let mut writing = Writing {
+                log: self,
+                tickets: batch.iter().map(|p| p.ticket).collect(),
+                results: None,
+            };
+            let news: Vec<NewSanctionCheck<'_>> = batch
+                .iter()
+                .map(|p| NewSanctionCheck {
+                    actor: &p.actor,
+                    purpose: p.purpose,
+                    subject_id: p.subject_id,
+                    year: p.year,
+                    decision: p.decision,
+                    answer: &p.answer,
+                    asker_unit: p.asker_unit,
+                })
+                .collect();
+            writing.results = Some(
+                store
+                    .log_sanction_checks(&news)
+                    .map(|logged| logged.into_iter().map(|c| c.check_no).collect())
+                    .map_err(|e| format!("核查记录未能写入：{e}")),
+            );
+            drop(writing);
+            st = self.lock();
+        }
+    }
 }
 
 /// The measures list and the rules, on the current catalog.

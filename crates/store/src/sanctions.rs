@@ -320,6 +320,21 @@ impl Store {
     /// Logs a check and gives it its number: `HC` and the Beijing date, then a serial counted
     /// in the same write, so that two checks never share one.
     pub fn log_sanction_check(&self, new: &NewSanctionCheck<'_>) -> StoreResult<SanctionCheck> {
+        let mut logged = self.log_sanction_checks(std::slice::from_ref(new))?;
+        logged
+            .pop()
+            .ok_or_else(|| StoreError::Internal("核查记录未写入".into()))
+    }
+
+    /// Logs several checks in one transaction, numbered in the order given (a group commit:
+    /// the checks that arrived while the last batch was being written). All or none.
+    pub fn log_sanction_checks(
+        &self,
+        news: &[NewSanctionCheck<'_>],
+    ) -> StoreResult<Vec<SanctionCheck>> {
+        if news.is_empty() {
+            return Ok(Vec::new());
+        }
         let now = self.now();
         let at = time_text(now);
         let prefix = format!("HC{}-", beijing_date(now).format("%Y%m%d"));
@@ -337,36 +352,41 @@ impl Store {
                 .and_then(|n| n.strip_prefix(prefix.as_str()))
                 .and_then(|n| n.parse::<u64>().ok())
                 .unwrap_or(0);
-            let check_no = format!("{prefix}{:04}", today + 1);
-            let id = c.next_id("sanction_checks")?;
-            c.exec(
-                "INSERT INTO sanction_checks (id, check_no, at, actor, purpose, subject_id, year, \
-                 decision, answer, asker_unit) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                &[
-                    Val::Int(id),
-                    Val::from(check_no.as_str()),
-                    Val::from(at.as_str()),
-                    Val::from(new.actor),
-                    Val::from(new.purpose),
-                    Val::Int(new.subject_id),
-                    Val::Int(i64::from(new.year)),
-                    Val::from(new.decision),
-                    Val::from(new.answer),
-                    new.asker_unit.map_or(Val::Null, Val::Int),
-                ],
-            )?;
-            Ok(SanctionCheck {
-                id,
-                check_no,
-                at: at.clone(),
-                actor: new.actor.to_string(),
-                purpose: new.purpose.to_string(),
-                subject_id: new.subject_id,
-                year: new.year,
-                decision: new.decision.to_string(),
-                answer: new.answer.to_string(),
-                asker_unit: new.asker_unit,
-            })
+            let first = c.next_ids("sanction_checks", news.len() as i64)?;
+            let mut logged = Vec::with_capacity(news.len());
+            for ((new, id), serial) in news.iter().zip(first..).zip(today + 1..) {
+                let check_no = format!("{prefix}{serial:04}");
+                c.exec(
+                    "INSERT INTO sanction_checks (id, check_no, at, actor, purpose, subject_id, \
+                     year, decision, answer, asker_unit) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    &[
+                        Val::Int(id),
+                        Val::from(check_no.as_str()),
+                        Val::from(at.as_str()),
+                        Val::from(new.actor),
+                        Val::from(new.purpose),
+                        Val::Int(new.subject_id),
+                        Val::Int(i64::from(new.year)),
+                        Val::from(new.decision),
+                        Val::from(new.answer),
+                        new.asker_unit.map_or(Val::Null, Val::Int),
+                    ],
+                )?;
+                logged.push(SanctionCheck {
+                    id,
+                    check_no,
+                    at: at.clone(),
+                    actor: new.actor.to_string(),
+                    purpose: new.purpose.to_string(),
+                    subject_id: new.subject_id,
+                    year: new.year,
+                    decision: new.decision.to_string(),
+                    answer: new.answer.to_string(),
+                    asker_unit: new.asker_unit,
+                });
+            }
+            Ok(logged)
         })
     }
 
