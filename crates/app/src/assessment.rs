@@ -483,7 +483,8 @@ pub fn give_score(
     input: ScoreInput,
 ) -> AppResult<i64> {
     let office = actor.role() == AccountRole::Admin;
-    let own_unit = actor.role() == AccountRole::Unit && actor.unit() == Some(unit_id);
+    let own_unit = matches!(actor.role(), AccountRole::Unit | AccountRole::Provider)
+        && actor.unit() == Some(unit_id);
     if !office && !own_unit {
         return Err(AppError::Forbidden(
             "只有信用办可以评分；被评价单位只能对本单位的自评指标自评".into(),
@@ -623,7 +624,8 @@ pub fn add_evidence(
     files: Vec<Upload>,
 ) -> AppResult<Vec<i64>> {
     let office = actor.role() == AccountRole::Admin;
-    let own_unit = actor.role() == AccountRole::Unit && actor.unit() == Some(unit_id);
+    let own_unit = matches!(actor.role(), AccountRole::Unit | AccountRole::Provider)
+        && actor.unit() == Some(unit_id);
     if !office && !own_unit {
         return Err(AppError::Forbidden(
             "只有信用办和被评价单位本身可以上传评分的佐证材料".into(),

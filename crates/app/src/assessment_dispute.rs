@@ -106,7 +106,8 @@ pub fn file(
         .ok_or_else(|| AppError::NotFound("该单位不在本期考核范围内".into()))?;
     let cal = app.store().calendar()?;
     let today = app.today();
-    let last_day = dispute::may_file(&cal, published_on, today)?;
+    let deadlines = crate::cases::deadlines(app)?;
+    let last_day = dispute::may_file(&cal, published_on, today, deadlines.dispute_window_days)?;
     let set = set_of(&snap)?;
     let known: Vec<&str> = set
         .dimensions
@@ -114,7 +115,7 @@ pub fn file(
         .flat_map(|d| d.indicators.iter().map(|i| i.code.as_str()))
         .collect();
     let valid = input.validate(&known).map_err(AppError::Fields)?;
-    let opening = case::rules(CaseKind::Dispute).opening(&case::Deadlines::default(), None);
+    let opening = case::rules(CaseKind::Dispute).opening(&deadlines, None);
     let deadline = opening.deadline(&cal, today)?;
     let detail = DisputeDetail {
         year: period.year,
@@ -193,6 +194,10 @@ pub struct Window {
     pub published_on: NaiveDate,
     /// The last day a dispute may be filed.
     pub last_day: NaiveDate,
+    /// The working days a dispute may be filed in, and those the credit office has to answer
+    /// (the case deadlines' settings).
+    pub window_days: u32,
+    pub answer_days: u32,
     /// The indicators of the period's set, code and name, in the set's order.
     pub indicators: Vec<(String, String)>,
     /// The unit's dispute of the period still being handled, if any.
@@ -215,7 +220,13 @@ pub fn window(app: &App, actor: &Actor, period: Period, unit_id: i64) -> AppResu
         return Ok(None);
     }
     let cal = app.store().calendar()?;
-    let Ok(last_day) = dispute::may_file(&cal, published_on, app.today()) else {
+    let deadlines = crate::cases::deadlines(app)?;
+    let Ok(last_day) = dispute::may_file(
+        &cal,
+        published_on,
+        app.today(),
+        deadlines.dispute_window_days,
+    ) else {
         return Ok(None);
     };
     let set = set_of(&snap)?;
@@ -237,6 +248,8 @@ pub fn window(app: &App, actor: &Actor, period: Period, unit_id: i64) -> AppResu
     Ok(Some(Window {
         published_on,
         last_day,
+        window_days: deadlines.dispute_window_days,
+        answer_days: deadlines.dispute_answer_days,
         indicators: set
             .dimensions
             .iter()

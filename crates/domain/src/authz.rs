@@ -123,12 +123,13 @@ pub const TABLE: &[Rule] = &[
     // The yearly assessment (考核评价): the credit office and the 组织人事部门 see every unit, an
     // account bound to an assessed unit (a providing department's too) its own, with the files
     // of evidence behind its scores (`app::assessment` narrows); the credit office scores and
-    // closes, a unit self-assesses, each with its files.
+    // closes, a unit self-assesses (through any account bound to it, a providing department's
+    // too), each with its files.
     roles("GET", "/api/v1/assessments/{year}", &[(Admin, All), (Hr, All)]),
     roles("GET", "/api/v1/assessments/{year}/units/{id}", &[(Admin, All), (Hr, All), (Unit, All), (Provider, All)]),
     roles("GET", "/api/v1/assessments/{year}/units/{id}/evidence/{file}", &[(Admin, All), (Hr, All), (Unit, All), (Provider, All)]),
-    roles("PUT", "/api/v1/assessments/{year}/units/{id}/scores/{indicator}", &[(Admin, All), (Unit, All)]),
-    roles("POST", "/api/v1/assessments/{year}/units/{id}/scores/{indicator}/evidence", &[(Admin, All), (Unit, All)]),
+    roles("PUT", "/api/v1/assessments/{year}/units/{id}/scores/{indicator}", &[(Admin, All), (Unit, All), (Provider, All)]),
+    roles("POST", "/api/v1/assessments/{year}/units/{id}/scores/{indicator}/evidence", &[(Admin, All), (Unit, All), (Provider, All)]),
     roles("POST", "/api/v1/assessments/{year}/close", &[(Admin, All)]),
     roles("POST", "/api/v1/assessments/{year}/reopen", &[(Admin, All)]),
     // A unit disputes its own result (考核结果异议; `app::assessment_dispute` narrows to its own
@@ -239,7 +240,7 @@ pub const TABLE: &[Rule] = &[
     roles("GET", "/console/assessments/{year}/{period}/units/{id}", &[(Admin, All), (Hr, All), (Unit, All), (Provider, All)]),
     roles("GET", "/console/assessments/{year}/{period}/units/{id}/print", &[(Admin, All), (Hr, All), (Unit, All), (Provider, All)]),
     roles("GET", "/console/assessments/{year}/{period}/units/{id}/evidence/{file}", &[(Admin, All), (Hr, All), (Unit, All), (Provider, All)]),
-    roles("POST", "/console/assessments/{year}/{period}/units/{id}/scores", &[(Admin, All), (Unit, All)]),
+    roles("POST", "/console/assessments/{year}/{period}/units/{id}/scores", &[(Admin, All), (Unit, All), (Provider, All)]),
     roles("POST", "/console/assessments/{year}/{period}/units/{id}/disputes", &[(Unit, OwnFile), (Provider, OwnFile)]),
     roles("GET", "/console/assessments/sets/{year}", &[(Admin, All), (Hr, All)]),
     roles("POST", "/console/assessments/sets/{year}", &[(Admin, All)]),

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use probity_app::cases::Upload;
 use probity_domain::attachment::{self, AttachmentType, MAX_ATTACHMENT_BYTES};
 use serde::de::DeserializeOwned;
@@ -31,6 +32,25 @@ pub(crate) fn disposition(id: i64, kind: &str, file_name: &str) -> String {
         "attachment; filename=\"attachment-{id}.{ext}\"; filename*=UTF-8''{}",
         crate::http::percent_encode(file_name)
     )
+}
+
+/// A stored file (a case's attachment, a score's evidence) sent back to the API: its type as
+/// stored and never sniffed as another, to save under its own name, kept by no cache.
+pub(crate) fn file_response(id: i64, kind: &str, file_name: &str, bytes: Vec<u8>) -> Response {
+    let mime = AttachmentType::parse(kind).map_or("application/octet-stream", AttachmentType::mime);
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                disposition(id, kind, file_name),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 /// The text fields of a multipart form, taken one by one; what is left over is refused.
@@ -224,5 +244,40 @@ fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
         code,
         message: message.into(),
         fields: vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_download_keeps_its_chinese_name_and_an_ascii_fallback() {
+        let d = disposition(7, "pdf", "整改报告 (终稿).pdf");
+        assert!(d.starts_with("attachment; filename=\"attachment-7.pdf\"; "));
+        assert!(d.ends_with(
+            "filename*=UTF-8''%E6%95%B4%E6%94%B9%E6%8A%A5%E5%91%8A%20%28%E7%BB%88%E7%A8%BF%29.pdf"
+        ));
+        assert!(disposition(8, "unknown", "x").contains("attachment-8.bin"));
+    }
+
+    #[test]
+    fn a_stored_file_is_sent_as_its_type_to_save_and_never_cached() {
+        let r = file_response(7, "pdf", "整改报告.pdf", b"%PDF-1.4".to_vec());
+        let h = r.headers();
+        assert_eq!(h[header::CONTENT_TYPE], "application/pdf");
+        assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(h[header::CACHE_CONTROL], "private, no-store");
+        assert!(
+            h[header::CONTENT_DISPOSITION]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment; filename=\"attachment-7.pdf\"")
+        );
+        let r = file_response(8, "unknown", "x", Vec::new());
+        assert_eq!(
+            r.headers()[header::CONTENT_TYPE],
+            "application/octet-stream"
+        );
     }
 }

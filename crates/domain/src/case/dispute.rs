@@ -1,7 +1,8 @@
 //! Disputes of an assessment result (考核结果异议, issue 12): closing an assessment period
-//! publishes its results; within [`WINDOW_DAYS`] working days of that day a unit may dispute its
-//! own result, naming the indicators it disputes and why. The credit office answers within
-//! [`ANSWER_DAYS`] working days with written reasons: it keeps the result (维持原结果), or
+//! publishes its results; within [`WINDOW_DAYS`] working days of that day (a case deadline the
+//! credit office may change, `Deadlines::dispute_window_days`) a unit may dispute its own result,
+//! naming the indicators it disputes and why. The credit office answers within [`ANSWER_DAYS`]
+//! working days (`Deadlines::dispute_answer_days`) with written reasons: it keeps the result (维持原结果), or
 //! corrects it (予以更正), which reopens the period so that the score can be changed and the
 //! period closed again. One open dispute per unit and period. A dispute is internal: the unit and
 //! the credit office read it, the public never does.
@@ -62,12 +63,13 @@ impl CaseRules for Dispute {
         &[CaseState::Open, CaseState::Closed]
     }
 
-    /// With the credit office, for [`ANSWER_DAYS`]; no record, so no category.
-    fn opening(&self, _d: &Deadlines, _category: Option<&Category>) -> Opening {
+    /// With the credit office, for its answer's days (by default [`ANSWER_DAYS`]); no record,
+    /// so no category.
+    fn opening(&self, d: &Deadlines, _category: Option<&Category>) -> Opening {
         Opening {
             state: CaseState::Open,
             assign: Assign::CreditOffice,
-            deadline_days: Some(ANSWER_DAYS),
+            deadline_days: Some(d.dispute_answer_days),
         }
     }
 
@@ -82,21 +84,26 @@ impl CaseRules for Dispute {
     }
 }
 
-/// The last day a result published on `published` may be disputed: the [`WINDOW_DAYS`]-th
-/// working day after it (a working day, whatever day the period was closed on).
-pub fn last_day(cal: &Calendar, published: NaiveDate) -> Result<NaiveDate> {
-    deadline(cal, published, WINDOW_DAYS)
+/// The last day a result published on `published` may be disputed: the `days`-th working day
+/// after it (by default [`WINDOW_DAYS`]; a working day, whatever day the period was closed on).
+pub fn last_day(cal: &Calendar, published: NaiveDate, days: u32) -> Result<NaiveDate> {
+    deadline(cal, published, days)
 }
 
-/// Whether a result published on `published` may still be disputed on `today`: the last day
-/// when it may, `DISPUTE_WINDOW_CLOSED` once it has passed.
-pub fn may_file(cal: &Calendar, published: NaiveDate, today: NaiveDate) -> Result<NaiveDate> {
-    let last = last_day(cal, published)?;
+/// Whether a result published on `published` may still be disputed on `today`, `days` working
+/// days being allowed: the last day when it may, `DISPUTE_WINDOW_CLOSED` once it has passed.
+pub fn may_file(
+    cal: &Calendar,
+    published: NaiveDate,
+    today: NaiveDate,
+    days: u32,
+) -> Result<NaiveDate> {
+    let last = last_day(cal, published, days)?;
     if today > last {
         return Err(DomainError::new(
             Code::DisputeWindowClosed,
             format!(
-                "考核结果于 {published} 公布，异议应在公布后 {WINDOW_DAYS} 个工作日内（{last} 前）提出，已超过期限"
+                "考核结果于 {published} 公布，异议应在公布后 {days} 个工作日内（{last} 前）提出，已超过期限"
             ),
         ));
     }
@@ -222,6 +229,37 @@ mod tests {
     }
 
     #[test]
+    fn the_window_and_the_answer_follow_the_case_deadlines_the_office_set() {
+        let set = Deadlines {
+            dispute_window_days: 3,
+            dispute_answer_days: 7,
+            ..Deadlines::default()
+        };
+        assert_eq!(
+            rules(CaseKind::Dispute).opening(&set, None).deadline_days,
+            Some(7)
+        );
+        // Published Wed 1 July 2026: three working days run to Mon 6 July.
+        let cal = Calendar::official();
+        assert!(may_file(&cal, d("2026-07-01"), d("2026-07-06"), 3).is_ok());
+        let e = may_file(&cal, d("2026-07-01"), d("2026-07-07"), 3).unwrap_err();
+        assert_eq!(e.code, Code::DisputeWindowClosed);
+        assert!(
+            e.message.contains("3 个工作日内（2026-07-06 前）"),
+            "{}",
+            e.message
+        );
+        assert!(set.validate().is_ok());
+        let none = Deadlines {
+            dispute_window_days: 0,
+            ..Deadlines::default()
+        };
+        let errs = none.validate().unwrap_err();
+        assert_eq!(errs[0].column, "dispute_window_days");
+        assert!(errs[0].error.message.contains("考核结果异议提出期限"));
+    }
+
+    #[test]
     fn opens_with_the_credit_office_for_ten_working_days() {
         let o = rules(CaseKind::Dispute).opening(&Deadlines::default(), None);
         assert_eq!(
@@ -338,13 +376,16 @@ mod tests {
     fn the_window_is_five_working_days_from_publication() {
         let cal = Calendar::official();
         // Closed Wed 1 July 2026: Thu 2, Fri 3, Mon 6, Tue 7, Wed 8 July.
-        assert_eq!(last_day(&cal, d("2026-07-01")).unwrap(), d("2026-07-08"));
         assert_eq!(
-            may_file(&cal, d("2026-07-01"), d("2026-07-01")).unwrap(),
+            last_day(&cal, d("2026-07-01"), WINDOW_DAYS).unwrap(),
             d("2026-07-08")
         );
-        assert!(may_file(&cal, d("2026-07-01"), d("2026-07-08")).is_ok());
-        let e = may_file(&cal, d("2026-07-01"), d("2026-07-09")).unwrap_err();
+        assert_eq!(
+            may_file(&cal, d("2026-07-01"), d("2026-07-01"), WINDOW_DAYS).unwrap(),
+            d("2026-07-08")
+        );
+        assert!(may_file(&cal, d("2026-07-01"), d("2026-07-08"), WINDOW_DAYS).is_ok());
+        let e = may_file(&cal, d("2026-07-01"), d("2026-07-09"), WINDOW_DAYS).unwrap_err();
         assert_eq!(e.code, Code::DisputeWindowClosed);
         assert_eq!(
             e.message,
@@ -352,12 +393,20 @@ mod tests {
         );
         // Closed Wed 30 September 2026, before the National Day holiday (1–7 October): 8, 9,
         // 10 (Saturday, worked), 12, 13 October.
-        assert_eq!(last_day(&cal, d("2026-09-30")).unwrap(), d("2026-10-13"));
+        assert_eq!(
+            last_day(&cal, d("2026-09-30"), WINDOW_DAYS).unwrap(),
+            d("2026-10-13")
+        );
         // Closed on a Saturday off: the five working days are counted from the Monday on.
-        assert_eq!(last_day(&cal, d("2026-07-04")).unwrap(), d("2026-07-10"));
+        assert_eq!(
+            last_day(&cal, d("2026-07-04"), WINDOW_DAYS).unwrap(),
+            d("2026-07-10")
+        );
         // A year the calendar does not know cannot be counted.
         assert_eq!(
-            last_day(&cal, d("2026-12-30")).unwrap_err().code,
+            last_day(&cal, d("2026-12-30"), WINDOW_DAYS)
+                .unwrap_err()
+                .code,
             Code::CalendarYearMissing
         );
     }
@@ -369,14 +418,14 @@ mod tests {
             later in 0i64..30,
         ) {
             let cal = Calendar::official();
-            let last = last_day(&cal, published).unwrap();
+            let last = last_day(&cal, published, WINDOW_DAYS).unwrap();
             prop_assert!(cal.is_working_day(last).unwrap());
             prop_assert_eq!(cal.working_days_between(published, last).unwrap(), i64::from(WINDOW_DAYS));
             // The last day is the first on which five working days have passed.
             let before = last.pred_opt().unwrap();
             prop_assert!(cal.working_days_between(published, before).unwrap() < i64::from(WINDOW_DAYS));
             let today = published + TimeDelta::days(later);
-            match may_file(&cal, published, today) {
+            match may_file(&cal, published, today, WINDOW_DAYS) {
                 Ok(l) => {
                     prop_assert_eq!(l, last);
                     prop_assert!(today <= last);

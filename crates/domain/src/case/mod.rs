@@ -621,6 +621,11 @@ pub struct Deadlines {
     /// The credit office reviews a unit's answer to a complaint and closes it (or routes it
     /// again).
     pub complaint_close_days: u32,
+    /// A unit disputes a published assessment result within this many working days of its
+    /// publication (考核结果异议; the plan's 5).
+    pub dispute_window_days: u32,
+    /// The credit office answers a dispute of an assessment result.
+    pub dispute_answer_days: u32,
     /// A case is due soon (即将到期) when this many working days or fewer are left.
     pub due_soon_days: u32,
     /// Months a minor (轻微) record must be disclosed before repair: none, once the obligations
@@ -644,6 +649,8 @@ impl Default for Deadlines {
             complaint_route_days: 3,
             complaint_answer_days: 15,
             complaint_close_days: 5,
+            dispute_window_days: dispute::WINDOW_DAYS,
+            dispute_answer_days: dispute::ANSWER_DAYS,
             due_soon_days: 3,
             repair_minor_months: 0,
             repair_ordinary_months: 3,
@@ -669,7 +676,7 @@ impl Deadlines {
     }
 
     /// Every setting: its key (the form's field, the JSON key), its name, its unit, its value.
-    pub fn fields(&self) -> [(&'static str, &'static str, &'static str, u32); 13] {
+    pub fn fields(&self) -> [(&'static str, &'static str, &'static str, u32); 15] {
         [
             (
                 "objection_days",
@@ -726,6 +733,18 @@ impl Deadlines {
                 self.complaint_close_days,
             ),
             (
+                "dispute_window_days",
+                "考核结果异议提出期限",
+                "工作日",
+                self.dispute_window_days,
+            ),
+            (
+                "dispute_answer_days",
+                "考核结果异议答复期限",
+                "工作日",
+                self.dispute_answer_days,
+            ),
+            (
                 "due_soon_days",
                 "即将到期提醒",
                 "工作日",
@@ -750,6 +769,29 @@ impl Deadlines {
                 self.repair_grave_months,
             ),
         ]
+    }
+
+    /// The setting named `key` (a key of [`Deadlines::fields`]), to change; `None` for a key
+    /// that names none.
+    pub fn field_mut(&mut self, key: &str) -> Option<&mut u32> {
+        Some(match key {
+            "objection_days" => &mut self.objection_days,
+            "repair_decision_days" => &mut self.repair_decision_days,
+            "repair_consult_days" => &mut self.repair_consult_days,
+            "rectification_days" => &mut self.rectification_days,
+            "rectification_review_days" => &mut self.rectification_review_days,
+            "rectification_return_days" => &mut self.rectification_return_days,
+            "complaint_route_days" => &mut self.complaint_route_days,
+            "complaint_answer_days" => &mut self.complaint_answer_days,
+            "complaint_close_days" => &mut self.complaint_close_days,
+            "dispute_window_days" => &mut self.dispute_window_days,
+            "dispute_answer_days" => &mut self.dispute_answer_days,
+            "due_soon_days" => &mut self.due_soon_days,
+            "repair_minor_months" => &mut self.repair_minor_months,
+            "repair_ordinary_months" => &mut self.repair_ordinary_months,
+            "repair_grave_months" => &mut self.repair_grave_months,
+            _ => return None,
+        })
     }
 
     /// Checks that the numbers make sense: every deadline at least one working day and at most
@@ -1003,6 +1045,22 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn every_deadline_setting_is_read_and_changed_by_its_key() {
+        let mut d = Deadlines::default();
+        for (n, (key, _, _, value)) in Deadlines::default().fields().into_iter().enumerate() {
+            let field = d
+                .field_mut(key)
+                .unwrap_or_else(|| panic!("{key} cannot be changed"));
+            assert_eq!(*field, value, "{key}");
+            *field = 1000 + n as u32;
+        }
+        for (n, (key, _, _, value)) in d.fields().into_iter().enumerate() {
+            assert_eq!(value, 1000 + n as u32, "{key} changed another setting");
+        }
+        assert!(d.field_mut("dispute_days").is_none());
     }
 
     #[test]

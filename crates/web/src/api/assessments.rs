@@ -7,22 +7,21 @@
 
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use probity_app::assessment::{self, PeriodResults, Ranked, ScoreInput};
-use probity_domain::assessment::{Evidence, IndicatorSet, Period, PeriodKind, Points};
+use probity_domain::assessment::{Evidence, IndicatorSet, Points};
 use probity_store::EvidenceMeta;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::views::attachment_mime;
+use super::views::{PeriodQuery, period_of, year_of};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Body, Params, blocking, parse_id, truncate};
-use crate::upload::{Form, FromForm, STEP_BODY_LIMIT, WithFiles, disposition};
+use crate::upload::{Form, FromForm, STEP_BODY_LIMIT, WithFiles, file_response};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -39,26 +38,6 @@ pub fn router() -> OpenApiRouter<AppState> {
                 .routes(routes!(add_evidence))
                 .route_layer(DefaultBodyLimit::max(STEP_BODY_LIMIT)),
         )
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct PeriodQuery {
-    /// mid_year (年中检查) or year_end (年终考评, the default).
-    pub period: Option<String>,
-}
-
-fn period_of(year: &str, q: &PeriodQuery) -> Result<Period, ApiError> {
-    let kind = match q.period.as_deref() {
-        None | Some("") => PeriodKind::YearEnd,
-        // The caller typed a code: the refusal names the codes beside the periods' names.
-        Some(p) => PeriodKind::parse(p).map_err(|mut e| {
-            e.message
-                .push_str("（period 参数：mid_year 为年中检查，year_end 为年终考评）");
-            e
-        })?,
-    };
-    Ok(Period::new(year_of(year)?, kind)?)
 }
 
 fn num(p: Points) -> f64 {
@@ -576,22 +555,7 @@ async fn evidence_file(
         )?)
     })
     .await?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                attachment_mime(&meta.kind).to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                disposition(meta.id, &meta.kind, &meta.file_name),
-            ),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(file_response(meta.id, &meta.kind, &meta.file_name, bytes))
 }
 
 /// Closes a period (归档): every unit's result frozen as a snapshot signed with the platform's
@@ -680,17 +644,6 @@ impl SetView {
             saved_at: s.saved_at,
         }
     }
-}
-
-fn year_of(year: &str) -> Result<i32, ApiError> {
-    let y: i32 = year.parse().map_err(|_| {
-        ApiError::bad_request(
-            "YEAR_INVALID",
-            format!("考核年度无效：{}", truncate(year, 10)),
-        )
-    })?;
-    Period::new(y, PeriodKind::YearEnd)?;
-    Ok(y)
 }
 
 /// The year's indicator set (考核指标体系): the credit office's, or the one shipped.

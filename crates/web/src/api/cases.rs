@@ -7,8 +7,8 @@
 
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use probity_app::cases::{StepRequest, Upload};
 use probity_domain::case::complaint::ComplaintInput;
 use probity_domain::case::objection::CorrectionInput;
@@ -22,13 +22,13 @@ use utoipa_axum::routes;
 
 use super::views::{
     CaseDetailView, CasePage, CaseSummaryView, FiledComplaintView, NotificationView,
-    NotificationsView, PublicComplaintView, attachment_mime,
+    NotificationsView, PublicComplaintView,
 };
 use crate::AppState;
 use crate::auth::{Caller, Credential, PeerAddr, client_key};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Body, Params, blocking, parse_id, truncate};
-use crate::upload::{Form, FromForm, STEP_BODY_LIMIT, WithFiles, disposition};
+use crate::upload::{Form, FromForm, STEP_BODY_LIMIT, WithFiles, file_response};
 
 /// The routes for logged-in callers.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -482,22 +482,7 @@ async fn case_attachment(
         )?)
     })
     .await?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                attachment_mime(&meta.kind).to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                disposition(meta.id, &meta.kind, &meta.file_name),
-            ),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(file_response(meta.id, &meta.kind, &meta.file_name, bytes))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -793,6 +778,14 @@ pub struct DeadlinesBody {
     pub complaint_answer_days: u32,
     /// The credit office reviews the answer and closes the complaint (投诉办结期限).
     pub complaint_close_days: u32,
+    /// A unit disputes a published assessment result within these working days (考核结果异议提出
+    /// 期限); 5 when not sent (a key added after the others).
+    #[serde(default = "dispute_window_days")]
+    pub dispute_window_days: u32,
+    /// The credit office answers a dispute of an assessment result (考核结果异议答复期限); 10
+    /// when not sent.
+    #[serde(default = "dispute_answer_days")]
+    pub dispute_answer_days: u32,
     /// Due soon (即将到期) with this many working days or fewer left; 0: never.
     pub due_soon_days: u32,
     /// Months a minor (轻微) record is disclosed before repair.
@@ -815,12 +808,22 @@ impl From<probity_domain::case::Deadlines> for DeadlinesBody {
             complaint_route_days: d.complaint_route_days,
             complaint_answer_days: d.complaint_answer_days,
             complaint_close_days: d.complaint_close_days,
+            dispute_window_days: d.dispute_window_days,
+            dispute_answer_days: d.dispute_answer_days,
             due_soon_days: d.due_soon_days,
             repair_minor_months: d.repair_minor_months,
             repair_ordinary_months: d.repair_ordinary_months,
             repair_grave_months: d.repair_grave_months,
         }
     }
+}
+
+fn dispute_window_days() -> u32 {
+    probity_domain::case::dispute::WINDOW_DAYS
+}
+
+fn dispute_answer_days() -> u32 {
+    probity_domain::case::dispute::ANSWER_DAYS
 }
 
 impl From<DeadlinesBody> for probity_domain::case::Deadlines {
@@ -835,6 +838,8 @@ impl From<DeadlinesBody> for probity_domain::case::Deadlines {
             complaint_route_days: d.complaint_route_days,
             complaint_answer_days: d.complaint_answer_days,
             complaint_close_days: d.complaint_close_days,
+            dispute_window_days: d.dispute_window_days,
+            dispute_answer_days: d.dispute_answer_days,
             due_soon_days: d.due_soon_days,
             repair_minor_months: d.repair_minor_months,
             repair_ordinary_months: d.repair_ordinary_months,
@@ -1097,16 +1102,6 @@ async fn rate_public_complaint(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_download_keeps_its_chinese_name_and_an_ascii_fallback() {
-        let d = disposition(7, "pdf", "整改报告 (终稿).pdf");
-        assert!(d.starts_with("attachment; filename=\"attachment-7.pdf\"; "));
-        assert!(d.ends_with(
-            "filename*=UTF-8''%E6%95%B4%E6%94%B9%E6%8A%A5%E5%91%8A%20%28%E7%BB%88%E7%A8%BF%29.pdf"
-        ));
-        assert!(disposition(8, "unknown", "x").contains("attachment-8.bin"));
-    }
 
     #[test]
     fn a_step_reads_its_action_with_its_argument() {

@@ -6,44 +6,20 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use probity_domain::assessment::{Period, PeriodKind};
 use probity_domain::case::dispute::DisputeInput;
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::views::CaseDetailView;
+use super::views::{CaseDetailView, PeriodQuery, period_of};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Body, Params, blocking, parse_id, truncate};
+use crate::extract::{Body, Params, blocking, parse_id};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(file_dispute))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct DisputePeriodQuery {
-    /// mid_year (年中检查) or year_end (年终考评, the default).
-    pub period: Option<String>,
-}
-
-/// The period an address names, as `/api/v1/assessments/{year}` reads it: the year, and the
-/// year-end review unless `period` says otherwise.
-fn period_of(year: &str, q: &DisputePeriodQuery) -> Result<Period, ApiError> {
-    let y: i32 = year.parse().map_err(|_| {
-        ApiError::bad_request(
-            "YEAR_INVALID",
-            format!("考核年度无效：{}", truncate(year, 10)),
-        )
-    })?;
-    let kind = match q.period.as_deref() {
-        None | Some("") => PeriodKind::YearEnd,
-        Some(p) => PeriodKind::parse(p)?,
-    };
-    Ok(Period::new(y, kind)?)
 }
 
 /// A dispute of a unit's assessment result.
@@ -65,7 +41,7 @@ pub struct DisputeBody {
 /// an indicator not in the set or reasons missing. The answer is the case, held by the credit
 /// office, which answers it through `POST /api/v1/cases/{id}/steps`.
 #[utoipa::path(post, path = "/api/v1/assessments/{year}/units/{id}/disputes",
-    tag = "assessments", params(("year" = i32, Path), ("id" = i64, Path), DisputePeriodQuery),
+    tag = "assessments", params(("year" = i32, Path), ("id" = i64, Path), PeriodQuery),
     request_body = DisputeBody,
     responses((status = 201, body = CaseDetailView), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -74,7 +50,7 @@ async fn file_dispute(
     State(state): State<AppState>,
     caller: Caller,
     Path((year, id)): Path<(String, String)>,
-    Params(q): Params<DisputePeriodQuery>,
+    Params(q): Params<PeriodQuery>,
     Body(body): Body<DisputeBody>,
 ) -> Result<(StatusCode, Json<CaseDetailView>), ApiError> {
     let period = period_of(&year, &q)?;

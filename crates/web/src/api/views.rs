@@ -1,9 +1,12 @@
 //! What the API answers: accounts, subjects, records and history entries as JSON, described in
 //! the OpenAPI document. Never a password hash, a secret or a whole ID number.
 
+use probity_domain::assessment::{Period, PeriodKind};
 use probity_store::{Account, StoredRecord, Subject};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+use crate::error::ApiError;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccountView {
@@ -632,4 +635,42 @@ impl From<&probity_store::Notification> for NotificationView {
 pub struct NotificationsView {
     pub unread: i64,
     pub items: Vec<NotificationView>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// The assessment's periods, as addresses name them
+
+/// Which period of a year an address means.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodQuery {
+    /// mid_year (年中检查) or year_end (年终考评, the default).
+    pub period: Option<String>,
+}
+
+/// The period an address names (`/api/v1/assessments/{year}…?period=`): the year, and the
+/// year-end review unless `period` says otherwise.
+pub fn period_of(year: &str, q: &PeriodQuery) -> Result<Period, ApiError> {
+    let kind = match q.period.as_deref() {
+        None | Some("") => PeriodKind::YearEnd,
+        // The caller typed a code: the refusal names the codes beside the periods' names.
+        Some(p) => PeriodKind::parse(p).map_err(|mut e| {
+            e.message
+                .push_str("（period 参数：mid_year 为年中检查，year_end 为年终考评）");
+            e
+        })?,
+    };
+    Ok(Period::new(year_of(year)?, kind)?)
+}
+
+/// An assessment year an address names, within the years an indicator set may have.
+pub fn year_of(year: &str) -> Result<i32, ApiError> {
+    let y: i32 = year.parse().map_err(|_| {
+        ApiError::bad_request(
+            "YEAR_INVALID",
+            format!("考核年度无效：{}", crate::extract::truncate(year, 10)),
+        )
+    })?;
+    Period::new(y, PeriodKind::YearEnd)?;
+    Ok(y)
 }

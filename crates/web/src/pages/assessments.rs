@@ -1048,7 +1048,9 @@ fn form_view(
     let (title, button) = match (role, i.sort) {
         (AccountRole::Admin, Sort::OfficeScored) => ("信用办评分", "保存评分"),
         (AccountRole::Admin, Sort::SelfAssessed) => ("信用办确认或调整", "确认评分"),
-        (AccountRole::Unit, Sort::SelfAssessed) if stage != Some(EntryStage::Confirmed) => {
+        (AccountRole::Unit | AccountRole::Provider, Sort::SelfAssessed)
+            if stage != Some(EntryStage::Confirmed) =>
+        {
             ("单位自评", "提交自评")
         }
         _ => return None,
@@ -1439,7 +1441,7 @@ async fn score(
                 &format!("{}#ind-{code}", unit_href(period, unit)),
                 &format!(
                     "已保存指标 {code}「{indicator}」的{}：{} 分{files}",
-                    if ctx.role() == AccountRole::Unit {
+                    if matches!(ctx.role(), AccountRole::Unit | AccountRole::Provider) {
                         "自评"
                     } else {
                         "评分"

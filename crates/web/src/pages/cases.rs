@@ -1674,21 +1674,8 @@ async fn save_deadlines(
                 continue;
             }
         };
-        match key {
-            "objection_days" => d.objection_days = value,
-            "repair_decision_days" => d.repair_decision_days = value,
-            "repair_consult_days" => d.repair_consult_days = value,
-            "rectification_days" => d.rectification_days = value,
-            "rectification_review_days" => d.rectification_review_days = value,
-            "rectification_return_days" => d.rectification_return_days = value,
-            "complaint_route_days" => d.complaint_route_days = value,
-            "complaint_answer_days" => d.complaint_answer_days = value,
-            "complaint_close_days" => d.complaint_close_days = value,
-            "due_soon_days" => d.due_soon_days = value,
-            "repair_minor_months" => d.repair_minor_months = value,
-            "repair_ordinary_months" => d.repair_ordinary_months = value,
-            "repair_grave_months" => d.repair_grave_months = value,
-            _ => {}
+        if let Some(field) = d.field_mut(key) {
+            *field = value;
         }
     }
     // The number problems and the rules' own problems, all at once.

@@ -475,6 +475,9 @@ pub struct DisputeFormView {
     pub action: String,
     pub published_on: String,
     pub last_day: String,
+    /// The working days a dispute may be filed in, and the credit office's days to answer.
+    pub window_days: u32,
+    pub answer_days: u32,
     pub indicators: Vec<DisputeIndicatorOpt>,
     pub reasons: String,
     pub errors: std::collections::HashMap<&'static str, String>,
@@ -506,6 +509,8 @@ impl DisputeFormView {
             action,
             published_on: window.published_on.to_string(),
             last_day: window.last_day.to_string(),
+            window_days: window.window_days,
+            answer_days: window.answer_days,
             indicators: window
                 .indicators
                 .iter()

@@ -1215,9 +1215,15 @@ fn a_providing_department_finds_its_own_result_in_the_menu() {
         let p = provider.get(&unit_page(finance));
         assert_eq!(p.status, StatusCode::OK, "[{name}] {}", p.body);
         assert!(p.body.contains(roster::FINANCE), "[{name}]");
+        // Its accounts self-assess the unit's self-assessed indicators, as a unit's would;
+        // they score nothing the credit office scores.
         assert!(
-            !p.body.contains("score-form"),
-            "[{name}] a provider gives no score"
+            p.body.contains("提交自评"),
+            "[{name}] the self-assessment form"
+        );
+        assert!(
+            !p.body.contains("保存评分") && !p.body.contains("确认评分"),
+            "[{name}] no office's form"
         );
         assert_no_codes(name, "the provider's own result", &p);
         let p = provider.get(&unit_page(town));

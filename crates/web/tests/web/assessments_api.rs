@@ -910,6 +910,31 @@ fn a_providing_department_sees_its_own_result_and_no_other() {
         assert_eq!(status, StatusCode::FORBIDDEN, "[{name}]");
         let (status, _) = p.get("/api/v1/assessments/2026", Who::Provider);
         assert_eq!(status, StatusCode::FORBIDDEN, "[{name}]");
+
+        // It self-assesses its own unit's self-assessed indicators, with files, as any of the
+        // unit's accounts would; not another unit's, and not what the credit office scores.
+        let (status, v) = p.score(
+            Who::Provider,
+            finance.id,
+            "D1.03",
+            json!(3.5),
+            "三项制度台账齐全",
+        );
+        assert_eq!(status, StatusCode::OK, "[{name}] {v}");
+        let (status, _) = p.upload(Who::Provider, finance.id, "D1.03", &[("台账.pdf", PDF)]);
+        assert_eq!(status, StatusCode::OK, "[{name}]");
+        let (_, u) = p.get(
+            &format!("/api/v1/assessments/2026/units/{}", finance.id),
+            Who::Provider,
+        );
+        let d103 = indicator(&u, "D1.03");
+        assert_eq!(d103["status"], "insufficient_data", "[{name}] {d103}");
+        assert_eq!(d103["note"], "单位自评 3.5 分，待信用办确认", "[{name}] {d103}");
+        assert_eq!(evidence_names(&u, "D1.03"), ["台账.pdf"], "[{name}] {d103}");
+        let (status, _) = p.score(Who::Provider, town.id, "D1.03", json!(4), "替别人自评");
+        assert_eq!(status, StatusCode::FORBIDDEN, "[{name}]");
+        let (status, v) = p.score(Who::Provider, finance.id, "D1.01", json!(4), "自己打分");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {v}");
     }
 }
 

@@ -1204,6 +1204,8 @@ fn the_credit_office_edits_the_case_deadlines_on_its_page() {
                 ("complaint_route_days", "3"),
                 ("complaint_answer_days", answer),
                 ("complaint_close_days", "5"),
+                ("dispute_window_days", "5"),
+                ("dispute_answer_days", "10"),
                 ("due_soon_days", "3"),
                 ("repair_minor_months", "0"),
                 ("repair_ordinary_months", "3"),
