@@ -363,9 +363,9 @@ impl<'a> Checker<'a> {
     fn eligible_reasons(&self, facts: &[RecordFact], year: i32) -> AppResult<Vec<String>> {
         let mut lifted = Vec::new();
         if facts.iter().any(|f| f.exemption) {
-            let without = SubjectFacts {
-                kind: SubjectKind::CivilServant,
-                records: facts
+            let without = SubjectFacts::of_records(
+                SubjectKind::CivilServant,
+                facts
                     .iter()
                     .cloned()
                     .map(|f| RecordFact {
@@ -373,7 +373,7 @@ impl<'a> Checker<'a> {
                         ..f
                     })
                     .collect(),
-            };
+            );
             let would = sanction::check(
                 &self.measures,
                 &self.rules,

@@ -56,6 +56,8 @@ pub struct App {
     shipped: std::sync::Arc<sanctions::ShippedCache>,
     /// The credit checks' log, written in groups.
     check_log: std::sync::Arc<sanctions::CheckLog>,
+    /// The units' grades in the closed year-end reviews, for the credit check.
+    grades: std::sync::Arc<sanctions::GradesCache>,
 }
 
 impl App {
@@ -68,6 +70,7 @@ impl App {
             names: std::sync::Arc::default(),
             shipped: std::sync::Arc::default(),
             check_log: std::sync::Arc::default(),
+            grades: std::sync::Arc::default(),
         }
     }
 

@@ -21,7 +21,7 @@ use probity_domain::disclosure::mask_name;
 use probity_domain::ident::IdNumber;
 use probity_domain::sanction::{
     self, CheckOutcome, Decision, Feedback, FeedbackState, MeasureInForce, Measures, Purpose,
-    Rules, SubjectFacts, Tally,
+    Rules, SubjectFacts, Tally, YearGrade,
 };
 use probity_domain::subject::SubjectKind;
 use probity_store::sanctions::{Asker, CheckFilter, CheckListing, Department, StoredFeedback};
@@ -76,10 +76,7 @@ pub fn check(
         rules,
         catalog,
     } = &*shipped;
-    let facts = SubjectFacts {
-        kind: s.kind,
-        records: store.sanction_facts(s.id)?,
-    };
+    let facts = facts_of(app, &s, app.today())?;
     let outcome = sanction::check(measures, rules, catalog, &facts, purpose, year);
     let answer = serde_json::to_string(&outcome).map_err(|e| AppError::Other(e.to_string()))?;
     let check_no = app.check_log.log(
@@ -109,6 +106,94 @@ pub fn check(
         year,
         outcome,
     })
+}
+
+/// Everything the rules look at about `s` as of `today`: its records; for a unit, its grades
+/// in the closed year-end reviews and its rectifications.
+fn facts_of(app: &App, s: &Subject, today: NaiveDate) -> AppResult<SubjectFacts> {
+    let store = app.store();
+    let mut facts = SubjectFacts::of_records(s.kind, store.sanction_facts(s.id)?);
+    if s.kind != SubjectKind::CivilServant {
+        facts.grades = app.grades.of(store, s.id)?;
+        facts.rectifications = store.sanction_rectifications(s.id, today)?;
+    }
+    Ok(facts)
+}
+
+/// The units' grades in the closed year-end reviews, read from the signed snapshots again only
+/// after the journal shows an assessment change (a close, a reopening, a score): a check must
+/// not parse every snapshot.
+#[derive(Default)]
+pub struct GradesCache {
+    /// The change-feed position the grades are current at, and the grades by unit.
+    cached: std::sync::Mutex<Option<(i64, std::sync::Arc<HashMap<i64, Vec<YearGrade>>>)>>,
+}
+
+impl GradesCache {
+    fn of(&self, store: &Store, unit_id: i64) -> AppResult<Vec<YearGrade>> {
+        Ok(self
+            .current(store)?
+            .get(&unit_id)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    fn current(&self, store: &Store) -> AppResult<std::sync::Arc<HashMap<i64, Vec<YearGrade>>>> {
+        let head = store.head_seq()?;
+        let cached = self.cached.lock().ok().and_then(|c| c.clone());
+        if let Some((at, grades)) = cached
+            && (at >= head || !store.assessment_changed_since(at)?)
+        {
+            self.keep(head, grades.clone());
+            return Ok(grades);
+        }
+        let grades = std::sync::Arc::new(closed_grades(store)?);
+        self.keep(head, grades.clone());
+        Ok(grades)
+    }
+
+    fn keep(&self, at: i64, grades: std::sync::Arc<HashMap<i64, Vec<YearGrade>>>) {
+        if let Ok(mut c) = self.cached.lock()
+            && c.as_ref().is_none_or(|(old, _)| *old <= at)
+        {
+            *c = Some((at, grades));
+        }
+    }
+}
+
+/// Every unit's grade in every closed year-end review, from the snapshots as they were signed.
+fn closed_grades(store: &Store) -> AppResult<HashMap<i64, Vec<YearGrade>>> {
+    let mut out: HashMap<i64, Vec<YearGrade>> = HashMap::new();
+    for (period, closed) in store.assessment_periods()? {
+        if !closed || period.kind != probity_domain::assessment::PeriodKind::YearEnd {
+            continue;
+        }
+        let Some(p) = store.assessment_period(period)? else {
+            continue;
+        };
+        // A snapshot edited behind the platform's back is not believed: its grades count for
+        // nothing (the results page shows the broken signature).
+        if !store.assessment_snapshot_is_authentic(&p)? {
+            tracing::warn!(
+                year = period.year,
+                "year-end snapshot fails its signature; grades ignored"
+            );
+            continue;
+        }
+        let snap: crate::assessment::Snapshot = serde_json::from_str(&p.snapshot)
+            .map_err(|e| AppError::Other(format!("{}的结果快照无法读取：{e}", period.label())))?;
+        for u in snap.units {
+            if let Some(grade) = u.assessment.grade {
+                out.entry(u.assessment.unit_id)
+                    .or_default()
+                    .push(YearGrade {
+                        year: period.year,
+                        grade,
+                    });
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A check waiting for its turn in the log.
@@ -810,10 +895,7 @@ pub fn own_measures(app: &App, actor: &Actor) -> AppResult<OwnMeasures> {
         rules,
         catalog,
     } = &*shipped;
-    let facts = SubjectFacts {
-        kind: subject.kind,
-        records: store.sanction_facts(subject.id)?,
-    };
+    let facts = facts_of(app, &subject, today)?;
     let in_force = sanction::measures_in_force(measures, rules, catalog, &facts, today);
     let mut cache: HashMap<i64, RecordRef> = HashMap::new();
     let mut out = Vec::with_capacity(in_force.len());
@@ -874,14 +956,14 @@ pub(crate) fn measures_on_records(
         rules,
         catalog,
     } = &*shipped;
-    let facts = SubjectFacts {
-        kind: subject.kind,
-        records: store
+    let facts = SubjectFacts::of_records(
+        subject.kind,
+        store
             .sanction_facts(subject.id)?
             .into_iter()
             .filter(|f| shown.contains(&f.id))
             .collect(),
-    };
+    );
     Ok(
         sanction::measures_in_force(measures, rules, catalog, &facts, today)
             .into_iter()

@@ -45,7 +45,7 @@ fn start_day() -> impl Strategy<Value = NaiveDate> {
 /// defaults.
 fn deadlines() -> impl Strategy<Value = Deadlines> {
     (
-        prop::array::uniform9(1u32..=30),
+        prop::array::uniform11(1u32..=30),
         0u32..=10,
         prop::array::uniform3(0u32..=24),
     )
@@ -61,6 +61,8 @@ fn deadlines() -> impl Strategy<Value = Deadlines> {
                 complaint_route_days: days[6],
                 complaint_answer_days: days[7],
                 complaint_close_days: days[8],
+                dispute_window_days: days[9],
+                dispute_answer_days: days[10],
                 due_soon_days,
                 repair_minor_months: months[0],
                 repair_ordinary_months: months[1],

@@ -30,10 +30,7 @@ fn world() -> World {
 }
 
 fn excellent(w: &World, records: Vec<RecordFact>, year: i32) -> CheckOutcome {
-    let facts = SubjectFacts {
-        kind: SubjectKind::CivilServant,
-        records,
-    };
+    let facts = SubjectFacts::of_records(SubjectKind::CivilServant, records);
     check(
         &w.measures,
         &w.rules,

@@ -383,6 +383,17 @@ impl Store {
         .transpose()
     }
 
+    /// Whether a period was closed or reopened (or a score changed) after the change-feed
+    /// position `since`: what a cache of closed results looks at before it is used again.
+    pub fn assessment_changed_since(&self, since: i64) -> StoreResult<bool> {
+        let mut c = self.conn()?;
+        Ok(c.query_int(
+            "SELECT seq FROM journal WHERE entity = 'assessment' AND seq > $1 LIMIT 1",
+            &[Val::Int(since)],
+        )?
+        .is_some())
+    }
+
     /// Every period ever closed (or reopened), newest first.
     pub fn assessment_periods(&self) -> StoreResult<Vec<(Period, bool)>> {
         let mut c = self.conn()?;

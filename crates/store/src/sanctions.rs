@@ -4,14 +4,15 @@
 //! the asking department gives on a restricted answer (`sanction_feedback`, one per check: 已落实,
 //! or 未落实 and why). The log keeps the subject's id, never an ID number.
 
+use chrono::NaiveDate;
 use probity_domain::case::repair::Leniency;
 use probity_domain::catalog::{RecordKind, Severity};
 use probity_domain::date::beijing_date;
 use probity_domain::record::RecordState;
-use probity_domain::sanction::{Feedback, FeedbackState, RecordFact, Tally};
+use probity_domain::sanction::{Feedback, FeedbackState, RecordFact, RectificationFact, Tally};
 use probity_domain::subject::SubjectKind;
 
-use crate::db::{Row, Val};
+use crate::db::{Row, Val, stored_time};
 use crate::error::{StoreError, StoreResult};
 use crate::{Store, Tx, time_text};
 
@@ -315,6 +316,40 @@ impl Store {
             .collect::<StoreResult<Vec<RecordFact>>>()?;
         facts.sort_unstable_by_key(|f| f.id);
         Ok(facts)
+    }
+
+    /// A unit's turns owing a rectification (失信整改), as the credit check reads them: each
+    /// turn's deadline, the last day it stood open (the day before it was handed on; `today`
+    /// while open), and whether the case ended withdrawn or lapsed.
+    pub fn sanction_rectifications(
+        &self,
+        unit_id: i64,
+        today: NaiveDate,
+    ) -> StoreResult<Vec<RectificationFact>> {
+        let mut c = self.conn()?;
+        let mut out = Vec::new();
+        c.for_each_ref(
+            "SELECT t.case_id, t.due, t.ended_at, c.outcome FROM case_turns t \
+             JOIN cases c ON c.id = t.case_id \
+             WHERE t.unit_id = $1 AND c.kind = 'rectification' ORDER BY t.case_id, t.started_at",
+            &[Val::Int(unit_id)],
+            |r| {
+                let last_open = match r.text("ended_at")? {
+                    Some(t) => beijing_date(stored_time("ended_at", &t)?)
+                        .pred_opt()
+                        .unwrap_or(NaiveDate::MIN),
+                    None => today,
+                };
+                out.push(RectificationFact {
+                    case_id: r.int("case_id")?.unwrap_or_default(),
+                    due: r.date("due")?,
+                    last_open,
+                    void: matches!(r.text("outcome")?.as_deref(), Some("withdrawn" | "lapsed")),
+                });
+                Ok(())
+            },
+        )?;
+        Ok(out)
     }
 
     /// Logs a check and gives it its number: `HC` and the Beijing date, then a serial counted

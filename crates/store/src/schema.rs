@@ -367,6 +367,11 @@ CREATE INDEX jobs_state ON jobs (state, lease_until);
              (subject_id, state, category, kind, severity, decided_on, disclosure_until);",
         ),
     ),
+    // A unit's turns, for the credit check's overdue rectifications (one unit at a time).
+    (
+        "0026_case_turns_unit",
+        Step::Sql("CREATE INDEX case_turns_unit ON case_turns (unit_id);"),
+    ),
 ];
 
 /// The assessment's tables (`assessment.rs`). Points are kept in hundredths.

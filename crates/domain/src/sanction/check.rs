@@ -206,21 +206,115 @@ mod tests {
     }
 
     fn civil_servant(records: Vec<RecordFact>) -> SubjectFacts {
-        SubjectFacts {
-            kind: SubjectKind::CivilServant,
-            records,
-        }
+        SubjectFacts::of_records(SubjectKind::CivilServant, records)
     }
 
     fn department(records: Vec<RecordFact>) -> SubjectFacts {
-        SubjectFacts {
-            kind: SubjectKind::Department,
-            records,
-        }
+        SubjectFacts::of_records(SubjectKind::Department, records)
     }
 
     fn codes(o: &CheckOutcome) -> Vec<&str> {
         o.measures.iter().map(|m| m.code.as_str()).collect()
+    }
+
+    fn graded(grade: &str, year: i32, records: Vec<RecordFact>) -> SubjectFacts {
+        SubjectFacts {
+            grades: vec![crate::sanction::YearGrade {
+                year,
+                grade: grade.into(),
+            }],
+            ..department(records)
+        }
+    }
+
+    fn overdue(due: &str, last_open: &str) -> crate::sanction::RectificationFact {
+        crate::sanction::RectificationFact {
+            case_id: 41,
+            due: d(due),
+            last_open: d(last_open),
+            void: false,
+        }
+    }
+
+    // ---- A unit's year-end grade and its rectifications ----
+
+    #[test]
+    fn a_unit_graded_failing_loses_its_honours_and_is_criticised_that_year_only() {
+        let s = shipped();
+        let facts = graded("不合格", 2026, vec![]);
+        let o = s.check(&facts, Purpose::Honour, 2026);
+        assert_eq!(o.decision, Decision::Restricted);
+        assert_eq!(codes(&o), ["HONOUR_INELIGIBLE", "PUBLIC_CRITICISM"]);
+        assert_eq!(o.rules, ["UNIT_GRADE_FAILED"]);
+        assert!(o.records.is_empty(), "a grade rests on no record");
+        // The 2026 grade says nothing of 2027's honours, nor of funding (where the clean
+        // record still earns priority).
+        assert_eq!(
+            s.check(&facts, Purpose::Honour, 2027).decision,
+            Decision::Allowed
+        );
+        let o = s.check(&facts, Purpose::Funding, 2026);
+        assert_eq!(o.rules, ["UNIT_CLEAN_PRIORITY"]);
+    }
+
+    #[test]
+    fn a_unit_graded_excellent_is_recommended_first_unless_a_record_bars_it() {
+        let s = shipped();
+        let o = s.check(&graded("优秀", 2026, vec![]), Purpose::Honour, 2026);
+        assert_eq!(o.decision, Decision::Priority);
+        assert_eq!(codes(&o), ["HONOUR_PRIORITY"]);
+        assert_eq!(o.rules, ["UNIT_GRADE_EXCELLENT"]);
+        let o = s.check(
+            &graded("优秀", 2026, vec![dishonest(9, "2026-02-01")]),
+            Purpose::Honour,
+            2026,
+        );
+        assert_eq!(
+            o.decision,
+            Decision::Restricted,
+            "a sanction outweighs a reward"
+        );
+        assert_eq!(codes(&o), ["HONOUR_INELIGIBLE"]);
+        // 良好 earns nothing either way.
+        let o = s.check(&graded("良好", 2026, vec![]), Purpose::Honour, 2026);
+        assert_eq!(o.decision, Decision::Allowed);
+    }
+
+    #[test]
+    fn a_rectification_overdue_in_the_year_bars_honours_and_costs_appraisal_points() {
+        let s = shipped();
+        let mut facts = department(vec![]);
+        // Due 20 December 2025, handed in 10 January 2026: overdue in both years.
+        facts.rectifications = vec![overdue("2025-12-20", "2026-01-09")];
+        for year in [2025, 2026] {
+            let o = s.check(&facts, Purpose::Honour, year);
+            assert_eq!(o.decision, Decision::Restricted, "{year}");
+            assert_eq!(
+                codes(&o),
+                ["HONOUR_INELIGIBLE", "PERFORMANCE_DEDUCTION"],
+                "{year}"
+            );
+            assert_eq!(o.rules, ["UNIT_RECTIFICATION_OVERDUE"], "{year}");
+        }
+        assert_eq!(
+            s.check(&facts, Purpose::Honour, 2027).decision,
+            Decision::Allowed
+        );
+        // Handed in on the deadline (open until the day before): on time.
+        facts.rectifications = vec![overdue("2026-05-20", "2026-05-19")];
+        assert_eq!(
+            s.check(&facts, Purpose::Honour, 2026).decision,
+            Decision::Allowed
+        );
+        // Withdrawn: nothing was owed.
+        facts.rectifications = vec![crate::sanction::RectificationFact {
+            void: true,
+            ..overdue("2026-05-20", "2026-08-01")
+        }];
+        assert_eq!(
+            s.check(&facts, Purpose::Honour, 2026).decision,
+            Decision::Allowed
+        );
     }
 
     // ---- Civil servant 优秀 eligibility for year Y (DESIGN.md §4) ----

@@ -146,10 +146,7 @@ mod tests {
     }
 
     fn unit(records: Vec<RecordFact>) -> SubjectFacts {
-        SubjectFacts {
-            kind: SubjectKind::Department,
-            records,
-        }
+        SubjectFacts::of_records(SubjectKind::Department, records)
     }
 
     fn codes(v: &[MeasureInForce]) -> Vec<&str> {
@@ -222,10 +219,8 @@ mod tests {
     #[test]
     fn a_civil_servants_measures_are_the_civil_servant_rules() {
         let s = shipped();
-        let facts = SubjectFacts {
-            kind: SubjectKind::CivilServant,
-            records: vec![dishonest(1, "2026-03-05")],
-        };
+        let facts =
+            SubjectFacts::of_records(SubjectKind::CivilServant, vec![dishonest(1, "2026-03-05")]);
         let now = s.now(&facts, "2026-06-01");
         assert_eq!(codes(&now), ["NOT_EXCELLENT"]);
         assert_eq!(now[0].purposes, [Purpose::ExcellentRating]);

@@ -44,6 +44,57 @@ pub struct SubjectFacts {
     pub kind: SubjectKind,
     /// Every record of the subject, in any state; the rules decide which count.
     pub records: Vec<RecordFact>,
+    /// A unit's grades (考核等次) in the year-end reviews the credit office closed, by year.
+    pub grades: Vec<YearGrade>,
+    /// A unit's turns owing a rectification (失信整改), each with its own deadline.
+    pub rectifications: Vec<RectificationFact>,
+}
+
+impl SubjectFacts {
+    /// A subject known by its records alone (no assessment, no rectification).
+    pub fn of_records(kind: SubjectKind, records: Vec<RecordFact>) -> SubjectFacts {
+        SubjectFacts {
+            kind,
+            records,
+            grades: Vec::new(),
+            rectifications: Vec::new(),
+        }
+    }
+}
+
+/// A unit's grade in a closed year-end review (年终考评).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YearGrade {
+    pub year: i32,
+    /// The grade's name as the year's indicator set gives it (优秀, 良好, 合格, 不合格).
+    pub grade: String,
+}
+
+/// A unit's turn owing a rectification: the case, its deadline and the last day the turn stood
+/// open (the day before the unit handed in its report or the case closed; today while open).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RectificationFact {
+    pub case_id: i64,
+    pub due: NaiveDate,
+    pub last_open: NaiveDate,
+    /// Withdrawn or lapsed: nothing was owed in the end.
+    pub void: bool,
+}
+
+impl RectificationFact {
+    /// Whether the rectification was overdue (逾期未整改) on some day of `year`: still open on
+    /// a day past its deadline, that day in the year. A report handed in on the deadline is on
+    /// time.
+    pub fn overdue_in(&self, year: i32) -> bool {
+        let (Some(first_late), Some(start), Some(end)) = (
+            self.due.succ_opt(),
+            NaiveDate::from_ymd_opt(year, 1, 1),
+            NaiveDate::from_ymd_opt(year, 12, 31),
+        ) else {
+            return false;
+        };
+        !self.void && first_late <= self.last_open && first_late <= end && self.last_open >= start
+    }
 }
 
 /// The days a record is in force, both ends included.

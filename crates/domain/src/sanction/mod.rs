@@ -18,12 +18,13 @@ mod rules;
 
 pub use check::{CheckOutcome, Decision, MeasureHit, check};
 pub use current::{MeasureInForce, measures_in_force};
-pub use facts::{InForce, RecordFact, SubjectFacts, in_force};
+pub use facts::{InForce, RecordFact, RectificationFact, SubjectFacts, YearGrade, in_force};
 pub use feedback::{Feedback, FeedbackState, MAX_REASON_CHARS, Rate, Tally, admissible};
 pub use measures::{Duration, Measure, MeasureKind, Measures, SHIPPED_MEASURES, Target};
 pub use purpose::Purpose;
 pub use rules::{
-    CleanTrigger, Hit, RecordTrigger, RuleConfig, Rules, SHIPPED_RULES, SanctionRule, Trigger, When,
+    CleanTrigger, GradeTrigger, GradeYear, Hit, OverdueRectificationTrigger, RecordTrigger,
+    RuleConfig, Rules, SHIPPED_RULES, SanctionRule, Trigger, When,
 };
 
 use crate::error::{Code, DomainError};

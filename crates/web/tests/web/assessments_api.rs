@@ -334,6 +334,53 @@ fn the_year_end_review_is_computed_explained_scored_closed_and_reopened() {
         );
         assert_eq!(status, StatusCode::CONFLICT, "[{name}] {v}");
         assert_eq!(code(&v), "PERIOD_CLOSED");
+        // The credit check reads each unit's closed grade: 不合格 bars its honours, 优秀 puts
+        // it first (unless a record bars it); the other grades change nothing.
+        let grade_rules = |p: &Platform| -> Vec<(String, String, Vec<String>)> {
+            let (_, all) = p.get("/api/v1/assessments/2026", Who::Hr);
+            all["units"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| {
+                    let id = u["unit_id"].as_i64().unwrap();
+                    let (status, c) = p.send(
+                        "POST",
+                        "/api/v1/sanctions/check",
+                        Who::Hr,
+                        Some(json!({"subject": id.to_string(), "purpose": "honour", "year": 2026})),
+                    );
+                    assert_eq!(status, StatusCode::OK, "{c}");
+                    let rules = c["rules"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|r| r.as_str().unwrap().to_string())
+                        .filter(|r| r.starts_with("UNIT_GRADE_"))
+                        .collect();
+                    (
+                        u["grade"].as_str().unwrap_or("").to_string(),
+                        c["decision"].as_str().unwrap().to_string(),
+                        rules,
+                    )
+                })
+                .collect()
+        };
+        let closed = grade_rules(&p);
+        eprintln!("GRADES {closed:?}");
+        assert!(
+            closed.iter().any(|(g, _, _)| !g.is_empty()),
+            "[{name}] {closed:?}"
+        );
+        for (grade, decision, rules) in &closed {
+            match grade.as_str() {
+                "不合格" => assert_eq!(rules, &["UNIT_GRADE_FAILED"], "[{name}] {closed:?}"),
+                "优秀" if decision == "priority" => {
+                    assert_eq!(rules, &["UNIT_GRADE_EXCELLENT"], "[{name}] {closed:?}")
+                }
+                _ => assert!(rules.is_empty(), "[{name}] {closed:?}"),
+            }
+        }
         // Closed: no score changes, no set changes, and a later record does not move it.
         let (status, v) = p.score(Who::Office, town.id, "D1.01", json!(1), "改分");
         assert_eq!(status, StatusCode::CONFLICT, "[{name}] {v}");
@@ -394,6 +441,12 @@ fn the_year_end_review_is_computed_explained_scored_closed_and_reopened() {
         );
         assert_eq!(status, StatusCode::CONFLICT, "[{name}] {v}");
         assert_eq!(code(&v), "PERIOD_NOT_CLOSED");
+        // Reopened, the grades are no one's until the period closes again.
+        let reopened = grade_rules(&p);
+        assert!(
+            reopened.iter().all(|(_, _, rules)| rules.is_empty()),
+            "[{name}] {reopened:?}"
+        );
         // The journal keeps the close and the reopening.
         let journal = store.journal_page(0, 1_000).unwrap();
         let actions: Vec<String> = journal
@@ -929,7 +982,10 @@ fn a_providing_department_sees_its_own_result_and_no_other() {
         );
         let d103 = indicator(&u, "D1.03");
         assert_eq!(d103["status"], "insufficient_data", "[{name}] {d103}");
-        assert_eq!(d103["note"], "单位自评 3.5 分，待信用办确认", "[{name}] {d103}");
+        assert_eq!(
+            d103["note"], "单位自评 3.5 分，待信用办确认",
+            "[{name}] {d103}"
+        );
         assert_eq!(evidence_names(&u, "D1.03"), ["台账.pdf"], "[{name}] {d103}");
         let (status, _) = p.score(Who::Provider, town.id, "D1.03", json!(4), "替别人自评");
         assert_eq!(status, StatusCode::FORBIDDEN, "[{name}]");

@@ -1,11 +1,13 @@
 //! Sanction and reward rules (联合奖惩规则) as data: each rule names its trigger, the measures it
 //! imposes and the purposes of a check it concerns. Each kind of trigger is one module behind
-//! `SanctionRule`: `records` (records of some categories, severities and dates) and `clean` (no
-//! such record: the reward side). Later kinds (an assessment grade, an overdue rectification)
-//! are further modules and further fields of `SubjectFacts`.
+//! `SanctionRule`: `records` (records of some categories, severities and dates), `clean` (no
+//! such record: the reward side), `grade` (the unit's grade in a closed year-end review) and
+//! `overdue_rectification` (a rectification left open past its deadline in the year).
 
 mod clean;
+mod grade;
 mod records;
+mod rectification;
 
 use std::collections::HashSet;
 use std::fmt;
@@ -20,7 +22,9 @@ use crate::catalog::{Catalog, RecordKind};
 use crate::error::{Code, DomainError};
 
 pub use clean::CleanTrigger;
+pub use grade::{GradeTrigger, GradeYear};
 pub use records::{RecordTrigger, When};
+pub use rectification::OverdueRectificationTrigger;
 
 /// The rules shipped with Probity: DESIGN.md §4's two, and two the credit office may change.
 pub const SHIPPED_RULES: &str = include_str!("../rules.toml");
@@ -59,6 +63,10 @@ pub enum Trigger {
     Records(RecordTrigger),
     /// No such record: the subject kept clean in the year.
     Clean(CleanTrigger),
+    /// The unit's grade in a closed year-end review.
+    Grade(GradeTrigger),
+    /// A rectification of the unit's overdue on some day of the year.
+    OverdueRectification(OverdueRectificationTrigger),
 }
 
 /// Why a rule holds: the records behind it and the dates its measures' durations count from.
@@ -147,6 +155,10 @@ impl Rules {
                 match config.trigger.clone() {
                     Trigger::Records(t) => Box::new(records::RecordsRule::new(config, t)),
                     Trigger::Clean(t) => Box::new(clean::CleanRule::new(config, t)),
+                    Trigger::Grade(t) => Box::new(grade::GradeRule::new(config, t)),
+                    Trigger::OverdueRectification(_) => {
+                        Box::new(rectification::OverdueRectificationRule::new(config))
+                    }
                 }
             })
             .collect();
@@ -210,6 +222,21 @@ fn problems(
                     bad("无失信记录的情形只能对应激励措施".into());
                 }
                 t.problems(catalog)
+            }
+            Trigger::Grade(t) => {
+                if r.target != Target::Unit {
+                    bad("考核等次只适用于单位".into());
+                }
+                t.problems()
+            }
+            Trigger::OverdueRectification(_) => {
+                if r.target != Target::Unit {
+                    bad("失信整改只适用于单位".into());
+                }
+                if kinds.contains(&MeasureKind::Reward) {
+                    bad("逾期未整改的情形只能对应惩戒措施".into());
+                }
+                Vec::new()
             }
         };
         for m in trigger_problems {

@@ -41,7 +41,10 @@ fn the_shipped_rules_read_and_validate_on_the_default_catalog() {
             "CIVIL_SERVANT_NOT_EXCELLENT",
             "UNIT_HONOUR_INELIGIBLE",
             "UNIT_GRAVE_PILOT_CAUTION",
-            "UNIT_CLEAN_PRIORITY"
+            "UNIT_CLEAN_PRIORITY",
+            "UNIT_GRADE_FAILED",
+            "UNIT_GRADE_EXCELLENT",
+            "UNIT_RECTIFICATION_OVERDUE"
         ]
     );
     let first = rules.all()[0].config();
@@ -188,4 +191,86 @@ fn rules_in_memory_are_checked_the_same_way() {
     let errors = Rules::new(vec![config], &Measures::shipped(), &catalog()).unwrap_err();
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].code, Code::SanctionRuleInvalid);
+}
+
+#[test]
+fn a_grade_or_rectification_rule_is_for_units_and_names_its_grades() {
+    let text = r#"
+[[rule]]
+code = "CS_GRADE"
+name = "公务员考核等次"
+basis = "依据"
+target = "civil_servant"
+purposes = ["excellent_rating"]
+measures = ["NOT_EXCELLENT"]
+
+[rule.trigger]
+kind = "grade"
+grades = []
+of_year = "check_year"
+
+[[rule]]
+code = "OVERDUE_REWARD"
+name = "逾期整改奖励"
+basis = "依据"
+target = "unit"
+purposes = ["honour"]
+measures = ["HONOUR_PRIORITY"]
+
+[rule.trigger]
+kind = "overdue_rectification"
+
+[[rule]]
+code = "BAD_YEAR"
+name = "等次年份"
+basis = "依据"
+target = "unit"
+purposes = ["honour"]
+measures = ["HONOUR_PRIORITY"]
+
+[rule.trigger]
+kind = "grade"
+grades = ["优秀"]
+of_year = "next_year"
+"#;
+    let m = refused(text);
+    assert!(
+        m.contains("第 1 条（CS_GRADE）：考核等次只适用于单位"),
+        "{m}"
+    );
+    assert!(m.contains("第 1 条（CS_GRADE）：未指明考核等次"), "{m}");
+    assert!(
+        m.contains("第 2 条（OVERDUE_REWARD）：逾期未整改的情形只能对应惩戒措施"),
+        "{m}"
+    );
+    assert!(m.contains("BAD_YEAR"), "{m}");
+}
+
+#[test]
+fn a_previous_year_grade_rule_reads_the_review_of_the_year_before() {
+    let text = r#"
+[[rule]]
+code = "LAST_YEAR_EXCELLENT"
+name = "上年度考核优秀的，优先安排资金"
+basis = "依据"
+target = "unit"
+purposes = ["funding"]
+measures = ["PILOT_INVESTMENT_FUNDING_PRIORITY"]
+
+[rule.trigger]
+kind = "grade"
+grades = ["优秀"]
+of_year = "previous_year"
+"#;
+    let rules = Rules::from_toml(text, &Measures::shipped(), &catalog()).unwrap();
+    let facts = SubjectFacts {
+        grades: vec![crate::sanction::YearGrade {
+            year: 2025,
+            grade: "优秀".into(),
+        }],
+        ..SubjectFacts::of_records(crate::subject::SubjectKind::Township, vec![])
+    };
+    let rule = &rules.all()[0];
+    assert!(rule.evaluate(&facts, &catalog(), 2026).is_some());
+    assert!(rule.evaluate(&facts, &catalog(), 2025).is_none());
 }

@@ -1,0 +1,39 @@
+//! A rule triggered by an overdue rectification (逾期未整改): one of the unit's rectifications
+//! stood open past its deadline on some day of the year. A rectification withdrawn or lapsed
+//! counts for nothing; one handed in on its deadline is on time.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Hit, RuleConfig, SanctionRule};
+use crate::catalog::Catalog;
+use crate::sanction::facts::SubjectFacts;
+
+/// The trigger's fields in `rules.toml`: none besides its kind, for now.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverdueRectificationTrigger {}
+
+#[derive(Debug)]
+pub(super) struct OverdueRectificationRule {
+    config: RuleConfig,
+}
+
+impl OverdueRectificationRule {
+    pub(super) fn new(config: RuleConfig) -> Self {
+        OverdueRectificationRule { config }
+    }
+}
+
+impl SanctionRule for OverdueRectificationRule {
+    fn config(&self) -> &RuleConfig {
+        &self.config
+    }
+
+    fn evaluate(&self, facts: &SubjectFacts, _catalog: &Catalog, year: i32) -> Option<Hit> {
+        facts
+            .rectifications
+            .iter()
+            .any(|r| r.overdue_in(year))
+            .then(Hit::default)
+    }
+}
