@@ -62,6 +62,9 @@ pub struct CheckOutcome {
     pub records: Vec<i64>,
     /// The codes of the rules behind the decision.
     pub rules: Vec<String>,
+    /// What the decision rests on besides records, in words (a year-end grade, an overdue
+    /// rectification, a clean year).
+    pub grounds: Vec<String>,
 }
 
 #[derive(Default)]
@@ -69,6 +72,7 @@ struct Side {
     measures: Vec<MeasureHit>,
     records: Vec<i64>,
     rules: Vec<String>,
+    grounds: Vec<String>,
 }
 
 impl Side {
@@ -94,6 +98,7 @@ impl Side {
             measures: self.measures,
             records: self.records,
             rules: self.rules,
+            grounds: self.grounds,
         }
     }
 }
@@ -133,6 +138,11 @@ pub fn check(
                     .until(year, hit.latest_decided, hit.latest_in_force),
             );
             side.records.extend(&hit.records);
+            if let Some(g) = &hit.ground
+                && !side.grounds.contains(g)
+            {
+                side.grounds.push(g.clone());
+            }
             if !side.rules.contains(&config.code) {
                 side.rules.push(config.code.clone());
             }
@@ -246,6 +256,7 @@ mod tests {
         assert_eq!(o.decision, Decision::Restricted);
         assert_eq!(codes(&o), ["HONOUR_INELIGIBLE", "PUBLIC_CRITICISM"]);
         assert_eq!(o.rules, ["UNIT_GRADE_FAILED"]);
+        assert_eq!(o.grounds, ["2026年度政务诚信考核等次为不合格"]);
         assert!(o.records.is_empty(), "a grade rests on no record");
         // The 2026 grade says nothing of 2027's honours, nor of funding (where the clean
         // record still earns priority).
@@ -295,6 +306,11 @@ mod tests {
                 "{year}"
             );
             assert_eq!(o.rules, ["UNIT_RECTIFICATION_OVERDUE"], "{year}");
+            assert_eq!(
+                o.grounds,
+                ["失信整改逾期未完成：整改案件 41（2025-12-20 到期）"],
+                "{year}"
+            );
         }
         assert_eq!(
             s.check(&facts, Purpose::Honour, 2027).decision,

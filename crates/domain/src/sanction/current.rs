@@ -30,6 +30,8 @@ pub struct MeasureInForce {
     pub purposes: Vec<Purpose>,
     /// The records behind it, ascending; empty for a reward of a clean year.
     pub records: Vec<i64>,
+    /// What it rests on besides records, in words (a clean year, a grade, a rectification).
+    pub ground: Option<String>,
 }
 
 /// The measures in force on the subject of `facts` on `today`, in the order of the rules and of
@@ -76,6 +78,7 @@ pub fn measures_in_force(
                 rule_name: config.name.clone(),
                 purposes: config.purposes.clone(),
                 records: hit.records.clone(),
+                ground: hit.ground.clone(),
             });
         }
     }

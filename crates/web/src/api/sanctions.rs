@@ -65,6 +65,9 @@ pub struct CheckAnswer {
     pub records: Vec<i64>,
     /// The codes of the rules behind the decision.
     pub rules: Vec<String>,
+    /// What the decision rests on besides records, in words: a year-end grade
+    /// (`2026年度政务诚信考核等次为不合格`), an overdue rectification, a clean year.
+    pub grounds: Vec<String>,
     /// 核查编号, e.g. HC20261203-0001.
     pub check_no: String,
     pub subject_id: i64,
@@ -114,6 +117,7 @@ async fn check(
             .collect(),
         records: o.records,
         rules: o.rules,
+        grounds: o.grounds,
         check_no: c.check_no,
         subject_id: c.subject_id,
         subject_name: c.subject_name,

@@ -489,6 +489,8 @@ struct MeasureLine {
     department: String,
     until: String,
     records: Vec<RecordLine>,
+    /// What it rests on when not records: a clean year, a grade, an overdue rectification.
+    ground: String,
 }
 
 impl MeasureLine {
@@ -502,6 +504,7 @@ impl MeasureLine {
                 probity_domain::sanction::MeasureKind::Reward => "reward",
             },
             rule: m.measure.rule_name,
+            ground: m.measure.ground.clone().unwrap_or_default(),
             purposes: m
                 .measure
                 .purposes

@@ -766,7 +766,8 @@ fn a_unit_sees_its_measures_and_the_public_only_those_on_public_records() {
             page.contains("优先安排改革试点、项目投资、财政资金支持"),
             "[{name}]"
         );
-        assert!(page.contains("本年度无政务失信记录"), "[{name}]");
+        assert!(page.contains("年度无政务失信记录"), "[{name}]");
+        assert!(page.contains("不涉及具体信用记录"), "[{name}]");
         assert!(!page.contains("取消荣誉评选资格"), "[{name}]");
         assert_words_only(name, &page);
         assert!(public_measures(&p, &uscc).is_empty(), "[{name}]");

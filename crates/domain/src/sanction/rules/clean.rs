@@ -61,7 +61,10 @@ impl SanctionRule for CleanRule {
     fn evaluate(&self, facts: &SubjectFacts, catalog: &Catalog, year: i32) -> Option<Hit> {
         match self.spoiler.hit(facts, catalog, year) {
             Some(_) => None,
-            None => Some(Hit::default()),
+            None => Some(Hit {
+                ground: Some(format!("{year}年度无政务失信记录")),
+                ..Hit::default()
+            }),
         }
     }
 }

@@ -70,7 +70,10 @@ impl SanctionRule for GradeRule {
         facts
             .grades
             .iter()
-            .any(|g| g.year == review && self.trigger.grades.contains(&g.grade))
-            .then(Hit::default)
+            .find(|g| g.year == review && self.trigger.grades.contains(&g.grade))
+            .map(|g| Hit {
+                ground: Some(format!("{}年度政务诚信考核等次为{}", g.year, g.grade)),
+                ..Hit::default()
+            })
     }
 }

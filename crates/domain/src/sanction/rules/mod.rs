@@ -78,6 +78,9 @@ pub struct Hit {
     pub latest_decided: Option<NaiveDate>,
     /// The latest last day in force among them.
     pub latest_in_force: Option<NaiveDate>,
+    /// What the rule rests on when it is not records, in words (本年度无政务失信记录, a grade, an
+    /// overdue rectification).
+    pub ground: Option<String>,
 }
 
 /// One kind of rule. `evaluate` decides only whether the trigger holds for the subject in

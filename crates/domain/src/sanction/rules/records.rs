@@ -99,6 +99,7 @@ impl RecordTrigger {
                 .iter()
                 .filter_map(|r| r.in_force(catalog).map(|f| f.last))
                 .max(),
+            ground: None,
         })
     }
 }

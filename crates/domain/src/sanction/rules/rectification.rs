@@ -30,10 +30,15 @@ impl SanctionRule for OverdueRectificationRule {
     }
 
     fn evaluate(&self, facts: &SubjectFacts, _catalog: &Catalog, year: i32) -> Option<Hit> {
-        facts
+        let late: Vec<String> = facts
             .rectifications
             .iter()
-            .any(|r| r.overdue_in(year))
-            .then(Hit::default)
+            .filter(|r| r.overdue_in(year))
+            .map(|r| format!("{}（{} 到期）", r.case_id, r.due))
+            .collect();
+        (!late.is_empty()).then(|| Hit {
+            ground: Some(format!("失信整改逾期未完成：整改案件 {}", late.join("、"))),
+            ..Hit::default()
+        })
     }
 }
