@@ -125,9 +125,12 @@ fn facts_of(app: &App, s: &Subject, today: NaiveDate) -> AppResult<SubjectFacts>
 /// not parse every snapshot.
 #[derive(Default)]
 pub struct GradesCache {
-    /// The change-feed position the grades are current at, and the grades by unit.
-    cached: std::sync::Mutex<Option<(i64, std::sync::Arc<HashMap<i64, Vec<YearGrade>>>)>>,
+    /// The change-feed position the grades are current at, and the grades.
+    cached: std::sync::Mutex<Option<(i64, std::sync::Arc<Grades>)>>,
 }
+
+/// Each unit's grades in the closed year-end reviews, by unit id.
+type Grades = HashMap<i64, Vec<YearGrade>>;
 
 impl GradesCache {
     fn of(&self, store: &Store, unit_id: i64) -> AppResult<Vec<YearGrade>> {
@@ -138,7 +141,7 @@ impl GradesCache {
             .unwrap_or_default())
     }
 
-    fn current(&self, store: &Store) -> AppResult<std::sync::Arc<HashMap<i64, Vec<YearGrade>>>> {
+    fn current(&self, store: &Store) -> AppResult<std::sync::Arc<Grades>> {
         let head = store.head_seq()?;
         let cached = self.cached.lock().ok().and_then(|c| c.clone());
         if let Some((at, grades)) = cached
@@ -152,7 +155,7 @@ impl GradesCache {
         Ok(grades)
     }
 
-    fn keep(&self, at: i64, grades: std::sync::Arc<HashMap<i64, Vec<YearGrade>>>) {
+    fn keep(&self, at: i64, grades: std::sync::Arc<Grades>) {
         if let Ok(mut c) = self.cached.lock()
             && c.as_ref().is_none_or(|(old, _)| *old <= at)
         {
@@ -162,8 +165,8 @@ impl GradesCache {
 }
 
 /// Every unit's grade in every closed year-end review, from the snapshots as they were signed.
-fn closed_grades(store: &Store) -> AppResult<HashMap<i64, Vec<YearGrade>>> {
-    let mut out: HashMap<i64, Vec<YearGrade>> = HashMap::new();
+fn closed_grades(store: &Store) -> AppResult<Grades> {
+    let mut out = Grades::new();
     for (period, closed) in store.assessment_periods()? {
         if !closed || period.kind != probity_domain::assessment::PeriodKind::YearEnd {
             continue;
