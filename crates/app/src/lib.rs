@@ -20,6 +20,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod eligibility;
 pub mod export;
+mod feed_cache;
 pub mod files;
 pub mod import;
 pub mod jobs;

@@ -3,7 +3,7 @@
 //! wherever named. The public pages, their JSON twins and the credit reports use these and
 //! nothing else; the search index uses [`record_facts`], [`subject_facts`] and [`masker_of`].
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use probity_domain::catalog::{Catalog, RecordKind};
@@ -65,8 +65,7 @@ pub fn masker_of<'a>(subjects: impl IntoIterator<Item = &'a Subject>) -> NameMas
 /// several servers on one database each notice it on their own.
 #[derive(Default)]
 pub struct RosterNames {
-    /// The change-feed position the masker is known to be current at, and the masker.
-    cached: Mutex<Option<(i64, Arc<NameMasker>)>>,
+    masker: crate::feed_cache::FeedCache<NameMasker>,
 }
 
 impl RosterNames {
@@ -76,30 +75,11 @@ impl RosterNames {
 
     /// The masker of the roster as it is now.
     pub fn current(&self, store: &Store) -> Result<Arc<NameMasker>, StoreError> {
-        let head = store.head_seq()?;
-        let cached = self.cached.lock().ok().and_then(|c| c.clone());
-        if let Some((at, masker)) = cached {
-            if at >= head {
-                return Ok(masker);
-            }
-            if store.subjects_changed_since(at)?.is_empty() {
-                self.keep(head, masker.clone());
-                return Ok(masker);
-            }
-        }
-        // Read after `head`: a change in between is in the names, and is looked at again next
-        // time (the masker is recorded as current only at `head`).
-        let masker = Arc::new(masker_of(&store.subjects()?));
-        self.keep(head, masker.clone());
-        Ok(masker)
-    }
-
-    fn keep(&self, at: i64, masker: Arc<NameMasker>) {
-        if let Ok(mut c) = self.cached.lock()
-            && c.as_ref().is_none_or(|(old, _)| *old <= at)
-        {
-            *c = Some((at, masker));
-        }
+        self.masker.current(
+            store,
+            |s, at| Ok(!s.subjects_changed_since(at)?.is_empty()),
+            |s| Ok(masker_of(&s.subjects()?)),
+        )
     }
 }
 

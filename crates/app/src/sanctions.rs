@@ -124,43 +124,19 @@ fn facts_of(app: &App, s: &Subject, today: NaiveDate) -> AppResult<SubjectFacts>
 /// after the journal shows an assessment change (a close, a reopening, a score): a check must
 /// not parse every snapshot.
 #[derive(Default)]
-pub struct GradesCache {
-    /// The change-feed position the grades are current at, and the grades.
-    cached: std::sync::Mutex<Option<(i64, std::sync::Arc<Grades>)>>,
-}
+pub struct GradesCache(crate::feed_cache::FeedCache<Grades>);
 
 /// Each unit's grades in the closed year-end reviews, by unit id.
 type Grades = HashMap<i64, Vec<YearGrade>>;
 
 impl GradesCache {
     fn of(&self, store: &Store, unit_id: i64) -> AppResult<Vec<YearGrade>> {
-        Ok(self
-            .current(store)?
-            .get(&unit_id)
-            .cloned()
-            .unwrap_or_default())
-    }
-
-    fn current(&self, store: &Store) -> AppResult<std::sync::Arc<Grades>> {
-        let head = store.head_seq()?;
-        let cached = self.cached.lock().ok().and_then(|c| c.clone());
-        if let Some((at, grades)) = cached
-            && (at >= head || !store.assessment_changed_since(at)?)
-        {
-            self.keep(head, grades.clone());
-            return Ok(grades);
-        }
-        let grades = std::sync::Arc::new(closed_grades(store)?);
-        self.keep(head, grades.clone());
-        Ok(grades)
-    }
-
-    fn keep(&self, at: i64, grades: std::sync::Arc<Grades>) {
-        if let Ok(mut c) = self.cached.lock()
-            && c.as_ref().is_none_or(|(old, _)| *old <= at)
-        {
-            *c = Some((at, grades));
-        }
+        let grades = self.0.current(
+            store,
+            |s, at| Ok(s.assessment_changed_since(at)?),
+            closed_grades,
+        )?;
+        Ok(grades.get(&unit_id).cloned().unwrap_or_default())
     }
 }
 
@@ -248,8 +224,14 @@ impl Drop for Writing<'_> {
         st.writing = false;
         match self.results.take() {
             Some(Ok(numbers)) => {
-                for (t, n) in self.tickets.iter().zip(numbers) {
-                    st.done.insert(*t, Ok(n));
+                // Every ticket gets an answer, whatever came back: a waiter without one would
+                // wait for ever.
+                let mut numbers = numbers.into_iter();
+                for t in &self.tickets {
+                    let answer = numbers
+                        .next()
+                        .ok_or_else(|| "核查记录写入不完整".to_string());
+                    st.done.insert(*t, answer);
                 }
             }
             Some(Err(e)) => {
@@ -331,37 +313,15 @@ pub(crate) struct Shipped {
 /// changed (by the journal, as `public::RosterNames` follows the roster): reading the catalog
 /// and parsing both lists cost more than the check that uses them.
 #[derive(Default)]
-pub struct ShippedCache {
-    /// The change-feed position the lists are known to be current at, and the lists.
-    cached: std::sync::Mutex<Option<(i64, std::sync::Arc<Shipped>)>>,
-}
+pub struct ShippedCache(crate::feed_cache::FeedCache<Shipped>);
 
 impl ShippedCache {
     fn current(&self, store: &Store) -> AppResult<std::sync::Arc<Shipped>> {
-        let head = store.head_seq()?;
-        let cached = self.cached.lock().ok().and_then(|c| c.clone());
-        if let Some((at, shipped)) = cached {
-            if at >= head {
-                return Ok(shipped);
-            }
-            if store.categories_changed_since(at)?.is_empty() {
-                self.keep(head, shipped.clone());
-                return Ok(shipped);
-            }
-        }
-        // Read after `head`: a change in between is in the catalog read, and is looked at
-        // again next time.
-        let shipped = std::sync::Arc::new(build_shipped(store)?);
-        self.keep(head, shipped.clone());
-        Ok(shipped)
-    }
-
-    fn keep(&self, at: i64, shipped: std::sync::Arc<Shipped>) {
-        if let Ok(mut c) = self.cached.lock()
-            && c.as_ref().is_none_or(|(old, _)| *old <= at)
-        {
-            *c = Some((at, shipped));
-        }
+        self.0.current(
+            store,
+            |s, at| Ok(!s.categories_changed_since(at)?.is_empty()),
+            build_shipped,
+        )
     }
 }
 
