@@ -319,8 +319,9 @@ impl Store {
     }
 
     /// A unit's turns owing a rectification (失信整改), as the credit check reads them: each
-    /// turn's deadline, the last day it stood open (the day before it was handed on; `today`
-    /// while open), and whether the case ended withdrawn or lapsed.
+    /// turn's deadline, the last day it stood open (the Beijing day it was handed on, as the
+    /// assessment's `CaseItem::closed_on` counts it; `today` while open), and whether the case
+    /// ended withdrawn or lapsed.
     pub fn sanction_rectifications(
         &self,
         unit_id: i64,
@@ -335,13 +336,13 @@ impl Store {
             &[Val::Int(unit_id)],
             |r| {
                 let last_open = match r.text("ended_at")? {
-                    Some(t) => beijing_date(stored_time("ended_at", &t)?)
-                        .pred_opt()
-                        .unwrap_or(NaiveDate::MIN),
+                    Some(t) => beijing_date(stored_time("ended_at", &t)?),
                     None => today,
                 };
                 out.push(RectificationFact {
-                    case_id: r.int("case_id")?.unwrap_or_default(),
+                    case_id: r
+                        .int("case_id")?
+                        .ok_or_else(|| StoreError::Internal("case_turns.case_id".into()))?,
                     due: r.date("due")?,
                     last_open,
                     void: matches!(r.text("outcome")?.as_deref(), Some("withdrawn" | "lapsed")),
@@ -352,17 +353,10 @@ impl Store {
         Ok(out)
     }
 
-    /// Logs a check and gives it its number: `HC` and the Beijing date, then a serial counted
-    /// in the same write, so that two checks never share one.
-    pub fn log_sanction_check(&self, new: &NewSanctionCheck<'_>) -> StoreResult<SanctionCheck> {
-        let mut logged = self.log_sanction_checks(std::slice::from_ref(new))?;
-        logged
-            .pop()
-            .ok_or_else(|| StoreError::Internal("核查记录未写入".into()))
-    }
-
-    /// Logs several checks in one transaction, numbered in the order given (a group commit:
-    /// the checks that arrived while the last batch was being written). All or none.
+    /// Logs checks in one transaction and gives each its number: `HC` and the Beijing date,
+    /// then a serial counted in the same write, so that two checks never share one; numbered in
+    /// the order given (a group commit: the checks that arrived while the last batch was being
+    /// written). All or none.
     pub fn log_sanction_checks(
         &self,
         news: &[NewSanctionCheck<'_>],

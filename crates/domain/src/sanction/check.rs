@@ -296,7 +296,7 @@ mod tests {
         let s = shipped();
         let mut facts = department(vec![]);
         // Due 20 December 2025, handed in 10 January 2026: overdue in both years.
-        facts.rectifications = vec![overdue("2025-12-20", "2026-01-09")];
+        facts.rectifications = vec![overdue("2025-12-20", "2026-01-10")];
         for year in [2025, 2026] {
             let o = s.check(&facts, Purpose::Honour, year);
             assert_eq!(o.decision, Decision::Restricted, "{year}");
@@ -316,11 +316,16 @@ mod tests {
             s.check(&facts, Purpose::Honour, 2027).decision,
             Decision::Allowed
         );
-        // Handed in on the deadline (open until the day before): on time.
-        facts.rectifications = vec![overdue("2026-05-20", "2026-05-19")];
+        // Handed in on the deadline: on time; the day after: late.
+        facts.rectifications = vec![overdue("2026-05-20", "2026-05-20")];
         assert_eq!(
             s.check(&facts, Purpose::Honour, 2026).decision,
             Decision::Allowed
+        );
+        facts.rectifications = vec![overdue("2026-05-20", "2026-05-21")];
+        assert_eq!(
+            s.check(&facts, Purpose::Honour, 2026).decision,
+            Decision::Restricted
         );
         // Withdrawn: nothing was owed.
         facts.rectifications = vec![crate::sanction::RectificationFact {

@@ -71,7 +71,7 @@ pub struct YearGrade {
 }
 
 /// A unit's turn owing a rectification: the case, its deadline and the last day the turn stood
-/// open (the day before the unit handed in its report or the case closed; today while open).
+/// open (the day the unit handed in its report or the case closed; today while open).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RectificationFact {
     pub case_id: i64,
@@ -84,7 +84,7 @@ pub struct RectificationFact {
 impl RectificationFact {
     /// Whether the rectification was overdue (逾期未整改) on some day of `year`: still open on
     /// a day past its deadline, that day in the year. A report handed in on the deadline is on
-    /// time.
+    /// time; one handed in the day after is late, as the assessment's `CaseItem` counts it.
     pub fn overdue_in(&self, year: i32) -> bool {
         let (Some(first_late), Some(start), Some(end)) = (
             self.due.succ_opt(),
