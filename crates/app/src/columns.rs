@@ -1,6 +1,7 @@
 //! The import columns of DESIGN.md section 5: Chinese headers as officials write them, the English
 //! alias beside each. These names are an interface other systems depend on: add, never rename.
 
+use probity_domain::commitment::procurement::{ContractRow, PaymentRow};
 use probity_domain::record::RecordRow;
 use probity_domain::subject::RosterRow;
 use probity_ingest::ColumnSpec;
@@ -80,6 +81,58 @@ pub fn record_row(cells: &[String]) -> RecordRow {
         severity: c(10),
         scope: c(11),
         disclosure_until: c(12),
+    }
+}
+
+/// Government procurement contracts (政府采购合同), as the procurement system exports them.
+pub const CONTRACTS: &[ColumnSpec] = &[
+    col("purchaser", "采购单位", true),
+    col("contract_no", "合同编号", true),
+    col("title", "合同名称", true),
+    col("supplier", "供应商", true),
+    col("supplier_uscc", "供应商统一社会信用代码", false),
+    col("supplier_sme", "是否中小企业", true),
+    col("amount", "合同金额（元）", true),
+    col("accepted_on", "交付或验收日期", false),
+    col("payment_days", "付款期限（日）", false),
+    col("agreed_daily_rate", "约定逾期利率（日）", false),
+];
+
+pub fn contract_row(cells: &[String]) -> ContractRow {
+    let c = |i: usize| cells.get(i).cloned().unwrap_or_default();
+    ContractRow {
+        purchaser: c(0),
+        contract_no: c(1),
+        title: c(2),
+        supplier: c(3),
+        supplier_uscc: c(4),
+        supplier_sme: c(5),
+        amount: c(6),
+        accepted_on: c(7),
+        payment_days: c(8),
+        agreed_daily_rate: c(9),
+    }
+}
+
+/// Payments of procurement contracts (付款记录). The purchaser is needed only where two
+/// purchasers use the same contract number; the voucher number, where the system gives one, tells
+/// a payment sent again from a second payment of the same amount on the same day.
+pub const PAYMENTS: &[ColumnSpec] = &[
+    col("contract_no", "合同编号", true),
+    col("paid_on", "付款日期", true),
+    col("paid_amount", "付款金额（元）", true),
+    col("purchaser", "采购单位", false),
+    col("voucher_no", "付款凭证号", false),
+];
+
+pub fn payment_row(cells: &[String]) -> PaymentRow {
+    let c = |i: usize| cells.get(i).cloned().unwrap_or_default();
+    PaymentRow {
+        contract_no: c(0),
+        paid_on: c(1),
+        paid_amount: c(2),
+        purchaser: c(3),
+        voucher_no: c(4),
     }
 }
 

@@ -39,14 +39,17 @@ pub struct Summary {
 pub const SHOWN: usize = 20;
 
 /// Writes the rejected rows as they are found, so that memory does not grow with the file.
-struct ErrorSink {
+pub(crate) struct ErrorSink {
     writer: Option<TableWriter>,
     columns: &'static [ColumnSpec],
-    max_shown: usize,
+    pub(crate) max_shown: usize,
 }
 
 impl ErrorSink {
-    fn new(path: Option<&Path>, columns: &'static [ColumnSpec]) -> Result<ErrorSink, FileError> {
+    pub(crate) fn new(
+        path: Option<&Path>,
+        columns: &'static [ColumnSpec],
+    ) -> Result<ErrorSink, FileError> {
         let writer = match path {
             None => None,
             Some(p) => {
@@ -68,7 +71,7 @@ impl ErrorSink {
         })
     }
 
-    fn add(
+    pub(crate) fn add(
         &mut self,
         summary: &mut Summary,
         r: Rejection,
@@ -89,7 +92,7 @@ impl ErrorSink {
     }
 
     /// One rejected row with all the faults of its fields.
-    fn reject_fields(
+    pub(crate) fn reject_fields(
         &mut self,
         summary: &mut Summary,
         row: usize,
@@ -104,7 +107,11 @@ impl ErrorSink {
     }
 
     /// A row the file itself could not give (bad JSON line, undecodable bytes).
-    fn reject_unreadable(&mut self, summary: &mut Summary, e: FileError) -> Result<(), FileError> {
+    pub(crate) fn reject_unreadable(
+        &mut self,
+        summary: &mut Summary,
+        e: FileError,
+    ) -> Result<(), FileError> {
         summary.rejected += 1;
         let r = Rejection {
             row: e.row.unwrap_or(0),
@@ -115,7 +122,7 @@ impl ErrorSink {
         self.add(summary, r, &[])
     }
 
-    fn finish(self) -> Result<(), FileError> {
+    pub(crate) fn finish(self) -> Result<(), FileError> {
         if let Some(w) = self.writer {
             w.finish()?;
         }

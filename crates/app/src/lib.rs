@@ -16,6 +16,7 @@ pub mod calendar;
 pub mod cases;
 pub mod catalog;
 pub mod columns;
+pub mod commitments;
 pub mod dashboard;
 pub mod demo;
 pub mod eligibility;

@@ -3,7 +3,8 @@
 //! becomes 已到期 (`expire`, by the system, journaled) the next day, so that the console's lists,
 //! filters, counts and a unit's file agree with what the public side shows), then the cases'
 //! deadline clock (`cases::clock`: due soon, overdue, escalated, notified; the rectification
-//! cases of records activated since its last round). The coming clocks (commitments) join here.
+//! cases of records activated since its last round), then the commitments' clock
+//! (`commitments::clock`: procurement arrears past the grace drafted as records).
 //!
 //! One node runs the clocks at a time (a lease in the database); running them twice changes
 //! nothing the second time: each record is read again inside the write that expires it, and one
@@ -27,6 +28,8 @@ pub struct TickReport {
     pub expired: usize,
     /// The cases' deadline clock: rectifications opened, cases due soon and overdue.
     pub cases: crate::cases::ClockReport,
+    /// The commitments' clock: arrears drafted as records, contracts due soon and overdue.
+    pub commitments: crate::commitments::ClockReport,
 }
 
 impl std::fmt::Display for TickReport {
@@ -43,6 +46,15 @@ impl std::fmt::Display for TickReport {
                 "；{} 件案件的期限因工作日历缺少年份未能计算",
                 c.uncounted
             )?;
+        }
+        let m = &self.commitments;
+        write!(
+            f,
+            "；采购合同即将到期 {} 份，逾期 {} 份，起草拖欠账款记录 {} 条",
+            m.due_soon, m.overdue, m.drafted
+        )?;
+        if m.undrafted > 0 {
+            write!(f, "（{} 份合同未能起草，见日志）", m.undrafted)?;
         }
         Ok(())
     }
@@ -71,6 +83,7 @@ pub fn run(app: &App, today: NaiveDate) -> AppResult<TickReport> {
             today,
             expired,
             cases: crate::cases::clock(app, today)?,
+            commitments: crate::commitments::clock(app, today)?,
         })
     });
     if let Err(e) = store.release_lease(LEASE, held) {

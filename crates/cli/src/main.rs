@@ -3,6 +3,7 @@
 
 mod accounts;
 mod assessment;
+mod commitments;
 mod config;
 #[path = "gen.rs"]
 mod generate;
@@ -148,6 +149,11 @@ enum Command {
     Calendar {
         #[command(subcommand)]
         command: CalendarCommand,
+    },
+    /// The commitments registry (守信践诺): procurement contracts and their payments.
+    Commitments {
+        #[command(subcommand)]
+        command: commitments::CommitmentsCommand,
     },
     /// The yearly assessment (考核评价).
     Assessment {
@@ -880,6 +886,10 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
                 TokenCommand::List { user } => accounts::token_list(&app, user.as_deref())?,
             }
             Ok(EXIT_OK)
+        }
+        Command::Commitments { command } => {
+            let app = probity_app::App::new(open_store(&cli)?, probity_app::Clock::system());
+            commitments::run(&app, command, &actor())
         }
         Command::Assessment { command } => {
             let app = probity_app::App::new(open_store(&cli)?, probity_app::Clock::system());

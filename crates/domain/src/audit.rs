@@ -30,10 +30,14 @@ pub enum Entity {
     /// A request to the platform that concerns no stored object: a login under a name no account
     /// has, a permission refusal (its path is the entity id).
     Request,
+    /// A promise in the commitments registry (承诺: a procurement contract, …), named by its id.
+    Commitment,
+    /// One entry of a promise's fulfilment (履约记录: a payment, …), named by its id.
+    CommitmentEntry,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 12] = [
+    pub const ALL: [Entity; 14] = [
         Entity::Subject,
         Entity::Record,
         Entity::Category,
@@ -46,6 +50,8 @@ impl Entity {
         Entity::Assessment,
         Entity::IdLookup,
         Entity::Request,
+        Entity::Commitment,
+        Entity::CommitmentEntry,
     ];
 
     pub fn code(self) -> &'static str {
@@ -62,6 +68,8 @@ impl Entity {
             Entity::Assessment => "assessment",
             Entity::IdLookup => "id_lookup",
             Entity::Request => "request",
+            Entity::Commitment => "commitment",
+            Entity::CommitmentEntry => "commitment_entry",
         }
     }
 
@@ -79,6 +87,8 @@ impl Entity {
             Entity::Assessment => "考核评价",
             Entity::IdLookup => "身份证号查询",
             Entity::Request => "访问请求",
+            Entity::Commitment => "承诺",
+            Entity::CommitmentEntry => "履约记录",
         }
     }
 

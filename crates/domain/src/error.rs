@@ -135,6 +135,26 @@ pub enum Code {
     DisputeExists,
     /// A dispute naming an indicator the period's indicator set does not have.
     DisputeIndicatorUnknown,
+    /// A commitment kind's rule (thresholds as data) that does not make sense.
+    CommitmentRuleInvalid,
+    /// An amount of money that is not a non-negative number of 元 with at most two decimals.
+    AmountInvalid,
+    /// A daily late-payment rate that is zero, negative or over 1% a day.
+    RateInvalid,
+    /// A yes/no cell that is neither 是 nor 否.
+    FlagInvalid,
+    /// A payment term over the 60 days the 保障中小企业款项支付条例 allows.
+    PaymentTermTooLong,
+    /// A payment for a contract the registry does not hold.
+    ContractUnknown,
+    /// A payment whose contract number several purchasers use, without the purchaser.
+    ContractAmbiguous,
+    /// A changed contract row for a contract that already has payments.
+    ContractHasPayments,
+    /// A payment larger than what is unpaid on its contract.
+    PaymentExceedsUnpaid,
+    /// A payment dated before the contract's delivery or acceptance, or before it has one.
+    PaymentBeforeAcceptance,
 }
 
 impl Code {
@@ -226,6 +246,16 @@ impl Code {
             Code::DisputeWindowClosed => "DISPUTE_WINDOW_CLOSED",
             Code::DisputeExists => "DISPUTE_EXISTS",
             Code::DisputeIndicatorUnknown => "DISPUTE_INDICATOR_UNKNOWN",
+            Code::CommitmentRuleInvalid => "COMMITMENT_RULE_INVALID",
+            Code::AmountInvalid => "AMOUNT_INVALID",
+            Code::RateInvalid => "RATE_INVALID",
+            Code::FlagInvalid => "FLAG_INVALID",
+            Code::PaymentTermTooLong => "PAYMENT_TERM_TOO_LONG",
+            Code::ContractUnknown => "CONTRACT_UNKNOWN",
+            Code::ContractAmbiguous => "CONTRACT_AMBIGUOUS",
+            Code::ContractHasPayments => "CONTRACT_HAS_PAYMENTS",
+            Code::PaymentExceedsUnpaid => "PAYMENT_EXCEEDS_UNPAID",
+            Code::PaymentBeforeAcceptance => "PAYMENT_BEFORE_ACCEPTANCE",
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod authz;
 pub mod calendar;
 pub mod case;
 pub mod catalog;
+pub mod commitment;
 pub mod date;
 pub mod disclosure;
 pub mod duties;

@@ -152,6 +152,22 @@ pub const AUDITED: &[Audited] = &[
         numeric: true,
         label: "案件",
     },
+    Audited {
+        entity: Entity::Commitment,
+        table: "commitments",
+        cols: crate::commitments::COMMITMENT_COLS,
+        key: "id",
+        numeric: true,
+        label: "承诺",
+    },
+    Audited {
+        entity: Entity::CommitmentEntry,
+        table: "commitment_entries",
+        cols: crate::commitments::ENTRY_COLS,
+        key: "id",
+        numeric: true,
+        label: "履约记录",
+    },
 ];
 
 /// The digest of a row's state: its values in column order, each tagged and length-prefixed.

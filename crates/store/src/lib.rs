@@ -7,6 +7,7 @@ pub mod assessment;
 mod audit_upgrade;
 pub mod calendar;
 pub mod cases;
+pub mod commitments;
 mod catalog;
 pub mod clock;
 pub mod crypto;
@@ -36,6 +37,9 @@ pub use cases::{
     NewCase, NewStep, Notification, OpenDeadline, StoredCase,
 };
 pub use clock::Clock;
+pub use commitments::{
+    Commitments, CommitmentFilter, RowOutcome, StoredContract, StoredPayment,
+};
 pub use crypto::Keys;
 pub use db::Dialect;
 pub use error::{StoreError, StoreResult};

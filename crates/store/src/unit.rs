@@ -98,6 +98,11 @@ impl<'s> Tx<'s> {
         crate::assessment::Assessments { tx: self }
     }
 
+    /// The commitments registry (承诺) and its fulfilment entries, on this unit of work.
+    pub fn commitments(&mut self) -> crate::commitments::Commitments<'_, 's> {
+        crate::commitments::Commitments { tx: self }
+    }
+
     /// The connection this unit of work writes on (for the store's own repositories).
     pub(crate) fn conn(&mut self) -> &mut Conn {
         &mut self.conn

@@ -282,7 +282,11 @@ pub fn assert_clean(store: &Store) -> VerifyReport {
         + store.calendar_years().unwrap().len() as i64
         + store
             .count_cases(&probity_store::CaseFilter::default())
-            .unwrap();
+            .unwrap()
+        + {
+            let (promises, entries) = store.commitment_counts().unwrap();
+            promises + entries
+        };
     assert_eq!(report.rows as i64, rows, "{report:?}");
     let head = report.head.as_deref().expect("a head hash");
     assert_eq!(head.len(), 64, "{head}");

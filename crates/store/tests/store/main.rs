@@ -6,6 +6,7 @@ mod common;
 mod accounts;
 mod assessment;
 mod cases;
+mod commitments;
 mod duties;
 mod import_batches;
 mod jobs;
