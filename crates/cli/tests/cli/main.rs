@@ -43,6 +43,7 @@ macro_rules! both {
 mod accounts;
 mod assessment;
 mod calendar;
+mod commitments;
 mod fixture_db;
 mod mail;
 mod serve_metrics;
