@@ -612,22 +612,24 @@ pub fn clock(app: &App, today: NaiveDate) -> AppResult<ClockReport> {
         overdue: count(State::Overdue)?,
         ..ClockReport::default()
     };
-    let due = store.arrears_without_record(&w)?;
-    if due.is_empty() {
-        return Ok(report);
-    }
-    let Some(provider) = arrears_provider(app)? else {
-        tracing::warn!(
-            contracts = due.len(),
-            "arrears past the grace, but the PAYMENT_ARREARS provider is not on the roster"
-        );
-        report.undrafted = due.len();
-        return Ok(report);
-    };
+    let mut provider = None;
     let catalog = store.catalog()?;
     let actor = probity_domain::audit::Actor::System(Some("commitments".into())).to_string();
     let mut subjects: HashMap<i64, probity_store::Subject> = HashMap::new();
-    for chunk in due.chunks(500) {
+    let mut after = 0;
+    loop {
+        let chunk = store.arrears_without_record(&w, after, 500)?;
+        let Some(last) = chunk.last() else {
+            break;
+        };
+        after = last.id;
+        if provider.is_none() {
+            provider = arrears_provider(app)?;
+        }
+        let Some(provider) = &provider else {
+            report.undrafted += chunk.len();
+            continue;
+        };
         let mut import = store.start_import(probity_store::ImportOptions {
             provider: provider.clone(),
             actor: actor.clone(),
@@ -699,6 +701,12 @@ pub fn clock(app: &App, today: NaiveDate) -> AppResult<ClockReport> {
             }
             Ok(n)
         })?;
+    }
+    if report.undrafted > 0 && provider.is_none() {
+        tracing::warn!(
+            contracts = report.undrafted,
+            "arrears past the grace, but the PAYMENT_ARREARS provider is not on the roster"
+        );
     }
     if report.drafted > 0 {
         tracing::info!(%today, drafted = report.drafted, "payment arrears drafted as records");

@@ -349,19 +349,27 @@ impl Store {
 
     /// The contracts whose arrears have outlasted the grace on the window's day and that have no
     /// drafted record yet: still unpaid and due before the grace's cutoff, or paid more than
-    /// `grace_days` late.
-    pub fn arrears_without_record(&self, w: &Window) -> StoreResult<Vec<StoredContract>> {
+    /// `grace_days` late. Up to `limit` of them with ids above `after`, in id order, so that a
+    /// caller pages through any number of them in bounded memory.
+    pub fn arrears_without_record(
+        &self,
+        w: &Window,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredContract>> {
         let mut c = self.conn()?;
         let rows = c.query(
             &format!(
                 "SELECT {SELECT} FROM commitments WHERE kind = $1 AND record_id IS NULL \
                  AND due_on IS NOT NULL AND ((paid < amount AND due_on < $2) OR max_late_days > $3) \
-                 ORDER BY id"
+                 AND id > $4 ORDER BY id LIMIT $5"
             ),
             &[
                 Val::from(Kind::Procurement.code()),
                 Val::from(w.grace_cutoff().to_string()),
                 Val::Int(i64::from(w.grace_days)),
+                Val::Int(after),
+                Val::Int(i64::from(limit)),
             ],
         )?;
         rows.iter().map(StoredContract::from_row).collect()
