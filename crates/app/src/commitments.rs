@@ -561,6 +561,106 @@ pub fn contract(
 }
 
 // ---------------------------------------------------------------------------------------------
+// The yearly disclosure
+
+/// One purchaser's line of the yearly payment disclosure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisclosureLine {
+    pub purchaser: String,
+    pub uscc: Option<String>,
+    /// Contracts overdue and unpaid at the end of the year.
+    pub contracts: i64,
+    /// The money unpaid on them, in 分.
+    pub unpaid: i64,
+}
+
+/// The yearly disclosure of overdue payments (逾期未支付中小企业款项情况, due by 31 March of the
+/// next year): each purchaser with contracts overdue and unpaid at the end of `year`, how many and
+/// how much. Public: it names government bodies, never a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentDisclosure {
+    pub year: i32,
+    /// 31 December of the year: what the figures are as of.
+    pub as_of: NaiveDate,
+    pub lines: Vec<DisclosureLine>,
+    pub contracts: i64,
+    pub unpaid: i64,
+}
+
+/// The years a disclosure can be read for: the year must be over (its 31 December before today)
+/// and not before the registry's first year this platform could hold (2018, the plan's year).
+pub fn disclosure_years(app: &App) -> Vec<i32> {
+    use chrono::Datelike;
+    let last = app.today().year() - 1;
+    (2018..=last).rev().collect()
+}
+
+/// The disclosure for `year` (see `PaymentDisclosure`); a year not yet over is refused.
+pub fn payment_disclosure(app: &App, year: i32) -> AppResult<PaymentDisclosure> {
+    use chrono::Datelike;
+    if !(2018..app.today().year()).contains(&year) {
+        return Err(AppError::BadInput {
+            code: "YEAR_INVALID",
+            message: format!("{year} 年的付款情况尚不能公开：只能查看已结束的年度（2018 年起）"),
+        });
+    }
+    let as_of = NaiveDate::from_ymd_opt(year, 12, 31)
+        .ok_or_else(|| AppError::Other(format!("{year}-12-31")))?;
+    let mut lines = Vec::new();
+    for (owner, contracts, unpaid) in app.store().overdue_unpaid_at(as_of)? {
+        let s = app.store().subject(owner)?;
+        lines.push(DisclosureLine {
+            purchaser: s.name,
+            uscc: s.uscc,
+            contracts,
+            unpaid,
+        });
+    }
+    lines.sort_by(|a, b| b.unpaid.cmp(&a.unpaid).then(a.purchaser.cmp(&b.purchaser)));
+    Ok(PaymentDisclosure {
+        year,
+        as_of,
+        contracts: lines.iter().map(|l| l.contracts).sum(),
+        unpaid: lines.iter().map(|l| l.unpaid).sum(),
+        lines,
+    })
+}
+
+/// The disclosure as an Excel workbook: one row a purchaser, then the total.
+pub fn payment_disclosure_xlsx(d: &PaymentDisclosure) -> AppResult<Vec<u8>> {
+    use probity_domain::commitment::money::yuan_plain;
+    const HEADERS: &[(&str, &str)] = &[
+        ("purchaser", "采购单位"),
+        ("uscc", "统一社会信用代码"),
+        ("contracts", "逾期未付合同数"),
+        ("unpaid", "逾期未付金额（元）"),
+        ("as_of", "截至日期"),
+    ];
+    let dir = tempfile::tempdir().map_err(|e| AppError::msg(format!("导出失败：{e}")))?;
+    let path = dir.path().join("payments.xlsx");
+    let mut w = probity_ingest::TableWriter::create(&path, probity_ingest::Format::Xlsx, HEADERS)?;
+    let as_of = d.as_of.to_string();
+    for l in &d.lines {
+        w.write_row(&[
+            &l.purchaser,
+            l.uscc.as_deref().unwrap_or(""),
+            &l.contracts.to_string(),
+            &yuan_plain(l.unpaid),
+            &as_of,
+        ])?;
+    }
+    w.write_row(&[
+        "合计",
+        "",
+        &d.contracts.to_string(),
+        &yuan_plain(d.unpaid),
+        &as_of,
+    ])?;
+    w.finish()?;
+    std::fs::read(&path).map_err(|e| AppError::msg(format!("导出失败：{e}")))
+}
+
+// ---------------------------------------------------------------------------------------------
 // The clock
 
 /// What one round of the commitments clock did.

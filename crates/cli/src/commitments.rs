@@ -62,6 +62,14 @@ pub enum CommitmentsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Each purchaser's contracts overdue and unpaid at the end of a year (the disclosure due by
+    /// 31 March of the next year): printed, or written as Excel with --out.
+    Disclosure {
+        #[arg(long, value_parser = clap::value_parser!(i32).range(2018..=2100))]
+        year: i32,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 fn parse_state(s: &str) -> Result<State, String> {
@@ -162,6 +170,28 @@ pub fn run(app: &App, command: &CommitmentsCommand, actor: &str) -> anyhow::Resu
                 out.flush()?;
                 eprintln!("共 {n} 份合同");
             }
+            Ok(EXIT_OK)
+        }
+        CommitmentsCommand::Disclosure { year, out } => {
+            let d = probity_app::commitments::payment_disclosure(app, *year)?;
+            match out {
+                Some(path) => {
+                    let bytes = probity_app::commitments::payment_disclosure_xlsx(&d)?;
+                    std::fs::write(path, bytes)?;
+                    println!("已写入 {}", path.display());
+                }
+                None => {
+                    println!(
+                        "{} 年度逾期未支付中小企业款项情况（截至 {}）",
+                        d.year, d.as_of
+                    );
+                    println!("采购单位\t逾期未付合同数\t逾期未付金额（元）");
+                    for l in &d.lines {
+                        println!("{}\t{}\t{}", l.purchaser, l.contracts, yuan_text(l.unpaid));
+                    }
+                }
+            }
+            println!("合计：{} 份合同，{} 元", d.contracts, yuan_text(d.unpaid));
             Ok(EXIT_OK)
         }
     }

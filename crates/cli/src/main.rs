@@ -5,6 +5,7 @@ mod accounts;
 mod assessment;
 mod commitments;
 mod config;
+mod gen_commitments;
 #[path = "gen.rs"]
 mod generate;
 mod ops;
@@ -164,6 +165,19 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Writes deterministic procurement contracts and their payments (two a contract on average)
+    /// for the commitments benchmark; the purchasers are the demo district's units.
+    GenCommitments {
+        #[arg(long)]
+        contracts: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+        /// The generator's today: no date in the files is after it.
+        #[arg(long, value_parser = parse_day)]
+        today: Option<chrono::NaiveDate>,
     },
     /// Writes deterministic synthetic data for tests and benchmarks.
     Gen {
@@ -671,6 +685,21 @@ fn run(mut cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
         return serve(&mut cli, matches);
     }
     match &cli.command {
+        Command::GenCommitments {
+            contracts,
+            seed,
+            out,
+            today,
+        } => {
+            let s = gen_commitments::generate_commitments(
+                *contracts,
+                *seed,
+                today.unwrap_or_else(probity_app::today),
+                out,
+            )?;
+            println!("{s}");
+            Ok(EXIT_OK)
+        }
         Command::Gen {
             subjects,
             records,

@@ -149,6 +149,15 @@ pub const TABLE: &[Rule] = &[
     // The case deadlines: everyone working cases reads them; the credit office sets them.
     roles("GET", "/api/v1/case-deadlines", &[(Admin, All), (Provider, All), (Unit, All)]),
     roles("PUT", "/api/v1/case-deadlines", &[(Admin, All)]),
+    // The procurement contracts registry (守信践诺: 政府采购合同履约): the credit office and 区财政局
+    // read every purchaser's contracts, a unit (or a providing department, as purchaser) its own
+    // (`app::commitments` narrows); importing contracts and payments and setting the payment
+    // rule is the credit office's and 区财政局's (the use case refuses any other department).
+    roles("GET", "/api/v1/commitments", &[(Admin, All), (Provider, All), (Unit, OwnFile)]),
+    roles("GET", "/api/v1/commitments/{id}", &[(Admin, All), (Provider, All), (Unit, OwnFile)]),
+    roles("POST", "/api/v1/commitments/import", &[(Admin, All), (Provider, All)]),
+    roles("GET", "/api/v1/commitments/payment-rule", &[(Admin, All), (Provider, All), (Unit, All)]),
+    roles("PUT", "/api/v1/commitments/payment-rule", &[(Admin, All), (Provider, All)]),
     // The server-rendered pages (HTML, not in the OpenAPI description).
     public("GET", "/static/style.css"),
     public("GET", "/login"),
@@ -287,6 +296,15 @@ pub const TABLE: &[Rule] = &[
     roles("GET", "/console/sanctions/feedback", &[(Admin, All)]),
     roles("GET", "/console/sanctions/feedback.xlsx", &[(Admin, All)]),
     roles("GET", "/console/sanctions/measures", &[(Unit, OwnFile)]),
+    // The procurement contracts' pages: the list (as Excel too) and one contract for whoever
+    // reads the registry; the import and the payment rule for the credit office and 区财政局.
+    roles("GET", "/console/commitments", &[(Admin, All), (Provider, All), (Unit, OwnFile)]),
+    roles("GET", "/console/commitments.xlsx", &[(Admin, All), (Provider, All), (Unit, OwnFile)]),
+    roles("GET", "/console/commitments/{id}", &[(Admin, All), (Provider, All), (Unit, OwnFile)]),
+    roles("GET", "/console/commitments/import", &[(Admin, All), (Provider, All)]),
+    roles("POST", "/console/commitments/import", &[(Admin, All), (Provider, All)]),
+    roles("GET", "/console/commitments/rule", &[(Admin, All), (Provider, All)]),
+    roles("POST", "/console/commitments/rule", &[(Admin, All), (Provider, All)]),
 ];
 
 /// The rule for a method and route template, if the route exists.
@@ -353,6 +371,32 @@ mod tests {
             let r = rule("POST", path).unwrap();
             for role in AccountRole::ALL {
                 assert_eq!(reach(r, role).is_some(), role == Admin, "{path} {role:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn only_the_registry_keepers_import_contracts_or_set_the_payment_rule() {
+        for (method, path) in [
+            ("POST", "/api/v1/commitments/import"),
+            ("PUT", "/api/v1/commitments/payment-rule"),
+            ("POST", "/console/commitments/import"),
+            ("POST", "/console/commitments/rule"),
+        ] {
+            let r = rule(method, path).unwrap();
+            for role in AccountRole::ALL {
+                assert_eq!(
+                    reach(r, role).is_some(),
+                    matches!(role, Admin | Provider),
+                    "{method} {path} {role:?}"
+                );
+            }
+        }
+        for path in ["/api/v1/commitments", "/console/commitments"] {
+            let r = rule("GET", path).unwrap();
+            assert_eq!(reach(r, Unit), Some(OwnFile), "{path}");
+            for role in [Hr, Sysadmin, Secadmin, Auditor] {
+                assert_eq!(reach(r, role), None, "{path} {role:?}");
             }
         }
     }

@@ -312,6 +312,36 @@ impl Store {
         Ok((promises, entries))
     }
 
+    /// Each purchaser's procurement contracts overdue and unpaid at the end of `day` (the yearly
+    /// disclosure asks for 31 December): due before it, with money paid on or before it short of
+    /// the amount. Per purchaser: how many contracts, and the money unpaid, in 分; by purchaser id.
+    pub fn overdue_unpaid_at(&self, day: NaiveDate) -> StoreResult<Vec<(i64, i64, i64)>> {
+        let mut c = self.conn()?;
+        let rows = c.query(
+            "SELECT c.owner_id AS owner_id, COUNT(*) AS contracts, \
+                    CAST(SUM(c.amount - COALESCE(p.paid, 0)) AS BIGINT) AS unpaid \
+             FROM commitments c \
+             LEFT JOIN (SELECT commitment_id, CAST(SUM(amount) AS BIGINT) AS paid FROM commitment_entries \
+                        WHERE on_date <= $2 GROUP BY commitment_id) p ON p.commitment_id = c.id \
+             WHERE c.kind = $1 AND c.due_on IS NOT NULL AND c.due_on < $2 \
+               AND c.amount > COALESCE(p.paid, 0) \
+             GROUP BY c.owner_id ORDER BY c.owner_id",
+            &[
+                Val::from(Kind::Procurement.code()),
+                Val::from(day.to_string()),
+            ],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.need_int("owner_id")?,
+                    r.need_int("contracts")?,
+                    r.int("unpaid")?.unwrap_or(0),
+                ))
+            })
+            .collect()
+    }
+
     /// One contract.
     pub fn contract(&self, id: i64) -> StoreResult<StoredContract> {
         let mut c = self.conn()?;

@@ -7,9 +7,9 @@ pub mod assessment;
 mod audit_upgrade;
 pub mod calendar;
 pub mod cases;
-pub mod commitments;
 mod catalog;
 pub mod clock;
+pub mod commitments;
 pub mod crypto;
 pub mod db;
 pub mod error;
@@ -37,9 +37,7 @@ pub use cases::{
     NewCase, NewStep, Notification, OpenDeadline, StoredCase,
 };
 pub use clock::Clock;
-pub use commitments::{
-    Commitments, CommitmentFilter, RowOutcome, StoredContract, StoredPayment,
-};
+pub use commitments::{CommitmentFilter, Commitments, RowOutcome, StoredContract, StoredPayment};
 pub use crypto::Keys;
 pub use db::Dialect;
 pub use error::{StoreError, StoreResult};

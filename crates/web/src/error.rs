@@ -245,6 +245,22 @@ impl From<probity_app::AppError> for ApiError {
     }
 }
 
+/// An import that could not run: a file that cannot be read is the sender's (422, named with
+/// its code); the store's refusal keeps its code; a failure is a 500.
+impl From<probity_app::import::ImportFailure> for ApiError {
+    fn from(e: probity_app::import::ImportFailure) -> Self {
+        use probity_app::import::ImportFailure as F;
+        match e {
+            F::File(f) => ApiError::Unprocessable {
+                code: f.code,
+                message: format!("无法读取文件：{}", f.message),
+                fields: vec![],
+            },
+            F::Store(s) => s.into(),
+        }
+    }
+}
+
 /// Every field's fault, the first one's code and message on top.
 pub fn field_issues(errs: Vec<probity_domain::record::FieldError>) -> ApiError {
     let first = errs

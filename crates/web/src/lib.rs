@@ -148,6 +148,7 @@ pub struct AppState {
         (name = "assessments", description = "考核评价：指标体系、评分、排名、归档"),
         (name = "public", description = "公开查询（无需登录）"),
         (name = "eligibility", description = "公务员年度考核优秀等次资格核查（组织人事部门）"),
+        (name = "commitments", description = "守信践诺：政府采购合同履约（合同、付款、付款规则）"),
     )
 )]
 struct ApiDoc;

@@ -3,6 +3,7 @@
 //! `Content-Disposition` a stored file is sent back with.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{StatusCode, header};
@@ -239,6 +240,152 @@ async fn multipart<T: FromForm>(req: Request, state: &AppState) -> Result<WithFi
     Ok(WithFiles(T::from_form(Form(fields))?, files))
 }
 
+// ---------------------------------------------------------------------------------------------
+// A file sent whole as the request body (an import)
+
+/// The extension a file sent for an import is kept under: the `format` the query names (csv,
+/// xlsx or jsonl), else the one its Content-Type says; `None` leaves the format to the reader,
+/// which tells it by the content.
+pub fn import_format(
+    format: Option<&str>,
+    content_type: &str,
+) -> Result<Option<&'static str>, ApiError> {
+    Ok(match (format.map(str::trim), content_type) {
+        (Some("csv"), _) => Some("csv"),
+        (Some("xlsx"), _) => Some("xlsx"),
+        (Some("jsonl"), _) => Some("jsonl"),
+        (Some(other), _) => {
+            return Err(ApiError::bad_request(
+                "FORMAT_INVALID",
+                format!(
+                    "不支持的格式：{}（应为 csv、xlsx 或 jsonl）",
+                    truncate(other, 20)
+                ),
+            ));
+        }
+        (None, ct) if ct.starts_with("text/csv") => Some("csv"),
+        (None, ct) if ct.contains("spreadsheetml") => Some("xlsx"),
+        (None, ct) if ct.contains("ndjson") || ct.contains("jsonl") => Some("jsonl"),
+        (None, _) => None,
+    })
+}
+
+/// Where a file sent for an import waits in `dir`: under the name it was sent with, made safe
+/// (an import records the name as the rows' provenance), or `upload`; with the extension
+/// `ext` when one is known, else its own.
+pub fn import_path(dir: &Path, sent_name: Option<&str>, ext: Option<&str>) -> PathBuf {
+    let name = sent_name
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(attachment::safe_file_name);
+    match (name, ext) {
+        (None, Some(ext)) => dir.join(format!("upload.{ext}")),
+        (None, None) => dir.join("upload.upload"),
+        (Some(name), None) => dir.join(name),
+        (Some(name), Some(ext)) => {
+            let p = Path::new(&name);
+            if p.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext)) {
+                dir.join(name)
+            } else {
+                let stem = p
+                    .file_stem()
+                    .map(|s| s.to_string_lossy())
+                    .unwrap_or_default();
+                dir.join(format!("{stem}.{ext}"))
+            }
+        }
+    }
+}
+
+/// Streams a request body to `path`, refused as soon as it passes `limit` bytes (and before
+/// it is read when its declared length does).
+pub async fn body_to_file(
+    headers: &axum::http::HeaderMap,
+    body: axum::body::Body,
+    path: &Path,
+    limit: u64,
+) -> Result<(), ApiError> {
+    use futures_util::StreamExt;
+    use tokio::io::AsyncWriteExt;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::PayloadTooLarge { limit_bytes: limit });
+    }
+    let mut file = tokio::fs::File::create(path)
+        .await
+        .map_err(|e| ApiError::Internal(format!("upload file: {e}")))?;
+    let mut stream = body.into_data_stream();
+    let mut total: u64 = 0;
+    while let Some(chunk) = stream.next().await {
+        let chunk =
+            chunk.map_err(|_| ApiError::bad_request("BODY_UNREADABLE", "上传中断，请重新上传"))?;
+        total += chunk.len() as u64;
+        if total > limit {
+            return Err(ApiError::PayloadTooLarge { limit_bytes: limit });
+        }
+        file.write_all(&chunk)
+            .await
+            .map_err(|e| ApiError::Internal(format!("upload write: {e}")))?;
+    }
+    file.flush()
+        .await
+        .map_err(|e| ApiError::Internal(format!("upload flush: {e}")))
+}
+
+/// One fault of a rejected row, read back from an import's report of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedRow {
+    /// The row as the official sees it in the file (the header is row 1).
+    pub row: usize,
+    /// The column's key and its Chinese header (empty for a row the file itself could not give).
+    pub column: &'static str,
+    pub header: &'static str,
+    pub code: String,
+    pub message: String,
+}
+
+/// The first `max` faults of the rejected rows an import wrote to `path`, a JSONL report of
+/// `columns` as the imports write one (行号, 列 by its header, 错误代码, 错误原因, the row's cells);
+/// none when there is no report.
+pub fn read_rejections(
+    path: &Path,
+    columns: &[probity_ingest::ColumnSpec],
+    max: usize,
+) -> Result<Vec<RejectedRow>, ApiError> {
+    use std::io::BufRead;
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(ApiError::Internal(format!("error report: {e}"))),
+    };
+    let mut out = Vec::new();
+    for line in std::io::BufReader::new(file).lines() {
+        if out.len() == max {
+            break;
+        }
+        let line = line.map_err(|e| ApiError::Internal(format!("error report: {e}")))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&line)
+            .map_err(|e| ApiError::Internal(format!("error report: {e}")))?;
+        let text = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+        let header = text("column");
+        let spec = columns.iter().find(|c| c.header == header);
+        out.push(RejectedRow {
+            row: text("row").parse().unwrap_or(0),
+            column: spec.map_or("", |c| c.key),
+            header: spec.map_or("", |c| c.header),
+            code: text("code"),
+            message: text("reason"),
+        });
+    }
+    Ok(out)
+}
+
 fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::Unprocessable {
         code,
@@ -250,6 +397,41 @@ fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_for_an_import_keeps_its_safe_name_and_the_format_named() {
+        let dir = Path::new("/tmp/x");
+        assert_eq!(import_path(dir, None, Some("csv")), dir.join("upload.csv"));
+        assert_eq!(import_path(dir, None, None), dir.join("upload.upload"));
+        assert_eq!(
+            import_path(dir, Some("../采购合同 2024.xlsx"), None),
+            dir.join("采购合同 2024.xlsx")
+        );
+        assert_eq!(
+            import_path(dir, Some("付款.txt"), Some("csv")),
+            dir.join("付款.csv")
+        );
+        assert_eq!(
+            import_path(dir, Some("a.CSV"), Some("csv")),
+            dir.join("a.CSV")
+        );
+        assert_eq!(
+            import_format(None, "text/csv; charset=utf-8").unwrap(),
+            Some("csv")
+        );
+        assert_eq!(
+            import_format(Some("xlsx"), "text/csv").unwrap(),
+            Some("xlsx")
+        );
+        assert_eq!(
+            import_format(None, "application/octet-stream").unwrap(),
+            None
+        );
+        assert_eq!(
+            import_format(Some("xls"), "").unwrap_err().detail().code,
+            "FORMAT_INVALID"
+        );
+    }
 
     #[test]
     fn a_download_keeps_its_chinese_name_and_an_ascii_fallback() {

@@ -197,6 +197,28 @@ both!(commitments_import_list_and_draft_arrears, |env| {
     let o = env.run(&["audit", "verify"]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
 
+    // The yearly disclosure of 2024: BH-2024-001 still owes 600,000 at its end.
+    let o = env.run(&["commitments", "disclosure", "--year", "2024"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("天津市滨海新区财政局\t1\t600,000.00"),
+        "{}",
+        stdout(&o)
+    );
+    let xlsx = env.path("disclosure.xlsx");
+    let o = env.run(&[
+        "commitments",
+        "disclosure",
+        "--year",
+        "2024",
+        "--out",
+        xlsx.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+    let o = env.run(&["commitments", "disclosure", "--year", "2099"]);
+    assert_ne!(code(&o), 0, "a year not over yet");
+
     let o = env.run(&[
         "commitments",
         "import",

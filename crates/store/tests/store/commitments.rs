@@ -404,6 +404,17 @@ fn arrears_past_the_grace_are_found_and_linked_once(store: &Store) {
             ],
         )
         .unwrap();
+    // The yearly disclosure's figures, as of a day: due before it, and short of the amount by
+    // the payments made on or before it.
+    assert_eq!(store.overdue_unpaid_at(d("2024-02-19")).unwrap(), vec![]);
+    assert_eq!(
+        store.overdue_unpaid_at(d("2024-03-31")).unwrap(),
+        vec![(f, 2, 20_000)]
+    );
+    assert_eq!(
+        store.overdue_unpaid_at(d("2024-04-01")).unwrap(),
+        vec![(f, 1, 10_000)]
+    );
     // Due 19 February. On 20 March (30 days): within the grace. R-LATE was paid 42 days late.
     let due: Vec<String> = store
         .arrears_without_record(&window("2024-03-20", 30), 0, 100)

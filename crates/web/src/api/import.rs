@@ -10,10 +10,12 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::views::ImportIssue;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Params, blocking};
+use crate::upload::{body_to_file, import_format};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(import_records))
@@ -35,17 +37,6 @@ pub struct ImportQuery {
     pub format: Option<String>,
     /// The file's name, recorded as provenance.
     pub filename: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ImportIssue {
-    /// Row number as the official sees it in the file (the header is row 1).
-    pub row: usize,
-    pub column: String,
-    /// The column's Chinese header.
-    pub header: String,
-    pub code: String,
-    pub message: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -77,65 +68,15 @@ async fn import_records(
             "只有信用办可以在导入时直接审核生效".into(),
         ));
     }
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > UPLOAD_LIMIT) {
-        return Err(ApiError::PayloadTooLarge {
-            limit_bytes: UPLOAD_LIMIT,
-        });
-    }
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let ext = match (q.format.as_deref(), content_type) {
-        (Some("csv"), _) => "csv",
-        (Some("xlsx"), _) => "xlsx",
-        (Some("jsonl"), _) => "jsonl",
-        (Some(other), _) => {
-            return Err(ApiError::bad_request(
-                "FORMAT_INVALID",
-                format!(
-                    "不支持的格式：{}（应为 csv、xlsx 或 jsonl）",
-                    crate::extract::truncate(other, 20)
-                ),
-            ));
-        }
-        (None, ct) if ct.starts_with("text/csv") => "csv",
-        (None, ct) if ct.contains("spreadsheetml") => "xlsx",
-        (None, ct) if ct.contains("ndjson") || ct.contains("jsonl") => "jsonl",
-        (None, _) => "upload",
-    };
+    let ext = import_format(q.format.as_deref(), content_type)?.unwrap_or("upload");
     // Stream the body to a file, refusing it as soon as it passes the limit.
     let dir = tempfile::tempdir().map_err(|e| ApiError::Internal(format!("temp dir: {e}")))?;
     let path = dir.path().join(format!("upload.{ext}"));
-    {
-        use futures_util::StreamExt;
-        use tokio::io::AsyncWriteExt;
-        let mut file = tokio::fs::File::create(&path)
-            .await
-            .map_err(|e| ApiError::Internal(format!("upload file: {e}")))?;
-        let mut stream = body.into_data_stream();
-        let mut total: u64 = 0;
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk
-                .map_err(|_| ApiError::bad_request("BODY_UNREADABLE", "上传中断，请重新上传"))?;
-            total += chunk.len() as u64;
-            if total > UPLOAD_LIMIT {
-                return Err(ApiError::PayloadTooLarge {
-                    limit_bytes: UPLOAD_LIMIT,
-                });
-            }
-            file.write_all(&chunk)
-                .await
-                .map_err(|e| ApiError::Internal(format!("upload write: {e}")))?;
-        }
-        file.flush()
-            .await
-            .map_err(|e| ApiError::Internal(format!("upload flush: {e}")))?;
-    }
+    body_to_file(&headers, body, &path, UPLOAD_LIMIT).await?;
     let app = state.app.clone();
     let metrics = state.metrics.clone();
     let summary = blocking(move || {

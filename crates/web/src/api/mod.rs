@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod assessments;
 pub mod auth;
 pub mod cases;
+pub mod commitments;
 pub mod disputes;
 pub mod eligibility;
 pub mod import;
@@ -33,4 +34,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(assessments::router())
         .merge(disputes::router())
         .merge(eligibility::router())
+        .merge(commitments::router())
 }

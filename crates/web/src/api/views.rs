@@ -674,3 +674,16 @@ pub fn year_of(year: &str) -> Result<i32, ApiError> {
     Period::new(y, PeriodKind::YearEnd)?;
     Ok(y)
 }
+
+/// One fault of one rejected row of an imported file, as every import's report lists them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportIssue {
+    /// Row number as the official sees it in the file (the header is row 1).
+    pub row: usize,
+    /// The column's key (empty for a row the file itself could not give).
+    pub column: String,
+    /// The column's Chinese header.
+    pub header: String,
+    pub code: String,
+    pub message: String,
+}

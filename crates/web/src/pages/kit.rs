@@ -70,6 +70,9 @@ fn nav(role: AccountRole) -> Vec<NavItem> {
             item("/console/cases", "案件办理"),
             item("/console/statistics", "统计分析"),
             item("/console/sanctions/checks", "信用核查反馈"),
+            // 区财政局 keeps the procurement registry; another department, as a purchaser, sees
+            // its own contracts there.
+            item("/console/commitments", "采购合同履约"),
             // A providing department is an assessed unit too: its own result.
             item("/console/assessments", "考核评价"),
         ]),
@@ -89,10 +92,12 @@ fn nav(role: AccountRole) -> Vec<NavItem> {
             item("/console/assessments", "考核评价"),
             item("/console/sanctions/checks", "信用核查记录"),
             item("/console/sanctions/feedback", "核查反馈统计"),
+            item("/console/commitments", "采购合同履约"),
         ]),
         AccountRole::Unit => v.extend([
             item("/console/file", "本单位信用档案"),
             item("/console/sanctions/measures", "本单位奖惩措施"),
+            item("/console/commitments", "本单位采购合同"),
             item("/console/cases", "案件办理"),
             item("/console/statistics", "统计分析"),
             item("/console/assessments", "考核评价"),

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod assessments;
 pub mod calendar;
 pub mod cases;
+pub mod commitments;
 pub mod disputes;
 pub mod eligibility;
 pub mod kit;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(eligibility::router())
         .merge(roster::router())
         .merge(sanctions::router())
+        .merge(commitments::router())
 }
 
 async fn style() -> Response {

@@ -14,6 +14,7 @@ mod browser_tour;
 mod calendar;
 mod cases_api;
 mod cases_pages;
+mod commitments;
 mod eligibility;
 mod hardening;
 mod pages;

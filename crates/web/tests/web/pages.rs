@@ -473,6 +473,7 @@ fn every_post_page_refuses_a_missing_or_forged_csrf_field() {
             "/console/upload"
                 | "/console/subjects/import"
                 | "/console/calendar/import"
+                | "/console/commitments/import"
                 | "/console/cases/1/step"
                 | "/console/records/1/object"
                 | "/console/records/1/repair"
