@@ -103,6 +103,8 @@ bench_one() { # backend url
     "${P[@]}" commitments import "$GEN/payments.csv" --kind payments
   sync
   measure "$tsv" "tick --today $DATE" "${P[@]}" tick --today "$DATE"
+  # The next day's round: what is left once the backlog is drafted (the steady state).
+  measure "$tsv" "tick --today $DATE (again)" "${P[@]}" tick --today "$DATE"
   measure "$tsv" "commitments list --state overdue --json" \
     "${P[@]}" commitments list --state overdue --json --today "$DATE"
 }

@@ -716,13 +716,9 @@ pub fn clock(app: &App, today: NaiveDate) -> AppResult<ClockReport> {
     let catalog = store.catalog()?;
     let actor = probity_domain::audit::Actor::System(Some("commitments".into())).to_string();
     let mut subjects: HashMap<i64, probity_store::Subject> = HashMap::new();
-    let mut after = 0;
-    loop {
-        let chunk = store.arrears_without_record(&w, after, 500)?;
-        let Some(last) = chunk.last() else {
-            break;
-        };
-        after = last.id;
+    let due = store.arrears_without_record(&w)?;
+    for ids in due.chunks(2000) {
+        let chunk = store.contracts_by_id(ids)?;
         if provider.is_none() {
             provider = arrears_provider(app)?;
         }

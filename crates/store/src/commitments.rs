@@ -377,32 +377,45 @@ impl Store {
             .collect()
     }
 
-    /// The contracts whose arrears have outlasted the grace on the window's day and that have no
-    /// drafted record yet: still unpaid and due before the grace's cutoff, or paid more than
-    /// `grace_days` late. Up to `limit` of them with ids above `after`, in id order, so that a
-    /// caller pages through any number of them in bounded memory.
-    pub fn arrears_without_record(
-        &self,
-        w: &Window,
-        after: i64,
-        limit: u32,
-    ) -> StoreResult<Vec<StoredContract>> {
+    /// The ids of the contracts whose arrears have outlasted the grace on the window's day and
+    /// that have no drafted record yet: still unpaid and due before the grace's cutoff, or paid
+    /// more than `grace_days` late. In id order, from one pass over the registry (ids only, so a
+    /// backlog of any size is held in a few bytes a contract); read them with `contracts_by_id`.
+    pub fn arrears_without_record(&self, w: &Window) -> StoreResult<Vec<i64>> {
         let mut c = self.conn()?;
-        let rows = c.query(
-            &format!(
-                "SELECT {SELECT} FROM commitments WHERE kind = $1 AND record_id IS NULL \
-                 AND due_on IS NOT NULL AND ((paid < amount AND due_on < $2) OR max_late_days > $3) \
-                 AND id > $4 ORDER BY id LIMIT $5"
-            ),
+        let mut ids = Vec::new();
+        c.for_each(
+            "SELECT id FROM commitments WHERE kind = $1 AND record_id IS NULL \
+             AND due_on IS NOT NULL AND ((paid < amount AND due_on < $2) OR max_late_days > $3) \
+             ORDER BY id",
             &[
                 Val::from(Kind::Procurement.code()),
                 Val::from(w.grace_cutoff().to_string()),
                 Val::Int(i64::from(w.grace_days)),
-                Val::Int(after),
-                Val::Int(i64::from(limit)),
             ],
+            |r| {
+                ids.push(r.need_int("id")?);
+                Ok(())
+            },
         )?;
-        rows.iter().map(StoredContract::from_row).collect()
+        Ok(ids)
+    }
+
+    /// The contracts with these ids, in id order (at most a few hundred at a time).
+    pub fn contracts_by_id(&self, ids: &[i64]) -> StoreResult<Vec<StoredContract>> {
+        let mut c = self.conn()?;
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let sql = format!(
+                "SELECT {SELECT} FROM commitments WHERE id IN ({}) ORDER BY id",
+                placeholders(1, chunk.len())
+            );
+            let params: Vec<Val> = chunk.iter().map(|id| Val::Int(*id)).collect();
+            for r in c.query(&sql, &params)? {
+                out.push(StoredContract::from_row(&r)?);
+            }
+        }
+        Ok(out)
     }
 
     /// The contract numbers given, with every contract that has one: (id, owner), for finding
