@@ -111,6 +111,52 @@ impl PaymentRule {
     }
 }
 
+/// A payment rule's fields as a form or a request body gave them, each read on its own: `None`
+/// where the field could not be read (its problem is the caller's to report).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RuleFields {
+    pub default_days: Option<u32>,
+    pub max_days: Option<u32>,
+    pub default_daily_rate: Option<DailyRate>,
+    pub grace_days: Option<u32>,
+    pub warn_working_days: Option<u32>,
+}
+
+impl PaymentRule {
+    /// The rule from fields read one by one, with `unread` the problems of those that could not
+    /// be read: every problem at once, the rule's own checks (`validate`) run on the fields that
+    /// were read, never on a stand-in for one that was not (nor a default term against a longest
+    /// term that could not be read).
+    pub fn from_fields(
+        f: RuleFields,
+        mut unread: Vec<FieldError>,
+    ) -> std::result::Result<PaymentRule, Vec<FieldError>> {
+        let d = PaymentRule::default();
+        let rule = PaymentRule {
+            default_days: f.default_days.unwrap_or(d.default_days),
+            max_days: f.max_days.unwrap_or(d.max_days),
+            default_daily_rate: f.default_daily_rate.unwrap_or(d.default_daily_rate),
+            grace_days: f.grace_days.unwrap_or(d.grace_days),
+            warn_working_days: f.warn_working_days.unwrap_or(d.warn_working_days),
+        };
+        let missing: Vec<&str> = unread.iter().map(|e| e.column).collect();
+        if let Err(problems) = rule.validate() {
+            let leans_on_unread =
+                |p: &FieldError| p.column == "default_days" && missing.contains(&"max_days");
+            unread.extend(
+                problems
+                    .into_iter()
+                    .filter(|p| !missing.contains(&p.column) && !leans_on_unread(p)),
+            );
+        }
+        if unread.is_empty() {
+            Ok(rule)
+        } else {
+            Err(unread)
+        }
+    }
+}
+
 /// A contract row as read from a file or a form (every cell as text).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ContractRow {

@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use probity_app::commitments::{ContractView, ImportArgs, ImportKind, ListQuery};
 use probity_domain::commitment::money::{DailyRate, yuan_plain};
-use probity_domain::commitment::procurement::PaymentRule;
+use probity_domain::commitment::procurement::{PaymentRule, RuleFields};
 use probity_domain::commitment::{Kind, State as Standing};
 use probity_domain::record::FieldError;
 use probity_domain::{Code, DomainError};
@@ -531,28 +531,20 @@ impl PaymentRuleBody {
                 }
             },
         };
-        // The rule's own checks on what could be read, the rest standing in for the moment.
-        let d = PaymentRule::default();
-        let rule = PaymentRule {
-            default_days: default_days.unwrap_or(d.default_days),
-            max_days: max_days.unwrap_or(d.max_days),
-            default_daily_rate: rate.unwrap_or(d.default_daily_rate),
-            grace_days: grace_days.unwrap_or(d.grace_days),
-            warn_working_days: warn_working_days.unwrap_or(d.warn_working_days),
+        let read = RuleFields {
+            default_days,
+            max_days,
+            default_daily_rate: rate,
+            grace_days,
+            warn_working_days,
         };
-        let unread: Vec<&str> = errs.iter().map(|e| e.column).collect();
-        if let Err(problems) = rule.validate() {
-            for p in problems {
-                // A default term is checked against the longest one: not against a stand-in.
-                let leans_on_unread = p.column == "default_days" && unread.contains(&"max_days");
-                if !unread.contains(&p.column) && !leans_on_unread {
-                    errs.push(p);
-                }
-            }
-        }
+        let mut errs = match PaymentRule::from_fields(read, errs) {
+            Ok(rule) => return Ok(rule),
+            Err(errs) => errs,
+        };
         let order = |c: &str| RULE_FIELDS.iter().position(|(k, _)| *k == c);
         errs.sort_by_key(|e| order(e.column));
-        if errs.is_empty() { Ok(rule) } else { Err(errs) }
+        Err(errs)
     }
 }
 

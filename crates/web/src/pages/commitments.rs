@@ -20,7 +20,7 @@ use probity_domain::Code;
 use probity_domain::account::AccountRole;
 use probity_domain::commitment::State as Standing;
 use probity_domain::commitment::money::{DailyRate, yuan_plain, yuan_text};
-use probity_domain::commitment::procurement::PaymentRule;
+use probity_domain::commitment::procurement::{PaymentRule, RuleFields};
 use probity_domain::record::FieldError;
 use serde::Deserialize;
 
@@ -940,27 +940,14 @@ fn typed_rule(form: &HashMap<String, String>) -> Result<PaymentRule, Vec<FieldEr
             }
         },
     };
-    let d = PaymentRule::default();
-    let rule = PaymentRule {
-        default_days: default_days.unwrap_or(d.default_days),
-        max_days: max_days.unwrap_or(d.max_days),
-        default_daily_rate: rate.unwrap_or(d.default_daily_rate),
-        grace_days: grace_days.unwrap_or(d.grace_days),
-        warn_working_days: warn_working_days.unwrap_or(d.warn_working_days),
+    let read = RuleFields {
+        default_days,
+        max_days,
+        default_daily_rate: rate,
+        grace_days,
+        warn_working_days,
     };
-    // The rule's own checks on what could be read.
-    let unread: Vec<&str> = errs.iter().map(|e| e.column).collect();
-    if let Err(problems) = rule.validate() {
-        // A default term is not checked against a longest term that could not be read.
-        let leans_on_unread =
-            |p: &FieldError| p.column == "default_days" && unread.contains(&"max_days");
-        errs.extend(
-            problems
-                .into_iter()
-                .filter(|p| !unread.contains(&p.column) && !leans_on_unread(p)),
-        );
-    }
-    if errs.is_empty() { Ok(rule) } else { Err(errs) }
+    PaymentRule::from_fields(read, errs)
 }
 
 async fn save_rule(

@@ -259,6 +259,47 @@ fn the_rule_refuses_nonsense_and_reads_back_what_it_wrote() {
     assert!(serde_json::from_str::<PaymentRule>(r#"{"grace":3}"#).is_err());
 }
 
+#[test]
+fn a_rule_from_read_fields_reports_what_was_unread_and_checks_only_the_rest() {
+    let unread = |column| FieldError {
+        column,
+        error: DomainError::new(Code::Required, "未填写"),
+    };
+    let read = RuleFields {
+        default_days: Some(90),
+        max_days: None,
+        default_daily_rate: Some(DailyRate(50_000)),
+        grace_days: Some(400),
+        warn_working_days: Some(5),
+    };
+    // The default term is not checked against a stand-in for the unread longest term.
+    let errs = PaymentRule::from_fields(read, vec![unread("max_days")]).unwrap_err();
+    let cols: Vec<&str> = errs.iter().map(|e| e.column).collect();
+    assert_eq!(cols, vec!["max_days", "grace_days"]);
+    let read = RuleFields {
+        max_days: Some(60),
+        ..read
+    };
+    let cols: Vec<&str> = PaymentRule::from_fields(read, vec![])
+        .unwrap_err()
+        .iter()
+        .map(|e| e.column)
+        .collect();
+    assert_eq!(cols, vec!["default_days", "grace_days"]);
+    let ok = RuleFields {
+        default_days: Some(30),
+        grace_days: Some(10),
+        ..read
+    };
+    assert_eq!(
+        PaymentRule::from_fields(ok, vec![]),
+        Ok(PaymentRule {
+            grace_days: 10,
+            ..PaymentRule::default()
+        })
+    );
+}
+
 proptest! {
     /// Paying in any pieces on any days after acceptance: what is paid never exceeds the amount,
     /// interest never falls as the days pass, and the state agrees with the window's dates (the
