@@ -208,19 +208,15 @@ pub fn import(app: &App, a: ImportArgs<'_>) -> Result<Summary, ImportFailure> {
                         match kind {
                             ImportKind::Contracts => {
                                 let r = columns::contract_row(&cells);
-                                // An unknown purchaser is reported with the row's other faults.
-                                let owner = (!r.purchaser.trim().is_empty())
-                                    .then(|| units.find(&r.purchaser));
-                                match (r.validate(rule, today), owner) {
-                                    (Ok(c), Some(Ok(owner))) => {
+                                // An unknown purchaser is reported with the row's other faults
+                                // (an empty one once, as the row's own fault).
+                                match (r.validate(rule, today), units.find(&r.purchaser)) {
+                                    (Ok(c), Ok(owner)) => {
                                         Item::Contract(row.number, owner, c, keep(cells))
                                     }
-                                    (Ok(_), Some(Err(e))) => {
-                                        Item::Invalid(row.number, vec![e], cells)
-                                    }
-                                    (Ok(_), None) => unreachable_purchaser(row.number, cells),
+                                    (Ok(_), Err(e)) => Item::Invalid(row.number, vec![e], cells),
                                     (Err(mut errs), owner) => {
-                                        if let Some(Err(e)) = owner
+                                        if let Err(e) = owner
                                             && !errs.iter().any(|x| x.column == "purchaser")
                                         {
                                             errs.insert(0, e);
@@ -327,18 +323,6 @@ pub fn import(app: &App, a: ImportArgs<'_>) -> Result<Summary, ImportFailure> {
     summary.shown.sort_by_key(|r| r.row);
     sink.finish()?;
     Ok(summary)
-}
-
-/// A valid row always names its purchaser; kept total rather than trusted.
-fn unreachable_purchaser(row: usize, cells: Vec<String>) -> Item {
-    Item::Invalid(
-        row,
-        vec![FieldError {
-            column: "purchaser",
-            error: DomainError::new(Code::Required, "采购单位为空"),
-        }],
-        cells,
-    )
 }
 
 /// `import` for an official: only the credit office and 区财政局 keep the registry; anyone else
